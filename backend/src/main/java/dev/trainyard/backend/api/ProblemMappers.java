@@ -1,0 +1,57 @@
+package dev.trainyard.backend.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import dev.trainyard.pipeline.validate.InvalidSpecException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every error the API answers is {@code application/problem+json}; mapped here, in one place. */
+public class ProblemMappers {
+  public static final String PROBLEM_JSON = "application/problem+json";
+
+  @ServerExceptionMapper
+  public Response apiProblem(ApiProblem problem) {
+    return problem(problem.status(), problem.title(), problem.getMessage(), problem.errors());
+  }
+
+  @ServerExceptionMapper
+  public Response invalidSpec(InvalidSpecException e) {
+    List<ApiProblem.FieldError> errors =
+        e.problems().stream().map(p -> new ApiProblem.FieldError(p.path(), p.message())).toList();
+    return apiProblem(ApiProblem.invalid(errors));
+  }
+
+  @ServerExceptionMapper
+  public Response badJson(JsonProcessingException e) {
+    String path = "$";
+    if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+      path = "$" + mapping.getPath().stream()
+          .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
+          .collect(Collectors.joining());
+    }
+    String message = e.getOriginalMessage();
+    return problem(400, "Malformed JSON", path + ": " + message, List.of(new ApiProblem.FieldError(path, message)));
+  }
+
+  @ServerExceptionMapper
+  public Response webApplication(WebApplicationException e) {
+    int status = e.getResponse().getStatus();
+    return problem(status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(), List.of());
+  }
+
+  static Response problem(int status, String title, String detail, List<ApiProblem.FieldError> errors) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", "about:blank");
+    body.put("title", title);
+    body.put("status", status);
+    body.put("detail", detail);
+    body.put("errors", errors);
+    return Response.status(status).type(PROBLEM_JSON).entity(body).build();
+  }
+}

@@ -1,0 +1,92 @@
+package dev.trainyard.backend.api.artifacts;
+
+import dev.trainyard.backend.api.ApiProblem;
+import dev.trainyard.backend.catalog.AliasEntity;
+import dev.trainyard.backend.catalog.ArtifactEntity;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.panache.common.Sort;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+/** Aliases ({@code production}, {@code candidate}): mutable pointers to immutable artifacts, with history. */
+@Path("/api/v1/aliases")
+@Produces(MediaType.APPLICATION_JSON)
+public class AliasesResource {
+  @Inject EntityManager em;
+
+  public record AliasView(String name, String artifactId, OffsetDateTime updatedAt, String updatedBy) {}
+
+  public record MoveBody(String artifact) {}
+
+  public record HistoryEntry(String artifactId, String previousArtifactId, OffsetDateTime changedAt, String changedBy) {}
+
+  @GET
+  public Map<String, Object> list() {
+    return Map.of("items", AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream().map(AliasesResource::view).toList());
+  }
+
+  @GET
+  @Path("/{name}")
+  public AliasView get(@PathParam("name") String name) {
+    AliasEntity alias = AliasEntity.findById(name);
+    if (alias == null) {
+      throw ApiProblem.notFound("no alias '" + name + "'");
+    }
+    return view(alias);
+  }
+
+  @PUT
+  @Path("/{name}")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public AliasView move(@PathParam("name") String name, MoveBody body) {
+    if (!name.matches("[a-z][a-z0-9._-]{0,63}")) {
+      throw ApiProblem.badRequest("name", "lowercase letters, digits, '.', '_' and '-', starting with a letter");
+    }
+    if (body == null || body.artifact() == null) {
+      throw ApiProblem.badRequest("artifact", "required: the artifact id (or a unique prefix) to point at");
+    }
+    ArtifactEntity target = ArtifactsResource.find(body.artifact());
+    return QuarkusTransaction.requiringNew().call(() -> {
+      AliasEntity alias = AliasEntity.findById(name);
+      String previous = alias == null ? null : alias.artifactId;
+      if (alias == null) {
+        alias = new AliasEntity();
+        alias.name = name;
+      }
+      alias.artifactId = target.id;
+      alias.updatedAt = OffsetDateTime.now();
+      alias.updatedBy = "local";
+      alias.persist();
+      em.createNativeQuery("INSERT INTO alias_history (name, artifact_id, previous_artifact_id, changed_by) VALUES (?1, ?2, ?3, ?4)")
+          .setParameter(1, name).setParameter(2, target.id).setParameter(3, previous).setParameter(4, "local")
+          .executeUpdate();
+      return view(alias);
+    });
+  }
+
+  @GET
+  @Path("/{name}/history")
+  public Map<String, Object> history(@PathParam("name") String name) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery(
+            "SELECT artifact_id, previous_artifact_id, changed_at, changed_by FROM alias_history WHERE name = ?1 ORDER BY id")
+        .setParameter(1, name).getResultList();
+    return Map.of("items", rows.stream().map(r -> new HistoryEntry((String) r[0], (String) r[1],
+        r[2] instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC) : (OffsetDateTime) r[2],
+        (String) r[3])).toList());
+  }
+
+  private static AliasView view(AliasEntity a) {
+    return new AliasView(a.name, a.artifactId, a.updatedAt, a.updatedBy);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.trainyard.backend.api.artifacts;
+
+import dev.trainyard.backend.api.ApiProblem;
+import dev.trainyard.backend.catalog.AliasEntity;
+import dev.trainyard.backend.catalog.ArtifactEntity;
+import dev.trainyard.backend.catalog.ArtifactFileEntity;
+import dev.trainyard.backend.lineage.LineageService;
+import dev.trainyard.backend.runs.ArtifactResolver;
+import io.quarkus.panache.common.Sort;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+@Path("/api/v1/artifacts")
+@Produces(MediaType.APPLICATION_JSON)
+public class ArtifactsResource {
+  @Inject LineageService lineage;
+
+  public record FileView(String path, long sizeBytes, String sha256) {}
+
+  public record Producer(String runId, String stepId, Integer attempt, String output) {}
+
+  public record ArtifactView(String id, String type, String name, String uri, long sizeBytes, OffsetDateTime createdAt,
+      String createdBy, Producer producedBy, List<FileView> files, List<String> aliases) {}
+
+  public record ArtifactSummary(String id, String type, String name, long sizeBytes, OffsetDateTime createdAt,
+      Producer producedBy) {}
+
+  @GET
+  public Map<String, Object> list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit) {
+    if (limit < 1 || limit > 1000) {
+      throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
+    }
+    List<ArtifactEntity> rows = type == null
+        ? ArtifactEntity.findAll(Sort.descending("createdAt")).range(0, limit - 1).list()
+        : ArtifactEntity.find("type", Sort.descending("createdAt"), type).range(0, limit - 1).list();
+    return Map.of("items", rows.stream()
+        .map(a -> new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a))).toList());
+  }
+
+  @GET
+  @Path("/{ref}")
+  public ArtifactView get(@PathParam("ref") String ref) {
+    ArtifactEntity a = find(ref);
+    return new ArtifactView(a.id, a.type, a.name, a.uri, a.sizeBytes, a.createdAt, a.createdBy, producer(a),
+        ArtifactFileEntity.ofArtifact(a.id).stream().map(f -> new FileView(f.path, f.sizeBytes, f.sha256)).toList(),
+        AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList());
+  }
+
+  /** The canonical manifest text whose sha256 is the artifact id. */
+  @GET
+  @Path("/{ref}/manifest")
+  @Produces(MediaType.TEXT_PLAIN)
+  public String manifest(@PathParam("ref") String ref) {
+    StringBuilder text = new StringBuilder();
+    for (ArtifactFileEntity f : ArtifactFileEntity.ofArtifact(find(ref).id)) {
+      text.append(f.sha256).append("  ").append(f.sizeBytes).append("  ").append(f.path).append('\n');
+    }
+    return text.toString();
+  }
+
+  @GET
+  @Path("/{ref}/lineage")
+  public LineageService.Graph lineage(@PathParam("ref") String ref,
+      @QueryParam("direction") @DefaultValue("ancestors") String direction) {
+    LineageService.Direction dir = switch (direction) {
+      case "ancestors" -> LineageService.Direction.ANCESTORS;
+      case "descendants" -> LineageService.Direction.DESCENDANTS;
+      default -> throw ApiProblem.badRequest("direction", "must be 'ancestors' or 'descendants'");
+    };
+    return lineage.walk("artifact:" + find(ref).id, dir);
+  }
+
+  static Producer producer(ArtifactEntity a) {
+    return a.runId == null ? null : new Producer(a.runId, a.stepId, a.attempt, a.outputName);
+  }
+
+  static ArtifactEntity find(String ref) {
+    return ArtifactResolver.resolve(ref, null)
+        .orElseThrow(() -> ApiProblem.notFound("no artifact with alias, name or id '" + ref + "'"));
+  }
+}

@@ -1,0 +1,57 @@
+package dev.trainyard.backend.api.runs;
+
+import dev.trainyard.backend.catalog.RunEntity;
+import dev.trainyard.backend.catalog.StepAttemptEntity;
+import dev.trainyard.backend.catalog.StepEntity;
+import dev.trainyard.workflow.ArtifactRef;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+/** Read models of runs as the API answers them. */
+public final class RunViews {
+  private RunViews() {}
+
+  public record RunSummary(String id, String template, int templateVersion, String status, OffsetDateTime createdAt,
+      OffsetDateTime startedAt, OffsetDateTime finishedAt, String launchedBy) {
+    static RunSummary of(RunEntity run) {
+      return new RunSummary(run.id, run.templateName, run.templateVersion, run.status, run.createdAt, run.startedAt,
+          run.finishedAt, run.launchedBy);
+    }
+  }
+
+  public record AttemptView(int attempt, String status, String worker, OffsetDateTime startedAt,
+      OffsetDateTime finishedAt, String error, Map<String, Double> metrics) {
+    static AttemptView of(StepAttemptEntity a) {
+      return new AttemptView(a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.error, a.metrics);
+    }
+  }
+
+  public record OutputView(String artifactId) {}
+
+  public record StepView(String id, String kind, String status, List<String> needs, List<AttemptView> attempts,
+      Map<String, OutputView> outputs) {}
+
+  public record RunView(String id, String template, int templateVersion, String status, OffsetDateTime createdAt,
+      OffsetDateTime startedAt, OffsetDateTime finishedAt, String launchedBy, int executions, Map<String, Object> params,
+      String error, List<StepView> steps) {
+    static RunView of(RunEntity run, List<StepEntity> steps, List<StepAttemptEntity> attempts,
+        Map<String, Map<String, ArtifactRef>> outputs) {
+      List<StepView> stepViews = steps.stream()
+          .map(s -> new StepView(s.stepId, s.kind, s.status, s.needs,
+              attempts.stream().filter(a -> a.stepId.equals(s.stepId)).map(AttemptView::of).toList(),
+              outputs.getOrDefault(s.stepId, Map.of()).entrySet().stream()
+                  .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> new OutputView(e.getValue().id()),
+                      (a, b) -> b, java.util.LinkedHashMap::new))))
+          .toList();
+      return new RunView(run.id, run.templateName, run.templateVersion, run.status, run.createdAt, run.startedAt,
+          run.finishedAt, run.launchedBy, run.executions, run.params, run.error, stepViews);
+    }
+  }
+
+  public record RunPage(List<RunSummary> items, String nextCursor) {}
+
+  public record LaunchBody(String template, Integer version, Map<String, Object> params) {}
+
+  public record CancelBody(String reason) {}
+}

@@ -1,0 +1,143 @@
+package dev.trainyard.backend.api.runs;
+
+import dev.trainyard.backend.api.ApiProblem;
+import dev.trainyard.backend.api.runs.RunViews.CancelBody;
+import dev.trainyard.backend.api.runs.RunViews.LaunchBody;
+import dev.trainyard.backend.api.runs.RunViews.RunPage;
+import dev.trainyard.backend.api.runs.RunViews.RunSummary;
+import dev.trainyard.backend.api.runs.RunViews.RunView;
+import dev.trainyard.backend.catalog.RunEntity;
+import dev.trainyard.backend.catalog.StepAttemptEntity;
+import dev.trainyard.backend.catalog.StepEntity;
+import dev.trainyard.backend.runs.RunService;
+import dev.trainyard.backend.runs.StepFilesReader;
+import io.quarkus.hibernate.orm.panache.PanacheQuery;
+import io.quarkus.panache.common.Parameters;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+@Path("/api/v1/runs")
+@Produces(MediaType.APPLICATION_JSON)
+public class RunsResource {
+  private static final Set<String> STATUSES = Set.of("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
+
+  @Inject RunService runs;
+  @Inject StepFilesReader stepFiles;
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Response launch(LaunchBody body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+    if (body == null) {
+      throw ApiProblem.badRequest("$", "a JSON body {template, version?, params} is required");
+    }
+    if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
+      throw ApiProblem.badRequest("Idempotency-Key", "must be 1 to 200 characters");
+    }
+    RunService.Launch launch = runs.launch(body.template(), body.version(), body.params(), idempotencyKey, "local");
+    return Response.status(launch.created() ? 201 : 200).entity(view(launch.run())).build();
+  }
+
+  @GET
+  public RunPage list(@QueryParam("status") String status, @QueryParam("template") String template,
+      @QueryParam("limit") @DefaultValue("50") int limit, @QueryParam("cursor") String cursor) {
+    List<ApiProblem.FieldError> problems = new ArrayList<>();
+    if (status != null && !STATUSES.contains(status)) {
+      problems.add(new ApiProblem.FieldError("status", "must be one of " + STATUSES));
+    }
+    if (limit < 1 || limit > 500) {
+      problems.add(new ApiProblem.FieldError("limit", "must be between 1 and 500"));
+    }
+    StringBuilder where = new StringBuilder("1 = 1");
+    Parameters params = new Parameters();
+    if (status != null) {
+      where.append(" and status = :status");
+      params.and("status", status);
+    }
+    if (template != null) {
+      where.append(" and templateName = :template");
+      params.and("template", template);
+    }
+    if (cursor != null) {
+      try {
+        String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
+        params.and("cAt", OffsetDateTime.parse(parts[0])).and("cId", parts[1]);
+        where.append(" and (createdAt < :cAt or (createdAt = :cAt and id < :cId))");
+      } catch (RuntimeException e) {
+        problems.add(new ApiProblem.FieldError("cursor", "not a cursor this API returned"));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ApiProblem(400, "Bad Request", problems.get(0).toString(), problems);
+    }
+    PanacheQuery<RunEntity> query = RunEntity.find(where + " order by createdAt desc, id desc", params);
+    List<RunEntity> rows = query.range(0, limit).list(); // inclusive: one more than a page tells if more exist
+    List<RunEntity> page = rows.subList(0, Math.min(limit, rows.size()));
+    String next = null;
+    if (rows.size() > limit) {
+      RunEntity last = page.get(page.size() - 1);
+      next = Base64.getUrlEncoder().withoutPadding()
+          .encodeToString((last.createdAt + "|" + last.id).getBytes(StandardCharsets.UTF_8));
+    }
+    return new RunPage(page.stream().map(RunSummary::of).toList(), next);
+  }
+
+  @GET
+  @Path("/{id}")
+  public RunView get(@PathParam("id") String id) {
+    return view(runs.get(id));
+  }
+
+  @POST
+  @Path("/{id}/cancel")
+  public Response cancel(@PathParam("id") String id, CancelBody body) {
+    String reason = body == null || body.reason() == null ? "cancelled by local" : body.reason();
+    return Response.accepted(view(runs.cancel(id, reason))).build();
+  }
+
+  @POST
+  @Path("/{id}/retry")
+  public Response retry(@PathParam("id") String id) {
+    return Response.accepted(view(runs.retry(id))).build();
+  }
+
+  @POST
+  @Path("/{id}/steps/{step}/approve")
+  public Response approve(@PathParam("id") String id, @PathParam("step") String step) {
+    return Response.accepted(view(runs.approve(id, step, "local"))).build();
+  }
+
+  @GET
+  @Path("/{id}/steps/{step}/log")
+  @Produces(MediaType.TEXT_PLAIN)
+  public String log(@PathParam("id") String id, @PathParam("step") String step, @QueryParam("attempt") Integer attempt) {
+    return stepFiles.log(runs.get(id).id, step, attempt);
+  }
+
+  @GET
+  @Path("/{id}/steps/{step}/metrics")
+  public Map<String, Object> metrics(@PathParam("id") String id, @PathParam("step") String step,
+      @QueryParam("attempt") Integer attempt) {
+    return Map.of("points", stepFiles.metrics(runs.get(id).id, step, attempt));
+  }
+
+  private RunView view(RunEntity run) {
+    return RunView.of(run, StepEntity.ofRun(run.id), StepAttemptEntity.ofRun(run.id), runs.completedOutputs(run.id));
+  }
+}

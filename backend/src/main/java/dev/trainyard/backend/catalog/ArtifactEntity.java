@@ -1,0 +1,23 @@
+package dev.trainyard.backend.catalog;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+
+@Entity
+@Table(name = "artifact")
+public class ArtifactEntity extends PanacheEntityBase {
+  @Id public String id;
+  public String type;
+  public String name;
+  public String uri;
+  public long sizeBytes;
+  public String runId;
+  public String stepId;
+  public Integer attempt;
+  public String outputName;
+  public OffsetDateTime createdAt;
+  public String createdBy;
+}

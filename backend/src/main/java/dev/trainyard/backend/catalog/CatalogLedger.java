@@ -1,0 +1,173 @@
+package dev.trainyard.backend.catalog;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trainyard.workflow.InputUse;
+import dev.trainyard.workflow.LedgerActivities;
+import dev.trainyard.workflow.ManifestEntry;
+import dev.trainyard.workflow.ProducedArtifact;
+import dev.trainyard.workflow.RunStatus;
+import dev.trainyard.workflow.StepResult;
+import dev.trainyard.workflow.StepStatus;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import jakarta.persistence.EntityManager;
+import java.util.List;
+
+/**
+ * The ledger activities, writing the catalog. Each call is its own transaction and an upsert keyed
+ * by (run, step, attempt), so Temporal may retry it freely. A plain {@code @Singleton} without
+ * interceptors: Temporal registers the instance itself and must see its interface.
+ */
+@Singleton
+public class CatalogLedger implements LedgerActivities {
+  private final EntityManager em;
+  private final ObjectMapper json;
+
+  @Inject
+  public CatalogLedger(EntityManager em, ObjectMapper json) {
+    this.em = em;
+    this.json = json;
+  }
+
+  @Override
+  public void runStarted(String runId) {
+    QuarkusTransaction.requiringNew().run(() -> {
+      int updated = em.createNativeQuery(
+              "UPDATE run SET status = 'RUNNING', started_at = COALESCE(started_at, now()) WHERE id = ?1")
+          .setParameter(1, runId)
+          .executeUpdate();
+      if (updated == 0) {
+        // The launching transaction may not have committed yet: fail so the local activity retries.
+        throw new IllegalStateException("run " + runId + " is not in the catalog yet");
+      }
+    });
+  }
+
+  @Override
+  public void stepReused(String runId, String stepId) {
+    QuarkusTransaction.requiringNew().run(() -> setStepStatus(runId, stepId, StepStatus.REUSED));
+  }
+
+  @Override
+  public void attemptStarted(String runId, String stepId, int attempt, StepStatus status) {
+    QuarkusTransaction.requiringNew().run(() -> {
+      em.createNativeQuery(
+              "INSERT INTO step_attempt (run_id, step_id, attempt, status) VALUES (?1, ?2, ?3, ?4) "
+                  + "ON CONFLICT (run_id, step_id, attempt) DO NOTHING")
+          .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt).setParameter(4, status.name())
+          .executeUpdate();
+      setStepStatus(runId, stepId, status);
+    });
+  }
+
+  @Override
+  public void attemptSucceeded(String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs) {
+    QuarkusTransaction.requiringNew().run(() -> {
+      String stepNode = stepNode(runId, stepId, attempt);
+      for (var output : result.outputs().entrySet()) {
+        ProducedArtifact artifact = output.getValue();
+        em.createNativeQuery(
+                "INSERT INTO artifact (id, type, uri, size_bytes, run_id, step_id, attempt, output_name, created_by) "
+                    + "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, launched_by FROM run WHERE id = ?5 "
+                    + "ON CONFLICT (id) DO NOTHING")
+            .setParameter(1, artifact.id()).setParameter(2, artifact.type()).setParameter(3, artifact.uri())
+            .setParameter(4, artifact.sizeBytes()).setParameter(5, runId).setParameter(6, stepId)
+            .setParameter(7, attempt).setParameter(8, output.getKey())
+            .executeUpdate();
+        for (ManifestEntry file : artifact.files()) {
+          em.createNativeQuery(
+                  "INSERT INTO artifact_file (artifact_id, path, size_bytes, sha256) VALUES (?1, ?2, ?3, ?4) "
+                      + "ON CONFLICT DO NOTHING")
+              .setParameter(1, artifact.id()).setParameter(2, file.path()).setParameter(3, file.sizeBytes())
+              .setParameter(4, file.sha256())
+              .executeUpdate();
+        }
+        em.createNativeQuery(
+                "INSERT INTO step_output (run_id, step_id, attempt, name, artifact_id) VALUES (?1, ?2, ?3, ?4, ?5) "
+                    + "ON CONFLICT DO NOTHING")
+            .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt)
+            .setParameter(4, output.getKey()).setParameter(5, artifact.id())
+            .executeUpdate();
+        edge(stepNode, "artifact:" + artifact.id(), "output:" + output.getKey());
+      }
+      for (InputUse input : inputs) {
+        edge("artifact:" + input.artifactId(), stepNode, input.role());
+      }
+      em.createNativeQuery(
+              "UPDATE step_attempt SET status = 'SUCCEEDED', finished_at = COALESCE(finished_at, now()), "
+                  + "worker = ?4, gpu_ids = ?5, log_tail = ?6, metrics = CAST(?7 AS jsonb) "
+                  + "WHERE run_id = ?1 AND step_id = ?2 AND attempt = ?3")
+          .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt)
+          .setParameter(4, result.worker()).setParameter(5, String.valueOf(result.gpuIds()))
+          .setParameter(6, result.logTail()).setParameter(7, toJson(result.metrics()))
+          .executeUpdate();
+      setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+    });
+  }
+
+  @Override
+  public void attemptApproved(String runId, String stepId, int attempt, String approvedBy) {
+    QuarkusTransaction.requiringNew().run(() -> {
+      em.createNativeQuery(
+              "UPDATE step_attempt SET status = 'SUCCEEDED', finished_at = COALESCE(finished_at, now()), "
+                  + "worker = ?4 WHERE run_id = ?1 AND step_id = ?2 AND attempt = ?3")
+          .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt)
+          .setParameter(4, "approved by " + approvedBy)
+          .executeUpdate();
+      setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+    });
+  }
+
+  @Override
+  public void attemptEnded(String runId, String stepId, int attempt, StepStatus status, String error) {
+    QuarkusTransaction.requiringNew().run(() -> {
+      em.createNativeQuery(
+              "UPDATE step_attempt SET status = ?4, error = ?5, finished_at = COALESCE(finished_at, now()) "
+                  + "WHERE run_id = ?1 AND step_id = ?2 AND attempt = ?3")
+          .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt)
+          .setParameter(4, status.name()).setParameter(5, error)
+          .executeUpdate();
+      setStepStatus(runId, stepId, status);
+    });
+  }
+
+  @Override
+  public void stepsNotRun(String runId, List<String> stepIds, StepStatus status) {
+    QuarkusTransaction.requiringNew().run(() -> stepIds.forEach(id -> setStepStatus(runId, id, status)));
+  }
+
+  @Override
+  public void runFinished(String runId, RunStatus status, String error) {
+    QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+            "UPDATE run SET status = ?2, error = ?3, finished_at = now() WHERE id = ?1")
+        .setParameter(1, runId).setParameter(2, status.name()).setParameter(3, error)
+        .executeUpdate());
+  }
+
+  private void setStepStatus(String runId, String stepId, StepStatus status) {
+    em.createNativeQuery("UPDATE step SET status = ?3 WHERE run_id = ?1 AND step_id = ?2")
+        .setParameter(1, runId).setParameter(2, stepId).setParameter(3, status.name())
+        .executeUpdate();
+  }
+
+  private void edge(String from, String to, String role) {
+    em.createNativeQuery(
+            "INSERT INTO lineage_edge (from_node, to_node, role) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
+        .setParameter(1, from).setParameter(2, to).setParameter(3, role)
+        .executeUpdate();
+  }
+
+  public static String stepNode(String runId, String stepId, int attempt) {
+    return "step:" + runId + "/" + stepId + "/" + attempt;
+  }
+
+  private String toJson(Object value) {
+    try {
+      return json.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.trainyard.backend.catalog;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+@Entity
+@Table(name = "run")
+public class RunEntity extends PanacheEntityBase {
+  @Id public String id;
+  public String templateName;
+  public int templateVersion;
+  public String status;
+
+  @JdbcTypeCode(SqlTypes.JSON)
+  public Map<String, Object> params;
+
+  /** The compiled ExecutionPlan as JSON, so a retry runs exactly what was launched. */
+  @JdbcTypeCode(SqlTypes.JSON)
+  public Map<String, Object> plan;
+
+  public String idempotencyKey;
+  public String launchedBy;
+  public String team;
+  public int executions;
+  public String error;
+  public OffsetDateTime createdAt;
+  public OffsetDateTime startedAt;
+  public OffsetDateTime finishedAt;
+}

@@ -1,0 +1,42 @@
+package dev.trainyard.backend.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Trainyard's own settings ({@code trainyard.*} in application.properties or TRAINYARD_* env vars). */
+@ConfigMapping(prefix = "trainyard")
+public interface TrainyardConfig {
+  /** Where local mode keeps its database, artifacts and work dirs. */
+  Path home();
+
+  Temporal temporal();
+
+  Worker worker();
+
+  interface Temporal {
+    /** {@code embedded} starts the SDK's test server in-process on 127.0.0.1; else {@code host:port}. */
+    @WithDefault("embedded")
+    String target();
+
+    /** Port of the embedded service; 0 picks a free one. */
+    @WithDefault("7233")
+    int embeddedPort();
+
+    @WithDefault("default")
+    String namespace();
+  }
+
+  interface Worker {
+    /** Run an in-process worker (local mode). */
+    @WithDefault("true")
+    boolean embedded();
+
+    @WithDefault("default")
+    List<String> pools();
+
+    @WithDefault("4")
+    int maxConcurrentSteps();
+  }
+}

@@ -1,0 +1,29 @@
+package dev.trainyard.backend.runs;
+
+import dev.trainyard.backend.catalog.AliasEntity;
+import dev.trainyard.backend.catalog.ArtifactEntity;
+import java.util.Optional;
+
+/** Finds the artifact a user means by an alias, a dataset name, or an id (full, or a unique prefix ≥ 12). */
+public final class ArtifactResolver {
+  private ArtifactResolver() {}
+
+  /** {@code type} restricts to one artifact type, or null for any. */
+  public static Optional<ArtifactEntity> resolve(String ref, String type) {
+    Optional<ArtifactEntity> found = Optional.empty();
+    AliasEntity alias = AliasEntity.findById(ref);
+    if (alias != null) {
+      found = ArtifactEntity.findByIdOptional(alias.artifactId);
+    }
+    if (found.isEmpty()) {
+      found = ArtifactEntity.find("name", ref).firstResultOptional();
+    }
+    if (found.isEmpty() && ref.matches("[0-9a-f]{12,64}")) {
+      var matches = ArtifactEntity.<ArtifactEntity>list("id like ?1", ref + "%");
+      if (matches.size() == 1) {
+        found = Optional.of(matches.get(0));
+      }
+    }
+    return found.filter(a -> type == null || type.equals(a.type));
+  }
+}

@@ -1,0 +1,343 @@
+package dev.trainyard.backend.runs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trainyard.backend.api.ApiProblem;
+import dev.trainyard.backend.api.ApiProblem.FieldError;
+import dev.trainyard.backend.catalog.ArtifactEntity;
+import dev.trainyard.backend.catalog.RunEntity;
+import dev.trainyard.backend.catalog.StepAttemptEntity;
+import dev.trainyard.backend.catalog.StepEntity;
+import dev.trainyard.backend.templates.TemplateService;
+import dev.trainyard.backend.catalog.TemplateVersionEntity;
+import dev.trainyard.pipeline.Pipelines;
+import dev.trainyard.pipeline.plan.ExecutionPlan;
+import dev.trainyard.pipeline.plan.InputBinding;
+import dev.trainyard.pipeline.plan.PlannedStep;
+import dev.trainyard.pipeline.spec.ParamSpec;
+import dev.trainyard.pipeline.spec.ParamType;
+import dev.trainyard.pipeline.spec.PipelineSpec;
+import dev.trainyard.pipeline.validate.InvalidSpecException;
+import dev.trainyard.pipeline.validate.Problem;
+import dev.trainyard.workflow.ArtifactRef;
+import dev.trainyard.workflow.PipelineWorkflow;
+import dev.trainyard.workflow.RunRequest;
+import dev.trainyard.workflow.RunStatus;
+import dev.trainyard.workflow.StepStatus;
+import dev.trainyard.workflow.TaskQueues;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowServiceException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Launches, cancels, approves and retries runs. A run row and its workflow are created together:
+ * the workflow is started inside the transaction that inserts the row, so a failed start leaves no
+ * row, and a run id derived from the Idempotency-Key makes Temporal refuse a second workflow.
+ */
+@ApplicationScoped
+public class RunService {
+  private static final Set<String> RETRYABLE = Set.of("FAILED", "CANCELLED", "INTERRUPTED");
+  private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  @Inject TemplateService templates;
+  @Inject WorkflowClient temporal;
+  @Inject ObjectMapper json;
+  @Inject EntityManager em;
+
+  public record Launch(RunEntity run, boolean created) {}
+
+  public Launch launch(String templateName, Integer version, Map<String, Object> params, String idempotencyKey, String user) {
+    if (idempotencyKey != null) {
+      Optional<RunEntity> existing = byIdempotencyKey(idempotencyKey);
+      if (existing.isPresent()) {
+        return new Launch(existing.get(), false);
+      }
+    }
+    List<FieldError> problems = new ArrayList<>();
+    if (templateName == null || templateName.isBlank()) {
+      throw ApiProblem.invalid(List.of(new FieldError("template", "required")));
+    }
+    TemplateVersionEntity template;
+    try {
+      template = templates.version(templateName, version);
+    } catch (ApiProblem notFound) {
+      throw ApiProblem.invalid(List.of(new FieldError(version == null ? "template" : "version", notFound.getMessage())));
+    }
+    PipelineSpec spec = Pipelines.parse(template.spec);
+    Map<String, Object> given = params == null ? Map.of() : params;
+    Map<String, Object> resolved = new LinkedHashMap<>(given);
+    Map<String, ArtifactRef> artifacts = new HashMap<>();
+    for (ParamSpec param : spec.params()) {
+      Object value = given.containsKey(param.name()) ? given.get(param.name()) : param.defaultValue();
+      if (param.type().isArtifact() && value instanceof String ref) {
+        Optional<ArtifactEntity> artifact = ArtifactResolver.resolve(ref, param.type() == ParamType.DATASET ? "dataset" : null);
+        if (artifact.isPresent()) {
+          resolved.put(param.name(), artifact.get().id);
+          artifacts.put(artifact.get().id, new ArtifactRef(artifact.get().id, artifact.get().uri));
+        } else {
+          problems.add(new FieldError("params." + param.name(),
+              "no " + param.type().name().toLowerCase() + " with alias, name or id '" + ref + "'"));
+          resolved.put(param.name(), "0".repeat(64)); // lets compile check everything else
+        }
+      }
+    }
+    ExecutionPlan plan = null;
+    try {
+      plan = Pipelines.compile(spec, resolved);
+    } catch (InvalidSpecException e) {
+      for (Problem p : e.problems()) {
+        problems.add(new FieldError(p.path(), p.message()));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw ApiProblem.invalid(problems);
+    }
+
+    String runId = idempotencyKey != null ? "run-" + sha256(idempotencyKey).substring(0, 20) : newRunId();
+    ExecutionPlan compiled = plan;
+    try {
+      RunEntity run = QuarkusTransaction.requiringNew().call(() -> {
+        RunEntity row = insertRun(runId, template, given, compiled, idempotencyKey, user);
+        startWorkflow(RunRequest.fresh(runId, compiled, artifacts), WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE);
+        return row;
+      });
+      return new Launch(run, true);
+    } catch (WorkflowExecutionAlreadyStarted | PersistenceException raced) {
+      if (idempotencyKey == null) {
+        throw raced;
+      }
+      // A concurrent request with the same key won; answer with its run once it is committed.
+      for (int i = 0; i < 50; i++) {
+        Optional<RunEntity> existing = byIdempotencyKey(idempotencyKey);
+        if (existing.isPresent()) {
+          return new Launch(existing.get(), false);
+        }
+        sleep(100);
+      }
+      throw ApiProblem.conflict("a run for this Idempotency-Key is being created; retry");
+    }
+  }
+
+  public RunEntity cancel(String runId, String reason) {
+    RunEntity run = get(runId);
+    if (RunStatus.valueOf(run.status).terminal()) {
+      throw ApiProblem.conflict("run " + runId + " is already " + run.status);
+    }
+    try {
+      temporal.newWorkflowStub(PipelineWorkflow.class, runId).cancel(reason);
+    } catch (WorkflowNotFoundException e) {
+      // Its execution is gone (lost with an embedded service): the catalog is all there is to update.
+      QuarkusTransaction.requiringNew().run(() -> markLost(runId, RunStatus.CANCELLED, "cancelled: " + reason));
+    } catch (WorkflowServiceException e) {
+      throw unavailable(e);
+    }
+    return get(runId);
+  }
+
+  public RunEntity approve(String runId, String stepId, String user) {
+    get(runId);
+    StepEntity step = StepEntity.findById(new StepEntity.Key(runId, stepId));
+    if (step == null) {
+      throw ApiProblem.notFound("run " + runId + " has no step '" + stepId + "'");
+    }
+    if (!StepStatus.WAITING_APPROVAL.name().equals(step.status)) {
+      throw ApiProblem.conflict("step '" + stepId + "' is " + step.status + ", not WAITING_APPROVAL");
+    }
+    try {
+      temporal.newWorkflowStub(PipelineWorkflow.class, runId).approve(new PipelineWorkflow.Approval(stepId, user));
+    } catch (WorkflowServiceException e) {
+      throw unavailable(e);
+    }
+    return get(runId);
+  }
+
+  /** Runs the run again from its failed steps, reusing every completed step's recorded outputs. */
+  public RunEntity retry(String runId) {
+    RunEntity run = get(runId);
+    if (!RETRYABLE.contains(run.status)) {
+      throw ApiProblem.conflict("run " + runId + " is " + run.status + "; only FAILED, CANCELLED or INTERRUPTED runs can be retried");
+    }
+    ExecutionPlan plan = json.convertValue(run.plan, ExecutionPlan.class);
+    Map<String, Map<String, ArtifactRef>> reused = completedOutputs(runId);
+    Map<String, Integer> attempts = new HashMap<>();
+    for (StepAttemptEntity attempt : StepAttemptEntity.ofRun(runId)) {
+      attempts.merge(attempt.stepId, attempt.attempt, Math::max);
+    }
+    Map<String, ArtifactRef> artifacts = new HashMap<>();
+    for (PlannedStep step : plan.steps()) {
+      for (InputBinding binding : step.inputs()) {
+        if (!binding.fromStepOutput()) {
+          ArtifactEntity artifact = ArtifactEntity.findById(binding.artifactId());
+          if (artifact != null) {
+            artifacts.put(artifact.id, new ArtifactRef(artifact.id, artifact.uri));
+          }
+        }
+      }
+    }
+    QuarkusTransaction.requiringNew().run(() -> {
+      em.createNativeQuery("UPDATE run SET status = 'PENDING', error = NULL, finished_at = NULL, "
+              + "executions = executions + 1 WHERE id = ?1")
+          .setParameter(1, runId).executeUpdate();
+      em.createNativeQuery("UPDATE step SET status = 'PENDING' WHERE run_id = ?1 AND status NOT IN ('SUCCEEDED', 'REUSED')")
+          .setParameter(1, runId).executeUpdate();
+      startWorkflow(new RunRequest(runId, plan, artifacts, reused, attempts),
+          WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+    });
+    return get(runId);
+  }
+
+  public RunEntity get(String runId) {
+    RunEntity run = RunEntity.findById(runId);
+    if (run == null) {
+      throw ApiProblem.notFound("no run '" + runId + "'");
+    }
+    return run;
+  }
+
+  /** Outputs of each step's latest successful attempt. */
+  public Map<String, Map<String, ArtifactRef>> completedOutputs(String runId) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery(
+            "SELECT so.step_id, so.name, a.id, a.uri FROM step_output so "
+                + "JOIN step_attempt sa ON sa.run_id = so.run_id AND sa.step_id = so.step_id AND sa.attempt = so.attempt "
+                + "JOIN step s ON s.run_id = so.run_id AND s.step_id = so.step_id "
+                + "JOIN artifact a ON a.id = so.artifact_id "
+                + "WHERE so.run_id = ?1 AND sa.status = 'SUCCEEDED' AND s.status IN ('SUCCEEDED', 'REUSED') "
+                + "ORDER BY so.attempt")
+        .setParameter(1, runId)
+        .getResultList();
+    Map<String, Map<String, ArtifactRef>> outputs = new LinkedHashMap<>();
+    for (Object[] row : rows) {
+      outputs.computeIfAbsent((String) row[0], k -> new LinkedHashMap<>())
+          .put((String) row[1], new ArtifactRef((String) row[2], (String) row[3]));
+    }
+    // Approval steps succeed without outputs but must still count as completed.
+    for (StepEntity step : StepEntity.ofRun(runId)) {
+      if ((step.status.equals("SUCCEEDED") || step.status.equals("REUSED")) && !outputs.containsKey(step.stepId)) {
+        outputs.put(step.stepId, Map.of());
+      }
+    }
+    return outputs;
+  }
+
+  /** Marks a run whose execution no longer exists as ended, with its unfinished steps and attempts. */
+  void markLost(String runId, RunStatus status, String error) {
+    String stepStatus = status == RunStatus.CANCELLED ? "CANCELLED" : "FAILED";
+    em.createNativeQuery("UPDATE step_attempt SET status = ?2, error = ?3, finished_at = now() "
+            + "WHERE run_id = ?1 AND status IN ('RUNNING', 'WAITING_APPROVAL')")
+        .setParameter(1, runId).setParameter(2, stepStatus).setParameter(3, error).executeUpdate();
+    em.createNativeQuery("UPDATE step SET status = CASE WHEN status = 'PENDING' THEN ?3 ELSE ?2 END "
+            + "WHERE run_id = ?1 AND status IN ('PENDING', 'RUNNING', 'WAITING_APPROVAL')")
+        .setParameter(1, runId).setParameter(2, stepStatus)
+        .setParameter(3, status == RunStatus.CANCELLED ? "CANCELLED" : "PENDING").executeUpdate();
+    em.createNativeQuery("UPDATE run SET status = ?2, error = ?3, finished_at = now() WHERE id = ?1")
+        .setParameter(1, runId).setParameter(2, status.name()).setParameter(3, error).executeUpdate();
+  }
+
+  private RunEntity insertRun(String runId, TemplateVersionEntity template, Map<String, Object> params,
+      ExecutionPlan plan, String idempotencyKey, String user) {
+    RunEntity run = new RunEntity();
+    run.id = runId;
+    run.templateName = template.templateName;
+    run.templateVersion = template.version;
+    run.status = RunStatus.PENDING.name();
+    run.params = new LinkedHashMap<>(params);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> planTree = json.convertValue(plan, Map.class);
+    run.plan = planTree;
+    run.idempotencyKey = idempotencyKey;
+    run.launchedBy = user;
+    run.team = "default";
+    run.executions = 1;
+    run.createdAt = OffsetDateTime.now();
+    run.persist();
+    int position = 0;
+    for (PlannedStep planned : plan.steps()) {
+      StepEntity step = new StepEntity();
+      step.runId = runId;
+      step.stepId = planned.id();
+      step.position = position++;
+      step.kind = planned.kind();
+      step.status = StepStatus.PENDING.name();
+      step.needs = planned.needs();
+      step.persist();
+    }
+    em.flush();
+    return run;
+  }
+
+  private void startWorkflow(RunRequest request, WorkflowIdReusePolicy reuse) {
+    PipelineWorkflow workflow = temporal.newWorkflowStub(PipelineWorkflow.class,
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(request.runId())
+            .setTaskQueue(TaskQueues.WORKFLOWS)
+            .setWorkflowIdReusePolicy(reuse)
+            .build());
+    try {
+      WorkflowClient.start(workflow::run, request);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw e;
+    } catch (WorkflowServiceException | StatusRuntimeException e) {
+      throw unavailable(e);
+    }
+  }
+
+  private static ApiProblem unavailable(Exception e) {
+    Throwable cause = e instanceof WorkflowServiceException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof StatusRuntimeException status && status.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+      return ApiProblem.conflict("the run's workflow is still running");
+    }
+    return new ApiProblem(503, "Service Unavailable", "the workflow service is unavailable: " + cause.getMessage(), List.of());
+  }
+
+  private Optional<RunEntity> byIdempotencyKey(String key) {
+    return RunEntity.find("idempotencyKey", key).firstResultOptional();
+  }
+
+  private static String newRunId() {
+    byte[] random = new byte[4];
+    RANDOM.nextBytes(random);
+    return "run-" + OffsetDateTime.now(ZoneOffset.UTC).format(ID_TIME) + "-" + HexFormat.of().formatHex(random);
+  }
+
+  static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

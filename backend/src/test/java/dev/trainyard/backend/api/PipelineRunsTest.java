@@ -1,0 +1,239 @@
+package dev.trainyard.backend.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+import dev.trainyard.backend.PostgresTestResource;
+import dev.trainyard.backend.catalog.RunEntity;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
+class PipelineRunsTest {
+  static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
+
+  @Test
+  void helloLaunchedThroughTheApiSucceedsWithHashedArtifactsAndLineage() throws Exception {
+    JsonPath launched = Api.launch("hello", Map.of("greeting", "hi there"));
+    String runId = launched.getString("id");
+    JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));
+
+    assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+    assertThat(run.getList("steps.id", String.class)).containsExactlyInAnyOrder("greet", "shard-0", "shard-1", "shard-2", "join");
+    assertThat(run.getList("steps.status", String.class)).containsOnly("SUCCEEDED");
+    assertThat(run.getList("steps.attempts.size()", Integer.class)).containsOnly(1);
+
+    String joinOutput = run.getString("steps.find { it.id == 'join' }.outputs.output.artifactId");
+    String greetOutput = run.getString("steps.find { it.id == 'greet' }.outputs.output.artifactId");
+    JsonPath artifact = given().get("/api/v1/artifacts/" + joinOutput).then().statusCode(200).extract().jsonPath();
+    assertThat(artifact.getList("files.path", String.class)).containsExactly("lines.txt", "report.txt");
+    Path dir = Path.of(URI.create(artifact.getString("uri")));
+    for (Map<String, Object> file : artifact.<Map<String, Object>>getList("files")) {
+      byte[] bytes = Files.readAllBytes(dir.resolve((String) file.get("path")));
+      assertThat(file.get("sha256")).isEqualTo(sha256(bytes));
+    }
+    assertThat(Files.readString(dir.resolve("report.txt"))).isEqualTo("HI THERE\n".repeat(3));
+    String manifest = given().get("/api/v1/artifacts/" + joinOutput + "/manifest").then().statusCode(200).extract().asString();
+    assertThat(sha256(manifest.getBytes())).isEqualTo(joinOutput);
+
+    JsonPath ancestors = given().queryParam("direction", "ancestors").get("/api/v1/artifacts/" + joinOutput + "/lineage")
+        .then().statusCode(200).extract().jsonPath();
+    assertThat(ancestors.getList("nodes.id", String.class))
+        .contains("artifact:" + greetOutput, "step:" + runId + "/greet/1", "step:" + runId + "/shard-1/1", "step:" + runId + "/join/1");
+    JsonPath descendants = given().queryParam("direction", "descendants").get("/api/v1/artifacts/" + greetOutput + "/lineage")
+        .then().statusCode(200).extract().jsonPath();
+    assertThat(descendants.getList("nodes.id", String.class)).contains("artifact:" + joinOutput);
+    assertThat(descendants.getList("edges.role", String.class)).contains("input", "output:output");
+  }
+
+  @Test
+  void anInvalidSpecIsRefusedWithEveryProblemAndNothingIsCreated() {
+    String spec = """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: broken
+        steps:
+          - id: a
+            kind: trian
+          - id: b
+            kind: command
+            run: "cat ${{ steps.nope.outputs.output }}"
+          - id: b
+            kind: command
+            run: "true"
+        """;
+    given().contentType("application/yaml").body(spec).post("/api/v1/templates")
+        .then().statusCode(422).contentType("application/problem+json")
+        .body("errors.path", hasItems("steps[0].kind", "steps[1].run", "steps[2].id"));
+    given().get("/api/v1/templates/broken").then().statusCode(404);
+  }
+
+  @Test
+  void badParametersAreRefusedWithTheirPathsAndNoRunIsCreated() {
+    long before = RunEntity.count();
+    given().contentType(ContentType.JSON).body(Map.of("template", "hello", "params", Map.of("pause_seconds", "x", "extra", 1)))
+        .post("/api/v1/runs").then().statusCode(422).contentType("application/problem+json")
+        .body("errors.path", hasItems("params.pause_seconds", "params.extra"));
+    given().contentType(ContentType.JSON).body(Map.of("template", "nope", "params", Map.of()))
+        .post("/api/v1/runs").then().statusCode(422).body("errors[0].path", equalTo("template"));
+    given().contentType(ContentType.JSON).body("{\"template\": [1,").post("/api/v1/runs")
+        .then().statusCode(400).contentType("application/problem+json");
+    assertThat(RunEntity.count()).isEqualTo(before);
+  }
+
+  @Test
+  void theSameIdempotencyKeyTwiceReturnsTheSameRun() {
+    String key = UUID.randomUUID().toString();
+    Map<String, Object> body = Map.of("template", "hello", "params", Map.of());
+    String first = given().header("Idempotency-Key", key).contentType(ContentType.JSON).body(body)
+        .post("/api/v1/runs").then().statusCode(201).extract().path("id");
+    String second = given().header("Idempotency-Key", key).contentType(ContentType.JSON).body(body)
+        .post("/api/v1/runs").then().statusCode(200).extract().path("id");
+    assertThat(second).isEqualTo(first);
+    assertThat(RunEntity.count("idempotencyKey", key)).isEqualTo(1);
+    Api.awaitStatus(first, TERMINAL, Duration.ofSeconds(60));
+  }
+
+  @Test
+  void cancellingALongCommandStepKillsItsProcessTreeAndMarksTheRunCancelled() {
+    String marker = "600." + (System.nanoTime() % 100000);
+    Api.createTemplate("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: long-sleep
+        steps:
+          - id: nap
+            kind: command
+            run: "sleep %s & sleep %s; wait"
+          - id: after
+            kind: command
+            needs: [nap]
+            run: "true"
+        """.formatted(marker, marker));
+    String runId = Api.launch("long-sleep", Map.of()).getString("id");
+    Api.awaitStepStatus(runId, "nap", "RUNNING", Duration.ofSeconds(30));
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sleepers(marker) == 2);
+
+    long asked = System.nanoTime();
+    given().contentType(ContentType.JSON).body(Map.of("reason", "test")).post("/api/v1/runs/" + runId + "/cancel")
+        .then().statusCode(202);
+    JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(20));
+    long seconds = Duration.ofNanos(System.nanoTime() - asked).toSeconds();
+
+    assertThat(run.getString("status")).isEqualTo("CANCELLED");
+    assertThat(seconds).isLessThan(15);
+    assertThat(sleepers(marker)).isZero();
+    assertThat(run.getString("steps.find { it.id == 'nap' }.status")).isEqualTo("CANCELLED");
+    assertThat(run.getString("steps.find { it.id == 'after' }.status")).isEqualTo("CANCELLED");
+    given().post("/api/v1/runs/" + runId + "/cancel").then().statusCode(409);
+  }
+
+  @Test
+  void anApprovalStepWaitsUntilApprovedThroughTheApi() {
+    Api.createTemplate("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: gated
+        steps:
+          - id: build
+            kind: command
+            run: "echo built > $TRAINYARD_OUTPUT/x"
+          - id: gate
+            kind: approval
+            needs: [build]
+          - id: ship
+            kind: command
+            needs: [gate]
+            run: "true"
+        """);
+    String runId = Api.launch("gated", Map.of()).getString("id");
+    Api.awaitStepStatus(runId, "gate", "WAITING_APPROVAL", Duration.ofSeconds(30));
+    assertThat(Api.run(runId).getString("steps.find { it.id == 'ship' }.status")).isEqualTo("PENDING");
+    given().post("/api/v1/runs/" + runId + "/steps/ship/approve").then().statusCode(409);
+
+    given().post("/api/v1/runs/" + runId + "/steps/gate/approve").then().statusCode(202);
+    JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(30));
+    assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+    assertThat(run.getString("steps.find { it.id == 'gate' }.attempts[0].worker")).isEqualTo("approved by local");
+  }
+
+  @Test
+  void retryFromFailedReusesCompletedStepsAndCompletesTheRun() throws Exception {
+    Path flag = Files.createTempDirectory("trainyard-flag").resolve("ok");
+    Api.createTemplate("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: flaky
+        steps:
+          - id: first
+            kind: command
+            run: "echo one > $TRAINYARD_OUTPUT/one.txt"
+          - id: second
+            kind: command
+            run: "test -f %s || { echo 'flag missing' >&2; exit 3; }; cp ${{ steps.first.outputs.output }}/one.txt $TRAINYARD_OUTPUT/"
+        """.formatted(flag));
+    String runId = Api.launch("flaky", Map.of()).getString("id");
+    JsonPath failed = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));
+    assertThat(failed.getString("status")).isEqualTo("FAILED");
+    assertThat(failed.getString("error")).contains("second").contains("exited with code 3").contains("flag missing");
+    given().get("/api/v1/runs/" + runId + "/steps/second/log").then().statusCode(200).body(org.hamcrest.Matchers.containsString("flag missing"));
+
+    Files.writeString(flag, "");
+    given().post("/api/v1/runs/" + runId + "/retry").then().statusCode(202);
+    JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));
+
+    assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+    assertThat(run.getString("steps.find { it.id == 'first' }.status")).isEqualTo("REUSED");
+    assertThat(run.getList("steps.find { it.id == 'first' }.attempts.attempt", Integer.class)).containsExactly(1);
+    assertThat(run.getList("steps.find { it.id == 'second' }.attempts.attempt", Integer.class)).containsExactly(1, 2);
+    assertThat(run.getList("steps.find { it.id == 'second' }.attempts.status", String.class)).containsExactly("FAILED", "SUCCEEDED");
+    assertThat(run.getInt("executions")).isEqualTo(2);
+  }
+
+  @Test
+  void runsAreListedNewestFirstWithKeysetPagination() {
+    for (int i = 0; i < 3; i++) {
+      Api.launch("hello", Map.of());
+    }
+    List<String> all = given().queryParam("limit", 500).get("/api/v1/runs").then().statusCode(200).extract().jsonPath().getList("items.id");
+    List<String> walked = new java.util.ArrayList<>();
+    String cursor = null;
+    do {
+      var request = given().queryParam("limit", 2);
+      if (cursor != null) {
+        request.queryParam("cursor", cursor);
+      }
+      JsonPath page = request.get("/api/v1/runs").then().statusCode(200).extract().jsonPath();
+      walked.addAll(page.getList("items.id"));
+      cursor = page.getString("nextCursor");
+    } while (cursor != null);
+    assertThat(walked).isEqualTo(all).doesNotHaveDuplicates();
+    given().queryParam("status", "BOGUS").get("/api/v1/runs").then().statusCode(400).body("errors[0].path", equalTo("status"));
+  }
+
+  private static long sleepers(String marker) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.startsWith("sleep " + marker)).orElse(false))
+        .count();
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+}

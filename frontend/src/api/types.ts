@@ -1,0 +1,185 @@
+// Wire types of the Trainyard REST API (/api/v1). Keep in step with the backend's OpenAPI document.
+
+export type ParamType = 'string' | 'int' | 'number' | 'boolean' | 'checkpoint' | 'dataset';
+
+export type RunStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'INTERRUPTED';
+
+export type StepStatus =
+  | 'PENDING'
+  | 'RUNNING'
+  | 'WAITING_APPROVAL'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'SKIPPED'
+  | 'REUSED';
+
+export const RUN_STATUSES: RunStatus[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED'];
+
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>([
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'INTERRUPTED',
+]);
+
+export interface TemplateSummary {
+  name: string;
+  latestVersion: number;
+  description: string | null;
+  createdAt: string;
+}
+
+export interface TemplateList {
+  items: TemplateSummary[];
+}
+
+export interface TemplateVersion {
+  version: number;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export type ParamValue = string | number | boolean;
+
+export interface ParamSpec {
+  name: string;
+  type: ParamType;
+  required: boolean;
+  default: ParamValue | null;
+  description: string | null;
+}
+
+export interface TemplateStep {
+  id: string;
+  kind: string;
+  needs: string[];
+}
+
+export interface TemplateDetail {
+  name: string;
+  description: string | null;
+  latestVersion: number;
+  versions: TemplateVersion[];
+  spec: string;
+  params: ParamSpec[];
+  steps: TemplateStep[];
+}
+
+export interface LaunchRequest {
+  template: string;
+  version?: number;
+  params: Record<string, ParamValue>;
+}
+
+export interface RunSummary {
+  id: string;
+  template: string;
+  templateVersion: number;
+  status: RunStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  launchedBy: string | null;
+}
+
+export interface RunPage {
+  items: RunSummary[];
+  nextCursor: string | null;
+}
+
+export interface RunFilter {
+  status?: RunStatus | '';
+  template?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface Attempt {
+  attempt: number;
+  status: StepStatus;
+  worker: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface StepOutput {
+  artifactId: string;
+}
+
+export interface Step {
+  id: string;
+  kind: string;
+  status: StepStatus;
+  needs: string[];
+  attempts: Attempt[];
+  outputs: Record<string, StepOutput>;
+}
+
+export interface Run extends RunSummary {
+  params: Record<string, unknown>;
+  error: string | null;
+  steps: Step[];
+}
+
+export interface MetricPoint {
+  step: number;
+  name: string;
+  value: number;
+}
+
+export interface StepMetrics {
+  points: MetricPoint[];
+}
+
+export interface ArtifactFile {
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+export interface Artifact {
+  id: string;
+  type: string;
+  sizeBytes: number;
+  createdAt: string;
+  producedBy: { runId: string; stepId: string; attempt: number } | null;
+  files: ArtifactFile[];
+  aliases: string[];
+}
+
+export type LineageDirection = 'ancestors' | 'descendants';
+
+export interface LineageNode {
+  /** `artifact:<id>` or `step:<runId>/<stepId>/<attempt>` */
+  id: string;
+  type: string;
+  label: string | null;
+}
+
+export interface LineageEdge {
+  from: string;
+  to: string;
+  role: string;
+}
+
+export interface Lineage {
+  root: string;
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** RFC 9457 problem details, as the backend writes them. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: FieldError[];
+}

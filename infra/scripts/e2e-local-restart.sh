@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# End to end, as a user would see it: local mode is killed with SIGKILL mid-run and started again.
+# The run in flight shows INTERRUPTED; retry-from-failed completes it without re-executing the steps
+# that had finished (their attempt counts stay at 1). Uses the packaged app and its own home dir.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. infra/scripts/lib.sh
+pick_jdk
+
+APP=backend/target/quarkus-app/quarkus-run.jar
+HOME_DIR=$(mktemp -d /tmp/trainyard-e2e.XXXXXX)
+PORT=18080
+API=http://127.0.0.1:$PORT/api/v1
+PID=""
+
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- last app log ---" >&2
+  tail -n 60 "$HOME_DIR"/app-*.log >&2 || true
+  echo "e2e-local-restart: 0 passed, 1 failed"
+  exit 1
+}
+
+start() {
+  "$JAVA_HOME/bin/java" -Dquarkus.http.port=$PORT -Dtrainyard.temporal.embedded-port=17233 \
+    -Dtrainyard.home="$HOME_DIR" -jar "$APP" >"$HOME_DIR/app-$1.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 240); do
+    curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$PID" 2>/dev/null || fail "the app exited during start ($1)"
+    sleep 0.5
+  done
+  fail "the app was not ready within 120 s ($1)"
+}
+
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }
+run_field() { curl -fs "$API/runs/$RUN" | json "$1"; }
+
+wait_for() { # expression expected timeout_s
+  for _ in $(seq 1 $(($3 * 4))); do
+    [ "$(run_field "$1")" = "$2" ] && return 0
+    sleep 0.25
+  done
+  fail "waited $3 s for $1 == $2; it is $(run_field "$1")"
+}
+
+start first
+RUN=$(curl -fs -X POST "$API/runs" -H 'Content-Type: application/json' \
+  -d '{"template": "hello", "params": {"pause_seconds": 30}}' | json "d['id']")
+echo "launched $RUN"
+wait_for "[s['status'] for s in d['steps'] if s['id'] == 'greet'][0]" SUCCEEDED 60
+wait_for "[s['status'] for s in d['steps'] if s['id'] == 'shard-0'][0]" RUNNING 60
+
+echo "kill -9 of the local-mode process (pid $PID)"
+kill -9 "$PID"
+wait "$PID" 2>/dev/null || true
+PID=""
+
+start second
+[ "$(run_field "d['status']")" = INTERRUPTED ] || fail "after restart the run is $(run_field "d['status']"), not INTERRUPTED"
+echo "after restart: INTERRUPTED"
+
+curl -fs -X POST "$API/runs/$RUN/retry" >/dev/null || fail "retry was refused"
+wait_for "d['status']" SUCCEEDED 120
+GREET_ATTEMPTS=$(run_field "[len(s['attempts']) for s in d['steps'] if s['id'] == 'greet'][0]")
+GREET_STATUS=$(run_field "[s['status'] for s in d['steps'] if s['id'] == 'greet'][0]")
+SHARD_ATTEMPTS=$(run_field "[len(s['attempts']) for s in d['steps'] if s['id'] == 'shard-0'][0]")
+[ "$GREET_ATTEMPTS" = 1 ] && [ "$GREET_STATUS" = REUSED ] || fail "greet re-ran: $GREET_ATTEMPTS attempts, $GREET_STATUS"
+[ "$SHARD_ATTEMPTS" = 2 ] || fail "shard-0 has $SHARD_ATTEMPTS attempts, expected 2 (interrupted + retried)"
+echo "retried: SUCCEEDED; greet reused (1 attempt), shard-0 2 attempts"
+echo "e2e-local-restart: 1 passed, 0 failed"

@@ -1,0 +1,24 @@
+package dev.trainyard.pipeline.kind;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Small helpers shared by the schema records. */
+final class Kinds {
+  private Kinds() {}
+
+  /** Schemas are listed in the order users see them (docs, forms, error hints), so keep order. */
+  static <V> Map<String, V> ordered(Map<String, V> map) {
+    return Collections.unmodifiableMap(new LinkedHashMap<>(map));
+  }
+
+  @SafeVarargs
+  static <V extends ValueSchema> Map<String, V> byName(V... schemas) {
+    var map = new LinkedHashMap<String, V>();
+    for (V schema : schemas) {
+      map.put(schema.name(), schema);
+    }
+    return Collections.unmodifiableMap(map);
+  }
+}

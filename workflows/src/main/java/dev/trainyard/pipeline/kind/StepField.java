@@ -1,0 +1,33 @@
+package dev.trainyard.pipeline.kind;
+
+import java.util.Map;
+
+/** A top-level field of a step, e.g. {@code run} of {@code command} or {@code model} of {@code sft}. */
+public record StepField(
+    String name,
+    ValueType type,
+    boolean required,
+    Constraint constraint,
+    Map<String, ConfigKey> entries,
+    String description)
+    implements ValueSchema {
+  public StepField {
+    entries = Kinds.ordered(entries);
+  }
+
+  public static StepField required(String name, ValueType type, String description) {
+    return new StepField(name, type, true, Constraint.NONE, Map.of(), description);
+  }
+
+  public static StepField optional(String name, ValueType type, String description) {
+    return new StepField(name, type, false, Constraint.NONE, Map.of(), description);
+  }
+
+  public StepField withConstraint(Constraint constraint) {
+    return new StepField(name, type, required, constraint, entries, description);
+  }
+
+  public StepField withEntries(Map<String, ConfigKey> entries) {
+    return new StepField(name, type, required, constraint, entries, description);
+  }
+}

@@ -1,0 +1,73 @@
+package dev.trainyard.pipeline.spec;
+
+import dev.trainyard.pipeline.plan.RetrySpec;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One step as written in the spec, with scheduling fields defaulted and the kind-specific part kept
+ * as a JSON-like tree (expressions not yet substituted).
+ *
+ * @param index position in {@code steps:}, used in problem paths ({@code steps[index]})
+ * @param matrix keys to their values in the order written; empty when the step does not fan out
+ * @param body the kind-specific fields (e.g. {@code run}, {@code model}, {@code config}, {@code cache})
+ */
+public record StepSpec(
+    int index,
+    String id,
+    String kind,
+    List<String> needs,
+    String pool,
+    int gpus,
+    long timeoutSeconds,
+    RetrySpec retry,
+    Map<String, List<Object>> matrix,
+    String description,
+    Map<String, Object> body) {
+  public static final String DEFAULT_POOL = "default";
+  public static final long DEFAULT_TIMEOUT_SECONDS = 24 * 60 * 60;
+
+  public StepSpec {
+    needs = List.copyOf(needs);
+    matrix = JsonTrees.freeze(matrix);
+    body = JsonTrees.freeze(body);
+  }
+
+  public boolean fansOut() {
+    return !matrix.isEmpty();
+  }
+
+  /** Ids this step expands to: {@code id-0, id-1, ...} for a matrix step, otherwise just {@code id}. */
+  public List<String> expandedIds() {
+    if (!fansOut()) {
+      return List.of(id);
+    }
+    int count = combinationCount();
+    return java.util.stream.IntStream.range(0, count).mapToObj(i -> id + "-" + i).toList();
+  }
+
+  public int combinationCount() {
+    int count = 1;
+    for (List<Object> values : matrix.values()) {
+      count *= values.size();
+    }
+    return count;
+  }
+
+  /** Ids of the spec steps this one depends on: its {@code needs:} plus every step whose outputs it references. */
+  public java.util.Set<String> dependencies() {
+    var ids = new java.util.LinkedHashSet<String>(needs);
+    JsonTrees.walkStrings("", body, (path, text) -> {
+      for (Expressions.Match match : Expressions.find(text)) {
+        if (match.expression() instanceof Expression.StepOutputRef ref) {
+          ids.add(ref.step());
+        }
+      }
+    });
+    return ids;
+  }
+
+  public String path() {
+    return "steps[" + index + "]";
+  }
+}

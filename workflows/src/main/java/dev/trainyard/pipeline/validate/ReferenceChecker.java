@@ -1,0 +1,119 @@
+package dev.trainyard.pipeline.validate;
+
+import dev.trainyard.pipeline.kind.StepKind;
+import dev.trainyard.pipeline.kind.StepKinds;
+import dev.trainyard.pipeline.spec.Expression;
+import dev.trainyard.pipeline.spec.Expressions;
+import dev.trainyard.pipeline.spec.JsonTrees;
+import dev.trainyard.pipeline.spec.ParamSpec;
+import dev.trainyard.pipeline.spec.StepSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Checks what steps refer to: parameters, matrix keys, other steps and their outputs; and finds cycles. */
+final class ReferenceChecker {
+  private ReferenceChecker() {}
+
+  static void check(List<StepSpec> steps, Map<String, ParamSpec> params, Problems problems) {
+    Map<String, StepSpec> byId = new LinkedHashMap<>();
+    steps.forEach(s -> byId.put(s.id(), s));
+    for (StepSpec step : steps) {
+      for (int i = 0; i < step.needs().size(); i++) {
+        String need = step.needs().get(i);
+        if (!byId.containsKey(need)) {
+          problems.add(step.path() + ".needs[" + i + "]", "unknown step '" + need + "'");
+        }
+      }
+      step.body().forEach((field, value) -> JsonTrees.walkStrings(step.path() + "." + field, value,
+          (path, text) -> checkString(step, field, path, text, byId, params, problems)));
+    }
+    reportCycles(steps, byId, problems);
+  }
+
+  private static void checkString(StepSpec step, String field, String path, String text,
+      Map<String, StepSpec> steps, Map<String, ParamSpec> params, Problems problems) {
+    if (Expressions.hasUnterminated(text)) {
+      problems.add(path, "unterminated expression: '${{' without '}}'");
+    }
+    for (Expressions.Match match : Expressions.find(text)) {
+      String source = text.substring(match.start(), match.end());
+      switch (match.expression()) {
+        case Expression.ParamRef ref -> {
+          if (!params.containsKey(ref.name())) {
+            problems.add(path, "unknown parameter '" + ref.name() + "'");
+          }
+        }
+        case Expression.MatrixRef ref -> {
+          if (!step.matrix().containsKey(ref.key())) {
+            problems.add(path, "unknown matrix key '" + ref.key() + "'"
+                + (step.fansOut() ? "; expected one of " + String.join(", ", step.matrix().keySet()) : "; the step has no matrix"));
+          }
+        }
+        case Expression.StepOutputRef ref -> checkStepOutput(path, ref, steps, problems);
+        case Expression.InputsRef ref -> {
+          boolean hasInputsField = StepKinds.find(step.kind()).map(k -> k.fields().containsKey("inputs")).orElse(true);
+          if (!hasInputsField) {
+            problems.add(path, source + " needs an inputs field, which kind '" + step.kind() + "' does not have");
+          } else if (field.equals("inputs")) {
+            problems.add(path, source + " cannot be used inside inputs itself");
+          }
+        }
+        case Expression.Unknown unknown -> problems.add(path, "unknown expression '" + source
+            + "'; expected params.NAME, matrix.KEY, steps.ID.outputs.NAME or inputs");
+      }
+    }
+  }
+
+  private static void checkStepOutput(String path, Expression.StepOutputRef ref, Map<String, StepSpec> steps, Problems problems) {
+    StepSpec target = steps.get(ref.step());
+    if (target == null) {
+      problems.add(path, "unknown step '" + ref.step() + "'");
+      return;
+    }
+    Optional<StepKind> kind = StepKinds.find(target.kind());
+    if (kind.isPresent() && !kind.get().outputs().contains(ref.output())) {
+      List<String> outputs = kind.get().outputs();
+      problems.add(path, "step '" + ref.step() + "' (kind " + target.kind() + ") has no output '" + ref.output() + "'; "
+          + (outputs.isEmpty() ? "it produces no outputs" : "it produces: " + String.join(", ", outputs)));
+    }
+  }
+
+  /** Depth-first search; each back edge closes one cycle, reported once whatever step it is entered from. */
+  private static void reportCycles(List<StepSpec> steps, Map<String, StepSpec> byId, Problems problems) {
+    Map<String, Integer> state = new HashMap<>(); // absent: unvisited, 1: on the stack, 2: done
+    Set<Set<String>> reported = new HashSet<>();
+    for (StepSpec step : steps) {
+      visit(step.id(), byId, state, new ArrayList<>(), reported, problems);
+    }
+  }
+
+  private static void visit(String id, Map<String, StepSpec> byId, Map<String, Integer> state,
+      List<String> stack, Set<Set<String>> reported, Problems problems) {
+    Integer current = state.get(id);
+    if (current != null) {
+      if (current == 1) {
+        List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(id), stack.size()));
+        if (reported.add(Set.copyOf(cycle))) {
+          cycle.add(id);
+          problems.add("steps", "dependency cycle " + String.join(" -> ", cycle));
+        }
+      }
+      return;
+    }
+    state.put(id, 1);
+    stack.add(id);
+    for (String dependency : byId.get(id).dependencies()) {
+      if (byId.containsKey(dependency)) {
+        visit(dependency, byId, state, stack, reported, problems);
+      }
+    }
+    stack.remove(stack.size() - 1);
+    state.put(id, 2);
+  }
+}

@@ -1,0 +1,34 @@
+package dev.trainyard.workflow;
+
+import io.temporal.activity.ActivityInterface;
+import java.util.List;
+
+/**
+ * Records what a run does in the catalog. Implemented by the backend and run as local activities of
+ * the workflow worker (the backend hosts both), so recording costs no extra server round trip.
+ * Every method is idempotent: keyed by (run, step, attempt), a retried call never duplicates a row.
+ */
+@ActivityInterface(namePrefix = "Ledger")
+public interface LedgerActivities {
+  void runStarted(String runId);
+
+  /** A step completed in an earlier execution of the run; its outputs are reused. */
+  void stepReused(String runId, String stepId);
+
+  /** An attempt began; {@code status} is RUNNING, or WAITING_APPROVAL for approval steps. */
+  void attemptStarted(String runId, String stepId, int attempt, StepStatus status);
+
+  /** An attempt succeeded: records its outputs as artifacts and the lineage edges from its inputs. */
+  void attemptSucceeded(String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs);
+
+  /** An approval step's waiting attempt was approved by {@code approvedBy}; the step succeeds. */
+  void attemptApproved(String runId, String stepId, int attempt, String approvedBy);
+
+  /** An attempt ended FAILED or CANCELLED. */
+  void attemptEnded(String runId, String stepId, int attempt, StepStatus status, String error);
+
+  /** Steps that never started (dependency failed, or run cancelled) get {@code status}. */
+  void stepsNotRun(String runId, List<String> stepIds, StepStatus status);
+
+  void runFinished(String runId, RunStatus status, String error);
+}

@@ -1,0 +1,264 @@
+package dev.trainyard.workflow;
+
+import dev.trainyard.pipeline.plan.InputBinding;
+import dev.trainyard.pipeline.plan.PlannedStep;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Each step runs in its own workflow thread that waits for its needs, then runs its attempts. The
+ * workflow, not Temporal's retry policy, owns attempts so that every attempt is recorded in the
+ * ledger with its own number. Any change to the order of commands here needs {@code
+ * Workflow.getVersion}; the replay test over committed histories catches forgotten ones.
+ */
+public class PipelineWorkflowImpl implements PipelineWorkflow {
+  /** Error types a retry cannot fix. */
+  private static final Set<String> NON_RETRYABLE = Set.of("KindNotSupported", "InvalidStep", "InputMissing");
+
+  private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
+
+  private final LedgerActivities ledger =
+      Workflow.newLocalActivityStub(
+          LedgerActivities.class,
+          LocalActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(30))
+              // The catalog may be briefly away (PostgreSQL restart): keep retrying, never drop a row.
+              .setScheduleToCloseTimeout(Duration.ofHours(1))
+              .setRetryOptions(
+                  RetryOptions.newBuilder()
+                      .setInitialInterval(Duration.ofMillis(200))
+                      .setBackoffCoefficient(2)
+                      .setMaximumInterval(Duration.ofSeconds(10))
+                      .build())
+              .build());
+
+  private final Map<String, StepStatus> statuses = new LinkedHashMap<>();
+  private final Map<String, Integer> attempts = new HashMap<>();
+  private final Map<String, Map<String, ArtifactRef>> outputs = new HashMap<>();
+  private final Map<String, String> approvals = new HashMap<>();
+  private final List<CancellationScope> runningScopes = new ArrayList<>();
+  private RunStatus runStatus = RunStatus.PENDING;
+  private String cancelReason;
+  private String firstError;
+
+  @Override
+  public RunOutcome run(RunRequest request) {
+    String runId = request.runId();
+    for (PlannedStep step : request.plan().steps()) {
+      statuses.put(step.id(), StepStatus.PENDING);
+      attempts.put(step.id(), request.previousAttempts().getOrDefault(step.id(), 0));
+    }
+    runStatus = RunStatus.RUNNING;
+    ledger.runStarted(runId);
+    for (var reused : request.reused().entrySet()) {
+      if (statuses.containsKey(reused.getKey())) {
+        outputs.put(reused.getKey(), reused.getValue());
+        statuses.put(reused.getKey(), StepStatus.REUSED);
+        ledger.stepReused(runId, reused.getKey());
+      }
+    }
+
+    List<Promise<Void>> threads = new ArrayList<>();
+    for (PlannedStep step : request.plan().steps()) {
+      if (statuses.get(step.id()) == StepStatus.PENDING) {
+        threads.add(Async.procedure(() -> runStep(request, step)));
+      }
+    }
+    Promise.allOf(threads).get();
+
+    if (cancelReason != null) {
+      runStatus = RunStatus.CANCELLED;
+    } else if (statuses.values().stream().allMatch(StepStatus::done)) {
+      runStatus = RunStatus.SUCCEEDED;
+    } else {
+      runStatus = RunStatus.FAILED;
+    }
+    String error = runStatus == RunStatus.CANCELLED ? "cancelled: " + cancelReason : firstError;
+    ledger.runFinished(runId, runStatus, runStatus == RunStatus.SUCCEEDED ? null : error);
+    return new RunOutcome(runStatus, runStatus == RunStatus.SUCCEEDED ? null : error, outputs);
+  }
+
+  private void runStep(RunRequest request, PlannedStep step) {
+    String runId = request.runId();
+    Workflow.await(() -> cancelReason != null || needsSettled(step));
+    if (cancelReason != null || !step.needs().stream().allMatch(n -> statuses.get(n).done())) {
+      StepStatus status = cancelReason != null ? StepStatus.CANCELLED : StepStatus.SKIPPED;
+      statuses.put(step.id(), status);
+      ledger.stepsNotRun(runId, List.of(step.id()), status);
+      return;
+    }
+    if (step.kind().equals("approval")) {
+      awaitApproval(runId, step);
+      return;
+    }
+
+    Map<String, ArtifactRef> inputs = new LinkedHashMap<>();
+    List<InputUse> uses = new ArrayList<>();
+    for (InputBinding binding : step.inputs()) {
+      ArtifactRef ref =
+          binding.fromStepOutput()
+              ? outputs.getOrDefault(binding.fromStep(), Map.of()).get(binding.output())
+              : request.artifacts().get(binding.artifactId());
+      if (ref == null) {
+        int attempt = nextAttempt(step.id());
+        ledger.attemptStarted(runId, step.id(), attempt, StepStatus.RUNNING);
+        fail(runId, step, attempt, "input '" + binding.name() + "' is missing");
+        return;
+      }
+      inputs.put(binding.name(), ref);
+      uses.add(new InputUse(binding.name(), binding.role(), ref.id()));
+    }
+
+    StepActivities activities =
+        Workflow.newActivityStub(
+            StepActivities.class,
+            ActivityOptions.newBuilder()
+                .setTaskQueue(TaskQueues.pool(step.pool()))
+                .setStartToCloseTimeout(Duration.ofSeconds(step.timeoutSeconds() + 60))
+                .setHeartbeatTimeout(HEARTBEAT_TIMEOUT)
+                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
+
+    int maxAttempts = Math.max(1, step.retry().maxAttempts());
+    for (int tries = 1; ; tries++) {
+      int attempt = nextAttempt(step.id());
+      statuses.put(step.id(), StepStatus.RUNNING);
+      ledger.attemptStarted(runId, step.id(), attempt, StepStatus.RUNNING);
+      StepTask task =
+          new StepTask(runId, step.id(), step.kind(), attempt, step.body(), inputs, step.gpus(), step.timeoutSeconds());
+      StepResult[] result = new StepResult[1];
+      CancellationScope scope = Workflow.newCancellationScope(() -> result[0] = activities.execute(task));
+      runningScopes.add(scope);
+      try {
+        scope.run();
+        outputs.put(step.id(), refs(result[0]));
+        ledger.attemptSucceeded(runId, step.id(), attempt, result[0], uses);
+        statuses.put(step.id(), StepStatus.SUCCEEDED);
+        return;
+      } catch (ActivityFailure | CanceledFailure e) {
+        if (cancelReason != null || e instanceof CanceledFailure || e.getCause() instanceof CanceledFailure) {
+          statuses.put(step.id(), StepStatus.CANCELLED);
+          ledger.attemptEnded(runId, step.id(), attempt, StepStatus.CANCELLED, "cancelled: " + cancelReason);
+          return;
+        }
+        String message = describe(e);
+        boolean retryable = !(e.getCause() instanceof ApplicationFailure app && NON_RETRYABLE.contains(app.getType()));
+        if (!retryable || tries >= maxAttempts) {
+          fail(runId, step, attempt, message);
+          return;
+        }
+        ledger.attemptEnded(runId, step.id(), attempt, StepStatus.FAILED, message);
+        Workflow.sleep(Duration.ofMillis((long) (step.retry().delayBefore(tries + 1) * 1000)));
+        if (cancelReason != null) {
+          statuses.put(step.id(), StepStatus.CANCELLED);
+          ledger.stepsNotRun(runId, List.of(step.id()), StepStatus.CANCELLED);
+          return;
+        }
+      } finally {
+        runningScopes.remove(scope);
+      }
+    }
+  }
+
+  private void awaitApproval(String runId, PlannedStep step) {
+    int attempt = nextAttempt(step.id());
+    statuses.put(step.id(), StepStatus.WAITING_APPROVAL);
+    ledger.attemptStarted(runId, step.id(), attempt, StepStatus.WAITING_APPROVAL);
+    Workflow.await(() -> cancelReason != null || approvals.containsKey(step.id()));
+    if (approvals.containsKey(step.id())) {
+      ledger.attemptApproved(runId, step.id(), attempt, approvals.get(step.id()));
+      outputs.put(step.id(), Map.of());
+      statuses.put(step.id(), StepStatus.SUCCEEDED);
+    } else {
+      statuses.put(step.id(), StepStatus.CANCELLED);
+      ledger.attemptEnded(runId, step.id(), attempt, StepStatus.CANCELLED, "cancelled: " + cancelReason);
+    }
+  }
+
+  private void fail(String runId, PlannedStep step, int attempt, String message) {
+    statuses.put(step.id(), StepStatus.FAILED);
+    if (firstError == null) {
+      firstError = "step '" + step.id() + "' failed: " + message;
+    }
+    ledger.attemptEnded(runId, step.id(), attempt, StepStatus.FAILED, message);
+  }
+
+  private boolean needsSettled(PlannedStep step) {
+    for (String need : step.needs()) {
+      StepStatus status = statuses.get(need);
+      if (!status.terminal()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private int nextAttempt(String stepId) {
+    int attempt = attempts.merge(stepId, 1, Integer::sum);
+    return attempt;
+  }
+
+  private static Map<String, ArtifactRef> refs(StepResult result) {
+    Map<String, ArtifactRef> refs = new LinkedHashMap<>();
+    result.outputs().forEach((name, artifact) -> refs.put(name, new ArtifactRef(artifact.id(), artifact.uri())));
+    return refs;
+  }
+
+  /** The innermost useful message: the step's own failure, or why Temporal gave up on it. */
+  private static String describe(TemporalFailure e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof ApplicationFailure app) {
+      return app.getOriginalMessage();
+    }
+    if (cause instanceof TimeoutFailure timeout) {
+      return switch (timeout.getTimeoutType()) {
+        case TIMEOUT_TYPE_HEARTBEAT -> "the worker stopped heartbeating (lost or killed)";
+        case TIMEOUT_TYPE_START_TO_CLOSE -> "the step ran past its timeout";
+        default -> "timed out (" + timeout.getTimeoutType() + ")";
+      };
+    }
+    return cause != null ? cause.getMessage() : e.getMessage();
+  }
+
+  @Override
+  public void cancel(String reason) {
+    if (cancelReason == null && !runStatus.terminal()) {
+      cancelReason = reason == null || reason.isBlank() ? "by request" : reason;
+      new ArrayList<>(runningScopes).forEach(CancellationScope::cancel);
+    }
+  }
+
+  @Override
+  public void approve(Approval approval) {
+    if (statuses.get(approval.stepId()) == StepStatus.WAITING_APPROVAL) {
+      approvals.putIfAbsent(approval.stepId(), approval.approvedBy());
+    }
+  }
+
+  @Override
+  public RunProgress progress() {
+    Map<String, RunProgress.StepProgress> steps = new LinkedHashMap<>();
+    statuses.forEach((id, status) -> steps.put(id, new RunProgress.StepProgress(status, attempts.getOrDefault(id, 0))));
+    return new RunProgress(runStatus, steps);
+  }
+}

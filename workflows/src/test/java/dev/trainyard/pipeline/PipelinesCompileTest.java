@@ -1,0 +1,270 @@
+package dev.trainyard.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trainyard.pipeline.plan.ExecutionPlan;
+import dev.trainyard.pipeline.plan.InputBinding;
+import dev.trainyard.pipeline.plan.PlannedStep;
+import dev.trainyard.pipeline.plan.RetrySpec;
+import dev.trainyard.pipeline.spec.ParamType;
+import dev.trainyard.pipeline.spec.PipelineSpec;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PipelinesCompileTest {
+  private static final String BASE_ID = "b".repeat(64);
+  private static final String CORPUS_ID = "c".repeat(64);
+
+  private static final String HELLO = """
+      apiVersion: trainyard/v1
+      kind: Pipeline
+      name: hello
+      description: says hello in shards
+      params:
+        greeting: {type: string, default: hi, description: "what to say"}
+        shards:   {type: int, default: 3}
+        base:     {type: checkpoint, required: false}
+      steps:
+        - id: split
+          kind: command
+          run: "echo ${{params.greeting}} > $TRAINYARD_OUTPUT/a.txt"
+          env: {FOO: bar}
+          resources: {pool: cpu, gpus: 0}
+          timeout: 10m
+          retry: {max_attempts: 3, backoff_seconds: 1, backoff_multiplier: 2}
+        - id: work
+          kind: command
+          matrix: {shard: [0, 1, 2]}
+          run: "cat ${{ steps.split.outputs.output }}/a.txt > $TRAINYARD_OUTPUT/part-${{ matrix.shard }}.txt"
+        - id: join
+          kind: command
+          needs: [work]
+          inputs: ${{ steps.work.outputs.output }}
+          run: "cat ${{ inputs }} > $TRAINYARD_OUTPUT/all.txt"
+        - id: gate
+          kind: approval
+          needs: [join]
+          message: looks good?
+      """;
+
+  private static String token(String name) {
+    return "${{ inputs." + name + " }}";
+  }
+
+  @Test
+  void parseReturnsTheSpecAsWritten() {
+    PipelineSpec spec = Pipelines.parse(HELLO);
+    assertThat(spec.name()).isEqualTo("hello");
+    assertThat(spec.description()).isEqualTo("says hello in shards");
+    assertThat(spec.source()).isEqualTo(HELLO);
+    assertThat(spec.params()).extracting(p -> p.name() + ":" + p.type() + ":" + p.required() + ":" + p.defaultValue())
+        .containsExactly("greeting:STRING:false:hi", "shards:INT:false:3", "base:CHECKPOINT:false:null");
+    assertThat(spec.steps()).extracting(s -> s.id()).containsExactly("split", "work", "join", "gate");
+  }
+
+  @Test
+  void helloSpecCompilesIntoOrderedStepsWithNeedsBindingsAndTokens() {
+    ExecutionPlan plan = Pipelines.compile(HELLO, Map.of());
+
+    assertThat(plan.pipeline()).isEqualTo("hello");
+    assertThat(plan.steps()).extracting(PlannedStep::id)
+        .containsExactly("split", "work-0", "work-1", "work-2", "join", "gate");
+
+    PlannedStep split = plan.step("split").orElseThrow();
+    assertThat(split.body()).containsExactly(
+        Map.entry("run", "echo hi > $TRAINYARD_OUTPUT/a.txt"), Map.entry("env", Map.of("FOO", "bar")));
+    assertThat(split.pool()).isEqualTo("cpu");
+    assertThat(split.timeoutSeconds()).isEqualTo(600);
+    assertThat(split.retry()).isEqualTo(new RetrySpec(3, 1, 2));
+    assertThat(split.needs()).isEmpty();
+    assertThat(split.inputs()).isEmpty();
+
+    PlannedStep work1 = plan.step("work-1").orElseThrow();
+    assertThat(work1.body()).containsExactly(Map.entry("run",
+        "cat " + token("split.output") + "/a.txt > $TRAINYARD_OUTPUT/part-1.txt"));
+    assertThat(work1.needs()).containsExactly("split");
+    assertThat(work1.inputs()).containsExactly(InputBinding.ofStep("split.output", "input", "split", "output"));
+    assertThat(work1.pool()).isEqualTo("default");
+    assertThat(work1.gpus()).isZero();
+    assertThat(work1.timeoutSeconds()).isEqualTo(86400);
+    assertThat(work1.retry()).isEqualTo(RetrySpec.DEFAULT);
+
+    PlannedStep join = plan.step("join").orElseThrow();
+    List<String> tokens = List.of(token("work-0.output"), token("work-1.output"), token("work-2.output"));
+    assertThat(join.needs()).containsExactly("work-0", "work-1", "work-2");
+    assertThat(join.body()).containsExactly(
+        Map.entry("inputs", tokens),
+        Map.entry("run", "cat " + String.join(" ", tokens) + " > $TRAINYARD_OUTPUT/all.txt"));
+    assertThat(join.inputs()).containsExactly(
+        InputBinding.ofStep("work-0.output", "input", "work-0", "output"),
+        InputBinding.ofStep("work-1.output", "input", "work-1", "output"),
+        InputBinding.ofStep("work-2.output", "input", "work-2", "output"));
+
+    PlannedStep gate = plan.step("gate").orElseThrow();
+    assertThat(gate.kind()).isEqualTo("approval");
+    assertThat(gate.needs()).containsExactly("join");
+    assertThat(gate.body()).containsExactly(Map.entry("message", "looks good?"));
+  }
+
+  @Test
+  void matrixFansOutOverTheCartesianProductInWrittenOrder() {
+    ExecutionPlan plan = Pipelines.compile("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: sweep
+        steps:
+          - id: train
+            kind: command
+            matrix: {lr: [0.1, 0.01], seed: [1, 2, 3]}
+            run: train --lr ${{ matrix.lr }} --seed ${{matrix.seed}}
+            env: {SEED: "s${{ matrix.seed }}"}
+          - id: pick
+            kind: command
+            run: pick ${{ steps.train.outputs.output }}
+        """, Map.of());
+
+    assertThat(plan.steps()).extracting(s -> s.id() + " " + s.body().get("run")).containsExactly(
+        "train-0 train --lr 0.1 --seed 1",
+        "train-1 train --lr 0.1 --seed 2",
+        "train-2 train --lr 0.1 --seed 3",
+        "train-3 train --lr 0.01 --seed 1",
+        "train-4 train --lr 0.01 --seed 2",
+        "train-5 train --lr 0.01 --seed 3",
+        "pick pick " + String.join(" ",
+            token("train-0.output"), token("train-1.output"), token("train-2.output"),
+            token("train-3.output"), token("train-4.output"), token("train-5.output")));
+    assertThat(plan.step("train-4").orElseThrow().body().get("env")).isEqualTo(Map.of("SEED", "s2"));
+    assertThat(plan.step("pick").orElseThrow().needs())
+        .containsExactly("train-0", "train-1", "train-2", "train-3", "train-4", "train-5");
+  }
+
+  @Test
+  void parameterDefaultsApplyAndWholeExpressionsKeepTheirType() {
+    String text = """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: typed
+        params:
+          base:   {type: checkpoint}
+          corpus: {type: dataset}
+          steps:  {type: int, default: 100}
+          lr:     {type: number, default: 0.001}
+          tag:    {type: string, default: v1}
+          fast:   {type: boolean, default: false}
+        steps:
+          - id: tune
+            kind: sft
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            config:
+              max_steps: ${{ params.steps }}
+              lr: ${{ params.lr }}
+              preset: "run-${{ params.tag }}-${{ params.steps }}-${{ params.fast }}"
+        """;
+    ExecutionPlan plan = Pipelines.compile(text, Map.of("base", BASE_ID, "corpus", CORPUS_ID, "steps", 250.0));
+
+    Map<String, Object> config = asMap(plan.step("tune").orElseThrow().body().get("config"));
+    assertThat(config).containsExactly(
+        Map.entry("max_steps", 250), Map.entry("lr", 0.001), Map.entry("preset", "run-v1-250-false"));
+    assertThat(config.get("max_steps")).isInstanceOf(Integer.class);
+  }
+
+  @Test
+  void checkpointParameterBecomesAnArtifactBinding() {
+    String text = """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: cpt-then-merge
+        params:
+          base:   {type: checkpoint}
+          chat:   {type: checkpoint}
+          corpus: {type: dataset}
+        steps:
+          - id: cpt
+            kind: continual-pretrain
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            resources: {pool: h100, gpus: 1}
+            config: {max_steps: 2000, lr: 1.0e-4, warmup_steps: 100}
+          - id: merge
+            kind: merge
+            method: task-arithmetic
+            base: ${{ params.base }}
+            models:
+              - {model: "${{ steps.cpt.outputs.model }}", weight: 1.0}
+              - {model: "${{ params.chat }}", weight: 1.0}
+          - id: eval
+            kind: evaluate
+            model: ${{ steps.merge.outputs.model }}
+            tasks: [hellaswag]
+            gate: {metric: accuracy, min: 0.6}
+        """;
+    String chatId = "d".repeat(64);
+    ExecutionPlan plan = Pipelines.compile(text, Map.of("base", BASE_ID, "chat", chatId, "corpus", CORPUS_ID));
+
+    PlannedStep cpt = plan.step("cpt").orElseThrow();
+    assertThat(cpt.body().get("model")).isEqualTo(token("params.base"));
+    assertThat(cpt.inputs()).containsExactly(
+        InputBinding.ofArtifact("params.base", "input:model", BASE_ID),
+        InputBinding.ofArtifact("params.corpus", "input:data", CORPUS_ID));
+    assertThat(cpt.gpus()).isEqualTo(1);
+    assertThat(cpt.pool()).isEqualTo("h100");
+
+    PlannedStep merge = plan.step("merge").orElseThrow();
+    assertThat(merge.needs()).containsExactly("cpt");
+    assertThat(merge.body().get("models")).isEqualTo(List.of(
+        Map.of("model", token("cpt.model"), "weight", 1.0),
+        Map.of("model", token("params.chat"), "weight", 1.0)));
+    assertThat(merge.inputs()).containsExactly(
+        InputBinding.ofArtifact("params.base", "input:base", BASE_ID),
+        InputBinding.ofStep("cpt.model", "input:models", "cpt", "model"),
+        InputBinding.ofArtifact("params.chat", "input:models", chatId));
+
+    assertThat(plan.step("eval").orElseThrow().needs()).containsExactly("merge");
+  }
+
+  @Test
+  void stepsAreOrderedTopologicallyKeepingSpecOrderWhereFree() {
+    ExecutionPlan plan = Pipelines.compile("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: order
+        steps:
+          - id: last
+            kind: command
+            needs: [middle]
+            run: echo
+          - id: first
+            kind: command
+            run: echo
+          - id: middle
+            kind: command
+            run: cat ${{ steps.first.outputs.output }}
+          - id: free
+            kind: approval
+        """, Map.of());
+    assertThat(plan.steps()).extracting(PlannedStep::id).containsExactly("first", "middle", "last", "free");
+  }
+
+  @Test
+  void jsonIsAcceptedAsWell() {
+    String json = """
+        {"apiVersion": "trainyard/v1", "kind": "Pipeline", "name": "j",
+         "steps": [{"id": "a", "kind": "command", "run": "echo", "timeout": 30, "cache": true}]}
+        """;
+    PlannedStep step = Pipelines.compile(json, Map.of()).steps().get(0);
+    assertThat(step.timeoutSeconds()).isEqualTo(30);
+    assertThat(step.body()).containsExactly(Map.entry("run", "echo"), Map.entry("cache", true));
+  }
+
+  @Test
+  void parametersDeclaredAsCheckpointsKeepTheirType() {
+    assertThat(Pipelines.parse(HELLO).param("base").orElseThrow().type()).isEqualTo(ParamType.CHECKPOINT);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> asMap(Object value) {
+    return (Map<String, Object>) value;
+  }
+}

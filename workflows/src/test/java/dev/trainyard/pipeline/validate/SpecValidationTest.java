@@ -1,0 +1,353 @@
+package dev.trainyard.pipeline.validate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.trainyard.pipeline.Pipelines;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** One test per class of problem, asserting exactly what a user would read. */
+class SpecValidationTest {
+  private static final String ARTIFACT = "a".repeat(64);
+
+  private static final String HEADER = """
+      apiVersion: trainyard/v1
+      kind: Pipeline
+      name: t
+      params:
+        base: {type: checkpoint}
+        corpus: {type: dataset}
+        greeting: {type: string, default: hi}
+        shards: {type: int, default: 3}
+      steps:
+      """;
+
+  private static final String TRAIN = """
+        - id: train
+          kind: sft
+          model: ${{ params.base }}
+          data: ${{ params.corpus }}
+      """;
+
+  private static List<String> parseProblems(String text) {
+    var e = catchThrowableOfType(InvalidSpecException.class, () -> Pipelines.parse(text));
+    assertThat(e).as("expected the spec to be rejected").isNotNull();
+    return e.problems().stream().map(Problem::toString).toList();
+  }
+
+  private static List<String> compileProblems(String text, Map<String, Object> params) {
+    var e = catchThrowableOfType(InvalidSpecException.class, () -> Pipelines.compile(text, params));
+    assertThat(e).as("expected the launch to be rejected").isNotNull();
+    return e.problems().stream().map(Problem::toString).toList();
+  }
+
+  private static List<String> stepProblems(String steps) {
+    return parseProblems(HEADER + steps);
+  }
+
+  @Test
+  void aValidSpecHasNoProblems() {
+    assertThat(Pipelines.parse(HEADER + TRAIN).steps()).hasSize(1);
+  }
+
+  @Test
+  void yamlSyntaxErrorIsReportedAtTheRootWithLineAndColumn() {
+    assertThat(parseProblems("apiVersion: trainyard/v1\nsteps: [a, b\nname: x\n"))
+        .containsExactly("$: invalid YAML at line 3, column 5: while parsing a flow sequence");
+  }
+
+  @Test
+  void oversizedOrDeeplyNestedDocumentsAreRejectedBeforeWalking() {
+    assertThat(parseProblems("description: " + "y".repeat(1_000_001)))
+        .containsExactly("$: too large: 1000014 characters, at most 1000000");
+    assertThat(parseProblems("description: " + "[".repeat(60) + "]".repeat(60)))
+        .singleElement().asString().startsWith("$: invalid YAML").contains("nesting depth");
+  }
+
+  @Test
+  void numberParametersAcceptIntegersAndIntParametersAcceptIntegralDoubles() {
+    String text = """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: t
+        params:
+          lr: {type: number}
+          steps: {type: int}
+        steps:
+          - id: a
+            kind: command
+            run: echo ${{ params.lr }} ${{ params.steps }}
+        """;
+    var plan = Pipelines.compile(text, Map.of("lr", 2L, "steps", 3.0));
+    assertThat(plan.steps().get(0).body().get("run")).isEqualTo("echo 2 3");
+    assertThat(compileProblems(text, Map.of("lr", "0.1", "steps", 3.5))).containsExactly(
+        "params.lr: expected number, got \"0.1\"", "params.steps: expected int, got 3.5");
+  }
+
+  @Test
+  void wrongApiVersionAndKindAreReported() {
+    String text = HEADER.replace("trainyard/v1", "trainyard/v2").replace("kind: Pipeline", "kind: Job") + TRAIN;
+    assertThat(parseProblems(text)).containsExactly(
+        "apiVersion: expected trainyard/v1, got \"trainyard/v2\"",
+        "kind: expected Pipeline, got \"Job\"");
+  }
+
+  @Test
+  void missingNameIsReported() {
+    assertThat(parseProblems(HEADER.replace("name: t\n", "") + TRAIN)).containsExactly("name: required");
+  }
+
+  @Test
+  void unknownStepKindListsTheKnownOnes() {
+    assertThat(stepProblems(TRAIN + TRAIN.replace("train", "b") + """
+          - id: c
+            kind: trian
+        """)).containsExactly(
+        "steps[2].kind: unknown step kind 'trian'; expected one of command, pretrain, continual-pretrain, "
+            + "sft, dpo, merge, prune, evaluate, approval, promote");
+  }
+
+  @Test
+  void missingStepIdIsReported() {
+    assertThat(stepProblems("""
+          - kind: approval
+        """)).containsExactly("steps[0].id: required");
+  }
+
+  @Test
+  void duplicateStepIdPointsAtTheFirstUse() {
+    assertThat(stepProblems(TRAIN + TRAIN)).containsExactly("steps[1].id: duplicate id 'train' (first used at steps[0])");
+  }
+
+  @Test
+  void badStepIdFormatIsReported() {
+    assertThat(stepProblems(TRAIN.replace("id: train", "id: Train_1")))
+        .containsExactly("steps[0].id: 'Train_1' must match [a-z][a-z0-9-]{0,62}");
+  }
+
+  @Test
+  void unknownTopLevelFieldForTheKindIsReported() {
+    assertThat(stepProblems(TRAIN + """
+            run: echo hi
+        """)).containsExactly(
+        "steps[0].run: unknown field for kind 'sft'; expected one of model, data, config, "
+            + "id, kind, needs, resources, timeout, retry, matrix, cache, description");
+  }
+
+  @Test
+  void unknownConfigKeyIsReported() {
+    assertThat(stepProblems(TRAIN + """
+            config: {learning_rate: 0.1}
+        """)).containsExactly(
+        "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
+            + "warmup_steps, batch_size, seq_len, seed, eval_every, checkpoint_every, preset, replay, "
+            + "grad_accum, weight_decay");
+  }
+
+  @Test
+  void wrongTypeOfConfigValueIsReported() {
+    assertThat(stepProblems(TRAIN + """
+            config: {max_steps: many}
+        """)).containsExactly("steps[0].config.max_steps: expected int, got \"many\"");
+  }
+
+  @Test
+  void wrongTypeOfFieldIsReported() {
+    assertThat(stepProblems("""
+          - id: a
+            kind: command
+            run: [echo, hi]
+        """)).containsExactly("steps[0].run: expected string, got a list");
+  }
+
+  @Test
+  void constraintViolationIsReported() {
+    assertThat(stepProblems(TRAIN + """
+            config: {lr: 0}
+        """)).containsExactly("steps[0].config.lr: must be > 0");
+  }
+
+  @Test
+  void referenceToAnUnknownStepIsReported() {
+    assertThat(stepProblems(TRAIN + """
+          - id: eval
+            kind: evaluate
+            model: ${{ steps.nope.outputs.model }}
+        """)).containsExactly("steps[1].model: unknown step 'nope'");
+  }
+
+  @Test
+  void needsOnAnUnknownStepIsReported() {
+    assertThat(stepProblems(TRAIN + """
+          - id: gate
+            kind: approval
+            needs: [train, nope]
+        """)).containsExactly("steps[1].needs[1]: unknown step 'nope'");
+  }
+
+  @Test
+  void referenceToAnOutputTheKindDoesNotProduceIsReported() {
+    assertThat(stepProblems(TRAIN + """
+          - id: eval
+            kind: evaluate
+            model: ${{ steps.train.outputs.report }}
+        """)).containsExactly("steps[1].model: step 'train' (kind sft) has no output 'report'; it produces: model");
+  }
+
+  @Test
+  void unknownParameterReferenceIsReported() {
+    assertThat(stepProblems("""
+          - id: a
+            kind: command
+            run: echo ${{ params.greting }}
+        """)).containsExactly("steps[0].run: unknown parameter 'greting'");
+  }
+
+  @Test
+  void cycleIsReportedWithItsSteps() {
+    assertThat(stepProblems("""
+          - id: a
+            kind: command
+            run: cat ${{ steps.b.outputs.output }}
+          - id: b
+            kind: command
+            needs: [a]
+            run: echo
+        """)).containsExactly("steps: dependency cycle a -> b -> a");
+  }
+
+  @Test
+  void missingRequiredParameterAtLaunchIsReported() {
+    assertThat(compileProblems(HEADER + TRAIN, Map.of("corpus", ARTIFACT))).containsExactly("params.base: required");
+  }
+
+  @Test
+  void wrongParameterTypeAtLaunchIsReported() {
+    assertThat(compileProblems(HEADER + TRAIN, Map.of("base", ARTIFACT, "corpus", ARTIFACT, "shards", "x")))
+        .containsExactly("params.shards: expected int, got \"x\"");
+  }
+
+  @Test
+  void unknownParameterAtLaunchIsReported() {
+    assertThat(compileProblems(HEADER + TRAIN, Map.of("base", ARTIFACT, "corpus", ARTIFACT, "extra", 1)))
+        .containsExactly("params.extra: unknown parameter");
+  }
+
+  @Test
+  void checkpointParameterMustBeAnArtifactId() {
+    assertThat(compileProblems(HEADER + TRAIN, Map.of("base", "production", "corpus", ARTIFACT)))
+        .containsExactly("params.base: expected an artifact id");
+  }
+
+  @Test
+  void badResourceRequestsAreReported() {
+    assertThat(stepProblems("""
+          - id: a
+            kind: approval
+            resources: {pool: GPU_A, gpus: -1}
+          - id: b
+            kind: approval
+            resources: {gpus: 65}
+        """)).containsExactly(
+        "steps[0].resources.pool: must match [a-z0-9-]+",
+        "steps[0].resources.gpus: must be >= 0 and <= 64",
+        "steps[1].resources.gpus: must be >= 0 and <= 64");
+  }
+
+  @Test
+  void badTimeoutFormatIsReported() {
+    assertThat(stepProblems("""
+          - id: a
+            kind: approval
+            timeout: 10x
+        """)).containsExactly(
+        "steps[0].timeout: bad duration \"10x\"; expected seconds or a duration such as 90s, 10m, 2h or 1h30m");
+  }
+
+  @Test
+  void badRetryValuesAreReported() {
+    assertThat(stepProblems("""
+          - id: a
+            kind: approval
+            retry: {max_attempts: 0, backoff_seconds: -1, jitter: true}
+        """)).containsExactly(
+        "steps[0].retry.max_attempts: must be >= 1 and <= 100",
+        "steps[0].retry.backoff_seconds: must be >= 0",
+        "steps[0].retry.jitter: unknown key; expected one of max_attempts, backoff_seconds, backoff_multiplier");
+  }
+
+  @Test
+  void badMatrixIsReported() {
+    assertThat(stepProblems("""
+          - id: a
+            kind: command
+            matrix: {shard: [], lr: [0.1, [0.2]]}
+            run: echo
+          - id: b
+            kind: command
+            matrix: {}
+            run: echo
+        """)).containsExactly(
+        "steps[0].matrix.shard: must be a non-empty list",
+        "steps[0].matrix.lr[1]: must be a scalar (string, number or boolean)",
+        "steps[1].matrix: must not be empty");
+  }
+
+  @Test
+  void everyProblemIsReportedNotJustTheFirst() {
+    assertThat(stepProblems("""
+          - id: train
+            kind: sft
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            config: {lr: -1}
+          - id: Bad
+            kind: approval
+          - id: eval
+            kind: evaluate
+            model: ${{ steps.nope.outputs.model }}
+        """)).containsExactly(
+        "steps[0].config.lr: must be > 0",
+        "steps[1].id: 'Bad' must match [a-z][a-z0-9-]{0,62}",
+        "steps[2].model: unknown step 'nope'");
+  }
+
+  @Test
+  void specAndParameterProblemsAreReportedTogether() {
+    assertThat(compileProblems(HEADER + TRAIN + "    config: {lr: 0}\n", Map.of("corpus", ARTIFACT)))
+        .containsExactly("steps[0].config.lr: must be > 0", "params.base: required");
+  }
+
+  @Test
+  void aParameterOfTheWrongTypeForItsFieldIsCaughtAfterSubstitution() {
+    assertThat(compileProblems(HEADER + TRAIN + "    config: {max_steps: \"${{ params.greeting }}\"}\n",
+        Map.of("base", ARTIFACT, "corpus", ARTIFACT)))
+        .containsExactly("steps[0].config.max_steps: expected int, got \"hi\"");
+  }
+
+  @Test
+  void artifactFieldsMustReferenceAnArtifact() {
+    assertThat(stepProblems(TRAIN.replace("${{ params.base }}", "${{ params.greeting }}")))
+        .containsExactly("steps[0].model: must reference an artifact: ${{ params.NAME }} of type checkpoint or "
+            + "dataset, or ${{ steps.ID.outputs.NAME }}");
+  }
+
+  @Test
+  void badParameterDeclarationsAreReported() {
+    assertThat(parseProblems("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: t
+        params:
+          shards: {type: int, default: many}
+          mode: {type: str}
+        steps:
+          - id: a
+            kind: approval
+        """)).containsExactly(
+        "params.shards.default: expected int, got \"many\"",
+        "params.mode.type: unknown type 'str'; expected one of string, int, number, boolean, checkpoint, dataset");
+  }
+}
