@@ -32,7 +32,7 @@ import java.util.Set;
  */
 public class PipelineWorkflowImpl implements PipelineWorkflow {
   /** Error types a retry cannot fix. */
-  private static final Set<String> NON_RETRYABLE = Set.of("KindNotSupported", "InvalidStep", "InputMissing");
+  private static final Set<String> NON_RETRYABLE = Set.of("KindNotSupported", "InvalidStep", "InputMissing", "InsufficientGpus", "InvalidInput", "InvalidOutput");
 
   private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
 

@@ -1,7 +1,10 @@
 package dev.trainyard.backend.api;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.pipeline.validate.InvalidSpecException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -39,11 +42,24 @@ public class ProblemMappers {
     return problem(400, "Malformed JSON", path + ": " + message, List.of(new ApiProblem.FieldError(path, message)));
   }
 
+  // Quarkus ships mappers for these subtypes; more specific ones win, so name them too.
+  @ServerExceptionMapper
+  public Response badJsonSyntax(JsonParseException e) {
+    return badJson(e);
+  }
+
+  @ServerExceptionMapper
+  public Response badJsonShape(MismatchedInputException e) {
+    return badJson(e);
+  }
+
   @ServerExceptionMapper
   public Response webApplication(WebApplicationException e) {
     int status = e.getResponse().getStatus();
     return problem(status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(), List.of());
   }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   static Response problem(int status, String title, String detail, List<ApiProblem.FieldError> errors) {
     Map<String, Object> body = new LinkedHashMap<>();
@@ -52,6 +68,17 @@ public class ProblemMappers {
     body.put("status", status);
     body.put("detail", detail);
     body.put("errors", errors);
-    return Response.status(status).type(PROBLEM_JSON).entity(body).build();
+    String text;
+    try {
+      // Serialised here: a Map entity would be re-negotiated to application/json by the writer.
+      text = JSON.writeValueAsString(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    Response.ResponseBuilder response = Response.status(status).type(PROBLEM_JSON).entity(text);
+    if (status == 503) {
+      response.header("Retry-After", "5");
+    }
+    return response.build();
   }
 }

@@ -14,7 +14,7 @@ public final class Api {
   private Api() {}
 
   public static void createTemplate(String yaml) {
-    given().contentType("application/yaml").body(yaml).post("/api/v1/templates").then().statusCode(201);
+    given().contentType("application/yaml").body(yaml.getBytes()).post("/api/v1/templates").then().statusCode(201);
   }
 
   public static JsonPath launch(String template, Map<String, Object> params) {

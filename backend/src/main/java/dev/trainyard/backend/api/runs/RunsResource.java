@@ -40,6 +40,7 @@ public class RunsResource {
 
   @Inject RunService runs;
   @Inject StepFilesReader stepFiles;
+  @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -106,8 +107,20 @@ public class RunsResource {
 
   @POST
   @Path("/{id}/cancel")
-  public Response cancel(@PathParam("id") String id, CancelBody body) {
-    String reason = body == null || body.reason() == null ? "cancelled by local" : body.reason();
+  @Consumes(MediaType.WILDCARD)
+  public Response cancel(@PathParam("id") String id, String body) {
+    // The body is optional ({"reason": "..."}), so any content type, or none, is accepted.
+    String reason = "by local";
+    if (body != null && !body.isBlank()) {
+      try {
+        CancelBody parsed = json.readValue(body, CancelBody.class);
+        if (parsed.reason() != null && !parsed.reason().isBlank()) {
+          reason = parsed.reason();
+        }
+      } catch (java.io.IOException e) {
+        throw ApiProblem.badRequest("$", "expected {\"reason\": \"...\"}: " + e.getMessage());
+      }
+    }
     return Response.accepted(view(runs.cancel(id, reason))).build();
   }
 

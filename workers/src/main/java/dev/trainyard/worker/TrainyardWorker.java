@@ -1,0 +1,112 @@
+package dev.trainyard.worker;
+
+import dev.trainyard.worker.gpu.GpuAllocator;
+import dev.trainyard.worker.gpu.GpuInventory;
+import dev.trainyard.worker.steps.StepActivitiesImpl;
+import dev.trainyard.worker.store.ArtifactStore;
+import dev.trainyard.worker.store.LocalArtifactStore;
+import dev.trainyard.workflow.TaskQueues;
+import io.temporal.client.WorkflowClient;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Temporal worker that runs steps: one Temporal {@link Worker} per pool, all sharing this host's GPUs
+ * and artifact store. Embeddable (the backend runs one in local mode): no static state, no exit.
+ */
+public final class TrainyardWorker implements AutoCloseable {
+  private final WorkerConfig config;
+  private final WorkflowClient client;
+  private final GpuInventory gpus;
+  private final ArtifactStore store;
+  private final StepActivitiesImpl activities;
+  private WorkerFactory factory;
+
+  /** Detects the host's GPUs and uses a local artifact store under {@code config.root()}. */
+  public TrainyardWorker(WorkerConfig config, WorkflowClient client) {
+    this(config, client, GpuInventory.detect());
+  }
+
+  public TrainyardWorker(WorkerConfig config, WorkflowClient client, GpuInventory gpus) {
+    this(config, client, gpus, newLocalStore(config));
+  }
+
+  public TrainyardWorker(WorkerConfig config, WorkflowClient client, GpuInventory gpus, ArtifactStore store) {
+    this.config = config;
+    this.client = client;
+    this.gpus = gpus;
+    this.store = store;
+    this.activities = new StepActivitiesImpl(
+        config.root(), store, new GpuAllocator(gpus), config.terminationGrace());
+  }
+
+  private static LocalArtifactStore newLocalStore(WorkerConfig config) {
+    LocalArtifactStore store = new LocalArtifactStore(config.root());
+    try {
+      store.sweepStaging(); // nothing of ours is mid-put before start
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean " + config.root().resolve("tmp"), e);
+    }
+    return store;
+  }
+
+  /** Starts polling every pool's task queue. */
+  public synchronized void start() {
+    if (factory != null) {
+      throw new IllegalStateException("worker already started");
+    }
+    factory = WorkerFactory.newInstance(client);
+    WorkerOptions options = WorkerOptions.newBuilder()
+        .setMaxConcurrentActivityExecutionSize(config.maxConcurrentSteps())
+        // Cancellation reaches a step through its heartbeat; send one at least every second so a
+        // cancelled step's processes stop within seconds, not 80% of the heartbeat timeout.
+        .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(1))
+        .build();
+    for (String pool : config.pools()) {
+      Worker worker = factory.newWorker(TaskQueues.pool(pool), options);
+      worker.registerActivitiesImplementations(activities);
+    }
+    factory.start();
+  }
+
+  /**
+   * Stops polling, stops running steps (SIGTERM, grace, SIGKILL; their attempts fail as retryable
+   * {@code WorkerShutdown}) and waits for the activity threads to report.
+   */
+  @Override
+  public synchronized void close() {
+    if (factory == null) {
+      return;
+    }
+    factory.shutdown();
+    activities.shutdown();
+    factory.awaitTermination(config.terminationGrace().toSeconds() + 10, TimeUnit.SECONDS);
+    if (!factory.isTerminated()) {
+      factory.shutdownNow();
+      factory.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    factory = null;
+  }
+
+  public WorkerConfig config() {
+    return config;
+  }
+
+  public GpuInventory gpus() {
+    return gpus;
+  }
+
+  public ArtifactStore store() {
+    return store;
+  }
+
+  /** Step processes running now. */
+  public int runningSteps() {
+    return activities.runningSteps();
+  }
+}

@@ -1,0 +1,159 @@
+package dev.trainyard.worker;
+
+import dev.trainyard.worker.gpu.GpuInventory;
+import dev.trainyard.worker.steps.WorkerIdentity;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code java -jar trainyard-worker.jar --temporal host:7233 --namespace default --pool h100 --root
+ * /var/lib/trainyard}. Runs until SIGTERM/SIGINT, then stops its steps and exits.
+ *
+ * <p>Arguments are parsed by hand: six options do not justify a dependency in a jar that is also
+ * embedded in the backend.
+ */
+public final class WorkerMain {
+  static final String USAGE = """
+      usage: java -jar trainyard-worker.jar [options]
+        --temporal HOST:PORT          Temporal frontend (default 127.0.0.1:7233)
+        --namespace NAME              Temporal namespace (default default)
+        --pool NAME                   pool to serve; repeat for several (default: default)
+        --root DIR                    artifacts, work dirs (default /var/lib/trainyard)
+        --max-concurrent-steps N      steps run at once per pool (default: GPU count, at least 1)
+        --termination-grace SECONDS   SIGTERM-to-SIGKILL grace for cancelled steps (default 10)
+      """;
+
+  private static final java.util.Set<String> OPTIONS = java.util.Set.of("--temporal", "--namespace", "--pool",
+      "--root", "--max-concurrent-steps", "--termination-grace");
+
+  /** Parsed command line. */
+  record Options(String temporal, String namespace, List<String> pools, Path root, Integer maxConcurrentSteps,
+      Duration terminationGrace) {}
+
+  private WorkerMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    Options options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (options == null) {
+      System.out.print(USAGE);
+      return;
+    }
+    try {
+      run(options, System.out);
+    } catch (IllegalStateException e) {
+      System.err.println("trainyard worker: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  static void run(Options options, PrintStream out) throws InterruptedException {
+    GpuInventory gpus = GpuInventory.detect();
+    int concurrency = options.maxConcurrentSteps() != null
+        ? options.maxConcurrentSteps()
+        : Math.max(1, gpus.count());
+    WorkerConfig config = new WorkerConfig(options.root(), options.pools(), concurrency, options.terminationGrace());
+
+    WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(
+        WorkflowServiceStubsOptions.newBuilder().setTarget(options.temporal()).build());
+    WorkflowClient client = WorkflowClient.newInstance(
+        service, WorkflowClientOptions.newBuilder().setNamespace(options.namespace()).build());
+    TrainyardWorker worker = new TrainyardWorker(config, client, gpus);
+
+    out.println("trainyard worker " + WorkerIdentity.current());
+    out.println("  temporal: " + options.temporal() + " (namespace " + options.namespace() + ")");
+    out.println("  root:     " + config.root().toAbsolutePath());
+    out.println("  pools:    " + String.join(", ", config.pools()) + " (" + concurrency + " concurrent step(s) each)");
+    out.println("  " + gpus.describe());
+    try {
+      worker.start();
+    } catch (RuntimeException e) {
+      // Usually Temporal unreachable; exit non-zero and let the supervisor (systemd, Kubernetes) retry.
+      service.shutdownNow();
+      throw new IllegalStateException("cannot start polling " + options.temporal() + ": " + e.getMessage(), e);
+    }
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    // The JVM runs shutdown hooks on SIGTERM and SIGINT: stop the steps' process groups before exiting.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      out.println("trainyard worker: stopping");
+      worker.close();
+      service.shutdown();
+      stopped.countDown();
+      out.println("trainyard worker: stopped");
+    }, "trainyard-worker-shutdown"));
+    out.println("trainyard worker: polling");
+    stopped.await();
+  }
+
+  /** The options, or {@code null} when help was asked for. */
+  static Options parse(String[] args) {
+    String temporal = "127.0.0.1:7233";
+    String namespace = "default";
+    List<String> pools = new ArrayList<>();
+    Path root = Path.of("/var/lib/trainyard");
+    Integer maxConcurrent = null;
+    Duration grace = WorkerConfig.DEFAULT_TERMINATION_GRACE;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      String value = null;
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        value = arg.substring(eq + 1);
+        arg = arg.substring(0, eq);
+      }
+      if (arg.equals("--help") || arg.equals("-h")) {
+        return null;
+      }
+      if (!OPTIONS.contains(arg)) {
+        throw new IllegalArgumentException(arg.startsWith("-") ? "unknown option: " + arg : "unexpected argument: " + arg);
+      }
+      if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(arg + " needs a value");
+        }
+        value = args[++i];
+      }
+      switch (arg) {
+        case "--temporal" -> temporal = value;
+        case "--namespace" -> namespace = value;
+        case "--pool" -> pools.add(value);
+        case "--root" -> root = Path.of(value);
+        case "--max-concurrent-steps" -> maxConcurrent = positiveInt(arg, value);
+        case "--termination-grace" -> grace = Duration.ofSeconds(positiveInt(arg, value));
+        default -> throw new IllegalArgumentException("unknown option: " + arg);
+      }
+    }
+    if (pools.isEmpty()) {
+      pools.add("default");
+    }
+    return new Options(temporal, namespace, List.copyOf(pools), root, maxConcurrent, grace);
+  }
+
+  private static int positiveInt(String option, String value) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new IllegalArgumentException(option + " takes a non-negative whole number, got '" + value + "'");
+  }
+}

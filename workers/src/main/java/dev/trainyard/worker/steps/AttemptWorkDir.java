@@ -1,0 +1,129 @@
+package dev.trainyard.worker.steps;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.trainyard.worker.gpu.GpuLease;
+import dev.trainyard.worker.store.ArtifactStore;
+import dev.trainyard.worker.store.FileTrees;
+import dev.trainyard.workflow.ArtifactRef;
+import dev.trainyard.workflow.StepTask;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One attempt's work dir laid out as the step contract says: {@code inputs/<name>} links,
+ * an empty {@code output/}, {@code step.json}, {@code metrics.jsonl} and {@code step.log}.
+ */
+final class AttemptWorkDir {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final StepTask task;
+  private final Path dir;
+  private final Map<String, Path> inputs;
+
+  private AttemptWorkDir(StepTask task, Path dir, Map<String, Path> inputs) {
+    this.task = task;
+    this.dir = dir;
+    this.inputs = Map.copyOf(inputs);
+  }
+
+  /**
+   * Creates the dir afresh — the same attempt delivered again (worker crash, activity retry) starts
+   * clean — and links the inputs. Problems with the task itself fail as non-retryable.
+   */
+  static AttemptWorkDir create(Path root, StepTask task, ArtifactStore store) throws IOException {
+    Path dir;
+    try {
+      dir = StepFiles.workDir(root, task.runId(), task.stepId(), task.attempt());
+    } catch (IllegalArgumentException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "InvalidStep");
+    }
+    FileTrees.deleteRecursively(dir);
+    Files.createDirectories(StepFiles.outputDir(dir));
+    Files.createDirectories(StepFiles.inputsDir(dir));
+    Files.createFile(StepFiles.metricsFile(dir));
+    Files.createFile(StepFiles.logFile(dir));
+    return new AttemptWorkDir(task, dir, linkInputs(task, dir, store));
+  }
+
+  /** Inputs are symbolic links to the store's read-only artifact dirs: a checkpoint is never copied. */
+  private static Map<String, Path> linkInputs(StepTask task, Path dir, ArtifactStore store) throws IOException {
+    Map<String, Path> links = new TreeMap<>();
+    Map<String, ArtifactRef> inputs = task.inputs() == null ? Map.of() : task.inputs();
+    for (Map.Entry<String, ArtifactRef> input : inputs.entrySet()) {
+      String problem = "step '" + task.stepId() + "' input '" + input.getKey() + "': ";
+      Path artifactDir;
+      Path link;
+      try {
+        artifactDir = store.resolve(input.getValue());
+        link = StepFiles.input(dir, input.getKey());
+      } catch (IllegalArgumentException e) {
+        throw ApplicationFailure.newNonRetryableFailure(problem + e.getMessage(), "InvalidInput");
+      } catch (NoSuchFileException e) {
+        throw ApplicationFailure.newNonRetryableFailure(problem + e.getMessage(), "InputMissing");
+      }
+      Files.createSymbolicLink(link, artifactDir);
+      links.put(input.getKey(), link);
+    }
+    return links;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  Path log() {
+    return StepFiles.logFile(dir);
+  }
+
+  Path metrics() {
+    return StepFiles.metricsFile(dir);
+  }
+
+  Path output() {
+    return StepFiles.outputDir(dir);
+  }
+
+  InputTokens tokens() {
+    return new InputTokens(inputs);
+  }
+
+  /** What the step process finds in {@code step.json}: the body with input tokens already resolved. */
+  void writeStepJson(GpuLease lease) throws IOException {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("kind", task.kind());
+    json.put("runId", task.runId());
+    json.put("stepId", task.stepId());
+    json.put("attempt", task.attempt());
+    json.put("body", tokens().substituteTree(task.body() == null ? Map.of() : task.body()));
+    Map<String, String> inputPaths = new TreeMap<>();
+    inputs.forEach((name, path) -> inputPaths.put(name, path.toString()));
+    json.put("inputs", inputPaths);
+    json.put("output", output().toString());
+    json.put("metrics", metrics().toString());
+    json.put("gpus", lease.gpus());
+    json.put("resume", null);
+    JSON.writeValue(StepFiles.stepJson(dir).toFile(), json);
+  }
+
+  /** The step contract's environment variables. */
+  Map<String, String> contractEnvironment(GpuLease lease) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("TRAINYARD_OUTPUT", output().toString());
+    env.put("TRAINYARD_WORKDIR", dir.toString());
+    env.put("TRAINYARD_STEP_JSON", StepFiles.stepJson(dir).toString());
+    env.put("TRAINYARD_METRICS", metrics().toString());
+    env.put("TRAINYARD_RUN_ID", task.runId());
+    env.put("TRAINYARD_STEP_ID", task.stepId());
+    env.put("TRAINYARD_ATTEMPT", String.valueOf(task.attempt()));
+    // Empty rather than unset: an unset variable means "all GPUs" to CUDA.
+    env.put("CUDA_VISIBLE_DEVICES", lease.cudaVisibleDevices());
+    return env;
+  }
+}

@@ -1,0 +1,238 @@
+package dev.trainyard.worker.steps;
+
+import dev.trainyard.worker.gpu.GpuAllocator;
+import dev.trainyard.worker.gpu.GpuLease;
+import dev.trainyard.worker.launch.StepProcess;
+import dev.trainyard.worker.store.ArtifactStore;
+import dev.trainyard.worker.store.InvalidArtifactException;
+import dev.trainyard.workflow.ProducedArtifact;
+import dev.trainyard.workflow.StepActivities;
+import dev.trainyard.workflow.StepResult;
+import dev.trainyard.workflow.StepTask;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs one attempt of a step on this host: prepares its work dir, waits for its GPUs, runs its process
+ * while heartbeating, and stores what it wrote. Synchronous on purpose — the activity thread blocks
+ * on the process, so the worker's concurrency limit is the number of steps running.
+ */
+public final class StepActivitiesImpl implements StepActivities {
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+  private static final int FAILURE_LOG_LINES = 20;
+
+  private final Path root;
+  private final ArtifactStore store;
+  private final GpuAllocator gpus;
+  private final Duration terminationGrace;
+  private final Duration heartbeatInterval;
+  private final String workerId;
+  private final Set<StepProcess> running = ConcurrentHashMap.newKeySet();
+  private volatile boolean shuttingDown;
+
+  /**
+   * @param root the worker's root dir; attempts run under {@code <root>/work/}
+   * @param terminationGrace how long a cancelled step has between SIGTERM and SIGKILL
+   */
+  public StepActivitiesImpl(Path root, ArtifactStore store, GpuAllocator gpus, Duration terminationGrace) {
+    this(root, store, gpus, terminationGrace, DEFAULT_HEARTBEAT_INTERVAL, WorkerIdentity.current());
+  }
+
+  public StepActivitiesImpl(Path root, ArtifactStore store, GpuAllocator gpus, Duration terminationGrace,
+      Duration heartbeatInterval, String workerId) {
+    this.root = root.toAbsolutePath();
+    this.store = store;
+    this.gpus = gpus;
+    this.terminationGrace = terminationGrace;
+    this.heartbeatInterval = heartbeatInterval;
+    this.workerId = workerId;
+  }
+
+  @Override
+  public StepResult execute(StepTask task) {
+    if (!CommandStep.KIND.equals(task.kind())) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "step kind '" + task.kind() + "' is not supported by this worker yet", "KindNotSupported");
+    }
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    long startedNanos = System.nanoTime();
+    try {
+      AttemptWorkDir workDir = AttemptWorkDir.create(root, task, store);
+      CommandStep command;
+      try {
+        command = CommandStep.of(task.body(), workDir.tokens());
+      } catch (IllegalArgumentException e) {
+        throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + e.getMessage(), "InvalidStep");
+      }
+      try (GpuLease lease = acquireGpus(task, context, startedNanos)) {
+        workDir.writeStepJson(lease);
+        return run(task, workDir, command, lease, context, startedNanos);
+      }
+    } catch (IOException e) {
+      // Disk trouble on this host; another attempt (maybe elsewhere) may succeed.
+      throw ApplicationFailure.newFailureWithCause(
+          "step '" + task.stepId() + "' could not be run on " + workerId + ": " + e, "WorkerIoError", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ApplicationFailure.newFailure("worker " + workerId + " is shutting down", "WorkerShutdown");
+    }
+  }
+
+  /** Stops every running step (SIGTERM, grace, SIGKILL) — they fail as retryable, not as the step's fault. */
+  public void shutdown() {
+    shuttingDown = true;
+    List<Thread> stopping = running.stream()
+        .map(p -> Thread.ofVirtual().name("stop-step-" + p.pid()).start(p::cancel))
+        .toList();
+    for (Thread t : stopping) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Step processes running now; for status pages and tests. */
+  public int runningSteps() {
+    return running.size();
+  }
+
+  private StepResult run(StepTask task, AttemptWorkDir workDir, CommandStep command, GpuLease lease,
+      ActivityExecutionContext context, long startedNanos) throws IOException, InterruptedException {
+    Map<String, String> env = workDir.contractEnvironment(lease);
+    env.putAll(command.env());
+    Path log = workDir.log();
+    refuseIfShuttingDown(task);
+    StepProcess process = StepProcess.start(command.command(), workDir.dir(), env, log, terminationGrace);
+    running.add(process);
+    int exitCode;
+    try {
+      if (shuttingDown) {
+        process.cancel(); // shutdown() may have swept the running set just before we joined it
+      }
+      exitCode = superviseUntilExit(task, process, log, context, startedNanos);
+    } finally {
+      running.remove(process);
+    }
+    if (process.wasCancelled() && shuttingDown) {
+      throw ApplicationFailure.newFailure(
+          "step '" + task.stepId() + "' was stopped because worker " + workerId + " is shutting down", "WorkerShutdown");
+    }
+    if (exitCode != 0) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "step '" + task.stepId() + "' exited with code " + exitCode + ": " + LogTail.lastLines(log, FAILURE_LOG_LINES),
+          "StepFailed");
+    }
+    ProducedArtifact output = storeWhileHeartbeating(task, workDir.output(), "files", context, startedNanos);
+    return new StepResult(
+        Map.of("output", output),
+        MetricsFile.lastValues(workDir.metrics()),
+        workerId,
+        lease.gpus(),
+        LogTail.read(log, LogTail.DEFAULT_BYTES));
+  }
+
+  /**
+   * Blocks until the process exits, heartbeating meanwhile. Heartbeats are how Temporal tells an
+   * activity it was cancelled (or its workflow is gone); either way the process group is killed.
+   */
+  private int superviseUntilExit(StepTask task, StepProcess process, Path log, ActivityExecutionContext context,
+      long startedNanos) throws InterruptedException {
+    Duration limit = task.timeoutSeconds() > 0 ? Duration.ofSeconds(task.timeoutSeconds()) : null;
+    try {
+      while (true) {
+        var exit = process.waitFor(heartbeatInterval);
+        if (exit.isPresent()) {
+          return exit.get();
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
+        if (limit != null && elapsed.compareTo(limit) >= 0) {
+          process.cancel();
+          throw ApplicationFailure.newNonRetryableFailure(
+              "step '" + task.stepId() + "' exceeded its timeout of " + limit.toSeconds() + " s and was killed: "
+                  + LogTail.lastLines(log, FAILURE_LOG_LINES),
+              "StepTimedOut");
+        }
+        context.heartbeat(progress("running", elapsed));
+      }
+    } catch (RuntimeException | InterruptedException e) {
+      // ActivityCompletionException (cancelled, timed out, workflow gone), interrupt on shutdown, or
+      // our own timeout: the step must not outlive the attempt.
+      process.cancel();
+      throw e;
+    }
+  }
+
+  /**
+   * Hashing a large checkpoint takes minutes; the activity keeps heartbeating meanwhile so Temporal
+   * does not declare it lost. A cancellation arriving now abandons the wait; the put itself finishes
+   * or fails atomically on its own thread.
+   */
+  private ProducedArtifact storeWhileHeartbeating(StepTask task, Path outputDir, String type,
+      ActivityExecutionContext context, long startedNanos) throws IOException, InterruptedException {
+    CompletableFuture<ProducedArtifact> put = new CompletableFuture<>();
+    Thread.ofVirtual().name("store-" + task.stepId()).start(() -> {
+      try {
+        put.complete(store.put(outputDir, type));
+      } catch (Throwable e) {
+        put.completeExceptionally(e);
+      }
+    });
+    while (true) {
+      try {
+        return put.get(heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException stillHashing) {
+        context.heartbeat(progress("storing-output", Duration.ofNanos(System.nanoTime() - startedNanos)));
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof InvalidArtifactException invalid) {
+          throw ApplicationFailure.newNonRetryableFailure(
+              "step '" + task.stepId() + "' wrote an output that cannot be stored: " + invalid.getMessage(), "InvalidOutput");
+        }
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        throw new IllegalStateException(e.getCause());
+      }
+    }
+  }
+
+  private GpuLease acquireGpus(StepTask task, ActivityExecutionContext context, long startedNanos)
+      throws InterruptedException {
+    try {
+      return gpus.acquire(task.gpus(), heartbeatInterval, () -> {
+        refuseIfShuttingDown(task);
+        context.heartbeat(progress("waiting-for-gpus", Duration.ofNanos(System.nanoTime() - startedNanos)));
+      });
+    } catch (IllegalArgumentException e) {
+      throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + e.getMessage(), "InsufficientGpus");
+    }
+  }
+
+  private void refuseIfShuttingDown(StepTask task) {
+    if (shuttingDown) {
+      throw ApplicationFailure.newFailure(
+          "step '" + task.stepId() + "' was not started because worker " + workerId + " is shutting down", "WorkerShutdown");
+    }
+  }
+
+  private static Map<String, Object> progress(String phase, Duration elapsed) {
+    return Map.of("phase", phase, "elapsedSeconds", elapsed.toSeconds());
+  }
+}

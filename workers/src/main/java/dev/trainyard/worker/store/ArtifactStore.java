@@ -1,0 +1,32 @@
+package dev.trainyard.worker.store;
+
+import dev.trainyard.workflow.ArtifactRef;
+import dev.trainyard.workflow.ProducedArtifact;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Where artifacts live once a step has written them: immutable and addressed by the sha256 of their
+ * manifest, so storing the same content twice yields the same id and keeps one copy.
+ */
+public interface ArtifactStore {
+
+  /**
+   * Stores the files under {@code outputDir} as one artifact and consumes the directory (it is moved
+   * or deleted). Either the whole artifact is stored or nothing is: a failure never leaves a partial
+   * artifact that {@link #resolve} would hand out.
+   *
+   * @param type {@code checkpoint}, {@code eval-report} or {@code files}
+   * @throws InvalidArtifactException if the files cannot form an artifact (e.g. a symbolic link)
+   */
+  ProducedArtifact put(Path outputDir, String type) throws IOException;
+
+  /**
+   * A local directory holding the artifact's files, read-only. Fails for refs that point anywhere
+   * but this store or at an artifact it does not hold.
+   */
+  Path resolve(ArtifactRef ref) throws IOException;
+
+  /** Whether the store holds a complete artifact with this id. */
+  boolean contains(String id);
+}

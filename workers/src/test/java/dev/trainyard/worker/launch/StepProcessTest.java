@@ -1,0 +1,108 @@
+package dev.trainyard.worker.launch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StepProcessTest {
+  @TempDir Path workDir;
+
+  @Test
+  void runsTheCommandInItsWorkDirWithItsEnvironmentAndLogsBothStreams() throws Exception {
+    Path log = workDir.resolve("step.log");
+    StepProcess process = StepProcess.start(
+        "echo \"out $GREETING from $(pwd)\"; echo err >&2; exit 3", workDir, Map.of("GREETING", "hi"), log);
+
+    assertThat(process.waitFor()).isEqualTo(3);
+    assertThat(Files.readString(log)).contains("out hi from " + workDir.toRealPath()).contains("err");
+  }
+
+  @Test
+  void theStepRunsInItsOwnProcessGroup() throws Exception {
+    Path log = workDir.resolve("step.log");
+    StepProcess process = StepProcess.start("ps -o pgid= -p $$", workDir, Map.of(), log);
+
+    assertThat(process.waitFor()).isZero();
+    assertThat(Files.readString(log).strip()).isEqualTo(String.valueOf(process.pid()));
+    assertThat(process.processGroup()).isNotEqualTo(ProcessHandle.current().pid());
+  }
+
+  @Test
+  void cancellingAStepKillsItsWholeProcessGroup() throws Exception {
+    Path log = workDir.resolve("step.log");
+    Path pids = workDir.resolve("pids");
+    StepProcess process = StepProcess.start(
+        "sleep 600 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; sleep 600",
+        workDir, Map.of(), log, Duration.ofSeconds(5));
+    List<Long> started = awaitPids(pids);
+    assertThat(started).allSatisfy(pid -> assertThat(isRunning(pid)).isTrue());
+
+    long before = System.nanoTime();
+    process.cancel();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(4));
+    assertThat(started).allSatisfy(pid -> assertThat(isRunning(pid)).as("pid %d", pid).isFalse());
+    assertThat(process.isAlive()).isFalse();
+    assertThat(process.wasCancelled()).isTrue();
+  }
+
+  @Test
+  void aStepThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
+    Path log = workDir.resolve("step.log");
+    Path pids = workDir.resolve("pids");
+    StepProcess process = StepProcess.start(
+        "trap '' TERM; (trap '' TERM; sleep 600) & echo $! > pids.tmp; mv pids.tmp pids; while true; do sleep 1; done",
+        workDir, Map.of(), log, Duration.ofMillis(500));
+    List<Long> started = awaitPids(pids);
+
+    long before = System.nanoTime();
+    process.cancel();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - before)).isBetween(Duration.ofMillis(400), Duration.ofSeconds(5));
+    assertThat(started).allSatisfy(pid -> assertThat(isRunning(pid)).isFalse());
+    assertThat(process.isAlive()).isFalse();
+  }
+
+  @Test
+  void cancellingAfterTheShellExitedStillStopsWhatItLeftBehind() throws Exception {
+    Path log = workDir.resolve("step.log");
+    Path pids = workDir.resolve("pids");
+    StepProcess process = StepProcess.start(
+        "sleep 600 & echo $! > pids.tmp; mv pids.tmp pids; exit 0", workDir, Map.of(), log, Duration.ofSeconds(5));
+    List<Long> started = awaitPids(pids);
+    assertThat(process.waitFor()).isZero();
+    assertThat(isRunning(started.get(0))).isTrue();
+
+    process.cancel();
+
+    assertThat(isRunning(started.get(0))).isFalse();
+  }
+
+  private static List<Long> awaitPids(Path file) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!Files.exists(file)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("step did not start");
+      }
+      Thread.sleep(20);
+    }
+    return Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).map(Long::parseLong).toList();
+  }
+
+  /** Alive and not a zombie (a zombie is dead, merely not yet reaped by its new parent). */
+  static boolean isRunning(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
