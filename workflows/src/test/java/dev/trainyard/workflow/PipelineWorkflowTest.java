@@ -42,9 +42,21 @@ class PipelineWorkflowTest {
   }
 
   @AfterEach
-  void stop() {
+  void stop(org.junit.jupiter.api.TestInfo test) throws Exception {
+    // `-Dtrainyard.recordHistories=true` refreshes the committed histories that the replay test
+    // replays; do it only for a deliberate, versioned change of the workflow.
+    if (Boolean.getBoolean("trainyard.recordHistories")) {
+      String id = lastRunId;
+      if (id != null) {
+        String json = client.fetchHistory(id).toJson(true);
+        java.nio.file.Files.writeString(java.nio.file.Path.of("src/test/resources/histories",
+            test.getTestMethod().orElseThrow().getName() + ".json"), json);
+      }
+    }
     env.close();
   }
+
+  private String lastRunId;
 
   static PlannedStep step(String id, String kind, List<String> needs, Map<String, Object> body, RetrySpec retry) {
     List<InputBinding> inputs = needs.stream().map(n -> InputBinding.ofStep(n + ".output", "input", n, "output")).toList();
@@ -56,6 +68,7 @@ class PipelineWorkflowTest {
   }
 
   private PipelineWorkflow newRun(String runId) {
+    lastRunId = runId;
     return client.newWorkflowStub(PipelineWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(runId).setTaskQueue(TaskQueues.WORKFLOWS).build());
   }
