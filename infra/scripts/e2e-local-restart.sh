@@ -39,7 +39,8 @@ start() {
 }
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }
-run_field() { curl -fs "$API/runs/$RUN" | json "$1"; }
+auth() { echo "Authorization: Bearer $(cat "$HOME_DIR/local-token")"; }
+run_field() { curl -fs -H "$(auth)" "$API/runs/$RUN" | json "$1"; }
 
 wait_for() { # expression expected timeout_s
   for _ in $(seq 1 $(($3 * 4))); do
@@ -50,7 +51,8 @@ wait_for() { # expression expected timeout_s
 }
 
 start first
-RUN=$(curl -fs -X POST "$API/runs" -H 'Content-Type: application/json' \
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$API/runs")" = 401 ] || fail "the API answered without the local token"
+RUN=$(curl -fs -X POST "$API/runs" -H "$(auth)" -H 'Content-Type: application/json' \
   -d '{"template": "hello", "params": {"pause_seconds": 30}}' | json "d['id']")
 echo "launched $RUN"
 wait_for "[s['status'] for s in d['steps'] if s['id'] == 'greet'][0]" SUCCEEDED 60
@@ -65,7 +67,7 @@ start second
 [ "$(run_field "d['status']")" = INTERRUPTED ] || fail "after restart the run is $(run_field "d['status']"), not INTERRUPTED"
 echo "after restart: INTERRUPTED"
 
-curl -fs -X POST "$API/runs/$RUN/retry" >/dev/null || fail "retry was refused"
+curl -fs -X POST -H "$(auth)" "$API/runs/$RUN/retry" >/dev/null || fail "retry was refused"
 wait_for "d['status']" SUCCEEDED 120
 GREET_ATTEMPTS=$(run_field "[len(s['attempts']) for s in d['steps'] if s['id'] == 'greet'][0]")
 GREET_STATUS=$(run_field "[s['status'] for s in d['steps'] if s['id'] == 'greet'][0]")

@@ -20,4 +20,5 @@ public class ArtifactEntity extends PanacheEntityBase {
   public String outputName;
   public OffsetDateTime createdAt;
   public String createdBy;
+  public String team;
 }

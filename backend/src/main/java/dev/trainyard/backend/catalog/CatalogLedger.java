@@ -69,8 +69,8 @@ public class CatalogLedger implements LedgerActivities {
       for (var output : result.outputs().entrySet()) {
         ProducedArtifact artifact = output.getValue();
         em.createNativeQuery(
-                "INSERT INTO artifact (id, type, uri, size_bytes, run_id, step_id, attempt, output_name, created_by) "
-                    + "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, launched_by FROM run WHERE id = ?5 "
+                "INSERT INTO artifact (id, type, uri, size_bytes, run_id, step_id, attempt, output_name, created_by, team) "
+                    + "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, launched_by, team FROM run WHERE id = ?5 "
                     + "ON CONFLICT (id) DO NOTHING")
             .setParameter(1, artifact.id()).setParameter(2, artifact.type()).setParameter(3, artifact.uri())
             .setParameter(4, artifact.sizeBytes()).setParameter(5, runId).setParameter(6, stepId)

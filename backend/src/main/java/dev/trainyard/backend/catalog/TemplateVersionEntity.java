@@ -22,6 +22,9 @@ public class TemplateVersionEntity extends PanacheEntityBase {
   public String specSha256;
   public OffsetDateTime createdAt;
   public String createdBy;
+  /** Null while a version that contains {@code command} steps awaits an admin's approval. */
+  public String approvedBy;
+  public OffsetDateTime approvedAt;
 
   public record Key(String templateName, int version) implements Serializable {}
 

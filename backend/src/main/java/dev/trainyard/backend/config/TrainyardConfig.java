@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** Trainyard's own settings ({@code trainyard.*} in application.properties or TRAINYARD_* env vars). */
 @ConfigMapping(prefix = "trainyard")
@@ -14,6 +15,24 @@ public interface TrainyardConfig {
   Temporal temporal();
 
   Worker worker();
+
+  Auth auth();
+
+  Datasets datasets();
+
+  interface Datasets {
+    /** Directories local dataset files must live in; nothing outside them can be registered. */
+    List<Path> roots();
+  }
+
+  interface Auth {
+    /** {@code local}: one user with a printed token; {@code oidc}: Keycloak (quarkus.oidc.*). */
+    @WithDefault("local")
+    String mode();
+
+    /** Fixes the local-mode token (otherwise random at each start). */
+    Optional<String> localToken();
+  }
 
   interface Temporal {
     /** {@code embedded} starts the SDK's test server in-process on 127.0.0.1; else {@code host:port}. */

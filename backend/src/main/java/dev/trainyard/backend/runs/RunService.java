@@ -8,7 +8,9 @@ import dev.trainyard.backend.catalog.RunEntity;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
 import dev.trainyard.backend.templates.TemplateService;
+import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.catalog.TemplateVersionEntity;
+import dev.trainyard.backend.security.TeamScope;
 import dev.trainyard.pipeline.Pipelines;
 import dev.trainyard.pipeline.plan.ExecutionPlan;
 import dev.trainyard.pipeline.plan.InputBinding;
@@ -68,13 +70,16 @@ public class RunService {
   @Inject WorkflowClient temporal;
   @Inject ObjectMapper json;
   @Inject EntityManager em;
+  @Inject TeamScope scope;
 
   public record Launch(RunEntity run, boolean created) {}
 
-  public Launch launch(String templateName, Integer version, Map<String, Object> params, String idempotencyKey, String user) {
+  public Launch launch(String templateName, Integer version, Map<String, Object> params, String idempotencyKey) {
+    String user = scope.caller().name();
     if (idempotencyKey != null) {
       Optional<RunEntity> existing = byIdempotencyKey(idempotencyKey);
       if (existing.isPresent()) {
+        scope.require(existing.get().team, "no run for this Idempotency-Key");
         return new Launch(existing.get(), false);
       }
     }
@@ -88,6 +93,14 @@ public class RunService {
     } catch (ApiProblem notFound) {
       throw ApiProblem.invalid(List.of(new FieldError(version == null ? "template" : "version", notFound.getMessage())));
     }
+    TemplateEntity owner = TemplateEntity.findById(template.templateName);
+    if (!scope.caller().sees(owner.team)) {
+      throw ApiProblem.invalid(List.of(new FieldError("template", "no template '" + templateName + "'")));
+    }
+    if (template.approvedBy == null) {
+      throw new ApiProblem(403, "Forbidden", "template '" + templateName + "' version " + template.version
+          + " contains command steps and awaits an admin's approval", List.of());
+    }
     PipelineSpec spec = Pipelines.parse(template.spec);
     Map<String, Object> given = params == null ? Map.of() : params;
     Map<String, Object> resolved = new LinkedHashMap<>(given);
@@ -95,7 +108,8 @@ public class RunService {
     for (ParamSpec param : spec.params()) {
       Object value = given.containsKey(param.name()) ? given.get(param.name()) : param.defaultValue();
       if (param.type().isArtifact() && value instanceof String ref) {
-        Optional<ArtifactEntity> artifact = ArtifactResolver.resolve(ref, param.type() == ParamType.DATASET ? "dataset" : null);
+        Optional<ArtifactEntity> artifact = ArtifactResolver.resolve(ref, param.type() == ParamType.DATASET ? "dataset" : null)
+            .filter(a -> scope.caller().sees(a.team));
         if (artifact.isPresent()) {
           resolved.put(param.name(), artifact.get().id);
           artifacts.put(artifact.get().id, new ArtifactRef(artifact.get().id, artifact.get().uri));
@@ -122,7 +136,7 @@ public class RunService {
     ExecutionPlan compiled = plan;
     try {
       RunEntity run = QuarkusTransaction.requiringNew().call(() -> {
-        RunEntity row = insertRun(runId, template, given, compiled, idempotencyKey, user);
+        RunEntity row = insertRun(runId, template, given, compiled, idempotencyKey, user, owner.team);
         startWorkflow(RunRequest.fresh(runId, compiled, artifacts), WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE);
         return row;
       });
@@ -213,7 +227,7 @@ public class RunService {
 
   public RunEntity get(String runId) {
     RunEntity run = RunEntity.findById(runId);
-    if (run == null) {
+    if (run == null || !scope.caller().sees(run.team)) {
       throw ApiProblem.notFound("no run '" + runId + "'");
     }
     return run;
@@ -260,7 +274,7 @@ public class RunService {
   }
 
   private RunEntity insertRun(String runId, TemplateVersionEntity template, Map<String, Object> params,
-      ExecutionPlan plan, String idempotencyKey, String user) {
+      ExecutionPlan plan, String idempotencyKey, String user, String team) {
     RunEntity run = new RunEntity();
     run.id = runId;
     run.templateName = template.templateName;
@@ -272,7 +286,7 @@ public class RunService {
     run.plan = planTree;
     run.idempotencyKey = idempotencyKey;
     run.launchedBy = user;
-    run.team = "default";
+    run.team = team;
     run.executions = 1;
     run.createdAt = OffsetDateTime.now();
     run.persist();

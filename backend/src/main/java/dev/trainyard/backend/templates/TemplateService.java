@@ -5,7 +5,9 @@ import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.catalog.TemplateVersionEntity;
 import dev.trainyard.pipeline.Pipelines;
 import dev.trainyard.pipeline.spec.PipelineSpec;
+import dev.trainyard.backend.security.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Set;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,10 +18,12 @@ import java.util.HexFormat;
 /** Pipeline templates: named specs with immutable, numbered versions. */
 @ApplicationScoped
 public class TemplateService {
+  /** Bundled templates are installed as this admin identity. */
+  static final Caller BUNDLER = new Caller("trainyard", Set.of(Caller.ADMIN), Set.of("default"));
 
   /** Creates a template from a spec (its version 1). The name comes from the spec. */
   @Transactional
-  public TemplateVersionEntity create(String specText, String user) {
+  public TemplateVersionEntity create(String specText, Caller caller, String team) {
     PipelineSpec spec = Pipelines.parse(specText);
     if (TemplateEntity.findById(spec.name()) != null) {
       throw ApiProblem.conflict("template '" + spec.name() + "' exists; POST a new version to /api/v1/templates/"
@@ -28,18 +32,18 @@ public class TemplateService {
     TemplateEntity template = new TemplateEntity();
     template.name = spec.name();
     template.description = spec.description();
-    template.team = "default";
+    template.team = team;
     template.createdAt = OffsetDateTime.now();
-    template.createdBy = user;
+    template.createdBy = caller.name();
     template.persist();
-    return addVersion(template, specText, 1, user);
+    return addVersion(template, spec, specText, 1, caller);
   }
 
   /** Adds a new version; the spec's name must be the template's. Same spec as the latest: no new version. */
   @Transactional
-  public TemplateVersionEntity newVersion(String name, String specText, String user) {
+  public TemplateVersionEntity newVersion(String name, String specText, Caller caller) {
     TemplateEntity template = TemplateEntity.findById(name);
-    if (template == null) {
+    if (template == null || !caller.sees(template.team)) {
       throw ApiProblem.notFound("no template named '" + name + "'");
     }
     PipelineSpec spec = Pipelines.parse(specText);
@@ -51,7 +55,7 @@ public class TemplateService {
       return latest;
     }
     template.description = spec.description();
-    return addVersion(template, specText, latest.version + 1, user);
+    return addVersion(template, spec, specText, latest.version + 1, caller);
   }
 
   /** Creates or updates a bundled template so that its latest version is {@code specText}. */
@@ -59,9 +63,9 @@ public class TemplateService {
   public void ensureBundled(String specText) {
     PipelineSpec spec = Pipelines.parse(specText);
     if (TemplateEntity.findById(spec.name()) == null) {
-      create(specText, "trainyard");
+      create(specText, BUNDLER, "default");
     } else {
-      newVersion(spec.name(), specText, "trainyard");
+      newVersion(spec.name(), specText, BUNDLER);
     }
   }
 
@@ -71,7 +75,25 @@ public class TemplateService {
             "no template '" + name + "'" + (version == null ? "" : " version " + version)));
   }
 
-  private TemplateVersionEntity addVersion(TemplateEntity template, String specText, int number, String user) {
+  /** Approves a version that contains {@code command} steps; admins only (checked by the access rules). */
+  @Transactional
+  public TemplateVersionEntity approve(String name, int number, Caller caller) {
+    TemplateVersionEntity version = version(name, number);
+    if (version.approvedBy == null) {
+      version.approvedBy = caller.name();
+      version.approvedAt = OffsetDateTime.now();
+    }
+    return version;
+  }
+
+  /** {@code command} steps run arbitrary code on workers: only an admin's template version may contain them unapproved. */
+  static boolean runsArbitraryCode(PipelineSpec spec) {
+    return spec.steps().stream().anyMatch(s -> s.kind().equals("command"));
+  }
+
+  private TemplateVersionEntity addVersion(TemplateEntity template, PipelineSpec spec, String specText, int number,
+      Caller caller) {
+    String user = caller.name();
     TemplateVersionEntity version = new TemplateVersionEntity();
     version.templateName = template.name;
     version.version = number;
@@ -79,6 +101,10 @@ public class TemplateService {
     version.specSha256 = sha256(specText);
     version.createdAt = OffsetDateTime.now();
     version.createdBy = user;
+    if (caller.isAdmin() || !runsArbitraryCode(spec)) {
+      version.approvedBy = user;
+      version.approvedAt = version.createdAt;
+    }
     version.persist();
     return version;
   }

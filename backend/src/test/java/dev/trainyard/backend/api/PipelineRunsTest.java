@@ -28,6 +28,11 @@ import org.junit.jupiter.api.Test;
 class PipelineRunsTest {
   static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
 
+  @org.junit.jupiter.api.BeforeEach
+  void signIn() {
+    Api.signIn();
+  }
+
   @Test
   void helloLaunchedThroughTheApiSucceedsWithHashedArtifactsAndLineage() throws Exception {
     JsonPath launched = Api.launch("hello", Map.of("greeting", "hi there"));

@@ -75,6 +75,7 @@ class OrchestrationOverheadBenchmark {
 
   @Test
   void measureStepTransitions() throws Exception {
+    Api.signIn();
     // Warm-up of both paths, then the measured runs.
     WorkerFactory factory = WorkerFactory.newInstance(client);
     var worker = factory.newWorker("bench-raw");

@@ -23,6 +23,8 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public class AliasesResource {
   @Inject EntityManager em;
+  @Inject ArtifactsResource artifacts;
+  @Inject dev.trainyard.backend.security.TeamScope scope;
 
   public record AliasView(String name, String artifactId, OffsetDateTime updatedAt, String updatedBy) {}
 
@@ -55,7 +57,8 @@ public class AliasesResource {
     if (body == null || body.artifact() == null) {
       throw ApiProblem.badRequest("artifact", "required: the artifact id (or a unique prefix) to point at");
     }
-    ArtifactEntity target = ArtifactsResource.find(body.artifact());
+    ArtifactEntity target = artifacts.find(body.artifact());
+    String user = scope.caller().name();
     return QuarkusTransaction.requiringNew().call(() -> {
       AliasEntity alias = AliasEntity.findById(name);
       String previous = alias == null ? null : alias.artifactId;
@@ -65,10 +68,10 @@ public class AliasesResource {
       }
       alias.artifactId = target.id;
       alias.updatedAt = OffsetDateTime.now();
-      alias.updatedBy = "local";
+      alias.updatedBy = user;
       alias.persist();
       em.createNativeQuery("INSERT INTO alias_history (name, artifact_id, previous_artifact_id, changed_by) VALUES (?1, ?2, ?3, ?4)")
-          .setParameter(1, name).setParameter(2, target.id).setParameter(3, previous).setParameter(4, "local")
+          .setParameter(1, name).setParameter(2, target.id).setParameter(3, previous).setParameter(4, user)
           .executeUpdate();
       return view(alias);
     });

@@ -7,6 +7,7 @@ import dev.trainyard.backend.catalog.ArtifactFileEntity;
 import dev.trainyard.backend.lineage.LineageService;
 import dev.trainyard.backend.runs.ArtifactResolver;
 import io.quarkus.panache.common.Sort;
+import dev.trainyard.backend.security.TeamScope;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -23,12 +24,14 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public class ArtifactsResource {
   @Inject LineageService lineage;
+  @Inject TeamScope scope;
 
   public record FileView(String path, long sizeBytes, String sha256) {}
 
   public record Producer(String runId, String stepId, Integer attempt, String output) {}
 
-  public record ArtifactView(String id, String type, String name, String uri, long sizeBytes, OffsetDateTime createdAt,
+  public record ArtifactView(String id, String type, String name, String team, String uri, long sizeBytes,
+      OffsetDateTime createdAt,
       String createdBy, Producer producedBy, List<FileView> files, List<String> aliases) {}
 
   public record ArtifactSummary(String id, String type, String name, long sizeBytes, OffsetDateTime createdAt,
@@ -39,9 +42,18 @@ public class ArtifactsResource {
     if (limit < 1 || limit > 1000) {
       throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
     }
-    List<ArtifactEntity> rows = type == null
-        ? ArtifactEntity.findAll(Sort.descending("createdAt")).range(0, limit - 1).list()
-        : ArtifactEntity.find("type", Sort.descending("createdAt"), type).range(0, limit - 1).list();
+    StringBuilder where = new StringBuilder("1 = 1");
+    io.quarkus.panache.common.Parameters params = new io.quarkus.panache.common.Parameters();
+    if (type != null) {
+      where.append(" and type = :type");
+      params.and("type", type);
+    }
+    if (scope.visibleTeams() != null) {
+      where.append(" and team in :teams");
+      params.and("teams", scope.visibleTeams());
+    }
+    List<ArtifactEntity> rows = ArtifactEntity.<ArtifactEntity>find(where.toString(), Sort.descending("createdAt"), params)
+        .range(0, limit - 1).list();
     return Map.of("items", rows.stream()
         .map(a -> new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a))).toList());
   }
@@ -50,7 +62,7 @@ public class ArtifactsResource {
   @Path("/{ref}")
   public ArtifactView get(@PathParam("ref") String ref) {
     ArtifactEntity a = find(ref);
-    return new ArtifactView(a.id, a.type, a.name, a.uri, a.sizeBytes, a.createdAt, a.createdBy, producer(a),
+    return new ArtifactView(a.id, a.type, a.name, a.team, a.uri, a.sizeBytes, a.createdAt, a.createdBy, producer(a),
         ArtifactFileEntity.ofArtifact(a.id).stream().map(f -> new FileView(f.path, f.sizeBytes, f.sha256)).toList(),
         AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList());
   }
@@ -83,8 +95,9 @@ public class ArtifactsResource {
     return a.runId == null ? null : new Producer(a.runId, a.stepId, a.attempt, a.outputName);
   }
 
-  static ArtifactEntity find(String ref) {
+  ArtifactEntity find(String ref) {
     return ArtifactResolver.resolve(ref, null)
+        .filter(a -> scope.caller().sees(a.team))
         .orElseThrow(() -> ApiProblem.notFound("no artifact with alias, name or id '" + ref + "'"));
   }
 }

@@ -30,7 +30,11 @@ import java.util.List;
 @Path("/api/v1/datasets")
 @Produces(MediaType.APPLICATION_JSON)
 public class DatasetsResource {
-  public record RegisterBody(String name, String uri, String sha256) {}
+  @jakarta.inject.Inject ArtifactsResource artifacts;
+  @jakarta.inject.Inject dev.trainyard.backend.security.TeamScope scope;
+  @jakarta.inject.Inject dev.trainyard.backend.config.TrainyardConfig config;
+
+  public record RegisterBody(String name, String uri, String sha256, String team) {}
 
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -61,6 +65,9 @@ public class DatasetsResource {
       java.nio.file.Path file = Paths.get(uri);
       if (!Files.isRegularFile(file)) {
         problems.add(new FieldError("uri", "no readable file at " + file));
+      } else if (!insideDatasetRoots(file)) {
+        problems.add(new FieldError("uri", "must be inside a dataset root " + config.datasets().roots()
+            + " (set trainyard.datasets.roots to allow more)"));
       } else {
         try {
           size = Files.size(file);
@@ -77,6 +84,8 @@ public class DatasetsResource {
       throw ApiProblem.invalid(problems);
     }
     long fileSize = size;
+    String user = scope.caller().name();
+    String team = scope.teamForNew(body.team());
     String fileName = Paths.get(uri.getPath()).getFileName().toString();
     ArtifactEntity created = QuarkusTransaction.requiringNew().call(() -> {
       ArtifactEntity existing = ArtifactEntity.findById(body.sha256());
@@ -96,7 +105,8 @@ public class DatasetsResource {
       a.uri = body.uri();
       a.sizeBytes = fileSize;
       a.createdAt = OffsetDateTime.now();
-      a.createdBy = "local";
+      a.createdBy = user;
+      a.team = team;
       a.persist();
       ArtifactFileEntity f = new ArtifactFileEntity();
       f.artifactId = a.id;
@@ -106,7 +116,22 @@ public class DatasetsResource {
       f.persist();
       return a;
     });
-    return Response.status(201).entity(new ArtifactsResource().get(created.id)).build();
+    return Response.status(201).entity(artifacts.get(created.id)).build();
+  }
+
+  /** Resolves links and {@code ..} first, so no path escapes the configured roots. */
+  private boolean insideDatasetRoots(java.nio.file.Path file) {
+    try {
+      java.nio.file.Path real = file.toRealPath();
+      for (java.nio.file.Path root : config.datasets().roots()) {
+        if (Files.isDirectory(root) && real.startsWith(root.toRealPath())) {
+          return true;
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
   }
 
   static String sha256(java.nio.file.Path file) throws IOException {

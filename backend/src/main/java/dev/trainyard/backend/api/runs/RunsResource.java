@@ -40,6 +40,7 @@ public class RunsResource {
 
   @Inject RunService runs;
   @Inject StepFilesReader stepFiles;
+  @Inject dev.trainyard.backend.security.TeamScope scope;
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
   @POST
@@ -51,7 +52,7 @@ public class RunsResource {
     if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
       throw ApiProblem.badRequest("Idempotency-Key", "must be 1 to 200 characters");
     }
-    RunService.Launch launch = runs.launch(body.template(), body.version(), body.params(), idempotencyKey, "local");
+    RunService.Launch launch = runs.launch(body.template(), body.version(), body.params(), idempotencyKey);
     return Response.status(launch.created() ? 201 : 200).entity(view(launch.run())).build();
   }
 
@@ -74,6 +75,10 @@ public class RunsResource {
     if (template != null) {
       where.append(" and templateName = :template");
       params.and("template", template);
+    }
+    if (scope.visibleTeams() != null) {
+      where.append(" and team in :teams");
+      params.and("teams", scope.visibleTeams());
     }
     if (cursor != null) {
       try {
@@ -110,7 +115,7 @@ public class RunsResource {
   @Consumes(MediaType.WILDCARD)
   public Response cancel(@PathParam("id") String id, String body) {
     // The body is optional ({"reason": "..."}), so any content type, or none, is accepted.
-    String reason = "by local";
+    String reason = "by " + scope.caller().name();
     if (body != null && !body.isBlank()) {
       try {
         CancelBody parsed = json.readValue(body, CancelBody.class);
@@ -133,7 +138,7 @@ public class RunsResource {
   @POST
   @Path("/{id}/steps/{step}/approve")
   public Response approve(@PathParam("id") String id, @PathParam("step") String step) {
-    return Response.accepted(view(runs.approve(id, step, "local"))).build();
+    return Response.accepted(view(runs.approve(id, step, scope.caller().name()))).build();
   }
 
   @GET

@@ -1,0 +1,55 @@
+package dev.trainyard.backend.security;
+
+import dev.trainyard.backend.config.TrainyardConfig;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import org.jboss.logging.Logger;
+
+/**
+ * Local mode's single user signs in with a random token, printed at start and written (owner-only)
+ * to {@code <home>/local-token} for scripts. {@code trainyard.auth.local-token} fixes it (tests).
+ */
+@ApplicationScoped
+public class LocalToken {
+  private static final Logger LOG = Logger.getLogger(LocalToken.class);
+
+  @Inject TrainyardConfig config;
+
+  private volatile String token;
+
+  void onStart(@Observes StartupEvent event) throws IOException {
+    if (!config.auth().mode().equals("local")) {
+      return;
+    }
+    token = config.auth().localToken().filter(t -> !t.isBlank()).orElseGet(LocalToken::random);
+    Path file = config.home().resolve("local-token");
+    Files.createDirectories(config.home());
+    Files.deleteIfExists(file);
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, token + "\n");
+    LOG.infof("Dashboard token: %s   (also in %s; send it as 'Authorization: Bearer <token>')", token, file);
+  }
+
+  /** Constant-time comparison, so response timing does not reveal the token. */
+  public boolean matches(String candidate) {
+    String expected = token;
+    return expected != null && candidate != null
+        && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String random() {
+    byte[] bytes = new byte[24];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+}
