@@ -78,7 +78,10 @@ public final class StepKinds {
       ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature");
 
   public static final List<String> MERGE_METHODS =
-      List.of("linear", "task-arithmetic", "ties", "dare", "slerp", "model-stock", "breadcrumbs");
+      List.of("linear", "task-arithmetic", "ties", "dare", "dare_ties", "dare_linear", "slerp", "model-stock",
+          "breadcrumbs", "breadcrumbs_ties");
+
+  public static final List<String> PRUNE_METHODS = List.of("magnitude", "nm");
 
   private static final Map<String, StepKind> KINDS = catalogue();
 
@@ -120,13 +123,19 @@ public final class StepKinds {
             StepField.required("models", OBJECT_LIST, "checkpoints to merge")
                 .withEntries(Kinds.byName(
                     ConfigKey.required("model", ARTIFACT, Constraint.NONE, "checkpoint"),
-                    ConfigKey.optional("weight", NUMBER, Constraint.NONE, "mixing weight"),
-                    ConfigKey.optional("density", NUMBER, Constraint.between(0, 1), "kept share (ties/dare)"))),
+                    // Numbers, or per-tensor-pattern lists [{filter, value}] as mergekit writes them.
+                    ConfigKey.optional("weight", ANY, Constraint.NONE, "mixing weight"),
+                    ConfigKey.optional("density", ANY, Constraint.NONE, "kept share (ties/dare/breadcrumbs)"),
+                    ConfigKey.optional("gamma", NUMBER, Constraint.between(0, 1), "largest share dropped (breadcrumbs)"))),
             config(List.of(
                 ConfigKey.optional("dtype", STRING, Constraint.oneOf("float32", "float16", "bfloat16"),
                     "dtype of the merged tensors"),
                 ConfigKey.optional("normalize", BOOLEAN, Constraint.NONE, "normalise weights to sum 1"),
-                ConfigKey.optional("t", NUMBER, Constraint.between(0, 1), "interpolation factor (slerp)"),
+                ConfigKey.optional("t", ANY, Constraint.NONE, "interpolation factor (slerp), or per-pattern list"),
+                ConfigKey.optional("lambda", ANY, Constraint.NONE, "task-vector scale, or per-pattern list"),
+                ConfigKey.optional("rescale", BOOLEAN, Constraint.NONE, "rescale kept deltas by 1/density (dare)"),
+                ConfigKey.optional("variant", STRING, Constraint.oneOf("linear", "ties"), "dare/breadcrumbs flavour"),
+                ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard"),
                 ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)")))),
         List.of("model")));
     add(kinds, new StepKind(
@@ -134,9 +143,15 @@ public final class StepKinds {
         "Removes weights or layers from a checkpoint.",
         Kinds.byName(
             StepField.required("model", ARTIFACT, "checkpoint to prune"),
-            StepField.required("method", STRING, "pruning method"),
+            StepField.required("method", STRING, "pruning method")
+                .withConstraint(Constraint.oneOf(PRUNE_METHODS.toArray(String[]::new))),
             config(List.of(
                 ConfigKey.optional("sparsity", NUMBER, Constraint.between(0, 1), "share of weights removed"),
+                ConfigKey.optional("scope", STRING, Constraint.oneOf("tensor", "global"), "threshold per tensor or global"),
+                ConfigKey.optional("n", INT, Constraint.positive(), "N of N:M (kept per group)"),
+                ConfigKey.optional("m", INT, Constraint.positive(), "M of N:M (group size)"),
+                ConfigKey.optional("skip", STRING_LIST, Constraint.NONE, "tensor-name substrings left dense"),
+                ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard"),
                 ConfigKey.optional("seed", INT, Constraint.NONE, "random seed")))),
         List.of("model")));
     add(kinds, new StepKind(

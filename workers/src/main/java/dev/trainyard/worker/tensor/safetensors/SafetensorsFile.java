@@ -209,8 +209,9 @@ public final class SafetensorsFile implements AutoCloseable {
       int n = (int) Math.min(count - done, perMap);
       MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + (from + done) * es,
           (long) n * es);
-      map.order(ByteOrder.LITTLE_ENDIAN);
-      decode(t.dtype(), map, dst, dstOffset + done, n);
+      int base = dstOffset + done;
+      dev.trainyard.worker.tensor.Parallel.forRange(n, (a, b) -> decode(t.dtype(),
+          map.slice(a * es, (b - a) * es).order(ByteOrder.LITTLE_ENDIAN), dst, base + a, b - a));
       done += n;
     }
   }

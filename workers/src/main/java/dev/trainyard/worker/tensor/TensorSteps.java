@@ -1,0 +1,209 @@
+package dev.trainyard.worker.tensor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.trainyard.worker.tensor.merge.MergeRequest;
+import dev.trainyard.worker.tensor.merge.Merger;
+import dev.trainyard.worker.tensor.prune.PruneRequest;
+import dev.trainyard.worker.tensor.prune.Pruner;
+import dev.trainyard.worker.tensor.safetensors.Checkpoint;
+import dev.trainyard.worker.tensor.safetensors.CheckpointWriter;
+import dev.trainyard.worker.tensor.safetensors.DType;
+import dev.trainyard.worker.tensor.safetensors.WrittenFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Entry point of the {@code merge} and {@code prune} step kinds: reads the inputs named by the planned
+ * step body, writes a Hugging Face checkpoint (config, safetensors, index when sharded, tokenizer files)
+ * plus {@value #REPORT} into the output dir, and appends metrics to {@code metrics.jsonl}.
+ */
+public final class TensorSteps {
+  public static final String REPORT = "trainyard-report.json";
+  /** Files carried over from the (base) input beside the weights. */
+  public static final List<String> CARRIED_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+      "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json",
+      "generation_config.json", "chat_template.jinja");
+  private static final Pattern TOKEN = Pattern.compile("^\\$\\{\\{\\s*inputs\\.([A-Za-z0-9._-]+)\\s*}}$");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private TensorSteps() {}
+
+  /** An input the step read and the role it played, for lineage ({@code input:base}, {@code input:model}). */
+  public record InputRole(String ref, String role, Path path, Map<String, Object> params) {}
+
+  /** What a run produced: the files written (with sha256), the inputs by role, and summary metrics. */
+  public record Result(String kind, String method, Map<String, WrittenFile> files, List<InputRole> inputs,
+      Map<String, Double> metrics) {}
+
+  /**
+   * Runs a step of kind {@code merge} or {@code prune}.
+   *
+   * @param body the planned step body; artifact fields hold {@code ${{ inputs.NAME }}} tokens
+   * @param inputs binding name → read-only checkpoint dir
+   * @throws java.util.concurrent.CancellationException when {@code cancelled} turned true (checked
+   *     between tensors); nothing is left in {@code outputDir}
+   * @throws IllegalArgumentException for an invalid body or mismatched inputs (all problems listed)
+   */
+  public static Result run(String kind, Map<String, Object> body, Map<String, Path> inputs, Path outputDir,
+      Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
+    return run(kind, body, tokenResolver(inputs), outputDir, metricsFile, cancelled, progress);
+  }
+
+  /** Like {@link #run(String, Map, Map, Path, Path, BooleanSupplier, Consumer)} with any reference resolver. */
+  public static Result run(String kind, Map<String, Object> body, Function<String, Path> resolve, Path outputDir,
+      Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
+    return switch (kind) {
+      case "merge" -> merge(MergeRequest.parse(body, resolve), body, outputDir, metricsFile, cancelled, progress);
+      case "prune" -> prune(PruneRequest.parse(body, resolve), body, outputDir, metricsFile, cancelled, progress);
+      default -> throw new IllegalArgumentException("kind: the tensor engine runs merge and prune, not '" + kind + "'");
+    };
+  }
+
+  static Function<String, Path> tokenResolver(Map<String, Path> inputs) {
+    return ref -> {
+      Matcher m = TOKEN.matcher(ref.trim());
+      if (!m.matches()) {
+        throw new IllegalArgumentException("'" + ref + "' is not an ${{ inputs.NAME }} reference");
+      }
+      Path p = inputs.get(m.group(1));
+      if (p == null) {
+        throw new IllegalArgumentException("refers to ${{ inputs." + m.group(1) + " }} but the inputs are "
+            + new java.util.TreeSet<>(inputs.keySet()));
+      }
+      return p;
+    };
+  }
+
+  private static Result merge(MergeRequest r, Map<String, Object> body, Path outputDir, Path metricsFile,
+      BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
+    long started = System.nanoTime();
+    List<Checkpoint> opened = new ArrayList<>();
+    try {
+      Checkpoint base = r.base() == null ? null : open(r.base(), opened);
+      List<Checkpoint> models = new ArrayList<>();
+      for (Path p : r.models()) {
+        models.add(open(p, opened));
+      }
+      List<TensorPipeline.Item> items = Merger.plan(r, base, models);
+      List<InputRole> roles = new ArrayList<>();
+      if (base != null) {
+        roles.add(new InputRole(r.baseRef(), "base", r.base(), Map.of()));
+      }
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> entries = (List<Map<String, Object>>) body.get("models");
+      for (int i = 0; i < models.size(); i++) {
+        Map<String, Object> params = new LinkedHashMap<>(entries.get(i));
+        params.remove("model");
+        params.put("index", i);
+        roles.add(new InputRole(r.modelRefs().get(i), "model", r.models().get(i), params));
+      }
+      Checkpoint reference = base != null ? base : models.get(0);
+      ObjectNode config = reference.config().orElse(null);
+      if (config != null && r.dtype() != null) {
+        config.put("torch_dtype", torchName(DType.fromConfigName(r.dtype())));
+      }
+      return write("merge", r.method(), body, items, reference, config, roles, r.maxShardBytes(), outputDir,
+          metricsFile, cancelled, progress, started);
+    } finally {
+      for (Checkpoint c : opened) {
+        c.close();
+      }
+    }
+  }
+
+  private static Result prune(PruneRequest r, Map<String, Object> body, Path outputDir, Path metricsFile,
+      BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
+    long started = System.nanoTime();
+    try (Checkpoint model = Checkpoint.open(r.model())) {
+      List<TensorPipeline.Item> items = Pruner.plan(r, model);
+      List<InputRole> roles = List.of(new InputRole(r.modelRef(), "model", r.model(), Map.of()));
+      return write("prune", r.method(), body, items, model, model.config().orElse(null), roles, r.maxShardBytes(),
+          outputDir, metricsFile, cancelled, progress, started);
+    }
+  }
+
+  private static Checkpoint open(Path p, List<Checkpoint> opened) throws IOException {
+    Checkpoint c = Checkpoint.open(p);
+    opened.add(c);
+    return c;
+  }
+
+  private static Result write(String kind, String method, Map<String, Object> body, List<TensorPipeline.Item> items,
+      Checkpoint reference, ObjectNode config, List<InputRole> roles, long maxShardBytes, Path outputDir,
+      Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress, long started) throws IOException {
+    try (CheckpointWriter writer = new CheckpointWriter(outputDir, TensorPipeline.specs(items), maxShardBytes)) {
+      List<TensorStat> stats = TensorPipeline.run(items, writer, cancelled, progress);
+      if (config != null) {
+        writer.writeJson("config.json", config);
+      }
+      for (String name : CARRIED_FILES) {
+        Path f = reference.dir().resolve(name);
+        if (Files.isRegularFile(f)) {
+          writer.copyFile(f);
+        }
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      long params = stats.stream().mapToLong(TensorStat::numel).sum();
+      long zeros = stats.stream().mapToLong(TensorStat::zeros).sum();
+      long bytes = items.stream().mapToLong(i -> i.spec().byteSize()).sum();
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      metrics.put("tensors", (double) stats.size());
+      metrics.put("parameters", (double) params);
+      metrics.put("sparsity", params == 0 ? 0 : (double) zeros / params);
+      metrics.put("output_bytes", (double) bytes);
+      metrics.put("seconds", seconds);
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("kind", kind);
+      report.put("method", method);
+      report.put("body", body);
+      report.put("inputs", roles.stream().map(ro -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ref", ro.ref());
+        m.put("role", ro.role());
+        m.put("path", ro.path().toString());
+        m.putAll(ro.params());
+        return m;
+      }).toList());
+      report.put("totals", metrics);
+      report.put("tensors", stats.stream().map(TensorStat::toMap).toList());
+      writer.writeJson(REPORT, report);
+      Map<String, WrittenFile> files = writer.commit();
+      appendMetrics(metricsFile, metrics);
+      progress.accept(kind + " done: " + stats.size() + " tensors in " + String.format("%.1f", seconds) + " s");
+      return new Result(kind, method, files, roles, metrics);
+    }
+  }
+
+  private static void appendMetrics(Path metricsFile, Map<String, Double> metrics) throws IOException {
+    if (metricsFile == null) {
+      return;
+    }
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("step", 0);
+    line.putAll(metrics);
+    Files.writeString(metricsFile, JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  static String torchName(DType d) {
+    return switch (d) {
+      case F32 -> "float32";
+      case F16 -> "float16";
+      case BF16 -> "bfloat16";
+      default -> d.name().toLowerCase(java.util.Locale.ROOT);
+    };
+  }
+}

@@ -1,0 +1,206 @@
+package dev.trainyard.worker.tensor.merge;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A merge as the step body (or the CLI's YAML) states it, references resolved to checkpoint dirs.
+ *
+ * @param baseRef the reference as written, for the lineage record
+ */
+public record MergeRequest(String method, Path base, String baseRef, List<Path> models, List<String> modelRefs,
+    MergeSettings settings, String dtype, long maxShardBytes) {
+
+  public static final List<String> METHODS =
+      List.of("linear", "task-arithmetic", "ties", "dare", "slerp", "model-stock", "breadcrumbs");
+  private static final Set<String> CONFIG_KEYS =
+      Set.of("dtype", "normalize", "t", "seed", "lambda", "rescale", "variant", "max_shard_bytes");
+  private static final Set<String> MODEL_KEYS = Set.of("model", "weight", "density", "gamma");
+
+  /** Parses a body; every problem is collected, then reported at once. */
+  public static MergeRequest parse(Map<String, Object> body, Function<String, Path> resolve) {
+    List<String> errors = new ArrayList<>();
+    String method = normaliseMethod(String.valueOf(body.get("method")));
+    String variant = null;
+    if (method.equals("dare-ties") || method.equals("breadcrumbs-ties")) {
+      variant = "ties";
+      method = method.substring(0, method.indexOf("-ties"));
+    } else if (method.equals("dare-linear")) {
+      method = "dare";
+    }
+    if (!METHODS.contains(method)) {
+      errors.add("method: must be one of " + METHODS + ", got '" + body.get("method") + "'");
+    }
+    Map<String, Object> config = map(body.get("config"), "config", errors);
+    for (String key : config.keySet()) {
+      if (!CONFIG_KEYS.contains(key)) {
+        errors.add("config." + key + ": unknown key (known: " + new java.util.TreeSet<>(CONFIG_KEYS) + ")");
+      }
+    }
+    Object baseValue = body.get("base");
+    Path base = baseValue == null ? null : resolveRef("base", baseValue, resolve, errors);
+    List<Path> models = new ArrayList<>();
+    List<String> refs = new ArrayList<>();
+    List<MergeSettings.ModelParams> params = new ArrayList<>();
+    if (!(body.get("models") instanceof List<?> list) || list.isEmpty()) {
+      errors.add("models: must list at least one checkpoint");
+    } else {
+      for (int i = 0; i < list.size(); i++) {
+        String at = "models[" + i + "]";
+        Map<String, Object> entry = map(list.get(i), at, errors);
+        for (String key : entry.keySet()) {
+          if (!MODEL_KEYS.contains(key)) {
+            errors.add(at + "." + key + ": unknown key (known: " + MODEL_KEYS + ")");
+          }
+        }
+        models.add(resolveRef(at + ".model", entry.get("model"), resolve, errors));
+        refs.add(String.valueOf(entry.get("model")));
+        params.add(new MergeSettings.ModelParams(
+            param(at + ".weight", entry.get("weight"), errors, null),
+            param(at + ".density", entry.get("density"), errors, new double[] {0, 1}),
+            param(at + ".gamma", entry.get("gamma"), errors, new double[] {0, 1})));
+      }
+    }
+    if (config.get("variant") != null) {
+      variant = String.valueOf(config.get("variant"));
+      if (!variant.equals("ties") && !variant.equals("linear")) {
+        errors.add("config.variant: must be 'linear' or 'ties'");
+      }
+    }
+    Param t = param("config.t", config.get("t"), errors, new double[] {0, 1});
+    String dtype = config.get("dtype") == null ? null : String.valueOf(config.get("dtype"));
+    if (dtype != null) {
+      try {
+        dev.trainyard.worker.tensor.safetensors.DType.fromConfigName(dtype);
+      } catch (IllegalArgumentException e) {
+        errors.add("config.dtype: " + e.getMessage());
+      }
+    }
+    switch (method) {
+      case "linear" -> {
+        if (base != null) {
+          errors.add("base: linear does not use a base; list it under models with its weight");
+        }
+      }
+      case "slerp" -> {
+        int count = models.size() + (base == null ? 0 : 1);
+        if (count != 2) {
+          errors.add("models: slerp interpolates exactly two checkpoints (base and one model), got " + count);
+        }
+        if (t == null) {
+          errors.add("config.t: slerp needs the interpolation factor t");
+        }
+      }
+      case "model-stock" -> {
+        if (base == null) {
+          errors.add("base: model-stock needs a base checkpoint");
+        }
+        if (models.size() < 2) {
+          errors.add("models: model-stock needs at least two fine-tuned models");
+        }
+      }
+      default -> {
+        if (base == null && METHODS.contains(method)) {
+          errors.add("base: " + method + " needs a base checkpoint (task vectors are model − base)");
+        }
+      }
+    }
+    if (List.of("linear", "task-arithmetic", "slerp", "model-stock").contains(method)) {
+      for (int i = 0; i < params.size(); i++) {
+        if (params.get(i).density() != null) {
+          errors.add("models[" + i + "].density: " + method + " does not sparsify; density applies to ties, dare, breadcrumbs");
+        }
+      }
+    }
+    if (method.equals("linear") && !Boolean.FALSE.equals(config.get("normalize")) && errors.isEmpty()) {
+      double sum = params.stream().mapToDouble(p -> p.weight() == null ? 1 : p.weight().values().get(0)).sum();
+      if (Math.abs(sum) < 1e-12) {
+        errors.add("models: weights sum to 0, which normalize cannot divide by; set config.normalize: false");
+      }
+    }
+    long seed = config.get("seed") instanceof Number n ? n.longValue() : 0;
+    long maxShard = config.get("max_shard_bytes") instanceof Number n ? n.longValue()
+        : dev.trainyard.worker.tensor.safetensors.CheckpointWriter.DEFAULT_MAX_SHARD_BYTES;
+    Boolean normalize = bool("config.normalize", config.get("normalize"), errors);
+    Boolean rescale = bool("config.rescale", config.get("rescale"), errors);
+    Param lambda = param("config.lambda", config.get("lambda"), errors, null);
+    if (!errors.isEmpty()) {
+      throw new InvalidMergeException(errors);
+    }
+    return new MergeRequest(method, base, baseValue == null ? null : String.valueOf(baseValue), models, refs,
+        new MergeSettings(params, lambda, normalize, rescale, t, seed, variant == null ? "linear" : variant),
+        dtype, maxShard);
+  }
+
+  static String normaliseMethod(String m) {
+    return m.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object o, String at, List<String> errors) {
+    if (o == null) {
+      return Map.of();
+    }
+    if (o instanceof Map<?, ?> m) {
+      return (Map<String, Object>) m;
+    }
+    errors.add(at + ": must be an object");
+    return Map.of();
+  }
+
+  private static Path resolveRef(String at, Object ref, Function<String, Path> resolve, List<String> errors) {
+    if (!(ref instanceof String s) || s.isBlank()) {
+      errors.add(at + ": must name a checkpoint");
+      return null;
+    }
+    try {
+      return resolve.apply(s);
+    } catch (IllegalArgumentException e) {
+      errors.add(at + ": " + e.getMessage());
+      return null;
+    }
+  }
+
+  private static Boolean bool(String at, Object o, List<String> errors) {
+    if (o == null || o instanceof Boolean) {
+      return (Boolean) o;
+    }
+    errors.add(at + ": must be true or false");
+    return null;
+  }
+
+  private static Param param(String at, Object value, List<String> errors, double[] range) {
+    try {
+      Param p = Param.parse(at, value);
+      if (p != null && range != null) {
+        for (double v : p.values()) {
+          if (!(v >= range[0] && v <= range[1])) {
+            errors.add(at + ": must be between " + range[0] + " and " + range[1] + ", got " + v);
+          }
+        }
+      }
+      return p;
+    } catch (IllegalArgumentException e) {
+      errors.add(e.getMessage());
+      return null;
+    }
+  }
+
+  /** A merge body with problems, all of them listed. */
+  public static final class InvalidMergeException extends IllegalArgumentException {
+    private final List<String> errors;
+
+    public InvalidMergeException(List<String> errors) {
+      super(String.join("; ", errors));
+      this.errors = List.copyOf(errors);
+    }
+
+    public List<String> errors() {
+      return errors;
+    }
+  }
+}

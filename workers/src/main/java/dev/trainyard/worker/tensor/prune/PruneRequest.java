@@ -1,0 +1,82 @@
+package dev.trainyard.worker.tensor.prune;
+
+import dev.trainyard.worker.tensor.merge.MergeRequest.InvalidMergeException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A prune as the step body states it.
+ *
+ * @param skip substrings of tensor names left dense (embeddings, norms and the head by default); 1-D
+ *     tensors (biases, norms) are always left dense
+ */
+public record PruneRequest(Path model, String modelRef, String method, double sparsity, boolean global, int n,
+    int m, List<String> skip, long maxShardBytes) {
+
+  public static final List<String> METHODS = List.of("magnitude", "nm");
+  public static final List<String> DEFAULT_SKIP = List.of("embed", "norm", "lm_head");
+  private static final Set<String> CONFIG_KEYS = Set.of("sparsity", "scope", "n", "m", "skip", "seed", "max_shard_bytes");
+
+  public static PruneRequest parse(Map<String, Object> body, Function<String, Path> resolve) {
+    List<String> errors = new ArrayList<>();
+    String method = String.valueOf(body.get("method")).trim().toLowerCase(java.util.Locale.ROOT);
+    if (method.equals("2:4") || method.equals("n:m")) {
+      method = "nm";
+    }
+    if (!METHODS.contains(method)) {
+      errors.add("method: must be one of " + METHODS + ", got '" + body.get("method") + "'");
+    }
+    Path model = null;
+    Object ref = body.get("model");
+    if (!(ref instanceof String s) || s.isBlank()) {
+      errors.add("model: must name a checkpoint");
+    } else {
+      try {
+        model = resolve.apply(s);
+      } catch (IllegalArgumentException e) {
+        errors.add("model: " + e.getMessage());
+      }
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> config = body.get("config") instanceof Map<?, ?> c ? (Map<String, Object>) c : Map.of();
+    for (String key : config.keySet()) {
+      if (!CONFIG_KEYS.contains(key)) {
+        errors.add("config." + key + ": unknown key (known: " + new java.util.TreeSet<>(CONFIG_KEYS) + ")");
+      }
+    }
+    double sparsity = config.get("sparsity") instanceof Number x ? x.doubleValue() : 0.5;
+    if (!(sparsity >= 0 && sparsity <= 1)) {
+      errors.add("config.sparsity: must be between 0 and 1");
+    }
+    String scope = String.valueOf(config.getOrDefault("scope", "tensor"));
+    if (!scope.equals("tensor") && !scope.equals("global")) {
+      errors.add("config.scope: must be 'tensor' or 'global'");
+    }
+    int n = config.get("n") instanceof Number x ? x.intValue() : 2;
+    int m = config.get("m") instanceof Number x ? x.intValue() : 4;
+    if (method.equals("nm") && !(n >= 0 && m >= 1 && n <= m)) {
+      errors.add("config.n/m: need 0 ≤ n ≤ m and m ≥ 1, got " + n + ":" + m);
+    }
+    List<String> skip = DEFAULT_SKIP;
+    if (config.get("skip") instanceof List<?> l) {
+      skip = l.stream().map(String::valueOf).toList();
+    } else if (config.get("skip") != null) {
+      errors.add("config.skip: must be a list of tensor-name substrings");
+    }
+    long maxShard = config.get("max_shard_bytes") instanceof Number x ? x.longValue()
+        : dev.trainyard.worker.tensor.safetensors.CheckpointWriter.DEFAULT_MAX_SHARD_BYTES;
+    if (!errors.isEmpty()) {
+      throw new InvalidMergeException(errors);
+    }
+    return new PruneRequest(model, String.valueOf(ref), method, sparsity, scope.equals("global"), n, m, skip, maxShard);
+  }
+
+  /** Whether a tensor takes part (2-D or more, float, not matched by {@link #skip}). */
+  public boolean prunes(String name, dev.trainyard.worker.tensor.safetensors.TensorInfo info) {
+    return info.dtype().isFloat() && info.rank() >= 2 && skip.stream().noneMatch(name::contains);
+  }
+}
