@@ -42,8 +42,8 @@ pick_kc_java() {
     export JAVA_HOME=$KC_JAVA_HOME; return 0
   fi
   for want in 17 21; do
-    for c in /usr/lib/jvm/java-$want-openjdk-amd64 /usr/lib/jvm/java-$want-openjdk* /usr/lib/jvm/temurin-$want* \
-             /usr/lib/jvm/* /opt/java/* /usr/local/lib/jvm/* "${JAVA_HOME:-/nonexistent}"; do
+    for c in "/usr/lib/jvm/java-$want-openjdk-amd64" /usr/lib/jvm/* /opt/java/* /usr/local/lib/jvm/* \
+             "${JAVA_HOME:-/nonexistent}"; do
       if [ -x "$c/bin/java" ] && [ "$(jdk_major "$c")" = "$want" ]; then
         export JAVA_HOME=$c; return 0
       fi
@@ -64,6 +64,10 @@ running_pid() {
   [ -f "$PID_FILE" ] || return 1
   pid=$(cat "$PID_FILE")
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  # Guard against a recycled pid: it must still be our kc.sh / Keycloak JVM.
+  if [ -r "/proc/$pid/cmdline" ] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -e kc.sh -e keycloak; then
+    return 1
+  fi
   echo "$pid"
 }
 
@@ -180,8 +184,7 @@ cmd_stop() {
   fi
   log "stopping pid $pid"
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for i in $(seq 1 60); do
+  for _ in $(seq 1 60); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
   done

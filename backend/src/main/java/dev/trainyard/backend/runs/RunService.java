@@ -134,27 +134,30 @@ public class RunService {
 
     String runId = idempotencyKey != null ? "run-" + sha256(idempotencyKey).substring(0, 20) : newRunId();
     ExecutionPlan compiled = plan;
+    RunEntity run;
     try {
-      RunEntity run = QuarkusTransaction.requiringNew().call(() -> {
-        RunEntity row = insertRun(runId, template, given, compiled, idempotencyKey, user, owner.team);
-        startWorkflow(RunRequest.fresh(runId, compiled, artifacts), WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE);
-        return row;
-      });
-      return new Launch(run, true);
-    } catch (WorkflowExecutionAlreadyStarted | PersistenceException raced) {
+      run = QuarkusTransaction.requiringNew().call(
+          () -> insertRun(runId, template, given, compiled, idempotencyKey, user, owner.team));
+    } catch (PersistenceException duplicate) {
       if (idempotencyKey == null) {
-        throw raced;
+        throw duplicate;
       }
-      // A concurrent request with the same key won; answer with its run once it is committed.
-      for (int i = 0; i < 50; i++) {
-        Optional<RunEntity> existing = byIdempotencyKey(idempotencyKey);
-        if (existing.isPresent()) {
-          return new Launch(existing.get(), false);
-        }
-        sleep(100);
-      }
-      throw ApiProblem.conflict("a run for this Idempotency-Key is being created; retry");
+      // A concurrent request with the same key inserted first; its run is the answer.
+      return new Launch(byIdempotencyKey(idempotencyKey).orElseThrow(() -> duplicate), false);
     }
+    // Started after the row is committed, so the ledger always finds it. If the start fails, the row
+    // is removed again: the caller gets a 503 and no orphan run. (A crash in between leaves a
+    // PENDING row that local mode marks INTERRUPTED at its next start.)
+    try {
+      startWorkflow(RunRequest.fresh(runId, compiled, artifacts), WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE);
+    } catch (RuntimeException e) {
+      QuarkusTransaction.requiringNew().run(() -> {
+        em.createNativeQuery("DELETE FROM step WHERE run_id = ?1").setParameter(1, runId).executeUpdate();
+        em.createNativeQuery("DELETE FROM run WHERE id = ?1").setParameter(1, runId).executeUpdate();
+      });
+      throw e;
+    }
+    return new Launch(run, true);
   }
 
   public RunEntity cancel(String runId, String reason) {

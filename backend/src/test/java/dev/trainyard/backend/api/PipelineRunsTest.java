@@ -69,6 +69,18 @@ class PipelineRunsTest {
   }
 
   @Test
+  void theEventStreamSendsEachChangeOfARunAndEndsWhenItFinishes() {
+    String runId = Api.launch("hello", Map.of("pause_seconds", 2)).getString("id");
+    String stream = given().accept("text/event-stream").get("/api/v1/runs/" + runId + "/events")
+        .then().statusCode(200).extract().asString();
+    List<String> events = stream.lines().filter(l -> l.startsWith("data:")).toList();
+    assertThat(events.size()).isGreaterThan(1);
+    assertThat(events.get(events.size() - 1)).contains("\"status\":\"SUCCEEDED\"");
+    assertThat(events.subList(0, events.size() - 1)).noneMatch(e -> e.contains("\"status\":\"SUCCEEDED\",\"createdAt"));
+    given().get("/api/v1/runs/no-such-run/events").then().statusCode(404);
+  }
+
+  @Test
   void anInvalidSpecIsRefusedWithEveryProblemAndNothingIsCreated() {
     String spec = """
         apiVersion: trainyard/v1
