@@ -11,7 +11,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 /**
  * The one place that decides which role may call which endpoint. Every API request passes here;
  * the first rule whose method and path match decides, and a request matching no rule is refused.
- * Team scoping (seeing only your teams' runs, templates and artifacts) is enforced by
+ * Cross-site request forgery is stopped earlier, by {@link CsrfGuard}. Team scoping (seeing only your teams' runs, templates and artifacts) is enforced by
  * {@link TeamScope} in the services, since it depends on the row.
  */
 public class AccessRules {
@@ -46,26 +46,15 @@ public class AccessRules {
     if (!path.startsWith("/api/")) {
       return;
     }
+    String method = request.getMethod();
     Caller caller = callers.caller();
     if (caller.roles().isEmpty() && caller.name().equals("anonymous")) {
       throw new ApiProblem(401, "Unauthorized", "sign in: send 'Authorization: Bearer <token>'", List.of());
     }
-    String method = request.getMethod();
     Rule rule = RULES.stream().filter(r -> r.matches(method, path)).findFirst().orElse(null);
     if (rule == null || rule.roles().stream().noneMatch(caller::has)) {
       throw new ApiProblem(403, "Forbidden", caller.name() + " (roles " + caller.roles() + ") may not " + method + " "
           + path + (rule == null ? "" : "; it needs one of " + rule.roles()), List.of());
     }
-    if (isCookieSession(request) && !"1".equals(request.getHeaderString("X-Trainyard-CSRF"))
-        && !method.equals("GET") && !method.equals("HEAD")) {
-      // Browsers attach cookies to cross-site requests; they cannot add this header cross-site.
-      throw new ApiProblem(403, "Forbidden", "a cookie-authenticated change needs the header X-Trainyard-CSRF: 1",
-          List.of());
-    }
-  }
-
-  private static boolean isCookieSession(ContainerRequestContext request) {
-    String authorization = request.getHeaderString("Authorization");
-    return (authorization == null || authorization.isBlank()) && request.getCookies().containsKey("q_session");
   }
 }

@@ -91,7 +91,6 @@ public class TemplatesResource {
   @POST
   @Path("/{name}/versions/{version}/approve")
   public TemplateDetail approve(@PathParam("name") String name, @PathParam("version") int version) {
-    detail(name, version);
     templates.approve(name, version, scope.caller());
     return detail(name, version);
   }

@@ -1,0 +1,207 @@
+package dev.trainyard.backend.security;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trainyard.backend.PostgresTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every endpoint × every kind of caller × own and other team, with real tokens from the real
+ * Keycloak server: the expected HTTP status of each cell.
+ */
+@QuarkusTest
+@TestProfile(KeycloakProfile.class)
+@QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
+class AuthorizationMatrixTest {
+  static final List<String> CALLERS = List.of("anonymous", "viewer-a", "operator-a", "operator-b", "admin", "worker-1", "ci");
+  static final Map<String, String> TOKENS = new LinkedHashMap<>();
+
+  @BeforeAll
+  static void tokens() {
+    Assumptions.assumeTrue(reachable(KeycloakProfile.realm() + "/.well-known/openid-configuration"),
+        "Keycloak is not running at " + KeycloakProfile.keycloak() + " (./trainyard test starts it)");
+    for (String user : List.of("viewer-a", "operator-a", "operator-b", "admin", "worker-1")) {
+      TOKENS.put(user, given().formParam("grant_type", "password").formParam("client_id", "trainyard-web")
+          .formParam("username", user).formParam("password", user + "-pass")
+          .post(KeycloakProfile.realm() + "/protocol/openid-connect/token").then().statusCode(200)
+          .extract().path("access_token"));
+    }
+    TOKENS.put("ci", given().formParam("grant_type", "client_credentials").formParam("client_id", "trainyard-ci")
+        .formParam("client_secret", "ci-secret-for-local-tests-only")
+        .post(KeycloakProfile.realm() + "/protocol/openid-connect/token").then().statusCode(200)
+        .extract().path("access_token"));
+  }
+
+  static RequestSpecification as(String caller) {
+    RestAssured.requestSpecification = null;
+    RequestSpecification request = given();
+    return caller.equals("anonymous") ? request : request.header("Authorization", "Bearer " + TOKENS.get(caller));
+  }
+
+  record Cell(String endpoint, String caller, int expected, int actual) {}
+
+  @Test
+  void everyEndpointAnswersEachCallerAsTheRolesAndTeamsAllow() throws Exception {
+    // Fixtures, made by the admin: a template and a waiting run in each team, a cancelled run, a dataset.
+    for (String team : List.of("team-a", "team-b")) {
+      as("admin").contentType("application/yaml").queryParam("team", team)
+          .body(gatedSpec("gated-" + team).getBytes()).post("/api/v1/templates").then().statusCode(201);
+    }
+    String runA = launch("admin", "gated-team-a");
+    String runB = launch("admin", "gated-team-b");
+    String cancelledA = launch("admin", "gated-team-a");
+    as("admin").post("/api/v1/runs/" + cancelledA + "/cancel").then().statusCode(202);
+    awaitStatus(runA, "RUNNING");
+    awaitStatus(cancelledA, "CANCELLED");
+    Path data = Files.createTempFile("matrix", ".jsonl");
+    Files.writeString(data, "{\"text\": \"team a data\"}\n");
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(data)));
+    as("admin").contentType(ContentType.JSON)
+        .body(Map.of("name", "data-a", "uri", data.toUri().toString(), "sha256", sha, "team", "team-a"))
+        .post("/api/v1/datasets").then().statusCode(201);
+
+    //                          anonymous viewer-a operator-a operator-b admin worker-1 ci
+    Map<String, int[]> expected = new LinkedHashMap<>();
+    Map<String, Function<String, Response>> calls = new LinkedHashMap<>();
+    add(calls, expected, "GET /runs", c -> as(c).get("/api/v1/runs"), 401, 200, 200, 200, 200, 403, 200);
+    add(calls, expected, "GET /runs/{team-a run}", c -> as(c).get("/api/v1/runs/" + runA), 401, 200, 200, 404, 200, 403, 200);
+    add(calls, expected, "GET /runs/{team-b run}", c -> as(c).get("/api/v1/runs/" + runB), 401, 404, 404, 200, 200, 403, 404);
+    add(calls, expected, "POST /runs (team-a template)",
+        c -> as(c).contentType(ContentType.JSON).body(Map.of("template", "gated-team-a")).post("/api/v1/runs"),
+        401, 403, 201, 422, 201, 403, 201);
+    add(calls, expected, "POST /runs/{cancelled team-a run}/cancel",
+        c -> as(c).post("/api/v1/runs/" + cancelledA + "/cancel"), 401, 403, 409, 404, 409, 403, 409);
+    add(calls, expected, "POST /runs/{team-a run}/steps/second/approve (not waiting)",
+        c -> as(c).post("/api/v1/runs/" + runA + "/steps/second/approve"), 401, 403, 409, 404, 409, 403, 409);
+    add(calls, expected, "POST /runs/{team-a run}/retry (running)",
+        c -> as(c).post("/api/v1/runs/" + runA + "/retry"), 401, 403, 409, 404, 409, 403, 409);
+    add(calls, expected, "POST /templates (team-a)",
+        c -> as(c).contentType("application/yaml").queryParam("team", "team-a")
+            .body(gatedSpec("t-" + c.replace("-", "")).getBytes()).post("/api/v1/templates"),
+        401, 403, 201, 403, 201, 403, 201);
+    add(calls, expected, "GET /templates/{team-b template}", c -> as(c).get("/api/v1/templates/gated-team-b"),
+        401, 404, 404, 200, 200, 403, 404);
+    add(calls, expected, "POST /templates/{name}/versions/1/approve",
+        c -> as(c).post("/api/v1/templates/gated-team-a/versions/1/approve"), 401, 403, 403, 403, 200, 403, 403);
+    add(calls, expected, "GET /artifacts/{team-a dataset}", c -> as(c).get("/api/v1/artifacts/data-a"),
+        401, 200, 200, 404, 200, 403, 200);
+    add(calls, expected, "POST /datasets (team-a, existing content)",
+        c -> as(c).contentType(ContentType.JSON)
+            .body(Map.of("name", "data-a", "uri", data.toUri().toString(), "sha256", sha, "team", "team-a"))
+            .post("/api/v1/datasets"),
+        401, 403, 201, 403, 201, 403, 201);
+    add(calls, expected, "PUT /aliases/golden", c -> as(c).contentType(ContentType.JSON)
+        .body(Map.of("artifact", "data-a")).put("/api/v1/aliases/golden"), 401, 403, 403, 403, 200, 403, 403);
+    add(calls, expected, "GET /audit", c -> as(c).get("/api/v1/audit"), 401, 403, 403, 403, 200, 403, 403);
+    add(calls, expected, "GET /audit/verify", c -> as(c).get("/api/v1/audit/verify"), 401, 403, 403, 403, 200, 403, 403);
+
+    List<Cell> wrong = new ArrayList<>();
+    for (var entry : calls.entrySet()) {
+      int[] want = expected.get(entry.getKey());
+      for (int i = 0; i < CALLERS.size(); i++) {
+        int got = entry.getValue().apply(CALLERS.get(i)).statusCode();
+        if (got != want[i]) {
+          wrong.add(new Cell(entry.getKey(), CALLERS.get(i), want[i], got));
+        }
+      }
+    }
+    assertThat(wrong).as("cells answering other than expected").isEmpty();
+
+    List<String> visibleToB = as("operator-b").get("/api/v1/runs").jsonPath().getList("items.id");
+    assertThat(visibleToB).contains(runB).doesNotContain(runA, cancelledA);
+  }
+
+  @Test
+  void aCommandTemplateFromAnOperatorNeedsAnAdminsApprovalBeforeItCanBeLaunched() {
+    String spec = """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: operator-script
+        steps:
+          - id: run
+            kind: command
+            run: "echo hi > $TRAINYARD_OUTPUT/x"
+        """;
+    as("operator-a").contentType("application/yaml").queryParam("team", "team-a").body(spec.getBytes())
+        .post("/api/v1/templates").then().statusCode(201).body("approved", org.hamcrest.Matchers.equalTo(false));
+    as("operator-a").contentType(ContentType.JSON).body(Map.of("template", "operator-script"))
+        .post("/api/v1/runs").then().statusCode(403);
+    as("admin").post("/api/v1/templates/operator-script/versions/1/approve").then().statusCode(200)
+        .body("approved", org.hamcrest.Matchers.equalTo(true));
+    String runId = as("operator-a").contentType(ContentType.JSON).body(Map.of("template", "operator-script"))
+        .post("/api/v1/runs").then().statusCode(201).extract().path("id");
+    awaitStatus(runId, "SUCCEEDED");
+  }
+
+  @Test
+  void aCookieSessionChangeWithoutTheCsrfHeaderIsRefusedAndDoesNothing() {
+    long before = as("admin").get("/api/v1/runs").jsonPath().getList("items").size();
+    RestAssured.requestSpecification = null;
+    given().cookie("q_session", "stolen-session").contentType(ContentType.JSON)
+        .body(Map.of("template", "gated-team-a")).post("/api/v1/runs")
+        .then().statusCode(403).body("detail", org.hamcrest.Matchers.containsString("X-Trainyard-CSRF"));
+    assertThat(as("admin").get("/api/v1/runs").jsonPath().getList("items")).hasSize((int) before);
+  }
+
+  private static void add(Map<String, Function<String, Response>> calls, Map<String, int[]> expected, String name,
+      Function<String, Response> call, int... statuses) {
+    calls.put(name, call);
+    expected.put(name, statuses);
+  }
+
+  private static String launch(String caller, String template) {
+    return as(caller).contentType(ContentType.JSON).body(Map.of("template", template)).post("/api/v1/runs")
+        .then().statusCode(201).extract().path("id");
+  }
+
+  private static void awaitStatus(String runId, String status) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> status.equals(as("admin").get("/api/v1/runs/" + runId).jsonPath().getString("status")));
+  }
+
+  private static String gatedSpec(String name) {
+    return """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: %s
+        steps:
+          - id: first
+            kind: approval
+          - id: second
+            kind: approval
+            needs: [first]
+        """.formatted(name);
+  }
+
+  private static boolean reachable(String url) {
+    try {
+      HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection();
+      connection.setConnectTimeout(2000);
+      return connection.getResponseCode() == 200;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}
