@@ -10,6 +10,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.RpcRetryOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
@@ -61,7 +62,17 @@ public class TemporalRuntime {
       LOG.infof("Embedded Temporal service listening on %s", target);
     }
     stubs = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(target).setRpcTimeout(Duration.ofSeconds(10)).build());
+        WorkflowServiceStubsOptions.newBuilder()
+            .setTarget(target)
+            .setRpcTimeout(Duration.ofSeconds(10))
+            // An API call that cannot reach Temporal gives up within seconds (the caller gets 503 +
+            // Retry-After) instead of holding the HTTP request for the SDK's default minute.
+            .setRpcRetryOptions(RpcRetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofMillis(100))
+                .setMaximumInterval(Duration.ofSeconds(1))
+                .setExpiration(Duration.ofSeconds(5))
+                .validateBuildWithDefaults())
+            .build());
     client = WorkflowClient.newInstance(
         stubs, WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).build());
 
@@ -69,9 +80,41 @@ public class TemporalRuntime {
     Worker workflows = factory.newWorker(TaskQueues.WORKFLOWS);
     workflows.registerWorkflowImplementationTypes(PipelineWorkflowImpl.class);
     workflows.registerActivitiesImplementations(ledger);
-    factory.start();
+    startWorkersWhenReachable();
+  }
 
-    if (config.worker().embedded()) {
+  /**
+   * The API must come up even while Temporal is away (reads need only the catalog; launches answer
+   * 503): the workers start as soon as the service answers, retrying in the background.
+   */
+  private void startWorkersWhenReachable() {
+    try {
+      startWorkers();
+    } catch (RuntimeException unreachable) {
+      LOG.warnf("Temporal at %s is unreachable (%s); starting the workers when it answers",
+          config.temporal().target(), unreachable.getMessage());
+      Thread.ofVirtual().name("temporal-reconnect").start(() -> {
+        while (!stopping) {
+          try {
+            Thread.sleep(5_000);
+            startWorkers();
+            LOG.info("Temporal answered; workers started");
+            return;
+          } catch (InterruptedException e) {
+            return;
+          } catch (RuntimeException stillUnreachable) {
+            // keep waiting
+          }
+        }
+      });
+    }
+  }
+
+  private synchronized void startWorkers() {
+    if (!factory.isStarted()) {
+      factory.start();
+    }
+    if (config.worker().embedded() && stepWorker == null) {
       stepWorker = new TrainyardWorker(
           new WorkerConfig(config.home(), config.worker().pools(), config.worker().maxConcurrentSteps(),
               Duration.ofSeconds(10)),
@@ -80,6 +123,8 @@ public class TemporalRuntime {
       LOG.infof("In-process worker polling pools %s", config.worker().pools());
     }
   }
+
+  private volatile boolean stopping;
 
   public boolean isEmbedded() {
     return "embedded".equals(config.temporal().target());
@@ -93,6 +138,7 @@ public class TemporalRuntime {
   }
 
   void onStop(@Observes ShutdownEvent event) {
+    stopping = true;
     if (stepWorker != null) {
       stepWorker.close();
     }
