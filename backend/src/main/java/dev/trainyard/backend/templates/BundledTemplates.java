@@ -13,7 +13,7 @@ import java.util.List;
 /** Installs the templates shipped with Trainyard ({@code templates/*.yaml} on the classpath) at start. */
 @ApplicationScoped
 public class BundledTemplates {
-  static final List<String> NAMES = List.of("hello");
+  static final List<String> NAMES = List.of("hello", "demo");
 
   @Inject TemplateService templates;
 

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * One attempt's work dir laid out as the step contract says: {@code inputs/<name>} links,
  * an empty {@code output/}, {@code step.json}, {@code metrics.jsonl} and {@code step.log}.
  */
-final class AttemptWorkDir {
+final class AttemptWorkDir implements StepContext {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final StepTask task;
@@ -35,7 +35,8 @@ final class AttemptWorkDir {
 
   /**
    * Creates the dir afresh — the same attempt delivered again (worker crash, activity retry) starts
-   * clean — and links the inputs. Problems with the task itself fail as non-retryable.
+   * clean, except for its intermediate training checkpoints, which it resumes from — and links the
+   * inputs. Problems with the task itself fail as non-retryable.
    */
   static AttemptWorkDir create(Path root, StepTask task, ArtifactStore store) throws IOException {
     Path dir;
@@ -44,12 +45,26 @@ final class AttemptWorkDir {
     } catch (IllegalArgumentException e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "InvalidStep");
     }
-    FileTrees.deleteRecursively(dir);
+    clearKeepingCheckpoints(dir);
     Files.createDirectories(StepFiles.outputDir(dir));
     Files.createDirectories(StepFiles.inputsDir(dir));
     Files.createFile(StepFiles.metricsFile(dir));
     Files.createFile(StepFiles.logFile(dir));
     return new AttemptWorkDir(task, dir, linkInputs(task, dir, store));
+  }
+
+  private static void clearKeepingCheckpoints(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      FileTrees.deleteRecursively(dir);
+      return;
+    }
+    try (java.nio.file.DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+      for (Path child : children) {
+        if (!child.getFileName().toString().equals(ResumePoints.CHECKPOINTS)) {
+          FileTrees.deleteRecursively(child);
+        }
+      }
+    }
   }
 
   /** Inputs are symbolic links to the store's read-only artifact dirs: a checkpoint is never copied. */
@@ -74,41 +89,65 @@ final class AttemptWorkDir {
     return links;
   }
 
-  Path dir() {
+  @Override
+  public Path dir() {
     return dir;
   }
 
-  Path log() {
+  @Override
+  public Path log() {
     return StepFiles.logFile(dir);
   }
 
-  Path metrics() {
+  @Override
+  public Path metrics() {
     return StepFiles.metricsFile(dir);
   }
 
-  Path output() {
+  @Override
+  public Path output() {
     return StepFiles.outputDir(dir);
+  }
+
+  @Override
+  public Path stepJson() {
+    return StepFiles.stepJson(dir);
+  }
+
+  @Override
+  public Map<String, Path> inputs() {
+    return inputs;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> resolvedBody() {
+    return (Map<String, Object>) tokens().substituteTree(task.body() == null ? Map.of() : task.body());
   }
 
   InputTokens tokens() {
     return new InputTokens(inputs);
   }
 
-  /** What the step process finds in {@code step.json}: the body with input tokens already resolved. */
-  void writeStepJson(GpuLease lease) throws IOException {
+  /**
+   * What the step process finds in {@code step.json}: the body with input tokens already resolved, and
+   * {@code resume}, an earlier attempt's intermediate checkpoint to continue from (or null).
+   */
+  void writeStepJson(GpuLease lease, Path resume) throws IOException {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("kind", task.kind());
     json.put("runId", task.runId());
     json.put("stepId", task.stepId());
     json.put("attempt", task.attempt());
-    json.put("body", tokens().substituteTree(task.body() == null ? Map.of() : task.body()));
+    json.put("body", resolvedBody());
     Map<String, String> inputPaths = new TreeMap<>();
     inputs.forEach((name, path) -> inputPaths.put(name, path.toString()));
     json.put("inputs", inputPaths);
     json.put("output", output().toString());
     json.put("metrics", metrics().toString());
     json.put("gpus", lease.gpus());
-    json.put("resume", null);
+    json.put("resume", resume == null ? null : resume.toString());
+    json.put("work_dir", dir.toString());
     JSON.writeValue(StepFiles.stepJson(dir).toFile(), json);
   }
 

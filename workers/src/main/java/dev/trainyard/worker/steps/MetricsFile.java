@@ -50,4 +50,51 @@ public final class MetricsFile {
     }
     return last;
   }
+
+  /**
+   * Progress a step reports on the last complete line of its metrics: {@code step}, {@code totalSteps}
+   * (from {@code total_steps}), {@code etaSeconds} (from {@code eta_s}) and {@code loss}, where present.
+   * Reads only the file's tail, so it is cheap at every heartbeat however long the file grows.
+   */
+  public static Map<String, Object> progress(Path file) throws IOException {
+    Map<String, Object> progress = new java.util.LinkedHashMap<>();
+    if (!Files.isRegularFile(file)) {
+      return progress;
+    }
+    String tail;
+    try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+      long size = ch.size();
+      int n = (int) Math.min(size, 8192);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(n);
+      ch.position(size - n);
+      while (buf.hasRemaining() && ch.read(buf) > 0) {
+        // keep reading
+      }
+      tail = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+    }
+    String[] lines = tail.split("\n");
+    for (int i = lines.length - 1; i >= 0; i--) {
+      JsonNode node;
+      try {
+        node = JSON.readTree(lines[i]);
+      } catch (IOException tornOrPartial) {
+        continue;
+      }
+      if (node == null || !node.isObject() || !node.path("step").isNumber()) {
+        continue;
+      }
+      progress.put("step", node.get("step").asLong());
+      copy(node, "total_steps", "totalSteps", progress);
+      copy(node, "eta_s", "etaSeconds", progress);
+      copy(node, "loss", "loss", progress);
+      break;
+    }
+    return progress;
+  }
+
+  private static void copy(JsonNode node, String from, String to, Map<String, Object> into) {
+    if (node.path(from).isNumber()) {
+      into.put(to, node.get(from).numberValue());
+    }
+  }
 }

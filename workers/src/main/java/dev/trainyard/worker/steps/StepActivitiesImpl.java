@@ -3,6 +3,8 @@ package dev.trainyard.worker.steps;
 import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.gpu.GpuLease;
 import dev.trainyard.worker.launch.StepProcess;
+import dev.trainyard.worker.runtime.PythonRuntime;
+import dev.trainyard.worker.runtime.RuntimeCheck;
 import dev.trainyard.worker.store.ArtifactStore;
 import dev.trainyard.worker.store.InvalidArtifactException;
 import dev.trainyard.workflow.ProducedArtifact;
@@ -23,15 +25,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * Runs one attempt of a step on this host: prepares its work dir, waits for its GPUs, runs its process
- * while heartbeating, and stores what it wrote. Synchronous on purpose — the activity thread blocks
- * on the process, so the worker's concurrency limit is the number of steps running.
+ * Runs one attempt of a step on this host: prepares its work dir, waits for its GPUs, runs its kind (a
+ * step process, or in-process code) while heartbeating, and stores what it wrote. Synchronous on
+ * purpose — the activity thread blocks on the step, so the worker's concurrency limit is the number of
+ * steps running.
  */
 public final class StepActivitiesImpl implements StepActivities {
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
   private static final int FAILURE_LOG_LINES = 20;
+  private static final Logger LOG = Logger.getLogger(StepActivitiesImpl.class.getName());
 
   private final Path root;
   private final ArtifactStore store;
@@ -39,6 +45,7 @@ public final class StepActivitiesImpl implements StepActivities {
   private final Duration terminationGrace;
   private final Duration heartbeatInterval;
   private final String workerId;
+  private final StepKindRegistry kinds;
   private final Set<StepProcess> running = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
 
@@ -52,33 +59,57 @@ public final class StepActivitiesImpl implements StepActivities {
 
   public StepActivitiesImpl(Path root, ArtifactStore store, GpuAllocator gpus, Duration terminationGrace,
       Duration heartbeatInterval, String workerId) {
+    this(root, store, gpus, terminationGrace, heartbeatInterval, workerId,
+        StepKindRegistry.standard(PythonRuntime.fromEnvironment(root.toAbsolutePath())));
+  }
+
+  /** @param kinds the kinds this worker runs; the trainer's Python runtime is checked now, in the background */
+  public StepActivitiesImpl(Path root, ArtifactStore store, GpuAllocator gpus, Duration terminationGrace,
+      Duration heartbeatInterval, String workerId, StepKindRegistry kinds) {
     this.root = root.toAbsolutePath();
     this.store = store;
     this.gpus = gpus;
     this.terminationGrace = terminationGrace;
     this.heartbeatInterval = heartbeatInterval;
     this.workerId = workerId;
+    this.kinds = kinds;
+    kinds.python().ifPresent(python -> Thread.ofVirtual().name("python-runtime-check").start(() -> {
+      RuntimeCheck check = python.check();
+      if (check.ok()) {
+        LOG.info("trainer runtime: " + check.summary());
+      } else {
+        LOG.warning("trainer runtime: " + check.summary() + " — training and evaluate steps will fail until it is fixed");
+      }
+    }));
+  }
+
+  /** The kinds this worker runs. */
+  public StepKindRegistry kinds() {
+    return kinds;
   }
 
   @Override
   public StepResult execute(StepTask task) {
-    if (!CommandStep.KIND.equals(task.kind())) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "step kind '" + task.kind() + "' is not supported by this worker yet", "KindNotSupported");
-    }
+    StepKindRunner kind = kinds.find(task.kind()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+        "step kind '" + task.kind() + "' is not supported by this worker (it runs " + kinds.names() + ")",
+        "KindNotSupported"));
     ActivityExecutionContext context = Activity.getExecutionContext();
     long startedNanos = System.nanoTime();
     try {
       AttemptWorkDir workDir = AttemptWorkDir.create(root, task, store);
-      CommandStep command;
-      try {
-        command = CommandStep.of(task.body(), workDir.tokens());
-      } catch (IllegalArgumentException e) {
-        throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + e.getMessage(), "InvalidStep");
+      ProcessStepKind.Launch launch = null;
+      if (kind instanceof ProcessStepKind process) {
+        launch = prepare(task, process, workDir); // before GPUs: bad input never holds one
       }
       try (GpuLease lease = acquireGpus(task, context, startedNanos)) {
-        workDir.writeStepJson(lease);
-        return run(task, workDir, command, lease, context, startedNanos);
+        Path resume = kind instanceof ProcessStepKind p && p.resumable()
+            ? ResumePoints.newest(root, task.runId(), task.stepId(), task.attempt()).orElse(null)
+            : null;
+        workDir.writeStepJson(lease, resume);
+        return switch (kind) {
+          case ProcessStepKind process -> run(task, process, workDir, launch, lease, context, startedNanos);
+          case InProcessStepKind inProcess -> runInProcess(task, inProcess, workDir, lease, context, startedNanos);
+        };
       }
     } catch (IOException e) {
       // Disk trouble on this host; another attempt (maybe elsewhere) may succeed.
@@ -87,6 +118,17 @@ public final class StepActivitiesImpl implements StepActivities {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw ApplicationFailure.newFailure("worker " + workerId + " is shutting down", "WorkerShutdown");
+    }
+  }
+
+  private ProcessStepKind.Launch prepare(StepTask task, ProcessStepKind kind, AttemptWorkDir workDir) throws IOException {
+    try {
+      return kind.launch(task, workDir);
+    } catch (IllegalArgumentException e) {
+      throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + e.getMessage(), "InvalidStep");
+    } catch (StepKindUnavailableException e) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "step '" + task.stepId() + "' cannot run on " + workerId + ": " + e.getMessage(), "RuntimeMissing");
     }
   }
 
@@ -111,20 +153,20 @@ public final class StepActivitiesImpl implements StepActivities {
     return running.size();
   }
 
-  private StepResult run(StepTask task, AttemptWorkDir workDir, CommandStep command, GpuLease lease,
-      ActivityExecutionContext context, long startedNanos) throws IOException, InterruptedException {
+  private StepResult run(StepTask task, ProcessStepKind kind, AttemptWorkDir workDir, ProcessStepKind.Launch launch,
+      GpuLease lease, ActivityExecutionContext context, long startedNanos) throws IOException, InterruptedException {
     Map<String, String> env = workDir.contractEnvironment(lease);
-    env.putAll(command.env());
+    env.putAll(launch.env());
     Path log = workDir.log();
     refuseIfShuttingDown(task);
-    StepProcess process = StepProcess.start(command.command(), workDir.dir(), env, log, terminationGrace);
+    StepProcess process = StepProcess.start(launch.command(), workDir.dir(), env, log, terminationGrace);
     running.add(process);
     int exitCode;
     try {
       if (shuttingDown) {
         process.cancel(); // shutdown() may have swept the running set just before we joined it
       }
-      exitCode = superviseUntilExit(task, process, log, context, startedNanos);
+      exitCode = superviseUntilExit(task, process, workDir, context, startedNanos);
     } finally {
       running.remove(process);
     }
@@ -135,23 +177,82 @@ public final class StepActivitiesImpl implements StepActivities {
     if (exitCode != 0) {
       throw ApplicationFailure.newNonRetryableFailure(
           "step '" + task.stepId() + "' exited with code " + exitCode + ": " + LogTail.lastLines(log, FAILURE_LOG_LINES),
-          "StepFailed");
+          kind.failureType(exitCode));
     }
-    ProducedArtifact output = storeWhileHeartbeating(task, workDir.output(), "files", context, startedNanos);
+    return stored(task, kind, workDir, lease, context, startedNanos);
+  }
+
+  /**
+   * Runs an in-process kind on its own thread while this one heartbeats; a cancellation (delivered by
+   * a heartbeat) or a worker shutdown interrupts it.
+   */
+  private StepResult runInProcess(StepTask task, InProcessStepKind kind, AttemptWorkDir workDir, GpuLease lease,
+      ActivityExecutionContext context, long startedNanos) throws IOException, InterruptedException {
+    refuseIfShuttingDown(task);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread worker = Thread.ofVirtual().name("step-" + task.stepId()).start(() -> {
+      try {
+        kind.run(task, workDir);
+        done.complete(null);
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
+      }
+    });
+    Duration limit = task.timeoutSeconds() > 0 ? Duration.ofSeconds(task.timeoutSeconds()) : null;
+    try {
+      while (true) {
+        try {
+          done.get(heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
+          break;
+        } catch (TimeoutException stillRunning) {
+          Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
+          if (shuttingDown) {
+            throw ApplicationFailure.newFailure("step '" + task.stepId() + "' was stopped because worker "
+                + workerId + " is shutting down", "WorkerShutdown");
+          }
+          if (limit != null && elapsed.compareTo(limit) >= 0) {
+            throw ApplicationFailure.newNonRetryableFailure(
+                "step '" + task.stepId() + "' exceeded its timeout of " + limit.toSeconds() + " s", "StepTimedOut");
+          }
+          context.heartbeat(progress("running", elapsed, workDir.metrics()));
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof IllegalArgumentException invalid) {
+            throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + invalid.getMessage(),
+                "InvalidStep");
+          }
+          if (cause instanceof IOException io) {
+            throw io;
+          }
+          throw ApplicationFailure.newNonRetryableFailure(
+              "step '" + task.stepId() + "' failed: " + cause, "StepFailed");
+        }
+      }
+    } catch (RuntimeException | InterruptedException e) {
+      worker.interrupt(); // the step must not outlive the attempt
+      throw e;
+    }
+    return stored(task, kind, workDir, lease, context, startedNanos);
+  }
+
+  private StepResult stored(StepTask task, StepKindRunner kind, AttemptWorkDir workDir, GpuLease lease,
+      ActivityExecutionContext context, long startedNanos) throws IOException, InterruptedException {
+    ProducedArtifact output = storeWhileHeartbeating(task, workDir.output(), kind.outputType(), context, startedNanos);
     return new StepResult(
-        Map.of("output", output),
+        Map.of(kind.outputName(), output),
         MetricsFile.lastValues(workDir.metrics()),
         workerId,
         lease.gpus(),
-        LogTail.read(log, LogTail.DEFAULT_BYTES));
+        LogTail.read(workDir.log(), LogTail.DEFAULT_BYTES));
   }
 
   /**
    * Blocks until the process exits, heartbeating meanwhile. Heartbeats are how Temporal tells an
    * activity it was cancelled (or its workflow is gone); either way the process group is killed.
    */
-  private int superviseUntilExit(StepTask task, StepProcess process, Path log, ActivityExecutionContext context,
-      long startedNanos) throws InterruptedException {
+  private int superviseUntilExit(StepTask task, StepProcess process, AttemptWorkDir workDir,
+      ActivityExecutionContext context, long startedNanos) throws InterruptedException {
+    Path log = workDir.log();
     Duration limit = task.timeoutSeconds() > 0 ? Duration.ofSeconds(task.timeoutSeconds()) : null;
     try {
       while (true) {
@@ -167,7 +268,7 @@ public final class StepActivitiesImpl implements StepActivities {
                   + LogTail.lastLines(log, FAILURE_LOG_LINES),
               "StepTimedOut");
         }
-        context.heartbeat(progress("running", elapsed));
+        context.heartbeat(progress("running", elapsed, workDir.metrics()));
       }
     } catch (RuntimeException | InterruptedException e) {
       // ActivityCompletionException (cancelled, timed out, workflow gone), interrupt on shutdown, or
@@ -234,5 +335,16 @@ public final class StepActivitiesImpl implements StepActivities {
 
   private static Map<String, Object> progress(String phase, Duration elapsed) {
     return Map.of("phase", phase, "elapsedSeconds", elapsed.toSeconds());
+  }
+
+  /** Progress with the step's own view of it (step/total, ETA) from the last line of metrics.jsonl. */
+  private static Map<String, Object> progress(String phase, Duration elapsed, Path metrics) {
+    Map<String, Object> progress = new java.util.LinkedHashMap<>(progress(phase, elapsed));
+    try {
+      progress.putAll(MetricsFile.progress(metrics));
+    } catch (IOException | RuntimeException unreadable) {
+      LOG.log(Level.FINE, "metrics unreadable for progress", unreadable);
+    }
+    return progress;
   }
 }

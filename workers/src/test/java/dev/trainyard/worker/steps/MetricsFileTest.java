@@ -31,4 +31,17 @@ class MetricsFileTest {
   void noFileMeansNoMetrics() throws Exception {
     assertThat(MetricsFile.lastValues(dir.resolve("missing"))).isEmpty();
   }
+
+  @Test
+  void progressComesFromTheLastCompleteLineOfALongFile() throws Exception {
+    Path file = dir.resolve("metrics.jsonl");
+    StringBuilder lines = new StringBuilder();
+    for (int step = 1; step <= 2000; step++) {
+      lines.append("{\"step\":").append(step).append(",\"loss\":1.25,\"total_steps\":5000,\"eta_s\":42.5}\n");
+    }
+    Files.writeString(file, lines + "{\"step\":2001,\"lo");
+
+    assertThat(MetricsFile.progress(file)).containsExactlyInAnyOrderEntriesOf(
+        Map.of("step", 2000L, "totalSteps", 5000, "etaSeconds", 42.5, "loss", 1.25));
+  }
 }

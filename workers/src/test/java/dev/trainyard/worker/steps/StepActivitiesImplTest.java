@@ -194,14 +194,15 @@ class StepActivitiesImplTest {
 
   @Test
   void kindsThisWorkerCannotRunYetFailClearly() {
-    StepTask task = new StepTask("run-1", "sft", "sft", 1, Map.of(), Map.of(), 0, 60);
+    StepTask task = new StepTask("run-1", "promote", "promote", 1, Map.of(), Map.of(), 0, 60);
 
     assertThatThrownBy(() -> steps.execute(task))
         .cause()
         .isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
           assertThat(failure.getType()).isEqualTo("KindNotSupported");
           assertThat(failure.isNonRetryable()).isTrue();
-          assertThat(failure.getOriginalMessage()).isEqualTo("step kind 'sft' is not supported by this worker yet");
+          assertThat(failure.getOriginalMessage())
+              .startsWith("step kind 'promote' is not supported by this worker (it runs [command, continual-pretrain");
         });
   }
 

@@ -70,9 +70,18 @@ public final class StepKinds {
               .withEntries(
                   Kinds.byName(
                       ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset"),
-                      ConfigKey.required("ratio", NUMBER, Constraint.between(0, 1), "share of replayed data"))),
+                      ConfigKey.required("ratio", NUMBER, Constraint.between(0, 1), "share of replayed data"),
+                      ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the replayed dataset"))),
           ConfigKey.optional("grad_accum", INT, Constraint.positive(), "micro-batches per optimizer step"),
-          ConfigKey.optional("weight_decay", NUMBER, Constraint.atLeast(0), "AdamW weight decay"));
+          ConfigKey.optional("weight_decay", NUMBER, Constraint.atLeast(0), "AdamW weight decay"),
+          ConfigKey.optional("min_lr_ratio", NUMBER, Constraint.between(0, 1), "cosine floor as a share of lr"),
+          ConfigKey.optional("grad_clip", NUMBER, Constraint.positive(), "gradient norm clip"),
+          ConfigKey.optional("log_every", INT, Constraint.positive(), "steps between metrics lines"),
+          ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the dataset to train on"),
+          ConfigKey.optional("precision", STRING, Constraint.oneOf("auto", "bf16", "fp32"), "compute precision"),
+          ConfigKey.optional("compile", ANY, Constraint.NONE, "torch.compile: true, false or \"auto\""),
+          ConfigKey.optional("device", STRING, Constraint.oneOf("auto", "cpu"), "where to train"),
+          ConfigKey.optional("cpu_threads", INT, Constraint.positive(), "torch threads on CPU"));
 
   private static final ConfigKey DPO_BETA =
       ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature");
@@ -104,6 +113,7 @@ public final class StepKinds {
         StepField.required("model", ARTIFACT, "checkpoint to fine-tune"), TRAINING_CONFIG));
     var dpoConfig = new java.util.ArrayList<>(TRAINING_CONFIG);
     dpoConfig.add(DPO_BETA);
+    dpoConfig.add(ConfigKey.optional("sft_weight", NUMBER, Constraint.atLeast(0), "weight of an SFT loss on chosen answers"));
     add(kinds, new StepKind(
         "dpo",
         "Direct preference optimisation on chosen/rejected pairs.",
@@ -169,6 +179,9 @@ public final class StepKinds {
             config(List.of(
                 ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per batch"),
                 ConfigKey.optional("max_samples", INT, Constraint.positive(), "cap on examples per task"),
+                ConfigKey.optional("max_new_tokens", INT, Constraint.positive(), "generation length (exact match)"),
+                ConfigKey.optional("chat", ANY, Constraint.NONE, "use the chat template: true, false or \"auto\""),
+                ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the evaluation dataset"),
                 ConfigKey.optional("seq_len", INT, Constraint.positive(), "tokens per sequence"),
                 ConfigKey.optional("seed", INT, Constraint.NONE, "random seed")))),
         List.of("report")));

@@ -143,7 +143,8 @@ class SpecValidationTest {
         """)).containsExactly(
         "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
             + "warmup_steps, batch_size, seq_len, seed, eval_every, checkpoint_every, preset, replay, "
-            + "grad_accum, weight_decay");
+            + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, compile, device, "
+            + "cpu_threads");
   }
 
   @Test

@@ -1,0 +1,47 @@
+package dev.trainyard.worker.steps;
+
+import dev.trainyard.worker.runtime.PythonRuntime;
+import dev.trainyard.workflow.StepTask;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code command} kind: the body's {@code run} as a shell command; its output is plain {@code files}.
+ * Where the worker has a trainer runtime, the command also sees {@code TRAINYARD_PYTHON} and
+ * {@code TRAINYARD_TRAINER_PYTHONPATH}, so a pipeline can call the trainer's tools (e.g. the synthetic
+ * dataset generator of the {@code demo} template) without knowing where the worker unpacked them.
+ */
+final class CommandStepKind implements ProcessStepKind {
+  private final PythonRuntime python;
+
+  CommandStepKind(PythonRuntime python) {
+    this.python = python;
+  }
+
+  @Override
+  public Launch launch(StepTask task, StepContext step) {
+    CommandStep command = CommandStep.of(task.body(), new InputTokens(step.inputs()));
+    Map<String, String> env = new LinkedHashMap<>();
+    if (python != null) {
+      env.put("TRAINYARD_PYTHON", python.python().toString());
+      try {
+        env.put("TRAINYARD_TRAINER_PYTHONPATH", python.trainerPath().toString());
+      } catch (IOException | RuntimeException unavailable) {
+        // A command step does not need the trainer; one that does fails with its own clear error.
+      }
+    }
+    env.putAll(command.env());
+    return new Launch(command.command(), env);
+  }
+
+  @Override
+  public String outputName() {
+    return "output";
+  }
+
+  @Override
+  public String outputType() {
+    return "files";
+  }
+}

@@ -1,0 +1,37 @@
+package dev.trainyard.worker.steps;
+
+import dev.trainyard.workflow.StepTask;
+import java.io.IOException;
+import java.util.Map;
+
+/** A kind whose attempt is a step process (a process group the worker supervises and can kill). */
+public non-sealed interface ProcessStepKind extends StepKindRunner {
+  /**
+   * The process to start. Called before GPUs are acquired, so a bad body or a missing runtime fails
+   * without holding one.
+   *
+   * @throws IllegalArgumentException the body is wrong (non-retryable {@code InvalidStep})
+   * @throws StepKindUnavailableException this worker cannot run the kind now, e.g. its runtime is missing
+   */
+  Launch launch(StepTask task, StepContext step) throws IOException;
+
+  /** Whether the newest intermediate checkpoint of an earlier attempt is passed as {@code resume} in step.json. */
+  default boolean resumable() {
+    return false;
+  }
+
+  /** The failure type of a non-zero exit, e.g. a trainer's evaluate gate. */
+  default String failureType(int exitCode) {
+    return "StepFailed";
+  }
+
+  /**
+   * @param command a shell command line, run in the work dir by {@code sh -c} in a new process group
+   * @param env variables added to the step contract's
+   */
+  record Launch(String command, Map<String, String> env) {
+    public Launch {
+      env = Map.copyOf(env);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.trainyard.worker.steps;
+
+import dev.trainyard.worker.runtime.PythonRuntime;
+import dev.trainyard.worker.runtime.RuntimeCheck;
+import dev.trainyard.workflow.StepTask;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The reference trainer's kinds — pretrain, continual-pretrain, sft, dpo and evaluate — run as
+ * {@code python -m trainyard_trainer step.json} with the packaged trainer on {@code PYTHONPATH}; with more
+ * than one GPU, under {@code torch.distributed.run} (DDP on this host).
+ */
+final class TrainerStepKind implements ProcessStepKind {
+  static final List<String> TRAINING_KINDS = List.of("pretrain", "continual-pretrain", "sft", "dpo");
+  static final String EVALUATE = "evaluate";
+  /** Exit codes of the trainer's entry point. */
+  static final int EXIT_INVALID = 2;
+  static final int EXIT_GATE_FAILED = 3;
+
+  private final PythonRuntime python;
+  private final boolean evaluate;
+
+  TrainerStepKind(PythonRuntime python, boolean evaluate) {
+    this.python = python;
+    this.evaluate = evaluate;
+  }
+
+  @Override
+  public Launch launch(StepTask task, StepContext step) throws IOException {
+    RuntimeCheck check = python.check();
+    if (!check.ok()) {
+      throw new StepKindUnavailableException(check.summary());
+    }
+    Path trainerPath = python.trainerPath();
+    String py = ShellQuoting.quote(python.python().toString());
+    String stepJson = ShellQuoting.quote(step.stepJson().toString());
+    String command = task.gpus() > 1 && !evaluate
+        ? "exec " + py + " -m torch.distributed.run --standalone --nproc_per_node=" + task.gpus()
+            + " -m trainyard_trainer " + stepJson
+        : "exec " + py + " -m trainyard_trainer " + stepJson;
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PYTHONPATH", trainerPath.toString());
+    env.put("PYTHONUNBUFFERED", "1");
+    env.put("PYTHONDONTWRITEBYTECODE", "1");
+    env.put("TRAINYARD_TRAINER_VERSION", python.trainer().hash());
+    return new Launch(command, env);
+  }
+
+  @Override
+  public boolean resumable() {
+    return !evaluate;
+  }
+
+  @Override
+  public String failureType(int exitCode) {
+    return switch (exitCode) {
+      case EXIT_INVALID -> "InvalidStep";
+      case EXIT_GATE_FAILED -> "GateFailed";
+      default -> "StepFailed";
+    };
+  }
+
+  @Override
+  public String outputName() {
+    return evaluate ? "report" : "model";
+  }
+
+  @Override
+  public String outputType() {
+    return evaluate ? "eval-report" : "checkpoint";
+  }
+}

@@ -1,0 +1,64 @@
+"""Entry point of the step contract: ``python -m trainyard_trainer [step.json]``.
+
+Reads step.json (default ``$TRAINYARD_STEP_JSON``), runs its kind, writes the output checkpoint or
+report to its ``output`` dir and metrics to its ``metrics`` file. Exit 0 on success; 2 when the step's
+own inputs or config are wrong (one clear line, no stack trace); 3 when an evaluate gate fails; 1 on
+anything unexpected. ``python -m trainyard_trainer check`` prints what this Python runtime offers.
+"""
+
+import json
+import os
+import sys
+
+
+def check():
+    report = {"python": sys.version.split()[0], "executable": sys.executable, "missing": []}
+    try:
+        import torch
+        report["torch"] = torch.__version__
+        report["cuda"] = torch.cuda.is_available()
+        report["sdpa"] = hasattr(torch.nn.functional, "scaled_dot_product_attention")
+        report["compile"] = hasattr(torch, "compile")
+        major, minor = (int(x) for x in torch.__version__.split(".")[:2])
+        if (major, minor) < (1, 13):
+            report["missing"].append(f"torch >= 1.13 (found {torch.__version__})")
+    except Exception as e:  # ImportError, or a broken BLAS behind it
+        report["missing"].append(f"torch ({type(e).__name__}: {e})")
+    try:
+        import numpy
+        report["numpy"] = numpy.__version__
+    except Exception as e:
+        report["missing"].append(f"numpy ({type(e).__name__}: {e})")
+    print(json.dumps(report))
+    return 0 if not report["missing"] else 4
+
+
+def main(argv):
+    if argv and argv[0] == "check":
+        return check()
+    path = argv[0] if argv else os.environ.get("TRAINYARD_STEP_JSON", "step.json")
+    with open(path, encoding="utf-8") as f:
+        step = json.load(f)
+    step.setdefault("work_dir", os.path.dirname(os.path.abspath(path)))
+    step.setdefault("output", os.path.join(step["work_dir"], "output"))
+    kind, body = step.get("kind"), step.get("body") or {}
+
+    from . import data, evaluate, train
+
+    try:
+        if kind == "evaluate":
+            return evaluate.run(body, step)
+        if kind in train.TRAINING_KINDS:
+            return train.run(kind, body, step)
+        print(f"error: step kind '{kind}' is not a trainer kind", file=sys.stderr)
+        return 2
+    except evaluate.GateFailed as e:
+        print(f"gate failed: {e}", file=sys.stderr)
+        return 3
+    except (ValueError, FileNotFoundError, data.DataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,152 @@
+"""Checkpoints in the Hugging Face layout, and intermediate training states for resume.
+
+A model checkpoint dir holds ``config.json``, ``model.safetensors`` (or shards plus
+``model.safetensors.index.json``), the tokenizer files, ``generation_config.json`` and
+``trainyard.json`` (what made it). An intermediate state, ``<work>/checkpoints/step-<N>/``, adds
+``trainer_state.pt``: optimizer, step, data position and RNG states. Both are written to a hidden temp
+dir and renamed into place, so a dir with the final name is always complete.
+"""
+
+import json
+import os
+import random
+import shutil
+
+import numpy as np
+import torch
+
+from . import __version__
+from . import safetensors
+from .model import LlamaConfig, LlamaForCausalLM
+from .tokenizer import ByteTokenizer, CHAT_TEMPLATE
+
+MAX_SHARD_BYTES = 2 * 1024 ** 3
+STATE_FILE = "trainer_state.pt"
+
+
+def _write_json(path, obj):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def save_model(model, directory, info=None, dtype=torch.float32):
+    """Writes the checkpoint files into ``directory`` (created if needed)."""
+    os.makedirs(directory, exist_ok=True)
+    raw = model.module if hasattr(model, "module") else model
+    raw = getattr(raw, "_orig_mod", raw)
+    tensors = {k: v.detach().to("cpu", dtype) for k, v in raw.hf_state_dict().items()}
+    dtype_name = str(dtype).replace("torch.", "")
+    _write_json(os.path.join(directory, "config.json"), raw.config.to_hf(dtype_name))
+    _write_json(os.path.join(directory, "generation_config.json"),
+                {"bos_token_id": raw.config.to_hf()["bos_token_id"], "eos_token_id": raw.config.to_hf()["eos_token_id"],
+                 "pad_token_id": raw.config.to_hf()["pad_token_id"], "do_sample": False})
+    total = sum(t.numel() * t.element_size() for t in tensors.values())
+    meta = {"format": "pt"}
+    if total <= MAX_SHARD_BYTES:
+        safetensors.save_file(tensors, os.path.join(directory, "model.safetensors"), meta)
+    else:
+        _save_sharded(tensors, directory, meta, total)
+    info = dict(info or {})
+    info.setdefault("trainer", f"trainyard-trainer {__version__}")
+    info["parameters"] = sum(t.numel() for t in tensors.values())
+    ByteTokenizer().save(directory, info.get("chat_template", CHAT_TEMPLATE))
+    _write_json(os.path.join(directory, "trainyard.json"), info)
+
+
+def _save_sharded(tensors, directory, meta, total):
+    shards, current, size = [], {}, 0
+    for name in sorted(tensors):
+        n = tensors[name].numel() * tensors[name].element_size()
+        if current and size + n > MAX_SHARD_BYTES:
+            shards.append(current)
+            current, size = {}, 0
+        current[name] = tensors[name]
+        size += n
+    shards.append(current)
+    weight_map = {}
+    for i, shard in enumerate(shards, 1):
+        fname = f"model-{i:05d}-of-{len(shards):05d}.safetensors"
+        safetensors.save_file(shard, os.path.join(directory, fname), meta)
+        weight_map.update({name: fname for name in shard})
+    _write_json(os.path.join(directory, "model.safetensors.index.json"),
+                {"metadata": {"total_size": total}, "weight_map": weight_map})
+
+
+def load_state_dict(directory):
+    index = os.path.join(directory, "model.safetensors.index.json")
+    if os.path.exists(index):
+        sd = {}
+        for fname in sorted(set(read_json(index)["weight_map"].values())):
+            sd.update(safetensors.load_file(os.path.join(directory, fname)))
+        return sd
+    single = os.path.join(directory, "model.safetensors")
+    if not os.path.exists(single):
+        raise FileNotFoundError(f"{directory}: no model.safetensors (is this a checkpoint?)")
+    return safetensors.load_file(single)
+
+
+def load_model(directory):
+    """The model (float32, CPU) and the checkpoint's trainyard.json (empty if absent)."""
+    directory = os.path.realpath(directory)
+    cfg_path = os.path.join(directory, "config.json")
+    if not os.path.exists(cfg_path):
+        raise FileNotFoundError(f"{directory}: no config.json (is this a checkpoint?)")
+    ByteTokenizer.check_compatible(directory)
+    config = LlamaConfig.from_hf(read_json(cfg_path))
+    model = LlamaForCausalLM(config)
+    model.load_hf_state_dict({k: v.float() for k, v in load_state_dict(directory).items()})
+    info_path = os.path.join(directory, "trainyard.json")
+    info = read_json(info_path) if os.path.exists(info_path) else {}
+    return model, info
+
+
+def rng_state():
+    state = {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state):
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_training_state(checkpoints_dir, step, model, optimizer, data_state, info, keep=2):
+    """Writes ``step-<N>`` atomically and keeps the newest ``keep`` states."""
+    final = os.path.join(checkpoints_dir, f"step-{step}")
+    tmp = os.path.join(checkpoints_dir, f".tmp-step-{step}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_model(model, tmp, info)
+    torch.save({"step": step, "optimizer": optimizer.state_dict(), "data": data_state, "rng": rng_state(),
+                "trainer": __version__}, os.path.join(tmp, STATE_FILE))
+    shutil.rmtree(final, ignore_errors=True)
+    os.rename(tmp, final)
+    states = sorted(list_training_states(checkpoints_dir), key=lambda p: p[0])
+    for _, old in states[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def list_training_states(checkpoints_dir):
+    if not os.path.isdir(checkpoints_dir):
+        return []
+    out = []
+    for name in os.listdir(checkpoints_dir):
+        path = os.path.join(checkpoints_dir, name)
+        if name.startswith("step-") and name[5:].isdigit() and os.path.exists(os.path.join(path, STATE_FILE)):
+            out.append((int(name[5:]), path))
+    return out
+
+
+def load_training_state(directory):
+    return torch.load(os.path.join(directory, STATE_FILE), map_location="cpu")

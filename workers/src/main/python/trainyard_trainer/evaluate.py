@@ -1,0 +1,229 @@
+"""The evaluate kind: perplexity, exact-match QA, multiple-choice log-likelihood and preference accuracy.
+
+Each file of the eval dataset is one task, recognised by its records: ``.txt`` or ``{"text"}`` →
+perplexity; ``{"question"|"prompt", "answer"}`` → exact_match (greedy generation); ``{"question"|
+"prompt", "choices": [...], "answer": index}`` → multiple_choice; ``{"prompt", "chosen", "rejected"}`` →
+preference. Metrics are reported per file (``<file>/<metric>``) and pooled over files (``<metric>``);
+``accuracy`` is exact_match where there is one, else multiple_choice.
+"""
+
+import json
+import math
+import os
+
+import torch
+import torch.nn.functional as F
+
+from . import checkpoint as ckpt
+from . import data as D
+from .runtime import MetricsWriter, Runtime
+from .tokenizer import ByteTokenizer
+
+TASK_ALIASES = {"qa": "exact_match", "mc": "multiple_choice", "ppl": "perplexity", "pairs": "preference"}
+
+
+class GateFailed(Exception):
+    pass
+
+
+def task_of(path, records):
+    if path.endswith(".txt"):
+        return "perplexity"
+    first = records[0] if records else {}
+    if "text" in first:
+        return "perplexity"
+    if "choices" in first:
+        return "multiple_choice"
+    if "chosen" in first and "rejected" in first:
+        return "preference"
+    if "answer" in first:
+        return "exact_match"
+    raise D.DataError(f"{path}: cannot tell which task its records are for (see docs/trainer.md)")
+
+
+class Evaluator:
+    def __init__(self, model, info, rt, cfg):
+        self.model, self.rt, self.tok = model, rt, ByteTokenizer()
+        self.chat = cfg.get("chat", "auto")
+        self.chat = bool(info.get("chat")) if self.chat == "auto" else bool(self.chat)
+        self.batch_size = int(cfg.get("batch_size", 32))
+        self.max_new_tokens = int(cfg.get("max_new_tokens", 16))
+        self.seq_len = int(cfg.get("seq_len", min(256, model.config.max_position_embeddings)))
+
+    def prompt_ids(self, text):
+        return self.tok.encode_prompt(text) if self.chat else self.tok.encode(text, bos=True)
+
+    def answer_ids(self, text):
+        return self.tok.encode_response(text) if self.chat else self.tok.encode(text)
+
+    @torch.no_grad()
+    def logits(self, ids):
+        with self.rt.autocast():
+            return self.model(ids.to(self.rt.device)).float()
+
+    @torch.no_grad()
+    def perplexity(self, docs):
+        windows = D.pack_windows(docs, self.seq_len, shorten=True)
+        nll, count = 0.0, 0
+        for i in range(0, len(windows), self.batch_size):
+            w = windows[i:i + self.batch_size]
+            logits = self.logits(w[:, :-1])
+            nll += F.cross_entropy(logits.reshape(-1, logits.size(-1)), w[:, 1:].reshape(-1).to(self.rt.device),
+                                   reduction="sum").item()
+            count += w[:, 1:].numel()
+        return {"perplexity": math.exp(nll / count), "loss": nll / count}, count
+
+    @torch.no_grad()
+    def continuation_logps(self, pairs):
+        """Sum of log p(continuation | prompt) for each (prompt ids, continuation ids)."""
+        out = []
+        for i in range(0, len(pairs), self.batch_size):
+            chunk = [(p + c)[:-1] for p, c in pairs[i:i + self.batch_size]]
+            labels = [[D.IGNORE] * (len(p) - 1) + c for p, c in pairs[i:i + self.batch_size]]
+            ids, lab = D.collate(list(zip(chunk, labels)), self.tok.pad_id)
+            logp = torch.log_softmax(self.logits(ids), dim=-1)
+            lab = lab.to(self.rt.device)
+            picked = logp.gather(-1, lab.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+            out += (picked * (lab != D.IGNORE)).sum(-1).tolist()
+        return out
+
+    @torch.no_grad()
+    def generate(self, prompts):
+        """Greedy answers. Prompts of equal length are batched together, so no padding mask is needed."""
+        by_len = {}
+        for i, p in enumerate(prompts):
+            by_len.setdefault(len(p), []).append(i)
+        answers = [None] * len(prompts)
+        stop = {self.tok.eos_id} if self.chat else {self.tok.eos_id, ord("\n")}
+        for idxs in by_len.values():
+            for j in range(0, len(idxs), self.batch_size):
+                group = idxs[j:j + self.batch_size]
+                ids = torch.tensor([prompts[i] for i in group], dtype=torch.long)
+                done = torch.zeros(len(group), dtype=torch.bool)
+                new = [[] for _ in group]
+                for _ in range(self.max_new_tokens):
+                    nxt = self.logits(ids)[:, -1].argmax(-1).cpu()
+                    for r, t in enumerate(nxt.tolist()):
+                        if not done[r]:
+                            if t in stop or t >= 256:
+                                done[r] = True
+                            else:
+                                new[r].append(t)
+                    if done.all():
+                        break
+                    ids = torch.cat([ids, nxt.unsqueeze(1)], dim=1)
+                for r, i in enumerate(group):
+                    answers[i] = self.tok.decode(new[r])
+        return answers
+
+    def exact_match(self, records):
+        questions = [r.get("question", r.get("prompt")) for r in records]
+        answers = self.generate([self.prompt_ids(q) for q in questions])
+        hits = [a.strip() == str(r["answer"]).strip() for a, r in zip(answers, records)]
+        samples = [{"question": q, "expected": str(r["answer"]), "got": a}
+                   for q, a, r in list(zip(questions, answers, records))[:5]]
+        return {"exact_match": sum(hits) / len(hits)}, len(hits), samples
+
+    def multiple_choice(self, records):
+        pairs, spans = [], []
+        for r in records:
+            p = self.prompt_ids(r.get("question", r.get("prompt")))
+            spans.append((len(pairs), len(r["choices"])))
+            pairs += [(p, self.answer_ids(str(c))) for c in r["choices"]]
+        logps = self.continuation_logps(pairs)
+        hits = 0
+        for r, (start, n) in zip(records, spans):
+            scores = logps[start:start + n]
+            hits += int(max(range(n), key=scores.__getitem__) == int(r["answer"]))
+        return {"multiple_choice": hits / len(records)}, len(records), []
+
+    def preference(self, records):
+        pairs = []
+        for r in records:
+            p = self.prompt_ids(r["prompt"])
+            pairs += [(p, self.answer_ids(r["chosen"])), (p, self.answer_ids(r["rejected"]))]
+        logps = self.continuation_logps(pairs)
+        margins = [logps[i] - logps[i + 1] for i in range(0, len(logps), 2)]
+        return ({"preference_accuracy": sum(m > 0 for m in margins) / len(margins),
+                 "preference_margin": sum(margins) / len(margins)}, len(margins), [])
+
+
+def run(body, step_json, log=print):
+    cfg = dict(body.get("config") or {})
+    rt = Runtime(cfg)
+    if not isinstance(body.get("model"), str):
+        raise ValueError("evaluate: 'model' must be a checkpoint")
+    if not body.get("data"):
+        raise ValueError("evaluate: 'data' (an eval dataset) is required")
+    model, info = ckpt.load_model(body["model"])
+    model.to(rt.device).eval()
+    ev = Evaluator(model, info, rt, cfg)
+    wanted = {TASK_ALIASES.get(t, t) for t in (body.get("tasks") or [])}
+    max_samples = cfg.get("max_samples")
+
+    files = D.resolve_files(body["data"], cfg.get("subset"), "evaluate")
+    tasks, pooled = {}, {}
+    for path in files:
+        records = None if path.endswith(".txt") else D.read_records([path])
+        task = task_of(path, records)
+        if wanted and task not in wanted:
+            continue
+        if records is not None and max_samples:
+            records = records[: int(max_samples)]
+        if task == "perplexity":
+            metrics, n = ev.perplexity(D.read_texts([path]))
+            samples = []
+        else:
+            metrics, n, samples = getattr(ev, task)(records)
+        name = os.path.splitext(os.path.basename(path))[0]
+        tasks[name] = {"task": task, "file": os.path.basename(path), "examples": n, "metrics": metrics,
+                       "samples": samples}
+        for k, v in metrics.items():
+            pooled.setdefault(k, []).append((v, n))
+        log(f"{name} ({task}, {n} examples): " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+    if not tasks:
+        raise ValueError(f"evaluate: no task found in {body['data']}" + (f" among {sorted(wanted)}" if wanted else ""))
+
+    metrics = {}
+    for k, vals in pooled.items():
+        if k == "perplexity":
+            total = sum(n for _, n in pooled["loss"])
+            metrics[k] = math.exp(sum(v * n for v, n in pooled["loss"]) / total)
+        else:
+            metrics[k] = sum(v * n for v, n in vals) / sum(n for _, n in vals)
+    if "exact_match" in metrics or "multiple_choice" in metrics:
+        metrics["accuracy"] = metrics.get("exact_match", metrics.get("multiple_choice"))
+    for name, t in tasks.items():
+        if len(tasks) > 1:
+            metrics.update({f"{name}/{k}": v for k, v in t["metrics"].items()})
+
+    gate = check_gate(body.get("gate"), metrics)
+    report = {"model": info.get("kind"), "chat": ev.chat, "metrics": metrics, "tasks": tasks, "gate": gate}
+    os.makedirs(step_json["output"], exist_ok=True)
+    with open(os.path.join(step_json["output"], "eval.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2, sort_keys=True)
+        f.write("\n")
+    writer = MetricsWriter(step_json.get("metrics"))
+    writer.write(step=0, **{k: v for k, v in metrics.items()})
+    writer.close()
+    rt.close()
+    if gate and not gate["passed"]:
+        raise GateFailed(gate["message"])
+    return 0
+
+
+def check_gate(gate, metrics):
+    if not gate:
+        return None
+    name = gate.get("metric")
+    if name not in metrics:
+        raise GateFailed(f"gate metric '{name}' was not measured; measured: {sorted(metrics)}")
+    value = metrics[name]
+    problems = []
+    if gate.get("min") is not None and value < float(gate["min"]):
+        problems.append(f"below the minimum {gate['min']}")
+    if gate.get("max") is not None and value > float(gate["max"]):
+        problems.append(f"above the maximum {gate['max']}")
+    message = f"gate {name} = {value:.4f} " + (" and ".join(problems) if problems else "passed")
+    return {"metric": name, "value": value, "min": gate.get("min"), "max": gate.get("max"),
+            "passed": not problems, "message": message}
