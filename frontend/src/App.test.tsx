@@ -1,8 +1,15 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import type { Run } from './api/types';
+
+// uPlot draws on a canvas, which jsdom lacks; charts are tested through their data (metrics.test.ts).
+vi.mock('./runs/MetricChart', () => ({
+  MetricChart: ({ series }: { series: { name: string; steps: number[] } }) => (
+    <div data-testid={`chart-${series.name}`}>{series.steps.length} points</div>
+  ),
+}));
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -59,29 +66,64 @@ describe('App', () => {
     expect(localStorage.getItem('trainyard.token')).toBe('tok');
   });
 
-  it('shows a run with its steps, output links and approves a waiting step', async () => {
+  it('shows a run with its DAG, timeline, step panel and approves a waiting step after confirmation', async () => {
     const approved: Run = { ...RUN, steps: [RUN.steps[0], { ...RUN.steps[1], status: 'SUCCEEDED' }] };
+    let current = RUN;
     const fetchMock = vi.fn(async (url: string, init: RequestInit) => {
-      if (url === '/api/v1/runs/r-1/steps/gate/approve' && init.method === 'POST') return json(approved, 202);
-      if (url === '/api/v1/runs/r-1') return json(RUN);
+      if (url === '/api/v1/runs/r-1/steps/gate/approve' && init.method === 'POST') {
+        current = approved;
+        return json(approved, 202);
+      }
+      if (url === '/api/v1/runs/r-1') return json(current);
+      if (url.startsWith('/api/v1/runs/r-1/steps/train/metrics'))
+        return json({ points: [{ step: 1, name: 'loss', value: 2.5 }, { step: 2, name: 'loss', value: 2.1 }] });
+      if (url.startsWith('/api/v1/runs/r-1/steps/train/log')) return new Response('epoch 1\nepoch 2\n', { status: 200 });
+      if (url === '/api/v1/templates/gated/versions/2')
+        return json({ name: 'gated', spec: 'steps:\n  - id: train\n    kind: sft\n    config: {lr: 0.001}\n  - id: gate\n    kind: approval\n' });
       return json({ title: 'Not found' }, 404);
     });
     vi.stubGlobal('fetch', fetchMock);
-    vi.spyOn(window, 'confirm').mockReturnValue(true);
+    render(
+      <MemoryRouter initialEntries={['/runs/r-1?step=train']}>
+        <App />
+      </MemoryRouter>,
+    );
+
+    // the step panel of the selected step: outputs, worker, log tail, metrics, config from the spec
+    const link = await screen.findByRole('link', { name: 'abcdef012345…' });
+    expect(link.getAttribute('href')).toBe('/artifacts/sha256%3Aabcdef0123456789abcdef');
+    expect(screen.getAllByText('gpu-0', { exact: false }).length).toBeGreaterThan(0);
+    expect(await screen.findByText(/epoch 2/)).toBeTruthy();
+    expect((await screen.findByTestId('chart-loss')).textContent).toBe('2 points');
+    expect((await screen.findByText(/config: \{lr: 0.001\}/)).textContent).toContain('- id: train');
+    // the DAG has a node per step and the timeline a bar for the attempt that ran
+    expect(screen.getByTestId('graph-node-train')).toBeTruthy();
+    expect(screen.getByTestId('graph-node-gate').className).toContain('waiting-approval');
+    expect(screen.getByTestId('bar-train-1')).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    const dialog = await screen.findByRole('alertdialog');
+    expect(dialog.textContent).toContain('Approve step gate?');
+    expect(fetchMock.mock.calls.some(([u]) => String(u).endsWith('/approve'))).toBe(false);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
+
+    expect(await screen.findByText('Step gate approved.')).toBeTruthy();
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull());
+  });
+
+  it('backs out of a cancel with Escape and sends nothing', async () => {
+    const fetchMock = vi.fn(async (url: string) => (url === '/api/v1/runs/r-1' ? json(RUN) : json({ title: 'Not found' }, 404)));
+    vi.stubGlobal('fetch', fetchMock);
     render(
       <MemoryRouter initialEntries={['/runs/r-1']}>
         <App />
       </MemoryRouter>,
     );
-
-    const link = await screen.findByRole('link', { name: 'abcdef012345…' });
-    expect(link.getAttribute('href')).toBe('/artifacts/sha256%3Aabcdef0123456789abcdef');
-    expect(screen.getByText('gpu-0', { exact: false })).toBeTruthy();
-
-    fireEvent.click(screen.getByRole('button', { name: 'Approve' }));
-
-    expect(await screen.findByText('Step gate approved.')).toBeTruthy();
-    expect(window.confirm).toHaveBeenCalledWith('Approve step gate?');
-    await waitFor(() => expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull());
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel' }));
+    const dialog = screen.getByRole('alertdialog');
+    expect(document.activeElement?.textContent).toBe('Cancel run');
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(fetchMock.mock.calls.some(([u]) => String(u).endsWith('/cancel'))).toBe(false);
   });
 });

@@ -1,12 +1,19 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router-dom';
 import { onUnauthorized, setToken } from './api/client';
-import { ArtifactPage } from './artifacts/ArtifactPage';
 import { SignIn } from './auth/SignIn';
-import { RunDetailPage } from './runs/RunDetailPage';
+import { Loading } from './common/states';
+import { CheckpointsPage } from './checkpoints/CheckpointsPage';
+import { EvalsPage } from './evals/EvalsPage';
+import { WorkersPage } from './workers/WorkersPage';
 import { RunsPage } from './runs/RunsPage';
 import { TemplateDetailPage } from './templates/TemplateDetailPage';
 import { TemplatesPage } from './templates/TemplatesPage';
+
+// Graph and chart pages load React Flow and uPlot on demand, keeping the runs list's first load small.
+const ArtifactPage = lazy(() => import('./artifacts/ArtifactPage').then((m) => ({ default: m.ArtifactPage })));
+const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
+const LineageExplorerPage = lazy(() => import('./lineage/LineageExplorerPage').then((m) => ({ default: m.LineageExplorerPage })));
 
 export function App() {
   const [needsToken, setNeedsToken] = useState(false);
@@ -29,12 +36,17 @@ export function App() {
         <nav>
           <NavLink to="/templates">Templates</NavLink>
           <NavLink to="/runs">Runs</NavLink>
+          <NavLink to="/checkpoints">Registry</NavLink>
+          <NavLink to="/lineage">Lineage</NavLink>
+          <NavLink to="/evals">Evals</NavLink>
+          <NavLink to="/workers">Workers</NavLink>
         </nav>
       </header>
       <main key={epoch}>
         {needsToken ? (
           <SignIn onToken={signIn} />
         ) : (
+          <Suspense fallback={<Loading />}>
           <Routes>
             <Route path="/" element={<Navigate to="/runs" replace />} />
             <Route path="/templates" element={<TemplatesPage />} />
@@ -42,8 +54,13 @@ export function App() {
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:id" element={<RunDetailPage />} />
             <Route path="/artifacts/:id" element={<ArtifactPage />} />
+            <Route path="/checkpoints" element={<CheckpointsPage />} />
+            <Route path="/lineage" element={<LineageExplorerPage />} />
+            <Route path="/evals" element={<EvalsPage />} />
+            <Route path="/workers" element={<WorkersPage />} />
             <Route path="*" element={<p className="empty">Page not found.</p>} />
           </Routes>
+          </Suspense>
         )}
       </main>
     </>

@@ -1,6 +1,12 @@
 // The one place the dashboard talks HTTP. Components call these functions and never fetch() directly.
 import type {
+  AliasHistory,
+  AliasList,
   Artifact,
+  ArtifactList,
+  DatasetRegistration,
+  EvalResults,
+  WorkerList,
   LaunchRequest,
   Lineage,
   LineageDirection,
@@ -131,19 +137,98 @@ export const api = {
   approveStep: (runId: string, stepId: string) =>
     json<Run>(`/runs/${enc(runId)}/steps/${enc(stepId)}/approve`, { method: 'POST' }),
 
-  getStepLog: async (runId: string, stepId: string, signal?: AbortSignal) => {
-    const res = await send(`/runs/${enc(runId)}/steps/${enc(stepId)}/log`, { signal, headers: { Accept: 'text/plain' } });
+  getStepLog: async (runId: string, stepId: string, signal?: AbortSignal, attempt?: number) => {
+    const res = await send(`/runs/${enc(runId)}/steps/${enc(stepId)}/log`, {
+      signal,
+      headers: { Accept: 'text/plain' },
+      query: { attempt },
+    });
     return res.text();
   },
 
-  getStepMetrics: (runId: string, stepId: string, signal?: AbortSignal) =>
-    json<StepMetrics>(`/runs/${enc(runId)}/steps/${enc(stepId)}/metrics`, { signal }),
+  getStepMetrics: (runId: string, stepId: string, signal?: AbortSignal, attempt?: number) =>
+    json<StepMetrics>(`/runs/${enc(runId)}/steps/${enc(stepId)}/metrics`, { signal, query: { attempt } }),
 
   getArtifact: (id: string, signal?: AbortSignal) => json<Artifact>(`/artifacts/${enc(id)}`, { signal }),
 
   getLineage: (id: string, direction: LineageDirection, signal?: AbortSignal) =>
     json<Lineage>(`/artifacts/${enc(id)}/lineage`, { signal, query: { direction } }),
+
+  listArtifacts: (type: string | undefined, limit = 200, signal?: AbortSignal) =>
+    json<ArtifactList>('/artifacts', { signal, query: { type, limit } }),
+
+  getManifest: async (id: string, signal?: AbortSignal) => {
+    const res = await send(`/artifacts/${enc(id)}/manifest`, { signal, headers: { Accept: 'text/plain' } });
+    return res.text();
+  },
+
+  registerDataset: (body: DatasetRegistration) => json<Artifact>('/datasets', { method: 'POST', body }),
+
+  listAliases: (signal?: AbortSignal) => json<AliasList>('/aliases', { signal }),
+
+  getAliasHistory: (name: string, signal?: AbortSignal) => json<AliasHistory>(`/aliases/${enc(name)}/history`, { signal }),
+
+  getTemplateVersion: (name: string, version: number, signal?: AbortSignal) =>
+    json<TemplateDetail>(`/templates/${enc(name)}/versions/${version}`, { signal }),
+
+  // --- proposed endpoints: callers treat a 404 as "not available yet" ---
+
+  listWorkers: (signal?: AbortSignal) => json<WorkerList>('/workers', { signal }),
+
+  getEvals: (artifactId: string, signal?: AbortSignal) => json<EvalResults>(`/artifacts/${enc(artifactId)}/evals`, { signal }),
+
+  /**
+   * Follows the run's server-sent events until the stream ends or `signal` aborts. Uses fetch rather
+   * than EventSource so the bearer token travels in a header. Rejects with ApiError when the endpoint
+   * is missing (404), so callers can fall back to polling.
+   */
+  streamRunEvents: async (id: string, onRun: (run: Run) => void, signal: AbortSignal): Promise<void> => {
+    const res = await send(`/runs/${enc(id)}/events`, { signal, headers: { Accept: 'text/event-stream' } });
+    if (!res.body || !(res.headers.get('Content-Type') ?? '').includes('text/event-stream')) {
+      throw new ApiError(415, { title: 'not an event stream' });
+    }
+    await readEventStream(res.body, (event, data) => {
+      if (event === 'run') onRun(JSON.parse(data) as Run);
+    });
+  },
 };
+
+/** Minimal text/event-stream parser: calls `onEvent(event, data)` per dispatched event. */
+export async function readEventStream(
+  body: ReadableStream<Uint8Array>,
+  onEvent: (event: string, data: string) => void,
+): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let event = 'message';
+  let data: string[] = [];
+  const line = (l: string) => {
+    if (l === '') {
+      if (data.length) onEvent(event, data.join('\n'));
+      event = 'message';
+      data = [];
+    } else if (l.startsWith('event:')) event = l.slice(6).trim();
+    else if (l.startsWith('data:')) data.push(l.slice(5).replace(/^ /, ''));
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let nl;
+    while ((nl = buffer.search(/\r?\n/)) >= 0) {
+      line(buffer.slice(0, nl));
+      buffer = buffer.slice(buffer[nl] === '\r' ? nl + 2 : nl + 1);
+    }
+  }
+  if (buffer) line(buffer);
+  line('');
+}
+
+/** True for the 404 (or 405/501) a proposed, not yet implemented endpoint answers. */
+export function isNotAvailable(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 404 || e.status === 405 || e.status === 501);
+}
 
 export function newIdempotencyKey(): string {
   return crypto.randomUUID();

@@ -59,7 +59,11 @@ export interface TemplateStep {
 export interface TemplateDetail {
   name: string;
   description: string | null;
+  team?: string | null;
   latestVersion: number;
+  /** The version this detail describes (the latest unless asked for another). */
+  version?: number;
+  approved?: boolean;
   versions: TemplateVersion[];
   spec: string;
   params: ParamSpec[];
@@ -102,6 +106,10 @@ export interface Attempt {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** Final scalar metrics the attempt reported (last value per name). */
+  metrics?: Record<string, number> | null;
+  /** Proposed: GPU indices on the worker the attempt ran on. */
+  gpus?: number[] | null;
 }
 
 export interface StepOutput {
@@ -118,6 +126,8 @@ export interface Step {
 }
 
 export interface Run extends RunSummary {
+  /** How many times the run was executed (1 + retries). */
+  executions?: number;
   params: Record<string, unknown>;
   error: string | null;
   steps: Step[];
@@ -139,14 +149,61 @@ export interface ArtifactFile {
   sha256: string;
 }
 
-export interface Artifact {
+export interface Producer {
+  runId: string;
+  stepId: string;
+  attempt: number | null;
+  /** The step output the artifact was written as. */
+  output?: string | null;
+}
+
+export interface ArtifactSummary {
   id: string;
   type: string;
+  name: string | null;
   sizeBytes: number;
   createdAt: string;
-  producedBy: { runId: string; stepId: string; attempt: number } | null;
+  producedBy: Producer | null;
+}
+
+export interface ArtifactList {
+  items: ArtifactSummary[];
+}
+
+export interface Artifact extends ArtifactSummary {
+  team?: string | null;
+  uri?: string | null;
+  createdBy?: string | null;
   files: ArtifactFile[];
   aliases: string[];
+}
+
+export interface DatasetRegistration {
+  name: string;
+  uri: string;
+  sha256: string;
+}
+
+export interface Alias {
+  name: string;
+  artifactId: string;
+  updatedAt: string;
+  updatedBy: string | null;
+}
+
+export interface AliasList {
+  items: Alias[];
+}
+
+export interface AliasHistoryEntry {
+  artifactId: string;
+  previousArtifactId: string | null;
+  changedAt: string;
+  changedBy: string | null;
+}
+
+export interface AliasHistory {
+  items: AliasHistoryEntry[];
 }
 
 export type LineageDirection = 'ancestors' | 'descendants';
@@ -182,4 +239,51 @@ export interface Problem {
   status?: number;
   detail?: string;
   errors?: FieldError[];
+}
+
+// --- proposed endpoints (not in the API yet; the UI falls back when they answer 404) -----------
+
+/** `GET /api/v1/runs/{id}/events` (text/event-stream): `event: run` whose data is the full Run. */
+export interface RunEvent {
+  type: 'run';
+  run: Run;
+}
+
+export interface GpuInfo {
+  index: number;
+  name: string;
+  memoryTotalBytes: number;
+  memoryUsedBytes: number;
+  /** 0..1 */
+  utilization: number;
+  running: { runId: string; stepId: string; attempt: number } | null;
+}
+
+export interface WorkerInfo {
+  id: string;
+  pool: string;
+  host: string;
+  status: 'IDLE' | 'BUSY' | 'OFFLINE';
+  lastHeartbeatAt: string;
+  gpus: GpuInfo[];
+}
+
+/** `GET /api/v1/workers` */
+export interface WorkerList {
+  items: WorkerInfo[];
+}
+
+export interface EvalResult {
+  suite: string;
+  metric: string;
+  value: number;
+  higherIsBetter: boolean;
+  runId: string | null;
+  stepId: string | null;
+  evaluatedAt: string;
+}
+
+/** `GET /api/v1/artifacts/{id}/evals` */
+export interface EvalResults {
+  items: EvalResult[];
 }

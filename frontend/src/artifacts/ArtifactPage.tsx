@@ -1,9 +1,13 @@
+import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api } from '../api/client';
-import type { LineageDirection } from '../api/types';
+import { api, isNotAvailable } from '../api/client';
+import type { EvalResults, LineageDirection, Run } from '../api/types';
 import { formatBytes, formatTime, shortId } from '../common/format';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
+import { LineageGraph } from '../lineage/LineageGraph';
+import { EvalTable } from '../evals/EvalTable';
+import { buildModelCard } from './modelCard';
 import { lineageLinks } from './lineageNodes';
 
 export function ArtifactPage() {
@@ -12,40 +16,70 @@ export function ArtifactPage() {
 
   return (
     <section>
-      <p className="crumbs">Artifacts / {shortId(id, 16)}</p>
+      <p className="crumbs">
+        <Link to="/checkpoints">Registry</Link> / {a?.name ?? shortId(id, 16)}
+      </p>
       {error && <ErrorBox error={error} title="Could not load artifact" />}
       {loading && !a && <Loading what="Loading artifact" />}
       {a && (
         <>
           <h1>
-            {a.type} <code className="break">{a.id}</code>
+            {a.name ?? a.type} <span className="muted small">{a.type}</span>
           </h1>
           <dl className="facts">
-            <dt>Type</dt>
-            <dd>{a.type}</dd>
+            <dt>Version</dt>
+            <dd>
+              <code className="break">{a.id}</code>
+            </dd>
             <dt>Size</dt>
             <dd>{formatBytes(a.sizeBytes)}</dd>
             <dt>Created</dt>
-            <dd>{formatTime(a.createdAt)}</dd>
+            <dd>
+              {formatTime(a.createdAt)}
+              {a.createdBy && <> by {a.createdBy}</>}
+            </dd>
             <dt>Produced by</dt>
             <dd>
               {a.producedBy ? (
                 <>
                   run <Link to={`/runs/${encodeURIComponent(a.producedBy.runId)}`}>{a.producedBy.runId}</Link>, step{' '}
-                  <code>{a.producedBy.stepId}</code>, attempt {a.producedBy.attempt}
+                  <Link to={`/runs/${encodeURIComponent(a.producedBy.runId)}?step=${encodeURIComponent(a.producedBy.stepId)}`}>
+                    <code>{a.producedBy.stepId}</code>
+                  </Link>
+                  {a.producedBy.attempt ? <>, attempt {a.producedBy.attempt}</> : null}
+                  {a.producedBy.output && <>, output <code>{a.producedBy.output}</code></>}
                 </>
               ) : (
                 <span className="muted">registered, not produced by a run</span>
               )}
             </dd>
+            {a.uri && (
+              <>
+                <dt>URI</dt>
+                <dd>
+                  <code className="break">{a.uri}</code>
+                </dd>
+              </>
+            )}
             <dt>Aliases</dt>
-            <dd>{a.aliases.length ? a.aliases.join(', ') : <span className="muted">—</span>}</dd>
+            <dd>{a.aliases.length ? a.aliases.map((x) => <span key={x} className="alias">{x}</span>) : <span className="muted">—</span>}</dd>
           </dl>
+          <p>
+            <Link to={`/lineage?root=${encodeURIComponent(a.id)}`}>Open in lineage explorer</Link>
+            {' · '}
+            <Link to={`/lineage?root=${encodeURIComponent(a.id)}&view=impact`}>Impact analysis</Link>
+          </p>
+          <h2>Lineage</h2>
+          <LineageGraph root={a.id} />
+          <div className="columns">
+            <LineageList id={a.id} direction="ancestors" title="Ancestors (upstream)" />
+            <LineageList id={a.id} direction="descendants" title="Descendants (downstream)" />
+          </div>
           <h2>Files</h2>
           {a.files.length === 0 ? (
             <Empty>No files.</Empty>
           ) : (
-            <table>
+            <table aria-label="Files">
               <thead>
                 <tr>
                   <th>Path</th>
@@ -68,13 +102,75 @@ export function ArtifactPage() {
               </tbody>
             </table>
           )}
-          <div className="columns">
-            <LineageList id={a.id} direction="ancestors" title="Ancestors (upstream)" />
-            <LineageList id={a.id} direction="descendants" title="Descendants (downstream)" />
-          </div>
+          <Manifest id={a.id} />
+          <ArtifactEvals id={a.id} />
+          <ModelCard artifactId={a.id} />
         </>
       )}
     </section>
+  );
+}
+
+function Manifest({ id }: { id: string }) {
+  const [open, setOpen] = useState(false);
+  const m = useApi((s) => (open ? api.getManifest(id, s) : Promise.resolve(undefined)), [id, open]);
+  return (
+    <details onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Manifest (its sha256 is the version id)</summary>
+      {m.error && <ErrorBox error={m.error} />}
+      {m.data !== undefined && <pre className="spec small">{m.data}</pre>}
+    </details>
+  );
+}
+
+function ArtifactEvals({ id }: { id: string }) {
+  const evals = useApi((s) => api.getEvals(id, s), [id]);
+  return (
+    <>
+      <h2>Eval results</h2>
+      {evals.loading && !evals.data && <Loading what="Loading eval results" />}
+      {evals.error && isNotAvailable(evals.error) && <Empty>Eval results are not available yet.</Empty>}
+      {evals.error && !isNotAvailable(evals.error) && <ErrorBox error={evals.error} title="Could not load eval results" />}
+      {evals.data && evals.data.items.length === 0 && <Empty>No evals recorded for this version.</Empty>}
+      {evals.data && evals.data.items.length > 0 && <EvalTable columns={[{ id, label: 'value', results: evals.data.items }]} />}
+    </>
+  );
+}
+
+function ModelCard({ artifactId }: { artifactId: string }) {
+  const card = useApi(
+    async (s) => {
+      const artifact = await api.getArtifact(artifactId, s);
+      const [run, ancestors, evals] = await Promise.all([
+        artifact.producedBy ? api.getRun(artifact.producedBy.runId, s).catch(() => null as Run | null) : Promise.resolve(null),
+        api.getLineage(artifactId, 'ancestors', s).catch(() => null),
+        api.getEvals(artifactId, s).catch(() => null as EvalResults | null),
+      ]);
+      return buildModelCard({ artifact, run, ancestors, evals: evals?.items ?? null });
+    },
+    [artifactId],
+  );
+  const download = () => {
+    if (!card.data) return;
+    const url = URL.createObjectURL(new Blob([card.data], { type: 'text/markdown' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `model-card-${artifactId.slice(0, 12)}.md`;
+    link.click();
+    URL.revokeObjectURL(url);
+  };
+  return (
+    <>
+      <h2>
+        Model card{' '}
+        <button className="small" onClick={download} disabled={!card.data}>
+          Download .md
+        </button>
+      </h2>
+      {card.error && <ErrorBox error={card.error} title="Could not build the model card" />}
+      {card.loading && !card.data && <Loading what="Building model card" />}
+      {card.data && <pre className="model-card" data-testid="model-card">{card.data}</pre>}
+    </>
   );
 }
 
@@ -83,12 +179,12 @@ function LineageList({ id, direction, title }: { id: string; direction: LineageD
   const links = data ? lineageLinks(data) : [];
   return (
     <div>
-      <h2>{title}</h2>
+      <h3>{title}</h3>
       {error && <ErrorBox error={error} title="Could not load lineage" />}
       {loading && !data && <Loading what="Loading lineage" />}
       {data && links.length === 0 && <Empty>None.</Empty>}
       {links.length > 0 && (
-        <ul className="lineage">
+        <ul className="lineage" aria-label={title}>
           {links.map(({ node, href, roles }) => (
             <li key={node.id}>
               <span className="node-type">{node.type}</span>{' '}

@@ -1,4 +1,5 @@
 import type { Lineage, LineageNode } from '../api/types';
+import { hrefOf } from '../lineage/lineageGraph';
 
 export interface NodeLink {
   node: LineageNode;
@@ -16,15 +17,7 @@ export function lineageLinks(lineage: Lineage): NodeLink[] {
       const roles = [
         ...new Set(lineage.edges.filter((e) => e.from === node.id || e.to === node.id).map((e) => e.role)),
       ];
-      return { node, href: hrefFor(node.id), roles };
+      return { node, href: hrefOf(node.id), roles };
     });
 }
 
-function hrefFor(nodeId: string): string | null {
-  if (nodeId.startsWith('artifact:')) return `/artifacts/${encodeURIComponent(nodeId.slice('artifact:'.length))}`;
-  if (nodeId.startsWith('step:')) {
-    const runId = nodeId.slice('step:'.length).split('/')[0];
-    return runId ? `/runs/${encodeURIComponent(runId)}` : null;
-  }
-  return null;
-}

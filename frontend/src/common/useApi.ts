@@ -8,6 +8,8 @@ export interface ApiState<T> {
   reload: () => void;
   /** Replace the data, e.g. with the Run a POST returned. */
   setData: (data: T) => void;
+  /** Replace the data without fetching again, e.g. with a pushed server event. */
+  mutate: (data: T) => void;
 }
 
 export interface UseApiOptions<T> {
@@ -77,5 +79,10 @@ export function useApi<T>(
     setTick((t) => t + 1); // restarts polling from the new state
   }, []);
 
-  return { data, error, loading, reload, setData };
+  const mutate = useCallback((d: T) => {
+    setDataState(d);
+    setError(undefined);
+  }, []);
+
+  return { data, error, loading, reload, setData, mutate };
 }

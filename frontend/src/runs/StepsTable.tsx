@@ -1,27 +1,18 @@
-import { Fragment, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { Step } from '../api/types';
-import { formatDuration, formatTime, shortId } from '../common/format';
+import { formatDuration } from '../common/format';
 import { StatusBadge } from '../common/StatusBadge';
-import { StepLog } from './StepLog';
 
 interface Props {
-  runId: string;
   steps: Step[];
+  selected: string | null;
+  hrefFor: (stepId: string) => string;
   onApprove: (stepId: string) => void;
   busy: boolean;
 }
 
-export function StepsTable({ runId, steps, onApprove, busy }: Props) {
-  const [openLogs, setOpenLogs] = useState<Set<string>>(new Set());
-  const toggle = (id: string) =>
-    setOpenLogs((prev) => {
-      const next = new Set(prev);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
-
+/** Steps at a glance; a row's link opens the step panel (keyboard: Tab to the link, Enter). */
+export function StepsTable({ steps, selected, hrefFor, onApprove, busy }: Props) {
   return (
     <table className="steps-table">
       <thead>
@@ -30,76 +21,40 @@ export function StepsTable({ runId, steps, onApprove, busy }: Props) {
           <th>Kind</th>
           <th>Status</th>
           <th>Attempts</th>
+          <th>Worker</th>
+          <th>Duration</th>
           <th>Outputs</th>
           <th></th>
         </tr>
       </thead>
       <tbody>
-        {steps.map((s) => (
-          <Fragment key={s.id}>
-            <tr>
+        {steps.map((s) => {
+          const last = s.attempts[s.attempts.length - 1];
+          return (
+            <tr key={s.id} className={s.id === selected ? 'selected' : undefined} aria-selected={s.id === selected}>
               <td>
-                <code>{s.id}</code>
-                {s.needs.length > 0 && <div className="muted small">needs {s.needs.join(', ')}</div>}
+                <Link to={hrefFor(s.id)}>
+                  <code>{s.id}</code>
+                </Link>
               </td>
               <td>{s.kind}</td>
               <td>
                 <StatusBadge status={s.status} />
               </td>
-              <td>
-                {s.attempts.length === 0 ? (
-                  <span className="muted">—</span>
-                ) : (
-                  <ol className="attempts">
-                    {s.attempts.map((a) => (
-                      <li key={a.attempt}>
-                        #{a.attempt} <StatusBadge status={a.status} />
-                        {a.worker && <span className="muted small"> on {a.worker}</span>}
-                        <div className="muted small">
-                          {formatTime(a.startedAt)} · {formatDuration(a.startedAt, a.finishedAt)}
-                        </div>
-                        {a.error && <div className="error-text">{a.error}</div>}
-                      </li>
-                    ))}
-                  </ol>
-                )}
-              </td>
-              <td>
-                {Object.keys(s.outputs).length === 0 ? (
-                  <span className="muted">—</span>
-                ) : (
-                  <ul className="plain">
-                    {Object.entries(s.outputs).map(([name, o]) => (
-                      <li key={name}>
-                        {name}:{' '}
-                        <Link to={`/artifacts/${encodeURIComponent(o.artifactId)}`} title={o.artifactId}>
-                          <code>{shortId(o.artifactId)}</code>
-                        </Link>
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </td>
+              <td className="num">{s.attempts.length || <span className="muted">—</span>}</td>
+              <td>{last?.worker ?? <span className="muted">—</span>}</td>
+              <td>{last ? formatDuration(last.startedAt, last.finishedAt) : <span className="muted">—</span>}</td>
+              <td className="num">{Object.keys(s.outputs).length || <span className="muted">—</span>}</td>
               <td className="actions">
                 {s.status === 'WAITING_APPROVAL' && (
                   <button className="primary small" disabled={busy} onClick={() => onApprove(s.id)}>
                     Approve
                   </button>
                 )}
-                <button className="small" aria-expanded={openLogs.has(s.id)} onClick={() => toggle(s.id)}>
-                  {openLogs.has(s.id) ? 'hide log' : 'log'}
-                </button>
               </td>
             </tr>
-            {openLogs.has(s.id) && (
-              <tr className="log-row">
-                <td colSpan={6}>
-                  <StepLog runId={runId} stepId={s.id} live={s.status === 'RUNNING'} />
-                </td>
-              </tr>
-            )}
-          </Fragment>
-        ))}
+          );
+        })}
       </tbody>
     </table>
   );

@@ -156,6 +156,13 @@ def run(body, step_json, log=print):
     if not body.get("data"):
         raise ValueError("evaluate: 'data' (an eval dataset) is required")
     model, info = ckpt.load_model(body["model"])
+    if "chat" not in info:
+        # Checkpoints from other tools (e.g. the Java merge/prune engine) carry no trainyard.json; a
+        # chat template in the HF tokenizer config says the model was chat-tuned.
+        tok_cfg = os.path.join(body["model"], "tokenizer_config.json")
+        if os.path.exists(tok_cfg):
+            with open(tok_cfg) as f:
+                info = dict(info, chat=bool(json.load(f).get("chat_template")))
     model.to(rt.device).eval()
     ev = Evaluator(model, info, rt, cfg)
     wanted = {TASK_ALIASES.get(t, t) for t in (body.get("tasks") or [])}

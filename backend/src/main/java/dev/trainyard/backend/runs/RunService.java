@@ -225,6 +225,7 @@ public class RunService {
       startWorkflow(new RunRequest(runId, plan, artifacts, reused, attempts),
           WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
     });
+    em.clear(); // the run was read before the update above: answer with what is stored now
     return get(runId);
   }
 

@@ -1,0 +1,56 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Lineage } from '../api/types';
+import { LineageGraph } from './LineageGraph';
+
+afterEach(() => vi.unstubAllGlobals());
+
+const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+
+const ANC: Lineage = {
+  root: 'artifact:ck',
+  nodes: [
+    { id: 'artifact:ck', type: 'checkpoint', label: 'ck' },
+    { id: 'step:r1/train/1', type: 'step', label: 'r1 / train #1' },
+    { id: 'artifact:ds', type: 'dataset', label: 'wiki' },
+  ],
+  edges: [
+    { from: 'artifact:ds', to: 'step:r1/train/1', role: 'data' },
+    { from: 'step:r1/train/1', to: 'artifact:ck', role: 'model' },
+  ],
+};
+const EMPTY = (root: string): Lineage => ({ root, nodes: [{ id: root, type: 'x', label: null }], edges: [] });
+const DS_DESC: Lineage = {
+  root: 'artifact:ds',
+  nodes: [...ANC.nodes, { id: 'step:r9/train/1', type: 'step', label: 'r9 / train #1' }, { id: 'artifact:other', type: 'checkpoint', label: 'other' }],
+  edges: [...ANC.edges, { from: 'artifact:ds', to: 'step:r9/train/1', role: 'data' }, { from: 'step:r9/train/1', to: 'artifact:other', role: 'model' }],
+};
+
+describe('LineageGraph', () => {
+  it('draws ancestors and descendants as linked nodes and expands a node in place', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        if (url === '/api/v1/artifacts/ck/lineage?direction=ancestors') return json(ANC);
+        if (url === '/api/v1/artifacts/ck/lineage?direction=descendants') return json(EMPTY('artifact:ck'));
+        if (url === '/api/v1/artifacts/ds/lineage?direction=descendants') return json(DS_DESC);
+        return json(EMPTY('artifact:ds'));
+      }),
+    );
+    render(
+      <MemoryRouter>
+        <LineageGraph root="ck" />
+      </MemoryRouter>,
+    );
+    const wiki = await screen.findByRole('link', { name: 'wiki' });
+    expect(wiki.getAttribute('href')).toBe('/artifacts/ds');
+    expect(screen.getByRole('link', { name: 'r1 / train #1' }).getAttribute('href')).toBe('/runs/r1?step=train');
+    expect(screen.getByTestId('graph-node-artifact:ck').className).toContain('highlight');
+    expect(screen.queryByText('other')).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'expand lineage of wiki' }));
+    await waitFor(() => expect(screen.getByRole('link', { name: 'other' })).toBeTruthy());
+    expect(screen.getByText('5 nodes, 4 edges', { exact: false })).toBeTruthy();
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { Step } from '../api/types';
+import { buildTimeline, specStepId, stepEdges } from './runGraph';
+import { stepSpecFragment } from './specFragment';
+import { groupMetrics } from './metrics';
+import { appendPage, mergeRefresh } from './runPages';
+
+const step = (id: string, needs: string[] = [], attempts: Step['attempts'] = []): Step => ({
+  id,
+  kind: 'command',
+  status: attempts.length ? attempts[attempts.length - 1].status : 'PENDING',
+  needs,
+  attempts,
+  outputs: {},
+});
+const att = (attempt: number, status: Step['status'], startedAt: string, finishedAt: string | null) => ({
+  attempt,
+  status,
+  worker: 'local',
+  startedAt,
+  finishedAt,
+  error: null,
+});
+
+describe('run graph', () => {
+  it('connects needs, fanning a matrix step out to each of its expansions', () => {
+    const steps = [step('greet'), step('shard-0', ['greet']), step('shard-1', ['greet']), step('join', ['shard'])];
+    expect(stepEdges(steps)).toEqual([
+      { from: 'greet', to: 'shard-0' },
+      { from: 'greet', to: 'shard-1' },
+      { from: 'shard-0', to: 'join' },
+      { from: 'shard-1', to: 'join' },
+    ]);
+    expect(specStepId('shard-1', steps)).toBe('shard');
+    expect(specStepId('greet', steps)).toBe('greet');
+  });
+
+  it('draws a bar per attempt on a shared time axis, the running one reaching now', () => {
+    const steps = [
+      step('a', [], [att(1, 'FAILED', '2025-01-01T00:00:00Z', '2025-01-01T00:00:10Z'), att(2, 'SUCCEEDED', '2025-01-01T00:00:10Z', '2025-01-01T00:00:30Z')]),
+      step('b', ['a'], [att(1, 'RUNNING', '2025-01-01T00:00:30Z', null)]),
+      step('c', ['b']),
+    ];
+    const t = buildTimeline(steps, Date.parse('2025-01-01T00:00:40Z'))!;
+    expect(t.endMs - t.startMs).toBe(40_000);
+    expect(t.rows[0].bars.map((b) => [b.left, b.width])).toEqual([[0, 0.25], [0.25, 0.5]]);
+    expect(t.rows[1].bars[0]).toMatchObject({ left: 0.75, width: 0.25, running: true });
+    expect(t.rows[2].bars).toEqual([]);
+    expect(buildTimeline([step('x')])).toBeNull();
+  });
+
+  it('cuts one step block out of a template spec', () => {
+    const spec = 'steps:\n  - id: greet\n    kind: command\n    run: echo hi\n\n  - id: shard\n    kind: command\n    matrix: {part: [1, 2]}\n';
+    expect(stepSpecFragment(spec, 'greet')).toBe('- id: greet\n  kind: command\n  run: echo hi');
+    expect(stepSpecFragment(spec, 'shard')).toContain('matrix');
+    expect(stepSpecFragment(spec, 'nope')).toBeNull();
+  });
+
+  it('groups metric points into sorted series, loss first', () => {
+    const s = groupMetrics([
+      { step: 2, name: 'lr', value: 0.1 },
+      { step: 2, name: 'loss', value: 1.5 },
+      { step: 1, name: 'loss', value: 2 },
+      { step: 3, name: 'loss', value: Number.NaN },
+    ]);
+    expect(s.map((x) => x.name)).toEqual(['loss', 'lr']);
+    expect(s[0]).toMatchObject({ steps: [1, 2], values: [2, 1.5], last: 1.5 });
+  });
+});
+
+describe('runs pages', () => {
+  const r = (id: string) => ({ id, template: 't', templateVersion: 1, status: 'SUCCEEDED' as const, createdAt: '', startedAt: null, finishedAt: null, launchedBy: null });
+  it('appends a keyset page without duplicates and keeps loaded rows across a head refresh', () => {
+    const first = { items: [r('5'), r('4'), r('3')], nextCursor: 'c1' };
+    const both = appendPage(first, { items: [r('3'), r('2'), r('1')], nextCursor: null });
+    expect(both.items.map((x) => x.id)).toEqual(['5', '4', '3', '2', '1']);
+    const refreshed = mergeRefresh(both, { items: [r('6'), r('5'), r('4')], nextCursor: 'c' }, 3);
+    expect(refreshed.items.map((x) => x.id)).toEqual(['6', '5', '4', '3', '2', '1']);
+    expect(refreshed.nextCursor).toBeNull();
+  });
+});
