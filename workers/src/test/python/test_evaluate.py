@@ -31,7 +31,7 @@ class Scripted(torch.nn.Module):
 
 
 def test_metrics_on_a_model_whose_answers_are_known():
-    ev = evaluate.Evaluator(Scripted(), {"chat": False}, Runtime({}), {"max_new_tokens": 4})
+    ev = evaluate.Evaluator(Scripted(), {"chat": False}, Runtime({"device": "cpu"}), {"max_new_tokens": 4})
     em, n, _ = ev.exact_match([{"question": "1+1?", "answer": "2"}, {"question": "1+2?", "answer": "3"}])
     assert em == {"exact_match": 0.5} and n == 2
     mc, _, _ = ev.multiple_choice([{"question": "1+1?", "choices": ["3", "2"], "answer": 1},

@@ -149,4 +149,6 @@ def list_training_states(checkpoints_dir):
 
 
 def load_training_state(directory):
-    return torch.load(os.path.join(directory, STATE_FILE), map_location="cpu")
+    # Our own file, holding Python and NumPy RNG states: torch >= 2.6 refuses those unless told
+    # weights_only=False (the argument exists since torch 1.13).
+    return torch.load(os.path.join(directory, STATE_FILE), map_location="cpu", weights_only=False)
