@@ -126,6 +126,11 @@ public class TemporalRuntime {
 
   private volatile boolean stopping;
 
+  /** The in-process worker of local mode, if any. */
+  public java.util.Optional<TrainyardWorker> embeddedWorker() {
+    return java.util.Optional.ofNullable(stepWorker);
+  }
+
   public boolean isEmbedded() {
     return "embedded".equals(config.temporal().target());
   }

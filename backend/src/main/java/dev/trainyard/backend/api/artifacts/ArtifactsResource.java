@@ -25,6 +25,8 @@ import java.util.Map;
 public class ArtifactsResource {
   @Inject LineageService lineage;
   @Inject TeamScope scope;
+  @Inject jakarta.persistence.EntityManager em;
+  @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
   public record FileView(String path, long sizeBytes, String sha256) {}
 
@@ -89,6 +91,45 @@ public class ArtifactsResource {
       default -> throw ApiProblem.badRequest("direction", "must be 'ancestors' or 'descendants'");
     };
     return lineage.walk("artifact:" + find(ref).id, dir);
+  }
+
+  public record EvalResult(String suite, String metric, double value, boolean higherIsBetter, String runId,
+      String stepId, int attempt, OffsetDateTime evaluatedAt) {}
+
+  /** Every metric an {@code evaluate} step measured on this checkpoint (its model input), newest first. */
+  @GET
+  @Path("/{ref}/evals")
+  public Map<String, Object> evals(@PathParam("ref") String ref) {
+    ArtifactEntity artifact = find(ref);
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery(
+            "SELECT sa.run_id, sa.step_id, sa.attempt, CAST(sa.metrics AS text), sa.finished_at FROM lineage_edge e "
+                + "JOIN step_attempt sa ON e.to_node = 'step:' || sa.run_id || '/' || sa.step_id || '/' || sa.attempt "
+                + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id "
+                + "WHERE e.from_node = ?1 AND e.role = 'input:model' AND s.kind = 'evaluate' AND sa.status = 'SUCCEEDED' "
+                + "ORDER BY sa.finished_at DESC")
+        .setParameter(1, "artifact:" + artifact.id)
+        .getResultList();
+    List<EvalResult> items = new java.util.ArrayList<>();
+    for (Object[] row : rows) {
+      Map<String, Double> metrics;
+      try {
+        metrics = row[3] == null ? Map.of() : json.readValue((String) row[3],
+            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Double>>() {});
+      } catch (java.io.IOException e) {
+        continue;
+      }
+      OffsetDateTime at = row[4] instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC) : (OffsetDateTime) row[4];
+      metrics.forEach((name, value) -> {
+        int slash = name.indexOf('/');
+        String suite = slash < 0 ? "all" : name.substring(0, slash);
+        String metric = slash < 0 ? name : name.substring(slash + 1);
+        boolean lowerIsBetter = metric.contains("loss") || metric.contains("perplexity");
+        items.add(new EvalResult(suite, metric, value, !lowerIsBetter, (String) row[0], (String) row[1],
+            ((Number) row[2]).intValue(), at));
+      });
+    }
+    return Map.of("items", items);
   }
 
   static Producer producer(ArtifactEntity a) {
