@@ -18,6 +18,14 @@ public interface LedgerActivities {
   /** An attempt began; {@code status} is RUNNING, or WAITING_APPROVAL for approval steps. */
   void attemptStarted(String runId, String stepId, int attempt, StepStatus status);
 
+  /**
+   * Begins an attempt of a cacheable step. If a completed attempt with the same {@code cacheKey}
+   * exists (same team), this attempt is recorded as a cache hit — succeeded, with that attempt's
+   * outputs and a {@code cache-hit} lineage edge — and the hit is returned; otherwise the attempt is
+   * recorded as RUNNING with its key and null is returned.
+   */
+  StepCacheHit beginAttempt(String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs);
+
   /** An attempt succeeded: records its outputs as artifacts and the lineage edges from its inputs. */
   void attemptSucceeded(String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs);
 

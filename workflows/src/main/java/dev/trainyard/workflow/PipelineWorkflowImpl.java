@@ -139,11 +139,23 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
                 .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
                 .build());
 
+    // Version 1 added the step cache; histories recorded before it replay without it.
+    boolean cacheable = Workflow.getVersion("step-cache", Workflow.DEFAULT_VERSION, 1) >= 1;
+    String cacheKey = cacheable ? StepCacheKey.of(step, inputs) : null;
     int maxAttempts = Math.max(1, step.retry().maxAttempts());
     for (int tries = 1; ; tries++) {
       int attempt = nextAttempt(step.id());
       statuses.put(step.id(), StepStatus.RUNNING);
-      ledger.attemptStarted(runId, step.id(), attempt, StepStatus.RUNNING);
+      if (cacheKey == null) {
+        ledger.attemptStarted(runId, step.id(), attempt, StepStatus.RUNNING);
+      } else {
+        StepCacheHit hit = ledger.beginAttempt(runId, step.id(), attempt, cacheKey, uses);
+        if (hit != null) {
+          outputs.put(step.id(), hit.outputs());
+          statuses.put(step.id(), StepStatus.SUCCEEDED);
+          return;
+        }
+      }
       StepTask task =
           new StepTask(runId, step.id(), step.kind(), attempt, step.body(), inputs, step.gpus(), step.timeoutSeconds());
       StepResult[] result = new StepResult[1];

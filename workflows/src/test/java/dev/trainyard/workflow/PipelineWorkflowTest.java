@@ -50,7 +50,8 @@ class PipelineWorkflowTest {
       if (id != null) {
         String json = client.fetchHistory(id).toJson(true);
         java.nio.file.Files.writeString(java.nio.file.Path.of("src/test/resources/histories",
-            test.getTestMethod().orElseThrow().getName() + ".json"), json);
+            test.getTestMethod().orElseThrow().getName() + System.getProperty("trainyard.historySuffix", "") + ".json"),
+            json);
       }
     }
     env.close();
@@ -147,6 +148,20 @@ class PipelineWorkflowTest {
     assertThat(steps.cancelled).containsExactly("long");
     assertThat(ledger.steps).containsEntry("long", StepStatus.CANCELLED).containsEntry("next", StepStatus.CANCELLED);
     assertThat(ledger.runError).isEqualTo("cancelled: user asked");
+  }
+
+  @Test
+  void aStepWithTheSameKindBodyAndInputsAsACompletedOneReusesItsOutputUnlessItOptsOut() {
+    ExecutionPlan plan = new ExecutionPlan("p", List.of(
+        step("same", "command", List.of(), Map.of("run", "x"), RetrySpec.DEFAULT),
+        step("fresh", "command", List.of(), Map.of("run", "x", "cache", false), RetrySpec.DEFAULT)));
+    RunOutcome first = newRun("c1").run(RunRequest.fresh("c1", plan, Map.of()));
+    RunOutcome second = newRun("c2").run(RunRequest.fresh("c2", plan, Map.of()));
+
+    assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(steps.executed).containsExactlyInAnyOrder("same#1", "fresh#1", "fresh#1");
+    assertThat(ledger.events).contains("same#1 CACHE HIT");
+    assertThat(second.outputs().get("same")).isEqualTo(first.outputs().get("same"));
   }
 
   @Test

@@ -29,9 +29,32 @@ class RecordingLedger implements LedgerActivities {
     events.add(stepId + "#" + attempt + " " + status);
   }
 
+  /** Cache keys of succeeded attempts, to answer later lookups like the catalog does. */
+  final Map<String, Map<String, ArtifactRef>> cache = new ConcurrentHashMap<>();
+  private final Map<String, String> pendingKeys = new ConcurrentHashMap<>();
+
+  @Override
+  public StepCacheHit beginAttempt(String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs) {
+    Map<String, ArtifactRef> hit = cache.get(cacheKey);
+    if (hit != null) {
+      steps.put(stepId, StepStatus.SUCCEEDED);
+      events.add(stepId + "#" + attempt + " CACHE HIT");
+      return new StepCacheHit(hit, "earlier");
+    }
+    pendingKeys.put(runId + "/" + stepId + "/" + attempt, cacheKey);
+    attemptStarted(runId, stepId, attempt, StepStatus.RUNNING);
+    return null;
+  }
+
   @Override
   public void attemptSucceeded(String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs) {
     steps.put(stepId, StepStatus.SUCCEEDED);
+    String key = pendingKeys.remove(runId + "/" + stepId + "/" + attempt);
+    if (key != null) {
+      Map<String, ArtifactRef> refs = new java.util.LinkedHashMap<>();
+      result.outputs().forEach((name, a) -> refs.put(name, new ArtifactRef(a.id(), a.uri())));
+      cache.put(key, refs);
+    }
     events.add(stepId + "#" + attempt + " SUCCEEDED inputs=" + inputs.stream().map(InputUse::name).toList());
   }
 

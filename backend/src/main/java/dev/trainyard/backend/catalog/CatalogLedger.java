@@ -2,7 +2,11 @@ package dev.trainyard.backend.catalog;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trainyard.workflow.ArtifactRef;
 import dev.trainyard.workflow.InputUse;
+import dev.trainyard.workflow.StepCacheHit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.trainyard.workflow.LedgerActivities;
 import dev.trainyard.workflow.ManifestEntry;
 import dev.trainyard.workflow.ProducedArtifact;
@@ -60,6 +64,67 @@ public class CatalogLedger implements LedgerActivities {
           .executeUpdate();
       setStepStatus(runId, stepId, status);
     });
+  }
+
+  @Override
+  public StepCacheHit beginAttempt(String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs) {
+    return QuarkusTransaction.requiringNew().call(() -> {
+      // A retried call finds its own row: answer what it recorded the first time.
+      @SuppressWarnings("unchecked")
+      List<Object[]> mine = em.createNativeQuery(
+              "SELECT status, cache_source FROM step_attempt WHERE run_id = ?1 AND step_id = ?2 AND attempt = ?3")
+          .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt).getResultList();
+      if (!mine.isEmpty()) {
+        return mine.get(0)[1] == null ? null : new StepCacheHit(outputsOf(runId, stepId, attempt), (String) mine.get(0)[1]);
+      }
+      @SuppressWarnings("unchecked")
+      List<Object[]> sources = em.createNativeQuery(
+              "SELECT sa.run_id, sa.step_id, sa.attempt FROM step_attempt sa JOIN run r ON r.id = sa.run_id "
+                  + "WHERE sa.cache_key = ?1 AND sa.status = 'SUCCEEDED' "
+                  + "AND r.team = (SELECT team FROM run WHERE id = ?2) "
+                  + "ORDER BY sa.finished_at DESC LIMIT 1")
+          .setParameter(1, cacheKey).setParameter(2, runId).getResultList();
+      if (sources.isEmpty()) {
+        em.createNativeQuery("INSERT INTO step_attempt (run_id, step_id, attempt, status, cache_key) "
+                + "VALUES (?1, ?2, ?3, 'RUNNING', ?4)")
+            .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt).setParameter(4, cacheKey)
+            .executeUpdate();
+        setStepStatus(runId, stepId, StepStatus.RUNNING);
+        return null;
+      }
+      Object[] source = sources.get(0);
+      String sourceId = source[0] + "/" + source[1] + "/" + source[2];
+      Map<String, ArtifactRef> outputs = outputsOf((String) source[0], (String) source[1], ((Number) source[2]).intValue());
+      em.createNativeQuery("INSERT INTO step_attempt (run_id, step_id, attempt, status, worker, cache_key, cache_source, "
+              + "finished_at) VALUES (?1, ?2, ?3, 'SUCCEEDED', ?4, ?5, ?6, now())")
+          .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt)
+          .setParameter(4, "cache hit of " + sourceId).setParameter(5, cacheKey).setParameter(6, sourceId)
+          .executeUpdate();
+      String stepNode = stepNode(runId, stepId, attempt);
+      outputs.forEach((name, ref) -> {
+        em.createNativeQuery("INSERT INTO step_output (run_id, step_id, attempt, name, artifact_id) "
+                + "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING")
+            .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt).setParameter(4, name)
+            .setParameter(5, ref.id()).executeUpdate();
+        edge(stepNode, "artifact:" + ref.id(), "output:" + name);
+      });
+      for (InputUse input : inputs) {
+        edge("artifact:" + input.artifactId(), stepNode, input.role());
+      }
+      edge("step:" + sourceId, stepNode, "cache-hit");
+      setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+      return new StepCacheHit(outputs, sourceId);
+    });
+  }
+
+  private Map<String, ArtifactRef> outputsOf(String runId, String stepId, int attempt) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery("SELECT so.name, a.id, a.uri FROM step_output so "
+            + "JOIN artifact a ON a.id = so.artifact_id WHERE so.run_id = ?1 AND so.step_id = ?2 AND so.attempt = ?3")
+        .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt).getResultList();
+    Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
+    rows.forEach(r -> outputs.put((String) r[0], new ArtifactRef((String) r[1], (String) r[2])));
+    return outputs;
   }
 
   @Override

@@ -81,6 +81,42 @@ class PipelineRunsTest {
   }
 
   @Test
+  void aStepAlreadyComputedWithTheSameInputsIsACacheHitRecordedInLineageUnlessItOptsOut() {
+    Api.createTemplate("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: cached
+        params:
+          word: {type: string}
+        steps:
+          - id: make
+            kind: command
+            run: "echo ${{ params.word }} > $TRAINYARD_OUTPUT/w.txt"
+          - id: stamp
+            kind: command
+            cache: false
+            run: "cat ${{ steps.make.outputs.output }}/w.txt > $TRAINYARD_OUTPUT/w.txt"
+        """);
+    String first = Api.launch("cached", Map.of("word", "kiwi")).getString("id");
+    assertThat(Api.awaitStatus(first, TERMINAL, Duration.ofSeconds(60)).getString("status")).isEqualTo("SUCCEEDED");
+    String second = Api.launch("cached", Map.of("word", "kiwi")).getString("id");
+    JsonPath run = Api.awaitStatus(second, TERMINAL, Duration.ofSeconds(60));
+    String other = Api.launch("cached", Map.of("word", "plum")).getString("id");
+    JsonPath different = Api.awaitStatus(other, TERMINAL, Duration.ofSeconds(60));
+
+    assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+    assertThat(run.getString("steps.find { it.id == 'make' }.attempts[0].cacheHitOf")).isEqualTo(first + "/make/1");
+    assertThat(run.getString("steps.find { it.id == 'stamp' }.attempts[0].cacheHitOf")).isNull();
+    assertThat(different.getString("steps.find { it.id == 'make' }.attempts[0].cacheHitOf")).isNull();
+    String made = run.getString("steps.find { it.id == 'make' }.outputs.output.artifactId");
+    assertThat(made).isEqualTo(Api.run(first).getString("steps.find { it.id == 'make' }.outputs.output.artifactId"));
+    JsonPath lineage = given().queryParam("direction", "ancestors").get("/api/v1/artifacts/"
+            + run.getString("steps.find { it.id == 'stamp' }.outputs.output.artifactId") + "/lineage")
+        .then().statusCode(200).extract().jsonPath();
+    assertThat(lineage.getList("edges.findAll { it.role == 'cache-hit' }.to", String.class)).contains("step:" + second + "/make/1");
+  }
+
+  @Test
   void anInvalidSpecIsRefusedWithEveryProblemAndNothingIsCreated() {
     String spec = """
         apiVersion: trainyard/v1

@@ -21,9 +21,9 @@ public final class RunViews {
   }
 
   public record AttemptView(int attempt, String status, String worker, OffsetDateTime startedAt,
-      OffsetDateTime finishedAt, String error, Map<String, Double> metrics) {
+      OffsetDateTime finishedAt, String error, Map<String, Double> metrics, String cacheHitOf) {
     static AttemptView of(StepAttemptEntity a) {
-      return new AttemptView(a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.error, a.metrics);
+      return new AttemptView(a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.error, a.metrics, a.cacheSource);
     }
   }
 
