@@ -33,9 +33,28 @@ def check():
     return 0 if not report["missing"] else 4
 
 
+def exit_when_orphaned(interval=1.0):
+    """A worker killed with SIGKILL cannot stop its step; its trainer notices it was re-parented and
+    exits, so no orphan keeps a GPU busy or writes into a dead attempt's work dir."""
+    import threading
+    import time
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                sys.stderr.write("trainyard: the worker that started this step is gone; stopping\n")
+                os._exit(137)
+
+    threading.Thread(target=watch, name="orphan-watchdog", daemon=True).start()
+
+
 def main(argv):
     if argv and argv[0] == "check":
         return check()
+    if os.environ.get("TRAINYARD_RUN_ID"):  # started by a worker, not by hand
+        exit_when_orphaned()
     path = argv[0] if argv else os.environ.get("TRAINYARD_STEP_JSON", "step.json")
     with open(path, encoding="utf-8") as f:
         step = json.load(f)

@@ -131,6 +131,12 @@ public class TemporalRuntime {
     return java.util.Optional.ofNullable(stepWorker);
   }
 
+  /** Where workers connect: the embedded service's address, or the configured target. */
+  public String target() {
+    start();
+    return embedded != null ? embedded.target() : config.temporal().target();
+  }
+
   public boolean isEmbedded() {
     return "embedded".equals(config.temporal().target());
   }
