@@ -53,6 +53,27 @@ public class ProblemMappers {
     return badJson(e);
   }
 
+  /** The catalog is briefly unreachable (PostgreSQL restarting): say so, and when to come back. */
+  @ServerExceptionMapper
+  public Response catalogUnavailable(org.hibernate.exception.JDBCConnectionException e) {
+    return problem(503, "Service Unavailable", "the catalog database is unreachable; retry shortly", List.of());
+  }
+
+  @ServerExceptionMapper
+  public Response persistence(jakarta.persistence.PersistenceException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      // 08xxx: connection failures; 57P0x: the server is shutting down, restarting or starting up.
+      if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+          && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
+        return catalogUnavailable(null);
+      }
+      if (cause instanceof org.hibernate.exception.JDBCConnectionException || cause instanceof java.net.ConnectException) {
+        return catalogUnavailable(null);
+      }
+    }
+    throw e;
+  }
+
   @ServerExceptionMapper
   public Response webApplication(WebApplicationException e) {
     int status = e.getResponse().getStatus();
