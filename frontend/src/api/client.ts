@@ -81,6 +81,9 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json, text/plain;q=0.9', ...opts.headers };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
+  // Team mode signs browsers in with a session cookie; the server requires this header on changes
+  // made with it (a cross-site page cannot add it), so CSRF cannot ride on the cookie.
+  headers['X-Trainyard-CSRF'] = '1';
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(url(path, opts.query), {
     method: opts.method ?? 'GET',
