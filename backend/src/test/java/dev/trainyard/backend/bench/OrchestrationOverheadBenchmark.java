@@ -85,7 +85,9 @@ class OrchestrationOverheadBenchmark {
     Path stamps = Files.createTempFile("trainyard-bench", ".txt");
     StringBuilder spec = new StringBuilder("apiVersion: trainyard/v1\nkind: Pipeline\nname: bench-chain\nsteps:\n");
     for (int i = 0; i < STEPS; i++) {
-      spec.append("  - id: s").append(i).append("\n    kind: command\n    run: date +%s%N >> ").append(stamps).append('\n');
+      // cache: false — every step must really run (identical bodies would otherwise be cache hits).
+      spec.append("  - id: s").append(i).append("\n    kind: command\n    cache: false\n    run: date +%s%N >> ")
+          .append(stamps).append('\n');
       if (i > 0) {
         spec.append("    needs: [s").append(i - 1).append("]\n");
       }
