@@ -1,5 +1,6 @@
 package dev.trainyard.backend.runs;
 
+import dev.trainyard.backend.common.Sha256;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.api.ApiProblem.FieldError;
@@ -39,9 +40,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -132,7 +130,7 @@ public class RunService {
       throw ApiProblem.invalid(problems);
     }
 
-    String runId = idempotencyKey != null ? "run-" + sha256(idempotencyKey).substring(0, 20) : newRunId();
+    String runId = idempotencyKey != null ? "run-" + Sha256.of(idempotencyKey).substring(0, 20) : newRunId();
     ExecutionPlan compiled = plan;
     RunEntity run;
     try {
@@ -343,13 +341,6 @@ public class RunService {
     return "run-" + OffsetDateTime.now(ZoneOffset.UTC).format(ID_TIME) + "-" + HexFormat.of().formatHex(random);
   }
 
-  static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static void sleep(long millis) {
     try {

@@ -1,5 +1,6 @@
 package dev.trainyard.backend.templates;
 
+import dev.trainyard.backend.common.Sha256;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.catalog.TemplateVersionEntity;
@@ -9,11 +10,7 @@ import dev.trainyard.backend.security.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Set;
 import jakarta.transaction.Transactional;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.OffsetDateTime;
-import java.util.HexFormat;
 
 /** Pipeline templates: named specs with immutable, numbered versions. */
 @ApplicationScoped
@@ -51,7 +48,7 @@ public class TemplateService {
       throw ApiProblem.badRequest("name", "the spec is named '" + spec.name() + "', not '" + name + "'");
     }
     TemplateVersionEntity latest = TemplateVersionEntity.latest(name).orElseThrow();
-    if (latest.specSha256.equals(sha256(specText))) {
+    if (latest.specSha256.equals(Sha256.of(specText))) {
       return latest;
     }
     template.description = spec.description();
@@ -98,7 +95,7 @@ public class TemplateService {
     version.templateName = template.name;
     version.version = number;
     version.spec = specText;
-    version.specSha256 = sha256(specText);
+    version.specSha256 = Sha256.of(specText);
     version.createdAt = OffsetDateTime.now();
     version.createdBy = user;
     if (caller.isAdmin() || !runsArbitraryCode(spec)) {
@@ -109,11 +106,4 @@ public class TemplateService {
     return version;
   }
 
-  static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }
