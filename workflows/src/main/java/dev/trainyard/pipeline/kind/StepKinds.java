@@ -90,7 +90,7 @@ public final class StepKinds {
       List.of("linear", "task-arithmetic", "ties", "dare", "dare_ties", "dare_linear", "slerp", "model-stock",
           "breadcrumbs", "breadcrumbs_ties");
 
-  public static final List<String> PRUNE_METHODS = List.of("magnitude", "nm");
+  public static final List<String> PRUNE_METHODS = List.of("magnitude", "nm", "width");
 
   private static final Map<String, StepKind> KINDS = catalogue();
 
@@ -161,6 +161,9 @@ public final class StepKinds {
                 ConfigKey.optional("n", INT, Constraint.positive(), "N of N:M (kept per group)"),
                 ConfigKey.optional("m", INT, Constraint.positive(), "M of N:M (group size)"),
                 ConfigKey.optional("skip", STRING_LIST, Constraint.NONE, "tensor-name substrings left dense"),
+                ConfigKey.optional("mlp_ratio", NUMBER, Constraint.between(0, 1), "share of MLP channels removed (width)"),
+                ConfigKey.optional("heads_ratio", NUMBER, Constraint.between(0, 1),
+                    "share of attention head groups removed (width)"),
                 ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard"),
                 ConfigKey.optional("seed", INT, Constraint.NONE, "random seed")))),
         List.of("model")));
