@@ -8,7 +8,20 @@ public final class Problems {
   private final List<Problem> found = new ArrayList<>();
 
   public void add(String path, String message) {
-    found.add(new Problem(path, message));
+    found.add(new Problem(readable(path), message));
+  }
+
+  /**
+   * A YAML key can be empty or contain dots; such a segment would make the path unreadable (or
+   * empty). Empty segments are shown as {@code ""}; an empty path is the document, {@code $}.
+   */
+  static String readable(String path) {
+    if (path == null || path.isEmpty()) {
+      return "$";
+    }
+    String shown = path.startsWith(".") ? "\"\"" + path : path;
+    shown = shown.replace("..", ".\"\".");
+    return shown.endsWith(".") ? shown + "\"\"" : shown;
   }
 
   public void addAll(List<Problem> problems) {
