@@ -73,7 +73,7 @@ class PipelinesCompileTest {
 
     PlannedStep split = plan.step("split").orElseThrow();
     assertThat(split.body()).containsExactly(
-        Map.entry("run", "echo hi > $TRAINYARD_OUTPUT/a.txt"), Map.entry("env", Map.of("FOO", "bar")));
+        Map.entry("run", "echo 'hi' > $TRAINYARD_OUTPUT/a.txt"), Map.entry("env", Map.of("FOO", "bar")));
     assertThat(split.pool()).isEqualTo("cpu");
     assertThat(split.timeoutSeconds()).isEqualTo(600);
     assertThat(split.retry()).isEqualTo(new RetrySpec(3, 1, 2));
@@ -266,5 +266,26 @@ class PipelinesCompileTest {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> asMap(Object value) {
     return (Map<String, Object>) value;
+  }
+
+  @Test
+  void aStringParameterEntersACommandLineAsOneQuotedShellWord() {
+    var plan = dev.trainyard.pipeline.Pipelines.compile("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: quoting
+        params:
+          who: {type: string}
+          n: {type: int, default: 2}
+        steps:
+          - id: say
+            kind: command
+            run: echo ${{ params.who }} ${{ params.n }}
+            env: {WHO: "${{ params.who }}"}
+        """, java.util.Map.of("who", "it's $(rm -rf ~); echo"));
+    var body = plan.steps().get(0).body();
+    org.assertj.core.api.Assertions.assertThat(body.get("run")).isEqualTo("echo 'it'\\''s $(rm -rf ~); echo' 2");
+    org.assertj.core.api.Assertions.assertThat(((java.util.Map<?, ?>) body.get("env")).get("WHO"))
+        .isEqualTo("it's $(rm -rf ~); echo"); // environment values are not parsed by a shell
   }
 }

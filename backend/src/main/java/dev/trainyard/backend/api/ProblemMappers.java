@@ -70,6 +70,12 @@ public class ProblemMappers {
       if (cause instanceof org.hibernate.exception.JDBCConnectionException || cause instanceof java.net.ConnectException) {
         return catalogUnavailable(null);
       }
+      // Class 22, data exceptions: the client's text cannot be stored as given (e.g. a NUL character).
+      // The transaction rolled back, so nothing was written.
+      if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("22")) {
+        return problem(400, "Bad Request", "a value cannot be stored: " + sql.getMessage().lines().findFirst().orElse(""),
+            List.of(new ApiProblem.FieldError("$", "contains characters or values the catalog cannot store (e.g. NUL)")));
+      }
     }
     throw e;
   }

@@ -117,6 +117,19 @@ class PipelineRunsTest {
   }
 
   @Test
+  void aParameterValueCannotInjectACommandIntoACommandStep() throws Exception {
+    Path witness = Path.of(System.getProperty("java.io.tmpdir"), "trainyard-injected-" + System.nanoTime());
+    String greeting = "x\"; touch " + witness + "; echo \"$(touch " + witness + ")";
+    String runId = Api.launch("hello", Map.of("greeting", greeting)).getString("id");
+    JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));
+    assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+    assertThat(witness).doesNotExist();
+    String greet = run.getString("steps.find { it.id == 'greet' }.outputs.output.artifactId");
+    Path dir = Path.of(URI.create(given().get("/api/v1/artifacts/" + greet).then().extract().path("uri")));
+    assertThat(Files.readString(dir.resolve("greeting.txt"))).isEqualTo(greeting + "\n");
+  }
+
+  @Test
   void anInvalidSpecIsRefusedWithEveryProblemAndNothingIsCreated() {
     String spec = """
         apiVersion: trainyard/v1

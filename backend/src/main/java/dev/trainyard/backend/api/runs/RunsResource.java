@@ -119,7 +119,7 @@ public class RunsResource {
     if (body != null && !body.isBlank()) {
       try {
         CancelBody parsed = json.readValue(body, CancelBody.class);
-        if (parsed.reason() != null && !parsed.reason().isBlank()) {
+        if (parsed != null && parsed.reason() != null && !parsed.reason().isBlank()) {
           reason = parsed.reason();
         }
       } catch (java.io.IOException e) {
