@@ -28,21 +28,24 @@ class LlamaConfig:
     rope_theta: float = 10000.0
     tie_word_embeddings: bool = False
     initializer_range: float = 0.02
+    # HF's head_dim when it is not hidden_size / heads (e.g. after attention heads were pruned).
+    explicit_head_dim: int = None
 
     def __post_init__(self):
-        if self.hidden_size % self.num_attention_heads:
+        if self.explicit_head_dim is None and self.hidden_size % self.num_attention_heads:
             raise ValueError("hidden_size must be a multiple of num_attention_heads")
         if self.num_attention_heads % self.num_key_value_heads:
             raise ValueError("num_attention_heads must be a multiple of num_key_value_heads")
-        if (self.hidden_size // self.num_attention_heads) % 2:
+        if self.head_dim % 2:
             raise ValueError("the head dimension must be even for rotary embeddings")
 
     @property
     def head_dim(self):
-        return self.hidden_size // self.num_attention_heads
+        return self.explicit_head_dim or self.hidden_size // self.num_attention_heads
 
     def to_hf(self, torch_dtype="float32"):
         d = dataclasses.asdict(self)
+        d.pop("explicit_head_dim")
         d.update({
             "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_act": "silu",
             "head_dim": self.head_dim, "attention_bias": False, "attention_dropout": 0.0, "mlp_bias": False,
@@ -60,12 +63,16 @@ class LlamaConfig:
             raise ValueError("rope_scaling is not supported by this trainer")
         kw = {k: v for k, v in d.items() if k in fields}
         kw.setdefault("num_key_value_heads", d.get("num_attention_heads"))
+        heads, hidden = kw.get("num_attention_heads"), kw.get("hidden_size")
+        if d.get("head_dim") and heads and hidden and d["head_dim"] != hidden // heads:
+            kw["explicit_head_dim"] = int(d["head_dim"])
         return cls(**kw)
 
     def num_params(self):
         d, f, v, L = self.hidden_size, self.intermediate_size, self.vocab_size, self.num_hidden_layers
         kv = self.num_key_value_heads * self.head_dim
-        per_layer = 2 * d * d + 2 * d * kv + 3 * d * f + 2 * d
+        q = self.num_attention_heads * self.head_dim
+        per_layer = 2 * d * q + 2 * d * kv + 3 * d * f + 2 * d
         return v * d * (1 if self.tie_word_embeddings else 2) + L * per_layer + d
 
 

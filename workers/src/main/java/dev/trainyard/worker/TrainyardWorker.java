@@ -72,6 +72,7 @@ public final class TrainyardWorker implements AutoCloseable {
       worker.registerActivitiesImplementations(activities);
     }
     factory.start();
+    activities.checkRuntimeInBackground();
   }
 
   /**

@@ -63,7 +63,7 @@ public final class StepActivitiesImpl implements StepActivities {
         StepKindRegistry.standard(PythonRuntime.fromEnvironment(root.toAbsolutePath())));
   }
 
-  /** @param kinds the kinds this worker runs; the trainer's Python runtime is checked now, in the background */
+  /** @param kinds the kinds this worker runs */
   public StepActivitiesImpl(Path root, ArtifactStore store, GpuAllocator gpus, Duration terminationGrace,
       Duration heartbeatInterval, String workerId, StepKindRegistry kinds) {
     this.root = root.toAbsolutePath();
@@ -73,6 +73,13 @@ public final class StepActivitiesImpl implements StepActivities {
     this.heartbeatInterval = heartbeatInterval;
     this.workerId = workerId;
     this.kinds = kinds;
+  }
+
+  /**
+   * Checks the trainer's Python runtime in the background and logs what it offers or exactly what is
+   * missing. Called when a worker starts (not from the constructor, so building one has no side effects).
+   */
+  public void checkRuntimeInBackground() {
     kinds.python().ifPresent(python -> Thread.ofVirtual().name("python-runtime-check").start(() -> {
       RuntimeCheck check = python.check();
       if (check.ok()) {

@@ -6,6 +6,7 @@ import dev.trainyard.worker.tensor.merge.MergeRequest;
 import dev.trainyard.worker.tensor.merge.Merger;
 import dev.trainyard.worker.tensor.prune.PruneRequest;
 import dev.trainyard.worker.tensor.prune.Pruner;
+import dev.trainyard.worker.tensor.prune.WidthPruner;
 import dev.trainyard.worker.tensor.safetensors.Checkpoint;
 import dev.trainyard.worker.tensor.safetensors.CheckpointWriter;
 import dev.trainyard.worker.tensor.safetensors.DType;
@@ -116,7 +117,7 @@ public final class TensorSteps {
         config.put("torch_dtype", torchName(DType.fromConfigName(r.dtype())));
       }
       return write("merge", r.method(), body, items, reference, config, roles, r.maxShardBytes(), outputDir,
-          metricsFile, cancelled, progress, started);
+          metricsFile, cancelled, progress, started, Map.of());
     } finally {
       for (Checkpoint c : opened) {
         c.close();
@@ -128,10 +129,15 @@ public final class TensorSteps {
       BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
     long started = System.nanoTime();
     try (Checkpoint model = Checkpoint.open(r.model())) {
-      List<TensorPipeline.Item> items = Pruner.plan(r, model);
       List<InputRole> roles = List.of(new InputRole(r.modelRef(), "model", r.model(), Map.of()));
+      if (r.method().equals("width")) {
+        WidthPruner.Plan plan = WidthPruner.plan(r, model); // validates and scores before any output
+        return write("prune", r.method(), body, plan.items(), model, plan.config(), roles, r.maxShardBytes(),
+            outputDir, metricsFile, cancelled, progress, started, Map.of("width", plan.report()));
+      }
+      List<TensorPipeline.Item> items = Pruner.plan(r, model);
       return write("prune", r.method(), body, items, model, model.config().orElse(null), roles, r.maxShardBytes(),
-          outputDir, metricsFile, cancelled, progress, started);
+          outputDir, metricsFile, cancelled, progress, started, Map.of());
     }
   }
 
@@ -143,7 +149,8 @@ public final class TensorSteps {
 
   private static Result write(String kind, String method, Map<String, Object> body, List<TensorPipeline.Item> items,
       Checkpoint reference, ObjectNode config, List<InputRole> roles, long maxShardBytes, Path outputDir,
-      Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress, long started) throws IOException {
+      Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress, long started,
+      Map<String, Object> extraReport) throws IOException {
     try (CheckpointWriter writer = new CheckpointWriter(outputDir, TensorPipeline.specs(items), maxShardBytes)) {
       List<TensorStat> stats = TensorPipeline.run(items, writer, cancelled, progress);
       if (config != null) {
@@ -178,6 +185,7 @@ public final class TensorSteps {
         return m;
       }).toList());
       report.put("totals", metrics);
+      report.putAll(extraReport);
       report.put("tensors", stats.stream().map(TensorStat::toMap).toList());
       writer.writeJson(REPORT, report);
       Map<String, WrittenFile> files = writer.commit();

@@ -13,13 +13,17 @@ import java.util.function.Function;
  *
  * @param skip substrings of tensor names left dense (embeddings, norms and the head by default); 1-D
  *     tensors (biases, norms) are always left dense
+ * @param mlpRatio method {@code width}: fraction of MLP intermediate channels removed (0 when absent)
+ * @param headsRatio method {@code width}: fraction of attention KV groups (with their query heads) removed
+ *     (0 when absent)
  */
 public record PruneRequest(Path model, String modelRef, String method, double sparsity, boolean global, int n,
-    int m, List<String> skip, long maxShardBytes) {
+    int m, List<String> skip, long maxShardBytes, double mlpRatio, double headsRatio) {
 
-  public static final List<String> METHODS = List.of("magnitude", "nm");
+  public static final List<String> METHODS = List.of("magnitude", "nm", "width");
   public static final List<String> DEFAULT_SKIP = List.of("embed", "norm", "lm_head");
-  private static final Set<String> CONFIG_KEYS = Set.of("sparsity", "scope", "n", "m", "skip", "seed", "max_shard_bytes");
+  private static final Set<String> CONFIG_KEYS = Set.of("sparsity", "scope", "n", "m", "skip", "seed", "max_shard_bytes",
+      "mlp_ratio", "heads_ratio");
 
   public static PruneRequest parse(Map<String, Object> body, Function<String, Path> resolve) {
     List<String> errors = new ArrayList<>();
@@ -69,10 +73,29 @@ public record PruneRequest(Path model, String modelRef, String method, double sp
     }
     long maxShard = config.get("max_shard_bytes") instanceof Number x ? x.longValue()
         : dev.trainyard.worker.tensor.safetensors.CheckpointWriter.DEFAULT_MAX_SHARD_BYTES;
+    double mlpRatio = ratio(config, "mlp_ratio", method, errors);
+    double headsRatio = ratio(config, "heads_ratio", method, errors);
     if (!errors.isEmpty()) {
       throw new InvalidMergeException(errors);
     }
-    return new PruneRequest(model, String.valueOf(ref), method, sparsity, scope.equals("global"), n, m, skip, maxShard);
+    return new PruneRequest(model, String.valueOf(ref), method, sparsity, scope.equals("global"), n, m, skip, maxShard,
+        mlpRatio, headsRatio);
+  }
+
+  /** A width ratio: absent = 0; otherwise a number in [0, 1], and only for method {@code width}. */
+  private static double ratio(Map<String, Object> config, String key, String method, List<String> errors) {
+    if (!config.containsKey(key)) {
+      return 0;
+    }
+    if (!method.equals("width")) {
+      errors.add("config." + key + ": only method 'width' reads it");
+      return 0;
+    }
+    if (!(config.get(key) instanceof Number x) || !(x.doubleValue() >= 0 && x.doubleValue() <= 1)) {
+      errors.add("config." + key + ": must be between 0 and 1");
+      return 0;
+    }
+    return x.doubleValue();
   }
 
   /** Whether a tensor takes part (2-D or more, float, not matched by {@link #skip}). */
