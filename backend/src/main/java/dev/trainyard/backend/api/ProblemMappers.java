@@ -53,6 +53,12 @@ public class ProblemMappers {
     return badJson(e);
   }
 
+  /** E.g. a key given twice in a body bound to a record: the client's JSON, not our bug. */
+  @ServerExceptionMapper
+  public Response badJsonDefinition(com.fasterxml.jackson.databind.exc.InvalidDefinitionException e) {
+    return badJson(e);
+  }
+
   /** The catalog is briefly unreachable (PostgreSQL restarting): say so, and when to come back. */
   @ServerExceptionMapper
   public Response catalogUnavailable(org.hibernate.exception.JDBCConnectionException e) {

@@ -52,10 +52,16 @@ public class AuditFilters {
     }
     Caller caller = callers.caller();
     String digest = request.getProperty(DIGEST) instanceof String d ? d : EMPTY_SHA256;
-    log.append(caller.name(), String.join(",", new TreeSet<>(caller.roles())), String.join(",", new TreeSet<>(caller.teams())),
+    Runnable append = () -> log.append(caller.name(), String.join(",", new TreeSet<>(caller.roles())), String.join(",", new TreeSet<>(caller.teams())),
         method + " " + route(resource, path), path, response.getStatus(),
         http.remoteAddress() == null ? null : http.remoteAddress().hostAddress(),
         requestId == null ? UUID.randomUUID().toString() : requestId, digest);
+    if (io.vertx.core.Context.isOnEventLoopThread()) {
+      // A request no route matched is answered on the I/O thread, where the database must not be used.
+      io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool().execute(append);
+    } else {
+      append.run();
+    }
   }
 
   /** The route template ("/api/v1/runs/{id}/cancel") groups events by action; the path is the target. */

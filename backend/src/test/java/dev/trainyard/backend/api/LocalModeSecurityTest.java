@@ -114,6 +114,13 @@ class LocalModeSecurityTest {
   }
 
   @Test
+  void aDuplicateJsonKeyAndAnUnknownRouteAreClientErrorsNot500s() {
+    given().contentType(ContentType.JSON).body("{\"spec\": \"a\", \"spec\": \"b\"}").post("/api/v1/templates")
+        .then().statusCode(400).contentType("application/problem+json");
+    given().contentType(ContentType.JSON).body("{}").post("/api/v1/no-such-route").then().statusCode(404);
+  }
+
+  @Test
   void anOversizedBodyIsRefusedWith413AndCreatesNothing() {
     long templates = TemplateEntity.count();
     String huge = "x".repeat(3 * 1024 * 1024);
