@@ -164,13 +164,23 @@ export interface ArtifactSummary {
   sizeBytes: number;
   createdAt: string;
   producedBy: Producer | null;
+  /** Retention deleted the files; the row stays as a tombstone. */
+  deleted?: boolean;
 }
 
 export interface ArtifactList {
   items: ArtifactSummary[];
 }
 
-export interface Artifact extends ArtifactSummary {
+export interface Tombstone {
+  at: string;
+  by: string;
+  reason: string;
+}
+
+export interface Artifact extends Omit<ArtifactSummary, 'deleted'> {
+  /** Present when retention deleted the files (hashes below still say what they were). */
+  deleted?: Tombstone | null;
   team?: string | null;
   uri?: string | null;
   createdBy?: string | null;
@@ -213,6 +223,8 @@ export interface LineageNode {
   id: string;
   type: string;
   label: string | null;
+  /** An artifact whose files retention deleted: shown as a tombstone. */
+  deleted?: boolean;
 }
 
 export interface LineageEdge {

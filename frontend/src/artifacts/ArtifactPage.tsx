@@ -26,6 +26,12 @@ export function ArtifactPage() {
           <h1>
             {a.name ?? a.type} <span className="muted small">{a.type}</span>
           </h1>
+          {a.deleted && (
+            <p className="tombstone" role="status">
+              Files deleted by retention on {formatTime(a.deleted.at)} by {a.deleted.by}: {a.deleted.reason}. The hashes
+              and lineage below stay as a record of what existed.
+            </p>
+          )}
           <dl className="facts">
             <dt>Version</dt>
             <dd>

@@ -53,4 +53,24 @@ describe('LineageGraph', () => {
     await waitFor(() => expect(screen.getByRole('link', { name: 'other' })).toBeTruthy());
     expect(screen.getByText('5 nodes, 4 edges', { exact: false })).toBeTruthy();
   });
+
+  it('shows a checkpoint that retention deleted as a tombstone node', async () => {
+    const withTombstone: Lineage = {
+      ...ANC,
+      nodes: ANC.nodes.map((n) => (n.id === 'artifact:ds' ? { ...n, deleted: true } : n)),
+    };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => (url.includes('ancestors') ? json(withTombstone) : json(EMPTY('artifact:ck')))),
+    );
+    render(
+      <MemoryRouter>
+        <LineageGraph root="ck" />
+      </MemoryRouter>,
+    );
+    await screen.findByRole('link', { name: 'wiki' });
+    expect(screen.getByTestId('graph-node-artifact:ds').className).toContain('flow-node-deleted');
+    expect(screen.getByText('dataset · deleted')).toBeTruthy();
+    expect(screen.getByTestId('graph-node-artifact:ck').className).not.toContain('flow-node-deleted');
+  });
 });

@@ -66,8 +66,8 @@ export function LineageGraph({ root, height = 440 }: Props) {
         ) : (
           text
         ),
-        sub: n.type,
-        tone: n.type === 'step' ? 'step' : `artifact-${n.type}`,
+        sub: n.deleted ? `${n.type} · deleted` : n.type,
+        tone: n.type === 'step' ? 'step' : n.deleted ? 'deleted' : `artifact-${n.type}`,
         highlight: n.id === rootNode,
         extra:
           a && !expanded.has(a) ? (

@@ -31,11 +31,14 @@ public class AuditFilters {
 
   @Inject AuditLog log;
   @Inject CallerContext callers;
+  @Inject AuditRequest current;
 
   @ServerRequestFilter(priority = 1)
-  public void assignRequestId(ContainerRequestContext request) {
+  public void assignRequestId(ContainerRequestContext request, HttpServerRequest http) {
     String given = request.getHeaderString("X-Request-Id");
-    request.setProperty(REQUEST_ID, given != null && given.matches("[A-Za-z0-9._-]{1,100}") ? given : UUID.randomUUID().toString());
+    String id = given != null && given.matches("[A-Za-z0-9._-]{1,100}") ? given : UUID.randomUUID().toString();
+    request.setProperty(REQUEST_ID, id);
+    current.set(id, http.remoteAddress() == null ? null : http.remoteAddress().hostAddress());
   }
 
   @ServerResponseFilter

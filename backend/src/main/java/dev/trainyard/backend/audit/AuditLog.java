@@ -35,7 +35,8 @@ public class AuditLog {
 
   public void append(String actor, String roles, String teams, String action, String target, int status,
       String clientAddress, String requestId, String requestDigest) {
-    QuarkusTransaction.requiringNew().run(() -> {
+    // Joins the caller's transaction where there is one, so a change and its audit event commit together.
+    QuarkusTransaction.joiningExisting().run(() -> {
       em.createNativeQuery("SELECT pg_advisory_xact_lock(?1)").setParameter(1, CHAIN_LOCK).getSingleResult();
       @SuppressWarnings("unchecked")
       List<String> last = em.createNativeQuery("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").getResultList();

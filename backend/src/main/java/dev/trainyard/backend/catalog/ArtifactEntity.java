@@ -21,4 +21,12 @@ public class ArtifactEntity extends PanacheEntityBase {
   public OffsetDateTime createdAt;
   public String createdBy;
   public String team;
+  /** Set when retention deleted the files: the row stays as a tombstone for lineage and audit. */
+  public OffsetDateTime deletedAt;
+  public String deletedBy;
+  public String deletionReason;
+
+  public boolean deleted() {
+    return deletedAt != null;
+  }
 }

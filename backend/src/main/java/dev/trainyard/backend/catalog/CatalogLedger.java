@@ -82,6 +82,9 @@ public class CatalogLedger implements LedgerActivities {
               "SELECT sa.run_id, sa.step_id, sa.attempt FROM step_attempt sa JOIN run r ON r.id = sa.run_id "
                   + "WHERE sa.cache_key = ?1 AND sa.status = 'SUCCEEDED' "
                   + "AND r.team = (SELECT team FROM run WHERE id = ?2) "
+                  + "AND NOT EXISTS (SELECT 1 FROM step_output so JOIN artifact a ON a.id = so.artifact_id "
+                  + "WHERE so.run_id = sa.run_id AND so.step_id = sa.step_id AND so.attempt = sa.attempt "
+                  + "AND a.deleted_at IS NOT NULL) "
                   + "ORDER BY sa.finished_at DESC LIMIT 1")
           .setParameter(1, cacheKey).setParameter(2, runId).getResultList();
       if (sources.isEmpty()) {
@@ -136,7 +139,9 @@ public class CatalogLedger implements LedgerActivities {
         em.createNativeQuery(
                 "INSERT INTO artifact (id, type, uri, size_bytes, run_id, step_id, attempt, output_name, created_by, team) "
                     + "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, launched_by, team FROM run WHERE id = ?5 "
-                    + "ON CONFLICT (id) DO NOTHING")
+                    // The same bytes stored again after retention deleted them: the tombstone comes back to life.
+                    + "ON CONFLICT (id) DO UPDATE SET deleted_at = NULL, deleted_by = NULL, deletion_reason = NULL "
+                    + "WHERE artifact.deleted_at IS NOT NULL")
             .setParameter(1, artifact.id()).setParameter(2, artifact.type()).setParameter(3, artifact.uri())
             .setParameter(4, artifact.sizeBytes()).setParameter(5, runId).setParameter(6, stepId)
             .setParameter(7, attempt).setParameter(8, output.getKey())

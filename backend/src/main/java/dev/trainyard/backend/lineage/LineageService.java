@@ -17,7 +17,8 @@ import java.util.Set;
 public class LineageService {
   public enum Direction { ANCESTORS, DESCENDANTS }
 
-  public record Node(String id, String type, String label) {}
+  /** {@code deleted}: an artifact whose files retention deleted; the node stays as a tombstone. */
+  public record Node(String id, String type, String label, boolean deleted) {}
 
   public record Edge(String from, String to, String role) {}
 
@@ -54,7 +55,7 @@ public class LineageService {
     if (!artifactIds.isEmpty()) {
       @SuppressWarnings("unchecked")
       List<Object[]> rows = em.createNativeQuery(
-              "SELECT id, type, name, run_id, step_id, output_name FROM artifact WHERE id IN (:ids)")
+              "SELECT id, type, name, run_id, step_id, output_name, deleted_at IS NOT NULL FROM artifact WHERE id IN (:ids)")
           .setParameter("ids", artifactIds)
           .getResultList();
       rows.forEach(r -> artifacts.put((String) r[0], r));
@@ -63,13 +64,13 @@ public class LineageService {
       if (id.startsWith("artifact:")) {
         Object[] a = artifacts.get(id.substring(9));
         if (a == null) {
-          return new Node(id, "artifact", id.substring(9, Math.min(id.length(), 21)));
+          return new Node(id, "artifact", id.substring(9, Math.min(id.length(), 21)), false);
         }
         String label = a[2] != null ? (String) a[2] : a[4] + "." + a[5] + " " + ((String) a[0]).substring(0, 12);
-        return new Node(id, (String) a[1], label);
+        return new Node(id, (String) a[1], label, Boolean.TRUE.equals(a[6]));
       }
       String[] parts = id.substring(5).split("/");
-      return new Node(id, "step", parts.length == 3 ? parts[0] + " / " + parts[1] + " #" + parts[2] : id);
+      return new Node(id, "step", parts.length == 3 ? parts[0] + " / " + parts[1] + " #" + parts[2] : id, false);
     }).toList();
   }
 }

@@ -108,7 +108,11 @@ public class RunService {
       if (param.type().isArtifact() && value instanceof String ref) {
         Optional<ArtifactEntity> artifact = ArtifactResolver.resolve(ref, param.type() == ParamType.DATASET ? "dataset" : null)
             .filter(a -> scope.caller().sees(a.team));
-        if (artifact.isPresent()) {
+        if (artifact.isPresent() && artifact.get().deleted()) {
+          problems.add(new FieldError("params." + param.name(), "'" + ref + "' (" + artifact.get().id.substring(0, 12)
+              + ") was deleted by retention on " + artifact.get().deletedAt.toLocalDate() + ": " + artifact.get().deletionReason));
+          resolved.put(param.name(), "0".repeat(64));
+        } else if (artifact.isPresent()) {
           resolved.put(param.name(), artifact.get().id);
           artifacts.put(artifact.get().id, new ArtifactRef(artifact.get().id, artifact.get().uri));
         } else {
@@ -199,6 +203,12 @@ public class RunService {
     }
     ExecutionPlan plan = json.convertValue(run.plan, ExecutionPlan.class);
     Map<String, Map<String, ArtifactRef>> reused = completedOutputs(runId);
+    // A step whose outputs retention deleted is no longer complete: the retry runs it again.
+    @SuppressWarnings("unchecked")
+    List<String> pruned = em.createNativeQuery("SELECT DISTINCT so.step_id FROM step_output so "
+            + "JOIN artifact a ON a.id = so.artifact_id WHERE so.run_id = ?1 AND a.deleted_at IS NOT NULL")
+        .setParameter(1, runId).getResultList();
+    pruned.forEach(reused::remove);
     Map<String, Integer> attempts = new HashMap<>();
     for (StepAttemptEntity attempt : StepAttemptEntity.ofRun(runId)) {
       attempts.merge(attempt.stepId, attempt.attempt, Math::max);
@@ -208,6 +218,10 @@ public class RunService {
       for (InputBinding binding : step.inputs()) {
         if (!binding.fromStepOutput()) {
           ArtifactEntity artifact = ArtifactEntity.findById(binding.artifactId());
+          if (artifact != null && artifact.deleted()) {
+            throw ApiProblem.conflict("run " + runId + " reads " + artifact.id + ", which retention deleted on "
+                + artifact.deletedAt.toLocalDate() + "; launch a new run with another input");
+          }
           if (artifact != null) {
             artifacts.put(artifact.id, new ArtifactRef(artifact.id, artifact.uri));
           }
@@ -218,7 +232,9 @@ public class RunService {
       em.createNativeQuery("UPDATE run SET status = 'PENDING', error = NULL, finished_at = NULL, "
               + "executions = executions + 1 WHERE id = ?1")
           .setParameter(1, runId).executeUpdate();
-      em.createNativeQuery("UPDATE step SET status = 'PENDING' WHERE run_id = ?1 AND status NOT IN ('SUCCEEDED', 'REUSED')")
+      em.createNativeQuery("UPDATE step SET status = 'PENDING' WHERE run_id = ?1 AND (status NOT IN ('SUCCEEDED', 'REUSED') "
+              + "OR step_id IN (SELECT so.step_id FROM step_output so JOIN artifact a ON a.id = so.artifact_id "
+              + "WHERE so.run_id = ?1 AND a.deleted_at IS NOT NULL))")
           .setParameter(1, runId).executeUpdate();
       startWorkflow(new RunRequest(runId, plan, artifacts, reused, attempts),
           WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
@@ -252,6 +268,7 @@ public class RunService {
       outputs.computeIfAbsent((String) row[0], k -> new LinkedHashMap<>())
           .put((String) row[1], new ArtifactRef((String) row[2], (String) row[3]));
     }
+
     // Approval steps succeed without outputs but must still count as completed.
     for (StepEntity step : StepEntity.ofRun(runId)) {
       if ((step.status.equals("SUCCEEDED") || step.status.equals("REUSED")) && !outputs.containsKey(step.stepId)) {

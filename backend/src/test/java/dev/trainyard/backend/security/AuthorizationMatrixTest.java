@@ -114,6 +114,13 @@ class AuthorizationMatrixTest {
         401, 403, 201, 403, 201, 403, 201);
     add(calls, expected, "PUT /aliases/golden", c -> as(c).contentType(ContentType.JSON)
         .body(Map.of("artifact", "data-a")).put("/api/v1/aliases/golden"), 401, 403, 403, 403, 200, 403, 403);
+    add(calls, expected, "PUT /templates/{team-a template}/retention", c -> as(c).contentType(ContentType.JSON)
+        .body(Map.of("keepLastIntermediate", 3)).put("/api/v1/templates/gated-team-a/retention"),
+        401, 403, 403, 403, 200, 403, 403);
+    add(calls, expected, "GET /templates/{team-a template}/retention/plan",
+        c -> as(c).get("/api/v1/templates/gated-team-a/retention/plan"), 401, 200, 200, 404, 200, 403, 200);
+    add(calls, expected, "POST /templates/{team-a template}/retention/apply", c -> as(c).contentType(ContentType.JSON)
+        .body(Map.of()).post("/api/v1/templates/gated-team-a/retention/apply"), 401, 403, 403, 403, 200, 403, 403);
     add(calls, expected, "GET /audit", c -> as(c).get("/api/v1/audit"), 401, 403, 403, 403, 200, 403, 403);
     add(calls, expected, "GET /audit/verify", c -> as(c).get("/api/v1/audit/verify"), 401, 403, 403, 403, 200, 403, 403);
 

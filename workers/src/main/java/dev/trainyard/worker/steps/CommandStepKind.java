@@ -44,4 +44,10 @@ final class CommandStepKind implements ProcessStepKind {
   public String outputType() {
     return "files";
   }
+
+  @Override
+  public String outputType(StepTask task) {
+    // Validated at launch (files | checkpoint); a custom trainer's output belongs in the registry.
+    return task.body().get("output_type") instanceof String type ? type : outputType();
+  }
 }

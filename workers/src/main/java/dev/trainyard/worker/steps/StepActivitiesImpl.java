@@ -244,7 +244,7 @@ public final class StepActivitiesImpl implements StepActivities {
 
   private StepResult stored(StepTask task, StepKindRunner kind, AttemptWorkDir workDir, GpuLease lease,
       ActivityExecutionContext context, long startedNanos) throws IOException, InterruptedException {
-    ProducedArtifact output = storeWhileHeartbeating(task, workDir.output(), kind.outputType(), context, startedNanos);
+    ProducedArtifact output = storeWhileHeartbeating(task, workDir.output(), kind.outputType(task), context, startedNanos);
     return new StepResult(
         Map.of(kind.outputName(), output),
         MetricsFile.lastValues(workDir.metrics()),

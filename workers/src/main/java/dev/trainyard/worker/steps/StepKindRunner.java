@@ -12,4 +12,9 @@ public sealed interface StepKindRunner permits ProcessStepKind, InProcessStepKin
 
   /** The artifact type of that output ({@code files}, {@code checkpoint}, {@code eval-report}). */
   String outputType();
+
+  /** The output's type for one step; a kind whose steps choose it ({@code command}) overrides this. */
+  default String outputType(dev.trainyard.workflow.StepTask task) {
+    return outputType();
+  }
 }

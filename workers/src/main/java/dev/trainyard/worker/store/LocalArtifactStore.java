@@ -92,6 +92,29 @@ public final class LocalArtifactStore implements ArtifactStore {
     return Manifests.isArtifactId(id) && Files.isDirectory(artifacts.resolve(id));
   }
 
+  /**
+   * Deletes an artifact's files (retention). The directory is first renamed into staging, so a
+   * reader never sees half an artifact under its id; a crash mid-way leaves a leftover that
+   * {@link #sweepStaging} removes. Returns false if the store did not hold it.
+   */
+  public boolean delete(String id) throws IOException {
+    if (!Manifests.isArtifactId(id)) {
+      throw new IllegalArgumentException("not an artifact id: " + id);
+    }
+    Path dir = artifacts.resolve(id);
+    Path manifest = artifacts.resolve(id + ".manifest");
+    if (!Files.isDirectory(dir)) {
+      Files.deleteIfExists(manifest);
+      return false;
+    }
+    Path doomed = staging.resolve("delete-" + id + "-" + UUID.randomUUID());
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+    Files.deleteIfExists(manifest);
+    FileTrees.deleteRecursively(doomed);
+    return true;
+  }
+
   /** Removes leftovers of puts interrupted by a crash; call when no put is running. */
   public void sweepStaging() throws IOException {
     try (Stream<Path> leftovers = Files.list(staging)) {

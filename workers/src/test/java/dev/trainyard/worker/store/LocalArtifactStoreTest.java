@@ -37,6 +37,27 @@ class LocalArtifactStoreTest extends ArtifactStoreContractTest {
   }
 
   @Test
+  void deleteRemovesTheFilesAndManifestAndTheStoreNoLongerHoldsTheId() throws Exception {
+    Path out = newOutputDir("a");
+    Files.createDirectories(out.resolve("shard"));
+    Files.writeString(out.resolve("shard/part-0"), "x");
+    ProducedArtifact artifact = store.put(out, "files");
+    LocalArtifactStore local = (LocalArtifactStore) store;
+
+    assertThat(local.delete(artifact.id())).isTrue();
+
+    Path artifacts = root.toRealPath().resolve("artifacts");
+    assertThat(artifacts.resolve(artifact.id())).doesNotExist();
+    assertThat(artifacts.resolve(artifact.id() + ".manifest")).doesNotExist();
+    assertThat(store.contains(artifact.id())).isFalse();
+    try (Stream<Path> staging = Files.list(root.toRealPath().resolve("tmp"))) {
+      assertThat(staging).isEmpty();
+    }
+    assertThat(local.delete(artifact.id())).isFalse(); // idempotent: a second retention pass is harmless
+    assertThatThrownBy(() -> local.delete("../x")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void theArtifactLivesUnderItsIdWithItsManifestBeside() throws Exception {
     Path out = newOutputDir("a");
     Files.writeString(out.resolve("f"), "data");

@@ -102,7 +102,10 @@ public final class StepKinds {
         Kinds.byName(
             StepField.required("run", STRING, "shell command"),
             StepField.optional("env", STRING_MAP, "extra environment variables"),
-            StepField.optional("inputs", ANY, "artifact references the command reads; ${{ inputs }} in run")),
+            StepField.optional("inputs", ANY, "artifact references the command reads; ${{ inputs }} in run"),
+            StepField.optional("output_type", STRING, "what the output is: files (default), or checkpoint when "
+                + "the command is your own trainer (then it is in the registry, evaluations and retention)")
+                .withConstraint(Constraint.oneOf("files", "checkpoint"))),
         List.of("output")));
     add(kinds, training("pretrain", "Pretrains a model from scratch.",
         StepField.optional("model", PRESET_OR_CONFIG, "model preset name or architecture config"),

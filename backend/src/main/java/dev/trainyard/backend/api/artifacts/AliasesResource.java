@@ -58,6 +58,10 @@ public class AliasesResource {
       throw ApiProblem.badRequest("artifact", "required: the artifact id (or a unique prefix) to point at");
     }
     ArtifactEntity target = artifacts.find(body.artifact());
+    if (target.deleted()) {
+      throw ApiProblem.conflict("artifact " + target.id + " was deleted by retention on " + target.deletedAt.toLocalDate()
+          + "; an alias cannot point at it");
+    }
     String user = scope.caller().name();
     return QuarkusTransaction.requiringNew().call(() -> {
       AliasEntity alias = AliasEntity.findById(name);

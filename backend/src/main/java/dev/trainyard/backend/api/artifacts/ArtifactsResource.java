@@ -34,10 +34,13 @@ public class ArtifactsResource {
 
   public record ArtifactView(String id, String type, String name, String team, String uri, long sizeBytes,
       OffsetDateTime createdAt,
-      String createdBy, Producer producedBy, List<FileView> files, List<String> aliases) {}
+      String createdBy, Producer producedBy, List<FileView> files, List<String> aliases, Tombstone deleted) {}
+
+  /** Present when retention deleted the files; the hashes above still say what they were. */
+  public record Tombstone(OffsetDateTime at, String by, String reason) {}
 
   public record ArtifactSummary(String id, String type, String name, long sizeBytes, OffsetDateTime createdAt,
-      Producer producedBy) {}
+      Producer producedBy, boolean deleted) {}
 
   @GET
   public Map<String, Object> list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit) {
@@ -57,7 +60,7 @@ public class ArtifactsResource {
     List<ArtifactEntity> rows = ArtifactEntity.<ArtifactEntity>find(where.toString(), Sort.descending("createdAt"), params)
         .range(0, limit - 1).list();
     return Map.of("items", rows.stream()
-        .map(a -> new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a))).toList());
+        .map(a -> new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a), a.deleted())).toList());
   }
 
   @GET
@@ -66,7 +69,8 @@ public class ArtifactsResource {
     ArtifactEntity a = find(ref);
     return new ArtifactView(a.id, a.type, a.name, a.team, a.uri, a.sizeBytes, a.createdAt, a.createdBy, producer(a),
         ArtifactFileEntity.ofArtifact(a.id).stream().map(f -> new FileView(f.path, f.sizeBytes, f.sha256)).toList(),
-        AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList());
+        AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList(),
+        a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null);
   }
 
   /** The canonical manifest text whose sha256 is the artifact id. */

@@ -1,0 +1,290 @@
+package dev.trainyard.backend.retention;
+
+import dev.trainyard.backend.api.ApiProblem;
+import dev.trainyard.backend.audit.AuditLog;
+import dev.trainyard.backend.catalog.TemplateEntity;
+import dev.trainyard.backend.common.Sha256;
+import dev.trainyard.backend.config.TrainyardConfig;
+import dev.trainyard.backend.security.Caller;
+import dev.trainyard.worker.steps.ResumePoints;
+import dev.trainyard.worker.steps.StepFiles;
+import dev.trainyard.worker.store.FileTrees;
+import dev.trainyard.worker.store.LocalArtifactStore;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * Checkpoint retention per template. A template's checkpoints are the {@code checkpoint} outputs of
+ * its runs: <em>final</em> when no later step of the same run consumed them, <em>intermediate</em>
+ * otherwise. The policy keeps the newest N intermediates and the newest M finals (or every final);
+ * on top of that, a checkpoint is never deleted while an alias points at it, while it is in the
+ * lineage of an aliased checkpoint (its ancestors must stay reproducible), while a run that is not
+ * finished produced or will read it, or when a run of another template produced it too.
+ *
+ * <p>Deleting writes a tombstone (the row, its file hashes and its lineage edges stay) and an audit
+ * event in one transaction, then removes the files; a pass finding tombstoned files still present
+ * (a crash in between) removes them. Trainer resume states under the work dirs of steps that
+ * succeeded are removed too: a succeeded step never resumes.
+ */
+@ApplicationScoped
+public class RetentionService {
+  private static final Logger LOG = Logger.getLogger(RetentionService.class);
+  private static final Set<String> UNFINISHED = Set.of("PENDING", "RUNNING");
+
+  @Inject EntityManager em;
+  @Inject AuditLog audit;
+  @Inject TrainyardConfig config;
+
+  public record Policy(String template, int keepLastIntermediate, Integer keepLastFinals, OffsetDateTime updatedAt,
+      String updatedBy) {}
+
+  /** One checkpoint and what the policy does with it. {@code action}: DELETE or KEEP. */
+  public record Decision(String artifactId, String runId, String stepId, String output, long sizeBytes,
+      OffsetDateTime createdAt, boolean finalOutput, String action, String reason) {}
+
+  /** A trainer resume state under a succeeded step's work dir. */
+  public record ResumeState(String runId, String stepId, int attempt, String path, long sizeBytes) {}
+
+  public record Report(String template, Policy policy, boolean dryRun, List<Decision> decisions,
+      List<ResumeState> resumeStates, long bytesToFree, List<String> errors) {}
+
+  /** Who asked, for the audit events of deletions. */
+  public record Requester(Caller caller, String clientAddress, String requestId) {}
+
+  public Policy policy(String template) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery("SELECT keep_last_intermediate, keep_last_finals, updated_at, updated_by "
+        + "FROM retention_policy WHERE template_name = ?1").setParameter(1, template).getResultList();
+    if (rows.isEmpty()) {
+      throw ApiProblem.notFound("template '" + template + "' has no retention policy; an admin can PUT one");
+    }
+    Object[] r = rows.get(0);
+    return new Policy(template, ((Number) r[0]).intValue(), r[1] == null ? null : ((Number) r[1]).intValue(),
+        time(r[2]), (String) r[3]);
+  }
+
+  public Policy setPolicy(String template, int keepLastIntermediate, Integer keepLastFinals, String user) {
+    QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+            "INSERT INTO retention_policy (template_name, keep_last_intermediate, keep_last_finals, updated_by) "
+                + "VALUES (?1, ?2, NULLIF(?3, -1), ?4) ON CONFLICT (template_name) DO UPDATE SET keep_last_intermediate = ?2, "
+                + "keep_last_finals = NULLIF(?3, -1), updated_by = ?4, updated_at = now()")
+        .setParameter(1, template).setParameter(2, keepLastIntermediate)
+        .setParameter(3, keepLastFinals == null ? -1 : keepLastFinals)
+        .setParameter(4, user).executeUpdate());
+    return policy(template);
+  }
+
+  /** What the policy would delete now, and why each checkpoint is kept; deletes nothing. */
+  public Report plan(TemplateEntity template) {
+    Policy policy = policy(template.name);
+    List<Decision> decisions = decide(template.name, policy);
+    List<ResumeState> states = resumeStates(template.name);
+    long bytes = decisions.stream().filter(d -> d.action().equals("DELETE")).mapToLong(Decision::sizeBytes).sum()
+        + states.stream().mapToLong(ResumeState::sizeBytes).sum();
+    return new Report(template.name, policy, true, decisions, states, bytes, List.of());
+  }
+
+  /** Applies the policy: tombstones and audits each deletion, then removes the files. */
+  public Report apply(TemplateEntity template, Requester requester) {
+    Report plan = plan(template);
+    LocalArtifactStore store = new LocalArtifactStore(config.home());
+    List<String> errors = new ArrayList<>();
+    List<Decision> done = new ArrayList<>();
+    for (Decision d : plan.decisions()) {
+      if (!d.action().equals("DELETE")) {
+        done.add(d);
+        continue;
+      }
+      boolean tombstoned = QuarkusTransaction.requiringNew().call(() -> {
+        // Re-checked under the row lock the UPDATE takes: an alias moved here since the plan wins.
+        int updated = em.createNativeQuery("UPDATE artifact SET deleted_at = now(), deleted_by = ?2, deletion_reason = ?3 "
+                + "WHERE id = ?1 AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM alias WHERE artifact_id = ?1)")
+            .setParameter(1, d.artifactId()).setParameter(2, requester.caller().name())
+            .setParameter(3, "retention of template " + template.name + ": " + d.reason()).executeUpdate();
+        if (updated == 1) {
+          auditDeletion(requester, "artifact:" + d.artifactId(), d.reason());
+        }
+        return updated == 1;
+      });
+      done.add(tombstoned ? d : new Decision(d.artifactId(), d.runId(), d.stepId(), d.output(), d.sizeBytes(),
+          d.createdAt(), d.finalOutput(), "KEEP", "an alias was moved to it meanwhile"));
+    }
+    for (String id : tombstonedStillStored(store)) {
+      try {
+        store.delete(id);
+      } catch (IOException | RuntimeException e) {
+        errors.add("artifact " + id + ": files not deleted yet (" + e.getMessage() + "); the next pass retries");
+        LOG.warnf("retention could not delete the files of %s: %s", id, e);
+      }
+    }
+    for (ResumeState state : plan.resumeStates()) {
+      try {
+        QuarkusTransaction.requiringNew().run(() -> auditDeletion(requester,
+            "resume-state:" + state.runId() + "/" + state.stepId() + "/" + state.attempt(),
+            "trainer resume state of a succeeded step"));
+        FileTrees.deleteRecursively(Path.of(state.path()));
+      } catch (IOException | RuntimeException e) {
+        errors.add(state.path() + ": " + e.getMessage());
+      }
+    }
+    long freed = done.stream().filter(d -> d.action().equals("DELETE")).mapToLong(Decision::sizeBytes).sum()
+        + plan.resumeStates().stream().mapToLong(ResumeState::sizeBytes).sum();
+    return new Report(template.name, plan.policy(), false, done, plan.resumeStates(), freed, errors);
+  }
+
+  private void auditDeletion(Requester requester, String target, String reason) {
+    Caller c = requester.caller();
+    audit.append(c.name(), String.join(",", new TreeSet<>(c.roles())), String.join(",", new TreeSet<>(c.teams())),
+        "RETENTION DELETE", target, 200, requester.clientAddress(), requester.requestId(), Sha256.of(reason));
+  }
+
+  private List<String> tombstonedStillStored(LocalArtifactStore store) {
+    @SuppressWarnings("unchecked")
+    List<String> ids = em.createNativeQuery("SELECT id FROM artifact WHERE deleted_at IS NOT NULL").getResultList();
+    return ids.stream().filter(store::contains).toList();
+  }
+
+  private record Producer(String runId, String stepId, String output, String runStatus, String runTemplate,
+      Instant runCreatedAt, boolean consumedInRun) {}
+
+  private List<Decision> decide(String template, Policy policy) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery(
+            "SELECT a.id, a.size_bytes, a.created_at, so.run_id, so.step_id, so.name, r.status, r.template_name, "
+                + "r.created_at, EXISTS (SELECT 1 FROM lineage_edge e WHERE e.from_node = 'artifact:' || a.id "
+                + "AND starts_with(e.to_node, 'step:' || so.run_id || '/')) "
+                + "FROM artifact a JOIN step_output so ON so.artifact_id = a.id JOIN run r ON r.id = so.run_id "
+                + "WHERE a.type = 'checkpoint' AND a.deleted_at IS NULL AND a.id IN (SELECT so2.artifact_id "
+                + "FROM step_output so2 JOIN run r2 ON r2.id = so2.run_id WHERE r2.template_name = ?1)")
+        .setParameter(1, template).getResultList();
+    record Candidate(String id, long size, OffsetDateTime createdAt, List<Producer> producers) {}
+    Map<String, Candidate> byId = new LinkedHashMap<>();
+    for (Object[] r : rows) {
+      Candidate c = byId.computeIfAbsent((String) r[0],
+          id -> new Candidate(id, ((Number) r[1]).longValue(), time(r[2]), new ArrayList<>()));
+      c.producers().add(new Producer((String) r[3], (String) r[4], (String) r[5], (String) r[6], (String) r[7],
+          time(r[8]).toInstant(), (Boolean) r[9]));
+    }
+    Map<String, String> aliasOf = aliases();
+    Map<String, String> lineageOfAlias = ancestorsOfAliased();
+    String unfinishedPlans = unfinishedRunPlans();
+
+    // Newest first, so the first N of each kind are the ones the policy keeps.
+    Comparator<Candidate> newestFirst = Comparator.comparing((Candidate c) -> c.producers().stream()
+        .map(Producer::runCreatedAt).max(Comparator.naturalOrder()).orElseThrow()).reversed();
+    List<Candidate> ordered = byId.values().stream().sorted(newestFirst).toList();
+    int intermediatesSeen = 0;
+    int finalsSeen = 0;
+    List<Decision> decisions = new ArrayList<>();
+    for (Candidate c : ordered) {
+      Producer first = c.producers().get(0);
+      boolean isFinal = c.producers().stream().anyMatch(p -> !p.consumedInRun());
+      String keep;
+      if (aliasOf.containsKey(c.id())) {
+        keep = "alias '" + aliasOf.get(c.id()) + "' points at it";
+      } else if (lineageOfAlias.containsKey(c.id())) {
+        keep = "in the lineage of alias '" + lineageOfAlias.get(c.id()) + "'";
+      } else if (c.producers().stream().anyMatch(p -> UNFINISHED.contains(p.runStatus()))) {
+        keep = "its run is not finished";
+      } else if (unfinishedPlans.contains(c.id())) {
+        keep = "an unfinished run reads it";
+      } else if (c.producers().stream().anyMatch(p -> !p.runTemplate().equals(template))) {
+        keep = "a run of another template produced it too";
+      } else if (isFinal) {
+        finalsSeen++;
+        keep = policy.keepLastFinals() == null ? "final checkpoint; the policy keeps every final"
+            : finalsSeen <= policy.keepLastFinals() ? "one of the " + policy.keepLastFinals() + " newest finals" : null;
+      } else {
+        intermediatesSeen++;
+        keep = intermediatesSeen <= policy.keepLastIntermediate()
+            ? "one of the " + policy.keepLastIntermediate() + " newest intermediates" : null;
+      }
+      String reason = keep != null ? keep : (isFinal ? "final checkpoint older than the " + policy.keepLastFinals()
+          + " newest" : "intermediate checkpoint older than the " + policy.keepLastIntermediate() + " newest");
+      decisions.add(new Decision(c.id(), first.runId(), first.stepId(), first.output(), c.size(), c.createdAt(), isFinal,
+          keep != null ? "KEEP" : "DELETE", reason));
+    }
+    return decisions;
+  }
+
+  /** artifact id → alias name, for every alias. */
+  private Map<String, String> aliases() {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery("SELECT artifact_id, name FROM alias ORDER BY name").getResultList();
+    Map<String, String> out = new LinkedHashMap<>();
+    rows.forEach(r -> out.putIfAbsent((String) r[0], (String) r[1]));
+    return out;
+  }
+
+  /** Every artifact an aliased checkpoint was derived from (directly or not) → the alias's name. */
+  private Map<String, String> ancestorsOfAliased() {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery(
+            "WITH RECURSIVE reach(node, alias) AS (SELECT 'artifact:' || artifact_id, name FROM alias UNION "
+                + "SELECT e.from_node, r.alias FROM lineage_edge e JOIN reach r ON e.to_node = r.node) "
+                + "SELECT substring(node from 10), min(alias) FROM reach WHERE starts_with(node, 'artifact:') GROUP BY node")
+        .getResultList();
+    Map<String, String> out = new LinkedHashMap<>();
+    rows.forEach(r -> out.put((String) r[0], (String) r[1]));
+    return out;
+  }
+
+  /** The plans and params of unfinished runs, as text: they name every artifact those runs will read. */
+  private String unfinishedRunPlans() {
+    @SuppressWarnings("unchecked")
+    List<String> plans = em.createNativeQuery("SELECT CAST(plan AS text) || CAST(params AS text) FROM run "
+        + "WHERE status IN ('PENDING', 'RUNNING')").getResultList();
+    return String.join("\n", plans);
+  }
+
+  private List<ResumeState> resumeStates(String template) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery("SELECT sa.run_id, sa.step_id, sa.attempt FROM step_attempt sa "
+            + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id JOIN run r ON r.id = sa.run_id "
+            + "WHERE r.template_name = ?1 AND s.status IN ('SUCCEEDED', 'REUSED') ORDER BY sa.run_id, sa.step_id, sa.attempt")
+        .setParameter(1, template).getResultList();
+    List<ResumeState> states = new ArrayList<>();
+    for (Object[] r : rows) {
+      Path dir;
+      try {
+        dir = StepFiles.workDir(config.home(), (String) r[0], (String) r[1], ((Number) r[2]).intValue())
+            .resolve(ResumePoints.CHECKPOINTS);
+      } catch (IllegalArgumentException unsafeName) {
+        continue;
+      }
+      if (Files.isDirectory(dir)) {
+        states.add(new ResumeState((String) r[0], (String) r[1], ((Number) r[2]).intValue(), dir.toString(), sizeOf(dir)));
+      }
+    }
+    return states;
+  }
+
+  private static long sizeOf(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static OffsetDateTime time(Object value) {
+    return value instanceof Instant i ? i.atOffset(ZoneOffset.UTC) : (OffsetDateTime) value;
+  }
+}
