@@ -311,7 +311,10 @@ public final class StepActivitiesImpl implements StepActivities {
               "step '" + task.stepId() + "' wrote an output that cannot be stored: " + invalid.getMessage(), "InvalidOutput");
         }
         if (e.getCause() instanceof IOException io) {
-          throw io;
+          // Retryable: a full or read-only store is an operator's fix away from working.
+          throw ApplicationFailure.newFailureWithCause("step '" + task.stepId() + "' finished but the artifact store "
+              + "could not store its output: " + storeProblem(io) + "; nothing was registered, and a retry stores it "
+              + "once the store has room (or is writable) again", "ArtifactStoreFailed", io);
         }
         if (e.getCause() instanceof RuntimeException runtime) {
           throw runtime;
@@ -319,6 +322,14 @@ public final class StepActivitiesImpl implements StepActivities {
         throw new IllegalStateException(e.getCause());
       }
     }
+  }
+
+  /** "No space left on device (/path)" rather than a bare exception class. */
+  private static String storeProblem(IOException io) {
+    if (io instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+      return fs.getReason() + " (" + fs.getFile() + ")";
+    }
+    return io.getMessage() != null ? io.getMessage() : io.toString();
   }
 
   private GpuLease acquireGpus(StepTask task, ActivityExecutionContext context, long startedNanos)

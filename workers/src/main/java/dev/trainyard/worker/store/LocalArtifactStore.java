@@ -49,8 +49,9 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
     Path work = Files.createDirectories(staging.resolve("put-" + UUID.randomUUID()));
     Path content = work.resolve("content");
-    takeOver(outputDir, content);
     try {
+      // Inside the try: a copy across volumes that runs out of space must not leave its half behind.
+      takeOver(outputDir, content);
       List<ManifestEntry> entries = Manifests.hashTree(content);
       String id = Manifests.idOf(entries);
       Path target = artifacts.resolve(id);
