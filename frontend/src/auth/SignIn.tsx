@@ -1,12 +1,40 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 
-/** Local mode: the server prints a token at start; paste it once, it is kept in this browser. */
+/** How this server signs browsers in ({@code GET /auth/config}). */
+export interface AuthConfig {
+  mode: 'local' | 'oidc';
+  signIn?: string;
+}
+
+/**
+ * Shown after a 401. Team mode: a link to the server's sign-in path, which sends the browser through
+ * Keycloak's login page and back with a session cookie. Local mode: the server prints a token at
+ * start; paste it once, it is kept in this browser.
+ */
 export function SignIn({ onToken }: { onToken: (token: string) => void }) {
   const [token, setToken] = useState('');
+  const [config, setConfig] = useState<AuthConfig | null>(null);
+  useEffect(() => {
+    fetch('/auth/config', { headers: { Accept: 'application/json' } })
+      .then((r) => (r.ok ? r.json() : { mode: 'local' }))
+      .then((c: AuthConfig) => setConfig(c))
+      .catch(() => setConfig({ mode: 'local' }));
+  }, []);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (token.trim()) onToken(token.trim());
   };
+  if (config?.mode === 'oidc') {
+    return (
+      <section className="sign-in">
+        <h1>Sign in</h1>
+        <p>This Trainyard signs you in with your organisation's account (Keycloak).</p>
+        <a className="button-link primary" href={config.signIn ?? '/login'}>
+          Sign in with Keycloak
+        </a>
+      </section>
+    );
+  }
   return (
     <section className="sign-in">
       <h1>Sign in</h1>

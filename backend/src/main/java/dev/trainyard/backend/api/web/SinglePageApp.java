@@ -15,6 +15,7 @@ public class SinglePageApp {
       String path = rc.normalizedPath();
       boolean clientRoute = "GET".equals(rc.request().method().name())
           && !path.startsWith("/api/") && !path.startsWith("/q/") && !path.equals("/")
+          && !path.equals(SignInResource.SIGN_IN) && !path.startsWith("/auth/")
           && !path.substring(path.lastIndexOf('/') + 1).contains(".");
       if (clientRoute) {
         rc.reroute("/index.html");
