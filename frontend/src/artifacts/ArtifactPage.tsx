@@ -6,6 +6,7 @@ import { formatBytes, formatTime, shortId } from '../common/format';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 import { LineageGraph } from '../lineage/LineageGraph';
+import { AliasHistory } from '../aliases/AliasHistory';
 import { EvalTable } from '../evals/EvalTable';
 import { buildModelCard } from './modelCard';
 import { lineageLinks } from './lineageNodes';
@@ -103,6 +104,14 @@ export function ArtifactPage() {
             </table>
           )}
           <Manifest id={a.id} />
+          {a.aliases.length > 0 && (
+            <>
+              <h2>Alias history</h2>
+              {a.aliases.map((x) => (
+                <AliasHistory key={x} alias={x} current={a.id} />
+              ))}
+            </>
+          )}
           <ArtifactEvals id={a.id} />
           <ModelCard artifactId={a.id} />
         </>
