@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, isNotAvailable } from '../api/client';
 import type { EvalResults, LineageDirection, Run } from '../api/types';
-import { formatBytes, formatTime, shortId } from '../common/format';
+import { formatBytes, formatCount, formatShare, formatTime, shortId } from '../common/format';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 import { LineageGraph } from '../lineage/LineageGraph';
@@ -34,6 +34,18 @@ export function ArtifactPage() {
             </dd>
             <dt>Size</dt>
             <dd>{formatBytes(a.sizeBytes)}</dd>
+            {a.parameters != null && (
+              <>
+                <dt>Parameters</dt>
+                <dd title={a.parameters.toLocaleString()}>{formatCount(a.parameters)}</dd>
+              </>
+            )}
+            {a.sparsity != null && (
+              <>
+                <dt>Sparsity</dt>
+                <dd>{formatShare(a.sparsity)}</dd>
+              </>
+            )}
             <dt>Created</dt>
             <dd>
               {formatTime(a.createdAt)}

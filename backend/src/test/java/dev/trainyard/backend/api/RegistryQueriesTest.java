@@ -66,6 +66,9 @@ class RegistryQueriesTest {
     Map<String, Object> registered = page.getMap("items.find { it.id == '" + other + "' }");
     assertThat(registered.get("parameters")).isNull();
     assertThat(registered.get("sparsity")).isNull();
+    JsonPath detail = given().get("/api/v1/artifacts/cand-" + tag).then().statusCode(200).extract().jsonPath();
+    assertThat(detail.getLong("parameters")).isEqualTo(1234567L);
+    assertThat(detail.getDouble("sparsity")).isEqualTo(0.5);
   }
 
   @Test

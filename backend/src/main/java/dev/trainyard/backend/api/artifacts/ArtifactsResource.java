@@ -34,7 +34,8 @@ public class ArtifactsResource {
 
   public record ArtifactView(String id, String type, String name, String team, String uri, long sizeBytes,
       OffsetDateTime createdAt,
-      String createdBy, Producer producedBy, List<FileView> files, List<String> aliases) {}
+      String createdBy, Producer producedBy, List<FileView> files, List<String> aliases, Long parameters,
+      Double sparsity) {}
 
   /**
    * @param parameters element count of the checkpoint's tensors, and {@code sparsity} the share of them that
@@ -79,10 +80,16 @@ public class ArtifactsResource {
     Map<String, Object[]> measured = measured(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
     return Map.of("items", rows.stream().map(a -> {
       Object[] m = measured.getOrDefault(a.id, new Object[3]);
-      return new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a),
-          m[1] == null ? null : (long) Double.parseDouble((String) m[1]),
-          m[2] == null ? null : Double.valueOf((String) m[2]));
+      return new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a), parametersOf(m), sparsityOf(m));
     }).toList());
+  }
+
+  private static Long parametersOf(Object[] measured) {
+    return measured[1] == null ? null : (long) Double.parseDouble((String) measured[1]);
+  }
+
+  private static Double sparsityOf(Object[] measured) {
+    return measured[2] == null ? null : Double.valueOf((String) measured[2]);
   }
 
   /**
@@ -111,9 +118,11 @@ public class ArtifactsResource {
   @Path("/{ref}")
   public ArtifactView get(@PathParam("ref") String ref) {
     ArtifactEntity a = find(ref);
+    Object[] m = a.runId == null ? new Object[3] : measured(List.of(a.id)).getOrDefault(a.id, new Object[3]);
     return new ArtifactView(a.id, a.type, a.name, a.team, a.uri, a.sizeBytes, a.createdAt, a.createdBy, producer(a),
         ArtifactFileEntity.ofArtifact(a.id).stream().map(f -> new FileView(f.path, f.sizeBytes, f.sha256)).toList(),
-        AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList());
+        AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList(),
+        parametersOf(m), sparsityOf(m));
   }
 
   /** The canonical manifest text whose sha256 is the artifact id. */
