@@ -76,6 +76,21 @@ describe('ArtifactPicker in the launch form', () => {
     expect(screen.getByTestId('param-base-chosen').textContent).toContain('tiny-pruned');
   });
 
+  it('closes the list with Escape and reopens it with the down arrow, keeping the typed text', async () => {
+    stubServer([TINY, PRUNED]);
+    render(<LaunchForm params={PARAMS} onSubmit={vi.fn()} />);
+
+    const base = combo('base');
+    fireEvent.change(base, { target: { value: 'tiny' } });
+    await screen.findAllByRole('option');
+    fireEvent.keyDown(base, { key: 'Escape' });
+    expect(screen.queryByRole('listbox')).toBeNull();
+    expect(base.getAttribute('aria-expanded')).toBe('false');
+    fireEvent.keyDown(base, { key: 'ArrowDown' });
+    expect(await screen.findAllByRole('option')).toHaveLength(2);
+    expect(base.value).toBe('tiny');
+  });
+
   it('offers an alias by its prefix and keeps the alias name in the field', async () => {
     stubServer([TINY, PRUNED]);
     render(<LaunchForm params={PARAMS} onSubmit={vi.fn()} />);
