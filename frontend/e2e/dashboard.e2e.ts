@@ -157,3 +157,52 @@ test('registry, evals and workers pages load with their empty states', async ({ 
   await page.goto('/evals');
   await expect(page.getByRole('heading', { name: 'Compare evals' })).toBeVisible();
 });
+
+test('pick a dataset in the launch form, and read the spec beside its step graph', async ({ page, request }) => {
+  const tag = `${Date.now()}`;
+  const dataset = `e2e-corpus-${tag}`;
+  // An s3 URI is registered without reading it: enough to be found by the picker (this test launches nothing).
+  const sha = Array.from({ length: 64 }, (_, i) => '0123456789abcdef'[(Number(tag.slice(-6)) + i * 7) % 16]).join('');
+  const reg = await request.post('/api/v1/datasets', { data: { name: dataset, uri: `s3://e2e/${dataset}.jsonl`, sha256: sha } });
+  expect(reg.status(), await reg.text()).toBe(201);
+  const name = `picker-e2e-${tag}`;
+  const res = await request.post('/api/v1/templates', {
+    headers: { 'Content-Type': 'application/yaml' },
+    data: `apiVersion: trainyard/v1
+kind: Pipeline
+name: ${name}
+params:
+  corpus: {type: dataset}
+steps:
+  - id: count
+    kind: command
+    run: "wc -l \${{ params.corpus }} > $TRAINYARD_OUTPUT/n"
+  - id: report
+    kind: command
+    run: "cat \${{ steps.count.outputs.output }}/n"
+`,
+  });
+  expect(res.status(), await res.text()).toBe(201);
+
+  await page.goto(`/templates/${name}`);
+  // The step graph draws the edge the output binding implies (no needs: in the spec).
+  const graph = page.getByRole('group', { name: 'Template step graph' });
+  await expect(graph.locator('.react-flow__edge')).toHaveCount(1);
+  await page.getByRole('table', { name: 'Steps' }).getByRole('button', { name: 'report' }).click();
+  await expect(page.locator('.spec-line-selected').first()).toHaveText('  - id: report');
+
+  const corpus = page.getByRole('combobox', { name: /^corpus/ });
+  await corpus.fill('no-such-dataset');
+  await expect(page.getByText('No datasets match “no-such-dataset”.')).toBeVisible();
+  await page.getByRole('button', { name: 'Launch run' }).click();
+  await expect(page.getByTestId('field-corpus').locator('.field-error')).toHaveText("no dataset with alias, name or id 'no-such-dataset'");
+
+  await corpus.fill(dataset.slice(0, -3));
+  await expect(page.getByRole('option', { name: new RegExp(dataset) })).toBeVisible();
+  await corpus.press('ArrowDown');
+  await corpus.press('Enter');
+  await expect(corpus).toHaveValue(sha);
+  await expect(page.getByTestId('param-corpus-chosen')).toContainText(dataset);
+  await shot(page, 'template-spec-and-picker');
+  await expect(page).toHaveURL(new RegExp(`/templates/${name}$`));
+});

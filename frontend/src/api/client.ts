@@ -160,6 +160,10 @@ export const api = {
   listArtifacts: (type: string | undefined, limit = 200, signal?: AbortSignal) =>
     json<ArtifactList>('/artifacts', { signal, query: { type, limit } }),
 
+  /** `q`: a prefix of the name (any case), the content id or an alias; what the launch form's pickers search by. */
+  searchArtifacts: (search: { type?: string; q?: string; limit?: number }, signal?: AbortSignal) =>
+    json<ArtifactList>('/artifacts', { signal, query: { type: search.type, q: search.q, limit: search.limit } }),
+
   getManifest: async (id: string, signal?: AbortSignal) => {
     const res = await send(`/artifacts/${enc(id)}/manifest`, { signal, headers: { Accept: 'text/plain' } });
     return res.text();

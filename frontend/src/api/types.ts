@@ -53,7 +53,10 @@ export interface ParamSpec {
 export interface TemplateStep {
   id: string;
   kind: string;
+  /** The explicit `needs:` as written. */
   needs: string[];
+  /** Everything the step waits for: its needs plus the steps whose outputs it references (older servers omit it). */
+  dependsOn?: string[];
 }
 
 export interface TemplateDetail {
@@ -166,6 +169,10 @@ export interface ArtifactSummary {
   producedBy: Producer | null;
   /** Retention deleted the files; the row stays as a tombstone. */
   deleted?: boolean;
+  /** Tensor element count, where the producing step measured it. */
+  parameters?: number | null;
+  /** Share of zero weights (0..1), where the producing step measured it. */
+  sparsity?: number | null;
 }
 
 export interface ArtifactList {

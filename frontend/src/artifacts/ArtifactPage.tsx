@@ -2,10 +2,11 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, isNotAvailable } from '../api/client';
 import type { EvalResults, LineageDirection, Run } from '../api/types';
-import { formatBytes, formatTime, shortId } from '../common/format';
+import { formatBytes, formatCount, formatShare, formatTime, shortId } from '../common/format';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 import { LineageGraph } from '../lineage/LineageGraph';
+import { AliasHistory } from '../aliases/AliasHistory';
 import { EvalTable } from '../evals/EvalTable';
 import { buildModelCard } from './modelCard';
 import { lineageLinks } from './lineageNodes';
@@ -39,6 +40,18 @@ export function ArtifactPage() {
             </dd>
             <dt>Size</dt>
             <dd>{formatBytes(a.sizeBytes)}</dd>
+            {a.parameters != null && (
+              <>
+                <dt>Parameters</dt>
+                <dd title={a.parameters.toLocaleString()}>{formatCount(a.parameters)}</dd>
+              </>
+            )}
+            {a.sparsity != null && (
+              <>
+                <dt>Sparsity</dt>
+                <dd>{formatShare(a.sparsity)}</dd>
+              </>
+            )}
             <dt>Created</dt>
             <dd>
               {formatTime(a.createdAt)}
@@ -109,6 +122,14 @@ export function ArtifactPage() {
             </table>
           )}
           <Manifest id={a.id} />
+          {a.aliases.length > 0 && (
+            <>
+              <h2>Alias history</h2>
+              {a.aliases.map((x) => (
+                <AliasHistory key={x} alias={x} current={a.id} />
+              ))}
+            </>
+          )}
           <ArtifactEvals id={a.id} />
           <ModelCard artifactId={a.id} />
         </>

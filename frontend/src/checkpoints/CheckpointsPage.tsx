@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError, api } from '../api/client';
 import type { ArtifactSummary } from '../api/types';
-import { formatBytes, formatTime, shortId } from '../common/format';
+import { formatBytes, formatCount, formatShare, formatTime, shortId } from '../common/format';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 
@@ -69,6 +69,8 @@ export function CheckpointsPage() {
               <th>Version</th>
               <th>Aliases</th>
               <th>Size</th>
+              <th title="tensor elements, where the producing step measured them">Parameters</th>
+              <th title="share of zero weights, where the producing step measured it">Sparsity</th>
               <th>Created</th>
               <th>Created by</th>
             </tr>
@@ -91,6 +93,10 @@ export function CheckpointsPage() {
                   ))}
                 </td>
                 <td className="num">{formatBytes(a.sizeBytes)}</td>
+                <td className="num" title={a.parameters != null ? a.parameters.toLocaleString() : undefined}>
+                  {formatCount(a.parameters)}
+                </td>
+                <td className="num">{formatShare(a.sparsity)}</td>
                 <td>{formatTime(a.createdAt)}</td>
                 <td>
                   {a.producedBy ? (

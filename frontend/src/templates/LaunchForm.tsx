@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
+import { ArtifactPicker } from '../pickers/ArtifactPicker';
 import type { FieldError, ParamSpec, ParamValue } from '../api/types';
 import {
   initialValues,
@@ -27,6 +28,9 @@ export function LaunchForm({ params, onSubmit }: Props) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [banner, setBanner] = useState<Banner>();
   const [submitting, setSubmitting] = useState(false);
+  const [unresolved, setUnresolved] = useState<Record<string, string | null>>({});
+  const resolved = (name: string, message: string | null) =>
+    setUnresolved((prev) => (prev[name] === message ? prev : { ...prev, [name]: message }));
 
   const set = (name: string, v: string | boolean) => {
     setValues((prev) => ({ ...prev, [name]: v }));
@@ -40,7 +44,7 @@ export function LaunchForm({ params, onSubmit }: Props) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBanner(undefined);
-    const clientErrors = validate(params, values);
+    const clientErrors = validate(params, values, unresolved);
     setErrors(clientErrors);
     if (Object.keys(clientErrors).length > 0) return;
     setSubmitting(true);
@@ -82,7 +86,7 @@ export function LaunchForm({ params, onSubmit }: Props) {
       )}
       {params.length === 0 && <p className="muted">This template takes no parameters.</p>}
       {params.map((p) => (
-        <ParamField key={p.name} param={p} value={values[p.name]} error={errors[p.name]} onChange={set} />
+        <ParamField key={p.name} param={p} value={values[p.name]} error={errors[p.name]} onChange={set} onResolved={resolved} />
       ))}
       <div className="form-actions">
         <button type="submit" className="primary" disabled={submitting}>
@@ -98,9 +102,10 @@ interface FieldProps {
   value: string | boolean | undefined;
   error: string | undefined;
   onChange: (name: string, v: string | boolean) => void;
+  onResolved: (name: string, message: string | null) => void;
 }
 
-function ParamField({ param: p, value, error, onChange }: FieldProps) {
+function ParamField({ param: p, value, error, onChange, onResolved }: FieldProps) {
   const id = `param-${p.name}`;
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
@@ -127,12 +132,26 @@ function ParamField({ param: p, value, error, onChange }: FieldProps) {
         onChange={(e) => onChange(p.name, e.target.value)}
       />
     );
+  } else if (p.type === 'checkpoint' || p.type === 'dataset') {
+    input = (
+      <ArtifactPicker
+        id={id}
+        name={p.name}
+        kind={p.type}
+        value={String(value ?? '')}
+        onChange={(v) => onChange(p.name, v)}
+        onResolved={(m) => onResolved(p.name, m)}
+        placeholder={REFERENCE_HINT}
+        invalid={!!error}
+        describedBy={common['aria-describedby']}
+        required={p.required}
+      />
+    );
   } else {
     input = (
       <input
         {...common}
         type="text"
-        placeholder={isRef ? REFERENCE_HINT : undefined}
         value={String(value ?? '')}
         onChange={(e) => onChange(p.name, e.target.value)}
       />

@@ -1,9 +1,11 @@
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, newIdempotencyKey } from '../api/client';
-import type { ParamValue } from '../api/types';
-import { Empty, ErrorBox, Loading } from '../common/states';
+import type { ParamValue, TemplateDetail } from '../api/types';
+import { ErrorBox, Loading } from '../common/states';
 import { formatTime } from '../common/format';
 import { useApi } from '../common/useApi';
+import { SpecViewer } from '../specview/SpecViewer';
 import { LaunchForm } from './LaunchForm';
 
 export function TemplateDetailPage() {
@@ -34,31 +36,8 @@ export function TemplateDetailPage() {
             <div>
               <h2>Launch</h2>
               <LaunchForm key={`${t.name}@${t.latestVersion}`} params={t.params} onSubmit={launch} />
-              <h2>Steps</h2>
-              {t.steps.length === 0 ? (
-                <Empty>No steps.</Empty>
-              ) : (
-                <table>
-                  <thead>
-                    <tr>
-                      <th>Step</th>
-                      <th>Kind</th>
-                      <th>Needs</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {t.steps.map((s) => (
-                      <tr key={s.id}>
-                        <td>
-                          <code>{s.id}</code>
-                        </td>
-                        <td>{s.kind}</td>
-                        <td>{s.needs.length ? s.needs.join(', ') : <span className="muted">—</span>}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+            </div>
+            <div>
               <h2>Versions</h2>
               <ul className="plain">
                 {t.versions.map((v) => (
@@ -69,13 +48,39 @@ export function TemplateDetailPage() {
                 ))}
               </ul>
             </div>
-            <div>
-              <h2>Spec (v{t.latestVersion})</h2>
-              <pre className="spec">{t.spec}</pre>
-            </div>
           </div>
+          <SpecSection name={t.name} latest={t} />
         </>
       )}
     </section>
+  );
+}
+
+/** The spec viewer for any version; the latest is already loaded, older ones are fetched on demand. */
+function SpecSection({ name, latest }: { name: string; latest: TemplateDetail }) {
+  const [version, setVersion] = useState(latest.version ?? latest.latestVersion);
+  const isLatest = version === (latest.version ?? latest.latestVersion);
+  const other = useApi((s) => (isLatest ? Promise.resolve(undefined) : api.getTemplateVersion(name, version, s)), [name, version, isLatest]);
+  const shown = isLatest ? latest : other.data;
+  return (
+    <>
+      <h2>
+        Spec{' '}
+        <label className="muted small">
+          version{' '}
+          <select value={version} onChange={(e) => setVersion(Number(e.target.value))} aria-label="Spec version">
+            {[...latest.versions].reverse().map((v) => (
+              <option key={v.version} value={v.version}>
+                v{v.version}
+                {v.version === latest.latestVersion ? ' (latest)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+      </h2>
+      {other.error && <ErrorBox error={other.error} title={`Could not load version ${version}`} />}
+      {!shown && !other.error && <Loading what={`Loading version ${version}`} />}
+      {shown && <SpecViewer key={version} spec={shown.spec} steps={shown.steps} />}
+    </>
   );
 }

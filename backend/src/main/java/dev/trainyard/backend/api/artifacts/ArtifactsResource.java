@@ -34,18 +34,31 @@ public class ArtifactsResource {
 
   public record ArtifactView(String id, String type, String name, String team, String uri, long sizeBytes,
       OffsetDateTime createdAt,
-      String createdBy, Producer producedBy, List<FileView> files, List<String> aliases, Tombstone deleted) {}
+      String createdBy, Producer producedBy, List<FileView> files, List<String> aliases, Long parameters,
+      Double sparsity, Tombstone deleted) {}
 
   /** Present when retention deleted the files; the hashes above still say what they were. */
   public record Tombstone(OffsetDateTime at, String by, String reason) {}
 
+  /**
+   * @param parameters element count of the checkpoint's tensors, and {@code sparsity} the share of them that
+   *     are zero, where the producing step measured them (tensor steps do); null otherwise
+   */
   public record ArtifactSummary(String id, String type, String name, long sizeBytes, OffsetDateTime createdAt,
-      Producer producedBy, boolean deleted) {}
+      Producer producedBy, Long parameters, Double sparsity, boolean deleted) {}
 
+  /**
+   * @param q a prefix of the name (any case), of the content id, or of an alias pointing at the artifact:
+   *     what the launch form's pickers search by
+   */
   @GET
-  public Map<String, Object> list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit) {
+  public Map<String, Object> list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit,
+      @QueryParam("q") String q) {
     if (limit < 1 || limit > 1000) {
       throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
+    }
+    if (q != null && q.length() > 200) {
+      throw ApiProblem.badRequest("q", "at most 200 characters");
     }
     StringBuilder where = new StringBuilder("1 = 1");
     io.quarkus.panache.common.Parameters params = new io.quarkus.panache.common.Parameters();
@@ -53,24 +66,67 @@ public class ArtifactsResource {
       where.append(" and type = :type");
       params.and("type", type);
     }
+    if (q != null && !q.isBlank()) {
+      // '_' is legal in names, so LIKE's wildcards are escaped: the prefix is taken literally.
+      String prefix = q.strip().toLowerCase(java.util.Locale.ROOT)
+          .replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+      where.append(" and (lower(name) like :q escape '\\' or id like :q escape '\\'"
+          + " or id in (select x.artifactId from AliasEntity x where x.name like :q escape '\\'))");
+      params.and("q", prefix);
+    }
     if (scope.visibleTeams() != null) {
       where.append(" and team in :teams");
       params.and("teams", scope.visibleTeams());
     }
     List<ArtifactEntity> rows = ArtifactEntity.<ArtifactEntity>find(where.toString(), Sort.descending("createdAt"), params)
         .range(0, limit - 1).list();
-    return Map.of("items", rows.stream()
-        .map(a -> new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a), a.deleted())).toList());
+    Map<String, Object[]> measured = measured(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
+    return Map.of("items", rows.stream().map(a -> {
+      Object[] m = measured.getOrDefault(a.id, new Object[3]);
+      return new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a), parametersOf(m), sparsityOf(m),
+          a.deleted());
+    }).toList());
+  }
+
+  private static Long parametersOf(Object[] measured) {
+    return measured[1] == null ? null : (long) Double.parseDouble((String) measured[1]);
+  }
+
+  private static Double sparsityOf(Object[] measured) {
+    return measured[2] == null ? null : Double.valueOf((String) measured[2]);
+  }
+
+  /**
+   * {@code parameters} and {@code sparsity} from the final metrics of the attempt that wrote each artifact
+   * (the tensor steps report both): read from what is stored, in one query for the page.
+   */
+  private Map<String, Object[]> measured(List<String> ids) {
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery(
+            "SELECT a.id, jsonb_extract_path_text(sa.metrics, 'parameters'), jsonb_extract_path_text(sa.metrics, 'sparsity')"
+                + " FROM artifact a JOIN step_attempt sa"
+                + " ON sa.run_id = a.run_id AND sa.step_id = a.step_id AND sa.attempt = a.attempt"
+                + " WHERE a.id IN (:ids) AND sa.metrics IS NOT NULL")
+        .setParameter("ids", ids).getResultList();
+    Map<String, Object[]> out = new java.util.HashMap<>();
+    for (Object[] r : rows) {
+      out.put((String) r[0], r);
+    }
+    return out;
   }
 
   @GET
   @Path("/{ref}")
   public ArtifactView get(@PathParam("ref") String ref) {
     ArtifactEntity a = find(ref);
+    Object[] m = a.runId == null ? new Object[3] : measured(List.of(a.id)).getOrDefault(a.id, new Object[3]);
     return new ArtifactView(a.id, a.type, a.name, a.team, a.uri, a.sizeBytes, a.createdAt, a.createdBy, producer(a),
         ArtifactFileEntity.ofArtifact(a.id).stream().map(f -> new FileView(f.path, f.sizeBytes, f.sha256)).toList(),
         AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList(),
-        a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null);
+        parametersOf(m), sparsityOf(m), a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null);
   }
 
   /** The canonical manifest text whose sha256 is the artifact id. */

@@ -35,7 +35,11 @@ public class TemplatesResource {
   public record VersionInfo(int version, OffsetDateTime createdAt, String createdBy, String specSha256,
       boolean approved, String approvedBy) {}
 
-  public record StepInfo(String id, String kind, List<String> needs) {}
+  /**
+   * @param needs the explicit {@code needs:} as written
+   * @param dependsOn every step this one waits for: its needs plus the steps whose outputs it references
+   */
+  public record StepInfo(String id, String kind, List<String> needs, List<String> dependsOn) {}
 
   public record ParamInfo(String name, String type, boolean required, @JsonProperty("default") Object defaultValue, String description) {}
 
@@ -116,7 +120,7 @@ public class TemplatesResource {
         version.spec,
         spec.params().stream().map(p -> new ParamInfo(p.name(), p.type().name().toLowerCase(), p.required(),
             p.defaultValue(), p.description())).toList(),
-        spec.steps().stream().map(s -> new StepInfo(s.id(), s.kind(), s.needs())).toList());
+        spec.steps().stream().map(s -> new StepInfo(s.id(), s.kind(), s.needs(), List.copyOf(s.dependencies()))).toList());
   }
 
   private static String requireSpec(SpecBody body) {

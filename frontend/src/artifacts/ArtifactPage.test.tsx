@@ -1,0 +1,66 @@
+import { render, screen, within } from '@testing-library/react';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Artifact } from '../api/types';
+import { ArtifactPage } from './ArtifactPage';
+
+afterEach(() => vi.unstubAllGlobals());
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+const ID = 'c0'.padEnd(64, '3');
+const PRUNED: Artifact = {
+  id: ID,
+  type: 'checkpoint',
+  name: 'tiny-pruned',
+  sizeBytes: 4096,
+  createdAt: '2026-11-01T10:00:00Z',
+  producedBy: null,
+  files: [],
+  aliases: ['candidate'],
+  parameters: 1_100_048_384,
+  sparsity: 0.25,
+};
+
+function renderPage(artifact: Artifact) {
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      if (url === `/api/v1/artifacts/${ID}`) return json(artifact);
+      if (url === '/api/v1/aliases/candidate/history')
+        return json({ items: [{ artifactId: ID, previousArtifactId: null, changedAt: '2026-11-02T00:00:00Z', changedBy: 'ana' }] });
+      if (url.includes('/lineage')) return json({ root: `artifact:${ID}`, nodes: [{ id: `artifact:${ID}`, type: 'checkpoint', label: 'tiny-pruned' }], edges: [] });
+      return json({ title: 'Not Found' }, 404);
+    }),
+  );
+  render(
+    <MemoryRouter initialEntries={[`/artifacts/${ID}`]}>
+      <Routes>
+        <Route path="/artifacts/:id" element={<ArtifactPage />} />
+      </Routes>
+    </MemoryRouter>,
+  );
+}
+
+describe('ArtifactPage', () => {
+  it('shows the measured parameter count and sparsity, and where each of its aliases pointed over time', async () => {
+    renderPage(PRUNED);
+    await screen.findByRole('heading', { name: /tiny-pruned/ });
+    const facts = document.querySelector('dl.facts') as HTMLElement;
+    expect(within(facts).getByText('Parameters').nextElementSibling?.textContent).toBe('1.10 B');
+    expect(within(facts).getByText('Sparsity').nextElementSibling?.textContent).toBe('25.0 %');
+
+    const history = await screen.findByRole('table', { name: 'History of alias candidate' });
+    expect(history.textContent).toContain('ana');
+    expect(history.textContent).toContain('(this version)');
+  });
+
+  it('leaves out measurements the producing step did not record, and the history when no alias points here', async () => {
+    renderPage({ ...PRUNED, parameters: null, sparsity: undefined, aliases: [] });
+    await screen.findByRole('heading', { name: /tiny-pruned/ });
+    expect(screen.queryByText('Parameters')).toBeNull();
+    expect(screen.queryByText('Sparsity')).toBeNull();
+    expect(screen.queryByText('Alias history')).toBeNull();
+  });
+});

@@ -1,0 +1,82 @@
+import { render, screen, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ArtifactSummary } from '../api/types';
+import { formatCount, formatShare } from '../common/format';
+import { CheckpointsPage } from './CheckpointsPage';
+
+afterEach(() => vi.unstubAllGlobals());
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+const PRUNED: ArtifactSummary = {
+  id: 'aa'.padEnd(64, '1'),
+  type: 'checkpoint',
+  name: 'tiny-pruned',
+  sizeBytes: 2048,
+  createdAt: '2026-11-01T10:00:00Z',
+  producedBy: { runId: 'run-7', stepId: 'prune', attempt: 1, output: 'model' },
+  parameters: 124_439_808,
+  sparsity: 0.5,
+};
+const TRAINED: ArtifactSummary = { ...PRUNED, id: 'bb'.padEnd(64, '2'), name: 'tiny-sft', parameters: null, sparsity: null };
+
+function serve(artifacts: unknown, status = 200) {
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      if (url.startsWith('/api/v1/aliases')) return json({ items: [{ name: 'production', artifactId: PRUNED.id, updatedAt: '', updatedBy: null }] });
+      return json(artifacts, status);
+    }),
+  );
+}
+
+const renderPage = () =>
+  render(
+    <MemoryRouter>
+      <CheckpointsPage />
+    </MemoryRouter>,
+  );
+
+describe('CheckpointsPage', () => {
+  it('shows the parameter count and sparsity of checkpoints that have them, a dash for the rest', async () => {
+    serve({ items: [PRUNED, TRAINED] });
+    renderPage();
+
+    const table = await screen.findByRole('table', { name: 'Checkpoints' });
+    const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent);
+    expect(headers).toEqual(expect.arrayContaining(['Parameters', 'Sparsity']));
+    const pruned = within(table).getByRole('row', { name: /tiny-pruned/ });
+    expect(within(pruned).getByText('124 M')).toBeTruthy();
+    expect(within(pruned).getByText('50.0 %')).toBeTruthy();
+    expect(within(pruned).getByText('production')).toBeTruthy();
+    const trained = within(table).getByRole('row', { name: /tiny-sft/ });
+    expect(within(trained).getAllByText('—')).toHaveLength(2);
+  });
+
+  it('says when there are no checkpoints yet', async () => {
+    serve({ items: [] });
+    renderPage();
+    expect(await screen.findByText(/No checkpoints yet/)).toBeTruthy();
+  });
+
+  it('shows a loading state, then the error when the registry cannot be loaded', async () => {
+    serve({ title: 'Internal Server Error', detail: 'database down' }, 500);
+    renderPage();
+    expect(screen.getByRole('status').textContent).toContain('Loading checkpoints');
+    expect((await screen.findByRole('alert')).textContent).toContain('database down');
+  });
+});
+
+describe('registry number formats', () => {
+  it('writes parameter counts and shares the way model cards do', () => {
+    expect(formatCount(124_439_808)).toBe('124 M');
+    expect(formatCount(1_100_048_384)).toBe('1.10 B');
+    expect(formatCount(35_000)).toBe('35.0 K');
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(null)).toBe('—');
+    expect(formatShare(0.4999)).toBe('50.0 %');
+    expect(formatShare(undefined)).toBe('—');
+  });
+});
