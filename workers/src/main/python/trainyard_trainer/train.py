@@ -274,6 +274,9 @@ def run(kind, body, step_json, log=print):
             if peak:
                 line["mfu"] = tps * flops_per_token / (peak * rt.world)
             line.update(rt.gpu_metrics())
+            if done == cfg.max_steps:
+                # The registry shows a checkpoint's parameter count from its step's last metrics.
+                line["parameters"] = n_params
             metrics.write(**line)
             if done % (cfg.log_every * 10) == 0 or done == cfg.max_steps or done == start + 1:
                 log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in line.items()))
