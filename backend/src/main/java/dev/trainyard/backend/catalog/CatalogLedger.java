@@ -17,6 +17,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.persistence.EntityManager;
+import jakarta.enterprise.event.Event;
 import java.util.List;
 
 /**
@@ -28,11 +29,16 @@ import java.util.List;
 public class CatalogLedger implements LedgerActivities {
   private final EntityManager em;
   private final ObjectMapper json;
+  private final Event<RunSucceeded> succeeded;
+
+  /** Fired after a run's success is committed (retention policies apply then). */
+  public record RunSucceeded(String runId) {}
 
   @Inject
-  public CatalogLedger(EntityManager em, ObjectMapper json) {
+  public CatalogLedger(EntityManager em, ObjectMapper json, Event<RunSucceeded> succeeded) {
     this.em = em;
     this.json = json;
+    this.succeeded = succeeded;
   }
 
   @Override
@@ -214,6 +220,9 @@ public class CatalogLedger implements LedgerActivities {
             "UPDATE run SET status = ?2, error = ?3, finished_at = now() WHERE id = ?1")
         .setParameter(1, runId).setParameter(2, status.name()).setParameter(3, error)
         .executeUpdate());
+    if (status == RunStatus.SUCCEEDED) {
+      succeeded.fireAsync(new RunSucceeded(runId)); // off the workflow's thread: the ledger stays fast
+    }
   }
 
   private void setStepStatus(String runId, String stepId, StepStatus status) {

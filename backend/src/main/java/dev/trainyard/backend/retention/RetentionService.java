@@ -2,6 +2,7 @@ package dev.trainyard.backend.retention;
 
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.audit.AuditLog;
+import dev.trainyard.backend.catalog.CatalogLedger;
 import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.common.Sha256;
 import dev.trainyard.backend.config.TrainyardConfig;
@@ -68,6 +69,26 @@ public class RetentionService {
   /** Who asked, for the audit events of deletions. */
   public record Requester(Caller caller, String clientAddress, String requestId) {}
 
+  /** The identity automatic retention acts (and is audited) as. */
+  static final Caller POLICY = new Caller("retention-policy", Set.of(Caller.ADMIN), Set.of());
+
+  /** A run succeeded: if its template has a policy, apply it now (serialised: one pass at a time). */
+  @jakarta.enterprise.context.control.ActivateRequestContext
+  synchronized void onRunSucceeded(@jakarta.enterprise.event.ObservesAsync CatalogLedger.RunSucceeded event) {
+    try {
+      @SuppressWarnings("unchecked")
+      List<String> templates = em.createNativeQuery("SELECT r.template_name FROM run r JOIN retention_policy p "
+          + "ON p.template_name = r.template_name WHERE r.id = ?1").setParameter(1, event.runId()).getResultList();
+      for (String name : templates) {
+        Report report = apply(TemplateEntity.findById(name), new Requester(POLICY, null, "after-" + event.runId()));
+        LOG.infof("retention of %s after %s: %d checkpoints deleted, %d bytes freed", name, event.runId(),
+            report.decisions().stream().filter(d -> d.action().equals("DELETE")).count(), report.bytesToFree());
+      }
+    } catch (RuntimeException e) {
+      LOG.warnf(e, "retention after run %s failed; it runs again after the next run or on demand", event.runId());
+    }
+  }
+
   public Policy policy(String template) {
     @SuppressWarnings("unchecked")
     List<Object[]> rows = em.createNativeQuery("SELECT keep_last_intermediate, keep_last_finals, updated_at, updated_by "
@@ -102,7 +123,7 @@ public class RetentionService {
   }
 
   /** Applies the policy: tombstones and audits each deletion, then removes the files. */
-  public Report apply(TemplateEntity template, Requester requester) {
+  public synchronized Report apply(TemplateEntity template, Requester requester) {
     Report plan = plan(template);
     LocalArtifactStore store = new LocalArtifactStore(config.home());
     List<String> errors = new ArrayList<>();

@@ -122,7 +122,8 @@ class RetentionTest {
     assertThat(plan.getList("resumeStates.runId", String.class))
         .containsExactlyInAnyOrder(oldest.runId(), middle.runId(), newest.runId());
     assertThat(filesOf(middle.pretrain()).resolve("model.safetensors")).exists();
-    assertThat(count("SELECT count(*) FROM artifact WHERE deleted_at IS NOT NULL")).isZero();
+    assertThat(count("SELECT count(*) FROM artifact a JOIN run r ON r.id = a.run_id WHERE r.template_name = '"
+        + name + "' AND a.deleted_at IS NOT NULL")).isZero();
 
     long artifactRows = count("SELECT count(*) FROM artifact");
     long edges = count("SELECT count(*) FROM lineage_edge");
@@ -174,6 +175,28 @@ class RetentionTest {
     assertThat(output(rerun, "pretrain")).isEqualTo(middle.pretrain());
     assertThat(filesOf(middle.pretrain()).resolve("model.safetensors")).exists();
     given().get("/api/v1/artifacts/" + middle.pretrain()).then().statusCode(200).body("deleted", equalTo(null));
+  }
+
+  @Test
+  void aPolicyAppliesByItselfWhenARunOfItsTemplateSucceeds() {
+    String name = "auto-" + UUID.randomUUID().toString().substring(0, 8);
+    Api.createTemplate(template(name));
+    given().contentType(ContentType.JSON).body(Map.of("keepLastIntermediate", 0))
+        .put("/api/v1/templates/" + name + "/retention").then().statusCode(200)
+        .body("keepLastFinals", equalTo(null));
+
+    Outputs run = runToCompletion(name, "auto");
+
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .until(() -> given().get("/api/v1/artifacts/" + run.pretrain()).then().extract().path("deleted") != null);
+    JsonPath tombstone = given().get("/api/v1/artifacts/" + run.pretrain()).then().extract().jsonPath();
+    assertThat(tombstone.getString("deleted.by")).isEqualTo("retention-policy");
+    assertThat(filesOf(run.pretrain())).doesNotExist();
+    assertThat(filesOf(run.finetune()).resolve("model.safetensors")).exists(); // finals: all kept
+    JsonPath audit = given().queryParam("action", "RETENTION DELETE").queryParam("limit", 1000).get("/api/v1/audit")
+        .then().statusCode(200).extract().jsonPath();
+    assertThat(audit.getList("items.findAll { it.target == 'artifact:" + run.pretrain() + "' }.actor", String.class))
+        .containsExactly("retention-policy");
   }
 
   static String reason(JsonPath plan, String artifactId) {
