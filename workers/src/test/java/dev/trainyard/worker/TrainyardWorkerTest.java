@@ -1,5 +1,6 @@
 package dev.trainyard.worker;
 
+import dev.trainyard.worker.launch.Pids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -100,11 +101,11 @@ class TrainyardWorkerTest {
         Map.of("run", "sleep 600 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; sleep 600"),
         Map.of(), 0, 600);
     CompletableFuture<StepResult> running = CompletableFuture.supplyAsync(() -> workflow().run(task, "default"));
-    List<Long> pids = awaitPids(StepFiles.workDir(root, "run-1", "long", 1).resolve("pids"));
+    List<Long> pids = Pids.await(StepFiles.workDir(root, "run-1", "long", 1).resolve("pids"), Duration.ofSeconds(20));
 
     worker.close();
 
-    assertThat(pids).allSatisfy(pid -> assertThat(isRunning(pid)).as("pid %d", pid).isFalse());
+    assertThat(pids).allSatisfy(pid -> assertThat(Pids.isRunning(pid)).as("pid %d", pid).isFalse());
     assertThat(worker.runningSteps()).isZero();
     assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
@@ -119,25 +120,5 @@ class TrainyardWorkerTest {
   private RunOneStep workflow() {
     return env.getWorkflowClient().newWorkflowStub(RunOneStep.class,
         WorkflowOptions.newBuilder().setTaskQueue(WORKFLOWS).build());
-  }
-
-  private static List<Long> awaitPids(Path file) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!Files.exists(file)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("step did not start");
-      }
-      Thread.sleep(20);
-    }
-    return Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).map(Long::parseLong).toList();
-  }
-
-  private static boolean isRunning(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-      return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (IOException e) {
-      return false;
-    }
   }
 }

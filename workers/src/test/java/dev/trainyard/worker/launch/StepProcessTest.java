@@ -41,14 +41,14 @@ class StepProcessTest {
     StepProcess process = StepProcess.start(
         "sleep 600 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; sleep 600",
         workDir, Map.of(), log, Duration.ofSeconds(5));
-    List<Long> started = awaitPids(pids);
-    assertThat(started).allSatisfy(pid -> assertThat(isRunning(pid)).isTrue());
+    List<Long> started = Pids.await(pids, Duration.ofSeconds(10));
+    assertThat(started).allSatisfy(pid -> assertThat(Pids.isRunning(pid)).isTrue());
 
     long before = System.nanoTime();
     process.cancel();
 
     assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(4));
-    assertThat(started).allSatisfy(pid -> assertThat(isRunning(pid)).as("pid %d", pid).isFalse());
+    assertThat(started).allSatisfy(pid -> assertThat(Pids.isRunning(pid)).as("pid %d", pid).isFalse());
     assertThat(process.isAlive()).isFalse();
     assertThat(process.wasCancelled()).isTrue();
   }
@@ -60,13 +60,13 @@ class StepProcessTest {
     StepProcess process = StepProcess.start(
         "trap '' TERM; (trap '' TERM; sleep 600) & echo $! > pids.tmp; mv pids.tmp pids; while true; do sleep 1; done",
         workDir, Map.of(), log, Duration.ofMillis(500));
-    List<Long> started = awaitPids(pids);
+    List<Long> started = Pids.await(pids, Duration.ofSeconds(10));
 
     long before = System.nanoTime();
     process.cancel();
 
     assertThat(Duration.ofNanos(System.nanoTime() - before)).isBetween(Duration.ofMillis(400), Duration.ofSeconds(5));
-    assertThat(started).allSatisfy(pid -> assertThat(isRunning(pid)).isFalse());
+    assertThat(started).allSatisfy(pid -> assertThat(Pids.isRunning(pid)).isFalse());
     assertThat(process.isAlive()).isFalse();
   }
 
@@ -76,33 +76,12 @@ class StepProcessTest {
     Path pids = workDir.resolve("pids");
     StepProcess process = StepProcess.start(
         "sleep 600 & echo $! > pids.tmp; mv pids.tmp pids; exit 0", workDir, Map.of(), log, Duration.ofSeconds(5));
-    List<Long> started = awaitPids(pids);
+    List<Long> started = Pids.await(pids, Duration.ofSeconds(10));
     assertThat(process.waitFor()).isZero();
-    assertThat(isRunning(started.get(0))).isTrue();
+    assertThat(Pids.isRunning(started.get(0))).isTrue();
 
     process.cancel();
 
-    assertThat(isRunning(started.get(0))).isFalse();
-  }
-
-  private static List<Long> awaitPids(Path file) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!Files.exists(file)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("step did not start");
-      }
-      Thread.sleep(20);
-    }
-    return Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).map(Long::parseLong).toList();
-  }
-
-  /** Alive and not a zombie (a zombie is dead, merely not yet reaped by its new parent). */
-  static boolean isRunning(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-      return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (IOException e) {
-      return false;
-    }
+    assertThat(Pids.isRunning(started.get(0))).isFalse();
   }
 }

@@ -1,5 +1,6 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.worker.launch.Pids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -170,14 +171,14 @@ class StepActivitiesImplTest {
     Path pids = StepFiles.workDir(root, "run-1", "sleepy", 1).resolve("pids");
     CompletableFuture<StepResult> running = CompletableFuture.supplyAsync(() -> steps.execute(command("sleepy", 1,
         "sleep 600 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; sleep 600")));
-    List<Long> started = awaitPids(pids);
+    List<Long> started = Pids.await(pids, Duration.ofSeconds(10));
 
     env.requestCancelActivity();
 
     assertThatThrownBy(() -> running.get(20, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .rootCause().isInstanceOf(CanceledFailure.class);
-    assertThat(started).allSatisfy(pid -> assertThat(isRunning(pid)).as("pid %d", pid).isFalse());
+    assertThat(started).allSatisfy(pid -> assertThat(Pids.isRunning(pid)).as("pid %d", pid).isFalse());
   }
 
   @Test
@@ -259,25 +260,5 @@ class StepActivitiesImplTest {
 
   private static String sha256(byte[] bytes) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-  }
-
-  private static List<Long> awaitPids(Path file) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!Files.exists(file)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("step did not start");
-      }
-      Thread.sleep(20);
-    }
-    return Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).map(Long::parseLong).toList();
-  }
-
-  private static boolean isRunning(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-      return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (IOException e) {
-      return false;
-    }
   }
 }

@@ -1,0 +1,34 @@
+package dev.trainyard.worker.launch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** Test helpers for steps that write their process ids to a file: wait for them, ask if they live. */
+public final class Pids {
+  private Pids() {}
+
+  /** The pids listed in {@code file}, once the step has written it (fails after {@code timeout}). */
+  public static List<Long> await(Path file, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!Files.exists(file)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("step did not start: no " + file + " after " + timeout);
+      }
+      Thread.sleep(20);
+    }
+    return Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).map(Long::parseLong).toList();
+  }
+
+  /** Alive and not a zombie (a zombie is dead, merely not yet reaped by its new parent). */
+  public static boolean isRunning(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
