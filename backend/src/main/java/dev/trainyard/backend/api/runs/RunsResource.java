@@ -11,8 +11,9 @@ import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
 import dev.trainyard.backend.runs.RunService;
 import dev.trainyard.backend.runs.StepFilesReader;
-import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.TypedQuery;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -34,6 +35,7 @@ public class RunsResource {
   @Inject StepFilesReader stepFiles;
   @Inject dev.trainyard.backend.security.TeamScope scope;
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
+  @Inject EntityManager em;
 
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -62,15 +64,19 @@ public class RunsResource {
     RunListQuery query = new RunListQuery().status(status).equal("template", "templateName", template)
         .equal("team", "team", team).equal("launchedBy", "launchedBy", launchedBy).created(createdFrom, createdTo)
         .search(q).teams(scope.visibleTeams()).limit(limit).after(cursor).validate();
-    PanacheQuery<RunEntity> found = RunEntity.find(query.where + " order by createdAt desc, id desc", query.params);
-    List<RunEntity> rows = found.range(0, limit).list(); // inclusive: one more than a page tells if more exist
-    List<RunEntity> page = rows.subList(0, Math.min(limit, rows.size()));
+    // Only the summary's columns: loading entities would parse every run's params and plan (JSONB).
+    TypedQuery<Object[]> found = em.createQuery("select id, templateName, templateVersion, status, createdAt, startedAt,"
+        + " finishedAt, launchedBy from RunEntity where " + query.where + " order by createdAt desc, id desc", Object[].class);
+    query.params.map().forEach(found::setParameter);
+    List<RunSummary> rows = found.setMaxResults(limit + 1).getResultList().stream() // one more than a page tells if more exist
+        .map(RunSummary::of).toList();
+    List<RunSummary> page = rows.subList(0, Math.min(limit, rows.size()));
     String next = null;
     if (rows.size() > limit) {
-      RunEntity last = page.get(page.size() - 1);
-      next = RunListQuery.cursorOf(last.createdAt, last.id);
+      RunSummary last = page.get(page.size() - 1);
+      next = RunListQuery.cursorOf(last.createdAt(), last.id());
     }
-    return new RunPage(page.stream().map(RunSummary::of).toList(), next);
+    return new RunPage(page, next);
   }
 
   @GET
