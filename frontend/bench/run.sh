@@ -25,8 +25,9 @@ cleanup() {
 trap cleanup EXIT
 [ -f "$APP" ] || { echo "no packaged app at $APP: ./mvnw -o -B package -DskipTests" >&2; exit 1; }
 
-TRAINYARD_AUTH_LOCAL_TOKEN=$TOKEN "$JAVA_HOME/bin/java" -Dquarkus.http.port="$PORT" \
-  -Dtrainyard.temporal.embedded-port="$TEMPORAL_PORT" -Dtrainyard.local.db-port="$DB_PORT" \
+# The database port as an environment variable: as a system property it fails Quarkus' unknown-key check.
+TRAINYARD_AUTH_LOCAL_TOKEN=$TOKEN TRAINYARD_LOCAL_DB_PORT=$DB_PORT "$JAVA_HOME/bin/java" -Dquarkus.http.port="$PORT" \
+  -Dtrainyard.temporal.embedded-port="$TEMPORAL_PORT" \
   -Dtrainyard.home="$HOME_DIR" -jar "$APP" >"$HOME_DIR/app.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 240); do
