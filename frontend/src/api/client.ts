@@ -128,7 +128,17 @@ export const api = {
   listRuns: (filter: RunFilter = {}, signal?: AbortSignal) =>
     json<RunPage>('/runs', {
       signal,
-      query: { status: filter.status, template: filter.template, limit: filter.limit, cursor: filter.cursor },
+      query: {
+        status: filter.status,
+        template: filter.template,
+        team: filter.team,
+        launchedBy: filter.launchedBy,
+        createdFrom: filter.createdFrom,
+        createdTo: filter.createdTo,
+        q: filter.q,
+        limit: filter.limit,
+        cursor: filter.cursor,
+      },
     }),
 
   getRun: (id: string, signal?: AbortSignal) => json<Run>(`/runs/${enc(id)}`, { signal }),

@@ -98,6 +98,14 @@ export interface RunPage {
 export interface RunFilter {
   status?: RunStatus | '';
   template?: string;
+  team?: string;
+  launchedBy?: string;
+  /** A date (2025-01-31) or an instant; inclusive. */
+  createdFrom?: string;
+  /** A date (inclusive of that day) or an instant (exclusive). */
+  createdTo?: string;
+  /** Prefix of the run id, template name or launcher, ignoring case. */
+  q?: string;
   limit?: number;
   cursor?: string | null;
 }

@@ -4,6 +4,7 @@ import { api } from '../api/client';
 import type { Lineage } from '../api/types';
 import { shortId } from '../common/format';
 import { FlowGraph, type GraphNodeSpec } from '../common/graph/FlowGraph';
+import { FAST_LAYOUT_ABOVE } from '../common/graph/layout';
 import { ErrorBox, Loading } from '../common/states';
 import { artifactIdOf, hrefOf, mergeLineages, type MergedLineage } from './lineageGraph';
 
@@ -100,9 +101,9 @@ export function LineageGraph({ root, height = 440 }: Props) {
         <>
           <p className="muted small">
             {specs.nodes.length} nodes, {specs.edges.length} edges · <span className="legend legend-root">this version</span>{' '}
-            · press + on a node to expand it
+            · press + on a node to expand it{specs.nodes.length > FAST_LAYOUT_ABOVE ? ' · drag or zoom out to see the rest' : ''}
           </p>
-          <FlowGraph nodes={specs.nodes} edges={specs.edges} ariaLabel="Lineage graph" height={height} />
+          <FlowGraph nodes={specs.nodes} edges={specs.edges} ariaLabel="Lineage graph" height={height} focusId={`artifact:${root}`} />
         </>
       )}
     </div>

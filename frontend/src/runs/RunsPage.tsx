@@ -1,53 +1,52 @@
-import { useCallback, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, isNotAvailable } from '../api/client';
-import { RUN_STATUSES, type RunPage, type RunStatus } from '../api/types';
+import { RUN_STATUSES, type RunPage } from '../api/types';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
-import { appendPage, matchRun, mergeRefresh } from './runPages';
+import { filtersFromUrl, hasFilters, toApiFilter, withFilter, type FilterKey } from './runFilters';
+import { appendPage, mergeRefresh } from './runPages';
 import { RunsTable } from './RunsTable';
 
 const PAGE_SIZE = 100;
 const MAX_LIMIT = 500; // the API's largest page
 const REFRESH_MS = 3000;
+const TYPING_MS = 300; // text filters reach the URL (and the server) once typing pauses
 
 export function RunsPage() {
-  // Filters live in the URL so a filtered list is a shareable deep link.
+  // Filters live in the URL so a filtered list is a shareable deep link; the server applies them all.
   const [search, setSearch] = useSearchParams();
   const navigate = useNavigate();
-  const status = (search.get('status') ?? '') as RunStatus | '';
-  const template = search.get('template') ?? '';
-  const q = search.get('q') ?? '';
+  const filters = filtersFromUrl(search);
+  const { status, template } = filters;
 
   // The refresh re-reads the rows on screen (up to the API's page limit), so loaded pages stay live too.
-  const filterKey = `${status}|${template}`;
+  const filterKey = JSON.stringify(filters);
   const current = useRef<{ key: string; page: RunPage | undefined }>({ key: filterKey, page: undefined });
   const runs = useApi(
     async (s) => {
       const prev = current.current.key === filterKey ? current.current.page : undefined;
       const limit = Math.min(MAX_LIMIT, Math.max(PAGE_SIZE, prev?.items.length ?? 0));
-      const fresh = await api.listRuns({ status, template, limit }, s);
+      const fresh = await api.listRuns({ ...toApiFilter(filters), limit }, s);
       // "Load more" may have appended rows meanwhile: merge into what is current now.
       const latest = current.current.key === filterKey ? current.current.page : undefined;
       const merged = mergeRefresh(latest, fresh, limit);
       current.current = { key: filterKey, page: merged };
       return merged;
     },
-    [status, template],
+    [filterKey],
     { pollMs: REFRESH_MS },
   );
   const templates = useApi((s) => api.listTemplates(s), []);
   const [more, setMore] = useState<{ loading: boolean; error?: Error }>({ loading: false });
   const loadingMore = useRef(false);
-  const [query, setQuery] = useState(q);
   const [notFound, setNotFound] = useState<string>();
 
-  const setParam = (key: 'status' | 'template' | 'q', value: string) => {
-    const next = new URLSearchParams(search);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setSearch(next, { replace: true });
-  };
+  // Functional update: a debounced text filter must not undo a filter changed meanwhile.
+  const setParam = useCallback(
+    (key: FilterKey, value: string) => setSearch((prev) => withFilter(prev, key, value), { replace: true }),
+    [setSearch],
+  );
 
   const loadMore = useCallback(async () => {
     const page = current.current.page;
@@ -55,7 +54,7 @@ export function RunsPage() {
     loadingMore.current = true;
     setMore({ loading: true });
     try {
-      const next = await api.listRuns({ status, template, limit: PAGE_SIZE, cursor: page.nextCursor });
+      const next = await api.listRuns({ ...toApiFilter(filters), limit: PAGE_SIZE, cursor: page.nextCursor });
       const merged = appendPage(page, next);
       current.current = { key: filterKey, page: merged };
       runs.mutate(merged);
@@ -65,11 +64,11 @@ export function RunsPage() {
     } finally {
       loadingMore.current = false;
     }
-  }, [status, template, filterKey, runs.mutate]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [filterKey, runs.mutate]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const openRun = async (e: FormEvent) => {
     e.preventDefault();
-    const id = query.trim();
+    const id = filters.q;
     setNotFound(undefined);
     if (!id) return;
     try {
@@ -83,7 +82,7 @@ export function RunsPage() {
 
   const templateNames = new Set((templates.data?.items ?? []).map((t) => t.name));
   if (template) templateNames.add(template);
-  const rows = (runs.data?.items ?? []).filter((r) => matchRun(r, q));
+  const rows = runs.data?.items ?? [];
 
   return (
     <section>
@@ -111,21 +110,31 @@ export function RunsPage() {
             ))}
           </select>
         </label>
+        <TextFilter label="Team" value={filters.team} onCommit={(v) => setParam('team', v)} />
+        <TextFilter label="Launched by" value={filters.launchedBy} onCommit={(v) => setParam('launchedBy', v)} />
+        <label>
+          Created from{' '}
+          <input type="date" value={filters.createdFrom} onChange={(e) => setParam('createdFrom', e.target.value)} />
+        </label>
+        <label>
+          to{' '}
+          <input type="date" value={filters.createdTo} onChange={(e) => setParam('createdTo', e.target.value)} />
+        </label>
         <form onSubmit={openRun} className="search-form" role="search">
-          <label>
-            Search{' '}
-            <input
-              type="search"
-              value={query}
-              placeholder="run id, template, user"
-              onChange={(e) => {
-                setQuery(e.target.value);
-                setParam('q', e.target.value);
-              }}
-            />
-          </label>
+          <TextFilter
+            label="Search"
+            type="search"
+            value={filters.q}
+            placeholder="start of run id, template, user"
+            onCommit={(v) => setParam('q', v)}
+          />
           <button type="submit">Open run</button>
         </form>
+        {hasFilters(filters) && (
+          <button type="button" onClick={() => setSearch(new URLSearchParams(), { replace: true })}>
+            Clear filters
+          </button>
+        )}
         <span className="muted small">
           {runs.data ? `${rows.length} shown${runs.data.nextCursor ? ', more on scroll' : ''}` : ''} · refreshes every{' '}
           {REFRESH_MS / 1000} s
@@ -136,10 +145,10 @@ export function RunsPage() {
       {runs.loading && !runs.data && <Loading what="Loading runs" />}
       {runs.data && rows.length === 0 && (
         <Empty>
-          {status || template || q ? 'No runs match these filters among those loaded.' : 'No runs yet. Launch one from a template.'}
+          {hasFilters(filters) ? 'No runs match these filters.' : 'No runs yet. Launch one from a template.'}
         </Empty>
       )}
-      {runs.data && rows.length > 0 && <RunsTable runs={rows} onEndReached={q ? undefined : loadMore} />}
+      {runs.data && rows.length > 0 && <RunsTable runs={rows} onEndReached={loadMore} />}
       {more.error && <ErrorBox error={more.error} title="Could not load more runs" />}
       {runs.data?.nextCursor && (
         <p>
@@ -149,5 +158,32 @@ export function RunsPage() {
         </p>
       )}
     </section>
+  );
+}
+
+interface TextFilterProps {
+  label: string;
+  value: string;
+  onCommit: (value: string) => void;
+  placeholder?: string;
+  type?: 'text' | 'search';
+}
+
+/** A text box whose value goes to the URL once typing pauses, and follows the URL when it changes elsewhere. */
+function TextFilter({ label, value, onCommit, placeholder, type = 'text' }: TextFilterProps) {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => {
+    setDraft((d) => (d.trim() === value ? d : value));
+  }, [value]);
+  useEffect(() => {
+    if (draft.trim() === value) return;
+    const timer = setTimeout(() => onCommit(draft), TYPING_MS);
+    return () => clearTimeout(timer);
+  }, [draft]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <label>
+      {label}{' '}
+      <input type={type} value={draft} placeholder={placeholder} onChange={(e) => setDraft(e.target.value)} />
+    </label>
   );
 }

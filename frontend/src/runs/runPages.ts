@@ -1,4 +1,4 @@
-import type { RunPage, RunSummary } from '../api/types';
+import type { RunPage } from '../api/types';
 
 /** Appends the next keyset page, dropping rows already shown (a run can move across a page edge). */
 export function appendPage(prev: RunPage, next: RunPage): RunPage {
@@ -17,11 +17,4 @@ export function mergeRefresh(prev: RunPage | undefined, fresh: RunPage, limit: n
   const cut = prev.items.findIndex((r) => r.id === lastFresh.id);
   const tail = prev.items.slice(cut < 0 ? limit : cut + 1).filter((r) => !ids.has(r.id));
   return { items: [...fresh.items, ...tail], nextCursor: prev.nextCursor };
-}
-
-/** Client-side narrowing of the loaded rows by id, template or launcher. */
-export function matchRun(r: RunSummary, q: string): boolean {
-  if (!q) return true;
-  const needle = q.toLowerCase();
-  return r.id.toLowerCase().includes(needle) || r.template.toLowerCase().includes(needle) || (r.launchedBy ?? '').toLowerCase().includes(needle);
 }

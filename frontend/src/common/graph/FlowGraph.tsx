@@ -12,7 +12,7 @@ import {
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { memo, useMemo, type ReactNode } from 'react';
-import { layoutGraph } from './layout';
+import { FAST_LAYOUT_ABOVE, layoutGraph } from './layout';
 
 export interface GraphNodeSpec {
   id: string;
@@ -42,6 +42,8 @@ interface Props {
   height?: number;
   direction?: 'LR' | 'TB';
   ariaLabel: string;
+  /** Big graphs open around this node instead of zoomed out to fit (e.g. the version a page is about). */
+  focusId?: string;
 }
 
 type BoxData = { spec: GraphNodeSpec; horizontal: boolean };
@@ -67,7 +69,9 @@ const Box = memo(function Box({ data }: NodeProps<Node<BoxData>>) {
 
 const nodeTypes = { box: Box };
 
-export function FlowGraph({ nodes, edges, onNodeClick, height = 360, direction = 'LR', ariaLabel }: Props) {
+const BIG_ZOOM = 0.8;
+
+export function FlowGraph({ nodes, edges, onNodeClick, height = 360, direction = 'LR', ariaLabel, focusId }: Props) {
   const { rfNodes, rfEdges } = useMemo(() => {
     const pos = layoutGraph(
       nodes.map((n) => n.id),
@@ -101,6 +105,13 @@ export function FlowGraph({ nodes, edges, onNodeClick, height = 360, direction =
     return { rfNodes, rfEdges };
   }, [nodes, edges, direction]);
 
+  // Fitting hundreds of nodes shrinks them past reading and makes every one render at once (about a
+  // second at 500 nodes); a big graph opens at a readable zoom on its focus node and draws only what
+  // is in view, the rest as the user pans or zooms out.
+  const big = nodes.length > FAST_LAYOUT_ABOVE;
+  const start = big ? (rfNodes.find((n) => n.id === focusId) ?? rfNodes[0]) : undefined;
+  const viewport = start ? { x: 40 - start.position.x * BIG_ZOOM, y: 40 - start.position.y * BIG_ZOOM, zoom: BIG_ZOOM } : undefined;
+
   return (
     <div className="flow-graph" style={{ height }} role="group" aria-label={ariaLabel}>
       <ReactFlow
@@ -111,9 +122,9 @@ export function FlowGraph({ nodes, edges, onNodeClick, height = 360, direction =
         nodesDraggable={false}
         nodesConnectable={false}
         elementsSelectable={!!onNodeClick}
-        // Big lineage graphs: draw only what is in view.
-        onlyRenderVisibleElements={nodes.length > 150}
-        fitView
+        onlyRenderVisibleElements={big}
+        fitView={!big}
+        defaultViewport={viewport}
         fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }}
         minZoom={0.05}
         proOptions={{ hideAttribution: true }}

@@ -13,14 +13,24 @@ export interface Point {
   y: number;
 }
 
+/**
+ * Above this many nodes dagre's crossing minimisation is too slow to draw in time (0.2–0.9 s for a
+ * 500-node lineage on 2 cores), so big graphs get the linear-time layered layout below.
+ */
+export const FAST_LAYOUT_ABOVE = 150;
+const NODESEP = 24;
+const RANKSEP = 60;
+const MARGIN = 8;
+
 /** Top-left positions per node id; edges to unknown nodes are ignored. */
 export function layoutGraph(
   nodeIds: string[],
   edges: { from: string; to: string }[],
   { direction = 'LR', nodeWidth = 200, nodeHeight = 56 }: LayoutOptions = {},
 ): Map<string, Point> {
+  if (nodeIds.length > FAST_LAYOUT_ABOVE) return layeredLayout(nodeIds, edges, direction, nodeWidth, nodeHeight);
   const g = new Graph({ multigraph: false });
-  g.setGraph({ rankdir: direction, nodesep: 24, ranksep: 60, marginx: 8, marginy: 8 });
+  g.setGraph({ rankdir: direction, nodesep: NODESEP, ranksep: RANKSEP, marginx: MARGIN, marginy: MARGIN });
   g.setDefaultEdgeLabel(() => ({}));
   const ids = new Set(nodeIds);
   for (const id of nodeIds) g.setNode(id, { width: nodeWidth, height: nodeHeight });
@@ -32,5 +42,62 @@ export function layoutGraph(
     // dagre gives centres; React Flow wants top-left corners.
     out.set(id, { x: (n?.x ?? 0) - nodeWidth / 2, y: (n?.y ?? 0) - nodeHeight / 2 });
   }
+  return out;
+}
+
+/**
+ * Longest-path ranks, then rank by rank each node goes near the mean position of its predecessors,
+ * pushed down just enough not to overlap. Siblings stay together, so a tree has no crossings.
+ */
+function layeredLayout(
+  nodeIds: string[],
+  edges: { from: string; to: string }[],
+  direction: 'LR' | 'TB',
+  nodeWidth: number,
+  nodeHeight: number,
+): Map<string, Point> {
+  const preds = new Map<string, string[]>(nodeIds.map((id) => [id, []]));
+  const succs = new Map<string, string[]>(nodeIds.map((id) => [id, []]));
+  for (const e of edges) {
+    if (preds.has(e.from) && preds.has(e.to) && e.from !== e.to) {
+      succs.get(e.from)!.push(e.to);
+      preds.get(e.to)!.push(e.from);
+    }
+  }
+  // Kahn's topological order; nodes on a cycle (lineage has none) are appended at rank 0.
+  const indegree = new Map(nodeIds.map((id) => [id, preds.get(id)!.length]));
+  const rank = new Map(nodeIds.map((id) => [id, 0]));
+  const order = nodeIds.filter((id) => indegree.get(id) === 0);
+  for (let i = 0; i < order.length; i++) {
+    for (const next of succs.get(order[i])!) {
+      rank.set(next, Math.max(rank.get(next)!, rank.get(order[i])! + 1));
+      indegree.set(next, indegree.get(next)! - 1);
+      if (indegree.get(next) === 0) order.push(next);
+    }
+  }
+  const seen = new Set(order);
+  for (const id of nodeIds) if (!seen.has(id)) order.push(id);
+
+  const layers: string[][] = [];
+  for (const id of order) (layers[rank.get(id)!] ??= []).push(id);
+  const horizontal = direction === 'LR';
+  const step = (horizontal ? nodeHeight : nodeWidth) + NODESEP;
+  const cross = new Map<string, number>();
+  const out = new Map<string, Point>();
+  layers.forEach((layer, r) => {
+    const wanted = layer.map((id) => {
+      const placed = preds.get(id)!.filter((p) => cross.has(p));
+      return { id, at: placed.length ? placed.reduce((sum, p) => sum + cross.get(p)!, 0) / placed.length : 0 };
+    });
+    wanted.sort((a, b) => a.at - b.at); // stable: siblings keep their order
+    let next = 0;
+    for (const { id, at } of wanted) {
+      const c = Math.max(at, next);
+      cross.set(id, c);
+      next = c + step;
+      const main = MARGIN + r * ((horizontal ? nodeWidth : nodeHeight) + RANKSEP);
+      out.set(id, horizontal ? { x: main, y: MARGIN + c } : { x: MARGIN + c, y: main });
+    }
+  });
   return out;
 }

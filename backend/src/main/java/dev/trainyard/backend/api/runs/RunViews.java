@@ -14,9 +14,10 @@ public final class RunViews {
 
   public record RunSummary(String id, String template, int templateVersion, String status, OffsetDateTime createdAt,
       OffsetDateTime startedAt, OffsetDateTime finishedAt, String launchedBy) {
-    static RunSummary of(RunEntity run) {
-      return new RunSummary(run.id, run.templateName, run.templateVersion, run.status, run.createdAt, run.startedAt,
-          run.finishedAt, run.launchedBy);
+    /** From the columns the runs list selects, in record order. */
+    static RunSummary of(Object[] r) {
+      return new RunSummary((String) r[0], (String) r[1], (Integer) r[2], (String) r[3], (OffsetDateTime) r[4],
+          (OffsetDateTime) r[5], (OffsetDateTime) r[6], (String) r[7]);
     }
   }
 

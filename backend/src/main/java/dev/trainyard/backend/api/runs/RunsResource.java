@@ -11,9 +11,9 @@ import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
 import dev.trainyard.backend.runs.RunService;
 import dev.trainyard.backend.runs.StepFilesReader;
-import io.quarkus.hibernate.orm.panache.PanacheQuery;
-import io.quarkus.panache.common.Parameters;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.TypedQuery;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -25,23 +25,17 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 @Path("/api/v1/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public class RunsResource {
-  private static final Set<String> STATUSES = Set.of("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
-
   @Inject RunService runs;
   @Inject StepFilesReader stepFiles;
   @Inject dev.trainyard.backend.security.TeamScope scope;
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
+  @Inject EntityManager em;
 
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -56,52 +50,33 @@ public class RunsResource {
     return Response.status(launch.created() ? 201 : 200).entity(view(launch.run())).build();
   }
 
+  /**
+   * Newest first, keyset-paginated; every filter composes with the others, the cursor and team scoping.
+   * {@code createdFrom} is inclusive, {@code createdTo} exclusive (a bare date includes that day);
+   * {@code q} matches a prefix of the run id, template name or launcher, ignoring case.
+   */
   @GET
   public RunPage list(@QueryParam("status") String status, @QueryParam("template") String template,
-      @QueryParam("limit") @DefaultValue("50") int limit, @QueryParam("cursor") String cursor) {
-    List<ApiProblem.FieldError> problems = new ArrayList<>();
-    if (status != null && !STATUSES.contains(status)) {
-      problems.add(new ApiProblem.FieldError("status", "must be one of " + STATUSES));
-    }
-    if (limit < 1 || limit > 500) {
-      problems.add(new ApiProblem.FieldError("limit", "must be between 1 and 500"));
-    }
-    StringBuilder where = new StringBuilder("1 = 1");
-    Parameters params = new Parameters();
-    if (status != null) {
-      where.append(" and status = :status");
-      params.and("status", status);
-    }
-    if (template != null) {
-      where.append(" and templateName = :template");
-      params.and("template", template);
-    }
-    if (scope.visibleTeams() != null) {
-      where.append(" and team in :teams");
-      params.and("teams", scope.visibleTeams());
-    }
-    if (cursor != null) {
-      try {
-        String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
-        params.and("cAt", OffsetDateTime.parse(parts[0])).and("cId", parts[1]);
-        where.append(" and (createdAt < :cAt or (createdAt = :cAt and id < :cId))");
-      } catch (RuntimeException e) {
-        problems.add(new ApiProblem.FieldError("cursor", "not a cursor this API returned"));
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new ApiProblem(400, "Bad Request", problems.get(0).toString(), problems);
-    }
-    PanacheQuery<RunEntity> query = RunEntity.find(where + " order by createdAt desc, id desc", params);
-    List<RunEntity> rows = query.range(0, limit).list(); // inclusive: one more than a page tells if more exist
-    List<RunEntity> page = rows.subList(0, Math.min(limit, rows.size()));
+      @QueryParam("team") String team, @QueryParam("launchedBy") String launchedBy,
+      @QueryParam("createdFrom") String createdFrom, @QueryParam("createdTo") String createdTo,
+      @QueryParam("q") String q, @QueryParam("limit") @DefaultValue("50") int limit,
+      @QueryParam("cursor") String cursor) {
+    RunListQuery query = new RunListQuery().status(status).equal("template", "templateName", template)
+        .equal("team", "team", team).equal("launchedBy", "launchedBy", launchedBy).created(createdFrom, createdTo)
+        .search(q).teams(scope.visibleTeams()).limit(limit).after(cursor).validate();
+    // Only the summary's columns: loading entities would parse every run's params and plan (JSONB).
+    TypedQuery<Object[]> found = em.createQuery("select id, templateName, templateVersion, status, createdAt, startedAt,"
+        + " finishedAt, launchedBy from RunEntity where " + query.where + " order by createdAt desc, id desc", Object[].class);
+    query.params.map().forEach(found::setParameter);
+    List<RunSummary> rows = found.setMaxResults(limit + 1).getResultList().stream() // one more than a page tells if more exist
+        .map(RunSummary::of).toList();
+    List<RunSummary> page = rows.subList(0, Math.min(limit, rows.size()));
     String next = null;
     if (rows.size() > limit) {
-      RunEntity last = page.get(page.size() - 1);
-      next = Base64.getUrlEncoder().withoutPadding()
-          .encodeToString((last.createdAt + "|" + last.id).getBytes(StandardCharsets.UTF_8));
+      RunSummary last = page.get(page.size() - 1);
+      next = RunListQuery.cursorOf(last.createdAt(), last.id());
     }
-    return new RunPage(page.stream().map(RunSummary::of).toList(), next);
+    return new RunPage(page, next);
   }
 
   @GET

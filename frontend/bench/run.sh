@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Browser benchmark of the dashboard at scale: starts the packaged app (build it first:
+# ./mvnw -o -B package -DskipTests) in local mode on its own ports and a fresh home, seeds its
+# database with backend/src/test/resources/bench/dashboard-seed.sql through psql, runs
+# dashboard.bench.ts in Debian's Chromium and writes the timings to $BENCH_OUT (default
+# frontend/bench/results.json). Ports: PORT (18580), TEMPORAL_PORT (17633), DB_PORT (17634).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+PORT=${PORT:-18580}
+TEMPORAL_PORT=${TEMPORAL_PORT:-17633}
+DB_PORT=${DB_PORT:-17634}
+APP=backend/target/quarkus-app/quarkus-run.jar
+HOME_DIR=$(mktemp -d /tmp/trainyard-bench.XXXXXX)
+TOKEN=bench-$RANDOM$RANDOM
+OUT=${BENCH_OUT:-$PWD/frontend/bench/results.json}
+PID=""
+cleanup() {
+  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+    kill "$PID" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$PID" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$PID" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+[ -f "$APP" ] || { echo "no packaged app at $APP: ./mvnw -o -B package -DskipTests" >&2; exit 1; }
+
+# The database port as an environment variable: as a system property it fails Quarkus' unknown-key check.
+TRAINYARD_AUTH_LOCAL_TOKEN=$TOKEN TRAINYARD_LOCAL_DB_PORT=$DB_PORT "$JAVA_HOME/bin/java" -Dquarkus.http.port="$PORT" \
+  -Dtrainyard.temporal.embedded-port="$TEMPORAL_PORT" \
+  -Dtrainyard.home="$HOME_DIR" -jar "$APP" >"$HOME_DIR/app.log" 2>&1 &
+PID=$!
+for _ in $(seq 1 240); do
+  curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break
+  kill -0 "$PID" 2>/dev/null || { tail -40 "$HOME_DIR/app.log"; exit 1; }
+  sleep 0.5
+done
+PRINTED=$(sed -n 's/.*Dashboard token: *\([^ ]*\).*/\1/p' "$HOME_DIR/app.log" | tail -1)
+[ -n "$PRINTED" ] && TOKEN=$PRINTED
+
+echo "seeding…"
+START=$(date +%s)
+PGPASSWORD=postgres psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres \
+  -f backend/src/test/resources/bench/dashboard-seed.sql
+echo "seeded in $(( $(date +%s) - START )) s"
+
+(cd frontend && E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_TOKEN="$TOKEN" BENCH_OUT="$OUT" \
+  npx playwright test -c bench/playwright.config.ts)
