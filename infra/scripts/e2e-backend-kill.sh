@@ -7,6 +7,8 @@
 # every run, step, attempt, artifact and lineage edge exactly once (checked with psql).
 # Needs the packaged app and worker jar (./mvnw package) and PostgreSQL's server binaries (initdb,
 # pg_ctl, psql: Debian's postgresql package). No network; every process it starts is stopped on exit.
+# E2E_BACKEND_KILL_JAVA_OPTS adds backend options, e.g. -Dtrainyard.temporal.sticky-execution=true
+# to see the stuck run this test guards against (docs/reliability.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . infra/scripts/lib.sh
@@ -80,7 +82,7 @@ start_backend() {
     -Dtrainyard.auth.local-token="$TOKEN" \
     -Dquarkus.datasource.jdbc.url="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
     -Dquarkus.datasource.username=postgres -Dquarkus.datasource.password=postgres \
-    -jar "$APP/quarkus-run.jar" >"$TMP/backend-$1.log" 2>&1 &
+    ${E2E_BACKEND_KILL_JAVA_OPTS:-} -jar "$APP/quarkus-run.jar" >"$TMP/backend-$1.log" 2>&1 &
   BACKEND_PID=$!
   for _ in $(seq 1 240); do
     curl -fs "http://127.0.0.1:$HTTP_PORT/q/health/ready" >/dev/null 2>&1 && return 0
@@ -114,6 +116,7 @@ TEMPORAL_PID=$!
 wait_port "$TEMPORAL_PORT" "the Temporal test server" "$TEMPORAL_PID"
 
 start_backend first
+grep -ho 'Sticky execution off: [^,]*' "$TMP/backend-first.log" || echo "sticky execution on"
 "$JAVA_HOME/bin/java" -jar "$WORKER_JAR" --temporal "127.0.0.1:$TEMPORAL_PORT" --pool default --root "$HOME_DIR" \
   --max-concurrent-steps 1 --termination-grace 2 >"$TMP/worker.log" 2>&1 &
 WORKER_PID=$!
