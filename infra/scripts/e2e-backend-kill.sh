@@ -59,7 +59,7 @@ fail() {
   echo "FAIL: $*" >&2
   if [ -n "${RUN:-}" ]; then
     echo "--- Temporal history of $RUN ---" >&2
-    "$JAVA_HOME/bin/java" -cp "$APP/lib/main/*" infra/scripts/TemporalHistory.java "127.0.0.1:$TEMPORAL_PORT" "$RUN" 2>/dev/null >&2 \
+    "$JAVA_HOME/bin/java" -cp "$APP/lib/main/*" infra/scripts/TemporalHistory.java "127.0.0.1:$TEMPORAL_PORT" "$RUN" >&2 2>/dev/null \
       || echo "(history unavailable)" >&2
   fi
   for log in "$TMP"/*.log; do echo "--- $log (tail) ---" >&2; tail -n 30 "$log" >&2; done
