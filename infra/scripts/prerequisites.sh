@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, when they are missing: Debian's Chromium (browser
-# tests) and Debian's PyTorch with OpenBLAS for Debian's own python3 (trainer tests). As root on
-# Debian it installs them with apt-get; elsewhere it says exactly what is missing and stops.
+# tests), Debian's PyTorch with OpenBLAS for Debian's own python3 (trainer tests) and PostgreSQL's
+# server binaries (the backend-kill fault test). As root on Debian it installs them with apt-get;
+# elsewhere it says exactly what is missing and stops.
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,8 @@ missing=()
 /usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+# PostgreSQL's server binaries: e2e-backend-kill.sh runs a PostgreSQL server of its own.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 ls /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas*.so* >/dev/null 2>&1 \
   || ls /usr/lib/*/openblas-openmp/libopenblas*.so* >/dev/null 2>&1 || missing+=(libopenblas0-openmp)
 

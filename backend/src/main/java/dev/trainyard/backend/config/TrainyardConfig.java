@@ -45,6 +45,13 @@ public interface TrainyardConfig {
 
     @WithDefault("default")
     String namespace();
+
+    /**
+     * Sticky execution of the workflow worker (a workflow's next task goes to the worker that holds
+     * it in cache). Unset: on, except against a standalone SDK test server, which cannot recover a
+     * workflow task stranded on a dead worker's sticky queue (see TemporalRuntime).
+     */
+    Optional<Boolean> stickyExecution();
   }
 
   interface Worker {

@@ -13,6 +13,11 @@ import java.util.concurrent.TimeUnit;
  * The SDK's test server, serving the real Temporal gRPC API in real time. We build the gRPC server
  * ourselves because {@code TestServer.createPortBoundServer} binds every interface; local mode must
  * listen on 127.0.0.1 only. Its state lives in memory: a restart loses in-flight workflows.
+ *
+ * <p>{@link #main} runs it as a process of its own, so that fault tests can kill the backend while
+ * Temporal keeps running (the team topology on one machine):
+ * {@code java -cp 'backend/target/quarkus-app/lib/main/*:backend/target/quarkus-app/app/*'
+ * dev.trainyard.backend.temporal.EmbeddedTemporal 7233}.
  */
 public final class EmbeddedTemporal implements AutoCloseable {
   private final TestServicesStarter services;
@@ -36,6 +41,15 @@ public final class EmbeddedTemporal implements AutoCloseable {
     }
     Server server = builder.build().start();
     return new EmbeddedTemporal(services, server);
+  }
+
+  /** Serves on 127.0.0.1:{@code args[0]} (default 7233) until the process is stopped. */
+  public static void main(String[] args) throws Exception {
+    int port = args.length > 0 ? Integer.parseInt(args[0]) : 7233;
+    EmbeddedTemporal temporal = start(port);
+    Runtime.getRuntime().addShutdownHook(new Thread(temporal::close, "temporal-test-server-shutdown"));
+    System.out.println("Temporal test server listening on " + temporal.target());
+    temporal.server.awaitTermination();
   }
 
   public String target() {

@@ -1,13 +1,17 @@
 package dev.trainyard.backend.temporal;
 
+import com.google.protobuf.Empty;
 import dev.trainyard.backend.catalog.CatalogLedger;
 import dev.trainyard.backend.config.TrainyardConfig;
 import dev.trainyard.worker.TrainyardWorker;
 import dev.trainyard.worker.WorkerConfig;
 import dev.trainyard.workflow.PipelineWorkflowImpl;
 import dev.trainyard.workflow.TaskQueues;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.temporal.api.testservice.v1.TestServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.RpcRetryOptions;
@@ -15,6 +19,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -23,6 +28,7 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -77,9 +83,6 @@ public class TemporalRuntime {
         stubs, WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).build());
 
     factory = WorkerFactory.newInstance(client);
-    Worker workflows = factory.newWorker(TaskQueues.WORKFLOWS);
-    workflows.registerWorkflowImplementationTypes(PipelineWorkflowImpl.class);
-    workflows.registerActivitiesImplementations(ledger);
     startWorkersWhenReachable();
   }
 
@@ -112,6 +115,11 @@ public class TemporalRuntime {
 
   private synchronized void startWorkers() {
     if (!factory.isStarted()) {
+      if (factory.tryGetWorker(TaskQueues.WORKFLOWS) == null) {
+        Worker workflows = factory.newWorker(TaskQueues.WORKFLOWS, workflowWorkerOptions());
+        workflows.registerWorkflowImplementationTypes(PipelineWorkflowImpl.class);
+        workflows.registerActivitiesImplementations(ledger);
+      }
       factory.start();
     }
     if (config.worker().embedded() && stepWorker == null) {
@@ -125,6 +133,41 @@ public class TemporalRuntime {
   }
 
   private volatile boolean stopping;
+
+  /**
+   * Sticky execution off against a standalone SDK test server. After a workflow task completes, the
+   * test server routes the workflow's next task to the sticky queue of the worker that completed it,
+   * and it implements no sticky schedule-to-start timeout (ResetStickyTaskQueue is unimplemented,
+   * ShutdownWorker a no-op): when the backend is killed, its workflows' next tasks wait on a queue
+   * nobody polls any more, and the runs never finish. A real cluster moves such a task to the normal
+   * queue after the sticky schedule-to-start timeout (5 s), so it keeps sticky execution. A zero
+   * timeout makes the SDK send no sticky attributes: every task goes to the normal queue and
+   * replays the history (small for pipelines). The embedded service dies with this process, so it
+   * can never hold a stranded task: it keeps sticky execution too.
+   */
+  private WorkerOptions workflowWorkerOptions() {
+    boolean sticky = config.temporal().stickyExecution().orElseGet(() -> isEmbedded() || !isSdkTestServer());
+    if (sticky) {
+      return WorkerOptions.getDefaultInstance();
+    }
+    LOG.infof("Sticky execution off: %s is the SDK's test server, which cannot move a workflow task off a "
+        + "dead worker's sticky queue", config.temporal().target());
+    return WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build();
+  }
+
+  /** Only the SDK's test server serves its TestService API; a real cluster answers UNIMPLEMENTED. */
+  private boolean isSdkTestServer() {
+    try {
+      TestServiceGrpc.newBlockingStub(stubs.getRawChannel()).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getCurrentTime(Empty.getDefaultInstance());
+      return true;
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        throw e; // unreachable: decided when it answers (startWorkersWhenReachable retries)
+      }
+      return false;
+    }
+  }
 
   /** The in-process worker of local mode, if any. */
   public java.util.Optional<TrainyardWorker> embeddedWorker() {
