@@ -70,7 +70,7 @@ test('open an output artifact and follow its lineage to its ancestors', async ({
   await shot(page, 'artifact');
 
   await ancestors.getByRole('link', { name: /^greet\.output/ }).first().click();
-  await expect(page.getByText('Produced by')).toBeVisible();
+  await expect(page.getByText('Produced by', { exact: true })).toBeVisible();
   await expect(page.locator('dl.facts')).toContainText('greet');
   // the greeting has no ancestors of its own, and the explorer shows what derives from it
   await expect(page.getByRole('list', { name: 'Descendants (downstream)' }).getByRole('link').first()).toBeVisible();

@@ -28,7 +28,7 @@ cleanup() {
     kill -9 "$PID" 2>/dev/null || true
   fi
 }
-trap cleanup EXIT
+trap 'cleanup; rm -rf "$HOME_DIR"' EXIT
 
 fail() {
   echo "FAIL: $*" >&2

@@ -15,6 +15,7 @@ PID=""
 
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+  rm -rf "$HOME_DIR"
 }
 trap cleanup EXIT
 

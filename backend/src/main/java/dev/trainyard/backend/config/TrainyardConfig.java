@@ -47,6 +47,16 @@ public interface TrainyardConfig {
     String namespace();
 
     /**
+     * Ledger writes (catalog updates from running workflows) at once; each holds a database
+     * connection, so keep it well under {@code quarkus.datasource.jdbc.max-size}.
+     */
+    @WithDefault("8")
+    int ledgerConcurrency();
+
+    /** Workflow tasks the backend processes at once; default one per CPU core (at least 2). */
+    Optional<Integer> workflowTaskConcurrency();
+
+    /**
      * Sticky execution of the workflow worker (a workflow's next task goes to the worker that holds
      * it in cache). Unset: on, except against a standalone SDK test server, which cannot recover a
      * workflow task stranded on a dead worker's sticky queue (see TemporalRuntime).

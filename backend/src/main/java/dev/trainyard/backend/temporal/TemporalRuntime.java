@@ -147,12 +147,21 @@ public class TemporalRuntime {
    */
   private WorkerOptions workflowWorkerOptions() {
     boolean sticky = config.temporal().stickyExecution().orElseGet(() -> isEmbedded() || !isSdkTestServer());
+    // Bulkheads, so that a burst of runs cannot starve the API: workflow tasks are short and CPU-bound,
+    // so about one per core (the SDK's 200 made 2 cores thrash: read p99 276 ms under 1,000 runs, 71 ms
+    // with 2, at the same throughput, see docs/benchmarks.md); ledger writes hold a database connection
+    // each, so fewer of them than the pool has connections.
+    int workflowTasks = config.temporal().workflowTaskConcurrency()
+        .orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    WorkerOptions.Builder options = WorkerOptions.newBuilder()
+        .setMaxConcurrentWorkflowTaskExecutionSize(Math.max(2, workflowTasks)) // the SDK needs 2 or more
+        .setMaxConcurrentLocalActivityExecutionSize(config.temporal().ledgerConcurrency());
     if (sticky) {
-      return WorkerOptions.getDefaultInstance();
+      return options.build();
     }
     LOG.infof("Sticky execution off: %s is the SDK's test server, which cannot move a workflow task off a "
         + "dead worker's sticky queue", config.temporal().target());
-    return WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build();
+    return options.setStickyQueueScheduleToStartTimeout(Duration.ZERO).build();
   }
 
   /** Only the SDK's test server serves its TestService API; a real cluster answers UNIMPLEMENTED. */

@@ -1,6 +1,5 @@
 package dev.trainyard.backend.bench;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trainyard.backend.PostgresTestResource;
@@ -9,7 +8,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.nio.file.Files;
@@ -58,6 +56,34 @@ class LoadBenchmark {
 
   @Inject EntityManager em;
 
+  @io.quarkus.test.common.http.TestHTTPResource("/")
+  java.net.URL base;
+
+  /**
+   * One shared JDK client for launches and reads: RestAssured builds a new Apache client per request
+   * and runs Groovy, which cost a fifth of the CPU of this very JVM under load and added its own time
+   * to each measured read.
+   */
+  private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+      .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+  private java.net.http.HttpResponse<String> send(String method, String path, String json) {
+    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base.toString()).resolve(path))
+        .header("Authorization", "Bearer " + Api.LOCAL_TOKEN)
+        .header("Content-Type", "application/json")
+        .method(method, json == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+            : java.net.http.HttpRequest.BodyPublishers.ofString(json))
+        .build();
+    try {
+      return http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Test
   void thousandConcurrentNoopRuns() throws Exception {
     Api.signIn();
@@ -82,7 +108,7 @@ class LoadBenchmark {
     Future<?> reads = reader.submit(() -> {
       while (!done.get()) {
         long t0 = System.nanoTime();
-        int s1 = given().queryParam("limit", 50).get("/api/v1/runs").statusCode();
+        int s1 = send("GET", "/api/v1/runs?limit=50", null).statusCode();
         listNanos.add(System.nanoTime() - t0);
         if (s1 != 200) {
           readErrors.incrementAndGet();
@@ -90,7 +116,7 @@ class LoadBenchmark {
         if (!ids.isEmpty()) {
           String id = ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
           long t1 = System.nanoTime();
-          int s2 = given().get("/api/v1/runs/" + id).statusCode();
+          int s2 = send("GET", "/api/v1/runs/" + id, null).statusCode();
           getNanos.add(System.nanoTime() - t1);
           if (s2 != 200) {
             readErrors.incrementAndGet();
@@ -105,13 +131,12 @@ class LoadBenchmark {
     AtomicInteger launchErrors = new AtomicInteger();
     for (int i = 0; i < RUNS; i++) {
       launches.add(clients.submit(() -> {
-        var response = given().contentType(ContentType.JSON).body(Map.of("template", "load-noop", "params", Map.of()))
-            .post("/api/v1/runs");
+        var response = send("POST", "/api/v1/runs", "{\"template\": \"load-noop\", \"params\": {}}");
         if (response.statusCode() == 201) {
-          ids.add(response.jsonPath().getString("id"));
+          ids.add(io.restassured.path.json.JsonPath.from(response.body()).getString("id"));
         } else {
           launchErrors.incrementAndGet();
-          System.out.println("launch answered " + response.statusCode() + ": " + response.asString());
+          System.out.println("launch answered " + response.statusCode() + ": " + response.body());
         }
       }));
     }
