@@ -40,6 +40,11 @@ public class LocalToken {
     LOG.infof("Dashboard token: %s   (also in %s; send it as 'Authorization: Bearer <token>')", token, file);
   }
 
+  /** The token, for this process's own requests (the warm-up at start); empty outside local mode. */
+  public java.util.Optional<String> value() {
+    return java.util.Optional.ofNullable(token);
+  }
+
   /** Constant-time comparison, so response timing does not reveal the token. */
   public boolean matches(String candidate) {
     String expected = token;
