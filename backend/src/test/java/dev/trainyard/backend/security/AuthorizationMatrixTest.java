@@ -138,6 +138,14 @@ class AuthorizationMatrixTest {
 
     List<String> visibleToB = as("operator-b").get("/api/v1/runs").jsonPath().getList("items.id");
     assertThat(visibleToB).contains(runB).doesNotContain(runA, cancelledA);
+    // Filters and search narrow what a caller may see; they never widen it to another team.
+    assertThat(as("operator-b").queryParam("team", "team-a").get("/api/v1/runs").jsonPath().getList("items"))
+        .isEmpty();
+    assertThat(as("operator-b").queryParam("q", runA).get("/api/v1/runs").jsonPath().getList("items")).isEmpty();
+    assertThat(as("admin").queryParam("q", runA).get("/api/v1/runs").jsonPath().getList("items.id", String.class))
+        .containsExactly(runA);
+    assertThat(as("operator-b").queryParam("q", "data-a").get("/api/v1/artifacts").jsonPath().getList("items"))
+        .isEmpty();
   }
 
   @Test
