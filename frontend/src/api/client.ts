@@ -11,6 +11,8 @@ import type {
   Lineage,
   LineageDirection,
   Problem,
+  RetentionPolicy,
+  RetentionReport,
   Run,
   RunFilter,
   RunPage,
@@ -189,6 +191,18 @@ export const api = {
     json<TemplateDetail>(`/templates/${enc(name)}/versions/${version}`, { signal }),
 
   // --- proposed endpoints: callers treat a 404 as "not available yet" ---
+
+  getRetention: (template: string, signal?: AbortSignal) =>
+    json<RetentionPolicy>(`/templates/${enc(template)}/retention`, { signal }),
+
+  setRetention: (template: string, policy: { keepLastIntermediate: number; keepLastFinals: number | null }) =>
+    json<RetentionPolicy>(`/templates/${enc(template)}/retention`, { method: 'PUT', body: policy }),
+
+  planRetention: (template: string, signal?: AbortSignal) =>
+    json<RetentionReport>(`/templates/${enc(template)}/retention/plan`, { signal }),
+
+  applyRetention: (template: string) =>
+    json<RetentionReport>(`/templates/${enc(template)}/retention/apply`, { method: 'POST', body: {} }),
 
   listWorkers: (signal?: AbortSignal) => json<WorkerList>('/workers', { signal }),
 

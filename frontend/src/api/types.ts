@@ -254,6 +254,37 @@ export interface Lineage {
   edges: LineageEdge[];
 }
 
+export interface RetentionPolicy {
+  template: string;
+  keepLastIntermediate: number;
+  /** null keeps every final checkpoint */
+  keepLastFinals: number | null;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface RetentionDecision {
+  artifactId: string;
+  runId: string;
+  stepId: string;
+  output: string;
+  sizeBytes: number;
+  createdAt: string;
+  finalOutput: boolean;
+  action: 'DELETE' | 'KEEP';
+  reason: string;
+}
+
+export interface RetentionReport {
+  template: string;
+  policy: RetentionPolicy;
+  dryRun: boolean;
+  decisions: RetentionDecision[];
+  resumeStates: { runId: string; stepId: string; attempt: number; path: string; sizeBytes: number }[];
+  bytesToFree: number;
+  errors: string[];
+}
+
 export interface FieldError {
   path: string;
   message: string;

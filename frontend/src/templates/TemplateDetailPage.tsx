@@ -5,6 +5,7 @@ import type { ParamValue, TemplateDetail } from '../api/types';
 import { ErrorBox, Loading } from '../common/states';
 import { formatTime } from '../common/format';
 import { useApi } from '../common/useApi';
+import { RetentionPanel } from '../retention/RetentionPanel';
 import { SpecViewer } from '../specview/SpecViewer';
 import { LaunchForm } from './LaunchForm';
 
@@ -50,6 +51,7 @@ export function TemplateDetailPage() {
             </div>
           </div>
           <SpecSection name={t.name} latest={t} />
+          <RetentionPanel template={t.name} />
         </>
       )}
     </section>
