@@ -46,7 +46,6 @@ QUARKUS_OIDC_AUTHENTICATION_STATE_SECRET=$(head -c 48 /dev/urandom | base64 | tr
 "$JAVA_HOME/bin/java" -Dquarkus.http.port=$PORT -Dtrainyard.temporal.embedded-port="$TEMPORAL_PORT" \
   -Dtrainyard.home="$HOME_DIR" -Dtrainyard.auth.mode=oidc -Dquarkus.oidc.tenant-enabled=true \
   -Dquarkus.oidc.auth-server-url="$KEYCLOAK/realms/trainyard" -Dquarkus.oidc.client-id=trainyard-web \
-  -Dquarkus.oidc.token.audience=trainyard-api,trainyard-web -Dquarkus.oidc.authentication.pkce-required=true \
   -jar "$APP" >"$HOME_DIR/app.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 240); do

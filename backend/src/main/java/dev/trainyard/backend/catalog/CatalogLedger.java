@@ -104,6 +104,20 @@ public class CatalogLedger implements LedgerActivities {
       Object[] source = sources.get(0);
       String sourceId = source[0] + "/" + source[1] + "/" + source[2];
       Map<String, ArtifactRef> outputs = outputsOf((String) source[0], (String) source[1], ((Number) source[2]).intValue());
+      // Share-locked until this attempt's output rows commit: retention, which locks a row before
+      // deleting it, then sees them (an unfinished run's outputs are kept) or this finds it deleted.
+      for (ArtifactRef ref : outputs.values()) {
+        Object deletedAt = em.createNativeQuery("SELECT deleted_at FROM artifact WHERE id = ?1 FOR SHARE")
+            .setParameter(1, ref.id()).getSingleResult();
+        if (deletedAt != null) {
+          em.createNativeQuery("INSERT INTO step_attempt (run_id, step_id, attempt, status, cache_key) "
+                  + "VALUES (?1, ?2, ?3, 'RUNNING', ?4)")
+              .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt).setParameter(4, cacheKey)
+              .executeUpdate();
+          setStepStatus(runId, stepId, StepStatus.RUNNING);
+          return null; // deleted meanwhile: run the step instead
+        }
+      }
       em.createNativeQuery("INSERT INTO step_attempt (run_id, step_id, attempt, status, worker, cache_key, cache_source, "
               + "finished_at) VALUES (?1, ?2, ?3, 'SUCCEEDED', ?4, ?5, ?6, now())")
           .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt)

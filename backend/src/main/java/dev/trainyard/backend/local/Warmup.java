@@ -2,7 +2,7 @@ package dev.trainyard.backend.local;
 
 import dev.trainyard.backend.security.LocalToken;
 import io.quarkus.runtime.LaunchMode;
-import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.http.HttpServerStart;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -31,7 +31,8 @@ public class Warmup {
   @ConfigProperty(name = "quarkus.http.host") String host;
   @ConfigProperty(name = "quarkus.http.port") int port;
 
-  void onStart(@Observes StartupEvent event) {
+  /** Once the HTTP server listens (never earlier: the token must not reach whatever else holds the port). */
+  void onStart(@Observes HttpServerStart event) {
     if (LaunchMode.current() != LaunchMode.NORMAL || token.value().isEmpty()) {
       return; // tests measure their own requests; team mode has no token of its own to ask with
     }
@@ -44,25 +45,14 @@ public class Warmup {
     for (String page : PAGES) {
       HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + page))
           .header("Authorization", "Bearer " + token.value().orElseThrow()).timeout(Duration.ofSeconds(30)).build();
-      for (int attempt = 0; attempt < 60; attempt++) { // the HTTP server opens right after start-up events
-        try {
-          http.send(request, HttpResponse.BodyHandlers.discarding());
-          break;
-        } catch (java.io.IOException notListeningYet) {
-          sleep();
-        } catch (InterruptedException e) {
-          return;
-        }
+      try {
+        http.send(request, HttpResponse.BodyHandlers.discarding());
+      } catch (java.io.IOException e) {
+        LOG.debugf("warm-up of %s failed: %s", page, e);
+      } catch (InterruptedException e) {
+        return;
       }
     }
     LOG.debugf("warm-up of the dashboard's first pages took %d ms", (System.nanoTime() - started) / 1_000_000);
-  }
-
-  private static void sleep() {
-    try {
-      Thread.sleep(500);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

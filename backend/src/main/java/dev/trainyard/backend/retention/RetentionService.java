@@ -48,6 +48,8 @@ import org.jboss.logging.Logger;
 public class RetentionService {
   private static final Logger LOG = Logger.getLogger(RetentionService.class);
   private static final Set<String> UNFINISHED = Set.of("PENDING", "RUNNING");
+  /** A run that can still be retried reuses its completed steps' outputs: those stay too. */
+  private static final Set<String> RETRYABLE = Set.of("FAILED", "CANCELLED", "INTERRUPTED");
 
   @Inject EntityManager em;
   @Inject AuditLog audit;
@@ -60,7 +62,7 @@ public class RetentionService {
   public record Decision(String artifactId, String runId, String stepId, String output, long sizeBytes,
       OffsetDateTime createdAt, boolean finalOutput, String action, String reason) {}
 
-  /** A trainer resume state under a succeeded step's work dir. */
+  /** A trainer resume state under a succeeded step's work dir; {@code path} is relative to the home. */
   public record ResumeState(String runId, String stepId, int attempt, String path, long sizeBytes) {}
 
   public record Report(String template, Policy policy, boolean dryRun, List<Decision> decisions,
@@ -133,24 +135,46 @@ public class RetentionService {
         done.add(d);
         continue;
       }
-      boolean tombstoned = QuarkusTransaction.requiringNew().call(() -> {
-        // Re-checked under the row lock the UPDATE takes: an alias moved here since the plan wins.
-        int updated = em.createNativeQuery("UPDATE artifact SET deleted_at = now(), deleted_by = ?2, deletion_reason = ?3 "
-                + "WHERE id = ?1 AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM alias WHERE artifact_id = ?1)")
+      String keptMeanwhile = QuarkusTransaction.requiringNew().call(() -> {
+        // The row lock first: alias moves, launches and cache hits share-lock the row and re-check it,
+        // so from here on nothing new can start to depend on it; then everything the plan checked, again.
+        @SuppressWarnings("unchecked")
+        List<Object> row = em.createNativeQuery("SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NULL FOR UPDATE")
+            .setParameter(1, d.artifactId()).getResultList();
+        if (row.isEmpty()) {
+          return "already deleted";
+        }
+        String protection = protectionNow(d.artifactId());
+        if (protection != null) {
+          return protection;
+        }
+        em.createNativeQuery("UPDATE artifact SET deleted_at = now(), deleted_by = ?2, deletion_reason = ?3 WHERE id = ?1")
             .setParameter(1, d.artifactId()).setParameter(2, requester.caller().name())
             .setParameter(3, "retention of template " + template.name + ": " + d.reason()).executeUpdate();
-        if (updated == 1) {
-          auditDeletion(requester, "artifact:" + d.artifactId(), d.reason());
-        }
-        return updated == 1;
+        auditDeletion(requester, "artifact:" + d.artifactId(), d.reason());
+        return null;
       });
-      done.add(tombstoned ? d : new Decision(d.artifactId(), d.runId(), d.stepId(), d.output(), d.sizeBytes(),
-          d.createdAt(), d.finalOutput(), "KEEP", "an alias was moved to it meanwhile"));
+      done.add(keptMeanwhile == null ? d : new Decision(d.artifactId(), d.runId(), d.stepId(), d.output(), d.sizeBytes(),
+          d.createdAt(), d.finalOutput(), "KEEP", keptMeanwhile + " (since the plan)"));
+      if (keptMeanwhile == null && !store.contains(d.artifactId())) {
+        errors.add("artifact " + d.artifactId() + ": no files under " + store.root() + "; if its store is a worker's "
+            + "own root, delete them there");
+      }
     }
     for (String id : tombstonedStillStored(store)) {
       try {
-        store.delete(id);
-      } catch (IOException | RuntimeException e) {
+        // Under the row lock, and only while still deleted: identical bytes stored again revive the row.
+        QuarkusTransaction.requiringNew().run(() -> {
+          if (!em.createNativeQuery("SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NOT NULL FOR UPDATE")
+              .setParameter(1, id).getResultList().isEmpty()) {
+            try {
+              store.delete(id);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        });
+      } catch (RuntimeException e) {
         errors.add("artifact " + id + ": files not deleted yet (" + e.getMessage() + "); the next pass retries");
         LOG.warnf("retention could not delete the files of %s: %s", id, e);
       }
@@ -160,7 +184,7 @@ public class RetentionService {
         QuarkusTransaction.requiringNew().run(() -> auditDeletion(requester,
             "resume-state:" + state.runId() + "/" + state.stepId() + "/" + state.attempt(),
             "trainer resume state of a succeeded step"));
-        FileTrees.deleteRecursively(Path.of(state.path()));
+        FileTrees.deleteRecursively(config.home().resolve(state.path()));
       } catch (IOException | RuntimeException e) {
         errors.add(state.path() + ": " + e.getMessage());
       }
@@ -174,6 +198,36 @@ public class RetentionService {
     Caller c = requester.caller();
     audit.append(c.name(), String.join(",", new TreeSet<>(c.roles())), String.join(",", new TreeSet<>(c.teams())),
         "RETENTION DELETE", target, 200, requester.clientAddress(), requester.requestId(), Sha256.of(reason));
+  }
+
+  /** Why the artifact must stay, read now (inside the deleting transaction), or null. */
+  private String protectionNow(String id) {
+    @SuppressWarnings("unchecked")
+    List<String> alias = em.createNativeQuery("SELECT name FROM alias WHERE artifact_id = ?1 LIMIT 1")
+        .setParameter(1, id).getResultList();
+    if (!alias.isEmpty()) {
+      return "alias '" + alias.get(0) + "' points at it";
+    }
+    @SuppressWarnings("unchecked")
+    List<String> derived = em.createNativeQuery("WITH RECURSIVE reach(node) AS (SELECT CAST(?1 AS text) UNION "
+            + "SELECT e.to_node FROM lineage_edge e JOIN reach r ON e.from_node = r.node) "
+            + "SELECT a.name FROM alias a JOIN reach r ON r.node = 'artifact:' || a.artifact_id LIMIT 1")
+        .setParameter(1, "artifact:" + id).getResultList();
+    if (!derived.isEmpty()) {
+      return "in the lineage of alias '" + derived.get(0) + "'";
+    }
+    @SuppressWarnings("unchecked")
+    List<String> producers = em.createNativeQuery("SELECT r.status FROM step_output so JOIN run r ON r.id = so.run_id "
+            + "WHERE so.artifact_id = ?1 AND r.status IN ('PENDING', 'RUNNING', 'FAILED', 'CANCELLED', 'INTERRUPTED') LIMIT 1")
+        .setParameter(1, id).getResultList();
+    if (!producers.isEmpty()) {
+      return "a " + producers.get(0) + " run produced it";
+    }
+    @SuppressWarnings("unchecked")
+    List<String> readers = em.createNativeQuery("SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING') "
+            + "AND strpos(CAST(plan AS text) || CAST(params AS text), ?1) > 0 LIMIT 1")
+        .setParameter(1, id).getResultList();
+    return readers.isEmpty() ? null : "unfinished run " + readers.get(0) + " reads it";
   }
 
   private List<String> tombstonedStillStored(LocalArtifactStore store) {
@@ -224,6 +278,9 @@ public class RetentionService {
         keep = "in the lineage of alias '" + lineageOfAlias.get(c.id()) + "'";
       } else if (c.producers().stream().anyMatch(p -> UNFINISHED.contains(p.runStatus()))) {
         keep = "its run is not finished";
+      } else if (c.producers().stream().anyMatch(p -> RETRYABLE.contains(p.runStatus()))) {
+        keep = "its run is " + c.producers().stream().map(Producer::runStatus).filter(RETRYABLE::contains).findFirst()
+            .orElseThrow() + " and may be retried";
       } else if (unfinishedPlans.contains(c.id())) {
         keep = "an unfinished run reads it";
       } else if (c.producers().stream().anyMatch(p -> !p.runTemplate().equals(template))) {
@@ -291,7 +348,8 @@ public class RetentionService {
         continue;
       }
       if (Files.isDirectory(dir)) {
-        states.add(new ResumeState((String) r[0], (String) r[1], ((Number) r[2]).intValue(), dir.toString(), sizeOf(dir)));
+        states.add(new ResumeState((String) r[0], (String) r[1], ((Number) r[2]).intValue(),
+            config.home().relativize(dir).toString(), sizeOf(dir)));
       }
     }
     return states;

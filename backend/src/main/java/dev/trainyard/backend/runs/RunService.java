@@ -138,8 +138,10 @@ public class RunService {
     ExecutionPlan compiled = plan;
     RunEntity run;
     try {
-      run = QuarkusTransaction.requiringNew().call(
-          () -> insertRun(runId, template, given, compiled, idempotencyKey, user, owner.team));
+      run = QuarkusTransaction.requiringNew().call(() -> {
+        requireInputsStored(artifacts.keySet());
+        return insertRun(runId, template, given, compiled, idempotencyKey, user, owner.team);
+      });
     } catch (PersistenceException duplicate) {
       if (idempotencyKey == null) {
         throw duplicate;
@@ -160,6 +162,21 @@ public class RunService {
       throw e;
     }
     return new Launch(run, true);
+  }
+
+  /**
+   * Share-locks the input artifacts' rows and re-checks that retention has not deleted them: retention
+   * takes the row lock before deleting and then sees this run's row, so it keeps the inputs.
+   */
+  private void requireInputsStored(java.util.Collection<String> artifactIds) {
+    for (String id : artifactIds) {
+      @SuppressWarnings("unchecked")
+      List<Object> deletedAt = em.createNativeQuery("SELECT deleted_at FROM artifact WHERE id = ?1 FOR SHARE")
+          .setParameter(1, id).getResultList();
+      if (!deletedAt.isEmpty() && deletedAt.get(0) != null) {
+        throw ApiProblem.conflict("input " + id + " was deleted by retention a moment ago; launch again with another input");
+      }
+    }
   }
 
   public RunEntity cancel(String runId, String reason) {

@@ -19,7 +19,9 @@ public class CsrfGuard {
       String method = rc.request().method().name();
       boolean change = !method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS");
       String authorization = rc.request().getHeader("Authorization");
-      boolean cookieSession = (authorization == null || authorization.isBlank()) && rc.request().getCookie("q_session") != null;
+      // Quarkus splits a large session into q_session_chunk_1, _2, … (and suffixes other tenants'): any counts.
+      boolean cookieSession = (authorization == null || authorization.isBlank())
+          && rc.request().cookies().stream().anyMatch(c -> c.getName().startsWith("q_session"));
       if (change && cookieSession && rc.normalizedPath().startsWith("/api/") && !"1".equals(rc.request().getHeader(HEADER))) {
         rc.response().setStatusCode(403).putHeader("Content-Type", "application/problem+json")
             .end("{\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403,"

@@ -49,6 +49,7 @@ class RetentionTest {
         name: %s
         params:
           seed: {type: string, default: "a"}
+          fail: {type: string, default: "no"}
         steps:
           - id: pretrain
             kind: command
@@ -61,7 +62,9 @@ class RetentionTest {
           - id: finetune
             kind: command
             output_type: checkpoint
+            retry: {max_attempts: 1}
             run: |
+              [ ${{ params.fail }} = no ] || exit 1
               cat "${{ steps.pretrain.outputs.output }}/model.safetensors" > "$TRAINYARD_OUTPUT/model.safetensors"
               echo tuned >> "$TRAINYARD_OUTPUT/model.safetensors"
         """.formatted(name);
@@ -151,7 +154,8 @@ class RetentionTest {
 
     // Resume states of the succeeded steps are gone, and each deletion is in the audit chain.
     for (String run : List.of(oldest.runId(), middle.runId(), newest.runId())) {
-      assertThat(Path.of(plan.getString("resumeStates.find { it.runId == '" + run + "' }.path"))).doesNotExist();
+      Path home = Path.of(org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("trainyard.home", String.class));
+      assertThat(home.resolve(plan.getString("resumeStates.find { it.runId == '" + run + "' }.path"))).doesNotExist();
     }
     JsonPath audit = given().queryParam("action", "RETENTION DELETE").queryParam("limit", 1000).get("/api/v1/audit")
         .then().statusCode(200).extract().jsonPath();
@@ -197,6 +201,24 @@ class RetentionTest {
         .then().statusCode(200).extract().jsonPath();
     assertThat(audit.getList("items.findAll { it.target == 'artifact:" + run.pretrain() + "' }.actor", String.class))
         .containsExactly("retention-policy");
+  }
+
+  @Test
+  void theCheckpointsOfARunThatCanBeRetriedAreKept() {
+    String name = "retry-" + UUID.randomUUID().toString().substring(0, 8);
+    Api.createTemplate(template(name));
+    String failedId = Api.launch(name, Map.of("seed", "f", "fail", "yes")).getString("id");
+    JsonPath failed = Api.awaitStatus(failedId, TERMINAL, Duration.ofSeconds(60));
+    assertThat(failed.getString("status")).isEqualTo("FAILED");
+    String pretrain = output(failed, "pretrain");
+    given().contentType(ContentType.JSON).body(Map.of("keepLastIntermediate", 0, "keepLastFinals", 0))
+        .put("/api/v1/templates/" + name + "/retention").then().statusCode(200);
+
+    JsonPath applied = given().contentType(ContentType.JSON).body(Map.of())
+        .post("/api/v1/templates/" + name + "/retention/apply").then().statusCode(200).extract().jsonPath();
+
+    assertThat(reason(applied, pretrain)).isEqualTo("its run is FAILED and may be retried");
+    assertThat(filesOf(pretrain).resolve("model.safetensors")).exists();
   }
 
   static String reason(JsonPath plan, String artifactId) {

@@ -177,6 +177,10 @@ class AuthorizationMatrixTest {
     given().cookie("q_session", "stolen-session").contentType(ContentType.JSON)
         .body(Map.of("template", "gated-team-a")).post("/api/v1/runs")
         .then().statusCode(403).body("detail", org.hamcrest.Matchers.containsString("X-Trainyard-CSRF"));
+    // A large session is split into chunk cookies; they are a session too.
+    given().cookie("q_session_chunk_1", "stolen-part").cookie("q_session_chunk_2", "stolen-part")
+        .contentType(ContentType.JSON).body(Map.of("template", "gated-team-a")).post("/api/v1/runs")
+        .then().statusCode(403).body("detail", org.hamcrest.Matchers.containsString("X-Trainyard-CSRF"));
     assertThat(as("admin").get("/api/v1/runs").jsonPath().getList("items")).hasSize((int) before);
   }
 

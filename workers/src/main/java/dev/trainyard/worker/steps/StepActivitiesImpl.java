@@ -313,8 +313,9 @@ public final class StepActivitiesImpl implements StepActivities {
         if (e.getCause() instanceof IOException io) {
           // Retryable: a full or read-only store is an operator's fix away from working.
           throw ApplicationFailure.newFailureWithCause("step '" + task.stepId() + "' finished but the artifact store "
-              + "could not store its output: " + storeProblem(io) + "; nothing was registered, and a retry stores it "
-              + "once the store has room (or is writable) again", "ArtifactStoreFailed", io);
+              + "could not store its output: " + storeProblem(io) + "; nothing was registered (the files stay in "
+              + "this attempt's output dir); a retry runs the step again once the store has room or is writable",
+              "ArtifactStoreFailed", io);
         }
         if (e.getCause() instanceof RuntimeException runtime) {
           throw runtime;

@@ -64,6 +64,13 @@ public class AliasesResource {
     }
     String user = scope.caller().name();
     return QuarkusTransaction.requiringNew().call(() -> {
+      // Under a share lock on the target's row: retention takes the row lock before deleting and then
+      // re-reads the aliases, so either this alias wins and the checkpoint stays, or this move sees the deletion.
+      Object deletedAt = em.createNativeQuery("SELECT deleted_at FROM artifact WHERE id = ?1 FOR SHARE")
+          .setParameter(1, target.id).getSingleResult();
+      if (deletedAt != null) {
+        throw ApiProblem.conflict("artifact " + target.id + " was deleted by retention a moment ago; an alias cannot point at it");
+      }
       AliasEntity alias = AliasEntity.findById(name);
       String previous = alias == null ? null : alias.artifactId;
       if (alias == null) {

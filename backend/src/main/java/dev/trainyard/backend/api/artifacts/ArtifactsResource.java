@@ -71,7 +71,7 @@ public class ArtifactsResource {
       String prefix = q.strip().toLowerCase(java.util.Locale.ROOT)
           .replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
       where.append(" and (lower(name) like :q escape '\\' or id like :q escape '\\'"
-          + " or id in (select x.artifactId from AliasEntity x where x.name like :q escape '\\'))");
+          + " or id in (select x.artifactId from AliasEntity x where lower(x.name) like :q escape '\\'))");
       params.and("q", prefix);
     }
     if (scope.visibleTeams() != null) {
