@@ -2,7 +2,7 @@ package dev.trainyard.backend.local;
 
 import dev.trainyard.backend.security.LocalToken;
 import io.quarkus.runtime.LaunchMode;
-import io.quarkus.vertx.http.HttpServerStart;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -31,16 +31,39 @@ public class Warmup {
   @ConfigProperty(name = "quarkus.http.host") String host;
   @ConfigProperty(name = "quarkus.http.port") int port;
 
-  /** Once the HTTP server listens (never earlier: the token must not reach whatever else holds the port). */
-  void onStart(@Observes HttpServerStart event) {
-    if (LaunchMode.current() != LaunchMode.NORMAL || token.value().isEmpty()) {
-      return; // tests measure their own requests; team mode has no token of its own to ask with
+  void onStart(@Observes StartupEvent event) {
+    if (LaunchMode.current() != LaunchMode.NORMAL) {
+      return; // tests measure their own requests
     }
     Thread.ofVirtual().name("warm-up").start(this::warmUp);
   }
 
   private void warmUp() {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // The HTTP server opens after the start-up events. Wait for it to answer as Trainyard's local mode
+    // does, without the token, so the token never goes to something else holding the port meanwhile.
+    HttpRequest probe = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/auth/config"))
+        .timeout(Duration.ofSeconds(5)).build();
+    boolean ours = false;
+    for (int attempt = 0; attempt < 120 && !ours; attempt++) {
+      try {
+        ours = http.send(probe, HttpResponse.BodyHandlers.ofString()).body().contains("\"mode\":\"local\"");
+      } catch (java.io.IOException notYet) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (!ours) {
+        try {
+          Thread.sleep(250);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+    if (!ours || token.value().isEmpty()) {
+      return; // team mode has no token of its own to ask with
+    }
     long started = System.nanoTime();
     for (String page : PAGES) {
       HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + page))
@@ -53,6 +76,6 @@ public class Warmup {
         return;
       }
     }
-    LOG.debugf("warm-up of the dashboard's first pages took %d ms", (System.nanoTime() - started) / 1_000_000);
+    LOG.infof("warm-up of the dashboard's first pages took %d ms", (System.nanoTime() - started) / 1_000_000);
   }
 }
