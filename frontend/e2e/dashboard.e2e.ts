@@ -152,10 +152,10 @@ test('registry, evals and workers pages load with their empty states', async ({ 
   await page.goto('/checkpoints');
   await expect(page.getByText(/No checkpoints yet|Checkpoints/).first()).toBeVisible();
   await page.goto('/workers');
-  await expect(page.getByRole('heading', { name: 'Workers' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Workers', exact: true })).toBeVisible();
   await expect(page.locator('.empty, table').first()).toBeVisible();
   await page.goto('/evals');
-  await expect(page.getByRole('heading', { name: 'Compare evals' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Compare evals', exact: true })).toBeVisible();
 });
 
 test('pick a dataset in the launch form, and read the spec beside its step graph', async ({ page, request }) => {
