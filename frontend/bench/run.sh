@@ -6,6 +6,7 @@
 # frontend/bench/results.json). Ports: PORT (18580), TEMPORAL_PORT (17633), DB_PORT (17634).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. infra/scripts/lib.sh
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 PORT=${PORT:-18580}
 TEMPORAL_PORT=${TEMPORAL_PORT:-17633}
@@ -15,13 +16,7 @@ HOME_DIR=$(mktemp -d /tmp/trainyard-bench.XXXXXX)
 TOKEN=bench-$RANDOM$RANDOM
 OUT=${BENCH_OUT:-$PWD/frontend/bench/results.json}
 PID=""
-cleanup() {
-  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-    kill "$PID" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$PID" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$PID" 2>/dev/null || true
-  fi
-}
+cleanup() { stop_pid "$PID"; }
 trap cleanup EXIT
 [ -f "$APP" ] || { echo "no packaged app at $APP: ./mvnw -o -B package -DskipTests" >&2; exit 1; }
 
@@ -30,11 +25,7 @@ TRAINYARD_AUTH_LOCAL_TOKEN=$TOKEN TRAINYARD_LOCAL_DB_PORT=$DB_PORT "$JAVA_HOME/b
   -Dtrainyard.temporal.embedded-port="$TEMPORAL_PORT" \
   -Dtrainyard.home="$HOME_DIR" -jar "$APP" >"$HOME_DIR/app.log" 2>&1 &
 PID=$!
-for _ in $(seq 1 240); do
-  curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$PID" 2>/dev/null || { tail -40 "$HOME_DIR/app.log"; exit 1; }
-  sleep 0.5
-done
+await_ready "$PORT" "$PID" || { tail -40 "$HOME_DIR/app.log"; exit 1; }
 PRINTED=$(sed -n 's/.*Dashboard token: *\([^ ]*\).*/\1/p' "$HOME_DIR/app.log" | tail -1)
 [ -n "$PRINTED" ] && TOKEN=$PRINTED
 

@@ -36,15 +36,6 @@ for dir in /usr/lib/postgresql/*/bin; do [ -x "$dir/initdb" ] && PGBIN=$dir; don
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 psql_q() { "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -XAtq -c "$1"; }
 
-stop_pid() { # pid: SIGTERM, then SIGKILL after 10 s
-  local pid=$1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
   stop_pid "$WORKER_PID"   # its shutdown hook stops its steps' process groups
   stop_pid "$BACKEND_PID"
@@ -84,12 +75,7 @@ start_backend() {
     -Dquarkus.datasource.username=postgres -Dquarkus.datasource.password=postgres \
     ${E2E_BACKEND_KILL_JAVA_OPTS:-} -jar "$APP/quarkus-run.jar" >"$TMP/backend-$1.log" 2>&1 &
   BACKEND_PID=$!
-  for _ in $(seq 1 240); do
-    curl -fs "http://127.0.0.1:$HTTP_PORT/q/health/ready" >/dev/null 2>&1 && return 0
-    kill -0 "$BACKEND_PID" 2>/dev/null || fail "the backend exited during start ($1)"
-    sleep 0.5
-  done
-  fail "the backend was not ready within 120 s ($1)"
+  await_ready "$HTTP_PORT" "$BACKEND_PID" || fail "the backend did not become ready ($1: exited, or not within 120 s)"
 }
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }

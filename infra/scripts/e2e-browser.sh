@@ -21,13 +21,7 @@ CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 RESULTS="$HOME_DIR/results.json"
 PID=""
 
-cleanup() {
-  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-    kill "$PID" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$PID" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$PID" 2>/dev/null || true
-  fi
-}
+cleanup() { stop_pid "$PID"; }
 trap 'cleanup; rm -rf "$HOME_DIR"' EXIT
 
 fail() {
@@ -53,12 +47,7 @@ TRAINYARD_AUTH_LOCAL_TOKEN=$TOKEN "$JAVA_HOME/bin/java" -Dquarkus.http.port="$PO
   -Dtrainyard.temporal.embedded-port="$TEMPORAL_PORT" -Dtrainyard.home="$HOME_DIR" \
   -jar "$APP" >"$HOME_DIR/app.log" 2>&1 &
 PID=$!
-for _ in $(seq 1 240); do
-  curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$PID" 2>/dev/null || fail "the app exited during start"
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 || fail "the app was not ready within 120 s"
+await_ready "$PORT" "$PID" || fail "the app did not become ready (exited, or not within 120 s)"
 # If the server prints its own token (auth on, no fixed token honoured), use that one.
 PRINTED=$(sed -n 's/.*Dashboard token: *\([^ ]*\).*/\1/p' "$HOME_DIR/app.log" | tail -1)
 [ -n "$PRINTED" ] && TOKEN=$PRINTED
@@ -72,16 +61,7 @@ set -e
 cleanup
 PID=""
 
-read -r PASSED FAILED < <(node -e '
-  const fs = require("fs");
-  let p = 0, f = 0;
-  try {
-    const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-    p = r.stats.expected ?? 0;
-    f = (r.stats.unexpected ?? 0) + (r.stats.flaky ?? 0);
-  } catch { f = 1; }
-  console.log(p, f);
-' "$RESULTS")
+read -r PASSED FAILED < <(playwright_counts "$RESULTS")
 [ "$RC" -ne 0 ] && [ "$FAILED" = 0 ] && FAILED=1
 echo "e2e-browser: $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -19,13 +19,7 @@ RESULTS="$HOME_DIR/results.json"
 TEMPLATE=team-a-greeting
 PID=""
 
-cleanup() {
-  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-    kill "$PID" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$PID" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$PID" 2>/dev/null || true
-  fi
-}
+cleanup() { stop_pid "$PID"; }
 trap 'cleanup; rm -rf "$HOME_DIR"' EXIT
 
 fail() {
@@ -48,12 +42,7 @@ QUARKUS_OIDC_AUTHENTICATION_STATE_SECRET=$(head -c 48 /dev/urandom | base64 | tr
   -Dquarkus.oidc.auth-server-url="$KEYCLOAK/realms/trainyard" -Dquarkus.oidc.client-id=trainyard-web \
   -jar "$APP" >"$HOME_DIR/app.log" 2>&1 &
 PID=$!
-for _ in $(seq 1 240); do
-  curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$PID" 2>/dev/null || fail "the app exited during start"
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 || fail "the app was not ready within 120 s"
+await_ready "$PORT" "$PID" || fail "the app did not become ready (exited, or not within 120 s)"
 
 # An admin (bearer token from Keycloak) gives team-a a template; operator-a then launches it in the browser.
 ADMIN_TOKEN=$(bash infra/scripts/keycloak.sh token admin) || fail "no admin token from Keycloak"
@@ -83,16 +72,7 @@ set -e
 cleanup
 PID=""
 
-read -r PASSED FAILED < <(node -e '
-  const fs = require("fs");
-  let p = 0, f = 0;
-  try {
-    const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-    p = r.stats.expected ?? 0;
-    f = (r.stats.unexpected ?? 0) + (r.stats.flaky ?? 0);
-  } catch { f = 1; }
-  console.log(p, f);
-' "$RESULTS")
+read -r PASSED FAILED < <(playwright_counts "$RESULTS")
 [ "$RC" -ne 0 ] && [ "$FAILED" = 0 ] && FAILED=1
 [ "$PASSED" = 0 ] && [ "$FAILED" = 0 ] && FAILED=1  # skipped is not passed
 echo "e2e-keycloak-signin: $PASSED passed, $FAILED failed"

@@ -31,12 +31,7 @@ start() {
   "$JAVA_HOME/bin/java" -Dquarkus.http.port=$PORT -Dtrainyard.temporal.embedded-port=17233 \
     -Dtrainyard.home="$HOME_DIR" -jar "$APP" >"$HOME_DIR/app-$1.log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 240); do
-    curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && return 0
-    kill -0 "$PID" 2>/dev/null || fail "the app exited during start ($1)"
-    sleep 0.5
-  done
-  fail "the app was not ready within 120 s ($1)"
+  await_ready "$PORT" "$PID" || fail "the app did not become ready ($1: exited, or not within 120 s)"
 }
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }
