@@ -1,5 +1,8 @@
 package dev.trainyard.workflow;
 
+import dev.trainyard.pipeline.kind.Execution;
+import dev.trainyard.pipeline.kind.StepKind;
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.InputBinding;
 import dev.trainyard.pipeline.plan.PlannedStep;
 import io.temporal.activity.ActivityCancellationType;
@@ -23,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Each step runs in its own workflow thread that waits for its needs, then runs its attempts. The
@@ -106,7 +110,8 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
       ledger.stepsNotRun(runId, List.of(step.id()), status);
       return;
     }
-    if (step.kind().equals("approval")) {
+    StepKind kind = StepKinds.of(step.kind());
+    if (kind.execution() == Execution.APPROVAL) {
       awaitApproval(runId, step);
       return;
     }
@@ -128,16 +133,7 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
       uses.add(new InputUse(binding.name(), binding.role(), ref.id()));
     }
 
-    StepActivities activities =
-        Workflow.newActivityStub(
-            StepActivities.class,
-            ActivityOptions.newBuilder()
-                .setTaskQueue(TaskQueues.pool(step.pool()))
-                .setStartToCloseTimeout(Duration.ofSeconds(step.timeoutSeconds() + 60))
-                .setHeartbeatTimeout(HEARTBEAT_TIMEOUT)
-                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-                .build());
+    Function<StepTask, StepResult> executor = executor(kind, step);
 
     // Version 1 added the step cache; histories recorded before it replay without it.
     boolean cacheable = Workflow.getVersion("step-cache", Workflow.DEFAULT_VERSION, 1) >= 1;
@@ -159,7 +155,7 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
       StepTask task =
           new StepTask(runId, step.id(), step.kind(), attempt, step.body(), inputs, step.gpus(), step.timeoutSeconds());
       StepResult[] result = new StepResult[1];
-      CancellationScope scope = Workflow.newCancellationScope(() -> result[0] = activities.execute(task));
+      CancellationScope scope = Workflow.newCancellationScope(() -> result[0] = executor.apply(task));
       runningScopes.add(scope);
       try {
         scope.run();
@@ -190,6 +186,25 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
         runningScopes.remove(scope);
       }
     }
+  }
+
+  /**
+   * The activity that runs the kind: a GPU worker of the step's pool, or the backend (on the
+   * workflow task queue it hosts) for kinds that act on the catalog.
+   */
+  private static Function<StepTask, StepResult> executor(StepKind kind, PlannedStep step) {
+    ActivityOptions.Builder options = ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofSeconds(step.timeoutSeconds() + 60))
+        .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build());
+    if (kind.execution() == Execution.BACKEND) {
+      BackendStepActivities backend = Workflow.newActivityStub(
+          BackendStepActivities.class, options.setTaskQueue(TaskQueues.WORKFLOWS).build());
+      return backend::execute;
+    }
+    StepActivities activities = Workflow.newActivityStub(StepActivities.class,
+        options.setTaskQueue(TaskQueues.pool(step.pool())).setHeartbeatTimeout(HEARTBEAT_TIMEOUT).build());
+    return activities::execute;
   }
 
   private void awaitApproval(String runId, PlannedStep step) {

@@ -1,5 +1,6 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.pipeline.kind.Output;
 import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.gpu.GpuLease;
 import dev.trainyard.worker.launch.StepProcess;
@@ -244,9 +245,11 @@ public final class StepActivitiesImpl implements StepActivities {
 
   private StepResult stored(StepTask task, StepKindRunner kind, AttemptWorkDir workDir, GpuLease lease,
       ActivityExecutionContext context, long startedNanos) throws IOException, InterruptedException {
-    ProducedArtifact output = storeWhileHeartbeating(task, workDir.output(), kind.outputType(task), context, startedNanos);
+    Output declared = kind.output(task);
+    ProducedArtifact output =
+        storeWhileHeartbeating(task, workDir.output(), declared.type().wireName(), context, startedNanos);
     return new StepResult(
-        Map.of(kind.outputName(), output),
+        Map.of(declared.name(), output),
         MetricsFile.lastValues(workDir.metrics()),
         workerId,
         lease.gpus(),

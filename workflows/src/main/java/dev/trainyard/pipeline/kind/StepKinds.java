@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.trainyard.workflow.FailureType;
 
 /** The catalogue of step kinds and of the fields every step may carry. */
 public final class StepKinds {
@@ -69,7 +70,8 @@ public final class StepKinds {
           ConfigKey.optional("replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
               .withEntries(
                   Kinds.byName(
-                      ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset"),
+                      ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset")
+                          .accepting(ArtifactType.DATASET),
                       ConfigKey.required("ratio", NUMBER, Constraint.between(0, 1), "share of replayed data"),
                       ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the replayed dataset"))),
           ConfigKey.optional("grad_accum", INT, Constraint.positive(), "micro-batches per optimizer step"),
@@ -83,135 +85,243 @@ public final class StepKinds {
           ConfigKey.optional("device", STRING, Constraint.oneOf("auto", "cpu"), "where to train"),
           ConfigKey.optional("cpu_threads", INT, Constraint.positive(), "torch threads on CPU"));
 
-  private static final ConfigKey DPO_BETA =
-      ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature");
-
   public static final List<String> MERGE_METHODS =
       List.of("linear", "task-arithmetic", "ties", "dare", "dare_ties", "dare_linear", "slerp", "model-stock",
           "breadcrumbs", "breadcrumbs_ties");
 
   public static final List<String> PRUNE_METHODS = List.of("magnitude", "nm", "width");
 
-  private static final Map<String, StepKind> KINDS = catalogue();
+  /** Failure types every worker-run kind may raise (see {@code StepActivitiesImpl}). */
+  private static final List<FailureType> WORKER_FAILURES = List.of(FailureType.KIND_NOT_SUPPORTED,
+      FailureType.INVALID_STEP, FailureType.INPUT_MISSING, FailureType.INVALID_INPUT, FailureType.INVALID_OUTPUT,
+      FailureType.INSUFFICIENT_GPUS, FailureType.STEP_FAILED, FailureType.STEP_TIMED_OUT, FailureType.WORKER_IO_ERROR,
+      FailureType.WORKER_SHUTDOWN, FailureType.ARTIFACT_STORE_FAILED);
+  private static final List<FailureType> TRAINER_FAILURES = List.of(FailureType.RUNTIME_MISSING);
 
-  private static Map<String, StepKind> catalogue() {
-    var kinds = new LinkedHashMap<String, StepKind>();
-    add(kinds, new StepKind(
-        "command",
-        "Runs a shell command (any trainer or script); files written to $TRAINYARD_OUTPUT become its output.",
-        Kinds.byName(
-            StepField.required("run", STRING, "shell command"),
-            StepField.optional("env", STRING_MAP, "extra environment variables"),
-            StepField.optional("inputs", ANY, "artifact references the command reads; ${{ inputs }} in run"),
-            StepField.optional("output_type", STRING, "what the output is: files (default), or checkpoint when "
-                + "the command is your own trainer (then it is in the registry, evaluations and retention)")
-                .withConstraint(Constraint.oneOf("files", "checkpoint"))),
-        List.of("output")));
-    add(kinds, training("pretrain", "Pretrains a model from scratch.",
-        StepField.optional("model", PRESET_OR_CONFIG, "model preset name or architecture config"),
-        TRAINING_CONFIG));
-    add(kinds, training("continual-pretrain", "Continues pretraining a checkpoint on new data.",
-        StepField.required("model", ARTIFACT, "checkpoint to start from"), TRAINING_CONFIG));
-    add(kinds, training("sft", "Supervised fine-tuning on instruction data.",
-        StepField.required("model", ARTIFACT, "checkpoint to fine-tune"), TRAINING_CONFIG));
-    var dpoConfig = new java.util.ArrayList<>(TRAINING_CONFIG);
-    dpoConfig.add(DPO_BETA);
-    dpoConfig.add(ConfigKey.optional("sft_weight", NUMBER, Constraint.atLeast(0), "weight of an SFT loss on chosen answers"));
-    add(kinds, new StepKind(
-        "dpo",
-        "Direct preference optimisation on chosen/rejected pairs.",
-        Kinds.byName(
-            StepField.required("model", ARTIFACT, "policy checkpoint"),
-            StepField.required("data", ARTIFACT, "preference dataset"),
-            StepField.optional("reference", ARTIFACT, "reference checkpoint, default the policy's start"),
-            config(dpoConfig)),
-        List.of("model")));
-    add(kinds, new StepKind(
-        "merge",
-        "Merges checkpoints tensor by tensor.",
-        Kinds.byName(
-            StepField.required("method", STRING, "merge method")
-                .withConstraint(Constraint.oneOf(MERGE_METHODS.toArray(String[]::new))),
-            StepField.optional("base", ARTIFACT, "base checkpoint for task-vector methods"),
-            StepField.required("models", OBJECT_LIST, "checkpoints to merge")
-                .withEntries(Kinds.byName(
-                    ConfigKey.required("model", ARTIFACT, Constraint.NONE, "checkpoint"),
-                    // Numbers, or per-tensor-pattern lists [{filter, value}] as mergekit writes them.
-                    ConfigKey.optional("weight", ANY, Constraint.NONE, "mixing weight"),
-                    ConfigKey.optional("density", ANY, Constraint.NONE, "kept share (ties/dare/breadcrumbs)"),
-                    ConfigKey.optional("gamma", NUMBER, Constraint.between(0, 1), "largest share dropped (breadcrumbs)"))),
-            config(List.of(
-                ConfigKey.optional("dtype", STRING, Constraint.oneOf("float32", "float16", "bfloat16"),
-                    "dtype of the merged tensors"),
-                ConfigKey.optional("normalize", BOOLEAN, Constraint.NONE, "normalise weights to sum 1"),
-                ConfigKey.optional("t", ANY, Constraint.NONE, "interpolation factor (slerp), or per-pattern list"),
-                ConfigKey.optional("lambda", ANY, Constraint.NONE, "task-vector scale, or per-pattern list"),
-                ConfigKey.optional("rescale", BOOLEAN, Constraint.NONE, "rescale kept deltas by 1/density (dare)"),
-                ConfigKey.optional("variant", STRING, Constraint.oneOf("linear", "ties"), "dare/breadcrumbs flavour"),
-                ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard"),
-                ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)")))),
-        List.of("model")));
-    add(kinds, new StepKind(
-        "prune",
-        "Removes weights or layers from a checkpoint.",
-        Kinds.byName(
-            StepField.required("model", ARTIFACT, "checkpoint to prune"),
-            StepField.required("method", STRING, "pruning method")
-                .withConstraint(Constraint.oneOf(PRUNE_METHODS.toArray(String[]::new))),
-            config(List.of(
-                ConfigKey.optional("sparsity", NUMBER, Constraint.between(0, 1), "share of weights removed"),
-                ConfigKey.optional("scope", STRING, Constraint.oneOf("tensor", "global"), "threshold per tensor or global"),
-                ConfigKey.optional("n", INT, Constraint.positive(), "N of N:M (kept per group)"),
-                ConfigKey.optional("m", INT, Constraint.positive(), "M of N:M (group size)"),
-                ConfigKey.optional("skip", STRING_LIST, Constraint.NONE, "tensor-name substrings left dense"),
-                ConfigKey.optional("mlp_ratio", NUMBER, Constraint.between(0, 1), "share of MLP channels removed (width)"),
-                ConfigKey.optional("heads_ratio", NUMBER, Constraint.between(0, 1),
-                    "share of attention head groups removed (width)"),
-                ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard"),
-                ConfigKey.optional("seed", INT, Constraint.NONE, "random seed")))),
-        List.of("model")));
-    add(kinds, new StepKind(
-        "evaluate",
-        "Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bound.",
-        Kinds.byName(
-            StepField.required("model", ARTIFACT, "checkpoint to evaluate"),
-            StepField.optional("data", ARTIFACT, "evaluation dataset"),
-            StepField.optional("tasks", STRING_LIST, "benchmark task names"),
-            StepField.optional("gate", OBJECT, "pass/fail bound on one metric")
-                .withEntries(Kinds.byName(
-                    ConfigKey.required("metric", STRING, Constraint.NONE, "metric name"),
-                    ConfigKey.optional("min", NUMBER, Constraint.NONE, "lowest passing value"),
-                    ConfigKey.optional("max", NUMBER, Constraint.NONE, "highest passing value"))),
-            config(List.of(
-                ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per batch"),
-                ConfigKey.optional("max_samples", INT, Constraint.positive(), "cap on examples per task"),
-                ConfigKey.optional("max_new_tokens", INT, Constraint.positive(), "generation length (exact match)"),
-                ConfigKey.optional("chat", ANY, Constraint.NONE, "use the chat template: true, false or \"auto\""),
-                ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the evaluation dataset"),
-                ConfigKey.optional("seq_len", INT, Constraint.positive(), "tokens per sequence"),
-                ConfigKey.optional("seed", INT, Constraint.NONE, "random seed")))),
-        List.of("report")));
-    add(kinds, new StepKind(
-        "approval",
-        "Waits until a person approves or rejects the run.",
-        Kinds.byName(StepField.optional("message", STRING, "shown to the approver")),
-        List.of()));
-    add(kinds, new StepKind(
-        "promote",
-        "Points an alias (e.g. production) at a checkpoint.",
-        Kinds.byName(
-            StepField.required("model", ARTIFACT, "checkpoint to promote"),
-            StepField.required("alias", STRING, "alias name").withConstraint(Constraint.matching(POOL_PATTERN))),
-        List.of()));
-    return java.util.Collections.unmodifiableMap(kinds);
+  public static final StepKind COMMAND = StepKind.builder("command", Execution.WORKER_PROCESS)
+      .description("Runs a shell command (any trainer or script); files written to $TRAINYARD_OUTPUT become its output.")
+      .field(StepField.required("run", STRING, "shell command"))
+      .field(StepField.optional("env", STRING_MAP, "extra environment variables"))
+      .field(StepField.optional("inputs", ANY, "artifact references the command reads; ${{ inputs }} in run"))
+      .field(StepField.optional("output_type", STRING, "what the output is: files (default), or checkpoint when "
+              + "the command is your own trainer (then it is in the registry, evaluations and retention)")
+          .withConstraint(Constraint.oneOf(ArtifactType.FILES.wireName(), ArtifactType.CHECKPOINT.wireName())))
+      .output(new Output("output", ArtifactType.FILES, "output_type"))
+      .runsUserCode()
+      .failures(WORKER_FAILURES)
+      .inputRole("input")
+      .shellField("run")
+      .example("""
+          - id: hello
+            kind: command
+            run: echo "hello from ${TRAINYARD_STEP_ID}" > "$TRAINYARD_OUTPUT/hello.txt"
+          """)
+      .build();
+
+  public static final StepKind PRETRAIN = training("pretrain", "Pretrains a model from scratch.",
+      StepField.optional("model", PRESET_OR_CONFIG, "model preset name or architecture config"))
+      .runner("init", "scratch")
+      .runner("objective", "language-modeling")
+      .example("""
+          - id: pretrain
+            kind: pretrain
+            model: tiny
+            data: ${{ params.corpus }}
+            config: {max_steps: 200, lr: 3.0e-3}
+          """)
+      .build();
+
+  public static final StepKind CONTINUAL_PRETRAIN = training("continual-pretrain",
+      "Continues pretraining a checkpoint on new data.",
+      StepField.required("model", ARTIFACT, "checkpoint to start from").accepting(ArtifactType.CHECKPOINT))
+      .runner("init", "checkpoint")
+      .runner("objective", "language-modeling")
+      .example("""
+          - id: cpt
+            kind: continual-pretrain
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            config: {max_steps: 2000, lr: 1.0e-4, warmup_steps: 100}
+          """)
+      .build();
+
+  public static final StepKind SFT = training("sft", "Supervised fine-tuning on instruction data.",
+      StepField.required("model", ARTIFACT, "checkpoint to fine-tune").accepting(ArtifactType.CHECKPOINT))
+      .runner("init", "checkpoint")
+      .runner("objective", "sft")
+      .runner("chat", true)
+      .example("""
+          - id: sft
+            kind: sft
+            model: ${{ steps.cpt.outputs.model }}
+            data: ${{ params.instructions }}
+            config: {max_steps: 300}
+          """)
+      .build();
+
+  public static final StepKind DPO = StepKind.builder("dpo", Execution.WORKER_TRAINER)
+      .description("Direct preference optimisation on chosen/rejected pairs.")
+      .field(StepField.required("model", ARTIFACT, "policy checkpoint").accepting(ArtifactType.CHECKPOINT))
+      .field(StepField.required("data", ARTIFACT, "preference dataset").accepting(ArtifactType.DATASET))
+      .field(StepField.optional("reference", ARTIFACT, "reference checkpoint, default the policy's start")
+          .accepting(ArtifactType.CHECKPOINT))
+      .field(config(dpoConfig()))
+      .output("model", ArtifactType.CHECKPOINT)
+      .failures(WORKER_FAILURES)
+      .failures(TRAINER_FAILURES)
+      .resumable()
+      .runner("init", "checkpoint")
+      .runner("objective", "dpo")
+      .runner("chat", true)
+      .example("""
+          - id: dpo
+            kind: dpo
+            model: ${{ steps.sft.outputs.model }}
+            data: ${{ params.preferences }}
+            config: {max_steps: 100, beta: 0.1}
+          """)
+      .build();
+
+  public static final StepKind MERGE = StepKind.builder("merge", Execution.WORKER_JAVA)
+      .description("Merges checkpoints tensor by tensor.")
+      .field(StepField.required("method", STRING, "merge method")
+          .withConstraint(Constraint.oneOf(MERGE_METHODS.toArray(String[]::new))))
+      .field(StepField.optional("base", ARTIFACT, "base checkpoint for task-vector methods")
+          .accepting(ArtifactType.CHECKPOINT))
+      .field(StepField.required("models", OBJECT_LIST, "checkpoints to merge")
+          .withEntries(Kinds.byName(
+              ConfigKey.required("model", ARTIFACT, Constraint.NONE, "checkpoint").accepting(ArtifactType.CHECKPOINT),
+              // Numbers, or per-tensor-pattern lists [{filter, value}] as mergekit writes them.
+              ConfigKey.optional("weight", ANY, Constraint.NONE, "mixing weight"),
+              ConfigKey.optional("density", ANY, Constraint.NONE, "kept share (ties/dare/breadcrumbs)"),
+              ConfigKey.optional("gamma", NUMBER, Constraint.between(0, 1), "largest share dropped (breadcrumbs)"))))
+      .field(config(List.of(
+          ConfigKey.optional("dtype", STRING, Constraint.oneOf("float32", "float16", "bfloat16"),
+              "dtype of the merged tensors"),
+          ConfigKey.optional("normalize", BOOLEAN, Constraint.NONE, "normalise weights to sum 1"),
+          ConfigKey.optional("t", ANY, Constraint.NONE, "interpolation factor (slerp), or per-pattern list"),
+          ConfigKey.optional("lambda", ANY, Constraint.NONE, "task-vector scale, or per-pattern list"),
+          ConfigKey.optional("rescale", BOOLEAN, Constraint.NONE, "rescale kept deltas by 1/density (dare)"),
+          ConfigKey.optional("variant", STRING, Constraint.oneOf("linear", "ties"), "dare/breadcrumbs flavour"),
+          ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard"),
+          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)"))))
+      .output("model", ArtifactType.CHECKPOINT)
+      .failures(WORKER_FAILURES)
+      .example("""
+          - id: merge
+            kind: merge
+            method: task-arithmetic
+            base: ${{ params.base }}
+            models:
+              - {model: ${{ steps.cpt.outputs.model }}, weight: 1.0}
+              - {model: ${{ params.chat }}, weight: 1.0}
+          """)
+      .build();
+
+  public static final StepKind PRUNE = StepKind.builder("prune", Execution.WORKER_JAVA)
+      .description("Removes weights or layers from a checkpoint.")
+      .field(StepField.required("model", ARTIFACT, "checkpoint to prune").accepting(ArtifactType.CHECKPOINT))
+      .field(StepField.required("method", STRING, "pruning method")
+          .withConstraint(Constraint.oneOf(PRUNE_METHODS.toArray(String[]::new))))
+      .field(config(List.of(
+          ConfigKey.optional("sparsity", NUMBER, Constraint.between(0, 1), "share of weights removed"),
+          ConfigKey.optional("scope", STRING, Constraint.oneOf("tensor", "global"), "threshold per tensor or global"),
+          ConfigKey.optional("n", INT, Constraint.positive(), "N of N:M (kept per group)"),
+          ConfigKey.optional("m", INT, Constraint.positive(), "M of N:M (group size)"),
+          ConfigKey.optional("skip", STRING_LIST, Constraint.NONE, "tensor-name substrings left dense"),
+          ConfigKey.optional("mlp_ratio", NUMBER, Constraint.between(0, 1), "share of MLP channels removed (width)"),
+          ConfigKey.optional("heads_ratio", NUMBER, Constraint.between(0, 1),
+              "share of attention head groups removed (width)"),
+          ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard"),
+          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed"))))
+      .output("model", ArtifactType.CHECKPOINT)
+      .failures(WORKER_FAILURES)
+      .example("""
+          - id: prune
+            kind: prune
+            model: ${{ steps.merge.outputs.model }}
+            method: magnitude
+            config: {sparsity: 0.5}
+          """)
+      .build();
+
+  public static final StepKind EVALUATE = StepKind.builder("evaluate", Execution.WORKER_TRAINER)
+      .description("Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bound.")
+      .field(StepField.required("model", ARTIFACT, "checkpoint to evaluate").accepting(ArtifactType.CHECKPOINT))
+      .field(StepField.optional("data", ARTIFACT, "evaluation dataset").accepting(ArtifactType.DATASET))
+      .field(StepField.optional("tasks", STRING_LIST, "benchmark task names"))
+      .field(StepField.optional("gate", OBJECT, "pass/fail bound on one metric")
+          .withEntries(Kinds.byName(
+              ConfigKey.required("metric", STRING, Constraint.NONE, "metric name"),
+              ConfigKey.optional("min", NUMBER, Constraint.NONE, "lowest passing value"),
+              ConfigKey.optional("max", NUMBER, Constraint.NONE, "highest passing value"))))
+      .field(config(List.of(
+          ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per batch"),
+          ConfigKey.optional("max_samples", INT, Constraint.positive(), "cap on examples per task"),
+          ConfigKey.optional("max_new_tokens", INT, Constraint.positive(), "generation length (exact match)"),
+          ConfigKey.optional("chat", ANY, Constraint.NONE, "use the chat template: true, false or \"auto\""),
+          ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the evaluation dataset"),
+          ConfigKey.optional("seq_len", INT, Constraint.positive(), "tokens per sequence"),
+          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed"))))
+      .output("report", ArtifactType.REPORT)
+      .failures(WORKER_FAILURES)
+      .failures(TRAINER_FAILURES)
+      .failures(List.of(FailureType.GATE_FAILED))
+      .runner("entry", "evaluate")
+      .example("""
+          - id: eval
+            kind: evaluate
+            model: ${{ steps.merge.outputs.model }}
+            data: ${{ params.evalset }}
+            gate: {metric: accuracy, min: 0.6}
+          """)
+      .build();
+
+  public static final StepKind APPROVAL = StepKind.builder("approval", Execution.APPROVAL)
+      .description("Waits until a person approves or rejects the run.")
+      .field(StepField.optional("message", STRING, "shown to the approver"))
+      .notCacheable()
+      .example("""
+          - id: sign-off
+            kind: approval
+            message: promote the merged model?
+          """)
+      .build();
+
+  public static final StepKind PROMOTE = StepKind.builder("promote", Execution.BACKEND)
+      .description("Points an alias (e.g. production) at a checkpoint.")
+      .field(StepField.required("model", ARTIFACT, "checkpoint to promote").accepting(ArtifactType.CHECKPOINT))
+      .field(StepField.required("alias", STRING, "alias name").withConstraint(Constraint.matching(POOL_PATTERN)))
+      .notCacheable()
+      .example("""
+          - id: promote
+            kind: promote
+            model: ${{ steps.merge.outputs.model }}
+            alias: candidate
+          """)
+      .build();
+
+  private static final Map<String, StepKind> KINDS = byName(
+      COMMAND, PRETRAIN, CONTINUAL_PRETRAIN, SFT, DPO, MERGE, PRUNE, EVALUATE, APPROVAL, PROMOTE);
+
+  private static List<ConfigKey> dpoConfig() {
+    var keys = new java.util.ArrayList<>(TRAINING_CONFIG);
+    keys.add(ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature"));
+    keys.add(ConfigKey.optional("sft_weight", NUMBER, Constraint.atLeast(0), "weight of an SFT loss on chosen answers"));
+    return keys;
   }
 
-  private static StepKind training(String name, String description, StepField model, List<ConfigKey> config) {
-    return new StepKind(
-        name,
-        description,
-        Kinds.byName(model, StepField.required("data", ARTIFACT, "training dataset"), config(config)),
-        List.of("model"));
+  /** The training kinds share data, config and behaviour; each adds its model field and runner settings. */
+  private static StepKind.Builder training(String name, String description, StepField model) {
+    return StepKind.builder(name, Execution.WORKER_TRAINER)
+        .description(description)
+        .field(model)
+        .field(StepField.required("data", ARTIFACT, "training dataset").accepting(ArtifactType.DATASET))
+        .field(config(TRAINING_CONFIG))
+        .output("model", ArtifactType.CHECKPOINT)
+        .failures(WORKER_FAILURES)
+        .failures(TRAINER_FAILURES)
+        .resumable();
   }
 
   private static StepField config(List<ConfigKey> keys) {
@@ -219,8 +329,12 @@ public final class StepKinds {
         .withEntries(Kinds.byName(keys.toArray(ConfigKey[]::new)));
   }
 
-  private static void add(Map<String, StepKind> kinds, StepKind kind) {
-    kinds.put(kind.name(), kind);
+  private static Map<String, StepKind> byName(StepKind... kinds) {
+    var map = new LinkedHashMap<String, StepKind>();
+    for (StepKind kind : kinds) {
+      map.put(kind.name(), kind);
+    }
+    return java.util.Collections.unmodifiableMap(map);
   }
 
   public static Optional<StepKind> find(String name) {
@@ -233,6 +347,16 @@ public final class StepKinds {
 
   public static List<String> names() {
     return List.copyOf(KINDS.keySet());
+  }
+
+  /** The kind of a planned or recorded step; plans are only made of known kinds. */
+  public static StepKind of(String name) {
+    return find(name).orElseThrow(() -> new IllegalArgumentException("unknown step kind '" + name + "'"));
+  }
+
+  /** Names of the kinds with an output of {@code type}, e.g. for the evals query. */
+  public static List<String> producing(ArtifactType type) {
+    return all().stream().filter(k -> k.produces(type)).map(StepKind::name).toList();
   }
 
   /** Every kind and the common fields as a plain Map/List tree, for the REST API, the form and docs. */

@@ -104,6 +104,7 @@ public final class Planner {
   /** One planned step: a spec step, or one combination of a matrix step. */
   private final class StepExpansion {
     private final StepSpec step;
+    private final StepKind kind;
     private final String id;
     private final Map<String, Object> matrixValues;
     private final LinkedHashSet<InputBinding> inputs = new LinkedHashSet<>();
@@ -112,6 +113,7 @@ public final class Planner {
 
     StepExpansion(StepSpec step, String id, Map<String, Object> matrixValues) {
       this.step = step;
+      this.kind = StepKinds.of(step.kind());
       this.id = id;
       this.matrixValues = matrixValues;
     }
@@ -125,7 +127,7 @@ public final class Planner {
       }
       var body = new LinkedHashMap<String, Object>();
       step.body().forEach((field, value) -> {
-        shellCommand = step.kind().equals("command") && field.equals("run");
+        shellCommand = field.equals(kind.shellField());
         body.put(field, field.equals("inputs") ? substitutedInputs : substitute(value, role(field)));
         shellCommand = false;
       });
@@ -137,13 +139,12 @@ public final class Planner {
           List.copyOf(inputs), step.timeoutSeconds(), step.retry());
     }
 
-    /** Lineage edge role: command steps read their inputs generically, other kinds by field. */
+    /** Lineage edge role: by field ({@code input:model}), unless the kind reads its inputs generically. */
     private String role(String field) {
-      return step.kind().equals("command") ? "input" : "input:" + field;
+      return kind.inputRoleOf(field);
     }
 
     private void checkSubstituted(Map<String, Object> body) {
-      StepKind kind = StepKinds.find(step.kind()).orElseThrow();
       var checker = new ValueChecker(ValueChecker.Stage.PLAN, step.kind(), paramSpecs, problems);
       body.forEach((field, value) -> {
         var schema = field.equals("cache") ? StepKinds.COMMON_FIELDS.get(field) : kind.fields().get(field);

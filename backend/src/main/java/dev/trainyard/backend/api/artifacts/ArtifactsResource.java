@@ -1,5 +1,7 @@
 package dev.trainyard.backend.api.artifacts;
 
+import dev.trainyard.pipeline.kind.ArtifactType;
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.catalog.AliasEntity;
 import dev.trainyard.backend.catalog.ArtifactEntity;
@@ -156,7 +158,7 @@ public class ArtifactsResource {
   public record EvalResult(String suite, String metric, double value, boolean higherIsBetter, String runId,
       String stepId, int attempt, OffsetDateTime evaluatedAt) {}
 
-  /** Every metric an {@code evaluate} step measured on this checkpoint (its model input), newest first. */
+  /** Every metric a report-producing step ({@code evaluate}) measured on this checkpoint (its model input), newest first. */
   @GET
   @Path("/{ref}/evals")
   public Map<String, Object> evals(@PathParam("ref") String ref) {
@@ -166,9 +168,10 @@ public class ArtifactsResource {
             "SELECT sa.run_id, sa.step_id, sa.attempt, CAST(sa.metrics AS text), sa.finished_at FROM lineage_edge e "
                 + "JOIN step_attempt sa ON e.to_node = 'step:' || sa.run_id || '/' || sa.step_id || '/' || sa.attempt "
                 + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id "
-                + "WHERE e.from_node = ?1 AND e.role = 'input:model' AND s.kind = 'evaluate' AND sa.status = 'SUCCEEDED' "
+                + "WHERE e.from_node = ?1 AND e.role = 'input:model' AND s.kind IN (?2) AND sa.status = 'SUCCEEDED' "
                 + "ORDER BY sa.finished_at DESC")
         .setParameter(1, "artifact:" + artifact.id)
+        .setParameter(2, StepKinds.producing(ArtifactType.REPORT))
         .getResultList();
     List<EvalResult> items = new java.util.ArrayList<>();
     for (Object[] row : rows) {

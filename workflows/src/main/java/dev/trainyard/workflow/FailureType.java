@@ -1,0 +1,56 @@
+package dev.trainyard.workflow;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Why an attempt failed, as workers and backend activities raise it ({@code ApplicationFailure}'s type
+ * is {@link #wireName()}). The workflow owns attempts and retries only {@link #retryable()} ones: a retry
+ * cannot fix a bad config or a missing runtime, but may outlive a lost worker or a full disk.
+ */
+public enum FailureType {
+  KIND_NOT_SUPPORTED("KindNotSupported", false),
+  /** The step's body or config is wrong. */
+  INVALID_STEP("InvalidStep", false),
+  INPUT_MISSING("InputMissing", false),
+  INVALID_INPUT("InvalidInput", false),
+  INVALID_OUTPUT("InvalidOutput", false),
+  INSUFFICIENT_GPUS("InsufficientGpus", false),
+  /** The worker lacks what the kind needs (e.g. its Python runtime); an operator must fix the host. */
+  RUNTIME_MISSING("RuntimeMissing", false),
+  /** An evaluate gate missed its bound; the scores do not change on a rerun. */
+  GATE_FAILED("GateFailed", false),
+  /** A backend step refused to act (e.g. promote of a model whose gate failed). */
+  REFUSED("Refused", false),
+  /** The step process exited non-zero. */
+  STEP_FAILED("StepFailed", true),
+  STEP_TIMED_OUT("StepTimedOut", true),
+  WORKER_IO_ERROR("WorkerIoError", true),
+  WORKER_SHUTDOWN("WorkerShutdown", true),
+  ARTIFACT_STORE_FAILED("ArtifactStoreFailed", true);
+
+  private final String wireName;
+  private final boolean retryable;
+
+  FailureType(String wireName, boolean retryable) {
+    this.wireName = wireName;
+    this.retryable = retryable;
+  }
+
+  public String wireName() {
+    return wireName;
+  }
+
+  public boolean retryable() {
+    return retryable;
+  }
+
+  public static Optional<FailureType> fromWire(String name) {
+    return Arrays.stream(values()).filter(t -> t.wireName.equals(name)).findFirst();
+  }
+
+  /** Unknown types (a timeout, an SDK error) are retried: they are not the step's own verdict. */
+  public static boolean retryable(String wireName) {
+    return fromWire(wireName).map(FailureType::retryable).orElse(true);
+  }
+}
