@@ -1,5 +1,6 @@
 package dev.trainyard.workflow;
 
+import io.temporal.failure.ApplicationFailure;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -43,6 +44,19 @@ public enum FailureType {
 
   public boolean retryable() {
     return retryable;
+  }
+
+  /** The failure to throw from an activity; Temporal's own retry flag mirrors {@link #retryable()}. */
+  public ApplicationFailure failure(String message) {
+    return retryable
+        ? ApplicationFailure.newFailure(message, wireName)
+        : ApplicationFailure.newNonRetryableFailure(message, wireName);
+  }
+
+  public ApplicationFailure failure(String message, Throwable cause) {
+    return retryable
+        ? ApplicationFailure.newFailureWithCause(message, wireName, cause)
+        : ApplicationFailure.newNonRetryableFailureWithCause(message, wireName, cause);
   }
 
   public static Optional<FailureType> fromWire(String name) {

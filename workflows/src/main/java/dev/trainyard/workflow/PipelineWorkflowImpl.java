@@ -35,8 +35,8 @@ import java.util.function.Function;
  * Workflow.getVersion}; the replay test over committed histories catches forgotten ones.
  */
 public class PipelineWorkflowImpl implements PipelineWorkflow {
-  /** Error types a retry cannot fix. */
-  private static final Set<String> NON_RETRYABLE = Set.of("KindNotSupported", "InvalidStep", "InputMissing", "InsufficientGpus", "InvalidInput", "InvalidOutput");
+  /** Error types a retry cannot fix, as decided before {@link FailureType} (histories without "failure-types"). */
+  private static final Set<String> NON_RETRYABLE_V0 = Set.of("KindNotSupported", "InvalidStep", "InputMissing", "InsufficientGpus", "InvalidInput", "InvalidOutput");
 
   private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -170,7 +170,7 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
           return;
         }
         String message = describe(e);
-        boolean retryable = !(e.getCause() instanceof ApplicationFailure app && NON_RETRYABLE.contains(app.getType()));
+        boolean retryable = retryable(e);
         if (!retryable || tries >= maxAttempts) {
           fail(runId, step, attempt, message);
           return;
@@ -205,6 +205,18 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
     StepActivities activities = Workflow.newActivityStub(StepActivities.class,
         options.setTaskQueue(TaskQueues.pool(step.pool())).setHeartbeatTimeout(HEARTBEAT_TIMEOUT).build());
     return activities::execute;
+  }
+
+  /**
+   * Whether another attempt may succeed. Version 1 asks {@link FailureType}, so a missing runtime or a
+   * failed gate is no longer retried; histories recorded before keep their old decisions.
+   */
+  private static boolean retryable(TemporalFailure e) {
+    String type = e.getCause() instanceof ApplicationFailure app ? app.getType() : null;
+    if (Workflow.getVersion("failure-types", Workflow.DEFAULT_VERSION, 1) >= 1) {
+      return type == null || FailureType.retryable(type);
+    }
+    return type == null || !NON_RETRYABLE_V0.contains(type);
   }
 
   private void awaitApproval(String runId, PlannedStep step) {

@@ -288,4 +288,28 @@ class PipelinesCompileTest {
     org.assertj.core.api.Assertions.assertThat(((java.util.Map<?, ?>) body.get("env")).get("WHO"))
         .isEqualTo("it's $(rm -rf ~); echo"); // environment values are not parsed by a shell
   }
+
+  @Test
+  void aTrainingStepWithoutRetryGetsThreeAttemptsWhileOtherKindsAndExplicitPoliciesKeepTheirs() {
+    ExecutionPlan plan = Pipelines.compile("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: train
+        params:
+          corpus: {type: dataset}
+        steps:
+          - id: pre
+            kind: pretrain
+            data: ${{ params.corpus }}
+          - id: pinned
+            kind: pretrain
+            data: ${{ params.corpus }}
+            retry: {max_attempts: 1}
+          - id: tool
+            kind: command
+            run: "true"
+        """, Map.of("corpus", CORPUS_ID));
+
+    assertThat(plan.steps()).extracting(s -> s.retry().maxAttempts()).containsExactly(3, 1, 1);
+  }
 }

@@ -14,7 +14,7 @@ import dev.trainyard.workflow.StepResult;
 import dev.trainyard.workflow.StepTask;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
-import io.temporal.failure.ApplicationFailure;
+import dev.trainyard.workflow.FailureType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,9 +98,8 @@ public final class StepActivitiesImpl implements StepActivities {
 
   @Override
   public StepResult execute(StepTask task) {
-    StepKindRunner kind = kinds.find(task.kind()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "step kind '" + task.kind() + "' is not supported by this worker (it runs " + kinds.names() + ")",
-        "KindNotSupported"));
+    StepKindRunner kind = kinds.find(task.kind()).orElseThrow(() -> FailureType.KIND_NOT_SUPPORTED.failure(
+        "step kind '" + task.kind() + "' is not supported by this worker (it runs " + kinds.names() + ")"));
     ActivityExecutionContext context = Activity.getExecutionContext();
     long startedNanos = System.nanoTime();
     try {
@@ -121,11 +120,11 @@ public final class StepActivitiesImpl implements StepActivities {
       }
     } catch (IOException e) {
       // Disk trouble on this host; another attempt (maybe elsewhere) may succeed.
-      throw ApplicationFailure.newFailureWithCause(
-          "step '" + task.stepId() + "' could not be run on " + workerId + ": " + e, "WorkerIoError", e);
+      throw FailureType.WORKER_IO_ERROR.failure(
+          "step '" + task.stepId() + "' could not be run on " + workerId + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure("worker " + workerId + " is shutting down", "WorkerShutdown");
+      throw FailureType.WORKER_SHUTDOWN.failure("worker " + workerId + " is shutting down");
     }
   }
 
@@ -133,10 +132,10 @@ public final class StepActivitiesImpl implements StepActivities {
     try {
       return kind.launch(task, workDir);
     } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + e.getMessage(), "InvalidStep");
+      throw FailureType.INVALID_STEP.failure("step '" + task.stepId() + "': " + e.getMessage());
     } catch (StepKindUnavailableException e) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "step '" + task.stepId() + "' cannot run on " + workerId + ": " + e.getMessage(), "RuntimeMissing");
+      throw FailureType.RUNTIME_MISSING.failure(
+          "step '" + task.stepId() + "' cannot run on " + workerId + ": " + e.getMessage());
     }
   }
 
@@ -179,13 +178,12 @@ public final class StepActivitiesImpl implements StepActivities {
       running.remove(process);
     }
     if (process.wasCancelled() && shuttingDown) {
-      throw ApplicationFailure.newFailure(
-          "step '" + task.stepId() + "' was stopped because worker " + workerId + " is shutting down", "WorkerShutdown");
+      throw FailureType.WORKER_SHUTDOWN.failure(
+          "step '" + task.stepId() + "' was stopped because worker " + workerId + " is shutting down");
     }
     if (exitCode != 0) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "step '" + task.stepId() + "' exited with code " + exitCode + ": " + LogTail.lastLines(log, FAILURE_LOG_LINES),
-          kind.failureType(exitCode));
+      throw kind.failureType(exitCode).failure(
+          "step '" + task.stepId() + "' exited with code " + exitCode + ": " + LogTail.lastLines(log, FAILURE_LOG_LINES));
     }
     return stored(task, kind, workDir, lease, context, startedNanos);
   }
@@ -215,25 +213,24 @@ public final class StepActivitiesImpl implements StepActivities {
         } catch (TimeoutException stillRunning) {
           Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
           if (shuttingDown) {
-            throw ApplicationFailure.newFailure("step '" + task.stepId() + "' was stopped because worker "
-                + workerId + " is shutting down", "WorkerShutdown");
+            throw FailureType.WORKER_SHUTDOWN.failure("step '" + task.stepId() + "' was stopped because worker "
+                + workerId + " is shutting down");
           }
           if (limit != null && elapsed.compareTo(limit) >= 0) {
-            throw ApplicationFailure.newNonRetryableFailure(
-                "step '" + task.stepId() + "' exceeded its timeout of " + limit.toSeconds() + " s", "StepTimedOut");
+            throw FailureType.STEP_TIMED_OUT.failure(
+                "step '" + task.stepId() + "' exceeded its timeout of " + limit.toSeconds() + " s");
           }
           context.heartbeat(progress("running", elapsed, workDir.metrics()));
         } catch (ExecutionException e) {
           Throwable cause = e.getCause();
           if (cause instanceof IllegalArgumentException invalid) {
-            throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + invalid.getMessage(),
-                "InvalidStep");
+            throw FailureType.INVALID_STEP.failure("step '" + task.stepId() + "': " + invalid.getMessage());
           }
           if (cause instanceof IOException io) {
             throw io;
           }
-          throw ApplicationFailure.newNonRetryableFailure(
-              "step '" + task.stepId() + "' failed: " + cause, "StepFailed");
+          throw FailureType.STEP_FAILED.failure(
+              "step '" + task.stepId() + "' failed: " + cause);
         }
       }
     } catch (RuntimeException | InterruptedException e) {
@@ -273,10 +270,9 @@ public final class StepActivitiesImpl implements StepActivities {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
         if (limit != null && elapsed.compareTo(limit) >= 0) {
           process.cancel();
-          throw ApplicationFailure.newNonRetryableFailure(
+          throw FailureType.STEP_TIMED_OUT.failure(
               "step '" + task.stepId() + "' exceeded its timeout of " + limit.toSeconds() + " s and was killed: "
-                  + LogTail.lastLines(log, FAILURE_LOG_LINES),
-              "StepTimedOut");
+                  + LogTail.lastLines(log, FAILURE_LOG_LINES));
         }
         context.heartbeat(progress("running", elapsed, workDir.metrics()));
       }
@@ -310,15 +306,14 @@ public final class StepActivitiesImpl implements StepActivities {
         context.heartbeat(progress("storing-output", Duration.ofNanos(System.nanoTime() - startedNanos)));
       } catch (ExecutionException e) {
         if (e.getCause() instanceof InvalidArtifactException invalid) {
-          throw ApplicationFailure.newNonRetryableFailure(
-              "step '" + task.stepId() + "' wrote an output that cannot be stored: " + invalid.getMessage(), "InvalidOutput");
+          throw FailureType.INVALID_OUTPUT.failure(
+              "step '" + task.stepId() + "' wrote an output that cannot be stored: " + invalid.getMessage());
         }
         if (e.getCause() instanceof IOException io) {
           // Retryable: a full or read-only store is an operator's fix away from working.
-          throw ApplicationFailure.newFailureWithCause("step '" + task.stepId() + "' finished but the artifact store "
+          throw FailureType.ARTIFACT_STORE_FAILED.failure("step '" + task.stepId() + "' finished but the artifact store "
               + "could not store its output: " + storeProblem(io) + "; nothing was registered (the files stay in "
-              + "this attempt's output dir); a retry runs the step again once the store has room or is writable",
-              "ArtifactStoreFailed", io);
+              + "this attempt's output dir); a retry runs the step again once the store has room or is writable", io);
         }
         if (e.getCause() instanceof RuntimeException runtime) {
           throw runtime;
@@ -344,14 +339,14 @@ public final class StepActivitiesImpl implements StepActivities {
         context.heartbeat(progress("waiting-for-gpus", Duration.ofNanos(System.nanoTime() - startedNanos)));
       });
     } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + e.getMessage(), "InsufficientGpus");
+      throw FailureType.INSUFFICIENT_GPUS.failure("step '" + task.stepId() + "': " + e.getMessage());
     }
   }
 
   private void refuseIfShuttingDown(StepTask task) {
     if (shuttingDown) {
-      throw ApplicationFailure.newFailure(
-          "step '" + task.stepId() + "' was not started because worker " + workerId + " is shutting down", "WorkerShutdown");
+      throw FailureType.WORKER_SHUTDOWN.failure(
+          "step '" + task.stepId() + "' was not started because worker " + workerId + " is shutting down");
     }
   }
 

@@ -3,6 +3,7 @@ package dev.trainyard.worker.steps;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import dev.trainyard.worker.runtime.RuntimeCheck;
+import dev.trainyard.workflow.FailureType;
 import dev.trainyard.workflow.StepTask;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -60,11 +61,11 @@ final class TrainerStepKind implements ProcessStepKind {
   }
 
   @Override
-  public String failureType(int exitCode) {
+  public FailureType failureType(int exitCode) {
     return switch (exitCode) {
-      case EXIT_INVALID -> "InvalidStep";
-      case EXIT_GATE_FAILED -> "GateFailed";
-      default -> "StepFailed";
+      case EXIT_INVALID -> FailureType.INVALID_STEP;
+      case EXIT_GATE_FAILED -> FailureType.GATE_FAILED;
+      default -> FailureType.STEP_FAILED;
     };
   }
 }

@@ -136,7 +136,8 @@ class StepActivitiesImplTest {
         .cause()
         .isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
           assertThat(failure.getType()).isEqualTo("StepFailed");
-          assertThat(failure.isNonRetryable()).isTrue();
+          // A crashed step may succeed on another attempt: the workflow retries it per the step's policy.
+          assertThat(failure.isNonRetryable()).isFalse();
           assertThat(failure.getOriginalMessage())
               .startsWith("step 'boom' exited with code 7:")
               .contains("loading data")

@@ -97,6 +97,8 @@ public final class StepKinds {
       FailureType.INSUFFICIENT_GPUS, FailureType.STEP_FAILED, FailureType.STEP_TIMED_OUT, FailureType.WORKER_IO_ERROR,
       FailureType.WORKER_SHUTDOWN, FailureType.ARTIFACT_STORE_FAILED);
   private static final List<FailureType> TRAINER_FAILURES = List.of(FailureType.RUNTIME_MISSING);
+  /** Training resumes from its last checkpoint, so a lost worker costs one interval, not the run. */
+  private static final int TRAINING_ATTEMPTS = 3;
 
   public static final StepKind COMMAND = StepKind.builder("command", Execution.WORKER_PROCESS)
       .description("Runs a shell command (any trainer or script); files written to $TRAINYARD_OUTPUT become its output.")
@@ -169,6 +171,7 @@ public final class StepKinds {
       .output("model", ArtifactType.CHECKPOINT)
       .failures(WORKER_FAILURES)
       .failures(TRAINER_FAILURES)
+      .defaultAttempts(TRAINING_ATTEMPTS)
       .resumable()
       .runner("init", "checkpoint")
       .runner("objective", "dpo")
@@ -321,6 +324,7 @@ public final class StepKinds {
         .output("model", ArtifactType.CHECKPOINT)
         .failures(WORKER_FAILURES)
         .failures(TRAINER_FAILURES)
+        .defaultAttempts(TRAINING_ATTEMPTS)
         .resumable();
   }
 
