@@ -160,13 +160,13 @@ class PipelinesCompileTest {
             config:
               max_steps: ${{ params.steps }}
               lr: ${{ params.lr }}
-              preset: "run-${{ params.tag }}-${{ params.steps }}-${{ params.fast }}"
+              subset: "run-${{ params.tag }}-${{ params.steps }}-${{ params.fast }}"
         """;
     ExecutionPlan plan = Pipelines.compile(text, Map.of("base", BASE_ID, "corpus", CORPUS_ID, "steps", 250.0));
 
     Map<String, Object> config = asMap(plan.step("tune").orElseThrow().body().get("config"));
     assertThat(config).contains(
-        Map.entry("max_steps", 250), Map.entry("lr", 0.001), Map.entry("preset", "run-v1-250-false"));
+        Map.entry("max_steps", 250), Map.entry("lr", 0.001), Map.entry("subset", "run-v1-250-false"));
     assertThat(config.get("max_steps")).isInstanceOf(Integer.class);
   }
 

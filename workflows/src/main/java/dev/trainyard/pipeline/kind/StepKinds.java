@@ -59,26 +59,19 @@ public final class StepKinds {
    * Keys of {@code config:} of the training kinds, with the defaults the planner writes into step.json
    * (the trainer has none of its own). {@code lr} and {@code weight_decay} differ by kind.
    */
-  private static List<ConfigKey> trainingConfig(double lr, double weightDecay) {
-    return List.of(
+  private static List<ConfigKey> trainingConfig(double lr, double weightDecay, boolean replays) {
+    var keys = new java.util.ArrayList<>(List.of(
         ConfigKey.optional("max_steps", INT, Constraint.positive(), "optimizer steps").withDefault(200),
         ConfigKey.optional("lr", NUMBER, Constraint.positive(), "peak learning rate").withDefault(lr),
         ConfigKey.optional("warmup_steps", INT, Constraint.atLeast(0), "linear warm-up steps")
             .withDefault(new ValueSchema.Derived("min(100, max_steps / 10)",
                 c -> c.get("max_steps") instanceof Number n ? Math.min(100, n.longValue() / 10) : null)),
         ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per micro-batch").withDefault(16),
-        ConfigKey.optional("seq_len", INT, Constraint.positive(), "tokens per sequence").withDefault(128),
+        // A window must hold an input and the token it predicts.
+        ConfigKey.optional("seq_len", INT, Constraint.atLeast(2), "tokens per sequence").withDefault(128),
         ConfigKey.optional("seed", INT, Constraint.NONE, "random seed").withDefault(0),
         ConfigKey.optional("eval_every", INT, Constraint.positive(), "steps between evaluations"),
         ConfigKey.optional("checkpoint_every", INT, Constraint.positive(), "steps between checkpoints").withDefault(100),
-        ConfigKey.optional("preset", STRING, Constraint.NONE, "named trainer preset"),
-        ConfigKey.optional("replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
-            .withEntries(
-                Kinds.byName(
-                    ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset")
-                        .accepting(ArtifactType.DATASET),
-                    ConfigKey.required("ratio", NUMBER, Constraint.between(0, 1), "share of replayed data"),
-                    ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the replayed dataset"))),
         ConfigKey.optional("grad_accum", INT, Constraint.positive(), "micro-batches per optimizer step").withDefault(1),
         ConfigKey.optional("weight_decay", NUMBER, Constraint.atLeast(0), "AdamW weight decay").withDefault(weightDecay),
         ConfigKey.optional("min_lr_ratio", NUMBER, Constraint.between(0, 1), "cosine floor as a share of lr")
@@ -92,8 +85,22 @@ public final class StepKinds {
         ConfigKey.optional("compile", ANY, Constraint.NONE, "torch.compile: true, false or \"auto\" (default)"),
         ConfigKey.optional("device", STRING, Constraint.oneOf("auto", "cpu"), "where to train, default auto"),
         ConfigKey.optional("cpu_threads", INT, Constraint.positive(),
-            "torch threads on CPU, default $TRAINYARD_CPU_THREADS or 2"));
+            "torch threads on CPU, default $TRAINYARD_CPU_THREADS or 2")));
+    if (replays) {
+      // Only the language-modelling objective mixes in replayed documents.
+      keys.add(8, REPLAY);
+    }
+    return List.copyOf(keys);
   }
+
+  private static final ConfigKey REPLAY =
+      ConfigKey.optional("replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
+          .withEntries(Kinds.byName(
+              ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset").accepting(ArtifactType.DATASET),
+              // Below 1: a step that replays only would never read its own data.
+              ConfigKey.required("ratio", NUMBER, new Constraint(0.0, false, 1.0, true, List.of(), null),
+                  "share of replayed data"),
+              ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the replayed dataset")));
 
   /**
    * Architectures a {@code pretrain} step may name as {@code model:} (Llama layout, the trainer's byte
@@ -156,7 +163,7 @@ public final class StepKinds {
 
   public static final StepKind PRETRAIN = training("pretrain", "Pretrains a model from scratch.",
       StepField.optional("model", PRESET_OR_CONFIG, "model preset name (" + String.join(", ", MODEL_PRESETS.keySet())
-          + ") or architecture config, optionally {preset: NAME, <overrides>}").withDefault("tiny"), 3e-3, 0.1)
+          + ") or architecture config, optionally {preset: NAME, <overrides>}").withDefault("tiny"), 3e-3, 0.1, true)
       .runner("init", "scratch")
       .runner("objective", "language-modeling")
       .example("""
@@ -170,7 +177,7 @@ public final class StepKinds {
 
   public static final StepKind CONTINUAL_PRETRAIN = training("continual-pretrain",
       "Continues pretraining a checkpoint on new data.",
-      StepField.required("model", ARTIFACT, "checkpoint to start from").accepting(ArtifactType.CHECKPOINT), 1e-3, 0.1)
+      StepField.required("model", ARTIFACT, "checkpoint to start from").accepting(ArtifactType.CHECKPOINT), 1e-3, 0.1, true)
       .runner("init", "checkpoint")
       .runner("objective", "language-modeling")
       .example("""
@@ -183,7 +190,7 @@ public final class StepKinds {
       .build();
 
   public static final StepKind SFT = training("sft", "Supervised fine-tuning on instruction data.",
-      StepField.required("model", ARTIFACT, "checkpoint to fine-tune").accepting(ArtifactType.CHECKPOINT), 1e-3, 0.0)
+      StepField.required("model", ARTIFACT, "checkpoint to fine-tune").accepting(ArtifactType.CHECKPOINT), 1e-3, 0.0, false)
       .runner("init", "checkpoint")
       .runner("objective", "sft")
       .runner("chat", true)
@@ -347,7 +354,7 @@ public final class StepKinds {
       COMMAND, PRETRAIN, CONTINUAL_PRETRAIN, SFT, DPO, MERGE, PRUNE, EVALUATE, APPROVAL, PROMOTE);
 
   private static List<ConfigKey> dpoConfig() {
-    var keys = new java.util.ArrayList<>(trainingConfig(1e-4, 0.0));
+    var keys = new java.util.ArrayList<>(trainingConfig(1e-4, 0.0, false));
     keys.add(ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature").withDefault(0.1));
     keys.add(ConfigKey.optional("sft_weight", NUMBER, Constraint.atLeast(0), "weight of an SFT loss on chosen answers")
         .withDefault(0.0));
@@ -356,12 +363,12 @@ public final class StepKinds {
 
   /** The training kinds share data, config and behaviour; each adds its model field and runner settings. */
   private static StepKind.Builder training(String name, String description, StepField model, double lr,
-      double weightDecay) {
+      double weightDecay, boolean replays) {
     return StepKind.builder(name, Execution.WORKER_TRAINER)
         .description(description)
         .field(model)
         .field(StepField.required("data", ARTIFACT, "training dataset").accepting(ArtifactType.DATASET))
-        .field(config(trainingConfig(lr, weightDecay)))
+        .field(config(trainingConfig(lr, weightDecay, replays)))
         .output("model", ArtifactType.CHECKPOINT)
         .failures(WORKER_FAILURES)
         .failures(TRAINER_FAILURES)

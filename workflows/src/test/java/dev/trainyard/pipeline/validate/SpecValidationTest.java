@@ -142,9 +142,36 @@ class SpecValidationTest {
             config: {learning_rate: 0.1}
         """)).containsExactly(
         "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
-            + "warmup_steps, batch_size, seq_len, seed, eval_every, checkpoint_every, preset, replay, "
+            + "warmup_steps, batch_size, seq_len, seed, eval_every, checkpoint_every, "
             + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, compile, device, "
             + "cpu_threads");
+  }
+
+  @Test
+  void configPresetIsRejectedBecauseNoTrainerReadsIt() {
+    assertThat(stepProblems(TRAIN + """
+            config: {preset: fast}
+        """)).singleElement().asString().startsWith("steps[0].config.preset: unknown config key for kind 'sft'");
+  }
+
+  @Test
+  void replayIsRejectedForSftAndDpoWhoseObjectivesCannotReplay() {
+    String replay = "    config: {replay: {dataset: \"${{ params.corpus }}\", ratio: 0.1}}\n";
+    assertThat(stepProblems(TRAIN + replay)).singleElement().asString()
+        .startsWith("steps[0].config.replay: unknown config key for kind 'sft'");
+    assertThat(stepProblems(TRAIN.replace("kind: sft", "kind: dpo") + replay)).singleElement().asString()
+        .startsWith("steps[0].config.replay: unknown config key for kind 'dpo'");
+    assertThat(Pipelines.parse(HEADER + TRAIN.replace("kind: sft", "kind: continual-pretrain") + replay).steps())
+        .hasSize(1);
+  }
+
+  @Test
+  void aReplayRatioOfOneAndASequenceOfOneTokenAreRejectedBeforeTheTrainerSeesThem() {
+    assertThat(stepProblems(TRAIN.replace("kind: sft", "kind: continual-pretrain") + """
+            config: {seq_len: 1, replay: {dataset: "${{ params.corpus }}", ratio: 1}}
+        """)).containsExactly(
+        "steps[0].config.seq_len: must be >= 2",
+        "steps[0].config.replay.ratio: must be >= 0 and < 1");
   }
 
   @Test
