@@ -232,7 +232,8 @@ class PipelinesCompileTest {
           - id: eval
             kind: evaluate
             model: ${{ steps.merge.outputs.model }}
-            tasks: [hellaswag]
+            data: ${{ params.corpus }}
+            tasks: [qa]
             gate: {metric: accuracy, min: 0.6}
         """;
     String chatId = "d".repeat(64);

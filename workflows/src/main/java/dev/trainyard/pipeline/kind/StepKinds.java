@@ -96,7 +96,8 @@ public final class StepKinds {
   private static final ConfigKey REPLAY =
       ConfigKey.optional("replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
           .withEntries(Kinds.byName(
-              ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset").accepting(ArtifactType.DATASET),
+              ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset")
+                  .accepting(ArtifactType.DATASET, ArtifactType.FILES),
               // Below 1: a step that replays only would never read its own data.
               ConfigKey.required("ratio", NUMBER, new Constraint(0.0, false, 1.0, true, List.of(), null),
                   "share of replayed data"),
@@ -106,13 +107,13 @@ public final class StepKinds {
    * Architectures a {@code pretrain} step may name as {@code model:} (Llama layout, the trainer's byte
    * tokenizer). The planner writes the full architecture into step.json, so the trainer keeps no list.
    */
-  public static final Map<String, Map<String, Object>> MODEL_PRESETS = Kinds.ordered(Map.of(
+  public static final Map<String, Map<String, Object>> MODEL_PRESETS = Kinds.inOrder(
       // ~0.46M parameters: learns 2-digit addition on 2 CPU cores in minutes.
       "tiny", architecture(96, 256, 4, 4, 2, 256),
       "mini", architecture(256, 688, 6, 8, 4, 1024),
       "small", architecture(512, 1376, 8, 8, 4, 2048),
       "125m", architecture(768, 2048, 12, 12, 12, 2048),
-      "350m", architecture(1024, 2816, 24, 16, 8, 2048)));
+      "350m", architecture(1024, 2816, 24, 16, 8, 2048));
 
   private static Map<String, Object> architecture(int hidden, int intermediate, int layers, int heads, int kvHeads,
       int positions) {
@@ -206,7 +207,8 @@ public final class StepKinds {
   public static final StepKind DPO = StepKind.builder("dpo", Execution.WORKER_TRAINER)
       .description("Direct preference optimisation on chosen/rejected pairs.")
       .field(StepField.required("model", ARTIFACT, "policy checkpoint").accepting(ArtifactType.CHECKPOINT))
-      .field(StepField.required("data", ARTIFACT, "preference dataset").accepting(ArtifactType.DATASET))
+      .field(StepField.required("data", ARTIFACT, "preference dataset")
+          .accepting(ArtifactType.DATASET, ArtifactType.FILES))
       .field(StepField.optional("reference", ARTIFACT, "reference checkpoint, default the policy's start")
           .accepting(ArtifactType.CHECKPOINT))
       .field(config(dpoConfig()))
@@ -291,14 +293,29 @@ public final class StepKinds {
           """)
       .build();
 
+  /**
+   * The evaluate kind's tasks (with their short names) and the pooled metrics each reports; a report also
+   * has {@code <file>/<metric>} per eval file. {@code accuracy} is exact_match where there is one, else
+   * multiple_choice.
+   */
+  public static final Map<String, List<String>> EVAL_TASKS = Kinds.inOrder(
+      "perplexity", List.of("perplexity", "loss"),
+      "exact_match", List.of("exact_match", "accuracy"),
+      "multiple_choice", List.of("multiple_choice", "accuracy"),
+      "preference", List.of("preference_accuracy", "preference_margin"));
+  public static final Map<String, String> EVAL_TASK_ALIASES =
+      Map.of("ppl", "perplexity", "qa", "exact_match", "mc", "multiple_choice", "pairs", "preference");
+
   public static final StepKind EVALUATE = StepKind.builder("evaluate", Execution.WORKER_TRAINER)
       .description("Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bound.")
       .field(StepField.required("model", ARTIFACT, "checkpoint to evaluate").accepting(ArtifactType.CHECKPOINT))
-      .field(StepField.optional("data", ARTIFACT, "evaluation dataset").accepting(ArtifactType.DATASET))
-      .field(StepField.optional("tasks", STRING_LIST, "benchmark task names"))
+      .field(StepField.required("data", ARTIFACT, "evaluation dataset: one task per file")
+          .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+      .field(StepField.optional("tasks", STRING_LIST, "tasks to run (default every task found in data): "
+          + String.join(", ", EVAL_TASKS.keySet()) + " (or ppl, qa, mc, pairs)"))
       .field(StepField.optional("gate", OBJECT, "pass/fail bound on one metric")
           .withEntries(Kinds.byName(
-              ConfigKey.required("metric", STRING, Constraint.NONE, "metric name"),
+              ConfigKey.required("metric", STRING, Constraint.NONE, "a metric the tasks measure, or FILE/METRIC"),
               ConfigKey.optional("min", NUMBER, Constraint.NONE, "lowest passing value"),
               ConfigKey.optional("max", NUMBER, Constraint.NONE, "highest passing value"))))
       .field(config(List.of(
@@ -317,6 +334,7 @@ public final class StepKinds {
       .failures(TRAINER_FAILURES)
       .failures(List.of(FailureType.GATE_FAILED))
       .runner("entry", "evaluate")
+      .check(StepKinds::checkEvaluateTasksAndGate)
       .example("""
           - id: eval
             kind: evaluate
@@ -353,6 +371,39 @@ public final class StepKinds {
   private static final Map<String, StepKind> KINDS = byName(
       COMMAND, PRETRAIN, CONTINUAL_PRETRAIN, SFT, DPO, MERGE, PRUNE, EVALUATE, APPROVAL, PROMOTE);
 
+  /** Tasks must be known, and the gate's metric one that those tasks (or any task, when none is named) report. */
+  private static void checkEvaluateTasksAndGate(Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    var tasks = new java.util.LinkedHashSet<String>();
+    boolean allKnown = true;
+    if (body.get("tasks") instanceof List<?> listed) {
+      for (int i = 0; i < listed.size(); i++) {
+        if (!(listed.get(i) instanceof String name) || !StepCheck.literal(name)) {
+          allKnown = false;
+          continue;
+        }
+        String task = EVAL_TASK_ALIASES.getOrDefault(name, name);
+        if (EVAL_TASKS.containsKey(task)) {
+          tasks.add(task);
+        } else {
+          problem.accept("tasks[" + i + "]", "unknown task '" + name + "'; expected one of "
+              + String.join(", ", EVAL_TASKS.keySet()) + ", " + String.join(", ", new java.util.TreeSet<>(EVAL_TASK_ALIASES.keySet())));
+        }
+      }
+    }
+    if (!(body.get("gate") instanceof Map<?, ?> gate) || !(gate.get("metric") instanceof String metric)
+        || !StepCheck.literal(metric) || !allKnown) {
+      return;
+    }
+    var measured = new java.util.LinkedHashSet<String>();
+    (tasks.isEmpty() ? EVAL_TASKS.keySet() : tasks).forEach(t -> measured.addAll(EVAL_TASKS.get(t)));
+    String pooled = metric.contains("/") ? metric.substring(metric.indexOf('/') + 1) : metric;
+    if (!measured.contains(pooled)) {
+      problem.accept("gate.metric", "'" + metric + "' is not measured by "
+          + (tasks.isEmpty() ? "any task" : "tasks " + String.join(", ", tasks)) + "; expected one of "
+          + String.join(", ", measured) + " (or FILE/METRIC)");
+    }
+  }
+
   private static List<ConfigKey> dpoConfig() {
     var keys = new java.util.ArrayList<>(trainingConfig(1e-4, 0.0, false));
     keys.add(ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature").withDefault(0.1));
@@ -367,7 +418,8 @@ public final class StepKinds {
     return StepKind.builder(name, Execution.WORKER_TRAINER)
         .description(description)
         .field(model)
-        .field(StepField.required("data", ARTIFACT, "training dataset").accepting(ArtifactType.DATASET))
+        .field(StepField.required("data", ARTIFACT, "training dataset")
+            .accepting(ArtifactType.DATASET, ArtifactType.FILES))
         .field(config(trainingConfig(lr, weightDecay, replays)))
         .output("model", ArtifactType.CHECKPOINT)
         .failures(WORKER_FAILURES)

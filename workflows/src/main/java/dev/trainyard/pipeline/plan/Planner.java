@@ -154,6 +154,7 @@ public final class Planner {
           checker.check(step.path() + "." + field, value, schema);
         }
       });
+      kind.checks().forEach(check -> check.check(body, (at, message) -> problems.add(step.path() + "." + at, message)));
     }
 
     private Object substitute(Object value, String role) {
