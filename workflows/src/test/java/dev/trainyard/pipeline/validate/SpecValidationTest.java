@@ -227,6 +227,57 @@ class SpecValidationTest {
   }
 
   @Test
+  void aCommandsFilesAReportOrADatasetIsNeverAcceptedWhereACheckpointIsNeeded() {
+    assertThat(compileProblems(HEADER + """
+          - id: files
+            kind: command
+            run: "true"
+          - id: eval
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+          - id: tune
+            kind: sft
+            model: ${{ steps.files.outputs.output }}
+            data: ${{ params.corpus }}
+          - id: again
+            kind: sft
+            model: ${{ steps.eval.outputs.report }}
+            data: ${{ params.corpus }}
+          - id: swapped
+            kind: sft
+            model: ${{ params.corpus }}
+            data: ${{ params.corpus }}
+          - id: soup
+            kind: merge
+            method: linear
+            models: [{model: "${{ steps.eval.outputs.report }}"}]
+        """, Map.of("base", ARTIFACT, "corpus", ARTIFACT))).containsExactly(
+        "steps[2].model: expected checkpoint, but output 'output' of step 'files' (command) is files",
+        "steps[3].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report",
+        "steps[4].model: expected checkpoint, but parameter 'corpus' (dataset) is dataset",
+        "steps[5].models[0].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report");
+  }
+
+  @Test
+  void aCommandThatDeclaresItsOutputACheckpointFeedsTrainingAndItsFilesAreData() {
+    var plan = Pipelines.compile(HEADER + """
+          - id: trainer
+            kind: command
+            output_type: checkpoint
+            run: "true"
+          - id: data
+            kind: command
+            run: "true"
+          - id: tune
+            kind: sft
+            model: ${{ steps.trainer.outputs.output }}
+            data: ${{ steps.data.outputs.output }}
+        """, Map.of("base", ARTIFACT, "corpus", ARTIFACT));
+    assertThat(plan.steps()).hasSize(3);
+  }
+
+  @Test
   void wrongTypeOfConfigValueIsReported() {
     assertThat(stepProblems(TRAIN + """
             config: {max_steps: many}
