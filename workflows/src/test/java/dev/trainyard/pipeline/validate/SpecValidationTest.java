@@ -132,7 +132,7 @@ class SpecValidationTest {
     assertThat(stepProblems(TRAIN + """
             run: echo hi
         """)).containsExactly(
-        "steps[0].run: unknown field for kind 'sft'; expected one of model, data, config, "
+        "steps[0].run: unknown field for kind 'sft'; expected one of model, data, eval_data, config, "
             + "id, kind, needs, resources, timeout, retry, matrix, cache, description");
   }
 
@@ -142,7 +142,7 @@ class SpecValidationTest {
             config: {learning_rate: 0.1}
         """)).containsExactly(
         "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
-            + "warmup_steps, batch_size, seq_len, seed, eval_every, checkpoint_every, "
+            + "warmup_steps, batch_size, seq_len, seed, eval_every, eval_subset, checkpoint_every, "
             + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, compile, device, "
             + "cpu_threads");
   }
@@ -275,6 +275,17 @@ class SpecValidationTest {
             data: ${{ steps.data.outputs.output }}
         """, Map.of("base", ARTIFACT, "corpus", ARTIFACT));
     assertThat(plan.steps()).hasSize(3);
+  }
+
+  @Test
+  void evalEveryNeedsEvalDataToEvaluateOn() {
+    assertThat(stepProblems(TRAIN + """
+            config: {eval_every: 50}
+        """)).containsExactly("steps[0].config.eval_every: needs eval_data: the held-out dataset to evaluate on");
+    assertThat(Pipelines.parse(HEADER + TRAIN + """
+            eval_data: ${{ params.corpus }}
+            config: {eval_every: 50}
+        """).steps()).hasSize(1);
   }
 
   @Test
