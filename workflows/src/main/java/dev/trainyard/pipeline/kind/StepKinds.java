@@ -365,14 +365,20 @@ public final class StepKinds {
       .build();
 
   public static final StepKind PROMOTE = StepKind.builder("promote", Execution.BACKEND)
-      .description("Points an alias (e.g. production) at a checkpoint.")
+      .description("Points an alias (e.g. production) at a checkpoint, as the run's launcher: audited and in the "
+          + "alias history.")
       .field(StepField.required("model", ARTIFACT, "checkpoint to promote").accepting(ArtifactType.CHECKPOINT))
       .field(StepField.required("alias", STRING, "alias name").withConstraint(Constraint.matching(POOL_PATTERN)))
+      .field(StepField.optional("report", ARTIFACT, "an evaluate step's report: promote only when its gate passed")
+          .accepting(ArtifactType.REPORT))
       .notCacheable()
+      .failures(List.of(FailureType.KIND_NOT_SUPPORTED, FailureType.INVALID_STEP, FailureType.INPUT_MISSING,
+          FailureType.REFUSED))
       .example("""
           - id: promote
             kind: promote
             model: ${{ steps.merge.outputs.model }}
+            report: ${{ steps.eval.outputs.report }}
             alias: candidate
           """)
       .build();
