@@ -20,42 +20,42 @@ from .model import LlamaForCausalLM, resolve_config
 from .runtime import Clock, MetricsWriter, Runtime
 from .tokenizer import CHAT_TEMPLATE, ByteTokenizer
 
-TRAINING_KINDS = ("pretrain", "continual-pretrain", "sft", "dpo")
-
-DEFAULTS = {
-    "pretrain": {"lr": 3e-3, "seq_len": 128, "batch_size": 16, "weight_decay": 0.1},
-    "continual-pretrain": {"lr": 1e-3, "seq_len": 128, "batch_size": 16, "weight_decay": 0.1},
-    "sft": {"lr": 1e-3, "seq_len": 128, "batch_size": 16, "weight_decay": 0.0},
-    "dpo": {"lr": 1e-4, "seq_len": 128, "batch_size": 16, "weight_decay": 0.0, "beta": 0.1},
-}
-
-
 class TrainConfig:
-    def __init__(self, kind, raw):
-        c = dict(DEFAULTS[kind])
-        c.update({k: v for k, v in (raw or {}).items() if v is not None})
+    """The step's config as the planner resolved it: every key with a default is present (see the kind's
+    definition in StepKinds and docs/trainer.md); this class keeps no defaults of its own."""
+
+    def __init__(self, raw, objective):
+        c = {k: v for k, v in (raw or {}).items() if v is not None}
         self.raw = c
-        self.max_steps = int(c.get("max_steps", 200))
-        self.lr = float(c["lr"])
-        self.min_lr_ratio = float(c.get("min_lr_ratio", 0.1))
-        self.warmup_steps = int(c.get("warmup_steps", min(100, self.max_steps // 10)))
-        self.batch_size = int(c["batch_size"])
-        self.grad_accum = int(c.get("grad_accum", 1))
-        self.seq_len = int(c["seq_len"])
-        self.seed = int(c.get("seed", 0))
-        self.weight_decay = float(c["weight_decay"])
-        self.grad_clip = float(c.get("grad_clip", 1.0))
-        self.checkpoint_every = int(c.get("checkpoint_every", 100))
-        self.log_every = int(c.get("log_every", 1 if self.max_steps <= 2000 else 10))
-        self.beta = float(c.get("beta", 0.1))
-        self.sft_weight = float(c.get("sft_weight", 0.0))
+
+        def need(key, cast):
+            if key not in c:
+                raise ValueError(f"config.{key}: missing from step.json (the planner writes every default)")
+            return cast(c[key])
+
+        self.max_steps = need("max_steps", int)
+        self.lr = need("lr", float)
+        self.min_lr_ratio = need("min_lr_ratio", float)
+        self.warmup_steps = need("warmup_steps", int)
+        self.batch_size = need("batch_size", int)
+        self.grad_accum = need("grad_accum", int)
+        self.seq_len = need("seq_len", int)
+        self.seed = need("seed", int)
+        self.weight_decay = need("weight_decay", float)
+        self.grad_clip = need("grad_clip", float)
+        self.checkpoint_every = need("checkpoint_every", int)
+        self.log_every = need("log_every", int)
+        self.beta = need("beta", float) if objective == "dpo" else None
+        self.sft_weight = need("sft_weight", float) if objective == "dpo" else 0.0
         self.replay = c.get("replay")
         self.subset = c.get("subset")
+        self.eval_every = int(c["eval_every"]) if c.get("eval_every") else None
+        self.eval_subset = c.get("eval_subset")
         if self.max_steps < 1 or self.lr <= 0 or self.batch_size < 1 or self.seq_len < 2 or self.grad_accum < 1:
             raise ValueError("config: max_steps, lr, batch_size, grad_accum must be positive and seq_len >= 2")
         if self.replay is not None:
-            if kind not in ("pretrain", "continual-pretrain"):
-                raise ValueError(f"config.replay: replay is for pretrain and continual-pretrain, not {kind}")
+            if objective != "language-modeling":
+                raise ValueError(f"config.replay: the {objective} objective does not replay data")
             if not isinstance(self.replay, dict) or "dataset" not in self.replay:
                 raise ValueError("config.replay: needs {dataset, ratio}")
             ratio = float(self.replay.get("ratio", 0.1))
@@ -113,6 +113,11 @@ class LanguageModeling:
         loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1), ignore_index=D.IGNORE)
         return loss, {}, x.numel()
 
+    def eval_batches(self, n):
+        for i in range(0, len(self.windows), n):
+            w = self.windows[i:i + n]
+            yield w[:, :-1], w[:, 1:]
+
 
 class SupervisedFineTuning:
     def __init__(self, cfg, data_path, kind, state):
@@ -125,6 +130,10 @@ class SupervisedFineTuning:
 
     def next_batch(self, n):
         return D.collate([self.examples[i] for i in self.order.take(n)], ByteTokenizer.pad_id)
+
+    def eval_batches(self, n):
+        for i in range(0, len(self.examples), n):
+            yield D.collate(self.examples[i:i + n], ByteTokenizer.pad_id)
 
     def loss(self, model, batch, rt):
         x, y = (t.to(rt.device) for t in batch)
@@ -163,6 +172,11 @@ class DirectPreference:
         # One forward pass over chosen rows then rejected rows.
         return D.collate([c for c, _ in chosen_rejected] + [r for _, r in chosen_rejected], ByteTokenizer.pad_id)
 
+    def eval_batches(self, n):
+        for i in range(0, len(self.pairs), n):
+            chunk = self.pairs[i:i + n]
+            yield D.collate([c for c, _ in chunk] + [r for _, r in chunk], ByteTokenizer.pad_id)
+
     def loss(self, model, batch, rt):
         ids, labels = (t.to(rt.device) for t in batch)
         n = ids.shape[0] // 2
@@ -181,10 +195,32 @@ class DirectPreference:
         return loss, stats, ids.numel()
 
 
+def evaluate_during_training(objective, model, rt, batch_size):
+    """Mean loss (and the objective's stats) over every held-out example, without touching the RNG or the
+    training data order; recorded as ``eval_*`` metrics, so a run's metrics hold an eval curve."""
+    model.eval()
+    total, rows, stats_sum = 0.0, 0, {}
+    with torch.no_grad():
+        for batch in objective.eval_batches(batch_size):
+            loss, stats, _ = objective.loss(model, batch, rt)
+            n = batch[0].shape[0]
+            total += loss.item() * n
+            rows += n
+            for k, v in stats.items():
+                stats_sum[k] = stats_sum.get(k, 0.0) + v * n
+    model.train()
+    if not rows:
+        raise D.DataError("eval_data holds no examples")
+    return dict({"eval_loss": total / rows}, **{f"eval_{k}": v / rows for k, v in stats_sum.items()})
+
+
 # ---- the loop ----
 
-def run(kind, body, step_json, log=print):
-    cfg = TrainConfig(kind, body.get("config"))
+def run(kind, body, step_json, runner, log=print):
+    """``runner`` is the kind's settings from its definition: ``objective`` (language-modeling, sft, dpo),
+    ``init`` (scratch or checkpoint) and ``chat`` (whether the result is chat-tuned)."""
+    objective_name, init = runner["objective"], runner["init"]
+    cfg = TrainConfig(body.get("config"), objective_name)
     rt = Runtime(cfg.raw)
     work_dir = step_json["work_dir"]
     out_dir = step_json["output"]
@@ -193,8 +229,8 @@ def run(kind, body, step_json, log=print):
     state = ckpt.load_training_state(resume_dir) if resume_dir else None
 
     torch.manual_seed(cfg.seed)
-    info = {"kind": kind, "chat_template": CHAT_TEMPLATE, "chat": kind in ("sft", "dpo")}
-    if kind == "pretrain":
+    info = {"kind": kind, "chat_template": CHAT_TEMPLATE, "chat": bool(runner.get("chat"))}
+    if init == "scratch":
         config = resolve_config(body.get("model"))
         model = LlamaForCausalLM(config)
         model.init_weights(torch.Generator().manual_seed(cfg.seed))
@@ -208,15 +244,24 @@ def run(kind, body, step_json, log=print):
         raise ValueError(f"{kind}: 'data' (a dataset) is required")
 
     data_state = state["data"] if state else {}
-    if kind == "dpo":
+    def build(config, data_path, state):
+        if objective_name == "dpo":
+            return DirectPreference(config, data_path, kind, state, reference)
+        if objective_name == "sft":
+            return SupervisedFineTuning(config, data_path, kind, state)
+        return LanguageModeling(config, data_path, kind, state)
+
+    reference = None
+    if objective_name == "dpo":
         reference = ckpt.load_model(body["reference"])[0] if body.get("reference") else copy.deepcopy(model)
         reference.requires_grad_(False)
         reference.eval().to(rt.device)
-        objective = DirectPreference(cfg, body["data"], kind, data_state, reference)
-    elif kind == "sft":
-        objective = SupervisedFineTuning(cfg, body["data"], kind, data_state)
-    else:
-        objective = LanguageModeling(cfg, body["data"], kind, data_state)
+    objective = build(cfg, body["data"], data_state)
+    held_out = None
+    if body.get("eval_data"):
+        eval_cfg = copy.copy(cfg)
+        eval_cfg.subset, eval_cfg.replay = cfg.eval_subset, None
+        held_out = build(eval_cfg, body["eval_data"], {})
 
     start = 0
     if state:
@@ -247,7 +292,7 @@ def run(kind, body, step_json, log=print):
         total_loss, stats_sum, step_tokens = 0.0, {}, 0
         for _ in range(cfg.grad_accum):
             batch = objective.next_batch(cfg.batch_size * rt.world)
-            batch = tuple(_shard(t, rt, kind) for t in batch)
+            batch = tuple(_shard(t, rt, objective_name) for t in batch)
             loss, stats, ntok = objective.loss(wrapped, batch, rt)
             (loss / cfg.grad_accum).backward()
             total_loss += loss.item() / cfg.grad_accum
@@ -280,6 +325,10 @@ def run(kind, body, step_json, log=print):
             metrics.write(**line)
             if done % (cfg.log_every * 10) == 0 or done == cfg.max_steps or done == start + 1:
                 log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in line.items()))
+        if held_out and ((cfg.eval_every and done % cfg.eval_every == 0) or done == cfg.max_steps):
+            scores = evaluate_during_training(held_out, model, rt, cfg.batch_size)
+            metrics.write(step=done, total_steps=cfg.max_steps, **{k: rt.mean(v) for k, v in scores.items()})
+            log(f"eval at step {done}: " + " ".join(f"{k}={v:.4g}" for k, v in scores.items()))
         if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.max_steps and rt.main:
             data_state = dict(objective.state(), tokens=tokens_seen)
             path = ckpt.save_training_state(checkpoints_dir, done, model, optimizer, data_state, info)
@@ -295,11 +344,11 @@ def run(kind, body, step_json, log=print):
     return 0
 
 
-def _shard(t, rt, kind):
+def _shard(t, rt, objective_name):
     """This rank's rows of a global batch (DPO batches are [chosen; rejected] halves, sharded alike)."""
     if rt.world == 1:
         return t
-    if kind == "dpo":
+    if objective_name == "dpo":
         half = t.shape[0] // 2
         c, r = t[:half].chunk(rt.world)[rt.rank], t[half:].chunk(rt.world)[rt.rank]
         return torch.cat([c, r])

@@ -1,5 +1,8 @@
 package dev.trainyard.workflow;
 
+import dev.trainyard.pipeline.kind.Execution;
+import dev.trainyard.pipeline.kind.StepKind;
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.InputBinding;
 import dev.trainyard.pipeline.plan.PlannedStep;
 import io.temporal.activity.ActivityCancellationType;
@@ -23,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Each step runs in its own workflow thread that waits for its needs, then runs its attempts. The
@@ -31,8 +35,8 @@ import java.util.Set;
  * Workflow.getVersion}; the replay test over committed histories catches forgotten ones.
  */
 public class PipelineWorkflowImpl implements PipelineWorkflow {
-  /** Error types a retry cannot fix. */
-  private static final Set<String> NON_RETRYABLE = Set.of("KindNotSupported", "InvalidStep", "InputMissing", "InsufficientGpus", "InvalidInput", "InvalidOutput");
+  /** Error types a retry cannot fix, as decided before {@link FailureType} (histories without "failure-types"). */
+  private static final Set<String> NON_RETRYABLE_V0 = Set.of("KindNotSupported", "InvalidStep", "InputMissing", "InsufficientGpus", "InvalidInput", "InvalidOutput");
 
   private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -106,7 +110,8 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
       ledger.stepsNotRun(runId, List.of(step.id()), status);
       return;
     }
-    if (step.kind().equals("approval")) {
+    StepKind kind = StepKinds.of(step.kind());
+    if (kind.execution() == Execution.APPROVAL) {
       awaitApproval(runId, step);
       return;
     }
@@ -128,16 +133,7 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
       uses.add(new InputUse(binding.name(), binding.role(), ref.id()));
     }
 
-    StepActivities activities =
-        Workflow.newActivityStub(
-            StepActivities.class,
-            ActivityOptions.newBuilder()
-                .setTaskQueue(TaskQueues.pool(step.pool()))
-                .setStartToCloseTimeout(Duration.ofSeconds(step.timeoutSeconds() + 60))
-                .setHeartbeatTimeout(HEARTBEAT_TIMEOUT)
-                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-                .build());
+    Function<StepTask, StepResult> executor = executor(kind, step);
 
     // Version 1 added the step cache; histories recorded before it replay without it.
     boolean cacheable = Workflow.getVersion("step-cache", Workflow.DEFAULT_VERSION, 1) >= 1;
@@ -159,7 +155,7 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
       StepTask task =
           new StepTask(runId, step.id(), step.kind(), attempt, step.body(), inputs, step.gpus(), step.timeoutSeconds());
       StepResult[] result = new StepResult[1];
-      CancellationScope scope = Workflow.newCancellationScope(() -> result[0] = activities.execute(task));
+      CancellationScope scope = Workflow.newCancellationScope(() -> result[0] = executor.apply(task));
       runningScopes.add(scope);
       try {
         scope.run();
@@ -174,9 +170,16 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
           return;
         }
         String message = describe(e);
-        boolean retryable = !(e.getCause() instanceof ApplicationFailure app && NON_RETRYABLE.contains(app.getType()));
+        boolean retryable = retryable(e);
         if (!retryable || tries >= maxAttempts) {
-          fail(runId, step, attempt, message);
+          StepResult kept = keptOutput(e);
+          if (kept != null) {
+            statuses.put(step.id(), StepStatus.FAILED);
+            firstError = firstError != null ? firstError : "step '" + step.id() + "' failed: " + message;
+            ledger.attemptFailedWithOutputs(runId, step.id(), attempt, message, kept, uses);
+          } else {
+            fail(runId, step, attempt, message);
+          }
           return;
         }
         ledger.attemptEnded(runId, step.id(), attempt, StepStatus.FAILED, message);
@@ -190,6 +193,53 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
         runningScopes.remove(scope);
       }
     }
+  }
+
+  /**
+   * The activity that runs the kind: a GPU worker of the step's pool, or the backend (on the
+   * workflow task queue it hosts) for kinds that act on the catalog.
+   */
+  private static Function<StepTask, StepResult> executor(StepKind kind, PlannedStep step) {
+    ActivityOptions.Builder options = ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofSeconds(step.timeoutSeconds() + 60))
+        .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build());
+    if (kind.execution() == Execution.BACKEND) {
+      BackendStepActivities backend = Workflow.newActivityStub(
+          BackendStepActivities.class, options.setTaskQueue(TaskQueues.WORKFLOWS).build());
+      return backend::execute;
+    }
+    StepActivities activities = Workflow.newActivityStub(StepActivities.class,
+        options.setTaskQueue(TaskQueues.pool(step.pool())).setHeartbeatTimeout(HEARTBEAT_TIMEOUT).build());
+    return activities::execute;
+  }
+
+  /**
+   * Whether another attempt may succeed. Version 1 asks {@link FailureType}, so a missing runtime or a
+   * failed gate is no longer retried; histories recorded before keep their old decisions.
+   */
+  private static boolean retryable(TemporalFailure e) {
+    String type = e.getCause() instanceof ApplicationFailure app ? app.getType() : null;
+    if (Workflow.getVersion("failure-types", Workflow.DEFAULT_VERSION, 1) >= 1) {
+      return type == null || FailureType.retryable(type);
+    }
+    return type == null || !NON_RETRYABLE_V0.contains(type);
+  }
+
+  /**
+   * What a failed attempt stored before failing, for failure types that keep their output (a failed gate's
+   * report). Version 1 records it; histories from before end the attempt without it.
+   */
+  private static StepResult keptOutput(TemporalFailure e) {
+    if (!(e.getCause() instanceof ApplicationFailure app)
+        || !FailureType.fromWire(app.getType()).map(FailureType::keepsOutput).orElse(false)
+        || app.getDetails() == null || app.getDetails().getSize() == 0) {
+      return null;
+    }
+    if (Workflow.getVersion("failed-outputs", Workflow.DEFAULT_VERSION, 1) < 1) {
+      return null;
+    }
+    return app.getDetails().get(StepResult.class);
   }
 
   private void awaitApproval(String runId, PlannedStep step) {

@@ -3,6 +3,7 @@ package dev.trainyard.workflow;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.PlannedStep;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,7 +11,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -26,9 +26,6 @@ public final class StepCacheKey {
    */
   public static final String IMPLEMENTATION_VERSION = "trainyard-steps/1";
 
-  /** Kinds whose result is not a pure function of their inputs. */
-  private static final Set<String> NEVER_CACHED = Set.of("approval", "promote");
-
   private static final ObjectMapper CANONICAL = new ObjectMapper()
       .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
@@ -36,7 +33,8 @@ public final class StepCacheKey {
 
   /** The key, or null when the step opted out ({@code cache: false}) or its kind is never cached. */
   public static String of(PlannedStep step, Map<String, ArtifactRef> inputs) {
-    if (NEVER_CACHED.contains(step.kind()) || Boolean.FALSE.equals(step.body().get("cache"))) {
+    // A kind whose result is not a pure function of its inputs says so in its definition.
+    if (!StepKinds.of(step.kind()).cacheable() || Boolean.FALSE.equals(step.body().get("cache"))) {
       return null;
     }
     Map<String, String> inputIds = new TreeMap<>();

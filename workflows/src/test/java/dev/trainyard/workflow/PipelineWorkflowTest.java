@@ -102,6 +102,34 @@ class PipelineWorkflowTest {
   }
 
   @Test
+  void aMissingRuntimeAnInvalidConfigOrAFailedGateIsNeverRetried() {
+    RetrySpec threeTimes = new RetrySpec(3, 0.01, 1);
+    ExecutionPlan plan = new ExecutionPlan("p", List.of(
+        step("no-python", "sft", List.of(), Map.of("fail_times", 9, "fail_type", "RuntimeMissing"), threeTimes),
+        step("bad-config", "sft", List.of(), Map.of("fail_times", 9, "fail_type", "InvalidStep"), threeTimes),
+        step("gate", "evaluate", List.of(), Map.of("fail_times", 9, "fail_type", "GateFailed"), threeTimes),
+        step("crash", "sft", List.of(), Map.of("fail_times", 9, "fail_type", "StepFailed"), threeTimes)));
+    RunOutcome outcome = newRun("r-types").run(RunRequest.fresh("r-types", plan, Map.of()));
+
+    assertThat(outcome.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(steps.executed).containsExactlyInAnyOrder(
+        "no-python#1", "bad-config#1", "gate#1", "crash#1", "crash#2", "crash#3");
+  }
+
+  @Test
+  void aFailedGateKeepsItsReportAsAnArtifactOfTheFailedAttempt() {
+    ExecutionPlan plan = new ExecutionPlan("p", List.of(
+        step("eval", "evaluate", List.of(), Map.of("fail_times", 1, "fail_type", "GateFailed"), RetrySpec.DEFAULT),
+        step("after", List.of("eval"))));
+    RunOutcome outcome = newRun("r-gate").run(RunRequest.fresh("r-gate", plan, Map.of()));
+
+    assertThat(outcome.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(outcome.error()).isEqualTo("step 'eval' failed: scripted failure 1");
+    assertThat(ledger.events).contains("eval#1 FAILED keeping [report]: scripted failure 1");
+    assertThat(ledger.steps).containsEntry("eval", StepStatus.FAILED).containsEntry("after", StepStatus.SKIPPED);
+  }
+
+  @Test
   void whenAStepFailsItsDependentsAreSkippedAndTheRunFails() {
     ExecutionPlan plan = new ExecutionPlan("p", List.of(
         step("bad", "command", List.of(), Map.of("fail_times", 9), RetrySpec.DEFAULT),

@@ -1,5 +1,6 @@
 package dev.trainyard.backend.retention;
 
+import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.audit.AuditLog;
 import dev.trainyard.backend.catalog.CatalogLedger;
@@ -246,9 +247,9 @@ public class RetentionService {
                 + "r.created_at, EXISTS (SELECT 1 FROM lineage_edge e WHERE e.from_node = 'artifact:' || a.id "
                 + "AND starts_with(e.to_node, 'step:' || so.run_id || '/')) "
                 + "FROM artifact a JOIN step_output so ON so.artifact_id = a.id JOIN run r ON r.id = so.run_id "
-                + "WHERE a.type = 'checkpoint' AND a.deleted_at IS NULL AND a.id IN (SELECT so2.artifact_id "
+                + "WHERE a.type = ?2 AND a.deleted_at IS NULL AND a.id IN (SELECT so2.artifact_id "
                 + "FROM step_output so2 JOIN run r2 ON r2.id = so2.run_id WHERE r2.template_name = ?1)")
-        .setParameter(1, template).getResultList();
+        .setParameter(1, template).setParameter(2, ArtifactType.CHECKPOINT.wireName()).getResultList();
     record Candidate(String id, long size, OffsetDateTime createdAt, List<Producer> producers) {}
     Map<String, Candidate> byId = new LinkedHashMap<>();
     for (Object[] r : rows) {

@@ -83,9 +83,9 @@ public class TemplateService {
     return version;
   }
 
-  /** {@code command} steps run arbitrary code on workers: only an admin's template version may contain them unapproved. */
+  /** Kinds that run the author's code on workers (e.g. {@code command}): only an admin's template version may contain them unapproved. */
   static boolean runsArbitraryCode(PipelineSpec spec) {
-    return spec.steps().stream().anyMatch(s -> s.kind().equals("command"));
+    return spec.steps().stream().anyMatch(s -> dev.trainyard.pipeline.kind.StepKinds.of(s.kind()).runsUserCode());
   }
 
   private TemplateVersionEntity addVersion(TemplateEntity template, PipelineSpec spec, String specText, int number,

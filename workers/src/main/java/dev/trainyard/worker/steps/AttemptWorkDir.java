@@ -7,7 +7,7 @@ import dev.trainyard.worker.store.ArtifactStore;
 import dev.trainyard.worker.store.FileTrees;
 import dev.trainyard.workflow.ArtifactRef;
 import dev.trainyard.workflow.StepTask;
-import io.temporal.failure.ApplicationFailure;
+import dev.trainyard.workflow.FailureType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -43,7 +43,7 @@ final class AttemptWorkDir implements StepContext {
     try {
       dir = StepFiles.workDir(root, task.runId(), task.stepId(), task.attempt());
     } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "InvalidStep");
+      throw FailureType.INVALID_STEP.failure(e.getMessage());
     }
     clearKeepingCheckpoints(dir);
     Files.createDirectories(StepFiles.outputDir(dir));
@@ -79,9 +79,9 @@ final class AttemptWorkDir implements StepContext {
         artifactDir = store.resolve(input.getValue());
         link = StepFiles.input(dir, input.getKey());
       } catch (IllegalArgumentException e) {
-        throw ApplicationFailure.newNonRetryableFailure(problem + e.getMessage(), "InvalidInput");
+        throw FailureType.INVALID_INPUT.failure(problem + e.getMessage());
       } catch (NoSuchFileException e) {
-        throw ApplicationFailure.newNonRetryableFailure(problem + e.getMessage(), "InputMissing");
+        throw FailureType.INPUT_MISSING.failure(problem + e.getMessage());
       }
       Files.createSymbolicLink(link, artifactDir);
       links.put(input.getKey(), link);
@@ -130,12 +130,14 @@ final class AttemptWorkDir implements StepContext {
   }
 
   /**
-   * What the step process finds in {@code step.json}: the body with input tokens already resolved, and
+   * What the step process finds in {@code step.json}: the body with input tokens already resolved (and,
+   * from the planner, every default filled in), {@code runner}, the kind's settings for its runner, and
    * {@code resume}, an earlier attempt's intermediate checkpoint to continue from (or null).
    */
-  void writeStepJson(GpuLease lease, Path resume) throws IOException {
+  void writeStepJson(GpuLease lease, Path resume, Map<String, Object> runner) throws IOException {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("kind", task.kind());
+    json.put("runner", runner);
     json.put("runId", task.runId());
     json.put("stepId", task.stepId());
     json.put("attempt", task.attempt());

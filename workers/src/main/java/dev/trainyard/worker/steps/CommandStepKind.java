@@ -1,5 +1,6 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import dev.trainyard.workflow.StepTask;
 import java.io.IOException;
@@ -13,10 +14,17 @@ import java.util.Map;
  * dataset generator of the {@code demo} template) without knowing where the worker unpacked them.
  */
 final class CommandStepKind implements ProcessStepKind {
+  private final StepKind kind;
   private final PythonRuntime python;
 
-  CommandStepKind(PythonRuntime python) {
+  CommandStepKind(StepKind kind, PythonRuntime python) {
+    this.kind = kind;
     this.python = python;
+  }
+
+  @Override
+  public StepKind kind() {
+    return kind;
   }
 
   @Override
@@ -33,21 +41,5 @@ final class CommandStepKind implements ProcessStepKind {
     }
     env.putAll(command.env());
     return new Launch(command.command(), env);
-  }
-
-  @Override
-  public String outputName() {
-    return "output";
-  }
-
-  @Override
-  public String outputType() {
-    return "files";
-  }
-
-  @Override
-  public String outputType(StepTask task) {
-    // Validated at launch (files | checkpoint); a custom trainer's output belongs in the registry.
-    return task.body().get("output_type") instanceof String type ? type : outputType();
   }
 }

@@ -1,5 +1,6 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.workflow.FailureType;
 import dev.trainyard.workflow.StepTask;
 import java.io.IOException;
 import java.util.Map;
@@ -21,8 +22,8 @@ public non-sealed interface ProcessStepKind extends StepKindRunner {
   }
 
   /** The failure type of a non-zero exit, e.g. a trainer's evaluate gate. */
-  default String failureType(int exitCode) {
-    return "StepFailed";
+  default FailureType failureType(int exitCode) {
+    return FailureType.STEP_FAILED;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.pipeline.kind.Output;
 import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.gpu.GpuLease;
 import dev.trainyard.worker.launch.StepProcess;
@@ -13,7 +14,7 @@ import dev.trainyard.workflow.StepResult;
 import dev.trainyard.workflow.StepTask;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
-import io.temporal.failure.ApplicationFailure;
+import dev.trainyard.workflow.FailureType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,9 +98,8 @@ public final class StepActivitiesImpl implements StepActivities {
 
   @Override
   public StepResult execute(StepTask task) {
-    StepKindRunner kind = kinds.find(task.kind()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "step kind '" + task.kind() + "' is not supported by this worker (it runs " + kinds.names() + ")",
-        "KindNotSupported"));
+    StepKindRunner kind = kinds.find(task.kind()).orElseThrow(() -> FailureType.KIND_NOT_SUPPORTED.failure(
+        "step kind '" + task.kind() + "' is not supported by this worker (it runs " + kinds.names() + ")"));
     ActivityExecutionContext context = Activity.getExecutionContext();
     long startedNanos = System.nanoTime();
     try {
@@ -112,7 +112,7 @@ public final class StepActivitiesImpl implements StepActivities {
         Path resume = kind instanceof ProcessStepKind p && p.resumable()
             ? ResumePoints.newest(root, task.runId(), task.stepId(), task.attempt()).orElse(null)
             : null;
-        workDir.writeStepJson(lease, resume);
+        workDir.writeStepJson(lease, resume, kind.kind().runner());
         return switch (kind) {
           case ProcessStepKind process -> run(task, process, workDir, launch, lease, context, startedNanos);
           case InProcessStepKind inProcess -> runInProcess(task, inProcess, workDir, lease, context, startedNanos);
@@ -120,11 +120,11 @@ public final class StepActivitiesImpl implements StepActivities {
       }
     } catch (IOException e) {
       // Disk trouble on this host; another attempt (maybe elsewhere) may succeed.
-      throw ApplicationFailure.newFailureWithCause(
-          "step '" + task.stepId() + "' could not be run on " + workerId + ": " + e, "WorkerIoError", e);
+      throw FailureType.WORKER_IO_ERROR.failure(
+          "step '" + task.stepId() + "' could not be run on " + workerId + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure("worker " + workerId + " is shutting down", "WorkerShutdown");
+      throw FailureType.WORKER_SHUTDOWN.failure("worker " + workerId + " is shutting down");
     }
   }
 
@@ -132,10 +132,10 @@ public final class StepActivitiesImpl implements StepActivities {
     try {
       return kind.launch(task, workDir);
     } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + e.getMessage(), "InvalidStep");
+      throw FailureType.INVALID_STEP.failure("step '" + task.stepId() + "': " + e.getMessage());
     } catch (StepKindUnavailableException e) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "step '" + task.stepId() + "' cannot run on " + workerId + ": " + e.getMessage(), "RuntimeMissing");
+      throw FailureType.RUNTIME_MISSING.failure(
+          "step '" + task.stepId() + "' cannot run on " + workerId + ": " + e.getMessage());
     }
   }
 
@@ -178,13 +178,18 @@ public final class StepActivitiesImpl implements StepActivities {
       running.remove(process);
     }
     if (process.wasCancelled() && shuttingDown) {
-      throw ApplicationFailure.newFailure(
-          "step '" + task.stepId() + "' was stopped because worker " + workerId + " is shutting down", "WorkerShutdown");
+      throw FailureType.WORKER_SHUTDOWN.failure(
+          "step '" + task.stepId() + "' was stopped because worker " + workerId + " is shutting down");
     }
     if (exitCode != 0) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "step '" + task.stepId() + "' exited with code " + exitCode + ": " + LogTail.lastLines(log, FAILURE_LOG_LINES),
-          kind.failureType(exitCode));
+      FailureType type = kind.failureType(exitCode);
+      String message =
+          "step '" + task.stepId() + "' exited with code " + exitCode + ": " + LogTail.lastLines(log, FAILURE_LOG_LINES);
+      if (type.keepsOutput()) {
+        // A failed gate's report is the evidence: store it, so its scores are not only a log line.
+        throw type.failure(message, stored(task, kind, workDir, lease, context, startedNanos));
+      }
+      throw type.failure(message);
     }
     return stored(task, kind, workDir, lease, context, startedNanos);
   }
@@ -214,25 +219,24 @@ public final class StepActivitiesImpl implements StepActivities {
         } catch (TimeoutException stillRunning) {
           Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
           if (shuttingDown) {
-            throw ApplicationFailure.newFailure("step '" + task.stepId() + "' was stopped because worker "
-                + workerId + " is shutting down", "WorkerShutdown");
+            throw FailureType.WORKER_SHUTDOWN.failure("step '" + task.stepId() + "' was stopped because worker "
+                + workerId + " is shutting down");
           }
           if (limit != null && elapsed.compareTo(limit) >= 0) {
-            throw ApplicationFailure.newNonRetryableFailure(
-                "step '" + task.stepId() + "' exceeded its timeout of " + limit.toSeconds() + " s", "StepTimedOut");
+            throw FailureType.STEP_TIMED_OUT.failure(
+                "step '" + task.stepId() + "' exceeded its timeout of " + limit.toSeconds() + " s");
           }
           context.heartbeat(progress("running", elapsed, workDir.metrics()));
         } catch (ExecutionException e) {
           Throwable cause = e.getCause();
           if (cause instanceof IllegalArgumentException invalid) {
-            throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + invalid.getMessage(),
-                "InvalidStep");
+            throw FailureType.INVALID_STEP.failure("step '" + task.stepId() + "': " + invalid.getMessage());
           }
           if (cause instanceof IOException io) {
             throw io;
           }
-          throw ApplicationFailure.newNonRetryableFailure(
-              "step '" + task.stepId() + "' failed: " + cause, "StepFailed");
+          throw FailureType.STEP_FAILED.failure(
+              "step '" + task.stepId() + "' failed: " + cause);
         }
       }
     } catch (RuntimeException | InterruptedException e) {
@@ -244,9 +248,11 @@ public final class StepActivitiesImpl implements StepActivities {
 
   private StepResult stored(StepTask task, StepKindRunner kind, AttemptWorkDir workDir, GpuLease lease,
       ActivityExecutionContext context, long startedNanos) throws IOException, InterruptedException {
-    ProducedArtifact output = storeWhileHeartbeating(task, workDir.output(), kind.outputType(task), context, startedNanos);
+    Output declared = kind.output(task);
+    ProducedArtifact output =
+        storeWhileHeartbeating(task, workDir.output(), declared.type().wireName(), context, startedNanos);
     return new StepResult(
-        Map.of(kind.outputName(), output),
+        Map.of(declared.name(), output),
         MetricsFile.lastValues(workDir.metrics()),
         workerId,
         lease.gpus(),
@@ -270,10 +276,9 @@ public final class StepActivitiesImpl implements StepActivities {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
         if (limit != null && elapsed.compareTo(limit) >= 0) {
           process.cancel();
-          throw ApplicationFailure.newNonRetryableFailure(
+          throw FailureType.STEP_TIMED_OUT.failure(
               "step '" + task.stepId() + "' exceeded its timeout of " + limit.toSeconds() + " s and was killed: "
-                  + LogTail.lastLines(log, FAILURE_LOG_LINES),
-              "StepTimedOut");
+                  + LogTail.lastLines(log, FAILURE_LOG_LINES));
         }
         context.heartbeat(progress("running", elapsed, workDir.metrics()));
       }
@@ -307,15 +312,14 @@ public final class StepActivitiesImpl implements StepActivities {
         context.heartbeat(progress("storing-output", Duration.ofNanos(System.nanoTime() - startedNanos)));
       } catch (ExecutionException e) {
         if (e.getCause() instanceof InvalidArtifactException invalid) {
-          throw ApplicationFailure.newNonRetryableFailure(
-              "step '" + task.stepId() + "' wrote an output that cannot be stored: " + invalid.getMessage(), "InvalidOutput");
+          throw FailureType.INVALID_OUTPUT.failure(
+              "step '" + task.stepId() + "' wrote an output that cannot be stored: " + invalid.getMessage());
         }
         if (e.getCause() instanceof IOException io) {
           // Retryable: a full or read-only store is an operator's fix away from working.
-          throw ApplicationFailure.newFailureWithCause("step '" + task.stepId() + "' finished but the artifact store "
+          throw FailureType.ARTIFACT_STORE_FAILED.failure("step '" + task.stepId() + "' finished but the artifact store "
               + "could not store its output: " + storeProblem(io) + "; nothing was registered (the files stay in "
-              + "this attempt's output dir); a retry runs the step again once the store has room or is writable",
-              "ArtifactStoreFailed", io);
+              + "this attempt's output dir); a retry runs the step again once the store has room or is writable", io);
         }
         if (e.getCause() instanceof RuntimeException runtime) {
           throw runtime;
@@ -341,14 +345,14 @@ public final class StepActivitiesImpl implements StepActivities {
         context.heartbeat(progress("waiting-for-gpus", Duration.ofNanos(System.nanoTime() - startedNanos)));
       });
     } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure("step '" + task.stepId() + "': " + e.getMessage(), "InsufficientGpus");
+      throw FailureType.INSUFFICIENT_GPUS.failure("step '" + task.stepId() + "': " + e.getMessage());
     }
   }
 
   private void refuseIfShuttingDown(StepTask task) {
     if (shuttingDown) {
-      throw ApplicationFailure.newFailure(
-          "step '" + task.stepId() + "' was not started because worker " + workerId + " is shutting down", "WorkerShutdown");
+      throw FailureType.WORKER_SHUTDOWN.failure(
+          "step '" + task.stepId() + "' was not started because worker " + workerId + " is shutting down");
     }
   }
 

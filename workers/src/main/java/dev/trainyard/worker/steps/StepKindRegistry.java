@@ -1,5 +1,7 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.pipeline.kind.StepKind;
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import java.util.Map;
 import java.util.Optional;
@@ -7,7 +9,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The step kinds this worker runs, by name. Merge and prune register here as in-process kinds. */
+/**
+ * The step kinds this worker runs, by name. Built from the catalogue: each worker-run kind gets the
+ * runner of its execution category, so a new kind needs no line here.
+ */
 public final class StepKindRegistry {
   private final Map<String, StepKindRunner> kinds = new ConcurrentHashMap<>();
   private final PythonRuntime python;
@@ -16,24 +21,37 @@ public final class StepKindRegistry {
     this.python = python;
   }
 
-  /** {@code command} only: a worker that runs no trainer. */
+  /** The user-command kinds only: a worker that runs no trainer. */
   public static StepKindRegistry commandOnly() {
-    return new StepKindRegistry(null).register("command", new CommandStepKind(null));
+    StepKindRegistry registry = new StepKindRegistry(null);
+    StepKinds.all().stream()
+        .filter(k -> k.execution() == dev.trainyard.pipeline.kind.Execution.WORKER_PROCESS)
+        .forEach(k -> registry.register(new CommandStepKind(k, null)));
+    return registry;
   }
 
-  /** {@code command}, the reference trainer's kinds (run by {@code python}) and merge/prune (Java, in-process). */
+  /** Every worker-run kind: commands, the reference trainer's kinds (run by {@code python}), the tensor engine's. */
   public static StepKindRegistry standard(PythonRuntime python) {
-    StepKindRegistry registry = new StepKindRegistry(python).register("command", new CommandStepKind(python));
-    for (String kind : TrainerStepKind.TRAINING_KINDS) {
-      registry.register(kind, new TrainerStepKind(python, false));
+    StepKindRegistry registry = new StepKindRegistry(python);
+    for (StepKind kind : StepKinds.all()) {
+      runnerFor(kind, python).ifPresent(registry::register);
     }
-    registry.register("merge", new TensorStepKind("merge")).register("prune", new TensorStepKind("prune"));
-    return registry.register(TrainerStepKind.EVALUATE, new TrainerStepKind(python, true));
+    return registry;
   }
 
-  /** Adds or replaces a kind, e.g. {@code registry.register("merge", new MergeStepKind(...))}. */
-  public StepKindRegistry register(String kind, StepKindRunner runner) {
-    kinds.put(kind, runner);
+  /** The runner of a kind's execution category; empty for kinds that do not run on a worker. */
+  static Optional<StepKindRunner> runnerFor(StepKind kind, PythonRuntime python) {
+    return Optional.ofNullable(switch (kind.execution()) {
+      case WORKER_PROCESS -> new CommandStepKind(kind, python);
+      case WORKER_TRAINER -> new TrainerStepKind(kind, python);
+      case WORKER_JAVA -> new TensorStepKind(kind);
+      case APPROVAL, BACKEND -> null;
+    });
+  }
+
+  /** Adds or replaces the runner of its kind. */
+  public StepKindRegistry register(StepKindRunner runner) {
+    kinds.put(runner.kind().name(), runner);
     return this;
   }
 

@@ -1,5 +1,9 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.pipeline.kind.Output;
+import dev.trainyard.pipeline.kind.StepKind;
+import dev.trainyard.workflow.StepTask;
+
 /**
  * How a worker runs one step kind: as a step process ({@link ProcessStepKind}: {@code command}, the
  * trainer kinds) or inside the worker JVM ({@link InProcessStepKind}: merge and prune, which stream tensors
@@ -7,14 +11,12 @@ package dev.trainyard.worker.steps;
  * same heartbeats and cancellation, and its {@code output/} is stored as one artifact.
  */
 public sealed interface StepKindRunner permits ProcessStepKind, InProcessStepKind {
-  /** The name of the one output the kind produces ({@code output}, {@code model}, {@code report}). */
-  String outputName();
+  /** The definition this runs; its one output names and types what {@code output/} holds. */
+  StepKind kind();
 
-  /** The artifact type of that output ({@code files}, {@code checkpoint}, {@code eval-report}). */
-  String outputType();
-
-  /** The output's type for one step; a kind whose steps choose it ({@code command}) overrides this. */
-  default String outputType(dev.trainyard.workflow.StepTask task) {
-    return outputType();
+  /** The output's name and type for one step (a {@code command} step may choose its type). */
+  default Output output(StepTask task) {
+    Output output = kind().outputs().get(0);
+    return new Output(output.name(), output.typeIn(task.body() == null ? java.util.Map.of() : task.body()), null);
   }
 }

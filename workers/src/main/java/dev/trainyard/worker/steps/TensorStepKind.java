@@ -1,5 +1,6 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.worker.tensor.TensorSteps;
 import dev.trainyard.workflow.StepTask;
 import java.io.BufferedWriter;
@@ -15,20 +16,15 @@ import java.util.concurrent.CancellationException;
  * step's log; a cancelled attempt stops between tensors and leaves no output.
  */
 public final class TensorStepKind implements InProcessStepKind {
-  private final String kind;
+  private final StepKind kind;
 
-  public TensorStepKind(String kind) {
+  public TensorStepKind(StepKind kind) {
     this.kind = kind;
   }
 
   @Override
-  public String outputName() {
-    return "model";
-  }
-
-  @Override
-  public String outputType() {
-    return "checkpoint";
+  public StepKind kind() {
+    return kind;
   }
 
   @Override
@@ -36,11 +32,11 @@ public final class TensorStepKind implements InProcessStepKind {
     // The engine checks for cancellation from its own worker threads: ask the attempt's thread.
     Thread attempt = Thread.currentThread();
     try (BufferedWriter log = Files.newBufferedWriter(step.log(), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-      TensorSteps.Result result = TensorSteps.run(kind, task.body(), step.inputs(), step.output(), step.metrics(),
+      TensorSteps.Result result = TensorSteps.run(kind.name(), task.body(), step.inputs(), step.output(), step.metrics(),
           attempt::isInterrupted, line -> writeLine(log, line));
-      writeLine(log, kind + " (" + result.method() + ") wrote " + result.files().size() + " files");
+      writeLine(log, kind.name() + " (" + result.method() + ") wrote " + result.files().size() + " files");
     } catch (CancellationException e) {
-      throw new InterruptedException(kind + " was cancelled");
+      throw new InterruptedException(kind.name() + " was cancelled");
     }
   }
 

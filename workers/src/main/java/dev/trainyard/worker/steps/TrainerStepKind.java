@@ -1,32 +1,37 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import dev.trainyard.worker.runtime.RuntimeCheck;
+import dev.trainyard.workflow.FailureType;
 import dev.trainyard.workflow.StepTask;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * The reference trainer's kinds — pretrain, continual-pretrain, sft, dpo and evaluate — run as
+ * The reference trainer's kinds ({@code Execution.WORKER_TRAINER}) run as
  * {@code python -m trainyard_trainer step.json} with the packaged trainer on {@code PYTHONPATH}; with more
- * than one GPU, under {@code torch.distributed.run} (DDP on this host).
+ * than one GPU, a resumable (training) kind runs under {@code torch.distributed.run} (DDP on this host). What
+ * the trainer does is in step.json (the kind's runner settings), not in a list of names here.
  */
 final class TrainerStepKind implements ProcessStepKind {
-  static final List<String> TRAINING_KINDS = List.of("pretrain", "continual-pretrain", "sft", "dpo");
-  static final String EVALUATE = "evaluate";
   /** Exit codes of the trainer's entry point. */
   static final int EXIT_INVALID = 2;
   static final int EXIT_GATE_FAILED = 3;
 
+  private final StepKind kind;
   private final PythonRuntime python;
-  private final boolean evaluate;
 
-  TrainerStepKind(PythonRuntime python, boolean evaluate) {
+  TrainerStepKind(StepKind kind, PythonRuntime python) {
+    this.kind = kind;
     this.python = python;
-    this.evaluate = evaluate;
+  }
+
+  @Override
+  public StepKind kind() {
+    return kind;
   }
 
   @Override
@@ -38,7 +43,7 @@ final class TrainerStepKind implements ProcessStepKind {
     Path trainerPath = python.trainerPath();
     String py = ShellQuoting.quote(python.python().toString());
     String stepJson = ShellQuoting.quote(step.stepJson().toString());
-    String command = task.gpus() > 1 && !evaluate
+    String command = task.gpus() > 1 && kind.resumable()
         ? "exec " + py + " -m torch.distributed.run --standalone --nproc_per_node=" + task.gpus()
             + " -m trainyard_trainer " + stepJson
         : "exec " + py + " -m trainyard_trainer " + stepJson;
@@ -52,25 +57,15 @@ final class TrainerStepKind implements ProcessStepKind {
 
   @Override
   public boolean resumable() {
-    return !evaluate;
+    return kind.resumable();
   }
 
   @Override
-  public String failureType(int exitCode) {
+  public FailureType failureType(int exitCode) {
     return switch (exitCode) {
-      case EXIT_INVALID -> "InvalidStep";
-      case EXIT_GATE_FAILED -> "GateFailed";
-      default -> "StepFailed";
+      case EXIT_INVALID -> FailureType.INVALID_STEP;
+      case EXIT_GATE_FAILED -> FailureType.GATE_FAILED;
+      default -> FailureType.STEP_FAILED;
     };
-  }
-
-  @Override
-  public String outputName() {
-    return evaluate ? "report" : "model";
-  }
-
-  @Override
-  public String outputType() {
-    return evaluate ? "eval-report" : "checkpoint";
   }
 }

@@ -19,7 +19,7 @@ public final class TensorCli {
   }
 
   static int run(String[] args) {
-    if (args.length < 1 || !(args[0].equals("merge") || args[0].equals("prune"))) {
+    if (args.length < 1 || !TensorSteps.kindNames().contains(args[0])) {
       return usage();
     }
     Path config = null;
@@ -63,7 +63,8 @@ public final class TensorCli {
   }
 
   private static int usage() {
-    System.err.println("usage: TensorCli merge|prune --config FILE.yaml --out DIR [--quiet]");
+    System.err.println("usage: TensorCli " + String.join("|", TensorSteps.kindNames())
+        + " --config FILE.yaml --out DIR [--quiet]");
     return 64;
   }
 }

@@ -2,6 +2,9 @@ package dev.trainyard.worker.tensor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.trainyard.pipeline.kind.StepKind;
+import dev.trainyard.pipeline.kind.StepKinds;
+import dev.trainyard.pipeline.plan.Defaults;
 import dev.trainyard.worker.tensor.merge.MergeRequest;
 import dev.trainyard.worker.tensor.merge.Merger;
 import dev.trainyard.worker.tensor.prune.PruneRequest;
@@ -66,11 +69,30 @@ public final class TensorSteps {
   /** Like {@link #run(String, Map, Map, Path, Path, BooleanSupplier, Consumer)} with any reference resolver. */
   public static Result run(String kind, Map<String, Object> body, Function<String, Path> resolve, Path outputDir,
       Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
-    return switch (kind) {
-      case "merge" -> merge(MergeRequest.parse(body, resolve), body, outputDir, metricsFile, cancelled, progress);
-      case "prune" -> prune(PruneRequest.parse(body, resolve), body, outputDir, metricsFile, cancelled, progress);
-      default -> throw new IllegalArgumentException("kind: the tensor engine runs merge and prune, not '" + kind + "'");
-    };
+    Operation operation = StepKinds.find(kind).map(OPERATIONS::get).orElseThrow(() -> new IllegalArgumentException(
+        "kind: the tensor engine runs " + kindNames() + ", not '" + kind + "'"));
+    // A planned body is resolved already (a no-op then); the CLI's YAML gets the same defaults here.
+    Map<String, Object> resolved = Defaults.resolve(StepKinds.of(kind), body);
+    return operation.run(resolved, resolve, outputDir, metricsFile, cancelled, progress);
+  }
+
+  /** One kind the engine runs, from its planned body to the written checkpoint. */
+  @FunctionalInterface
+  private interface Operation {
+    Result run(Map<String, Object> body, Function<String, Path> resolve, Path outputDir, Path metricsFile,
+        BooleanSupplier cancelled, Consumer<String> progress) throws IOException;
+  }
+
+  /** The engine's operations by kind definition (not by name: the catalogue owns the names). */
+  private static final Map<StepKind, Operation> OPERATIONS = Map.of(
+      StepKinds.MERGE, (body, resolve, out, metrics, cancelled, progress) ->
+          merge(MergeRequest.parse(body, resolve), body, out, metrics, cancelled, progress),
+      StepKinds.PRUNE, (body, resolve, out, metrics, cancelled, progress) ->
+          prune(PruneRequest.parse(body, resolve), body, out, metrics, cancelled, progress));
+
+  /** Names of the kinds the engine runs, e.g. for the CLI's usage line. */
+  public static List<String> kindNames() {
+    return StepKinds.all().stream().filter(OPERATIONS::containsKey).map(StepKind::name).toList();
   }
 
   static Function<String, Path> tokenResolver(Map<String, Path> inputs) {
@@ -116,7 +138,7 @@ public final class TensorSteps {
       if (config != null && r.dtype() != null) {
         config.put("torch_dtype", torchName(DType.fromConfigName(r.dtype())));
       }
-      return write("merge", r.method(), body, items, reference, config, roles, r.maxShardBytes(), outputDir,
+      return write(StepKinds.MERGE.name(), r.method(), body, items, reference, config, roles, r.maxShardBytes(), outputDir,
           metricsFile, cancelled, progress, started, Map.of());
     } finally {
       for (Checkpoint c : opened) {
@@ -132,11 +154,11 @@ public final class TensorSteps {
       List<InputRole> roles = List.of(new InputRole(r.modelRef(), "model", r.model(), Map.of()));
       if (r.method().equals("width")) {
         WidthPruner.Plan plan = WidthPruner.plan(r, model); // validates and scores before any output
-        return write("prune", r.method(), body, plan.items(), model, plan.config(), roles, r.maxShardBytes(),
+        return write(StepKinds.PRUNE.name(), r.method(), body, plan.items(), model, plan.config(), roles, r.maxShardBytes(),
             outputDir, metricsFile, cancelled, progress, started, Map.of("width", plan.report()));
       }
       List<TensorPipeline.Item> items = Pruner.plan(r, model);
-      return write("prune", r.method(), body, items, model, model.config().orElse(null), roles, r.maxShardBytes(),
+      return write(StepKinds.PRUNE.name(), r.method(), body, items, model, model.config().orElse(null), roles, r.maxShardBytes(),
           outputDir, metricsFile, cancelled, progress, started, Map.of());
     }
   }

@@ -3,6 +3,9 @@ package dev.trainyard.worker.steps;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.trainyard.pipeline.kind.ArtifactType;
+import dev.trainyard.pipeline.kind.Execution;
+import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.store.LocalArtifactStore;
 import dev.trainyard.workflow.ArtifactRef;
@@ -44,13 +47,8 @@ class InProcessStepKindTest {
     }
 
     @Override
-    public String outputName() {
-      return "model";
-    }
-
-    @Override
-    public String outputType() {
-      return "checkpoint";
+    public StepKind kind() {
+      return StepKind.builder("shout", Execution.WORKER_JAVA).output("model", ArtifactType.CHECKPOINT).build();
     }
   };
 
@@ -60,7 +58,7 @@ class InProcessStepKindTest {
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new StepActivitiesImpl(root, store, new GpuAllocator(List.of()),
         Duration.ofSeconds(5), Duration.ofMillis(200), "test-host/1",
-        StepKindRegistry.commandOnly().register("shout", SHOUT)));
+        StepKindRegistry.commandOnly().register(SHOUT)));
     steps = env.newActivityStub(StepActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofMinutes(1))
         .setHeartbeatTimeout(Duration.ofSeconds(2))

@@ -1,5 +1,6 @@
 package dev.trainyard.pipeline.kind;
 
+import java.util.List;
 import java.util.Map;
 
 /** What the validator needs to check one value: its type, whether it must be present, its bounds. */
@@ -17,4 +18,16 @@ public sealed interface ValueSchema permits StepField, ConfigKey {
   Map<String, ConfigKey> entries();
 
   String description();
+
+  /** For {@link ValueType#ARTIFACT}: the artifact types a reference may point at; empty means any. */
+  List<ArtifactType> accepts();
+
+  /**
+   * What the planner writes when the key is absent: a constant, a {@link Derived} rule, or null for
+   * "no default" (the key stays absent).
+   */
+  Object defaultValue();
+
+  /** A default computed from the other resolved keys of the same object (e.g. warm-up from max_steps). */
+  record Derived(String rule, java.util.function.Function<Map<String, Object>, Object> compute) {}
 }

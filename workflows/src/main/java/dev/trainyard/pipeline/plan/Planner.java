@@ -20,7 +20,8 @@ import java.util.Set;
 
 /**
  * Turns a valid spec and resolved parameter values into an {@link ExecutionPlan}: orders the steps,
- * expands matrices, substitutes values and replaces artifact references by input tokens.
+ * expands matrices, substitutes values, replaces artifact references by input tokens and fills in the
+ * kinds' defaults ({@link Defaults}), so each planned body is the fully resolved step.
  */
 public final class Planner {
   private final PipelineSpec spec;
@@ -104,14 +105,18 @@ public final class Planner {
   /** One planned step: a spec step, or one combination of a matrix step. */
   private final class StepExpansion {
     private final StepSpec step;
+    private final StepKind kind;
     private final String id;
     private final Map<String, Object> matrixValues;
     private final LinkedHashSet<InputBinding> inputs = new LinkedHashSet<>();
     private final LinkedHashSet<String> referencedSteps = new LinkedHashSet<>();
+    /** Input token → its artifact type, so a report never reaches a field that needs a checkpoint. */
+    private final Map<String, ValueChecker.TypedInput> inputTypes = new HashMap<>();
     private String inputsText = "";
 
     StepExpansion(StepSpec step, String id, Map<String, Object> matrixValues) {
       this.step = step;
+      this.kind = StepKinds.of(step.kind());
       this.id = id;
       this.matrixValues = matrixValues;
     }
@@ -125,32 +130,33 @@ public final class Planner {
       }
       var body = new LinkedHashMap<String, Object>();
       step.body().forEach((field, value) -> {
-        shellCommand = step.kind().equals("command") && field.equals("run");
+        shellCommand = field.equals(kind.shellField());
         body.put(field, field.equals("inputs") ? substitutedInputs : substitute(value, role(field)));
         shellCommand = false;
       });
       checkSubstituted(body);
+      Map<String, Object> resolved = Defaults.resolve(kind, body);
       var needs = new LinkedHashSet<String>();
       step.needs().forEach(need -> needs.addAll(stepsById.get(need).expandedIds()));
       needs.addAll(referencedSteps);
-      return new PlannedStep(id, step.kind(), step.pool(), step.gpus(), List.copyOf(needs), body,
+      return new PlannedStep(id, step.kind(), step.pool(), step.gpus(), List.copyOf(needs), resolved,
           List.copyOf(inputs), step.timeoutSeconds(), step.retry());
     }
 
-    /** Lineage edge role: command steps read their inputs generically, other kinds by field. */
+    /** Lineage edge role: by field ({@code input:model}), unless the kind reads its inputs generically. */
     private String role(String field) {
-      return step.kind().equals("command") ? "input" : "input:" + field;
+      return kind.inputRoleOf(field);
     }
 
     private void checkSubstituted(Map<String, Object> body) {
-      StepKind kind = StepKinds.find(step.kind()).orElseThrow();
-      var checker = new ValueChecker(ValueChecker.Stage.PLAN, step.kind(), paramSpecs, problems);
+      var checker = new ValueChecker(ValueChecker.Stage.PLAN, step.kind(), paramSpecs, problems, inputTypes);
       body.forEach((field, value) -> {
         var schema = field.equals("cache") ? StepKinds.COMMON_FIELDS.get(field) : kind.fields().get(field);
         if (schema != null) {
           checker.check(step.path() + "." + field, value, schema);
         }
       });
+      kind.checks().forEach(check -> check.check(body, (at, message) -> problems.add(step.path() + "." + at, message)));
     }
 
     private Object substitute(Object value, String role) {
@@ -223,6 +229,8 @@ public final class Planner {
       }
       String inputName = "params." + name;
       inputs.add(InputBinding.ofArtifact(inputName, role, (String) value));
+      inputTypes.put(Expressions.inputToken(inputName), new ValueChecker.TypedInput(
+          paramSpecs.get(name).type().artifactType(), "parameter '" + name + "' (" + paramSpecs.get(name).type().yamlName() + ")"));
       return Expressions.inputToken(inputName);
     }
 
@@ -234,6 +242,9 @@ public final class Planner {
         String inputName = producerId + "." + ref.output();
         inputs.add(InputBinding.ofStep(inputName, role, producerId, ref.output()));
         referencedSteps.add(producerId);
+        var type = StepKinds.of(producer.kind()).output(ref.output()).map(o -> o.typeIn(producer.body())).orElse(null);
+        inputTypes.put(Expressions.inputToken(inputName), new ValueChecker.TypedInput(
+            type, "output '" + ref.output() + "' of step '" + ref.step() + "' (" + producer.kind() + ")"));
         tokens.add(Expressions.inputToken(inputName));
       }
       return producer.fansOut() ? tokens : tokens.get(0);

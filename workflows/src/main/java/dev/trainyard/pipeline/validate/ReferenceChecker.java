@@ -77,8 +77,8 @@ final class ReferenceChecker {
       return;
     }
     Optional<StepKind> kind = StepKinds.find(target.kind());
-    if (kind.isPresent() && !kind.get().outputs().contains(ref.output())) {
-      List<String> outputs = kind.get().outputs();
+    if (kind.isPresent() && kind.get().output(ref.output()).isEmpty()) {
+      List<String> outputs = kind.get().outputNames();
       problems.add(path, "step '" + ref.step() + "' (kind " + target.kind() + ") has no output '" + ref.output() + "'; "
           + (outputs.isEmpty() ? "it produces no outputs" : "it produces: " + String.join(", ", outputs)));
     }

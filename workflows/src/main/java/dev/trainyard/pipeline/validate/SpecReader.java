@@ -280,6 +280,7 @@ public final class SpecReader {
     kind.ifPresent(k -> k.fields().values().stream()
         .filter(f -> f.required() && !step.containsKey(f.name()))
         .forEach(f -> problems.add(path + "." + f.name(), "required")));
+    kind.ifPresent(k -> k.checks().forEach(check -> check.check(body, (at, message) -> problems.add(path + "." + at, message))));
     if (id == null || kindName == null) {
       return null;
     }
@@ -291,7 +292,7 @@ public final class SpecReader {
         resource(step, "pool", String.class, StepSpec.DEFAULT_POOL),
         resource(step, "gpus", Number.class, 0).intValue(),
         timeoutSeconds(step.get("timeout")),
-        retry(step.get("retry")),
+        retry(step.get("retry"), kind.map(StepKind::defaultAttempts).orElse(RetrySpec.DEFAULT.maxAttempts())),
         matrix(step.get("matrix")),
         step.get("description") instanceof String text ? text : null,
         body);
@@ -333,11 +334,12 @@ public final class SpecReader {
     return StepSpec.DEFAULT_TIMEOUT_SECONDS;
   }
 
-  private static RetrySpec retry(Object value) {
+  /** @param defaultAttempts the kind's attempts when the spec names none (a lost worker should not fail training) */
+  private static RetrySpec retry(Object value, int defaultAttempts) {
+    RetrySpec d = new RetrySpec(defaultAttempts, RetrySpec.DEFAULT.backoffSeconds(), RetrySpec.DEFAULT.backoffMultiplier());
     if (!(value instanceof Map<?, ?> retry)) {
-      return RetrySpec.DEFAULT;
+      return d;
     }
-    RetrySpec d = RetrySpec.DEFAULT;
     return new RetrySpec(
         retry.get("max_attempts") instanceof Number n ? n.intValue() : d.maxAttempts(),
         retry.get("backoff_seconds") instanceof Number n ? n.doubleValue() : d.backoffSeconds(),

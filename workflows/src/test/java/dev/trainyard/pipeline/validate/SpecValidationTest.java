@@ -132,7 +132,7 @@ class SpecValidationTest {
     assertThat(stepProblems(TRAIN + """
             run: echo hi
         """)).containsExactly(
-        "steps[0].run: unknown field for kind 'sft'; expected one of model, data, config, "
+        "steps[0].run: unknown field for kind 'sft'; expected one of model, data, eval_data, config, "
             + "id, kind, needs, resources, timeout, retry, matrix, cache, description");
   }
 
@@ -142,9 +142,150 @@ class SpecValidationTest {
             config: {learning_rate: 0.1}
         """)).containsExactly(
         "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
-            + "warmup_steps, batch_size, seq_len, seed, eval_every, checkpoint_every, preset, replay, "
+            + "warmup_steps, batch_size, seq_len, seed, eval_every, eval_subset, checkpoint_every, "
             + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, compile, device, "
             + "cpu_threads");
+  }
+
+  @Test
+  void configPresetIsRejectedBecauseNoTrainerReadsIt() {
+    assertThat(stepProblems(TRAIN + """
+            config: {preset: fast}
+        """)).singleElement().asString().startsWith("steps[0].config.preset: unknown config key for kind 'sft'");
+  }
+
+  @Test
+  void replayIsRejectedForSftAndDpoWhoseObjectivesCannotReplay() {
+    String replay = "    config: {replay: {dataset: \"${{ params.corpus }}\", ratio: 0.1}}\n";
+    assertThat(stepProblems(TRAIN + replay)).singleElement().asString()
+        .startsWith("steps[0].config.replay: unknown config key for kind 'sft'");
+    assertThat(stepProblems(TRAIN.replace("kind: sft", "kind: dpo") + replay)).singleElement().asString()
+        .startsWith("steps[0].config.replay: unknown config key for kind 'dpo'");
+    assertThat(Pipelines.parse(HEADER + TRAIN.replace("kind: sft", "kind: continual-pretrain") + replay).steps())
+        .hasSize(1);
+  }
+
+  @Test
+  void aReplayRatioOfOneAndASequenceOfOneTokenAreRejectedBeforeTheTrainerSeesThem() {
+    assertThat(stepProblems(TRAIN.replace("kind: sft", "kind: continual-pretrain") + """
+            config: {seq_len: 1, replay: {dataset: "${{ params.corpus }}", ratio: 1}}
+        """)).containsExactly(
+        "steps[0].config.seq_len: must be >= 2",
+        "steps[0].config.replay.ratio: must be >= 0 and < 1");
+  }
+
+  @Test
+  void anUnknownModelPresetIsRejectedWithTheKnownOnes() {
+    assertThat(stepProblems("""
+          - id: pre
+            kind: pretrain
+            model: gigantic
+            data: ${{ params.corpus }}
+          - id: wide
+            kind: pretrain
+            model: {preset: huge, num_hidden_layers: 2}
+            data: ${{ params.corpus }}
+        """)).containsExactly(
+        "steps[0].model: unknown model preset 'gigantic'; presets are tiny, mini, small, 125m, 350m",
+        "steps[1].model.preset: unknown model preset 'huge'; presets are tiny, mini, small, 125m, 350m");
+  }
+
+  @Test
+  void anEvaluateStepNeedsDataAndItsGateAMetricItsTasksMeasure() {
+    assertThat(stepProblems("""
+          - id: eval
+            kind: evaluate
+            model: ${{ params.base }}
+            gate: {metric: acuracy, min: 0.5}
+          - id: ppl
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            tasks: [ppl, trivia]
+          - id: qa
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            tasks: [perplexity]
+            gate: {metric: accuracy, min: 0.5}
+        """)).containsExactly(
+        "steps[0].data: required",
+        "steps[0].gate.metric: 'acuracy' is not measured by any task; expected one of perplexity, loss, "
+            + "exact_match, accuracy, multiple_choice, preference_accuracy, preference_margin (or FILE/METRIC)",
+        "steps[1].tasks[1]: unknown task 'trivia'; expected one of perplexity, exact_match, multiple_choice, "
+            + "preference, mc, pairs, ppl, qa",
+        "steps[2].gate.metric: 'accuracy' is not measured by tasks perplexity; expected one of perplexity, loss "
+            + "(or FILE/METRIC)");
+    assertThat(Pipelines.parse(HEADER + """
+          - id: eval
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            tasks: [qa]
+            gate: {metric: arithmetic/accuracy, min: 0.5}
+        """).steps()).hasSize(1);
+  }
+
+  @Test
+  void aCommandsFilesAReportOrADatasetIsNeverAcceptedWhereACheckpointIsNeeded() {
+    assertThat(compileProblems(HEADER + """
+          - id: files
+            kind: command
+            run: "true"
+          - id: eval
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+          - id: tune
+            kind: sft
+            model: ${{ steps.files.outputs.output }}
+            data: ${{ params.corpus }}
+          - id: again
+            kind: sft
+            model: ${{ steps.eval.outputs.report }}
+            data: ${{ params.corpus }}
+          - id: swapped
+            kind: sft
+            model: ${{ params.corpus }}
+            data: ${{ params.corpus }}
+          - id: soup
+            kind: merge
+            method: linear
+            models: [{model: "${{ steps.eval.outputs.report }}"}]
+        """, Map.of("base", ARTIFACT, "corpus", ARTIFACT))).containsExactly(
+        "steps[2].model: expected checkpoint, but output 'output' of step 'files' (command) is files",
+        "steps[3].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report",
+        "steps[4].model: expected checkpoint, but parameter 'corpus' (dataset) is dataset",
+        "steps[5].models[0].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report");
+  }
+
+  @Test
+  void aCommandThatDeclaresItsOutputACheckpointFeedsTrainingAndItsFilesAreData() {
+    var plan = Pipelines.compile(HEADER + """
+          - id: trainer
+            kind: command
+            output_type: checkpoint
+            run: "true"
+          - id: data
+            kind: command
+            run: "true"
+          - id: tune
+            kind: sft
+            model: ${{ steps.trainer.outputs.output }}
+            data: ${{ steps.data.outputs.output }}
+        """, Map.of("base", ARTIFACT, "corpus", ARTIFACT));
+    assertThat(plan.steps()).hasSize(3);
+  }
+
+  @Test
+  void evalEveryNeedsEvalDataToEvaluateOn() {
+    assertThat(stepProblems(TRAIN + """
+            config: {eval_every: 50}
+        """)).containsExactly("steps[0].config.eval_every: needs eval_data: the held-out dataset to evaluate on");
+    assertThat(Pipelines.parse(HEADER + TRAIN + """
+            eval_data: ${{ params.corpus }}
+            config: {eval_every: 50}
+        """).steps()).hasSize(1);
   }
 
   @Test
@@ -176,6 +317,7 @@ class SpecValidationTest {
           - id: eval
             kind: evaluate
             model: ${{ steps.nope.outputs.model }}
+            data: ${{ params.corpus }}
         """)).containsExactly("steps[1].model: unknown step 'nope'");
   }
 
@@ -194,6 +336,7 @@ class SpecValidationTest {
           - id: eval
             kind: evaluate
             model: ${{ steps.train.outputs.report }}
+            data: ${{ params.corpus }}
         """)).containsExactly("steps[1].model: step 'train' (kind sft) has no output 'report'; it produces: model");
   }
 
@@ -309,6 +452,7 @@ class SpecValidationTest {
           - id: eval
             kind: evaluate
             model: ${{ steps.nope.outputs.model }}
+            data: ${{ params.corpus }}
         """)).containsExactly(
         "steps[0].config.lr: must be > 0",
         "steps[1].id: 'Bad' must match [a-z][a-z0-9-]{0,62}",

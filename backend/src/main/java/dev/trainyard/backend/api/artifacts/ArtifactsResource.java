@@ -1,5 +1,7 @@
 package dev.trainyard.backend.api.artifacts;
 
+import dev.trainyard.pipeline.kind.ArtifactType;
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.catalog.AliasEntity;
 import dev.trainyard.backend.catalog.ArtifactEntity;
@@ -35,7 +37,7 @@ public class ArtifactsResource {
   public record ArtifactView(String id, String type, String name, String team, String uri, long sizeBytes,
       OffsetDateTime createdAt,
       String createdBy, Producer producedBy, List<FileView> files, List<String> aliases, Long parameters,
-      Double sparsity, Tombstone deleted) {}
+      Double sparsity, Tombstone deleted, boolean failed) {}
 
   /** Present when retention deleted the files; the hashes above still say what they were. */
   public record Tombstone(OffsetDateTime at, String by, String reason) {}
@@ -126,7 +128,8 @@ public class ArtifactsResource {
     return new ArtifactView(a.id, a.type, a.name, a.team, a.uri, a.sizeBytes, a.createdAt, a.createdBy, producer(a),
         ArtifactFileEntity.ofArtifact(a.id).stream().map(f -> new FileView(f.path, f.sizeBytes, f.sha256)).toList(),
         AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList(),
-        parametersOf(m), sparsityOf(m), a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null);
+        parametersOf(m), sparsityOf(m), a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null,
+        a.failed);
   }
 
   /** The canonical manifest text whose sha256 is the artifact id. */
@@ -156,7 +159,7 @@ public class ArtifactsResource {
   public record EvalResult(String suite, String metric, double value, boolean higherIsBetter, String runId,
       String stepId, int attempt, OffsetDateTime evaluatedAt) {}
 
-  /** Every metric an {@code evaluate} step measured on this checkpoint (its model input), newest first. */
+  /** Every metric a report-producing step ({@code evaluate}) measured on this checkpoint (its model input), newest first. */
   @GET
   @Path("/{ref}/evals")
   public Map<String, Object> evals(@PathParam("ref") String ref) {
@@ -166,9 +169,10 @@ public class ArtifactsResource {
             "SELECT sa.run_id, sa.step_id, sa.attempt, CAST(sa.metrics AS text), sa.finished_at FROM lineage_edge e "
                 + "JOIN step_attempt sa ON e.to_node = 'step:' || sa.run_id || '/' || sa.step_id || '/' || sa.attempt "
                 + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id "
-                + "WHERE e.from_node = ?1 AND e.role = 'input:model' AND s.kind = 'evaluate' AND sa.status = 'SUCCEEDED' "
+                + "WHERE e.from_node = ?1 AND e.role = 'input:model' AND s.kind IN (?2) AND sa.status = 'SUCCEEDED' "
                 + "ORDER BY sa.finished_at DESC")
         .setParameter(1, "artifact:" + artifact.id)
+        .setParameter(2, StepKinds.producing(ArtifactType.REPORT))
         .getResultList();
     List<EvalResult> items = new java.util.ArrayList<>();
     for (Object[] row : rows) {
