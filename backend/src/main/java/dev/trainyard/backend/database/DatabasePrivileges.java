@@ -30,16 +30,20 @@ public class DatabasePrivileges {
   @Inject TrainyardConfig config;
 
   void onStart(@Observes StartupEvent event) throws SQLException {
-    List<String> problems;
     try (Connection connection = dataSource.getConnection()) {
-      problems = problems(connection);
+      check(connection, config.database().allowPrivilegedRole());
     }
+  }
+
+  /** Throws when the connection's role is privileged, unless allowed (then it warns). */
+  public static void check(Connection connection, boolean allowPrivileged) throws SQLException {
+    List<String> problems = problems(connection);
     if (problems.isEmpty()) {
       return;
     }
     String message = "the application's database role " + String.join("; ", problems)
         + ". Connect as a role with ordinary grants (docs/security.md, \"Database roles\")";
-    if (!config.database().allowPrivilegedRole()) {
+    if (!allowPrivileged) {
       throw new IllegalStateException(message + ", or set trainyard.database.allow-privileged-role=true to accept it.");
     }
     LOG.warn(message + " (accepted: trainyard.database.allow-privileged-role=true).");

@@ -109,6 +109,16 @@ class EmbeddedDatabaseProbeTest {
   }
 
   @Test
+  void theBackendRefusesToStartAsTheTablesOwnerUnlessToldTo() throws Exception {
+    try (Connection owner = connect(database, database.owner()); Connection app = connect(database, database.app())) {
+      assertThatThrownBy(() -> DatabasePrivileges.check(owner, false)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("trainyard_owner owns").hasMessageContaining("trainyard.database.allow-privileged-role=true");
+      DatabasePrivileges.check(owner, true); // told otherwise: starts, with a warning
+      DatabasePrivileges.check(app, false);
+    }
+  }
+
+  @Test
   void aHomeFromBeforeTheRolesIsMigratedOnStartAndKeepsItsData() throws Exception {
     Path old = Files.createTempDirectory("trainyard-old-home");
     try {
@@ -121,7 +131,8 @@ class EmbeddedDatabaseProbeTest {
         try (Connection c = DriverManager.getConnection(url, "postgres", "postgres"); Statement s = c.createStatement()) {
           s.executeUpdate("INSERT INTO audit_event (actor, roles, teams, action, target, status, request_id, request_digest, "
               + "prev_hash, hash) VALUES ('local', 'admin', 'default', 'POST /x', '/x', 201, 'r1', 'd', repeat('0', 64), repeat('a', 64))");
-          assertThat(DatabasePrivileges.problems(c)).anyMatch(p -> p.contains("superuser"));
+          assertThat(DatabasePrivileges.problems(c)).anyMatch(p -> p.contains("postgres is a superuser"));
+          assertThatThrownBy(() -> DatabasePrivileges.check(c, false)).hasMessageContaining("superuser");
         }
         assertThat(Files.readString(old.resolve("postgres/pg_hba.conf"))).contains("trust");
       }
