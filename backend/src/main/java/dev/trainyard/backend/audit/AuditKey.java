@@ -19,6 +19,8 @@ import javax.crypto.spec.SecretKeySpec;
  * can recompute the plain hash chain, but not the MAC. Team mode sets it as a secret
  * ({@code trainyard.audit.hmac-key}); otherwise it is a random 0600 file in the home's secrets.
  */
+// Loaded at start, so the key file exists (and a short team key fails) before the first request.
+@io.quarkus.runtime.Startup
 @ApplicationScoped
 public class AuditKey {
   static final int MIN_LENGTH = 32;

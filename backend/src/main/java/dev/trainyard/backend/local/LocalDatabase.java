@@ -99,6 +99,8 @@ public final class LocalDatabase implements AutoCloseable {
           }
         })
         .start();
+    // The library opens its working directory to every user (it expects a shared temp dir).
+    SecretFiles.privateDirectory(binariesDir);
     return new LocalDatabase(postgres, passwords, socketDir);
   }
 
