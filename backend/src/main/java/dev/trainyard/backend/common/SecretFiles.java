@@ -42,9 +42,11 @@ public final class SecretFiles {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
   }
 
-  /** Reads {@code file}, first creating it (0600) with a new 32-byte secret if it is absent. */
+  /** Reads {@code file}, first creating it (0600, in a 0700 directory) with a new 32-byte secret if it is absent. */
   public static String readOrCreate(Path file) throws IOException {
-    privateDirectory(file.getParent());
+    if (!Files.isDirectory(file.getParent())) {
+      privateDirectory(file.getParent()); // an existing directory (a mounted secret) keeps its mode
+    }
     if (!Files.exists(file)) {
       try {
         Path temp = file.resolveSibling("." + file.getFileName() + ".new");
@@ -61,7 +63,6 @@ public final class SecretFiles {
         // the other one's secret stands
       }
     }
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     return Files.readString(file, StandardCharsets.UTF_8).strip();
   }
 }

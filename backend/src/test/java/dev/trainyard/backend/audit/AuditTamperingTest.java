@@ -12,6 +12,7 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -144,6 +145,17 @@ class AuditTamperingTest {
     assertThat(verification.getLong("unverifiedRows")).isEqualTo(1);
     assertThat(verification.getLong("firstUnverified")).isEqualTo(lastBefore);
     assertThat(verification.getLong("anchoredThrough")).isEqualTo(lastBefore - 1);
+  }
+
+  @Test
+  void theKeyAndTheAnchorAreOwnerOnlyFilesAndTheKeyNeverReachesTheDatabase() throws Exception {
+    Path keyFile = PostgresTestResource.home().resolve("secrets/audit-hmac.key");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(anchorFile))).isEqualTo("rw-------");
+    String key = Files.readString(keyFile).strip();
+    assertThat(key).hasSizeGreaterThanOrEqualTo(AuditKey.MIN_LENGTH);
+    assertThat(scalar("SELECT count(*) FROM audit_event WHERE audit_event::text LIKE '%" + key + "%'")).isZero();
+    assertThat(scalar("SELECT count(*) FROM audit_event WHERE id > " + (lastBefore - 3) + " AND mac ~ '^[0-9a-f]{64}$'")).isEqualTo(3);
   }
 
   private static JsonPath verify() {
