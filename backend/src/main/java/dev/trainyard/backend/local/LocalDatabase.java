@@ -1,10 +1,10 @@
 package dev.trainyard.backend.local;
 
+import dev.trainyard.backend.common.SecretFiles;
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import io.zonky.test.db.postgres.util.LinuxUtils;
-import dev.trainyard.backend.common.SecretFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -141,7 +141,7 @@ public final class LocalDatabase implements AutoCloseable {
       """;
 
   /**
-   * Idempotent: creates or resets both roles, takes every password from the superuser, and moves
+   * Idempotent: creates or resets both roles, removes the superuser's password, and moves
    * what a home from before the roles existed holds (owned by the superuser) over to the owner.
    * Passwords are URL-safe base64, so they need no quoting beyond the literal's.
    */
