@@ -31,7 +31,9 @@ PRINTED=$(sed -n 's/.*Dashboard token: *\([^ ]*\).*/\1/p' "$HOME_DIR/app.log" | 
 
 echo "seeding…"
 START=$(date +%s)
-PGPASSWORD=postgres psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres \
+# As the tables' owner, whose password local mode keeps in the home (the superuser cannot log in).
+PGPASSWORD=$(sed -n 's/^trainyard_owner=//p' "$HOME_DIR/secrets/db-password") \
+  psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DB_PORT" -U trainyard_owner -d postgres \
   -f backend/src/test/resources/bench/dashboard-seed.sql
 echo "seeded in $(( $(date +%s) - START )) s"
 

@@ -72,7 +72,8 @@ start_backend() {
     -Dtrainyard.temporal.target="127.0.0.1:$TEMPORAL_PORT" -Dtrainyard.worker.embedded=false \
     -Dtrainyard.auth.local-token="$TOKEN" \
     -Dquarkus.datasource.jdbc.url="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
-    -Dquarkus.datasource.username=postgres -Dquarkus.datasource.password=postgres \
+    -Dquarkus.datasource.username=trainyard_app -Dquarkus.datasource.password=app-e2e \
+    -Dquarkus.flyway.username=trainyard_owner -Dquarkus.flyway.password=owner-e2e \
     ${E2E_BACKEND_KILL_JAVA_OPTS:-} -jar "$APP/quarkus-run.jar" >"$TMP/backend-$1.log" 2>&1 &
   BACKEND_PID=$!
   await_ready "$HTTP_PORT" "$BACKEND_PID" || fail "the backend did not become ready ($1: exited, or not within 120 s)"
@@ -95,6 +96,10 @@ as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust -E UTF8 >"$TMP/i
 as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$TMP/pg/server.log" -w -t 60 \
   -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $TMP/pg" start >/dev/null || fail "PostgreSQL did not start"
 PG_STARTED=1
+# The two roles of team mode (docs/security.md, "Database roles"): the backend refuses a superuser.
+psql_q "CREATE ROLE trainyard_owner LOGIN PASSWORD 'owner-e2e'" >/dev/null || fail "CREATE ROLE failed"
+psql_q "CREATE ROLE trainyard_app LOGIN PASSWORD 'app-e2e'" >/dev/null || fail "CREATE ROLE failed"
+psql_q "ALTER SCHEMA public OWNER TO trainyard_owner" >/dev/null || fail "ALTER SCHEMA failed"
 
 "$JAVA_HOME/bin/java" -cp "$APP/lib/main/*:$APP/app/*" dev.trainyard.backend.temporal.EmbeddedTemporal "$TEMPORAL_PORT" \
   >"$TMP/temporal.log" 2>&1 &

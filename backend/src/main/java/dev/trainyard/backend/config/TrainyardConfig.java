@@ -12,6 +12,30 @@ public interface TrainyardConfig {
   /** Where local mode keeps its database, artifacts and work dirs. */
   Path home();
 
+  Database database();
+
+  Audit audit();
+
+  interface Database {
+    /**
+     * Start even when the application's database role is a superuser or owns the tables (it could
+     * then rewrite the audit log unseen). Off: such a role stops the start (DatabasePrivileges).
+     */
+    @WithDefault("false")
+    boolean allowPrivilegedRole();
+  }
+
+  interface Audit {
+    /** The HMAC key of the audit chain (team mode: a secret, e.g. TRAINYARD_AUDIT_HMAC_KEY, 32+ characters). */
+    Optional<String> hmacKey();
+
+    /** Without {@link #hmacKey}: the key's 0600 file, created at first start. */
+    Path hmacKeyFile();
+
+    /** The append-only file the chain head is written to at every append, outside the database. */
+    Path anchorFile();
+  }
+
   Temporal temporal();
 
   Worker worker();

@@ -7,7 +7,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Entry point. Without a configured database URL it starts the local PostgreSQL before Quarkus
- * boots, since the datasource is configured from it.
+ * boots, since the datasource (the application role) and Flyway (the owner role) are configured
+ * from it.
  */
 @QuarkusMain
 public final class TrainyardMain {
@@ -19,10 +20,13 @@ public final class TrainyardMain {
     if (configured == null || configured.isBlank()) {
       Path home = ConfigProvider.getConfig().getValue("trainyard.home", Path.class);
       int port = ConfigProvider.getConfig().getOptionalValue("trainyard.local.db-port", Integer.class).orElse(0);
-      database = LocalDatabase.start(home.resolve("postgres"), port);
+      database = LocalDatabase.start(home, port);
       System.setProperty("quarkus.datasource.jdbc.url", database.jdbcUrl());
-      System.setProperty("quarkus.datasource.username", "postgres");
-      System.setProperty("quarkus.datasource.password", "postgres");
+      // The application connects with ordinary grants; only the migrations run as the owner.
+      System.setProperty("quarkus.datasource.username", database.app().username());
+      System.setProperty("quarkus.datasource.password", database.app().password());
+      System.setProperty("quarkus.flyway.username", database.owner().username());
+      System.setProperty("quarkus.flyway.password", database.owner().password());
     }
     LocalDatabase started = database;
     try {
