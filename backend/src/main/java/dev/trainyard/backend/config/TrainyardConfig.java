@@ -20,6 +20,14 @@ public interface TrainyardConfig {
 
   Datasets datasets();
 
+  Events events();
+
+  interface Events {
+    /** Server-sent event streams one caller may hold open at once; one more is answered 429. */
+    @WithDefault("16")
+    int maxStreamsPerCaller();
+  }
+
   interface Datasets {
     /** Directories local dataset files must live in; nothing outside them can be registered. */
     List<Path> roots();
