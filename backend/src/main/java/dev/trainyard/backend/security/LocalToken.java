@@ -28,6 +28,12 @@ public class LocalToken {
   private volatile String token;
 
   void onStart(@Observes StartupEvent event) throws IOException {
+    // The home holds the token, the database and step files with parameter values: owner only
+    // (issue 11, Low). A home created earlier with the umask's 0755 is tightened too.
+    Files.createDirectories(config.home());
+    if (Files.getFileStore(config.home()).supportsFileAttributeView("posix")) {
+      Files.setPosixFilePermissions(config.home(), PosixFilePermissions.fromString("rwx------"));
+    }
     if (!config.auth().mode().equals("local")) {
       return;
     }
