@@ -6,7 +6,8 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * Browsers attach session cookies to cross-site requests but cannot add a custom header to them. So
- * a change to the API carried by a session cookie (team mode's browser sign-in) must also carry
+ * a change to the API carried by a session cookie (team mode's browser sign-in, local mode's dashboard
+ * session) must also carry
  * {@code X-Trainyard-CSRF: 1}, which the dashboard always sends. Bearer-token calls are not
  * affected. Runs before authentication, so a forged request is refused before anything else.
  */
@@ -21,7 +22,8 @@ public class CsrfGuard {
       String authorization = rc.request().getHeader("Authorization");
       // Quarkus splits a large session into q_session_chunk_1, _2, … (and suffixes other tenants'): any counts.
       boolean cookieSession = (authorization == null || authorization.isBlank())
-          && rc.request().cookies().stream().anyMatch(c -> c.getName().startsWith("q_session"));
+          && rc.request().cookies().stream().anyMatch(c -> c.getName().startsWith("q_session")
+              || c.getName().equals(LocalTokenMechanism.SESSION_COOKIE));
       if (change && cookieSession && rc.normalizedPath().startsWith("/api/") && !"1".equals(rc.request().getHeader(HEADER))) {
         audit(rc, method);
         rc.response().setStatusCode(403).putHeader("Content-Type", "application/problem+json")

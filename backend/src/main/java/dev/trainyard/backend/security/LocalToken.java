@@ -58,6 +58,31 @@ public class LocalToken {
         && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * What the dashboard's HttpOnly session cookie carries: derived from the token, so the cookie is
+   * not the token itself (a leaked cookie is not a token for scripts), and changes with it.
+   */
+  public java.util.Optional<String> sessionValue() {
+    String expected = token;
+    if (expected == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(("trainyard-session\n" + expected).getBytes(StandardCharsets.UTF_8));
+      return java.util.Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Constant-time comparison of a session cookie's value. */
+  public boolean matchesSession(String candidate) {
+    String expected = sessionValue().orElse(null);
+    return expected != null && candidate != null
+        && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static String random() {
     byte[] bytes = new byte[24];
     new SecureRandom().nextBytes(bytes);

@@ -61,4 +61,26 @@ class LowFindingsTest {
     given().header("Host", "localhost").get("/api/v1/runs").then().statusCode(200);
     given().header("Host", "127.0.0.1:1234").get("/api/v1/runs").then().statusCode(200);
   }
+
+  @Test
+  void theDashboardSessionIsAnHttpOnlyCookieThatIsNotTheTokenAndNeedsTheCsrfHeaderForChanges() {
+    RestAssured.requestSpecification = null;
+    given().contentType("application/json").body(java.util.Map.of("token", "wrong")).post("/auth/session")
+        .then().statusCode(401);
+    io.restassured.response.Response signedIn = given().contentType("application/json")
+        .body(java.util.Map.of("token", Api.LOCAL_TOKEN)).post("/auth/session");
+    assertThat(signedIn.statusCode()).isEqualTo(204);
+    String setCookie = signedIn.getHeader("Set-Cookie");
+    assertThat(setCookie).contains("trainyard_session=").contains("HttpOnly").contains("SameSite=Strict")
+        .doesNotContain(Api.LOCAL_TOKEN);
+    String session = signedIn.getCookie("trainyard_session");
+
+    given().cookie("trainyard_session", session).get("/api/v1/runs").then().statusCode(200);
+    given().cookie("trainyard_session", "forged").get("/api/v1/runs").then().statusCode(401);
+    given().cookie("trainyard_session", session).contentType("application/json")
+        .body(java.util.Map.of("template", "hello")).post("/api/v1/runs").then().statusCode(403);
+    given().cookie("trainyard_session", session).header("X-Trainyard-CSRF", "1").contentType("application/json")
+        .body(java.util.Map.of("template", "no-such-template")).post("/api/v1/runs").then().statusCode(422); // past auth and CSRF
+    assertThat(given().delete("/auth/session").getHeader("Set-Cookie")).contains("trainyard_session=;").contains("Max-Age=0");
+  }
 }
