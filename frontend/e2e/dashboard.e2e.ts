@@ -2,14 +2,9 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? '../docs/screenshots';
-const TOKEN = process.env.E2E_TOKEN ?? '';
 
-test.beforeEach(async ({ context }) => {
-  // The dashboard keeps the local-mode token in localStorage; put it there before any page loads.
-  await context.addInitScript((token) => {
-    if (token) localStorage.setItem('trainyard.token', token);
-  }, TOKEN);
-});
+// The token travels as a header on every request (playwright.config.ts: extraHTTPHeaders); the
+// dashboard itself keeps no token in the page (local mode signs browsers in with an HttpOnly cookie).
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png` });
 

@@ -47,10 +47,14 @@ const RUN: Run = {
 };
 
 describe('App', () => {
-  it('asks for the token on 401, stores it and retries with it', async () => {
-    const fetchMock = vi.fn(async (_url: string, init: RequestInit) => {
-      const auth = (init.headers as Record<string, string>).Authorization;
-      return auth === 'Bearer tok' ? json({ items: [] }) : json({ title: 'Unauthorized' }, 401);
+  it('asks for the token on 401, trades it for a session cookie and retries', async () => {
+    let session = false; // what the browser's HttpOnly cookie jar would hold
+    const fetchMock = vi.fn(async (url: string, init: RequestInit) => {
+      if (url === '/auth/session' && init.method === 'POST') {
+        session = JSON.parse(init.body as string).token === 'tok';
+        return session ? new Response(null, { status: 204 }) : json({ title: 'Unauthorized' }, 401);
+      }
+      return session ? json({ items: [] }) : json({ title: 'Unauthorized' }, 401);
     });
     vi.stubGlobal('fetch', fetchMock);
     render(
@@ -63,7 +67,7 @@ describe('App', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
 
     expect(await screen.findByText('No templates registered yet.')).toBeTruthy();
-    expect(localStorage.getItem('trainyard.token')).toBe('tok');
+    expect(localStorage.getItem('trainyard.token')).toBeNull();
   });
 
   it('shows a run with its DAG, timeline, step panel and approves a waiting step after confirmation', async () => {

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router-dom';
-import { onUnauthorized, setToken } from './api/client';
+import { onUnauthorized, signIn as startSession } from './api/client';
 import { SignIn } from './auth/SignIn';
 import { Loading } from './common/states';
 import { CheckpointsPage } from './checkpoints/CheckpointsPage';
@@ -21,10 +21,16 @@ export function App() {
   const [epoch, setEpoch] = useState(0);
   useEffect(() => onUnauthorized(() => setNeedsToken(true)), []);
 
+  const [signInError, setSignInError] = useState<string | null>(null);
+
   const signIn = (token: string) => {
-    setToken(token);
-    setNeedsToken(false);
-    setEpoch((e) => e + 1);
+    startSession(token)
+      .then(() => {
+        setSignInError(null);
+        setNeedsToken(false);
+        setEpoch((e) => e + 1);
+      })
+      .catch((e: Error) => setSignInError(e.message));
   };
 
   return (
@@ -44,7 +50,7 @@ export function App() {
       </header>
       <main key={epoch}>
         {needsToken ? (
-          <SignIn onToken={signIn} />
+          <SignIn onToken={signIn} error={signInError} />
         ) : (
           <Suspense fallback={<Loading />}>
           <Routes>

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, onUnauthorized, setToken, TOKEN_KEY } from './client';
+import { api, ApiError, onUnauthorized, signIn } from './client';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -7,20 +7,34 @@ afterEach(() => {
 });
 
 describe('api client', () => {
-  it('sends the stored token and the idempotency key', async () => {
+  it('sends the idempotency key and the CSRF header, never a token from storage', async () => {
+    localStorage.setItem('trainyard.token', 'left-by-an-old-version');
     const fetchMock = vi.fn().mockResolvedValue(new Response(JSON.stringify({ id: 'r1' }), { status: 201 }));
     vi.stubGlobal('fetch', fetchMock);
-    setToken('secret');
 
     await api.launchRun({ template: 'hello', params: { n: 1 } }, 'key-1');
 
     const [url, init] = fetchMock.mock.calls[0];
     expect(url).toBe('/api/v1/runs');
     expect(init.method).toBe('POST');
-    expect(init.headers.Authorization).toBe('Bearer secret');
+    expect(init.headers.Authorization).toBeUndefined();
+    expect(init.headers['X-Trainyard-CSRF']).toBe('1');
+    expect(init.credentials).toBe('same-origin');
     expect(init.headers['Idempotency-Key']).toBe('key-1');
     expect(JSON.parse(init.body)).toEqual({ template: 'hello', params: { n: 1 } });
-    expect(localStorage.getItem(TOKEN_KEY)).toBe('secret');
+  });
+
+  it('signs in by trading the token for a session cookie, keeping nothing in localStorage', async () => {
+    const fetchMock = vi.fn().mockResolvedValue(new Response(null, { status: 204 }));
+    vi.stubGlobal('fetch', fetchMock);
+
+    await signIn('secret');
+
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe('/auth/session');
+    expect(init.method).toBe('POST');
+    expect(JSON.parse(init.body)).toEqual({ token: 'secret' });
+    expect(Object.keys(localStorage)).toEqual([]);
   });
 
   it('turns problem+json into an ApiError and announces 401s', async () => {

@@ -22,7 +22,6 @@ import type {
 } from './types';
 
 const BASE = '/api/v1';
-export const TOKEN_KEY = 'trainyard.token';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -36,19 +35,25 @@ export class ApiError extends Error {
   }
 }
 
-// --- local-mode token ------------------------------------------------------------------------
-
-export function getToken(): string | null {
-  try {
-    return localStorage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
-  }
+// --- local-mode session ----------------------------------------------------------------------
+// The printed token is traded once for an HttpOnly session cookie (POST /auth/session): no script in
+// the page, ours or an injected one, can read the session. Earlier versions kept the token in
+// localStorage; forget it if it is still there.
+try {
+  localStorage.removeItem('trainyard.token');
+} catch {
+  // storage unavailable: nothing to forget
 }
 
-export function setToken(token: string | null): void {
-  if (token) localStorage.setItem(TOKEN_KEY, token);
-  else localStorage.removeItem(TOKEN_KEY);
+/** Signs this browser in with the local-mode token; rejects with ApiError when the server refuses it. */
+export async function signIn(token: string): Promise<void> {
+  const res = await fetch('/auth/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Trainyard-CSRF': '1' },
+    body: JSON.stringify({ token }),
+    credentials: 'same-origin',
+  });
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
 }
 
 type UnauthorizedListener = () => void;
@@ -81,9 +86,7 @@ function url(path: string, query?: RequestOptions['query']): string {
 
 async function send(path: string, opts: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json, text/plain;q=0.9', ...opts.headers };
-  const token = getToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  // Team mode signs browsers in with a session cookie; the server requires this header on changes
+  // Both modes sign browsers in with a session cookie; the server requires this header on changes
   // made with it (a cross-site page cannot add it), so CSRF cannot ride on the cookie.
   headers['X-Trainyard-CSRF'] = '1';
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -92,6 +95,7 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
     headers,
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
     signal: opts.signal,
+    credentials: 'same-origin',
   });
   if (res.ok) return res;
   if (res.status === 401) unauthorizedListeners.forEach((l) => l());

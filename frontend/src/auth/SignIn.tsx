@@ -9,9 +9,9 @@ export interface AuthConfig {
 /**
  * Shown after a 401. Team mode: a link to the server's sign-in path, which sends the browser through
  * Keycloak's login page and back with a session cookie. Local mode: the server prints a token at
- * start; paste it once, it is kept in this browser.
+ * start; paste it once and the server answers with an HttpOnly session cookie for this browser.
  */
-export function SignIn({ onToken }: { onToken: (token: string) => void }) {
+export function SignIn({ onToken, error }: { onToken: (token: string) => void; error?: string | null }) {
   const [token, setToken] = useState('');
   const [config, setConfig] = useState<AuthConfig | null>(null);
   useEffect(() => {
@@ -40,7 +40,8 @@ export function SignIn({ onToken }: { onToken: (token: string) => void }) {
       <h1>Sign in</h1>
       <p>
         The server asked for a token. In local mode, Trainyard prints one to its console when it starts
-        (<code>Dashboard token: …</code>). Paste it here; it is stored in this browser only.
+        (<code>Dashboard token: …</code>). Paste it here; this browser then holds a session cookie that
+        page scripts cannot read.
       </p>
       <form onSubmit={submit}>
         <label htmlFor="token">Token</label>
@@ -48,6 +49,7 @@ export function SignIn({ onToken }: { onToken: (token: string) => void }) {
         <button type="submit" className="primary" disabled={!token.trim()}>
           Sign in
         </button>
+        {error && <p role="alert">{error}</p>}
       </form>
     </section>
   );

@@ -79,7 +79,8 @@ public class ProblemMappers {
       // Class 22, data exceptions: the client's text cannot be stored as given (e.g. a NUL character).
       // The transaction rolled back, so nothing was written.
       if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("22")) {
-        return problem(400, "Bad Request", "a value cannot be stored: " + sql.getMessage().lines().findFirst().orElse(""),
+        // The database's own text is not echoed: it describes the schema and the server, not the request.
+        return problem(400, "Bad Request", "a value cannot be stored",
             List.of(new ApiProblem.FieldError("$", "contains characters or values the catalog cannot store (e.g. NUL)")));
       }
     }

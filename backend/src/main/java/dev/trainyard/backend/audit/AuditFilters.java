@@ -35,8 +35,7 @@ public class AuditFilters {
 
   @ServerRequestFilter(priority = 1)
   public void assignRequestId(ContainerRequestContext request, HttpServerRequest http) {
-    String given = request.getHeaderString("X-Request-Id");
-    String id = given != null && given.matches("[A-Za-z0-9._-]{1,100}") ? given : UUID.randomUUID().toString();
+    String id = requestIdOf(request.getHeaderString("X-Request-Id"));
     request.setProperty(REQUEST_ID, id);
     current.set(id, http.remoteAddress() == null ? null : http.remoteAddress().hostAddress());
   }
@@ -44,7 +43,8 @@ public class AuditFilters {
   @ServerResponseFilter
   public void record(ContainerRequestContext request, ContainerResponseContext response, HttpServerRequest http,
       ResourceInfo resource) {
-    String requestId = (String) request.getProperty(REQUEST_ID);
+    // A request no route matched skips the request filters: take the client's id here too.
+    String requestId = request.getProperty(REQUEST_ID) instanceof String id ? id : requestIdOf(request.getHeaderString("X-Request-Id"));
     if (requestId != null) {
       response.getHeaders().putSingle("X-Request-Id", requestId);
     }
@@ -53,18 +53,50 @@ public class AuditFilters {
     if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS") || !path.startsWith("/api/")) {
       return;
     }
+    // The target is the path as sent (still percent-encoded): decoded, "%00" is a NUL the database
+    // refuses (a 500 with no audit row) and "a%2Fb" reads as two segments.
+    String raw = rawPath(http.path());
     Caller caller = callers.caller();
     String digest = request.getProperty(DIGEST) instanceof String d ? d : EMPTY_SHA256;
     Runnable append = () -> log.append(caller.name(), String.join(",", new TreeSet<>(caller.roles())), String.join(",", new TreeSet<>(caller.teams())),
-        method + " " + route(resource, path), path, response.getStatus(),
+        method + " " + route(resource, raw), raw, response.getStatus(),
         http.remoteAddress() == null ? null : http.remoteAddress().hostAddress(),
-        requestId == null ? UUID.randomUUID().toString() : requestId, digest);
+        requestId, digest);
     if (io.vertx.core.Context.isOnEventLoopThread()) {
       // A request no route matched is answered on the I/O thread, where the database must not be used.
-      io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool().execute(append);
+      io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool().execute(() -> {
+        try {
+          append.run();
+        } catch (RuntimeException e) {
+          // Off the request thread nobody else would see it: an audit row that failed must be logged.
+          org.jboss.logging.Logger.getLogger(AuditFilters.class).errorf(e, "audit event for %s %s not recorded", method, path);
+        }
+      });
     } else {
       append.run();
     }
+  }
+
+  /** The client's X-Request-Id when it is a plain token, else a new one. */
+  public static String requestIdOf(String given) {
+    return given != null && given.matches("[A-Za-z0-9._-]{1,100}") ? given : UUID.randomUUID().toString();
+  }
+
+  /** The request path as received, with any control or non-ASCII character percent-encoded so it can be stored. */
+  public static String rawPath(String received) {
+    if (received == null) {
+      return "/";
+    }
+    StringBuilder out = new StringBuilder(received.length());
+    for (byte b : received.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c < 0x20 || c >= 0x7f) {
+        out.append('%').append(String.format("%02X", c));
+      } else {
+        out.append((char) c);
+      }
+    }
+    return out.length() > 2000 ? out.substring(0, 2000) : out.toString();
   }
 
   /** The route template ("/api/v1/runs/{id}/cancel") groups events by action; the path is the target. */

@@ -150,6 +150,27 @@ public class CatalogLedger implements LedgerActivities {
     return outputs;
   }
 
+  /**
+   * Content-addressed ids are shared by design, but only by identical content: a row already holding
+   * this id with another type or other files (a dataset squatting a step's predicted id, issue 11 M1)
+   * fails the write instead of silently owning the output. Not retryable: retrying cannot help.
+   */
+  private void requireSameContent(ProducedArtifact artifact) {
+    Object existingType = em.createNativeQuery("SELECT type FROM artifact WHERE id = ?1")
+        .setParameter(1, artifact.id()).getSingleResult();
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows = em.createNativeQuery(
+            "SELECT path, size_bytes, sha256 FROM artifact_file WHERE artifact_id = ?1")
+        .setParameter(1, artifact.id()).getResultList();
+    var existing = new java.util.HashSet<ManifestEntry>();
+    rows.forEach(r -> existing.add(new ManifestEntry((String) r[0], ((Number) r[1]).longValue(), (String) r[2])));
+    if (!artifact.type().equals(existingType)
+        || (!existing.isEmpty() && !existing.equals(new java.util.HashSet<>(artifact.files())))) {
+      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
+          "artifact " + artifact.id() + " is already in the catalog with other content", "ArtifactIdConflict");
+    }
+  }
+
   @Override
   public void attemptSucceeded(String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs) {
     QuarkusTransaction.requiringNew().run(() -> {
@@ -200,6 +221,7 @@ public class CatalogLedger implements LedgerActivities {
             .setParameter(4, artifact.sizeBytes()).setParameter(5, runId).setParameter(6, stepId)
             .setParameter(7, attempt).setParameter(8, output.getKey()).setParameter(9, failed)
             .executeUpdate();
+        requireSameContent(artifact);
         for (ManifestEntry file : artifact.files()) {
           em.createNativeQuery(
                   "INSERT INTO artifact_file (artifact_id, path, size_bytes, sha256) VALUES (?1, ?2, ?3, ?4) "

@@ -44,6 +44,25 @@ public interface TrainyardConfig {
 
   Datasets datasets();
 
+  Events events();
+
+  Http http();
+
+  interface Http {
+    /**
+     * Host names (no port) the server answers for; {@code *} for any. Loopback by default, as local
+     * mode listens there; team mode lists the names clients and workers use.
+     */
+    @WithDefault("localhost,127.0.0.1,[::1]")
+    List<String> allowedHosts();
+  }
+
+  interface Events {
+    /** Server-sent event streams one caller may hold open at once; one more is answered 429. */
+    @WithDefault("16")
+    int maxStreamsPerCaller();
+  }
+
   interface Datasets {
     /** Directories local dataset files must live in; nothing outside them can be registered. */
     List<Path> roots();

@@ -6,7 +6,8 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * Browsers attach session cookies to cross-site requests but cannot add a custom header to them. So
- * a change to the API carried by a session cookie (team mode's browser sign-in) must also carry
+ * a change to the API carried by a session cookie (team mode's browser sign-in, local mode's dashboard
+ * session) must also carry
  * {@code X-Trainyard-CSRF: 1}, which the dashboard always sends. Bearer-token calls are not
  * affected. Runs before authentication, so a forged request is refused before anything else.
  */
@@ -21,8 +22,10 @@ public class CsrfGuard {
       String authorization = rc.request().getHeader("Authorization");
       // Quarkus splits a large session into q_session_chunk_1, _2, … (and suffixes other tenants'): any counts.
       boolean cookieSession = (authorization == null || authorization.isBlank())
-          && rc.request().cookies().stream().anyMatch(c -> c.getName().startsWith("q_session"));
+          && rc.request().cookies().stream().anyMatch(c -> c.getName().startsWith("q_session")
+              || c.getName().equals(LocalTokenMechanism.SESSION_COOKIE));
       if (change && cookieSession && rc.normalizedPath().startsWith("/api/") && !"1".equals(rc.request().getHeader(HEADER))) {
+        audit(rc, method);
         rc.response().setStatusCode(403).putHeader("Content-Type", "application/problem+json")
             .end("{\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403,"
                 + "\"detail\":\"a cookie-authenticated change needs the header " + HEADER + ": 1\",\"errors\":[]}");
@@ -31,4 +34,22 @@ public class CsrfGuard {
       rc.next();
     }, 10_000);
   }
+
+  @jakarta.inject.Inject dev.trainyard.backend.audit.AuditLog log;
+
+  /**
+   * A refusal is audited like any other answer (issue 11 M5). It happens before authentication and
+   * before the body is read, so the actor is anonymous and the digest says the body was not read.
+   */
+  private void audit(io.vertx.ext.web.RoutingContext rc, String method) {
+    String requestId = dev.trainyard.backend.audit.AuditFilters.requestIdOf(rc.request().getHeader("X-Request-Id"));
+    rc.response().putHeader("X-Request-Id", requestId);
+    String target = dev.trainyard.backend.audit.AuditFilters.rawPath(rc.request().path());
+    String client = rc.request().remoteAddress() == null ? null : rc.request().remoteAddress().hostAddress();
+    // The event loop must not block on the database.
+    io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool().execute(() -> log.append("anonymous", "", "",
+        method + " " + target, target, 403, client, requestId, BODY_NOT_READ));
+  }
+
+  static final String BODY_NOT_READ = "not-read";
 }

@@ -28,6 +28,12 @@ public class LocalToken {
   private volatile String token;
 
   void onStart(@Observes StartupEvent event) throws IOException {
+    // The home holds the token, the database and step files with parameter values: owner only
+    // (issue 11, Low). A home created earlier with the umask's 0755 is tightened too.
+    Files.createDirectories(config.home());
+    if (Files.getFileStore(config.home()).supportsFileAttributeView("posix")) {
+      Files.setPosixFilePermissions(config.home(), PosixFilePermissions.fromString("rwx------"));
+    }
     if (!config.auth().mode().equals("local")) {
       return;
     }
@@ -48,6 +54,31 @@ public class LocalToken {
   /** Constant-time comparison, so response timing does not reveal the token. */
   public boolean matches(String candidate) {
     String expected = token;
+    return expected != null && candidate != null
+        && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * What the dashboard's HttpOnly session cookie carries: derived from the token, so the cookie is
+   * not the token itself (a leaked cookie is not a token for scripts), and changes with it.
+   */
+  public java.util.Optional<String> sessionValue() {
+    String expected = token;
+    if (expected == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(("trainyard-session\n" + expected).getBytes(StandardCharsets.UTF_8));
+      return java.util.Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Constant-time comparison of a session cookie's value. */
+  public boolean matchesSession(String candidate) {
+    String expected = sessionValue().orElse(null);
     return expected != null && candidate != null
         && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
   }

@@ -14,9 +14,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Set;
 
-/** Local mode: {@code Authorization: Bearer <local token>} authenticates the single local user as admin. */
+/**
+ * Local mode: {@code Authorization: Bearer <local token>} authenticates the single local user as admin,
+ * and so does the dashboard's session cookie, which {@code POST /auth/session} sets (HttpOnly, so no
+ * script in the page can read it, unlike the token in localStorage before; issue 11, Low).
+ */
 @ApplicationScoped
 public class LocalTokenMechanism implements HttpAuthenticationMechanism {
+  /** The dashboard's local-mode session cookie; a change it carries needs the CSRF header (CsrfGuard). */
+  public static final String SESSION_COOKIE = "trainyard_session";
+
   @Inject TrainyardConfig config;
   @Inject LocalToken token;
 
@@ -26,7 +33,9 @@ public class LocalTokenMechanism implements HttpAuthenticationMechanism {
       return Uni.createFrom().nullItem();
     }
     String header = context.request().getHeader("Authorization");
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || !token.matches(header.substring(7).trim())) {
+    boolean bearer = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && token.matches(header.substring(7).trim());
+    io.vertx.core.http.Cookie session = header == null ? context.request().getCookie(SESSION_COOKIE) : null;
+    if (!bearer && (session == null || !token.matchesSession(session.getValue()))) {
       return Uni.createFrom().nullItem();
     }
     return Uni.createFrom().item(QuarkusSecurityIdentity.builder()

@@ -22,7 +22,12 @@ public class TemplateService {
   @Transactional
   public TemplateVersionEntity create(String specText, Caller caller, String team) {
     PipelineSpec spec = Pipelines.parse(specText);
-    if (TemplateEntity.findById(spec.name()) != null) {
+    TemplateEntity existing = TemplateEntity.findById(spec.name());
+    if (existing != null && !caller.sees(existing.team)) {
+      // Names are global; another team's template is not described (issue 11, Low).
+      throw ApiProblem.conflict("the template name '" + spec.name() + "' is taken; choose another");
+    }
+    if (existing != null) {
       throw ApiProblem.conflict("template '" + spec.name() + "' exists; POST a new version to /api/v1/templates/"
           + spec.name() + "/versions");
     }

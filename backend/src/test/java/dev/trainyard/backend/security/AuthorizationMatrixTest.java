@@ -148,6 +148,39 @@ class AuthorizationMatrixTest {
         .isEmpty();
   }
 
+  /** Issue 11, Low: alias names and 409 answers never reveal another team's objects. */
+  @Test
+  void aliasesAndConflictsNeverDescribeAnotherTeamsObjects() throws Exception {
+    String suffix = java.util.UUID.randomUUID().toString().substring(0, 8);
+    Path data = Files.createTempFile("aliases", ".jsonl");
+    Files.writeString(data, "{\"text\": \"team a only " + suffix + "\"}\n");
+    String dataset = "secret-a-" + suffix;
+    as("admin").contentType(ContentType.JSON)
+        .body(Map.of("name", dataset, "uri", data.toUri().toString(), "team", "team-a"))
+        .post("/api/v1/datasets").then().statusCode(201);
+    String alias = "prod-a-" + suffix;
+    as("admin").contentType(ContentType.JSON).body(Map.of("artifact", dataset)).put("/api/v1/aliases/" + alias)
+        .then().statusCode(200);
+
+    as("operator-a").get("/api/v1/aliases/" + alias).then().statusCode(200);
+    as("operator-b").get("/api/v1/aliases/" + alias).then().statusCode(404);
+    as("operator-b").get("/api/v1/aliases/" + alias + "/history").then().statusCode(404);
+    assertThat(as("operator-b").get("/api/v1/aliases").jsonPath().getList("items.name")).doesNotContain(alias);
+    assertThat(as("viewer-a").get("/api/v1/aliases").jsonPath().getList("items.name")).contains(alias);
+
+    String sameContent = as("operator-b").contentType(ContentType.JSON)
+        .body(Map.of("name", "mine-b-" + suffix, "uri", data.toUri().toString(), "team", "team-b"))
+        .post("/api/v1/datasets").then().statusCode(409).extract().asString();
+    assertThat(sameContent).doesNotContain(dataset).doesNotContain("team-a");
+
+    String template = "named-a-" + suffix;
+    as("admin").contentType("application/yaml").queryParam("team", "team-a").body(gatedSpec(template).getBytes())
+        .post("/api/v1/templates").then().statusCode(201);
+    String taken = as("operator-b").contentType("application/yaml").queryParam("team", "team-b")
+        .body(gatedSpec(template).getBytes()).post("/api/v1/templates").then().statusCode(409).extract().asString();
+    assertThat(taken).doesNotContain("/versions").doesNotContain("team-a");
+  }
+
   @Test
   void aCommandTemplateFromAnOperatorNeedsAnAdminsApprovalBeforeItCanBeLaunched() {
     String spec = """

@@ -45,7 +45,7 @@ public final class Planner {
   public ExecutionPlan plan() {
     var planned = new ArrayList<PlannedStep>();
     for (StepSpec step : topologicalOrder()) {
-      List<Map<String, Object>> combinations = combinations(step.matrix());
+      List<Map<String, Object>> combinations = combinations(step);
       for (int i = 0; i < combinations.size(); i++) {
         String id = step.fansOut() ? step.id() + "-" + i : step.id();
         planned.add(new StepExpansion(step, id, combinations.get(i)).plan());
@@ -85,7 +85,12 @@ public final class Planner {
   }
 
   /** Cartesian product in the order the keys and values are written; one empty combination without a matrix. */
-  static List<Map<String, Object>> combinations(Map<String, List<Object>> matrix) {
+  static List<Map<String, Object>> combinations(StepSpec step) {
+    if (step.combinationCount() > StepSpec.MAX_COMBINATIONS) {
+      // Validation refuses such a spec; a caller that skipped it must not get 10^8 maps built.
+      throw new IllegalStateException(step.path() + ".matrix: more than " + StepSpec.MAX_COMBINATIONS + " combinations");
+    }
+    Map<String, List<Object>> matrix = step.matrix();
     List<Map<String, Object>> result = new ArrayList<>();
     result.add(new LinkedHashMap<>());
     for (var entry : matrix.entrySet()) {

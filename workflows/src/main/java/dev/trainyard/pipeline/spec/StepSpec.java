@@ -26,6 +26,8 @@ public record StepSpec(
     Map<String, Object> body) {
   public static final String DEFAULT_POOL = "default";
   public static final long DEFAULT_TIMEOUT_SECONDS = 24 * 60 * 60;
+  /** Most expansions one matrix step may have; validation refuses more before anything is expanded. */
+  public static final int MAX_COMBINATIONS = 256;
 
   public StepSpec {
     needs = List.copyOf(needs);
@@ -42,14 +44,26 @@ public record StepSpec(
     if (!fansOut()) {
       return List.of(id);
     }
-    int count = combinationCount();
-    return java.util.stream.IntStream.range(0, count).mapToObj(i -> id + "-" + i).toList();
+    long count = combinationCount();
+    if (count > MAX_COMBINATIONS) {
+      // Validation reports this; expanding anyway would build up to 10^8 ids (the probe's 338-byte bomb).
+      throw new IllegalStateException(path() + ": " + count + " combinations exceed " + MAX_COMBINATIONS);
+    }
+    return java.util.stream.IntStream.range(0, (int) count).mapToObj(i -> id + "-" + i).toList();
   }
 
-  public int combinationCount() {
-    int count = 1;
+  /**
+   * The product of the matrix's list sizes, computed without expanding anything and saturating at
+   * {@link Long#MAX_VALUE} instead of overflowing (20 keys of 10 values would wrap a long).
+   */
+  public long combinationCount() {
+    long count = 1;
     for (List<Object> values : matrix.values()) {
-      count *= values.size();
+      try {
+        count = Math.multiplyExact(count, values.size());
+      } catch (ArithmeticException overflow) {
+        return Long.MAX_VALUE;
+      }
     }
     return count;
   }

@@ -45,6 +45,8 @@ public final class SpecReader {
 
   private static final int MAX_NESTING = 50;
   private static final int MAX_CODE_POINTS = 1_000_000;
+  /** Most steps a plan may hold after matrix expansion: a few matrix steps each at the limit. */
+  public static final int MAX_PLANNED_STEPS = 4 * StepSpec.MAX_COMBINATIONS;
   private static final ObjectMapper YAML = yamlMapper();
 
   /**
@@ -224,18 +226,34 @@ public final class SpecReader {
     return steps;
   }
 
-  /** A matrix step {@code work} expands to {@code work-0, ...}; a step already named so would be ambiguous. */
+  /**
+   * A matrix step {@code work} expands to {@code work-0, ...}; a step already named so would be ambiguous.
+   * Only steps within the combination limit are expanded (the checker reports the others), and the
+   * whole plan is bounded too, so that no spec makes the planner build more than {@link #MAX_PLANNED_STEPS}.
+   */
   private static void reportExpansionClashes(List<StepSpec> steps, Problems problems) {
+    var stepsById = new HashMap<String, StepSpec>();
+    steps.forEach(step -> stepsById.put(step.id(), step));
+    long planned = 0;
     for (StepSpec step : steps) {
+      long count = step.combinationCount();
+      if (count > StepSpec.MAX_COMBINATIONS) {
+        continue;
+      }
+      planned += count;
       if (!step.fansOut()) {
         continue;
       }
       for (String expanded : step.expandedIds()) {
-        steps.stream()
-            .filter(other -> other.id().equals(expanded))
-            .forEach(other -> problems.add(other.path() + ".id",
-                "id '" + expanded + "' clashes with an expansion of matrix step '" + step.id() + "'"));
+        StepSpec other = stepsById.get(expanded);
+        if (other != null) {
+          problems.add(other.path() + ".id",
+              "id '" + expanded + "' clashes with an expansion of matrix step '" + step.id() + "'");
+        }
       }
+    }
+    if (planned > MAX_PLANNED_STEPS) {
+      problems.add("steps", "too many steps once matrices are expanded (more than " + MAX_PLANNED_STEPS + ")");
     }
   }
 

@@ -9,6 +9,7 @@ import dev.trainyard.pipeline.spec.Expression;
 import dev.trainyard.pipeline.spec.Expressions;
 import dev.trainyard.pipeline.spec.JsonTrees;
 import dev.trainyard.pipeline.spec.ParamSpec;
+import dev.trainyard.pipeline.spec.StepSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -26,7 +27,7 @@ public final class ValueChecker {
     PLAN
   }
 
-  public static final int MAX_MATRIX_COMBINATIONS = 256;
+  public static final int MAX_MATRIX_COMBINATIONS = StepSpec.MAX_COMBINATIONS;
   private static final Pattern MATRIX_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final Stage stage;
@@ -268,7 +269,8 @@ public final class ValueChecker {
         problems.add(keyPath, "must be a non-empty list");
         continue;
       }
-      combinations *= values.size();
+      // Saturate: the product of many lists would overflow a long and wrap to a small number.
+      combinations = combinations > Long.MAX_VALUE / values.size() ? Long.MAX_VALUE : combinations * values.size();
       for (int i = 0; i < values.size(); i++) {
         Object item = values.get(i);
         if (!(item instanceof String || item instanceof Number || item instanceof Boolean)) {
@@ -277,7 +279,8 @@ public final class ValueChecker {
       }
     }
     if (combinations > MAX_MATRIX_COMBINATIONS) {
-      problems.add(path, "too many combinations (" + combinations + " > " + MAX_MATRIX_COMBINATIONS + ")");
+      problems.add(path, "too many combinations ("
+          + (combinations == Long.MAX_VALUE ? "over " + Long.MAX_VALUE : combinations) + " > " + MAX_MATRIX_COMBINATIONS + ")");
     }
   }
 

@@ -34,19 +34,33 @@ public class AliasesResource {
 
   public record HistoryEntry(String artifactId, String previousArtifactId, OffsetDateTime changedAt, String changedBy) {}
 
+  /**
+   * Alias names are global, but an alias is visible only to those who see the artifact it points at
+   * (issue 11, Low): another team's {@code production} and its history stay unknown, like a missing one.
+   */
+  private boolean visible(String artifactId) {
+    ArtifactEntity artifact = artifactId == null ? null : ArtifactEntity.findById(artifactId);
+    return artifact != null && scope.caller().sees(artifact.team);
+  }
+
+  private AliasEntity visibleAlias(String name) {
+    AliasEntity alias = AliasEntity.findById(name);
+    if (alias == null || !visible(alias.artifactId)) {
+      throw ApiProblem.notFound("no alias '" + name + "'");
+    }
+    return alias;
+  }
+
   @GET
   public Map<String, Object> list() {
-    return Map.of("items", AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream().map(AliasesResource::view).toList());
+    return Map.of("items", AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream()
+        .filter(a -> visible(a.artifactId)).map(AliasesResource::view).toList());
   }
 
   @GET
   @Path("/{name}")
   public AliasView get(@PathParam("name") String name) {
-    AliasEntity alias = AliasEntity.findById(name);
-    if (alias == null) {
-      throw ApiProblem.notFound("no alias '" + name + "'");
-    }
-    return view(alias);
+    return view(visibleAlias(name));
   }
 
   @PUT
@@ -78,11 +92,12 @@ public class AliasesResource {
   @GET
   @Path("/{name}/history")
   public Map<String, Object> history(@PathParam("name") String name) {
+    visibleAlias(name);
     @SuppressWarnings("unchecked")
     List<Object[]> rows = em.createNativeQuery(
             "SELECT artifact_id, previous_artifact_id, changed_at, changed_by FROM alias_history WHERE name = ?1 ORDER BY id")
         .setParameter(1, name).getResultList();
-    return Map.of("items", rows.stream().map(r -> new HistoryEntry((String) r[0], (String) r[1],
+    return Map.of("items", rows.stream().filter(r -> visible((String) r[0])).map(r -> new HistoryEntry((String) r[0], (String) r[1],
         r[2] instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC) : (OffsetDateTime) r[2],
         (String) r[3])).toList());
   }

@@ -13,9 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.OffsetDateTime;
@@ -24,8 +22,9 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Datasets are artifacts registered by URI and content hash. A local file is hashed on registration
- * and refused if it does not match, so lineage never records a hash that is not the content's.
+ * Datasets are artifacts registered by URI. The server hashes the content itself and the hash is the
+ * id: a client never chooses an id (issue 11 M1, squatting a step's future output). A client may
+ * still send the sha256 it expects; registration is refused if the content differs.
  */
 @Path("/api/v1/datasets")
 @Produces(MediaType.APPLICATION_JSON)
@@ -36,73 +35,80 @@ public class DatasetsResource {
 
   public record RegisterBody(String name, String uri, String sha256, String team) {}
 
+  /**
+   * One message for a file that is missing, unreadable, not regular or outside the dataset roots, so
+   * registration is no oracle for what exists on the server.
+   */
+  static final String NO_DATASET_FILE =
+      "no readable regular file at this URI inside the dataset roots (trainyard.datasets.roots)";
+
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response register(RegisterBody body) {
     if (body == null) {
-      throw ApiProblem.badRequest("$", "a JSON body {name, uri, sha256} is required");
+      throw ApiProblem.badRequest("$", "a JSON body {name, uri, sha256?} is required");
     }
     List<FieldError> problems = new ArrayList<>();
     if (body.name() == null || !body.name().matches("[a-z0-9][a-z0-9._-]{0,127}")) {
       problems.add(new FieldError("name", "required; lowercase letters, digits, '.', '_' and '-' (max 128)"));
     }
-    if (body.sha256() == null || !body.sha256().matches("[0-9a-f]{64}")) {
-      problems.add(new FieldError("sha256", "required; 64 lowercase hex characters"));
+    if (body.sha256() != null && !body.sha256().matches("[0-9a-f]{64}")) {
+      problems.add(new FieldError("sha256", "64 lowercase hex characters when given"));
     }
-    URI uri = null;
-    try {
-      uri = body.uri() == null ? null : URI.create(body.uri());
-    } catch (IllegalArgumentException e) {
-      problems.add(new FieldError("uri", "not a URI: " + e.getMessage()));
-    }
+    java.nio.file.Path file = null;
     if (body.uri() == null) {
       problems.add(new FieldError("uri", "required"));
-    } else if (uri != null && !"file".equals(uri.getScheme()) && !"s3".equals(uri.getScheme())) {
-      problems.add(new FieldError("uri", "scheme must be file or s3"));
+    } else {
+      file = DatasetUris.localPath(body.uri(), problems);
     }
     long size = 0;
-    if (problems.isEmpty() && "file".equals(uri.getScheme())) {
-      java.nio.file.Path file = Paths.get(uri);
-      if (!Files.isRegularFile(file)) {
-        problems.add(new FieldError("uri", "no readable file at " + file));
-      } else if (!insideDatasetRoots(file)) {
-        problems.add(new FieldError("uri", "must be inside a dataset root " + config.datasets().roots()
-            + " (set trainyard.datasets.roots to allow more)"));
+    String contentSha256 = null;
+    if (file != null) {
+      java.nio.file.Path real = realFileInsideRoots(file);
+      if (real == null) {
+        problems.add(new FieldError("uri", NO_DATASET_FILE));
       } else {
         try {
-          size = Files.size(file);
-          String actual = sha256(file);
-          if (!actual.equals(body.sha256())) {
-            problems.add(new FieldError("sha256", "does not match the file's content (sha256 " + actual + ")"));
-          }
+          size = Files.size(real);
+          contentSha256 = sha256(real);
         } catch (IOException e) {
-          problems.add(new FieldError("uri", "cannot read " + file + ": " + e.getMessage()));
+          problems.add(new FieldError("uri", NO_DATASET_FILE));
         }
       }
+    }
+    if (contentSha256 != null && body.sha256() != null && !contentSha256.equals(body.sha256())) {
+      // The actual hash is not echoed: the caller learns only that its expectation was wrong.
+      problems.add(new FieldError("sha256", "does not match the file's content"));
     }
     if (!problems.isEmpty()) {
       throw ApiProblem.invalid(problems);
     }
     long fileSize = size;
+    String id = contentSha256;
     String user = scope.caller().name();
+    var caller = scope.caller();
     String team = scope.teamForNew(body.team());
-    String fileName = Paths.get(uri.getPath()).getFileName().toString();
+    java.nio.file.Path named = file;
+    String fileName = named.getFileName().toString();
     ArtifactEntity created = QuarkusTransaction.requiringNew().call(() -> {
-      ArtifactEntity existing = ArtifactEntity.findById(body.sha256());
+      ArtifactEntity existing = ArtifactEntity.findById(id);
       if (existing != null) {
-        if (body.name().equals(existing.name)) {
+        if ("dataset".equals(existing.type) && body.name().equals(existing.name)) {
           return existing;
         }
-        throw ApiProblem.conflict("this content is already registered as '" + existing.name + "' (" + existing.type + ")");
+        // Never describe another team's object (issue 11, Low): its name and type stay unsaid.
+        throw ApiProblem.conflict(caller.sees(existing.team)
+            ? "this content is already registered as '" + existing.name + "' (" + existing.type + ")"
+            : "this content is already registered");
       }
       if (ArtifactEntity.count("type = 'dataset' and name = ?1", body.name()) > 0) {
         throw ApiProblem.conflict("a dataset named '" + body.name() + "' exists with other content");
       }
       ArtifactEntity a = new ArtifactEntity();
-      a.id = body.sha256();
+      a.id = id;
       a.type = "dataset";
       a.name = body.name();
-      a.uri = body.uri();
+      a.uri = named.toUri().toString();
       a.sizeBytes = fileSize;
       a.createdAt = OffsetDateTime.now();
       a.createdBy = user;
@@ -112,26 +118,32 @@ public class DatasetsResource {
       f.artifactId = a.id;
       f.path = fileName;
       f.sizeBytes = fileSize;
-      f.sha256 = body.sha256();
+      f.sha256 = id;
       f.persist();
       return a;
     });
     return Response.status(201).entity(artifacts.get(created.id)).build();
   }
 
-  /** Resolves links and {@code ..} first, so no path escapes the configured roots. */
-  private boolean insideDatasetRoots(java.nio.file.Path file) {
+  /**
+   * The file's real path (links and {@code ..} resolved) when it is a regular file inside a configured
+   * root; null otherwise, for every reason alike.
+   */
+  private java.nio.file.Path realFileInsideRoots(java.nio.file.Path file) {
     try {
       java.nio.file.Path real = file.toRealPath();
+      if (!Files.isRegularFile(real, java.nio.file.LinkOption.NOFOLLOW_LINKS) || !Files.isReadable(real)) {
+        return null;
+      }
       for (java.nio.file.Path root : config.datasets().roots()) {
         if (Files.isDirectory(root) && real.startsWith(root.toRealPath())) {
-          return true;
+          return real;
         }
       }
-    } catch (IOException e) {
-      return false;
+    } catch (IOException | SecurityException e) {
+      return null;
     }
-    return false;
+    return null;
   }
 
   static String sha256(java.nio.file.Path file) throws IOException {

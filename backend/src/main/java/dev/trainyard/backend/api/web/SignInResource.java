@@ -2,7 +2,10 @@ package dev.trainyard.backend.api.web;
 
 import dev.trainyard.backend.config.TrainyardConfig;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -28,6 +31,41 @@ public class SignInResource {
   public Map<String, Object> config() {
     boolean oidc = config.auth().mode().equals("oidc");
     return oidc ? Map.of("mode", "oidc", "signIn", SIGN_IN, "signOut", "/logout") : Map.of("mode", "local");
+  }
+
+  public record SessionBody(String token) {}
+
+  @Inject dev.trainyard.backend.security.LocalToken localToken;
+
+  /**
+   * Local mode: trades the printed token for an HttpOnly, SameSite=Strict session cookie, so the
+   * dashboard keeps no secret where page scripts can read it. JSON only: a cross-site form cannot send
+   * it without a CORS preflight, which this server never grants.
+   */
+  @POST
+  @Path("auth/session")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Response startSession(SessionBody body) {
+    if (!config.auth().mode().equals("local")) {
+      return Response.status(404).build();
+    }
+    if (body == null || !localToken.matches(body.token())) {
+      throw new dev.trainyard.backend.api.ApiProblem(401, "Unauthorized", "not the token this server printed at start",
+          java.util.List.of(new dev.trainyard.backend.api.ApiProblem.FieldError("token", "does not match")));
+    }
+    return Response.noContent().header("Set-Cookie", sessionCookie(localToken.sessionValue().orElseThrow(), -1)).build();
+  }
+
+  /** Signs the dashboard out: the browser drops the cookie. */
+  @DELETE
+  @Path("auth/session")
+  public Response endSession() {
+    return Response.noContent().header("Set-Cookie", sessionCookie("", 0)).build();
+  }
+
+  private static String sessionCookie(String value, int maxAgeSeconds) {
+    return dev.trainyard.backend.security.LocalTokenMechanism.SESSION_COOKIE + "=" + value
+        + "; Path=/; HttpOnly; SameSite=Strict" + (maxAgeSeconds >= 0 ? "; Max-Age=" + maxAgeSeconds : "");
   }
 
   @GET
