@@ -124,12 +124,14 @@ public final class Planner {
         inputsText = String.join(" ", flattenText(substitutedInputs));
       }
       var body = new LinkedHashMap<String, Object>();
-      step.body().forEach((field, value) -> {
-        shellCommand = step.kind().equals("command") && field.equals("run");
-        body.put(field, field.equals("inputs") ? substitutedInputs : substitute(value, role(field)));
-        shellCommand = false;
-      });
+      step.body().forEach((field, value) ->
+          body.put(field, field.equals("inputs") ? substitutedInputs : substitute(value, role(field))));
       checkSubstituted(body);
+      if (step.kind().equals("command")) {
+        // Values reach a command only as variables (validation refuses them as text of `run:`).
+        body.put("env", CommandEnvironment.of(spec.params(), paramValues, matrixValues, substitutedInputs,
+            body.get("env")));
+      }
       var needs = new LinkedHashSet<String>();
       step.needs().forEach(need -> needs.addAll(stepsById.get(need).expandedIds()));
       needs.addAll(referencedSteps);
@@ -170,9 +172,6 @@ public final class Planner {
       return value;
     }
 
-    /** True while substituting a command step's {@code run}: a shell command line. */
-    private boolean shellCommand;
-
     private Object substituteString(String text, String role) {
       List<Expressions.Match> matches = Expressions.find(text);
       if (matches.isEmpty()) {
@@ -180,29 +179,17 @@ public final class Planner {
       }
       Expression whole = Expressions.whole(text, matches);
       if (whole != null) {
-        return shellSafe(whole, value(whole, role));
+        return value(whole, role);
       }
       var out = new StringBuilder();
       int last = 0;
       for (Expressions.Match match : matches) {
         out.append(text, last, match.start());
-        Object value = shellSafe(match.expression(), value(match.expression(), role));
+        Object value = value(match.expression(), role);
         out.append(String.join(" ", flattenText(value)));
         last = match.end();
       }
       return out.append(text.substring(last)).toString();
-    }
-
-    /**
-     * A string parameter is the launcher's input, not the template author's code: inside a command
-     * line it becomes one single-quoted shell word, so no value can inject a command.
-     */
-    private Object shellSafe(Expression expression, Object value) {
-      if (shellCommand && expression instanceof Expression.ParamRef ref && value instanceof String text
-          && !paramSpecs.get(ref.name()).type().isArtifact()) {
-        return "'" + text.replace("'", "'\\''") + "'";
-      }
-      return value;
     }
 
     /** The typed value an expression stands for; artifact references become input tokens. */
