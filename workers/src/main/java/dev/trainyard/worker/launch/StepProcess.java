@@ -39,8 +39,16 @@ public final class StepProcess {
    */
   public static StepProcess start(String command, Path workDir, Map<String, String> env, Path logFile,
       Duration terminationGrace) throws IOException {
+    return start(command, workDir, env, logFile, terminationGrace, StepSandbox.NONE);
+  }
+
+  /** As above, inside {@code sandbox} (see {@link StepSandbox}: namespaces, a read-only store). */
+  public static StepProcess start(String command, Path workDir, Map<String, String> env, Path logFile,
+      Duration terminationGrace, StepSandbox sandbox) throws IOException {
     Files.createDirectories(logFile.toAbsolutePath().getParent());
-    ProcessBuilder builder = new ProcessBuilder(setsid(), "bash", "-c", command)
+    List<String> argv = new java.util.ArrayList<>(List.of(setsid()));
+    argv.addAll(sandbox.argv(command));
+    ProcessBuilder builder = new ProcessBuilder(argv)
         .directory(workDir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

@@ -26,7 +26,7 @@ final class CommandStepKind implements ProcessStepKind {
   }
 
   @Override
-  public Launch launch(StepTask task, StepContext step) {
+  public Launch launch(StepTask task, StepContext step) throws IOException {
     CommandStep command = CommandStep.of(task.body(), new InputTokens(step.inputs()));
     Map<String, String> env = new LinkedHashMap<>();
     if (python != null) {

@@ -168,10 +168,12 @@ class StepActivitiesImplTest {
 
   @Test
   void cancellingAStepKillsItsWholeProcessTree() throws Exception {
-    Path pids = StepFiles.workDir(root, "run-1", "sleepy", 1).resolve("pids");
+    Path ready = StepFiles.workDir(root, "run-1", "sleepy", 1).resolve("ready");
+    String marker = Pids.uniqueSleep(600);
     CompletableFuture<StepResult> running = CompletableFuture.supplyAsync(() -> steps.execute(command("sleepy", 1,
-        "sleep 600 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; sleep 600")));
-    List<Long> started = Pids.await(pids, Duration.ofSeconds(10));
+        "sleep " + marker + " & touch ready; sleep " + marker)));
+    Pids.await(ready, Duration.ofSeconds(10));
+    List<Long> started = awaitProcesses(marker, 2);
 
     env.requestCancelActivity();
 
@@ -252,6 +254,18 @@ class StepActivitiesImplTest {
           assertThat(failure.getType()).isEqualTo("InvalidStep");
           assertThat(failure.getOriginalMessage()).contains("inputs.nope");
         });
+  }
+
+  /** The host pids of the step's processes started with {@code marker} (a PID namespace renumbers them). */
+  static List<Long> awaitProcesses(String marker, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<Long> found = Pids.withArgument(marker);
+    while (found.size() < count && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      found = Pids.withArgument(marker);
+    }
+    assertThat(found).as("processes running sleep %s", marker).hasSize(count);
+    return found;
   }
 
   private static StepTask command(String stepId, int attempt, String run) {
