@@ -127,6 +127,11 @@ public final class StepProcess {
       signalGroup("KILL");
       descendants.forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
+      // SIGKILL is delivered at once but dying takes a moment; callers expect the tree gone on return.
+      long killDeadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      while (System.nanoTime() < killDeadline && anyAlive(descendants)) {
+        sleepQuietly(Duration.ofMillis(10));
+      }
     }
     // Reap the shell; children re-parented to init are reaped there.
     try {

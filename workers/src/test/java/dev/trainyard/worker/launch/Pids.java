@@ -58,4 +58,18 @@ public final class Pids {
   public static String uniqueSleep(int seconds) {
     return seconds + "." + (System.nanoTime() % 1_000_000_000L);
   }
+
+  /** Waits until {@code count} processes run with {@code argument} (see {@link #withArgument}); their pids. */
+  public static List<Long> awaitWithArgument(String argument, int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Long> found = withArgument(argument);
+    while (found.size() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(count + " processes with argument " + argument + " expected, found " + found);
+      }
+      Thread.sleep(20);
+      found = withArgument(argument);
+    }
+    return found;
+  }
 }

@@ -173,7 +173,7 @@ class StepActivitiesImplTest {
     CompletableFuture<StepResult> running = CompletableFuture.supplyAsync(() -> steps.execute(command("sleepy", 1,
         "sleep " + marker + " & touch ready; sleep " + marker)));
     Pids.await(ready, Duration.ofSeconds(10));
-    List<Long> started = awaitProcesses(marker, 2);
+    List<Long> started = Pids.awaitWithArgument(marker, 2, Duration.ofSeconds(10));
 
     env.requestCancelActivity();
 
@@ -254,18 +254,6 @@ class StepActivitiesImplTest {
           assertThat(failure.getType()).isEqualTo("InvalidStep");
           assertThat(failure.getOriginalMessage()).contains("inputs.nope");
         });
-  }
-
-  /** The host pids of the step's processes started with {@code marker} (a PID namespace renumbers them). */
-  static List<Long> awaitProcesses(String marker, int count) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    List<Long> found = Pids.withArgument(marker);
-    while (found.size() < count && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      found = Pids.withArgument(marker);
-    }
-    assertThat(found).as("processes running sleep %s", marker).hasSize(count);
-    return found;
   }
 
   private static StepTask command(String stepId, int attempt, String run) {
