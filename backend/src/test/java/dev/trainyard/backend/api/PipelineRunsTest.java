@@ -313,7 +313,7 @@ class PipelineRunsTest {
             run: "echo one > $TRAINYARD_OUTPUT/one.txt"
           - id: second
             kind: command
-            run: "test -f %s || { echo 'flag missing' >&2; exit 3; }; cp \"$TRAINYARD_INPUT_FIRST\"/one.txt $TRAINYARD_OUTPUT/"
+            run: "test -f %s || { echo 'flag missing' >&2; exit 3; }; cp \\"$TRAINYARD_INPUT_FIRST\\"/one.txt $TRAINYARD_OUTPUT/"
             inputs: {first: "${{ steps.first.outputs.output }}"}
         """.formatted(flag));
     String runId = Api.launch("flaky", Map.of()).getString("id");
