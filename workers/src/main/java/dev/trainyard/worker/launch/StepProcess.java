@@ -52,7 +52,9 @@ public final class StepProcess {
         .directory(workDir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // In a sandbox, stdin is the worker's lifeline (see StepSandbox); the step itself reads /dev/null.
+        .redirectInput(sandbox.contained()
+            ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.environment().putAll(env);
     return new StepProcess(builder.start(), terminationGrace);
   }

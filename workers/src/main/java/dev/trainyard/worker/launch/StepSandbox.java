@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -28,12 +30,18 @@ import java.util.logging.Logger;
 public final class StepSandbox {
   private static final Logger LOG = Logger.getLogger(StepSandbox.class.getName());
 
-  /** The namespace's init: read-only binds, then the step without capabilities, forwarding SIGTERM. */
+  /**
+   * The namespace's init: read-only binds, then the step without capabilities, forwarding SIGTERM. Its
+   * stdin is a pipe the worker holds open: end of file means the worker died (even by SIGKILL), and then
+   * everything in the namespace is killed, so no orphan keeps a GPU busy.
+   */
   private static final String INIT = """
       cmd=$1; shift
       for p do mount --bind "$p" "$p" && mount -o remount,bind,ro "$p" || { echo "trainyard: cannot make $p read-only" >&2; exit 125; }; done
+      exec 3<&0
+      { cat <&3 > /dev/null; echo "trainyard: the worker that started this step is gone; stopping" >&2; kill -KILL -1; } &
       umask 077
-      setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all --no-new-privs -- bash -c "$cmd" &
+      setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all --no-new-privs -- bash -c "$cmd" < /dev/null 3<&- &
       child=$!
       trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
       while :; do wait "$child"; s=$?; kill -0 "$child" 2>/dev/null || exit "$s"; done
@@ -42,7 +50,8 @@ public final class StepSandbox {
   /** No namespace: bash in the process group {@link StepProcess} starts. */
   public static final StepSandbox NONE = new StepSandbox(false, List.of());
 
-  private static volatile Boolean namespacesWork;
+  /** Probe outcomes by the directories to protect: whether a bind mount works depends on their file system. */
+  private static final Map<List<Path>, Boolean> PROBED = new ConcurrentHashMap<>();
 
   private final boolean namespaces;
   private final List<Path> readOnly;
@@ -54,10 +63,11 @@ public final class StepSandbox {
 
   /**
    * The strongest sandbox this host offers, with {@code readOnly} (existing directories: the store)
-   * mounted read-only for the step. Probed once per worker process; the outcome is logged.
+   * mounted read-only for the step. Probed once per worker process and set of directories, with those
+   * very directories (the binds exist only inside the probe's namespace); the outcome is logged.
    */
   public static StepSandbox detect(List<Path> readOnly) {
-    return namespacesAvailable() ? new StepSandbox(true, readOnly) : NONE;
+    return PROBED.computeIfAbsent(List.copyOf(readOnly), StepSandbox::probe) ? new StepSandbox(true, readOnly) : NONE;
   }
 
   /** Whether steps end with their whole namespace and see the store read-only. */
@@ -86,26 +96,15 @@ public final class StepSandbox {
     return argv.toArray(String[]::new);
   }
 
-  private static boolean namespacesAvailable() {
-    Boolean known = namespacesWork;
-    if (known == null) {
-      synchronized (StepSandbox.class) {
-        if (namespacesWork == null) {
-          namespacesWork = probe();
-        }
-        known = namespacesWork;
-      }
-    }
-    return known;
-  }
-
   /** Runs a real command through the sandbox, with a scratch dir bound read-only: it works here, or it does not. */
-  private static boolean probe() {
+  private static boolean probe(List<Path> readOnly) {
     String why;
     try {
       Path scratch = Files.createTempDirectory("trainyard-sandbox-probe");
       try {
-        List<String> argv = new StepSandbox(true, List.of(scratch))
+        List<Path> binds = new ArrayList<>(readOnly);
+        binds.add(scratch);
+        List<String> argv = new StepSandbox(true, binds)
             .argv("! touch '" + scratch + "/x' 2>/dev/null");
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         boolean exited = p.waitFor(10, TimeUnit.SECONDS);
