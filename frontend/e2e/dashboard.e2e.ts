@@ -171,10 +171,12 @@ params:
 steps:
   - id: count
     kind: command
-    run: "wc -l \${{ params.corpus }} > $TRAINYARD_OUTPUT/n"
+    inputs: {corpus: "\${{ params.corpus }}"}
+    run: 'wc -l "$TRAINYARD_INPUT_CORPUS" > $TRAINYARD_OUTPUT/n'
   - id: report
     kind: command
-    run: "cat \${{ steps.count.outputs.output }}/n"
+    inputs: {count: "\${{ steps.count.outputs.output }}"}
+    run: 'cat "$TRAINYARD_INPUT_COUNT/n"'
 `,
   });
   expect(res.status(), await res.text()).toBe(201);

@@ -56,7 +56,7 @@ params:
 steps:
   - id: greet
     kind: command
-    run: echo \${{ params.greeting }} > "\$TRAINYARD_OUTPUT/greeting.txt"
+    run: printf '%s\\n' "\$TRAINYARD_PARAM_GREETING" > "\$TRAINYARD_OUTPUT/greeting.txt"
 YAML
 STATUS=$(curl -s -o "$HOME_DIR/create.json" -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/api/v1/templates?team=team-a" \
   -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/yaml' --data-binary @"$HOME_DIR/template.yaml")

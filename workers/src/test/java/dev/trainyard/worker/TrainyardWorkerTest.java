@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trainyard.worker.gpu.GpuInventory;
-import dev.trainyard.worker.steps.StepFiles;
 import dev.trainyard.workflow.StepActivities;
 import dev.trainyard.workflow.StepResult;
 import dev.trainyard.workflow.StepTask;
@@ -97,11 +96,11 @@ class TrainyardWorkerTest {
 
   @Test
   void closingTheWorkerStopsItsRunningStepsAsARetryableFailure() throws Exception {
+    String marker = Pids.uniqueSleep(600);
     StepTask task = new StepTask("run-1", "long", "command", 1,
-        Map.of("run", "sleep 600 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; sleep 600"),
-        Map.of(), 0, 600);
+        Map.of("run", "sleep " + marker + " & sleep " + marker), Map.of(), 0, 600);
     CompletableFuture<StepResult> running = CompletableFuture.supplyAsync(() -> workflow().run(task, "default"));
-    List<Long> pids = Pids.await(StepFiles.workDir(root, "run-1", "long", 1).resolve("pids"), Duration.ofSeconds(20));
+    List<Long> pids = Pids.awaitWithArgument(marker, 2, Duration.ofSeconds(20));
 
     worker.close();
 

@@ -28,7 +28,7 @@ class PipelinesCompileTest {
       steps:
         - id: split
           kind: command
-          run: "echo ${{params.greeting}} > $TRAINYARD_OUTPUT/a.txt"
+          run: 'echo "$TRAINYARD_PARAM_GREETING" > $TRAINYARD_OUTPUT/a.txt'
           env: {FOO: bar}
           resources: {pool: cpu, gpus: 0}
           timeout: 10m
@@ -36,12 +36,13 @@ class PipelinesCompileTest {
         - id: work
           kind: command
           matrix: {shard: [0, 1, 2]}
-          run: "cat ${{ steps.split.outputs.output }}/a.txt > $TRAINYARD_OUTPUT/part-${{ matrix.shard }}.txt"
+          inputs: {split: "${{ steps.split.outputs.output }}"}
+          run: "cat $TRAINYARD_INPUT_SPLIT/a.txt > $TRAINYARD_OUTPUT/part-${{ matrix.shard }}.txt"
         - id: join
           kind: command
           needs: [work]
           inputs: ${{ steps.work.outputs.output }}
-          run: "cat ${{ inputs }} > $TRAINYARD_OUTPUT/all.txt"
+          run: "xargs cat < $TRAINYARD_INPUTS_FILE > $TRAINYARD_OUTPUT/all.txt"
         - id: gate
           kind: approval
           needs: [join]
@@ -73,7 +74,8 @@ class PipelinesCompileTest {
 
     PlannedStep split = plan.step("split").orElseThrow();
     assertThat(split.body()).containsExactly(
-        Map.entry("run", "echo 'hi' > $TRAINYARD_OUTPUT/a.txt"), Map.entry("env", Map.of("FOO", "bar")));
+        Map.entry("run", "echo \"$TRAINYARD_PARAM_GREETING\" > $TRAINYARD_OUTPUT/a.txt"),
+        Map.entry("env", Map.of("TRAINYARD_PARAM_GREETING", "hi", "TRAINYARD_PARAM_SHARDS", "3", "FOO", "bar")));
     assertThat(split.pool()).isEqualTo("cpu");
     assertThat(split.timeoutSeconds()).isEqualTo(600);
     assertThat(split.retry()).isEqualTo(new RetrySpec(3, 1, 2));
@@ -81,8 +83,12 @@ class PipelinesCompileTest {
     assertThat(split.inputs()).isEmpty();
 
     PlannedStep work1 = plan.step("work-1").orElseThrow();
-    assertThat(work1.body()).containsExactly(Map.entry("run",
-        "cat " + token("split.output") + "/a.txt > $TRAINYARD_OUTPUT/part-1.txt"));
+    assertThat(work1.body()).containsExactly(
+        Map.entry("inputs", Map.of("split", token("split.output"))),
+        Map.entry("run", "cat $TRAINYARD_INPUT_SPLIT/a.txt > $TRAINYARD_OUTPUT/part-1.txt"),
+        Map.entry("env", Map.of("TRAINYARD_PARAM_GREETING", "hi", "TRAINYARD_PARAM_SHARDS", "3",
+            "TRAINYARD_MATRIX_SHARD", "1", "TRAINYARD_INPUT_SPLIT", token("split.output"),
+            "TRAINYARD_INPUTS", List.of(token("split.output")))));
     assertThat(work1.needs()).containsExactly("split");
     assertThat(work1.inputs()).containsExactly(InputBinding.ofStep("split.output", "input", "split", "output"));
     assertThat(work1.pool()).isEqualTo("default");
@@ -95,7 +101,9 @@ class PipelinesCompileTest {
     assertThat(join.needs()).containsExactly("work-0", "work-1", "work-2");
     assertThat(join.body()).containsExactly(
         Map.entry("inputs", tokens),
-        Map.entry("run", "cat " + String.join(" ", tokens) + " > $TRAINYARD_OUTPUT/all.txt"));
+        Map.entry("run", "xargs cat < $TRAINYARD_INPUTS_FILE > $TRAINYARD_OUTPUT/all.txt"),
+        Map.entry("env", Map.of("TRAINYARD_PARAM_GREETING", "hi", "TRAINYARD_PARAM_SHARDS", "3",
+            "TRAINYARD_INPUTS", tokens)));
     assertThat(join.inputs()).containsExactly(
         InputBinding.ofStep("work-0.output", "input", "work-0", "output"),
         InputBinding.ofStep("work-1.output", "input", "work-1", "output"),
@@ -121,7 +129,8 @@ class PipelinesCompileTest {
             env: {SEED: "s${{ matrix.seed }}"}
           - id: pick
             kind: command
-            run: pick ${{ steps.train.outputs.output }}
+            inputs: {runs: "${{ steps.train.outputs.output }}"}
+            run: pick --from "$TRAINYARD_INPUT_RUNS_FILE"
         """, Map.of());
 
     assertThat(plan.steps()).extracting(s -> s.id() + " " + s.body().get("run")).containsExactly(
@@ -131,10 +140,12 @@ class PipelinesCompileTest {
         "train-3 train --lr 0.01 --seed 1",
         "train-4 train --lr 0.01 --seed 2",
         "train-5 train --lr 0.01 --seed 3",
-        "pick pick " + String.join(" ",
-            token("train-0.output"), token("train-1.output"), token("train-2.output"),
-            token("train-3.output"), token("train-4.output"), token("train-5.output")));
-    assertThat(plan.step("train-4").orElseThrow().body().get("env")).isEqualTo(Map.of("SEED", "s2"));
+        "pick pick --from \"$TRAINYARD_INPUT_RUNS_FILE\"");
+    assertThat(plan.step("train-4").orElseThrow().body().get("env")).isEqualTo(
+        Map.of("TRAINYARD_MATRIX_LR", "0.01", "TRAINYARD_MATRIX_SEED", "2", "SEED", "s2"));
+    assertThat(asMap(plan.step("pick").orElseThrow().body().get("env")).get("TRAINYARD_INPUT_RUNS")).isEqualTo(List.of(
+        token("train-0.output"), token("train-1.output"), token("train-2.output"),
+        token("train-3.output"), token("train-4.output"), token("train-5.output")));
     assertThat(plan.step("pick").orElseThrow().needs())
         .containsExactly("train-0", "train-1", "train-2", "train-3", "train-4", "train-5");
   }
@@ -276,7 +287,8 @@ class PipelinesCompileTest {
             run: echo
           - id: middle
             kind: command
-            run: cat ${{ steps.first.outputs.output }}
+            inputs: [ "${{ steps.first.outputs.output }}" ]
+            run: cat "$TRAINYARD_INPUTS"
           - id: free
             kind: approval
         """, Map.of());
@@ -291,7 +303,7 @@ class PipelinesCompileTest {
         """;
     PlannedStep step = Pipelines.compile(json, Map.of()).steps().get(0);
     assertThat(step.timeoutSeconds()).isEqualTo(30);
-    assertThat(step.body()).containsExactly(Map.entry("run", "echo"), Map.entry("cache", true));
+    assertThat(step.body()).containsExactly(Map.entry("run", "echo"), Map.entry("cache", true), Map.entry("env", Map.of()));
   }
 
   @Test
@@ -305,8 +317,8 @@ class PipelinesCompileTest {
   }
 
   @Test
-  void aStringParameterEntersACommandLineAsOneQuotedShellWord() {
-    var plan = dev.trainyard.pipeline.Pipelines.compile("""
+  void aStringParameterReachesACommandOnlyAsAnEnvironmentVariable() {
+    var plan = Pipelines.compile("""
         apiVersion: trainyard/v1
         kind: Pipeline
         name: quoting
@@ -316,13 +328,15 @@ class PipelinesCompileTest {
         steps:
           - id: say
             kind: command
-            run: echo ${{ params.who }} ${{ params.n }}
+            run: echo "$TRAINYARD_PARAM_WHO" ${{ params.n }}
             env: {WHO: "${{ params.who }}"}
-        """, java.util.Map.of("who", "it's $(rm -rf ~); echo"));
+        """, Map.of("who", "it's $(rm -rf ~); echo"));
     var body = plan.steps().get(0).body();
-    org.assertj.core.api.Assertions.assertThat(body.get("run")).isEqualTo("echo 'it'\\''s $(rm -rf ~); echo' 2");
-    org.assertj.core.api.Assertions.assertThat(((java.util.Map<?, ?>) body.get("env")).get("WHO"))
-        .isEqualTo("it's $(rm -rf ~); echo"); // environment values are not parsed by a shell
+    // Only the int is written into the command line; the string stays out of it.
+    assertThat(body.get("run")).isEqualTo("echo \"$TRAINYARD_PARAM_WHO\" 2");
+    assertThat(asMap(body.get("env"))).containsExactly( // environment values are not parsed by a shell
+        Map.entry("TRAINYARD_PARAM_WHO", "it's $(rm -rf ~); echo"), Map.entry("TRAINYARD_PARAM_N", "2"),
+        Map.entry("WHO", "it's $(rm -rf ~); echo"));
   }
 
   @Test

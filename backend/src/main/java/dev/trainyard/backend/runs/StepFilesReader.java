@@ -7,10 +7,13 @@ import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.config.TrainyardConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import dev.trainyard.worker.steps.StepFiles;
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,31 +33,36 @@ public class StepFilesReader {
 
   public String log(String runId, String stepId, Integer attempt) {
     StepAttemptEntity chosen = attempt(runId, stepId, attempt);
-    Path file = workDir(runId, stepId, chosen.attempt).resolve("step.log");
-    if (Files.isRegularFile(file)) {
-      try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-        long start = Math.max(0, in.length() - MAX_LOG_BYTES);
-        in.seek(start);
-        byte[] bytes = new byte[(int) (in.length() - start)];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        // fall through to the recorded tail
+    // Opened without following links and only inside the attempt's dir: the step may have replaced its
+    // log by a link to /etc/passwd; then the ledger's tail (read the same way by the worker) is shown.
+    try (SeekableByteChannel in = StepFiles.openRegular(workDir(runId, stepId, chosen.attempt).resolve(StepFiles.LOG))) {
+      long start = Math.max(0, in.size() - MAX_LOG_BYTES);
+      ByteBuffer bytes = ByteBuffer.allocate((int) (in.size() - start));
+      in.position(start);
+      while (bytes.hasRemaining() && in.read(bytes) > 0) {
+        // keep reading
       }
+      return new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+    } catch (IOException | IllegalArgumentException unreadable) {
+      return chosen.logTail == null ? "" : chosen.logTail;
     }
-    return chosen.logTail == null ? "" : chosen.logTail;
   }
 
   public record MetricPoint(long step, String name, double value) {}
 
   public List<MetricPoint> metrics(String runId, String stepId, Integer attempt) {
     StepAttemptEntity chosen = attempt(runId, stepId, attempt);
-    Path file = workDir(runId, stepId, chosen.attempt).resolve("metrics.jsonl");
     List<MetricPoint> points = new ArrayList<>();
-    if (Files.isRegularFile(file)) {
-      try {
+    SeekableByteChannel file = null;
+    try {
+      file = StepFiles.openRegular(workDir(runId, stepId, chosen.attempt).resolve(StepFiles.METRICS));
+    } catch (IOException | IllegalArgumentException unreadable) {
+      // no live file (not local mode, cleaned up) or not a regular file in the attempt's dir
+    }
+    if (file != null) {
+      try (BufferedReader reader = new BufferedReader(Channels.newReader(file, StandardCharsets.UTF_8))) {
         long line = 0;
-        for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        for (String text; (text = reader.readLine()) != null; ) {
           line++;
           JsonNode node;
           try {
@@ -89,7 +97,8 @@ public class StepFilesReader {
             + (attempt == null ? "attempt yet" : "attempt " + attempt)));
   }
 
-  private Path workDir(String runId, String stepId, int attempt) {
-    return config.home().resolve("work").resolve(runId).resolve(stepId).resolve("attempt-" + attempt);
+  /** The attempt's dir under the real home, so that a link in its place is noticed (StepFiles.openRegular). */
+  private Path workDir(String runId, String stepId, int attempt) throws IOException {
+    return StepFiles.workDir(config.home().toRealPath(), runId, stepId, attempt);
   }
 }

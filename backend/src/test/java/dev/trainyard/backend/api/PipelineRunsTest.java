@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
 class PipelineRunsTest {
   static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
 
+  @jakarta.inject.Inject jakarta.persistence.EntityManager em;
+
   @org.junit.jupiter.api.BeforeEach
   void signIn() {
     Api.signIn();
@@ -91,11 +93,12 @@ class PipelineRunsTest {
         steps:
           - id: make
             kind: command
-            run: "echo ${{ params.word }} > $TRAINYARD_OUTPUT/w.txt"
+            run: 'echo "$TRAINYARD_PARAM_WORD" > $TRAINYARD_OUTPUT/w.txt'
           - id: stamp
             kind: command
             cache: false
-            run: "cat ${{ steps.make.outputs.output }}/w.txt > $TRAINYARD_OUTPUT/w.txt"
+            inputs: {made: "${{ steps.make.outputs.output }}"}
+            run: 'cat "$TRAINYARD_INPUT_MADE/w.txt" > $TRAINYARD_OUTPUT/w.txt'
         """);
     String first = Api.launch("cached", Map.of("word", "kiwi")).getString("id");
     assertThat(Api.awaitStatus(first, TERMINAL, Duration.ofSeconds(60)).getString("status")).isEqualTo("SUCCEEDED");
@@ -119,14 +122,71 @@ class PipelineRunsTest {
   @Test
   void aParameterValueCannotInjectACommandIntoACommandStep() throws Exception {
     Path witness = Path.of(System.getProperty("java.io.tmpdir"), "trainyard-injected-" + System.nanoTime());
-    String greeting = "x\"; touch " + witness + "; echo \"$(touch " + witness + ")";
-    String runId = Api.launch("hello", Map.of("greeting", greeting)).getString("id");
-    JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));
-    assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+    // The probe's payload (issue 11, H3), plus breakouts from each kind of quoting that would leave a witness.
+    for (String greeting : List.of("A$(echo SUBST-RAN)B`echo BT-RAN`\"; echo DQ-BREAKOUT",
+        "x\"; touch " + witness + "; echo \"$(touch " + witness + ")'; touch " + witness + "; '`touch " + witness + "`")) {
+      String runId = Api.launch("hello", Map.of("greeting", greeting)).getString("id");
+      JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));
+      assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+      String greet = run.getString("steps.find { it.id == 'greet' }.outputs.output.artifactId");
+      Path dir = Path.of(URI.create(given().get("/api/v1/artifacts/" + greet).then().extract().path("uri")));
+      assertThat(Files.readString(dir.resolve("greeting.txt"))).isEqualTo(greeting + "\n");
+      String join = run.getString("steps.find { it.id == 'join' }.outputs.output.artifactId");
+      Path report = Path.of(URI.create(given().get("/api/v1/artifacts/" + join).then().extract().path("uri")));
+      assertThat(Files.readString(report.resolve("report.txt"))).isEqualTo((greeting.toUpperCase() + "\n").repeat(3));
+    }
     assertThat(witness).doesNotExist();
-    String greet = run.getString("steps.find { it.id == 'greet' }.outputs.output.artifactId");
-    Path dir = Path.of(URI.create(given().get("/api/v1/artifacts/" + greet).then().extract().path("uri")));
-    assertThat(Files.readString(dir.resolve("greeting.txt"))).isEqualTo(greeting + "\n");
+  }
+
+  @Test
+  void aSpecThatWritesAStringParameterIntoACommandsRunIsRefusedWithItsPath() {
+    String spec = """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: injectable
+        params:
+          msg: {type: string}
+        steps:
+          - id: say
+            kind: command
+            run: echo "${{ params.msg }}"
+        """;
+    given().contentType("application/yaml").body(spec.getBytes()).post("/api/v1/templates")
+        .then().statusCode(422).contentType("application/problem+json")
+        .body("errors.path", hasItems("steps[0].run"))
+        .body("errors.message", hasItems(org.hamcrest.Matchers.containsString("\"$TRAINYARD_PARAM_MSG\"")));
+    given().get("/api/v1/templates/injectable").then().statusCode(404);
+  }
+
+  @Test
+  void aStepThatReplacesItsLogAndMetricsByLinksNeverHasTheLinkedFilesServedOrRecorded() throws Exception {
+    Path outside = Files.createTempFile("trainyard-outside-metrics", ".jsonl");
+    Files.writeString(outside, "{\"step\": 1, \"stolen\": 42}\n");
+    Api.createTemplate("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: snoop
+        steps:
+          - id: snoop
+            kind: command
+            cache: false
+            run: |
+              echo '{"step": 1, "loss": 0.5}' >> "$TRAINYARD_METRICS"
+              echo written before the swap
+              ln -sf /etc/passwd "$TRAINYARD_WORKDIR/step.log"
+              ln -sf %s "$TRAINYARD_METRICS"
+        """.formatted(outside));
+    String runId = Api.launch("snoop", Map.of()).getString("id");
+    assertThat(Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60)).getString("status")).isEqualTo("SUCCEEDED");
+
+    String log = given().get("/api/v1/runs/" + runId + "/steps/snoop/log").then().statusCode(200).extract().asString();
+    assertThat(log).doesNotContain("root:x:0:0");
+    String logTail = (String) em.createNativeQuery("SELECT log_tail FROM step_attempt WHERE run_id = ?1")
+        .setParameter(1, runId).getSingleResult();
+    assertThat(logTail).doesNotContain("root:x:0:0").contains("not read: it is a symbolic link");
+    String metrics = given().get("/api/v1/runs/" + runId + "/steps/snoop/metrics").then().statusCode(200)
+        .extract().asString();
+    assertThat(metrics).doesNotContain("stolen");
   }
 
   @Test
@@ -284,7 +344,8 @@ class PipelineRunsTest {
             run: "echo one > $TRAINYARD_OUTPUT/one.txt"
           - id: second
             kind: command
-            run: "test -f %s || { echo 'flag missing' >&2; exit 3; }; cp ${{ steps.first.outputs.output }}/one.txt $TRAINYARD_OUTPUT/"
+            run: "test -f %s || { echo 'flag missing' >&2; exit 3; }; cp \\"$TRAINYARD_INPUT_FIRST\\"/one.txt $TRAINYARD_OUTPUT/"
+            inputs: {first: "${{ steps.first.outputs.output }}"}
         """.formatted(flag));
     String runId = Api.launch("flaky", Map.of()).getString("id");
     JsonPath failed = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));

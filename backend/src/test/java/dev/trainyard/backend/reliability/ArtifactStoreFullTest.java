@@ -53,7 +53,7 @@ class ArtifactStoreFullTest {
           retry: {max_attempts: 1}
           run: |
             head -c %d /dev/zero > "$TRAINYARD_OUTPUT/model.safetensors"
-            echo ${{ params.tag }} > "$TRAINYARD_OUTPUT/tag.txt"
+            echo "$TRAINYARD_PARAM_TAG" > "$TRAINYARD_OUTPUT/tag.txt"
       """;
 
   long count(String sql, String runId) {

@@ -56,16 +56,17 @@ class RetentionTest {
             output_type: checkpoint
             cache: true
             run: |
-              echo base-${{ params.seed }} > "$TRAINYARD_OUTPUT/model.safetensors"
+              echo "base-$TRAINYARD_PARAM_SEED" > "$TRAINYARD_OUTPUT/model.safetensors"
               mkdir -p "$TRAINYARD_WORKDIR/checkpoints/step-10"
               echo state > "$TRAINYARD_WORKDIR/checkpoints/step-10/trainer_state.pt"
           - id: finetune
             kind: command
             output_type: checkpoint
             retry: {max_attempts: 1}
+            inputs: {pretrain: "${{ steps.pretrain.outputs.output }}"}
             run: |
-              [ ${{ params.fail }} = no ] || exit 1
-              cat "${{ steps.pretrain.outputs.output }}/model.safetensors" > "$TRAINYARD_OUTPUT/model.safetensors"
+              [ "$TRAINYARD_PARAM_FAIL" = no ] || exit 1
+              cat "$TRAINYARD_INPUT_PRETRAIN/model.safetensors" > "$TRAINYARD_OUTPUT/model.safetensors"
               echo tuned >> "$TRAINYARD_OUTPUT/model.safetensors"
         """.formatted(name);
   }

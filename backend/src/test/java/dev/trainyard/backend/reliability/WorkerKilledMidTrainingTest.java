@@ -94,7 +94,11 @@ class WorkerKilledMidTrainingTest {
     ProcessHandle trainer = ProcessHandle.allProcesses()
         .filter(p -> p.info().commandLine().map(c -> c.contains("trainyard_trainer") && c.contains(runId)).orElse(false))
         .findFirst().orElseThrow();
-    ProcessHandle owner = trainer.parent().orElseThrow();
+    // The worker JVM, not the trainer's parent: a step runs under the init of its own PID namespace.
+    ProcessHandle owner = trainer;
+    while (!owner.info().commandLine().map(c -> c.contains("trainyard-worker.jar")).orElse(false)) {
+      owner = owner.parent().orElseThrow();
+    }
     int killedAt = newestCheckpoint(checkpoints).orElseThrow();
     owner.destroyForcibly(); // SIGKILL: no shutdown hook, no chance to stop its step
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !trainer.isAlive());

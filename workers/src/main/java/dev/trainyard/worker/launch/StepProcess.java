@@ -39,12 +39,22 @@ public final class StepProcess {
    */
   public static StepProcess start(String command, Path workDir, Map<String, String> env, Path logFile,
       Duration terminationGrace) throws IOException {
+    return start(command, workDir, env, logFile, terminationGrace, StepSandbox.NONE);
+  }
+
+  /** As above, inside {@code sandbox} (see {@link StepSandbox}: namespaces, a read-only store). */
+  public static StepProcess start(String command, Path workDir, Map<String, String> env, Path logFile,
+      Duration terminationGrace, StepSandbox sandbox) throws IOException {
     Files.createDirectories(logFile.toAbsolutePath().getParent());
-    ProcessBuilder builder = new ProcessBuilder(setsid(), "bash", "-c", command)
+    List<String> argv = new java.util.ArrayList<>(List.of(setsid()));
+    argv.addAll(sandbox.argv(command));
+    ProcessBuilder builder = new ProcessBuilder(argv)
         .directory(workDir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // In a sandbox, stdin is the worker's lifeline (see StepSandbox); the step itself reads /dev/null.
+        .redirectInput(sandbox.contained()
+            ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.environment().putAll(env);
     return new StepProcess(builder.start(), terminationGrace);
   }
@@ -119,6 +129,11 @@ public final class StepProcess {
       signalGroup("KILL");
       descendants.forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
+      // SIGKILL is delivered at once but dying takes a moment; callers expect the tree gone on return.
+      long killDeadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      while (System.nanoTime() < killDeadline && anyAlive(descendants)) {
+        sleepQuietly(Duration.ofMillis(10));
+      }
     }
     // Reap the shell; children re-parented to init are reaped there.
     try {

@@ -12,8 +12,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -22,6 +25,8 @@ import java.util.TreeMap;
  */
 final class AttemptWorkDir implements StepContext {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
 
   private final StepTask task;
   private final Path dir;
@@ -46,10 +51,17 @@ final class AttemptWorkDir implements StepContext {
       throw FailureType.INVALID_STEP.failure(e.getMessage());
     }
     clearKeepingCheckpoints(dir);
+    Files.createDirectories(dir);
+    // step.json holds parameter values: the work tree is the worker's (and its steps') alone.
+    for (Path d = dir; d.startsWith(root.resolve("work")); d = d.getParent()) {
+      Files.setPosixFilePermissions(d, PRIVATE_DIR);
+    }
+    // The real path: readers check that the files they open are still inside it (StepFiles.openRegular).
+    dir = dir.toRealPath();
     Files.createDirectories(StepFiles.outputDir(dir));
     Files.createDirectories(StepFiles.inputsDir(dir));
-    Files.createFile(StepFiles.metricsFile(dir));
-    Files.createFile(StepFiles.logFile(dir));
+    Files.createFile(StepFiles.metricsFile(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+    Files.createFile(StepFiles.logFile(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
     return new AttemptWorkDir(task, dir, linkInputs(task, dir, store));
   }
 
@@ -150,7 +162,10 @@ final class AttemptWorkDir implements StepContext {
     json.put("gpus", lease.gpus());
     json.put("resume", resume == null ? null : resume.toString());
     json.put("work_dir", dir.toString());
-    JSON.writeValue(StepFiles.stepJson(dir).toFile(), json);
+    Path file = Files.createFile(StepFiles.stepJson(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+    try (var out = Files.newOutputStream(file)) {
+      JSON.writeValue(out, json);
+    }
   }
 
   /** The step contract's environment variables. */

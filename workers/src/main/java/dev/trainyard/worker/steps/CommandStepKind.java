@@ -4,6 +4,10 @@ import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import dev.trainyard.workflow.StepTask;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,6 +18,8 @@ import java.util.Map;
  * dataset generator of the {@code demo} template) without knowing where the worker unpacked them.
  */
 final class CommandStepKind implements ProcessStepKind {
+  /** Work-dir folder of the files behind list variables ({@code lists/TRAINYARD_INPUTS}). */
+  static final String LISTS = "lists";
   private final StepKind kind;
   private final PythonRuntime python;
 
@@ -28,7 +34,7 @@ final class CommandStepKind implements ProcessStepKind {
   }
 
   @Override
-  public Launch launch(StepTask task, StepContext step) {
+  public Launch launch(StepTask task, StepContext step) throws IOException {
     CommandStep command = CommandStep.of(task.body(), new InputTokens(step.inputs()));
     Map<String, String> env = new LinkedHashMap<>();
     if (python != null) {
@@ -40,6 +46,22 @@ final class CommandStepKind implements ProcessStepKind {
       }
     }
     env.putAll(command.env());
+    env.putAll(writeLists(command, step));
     return new Launch(command.command(), env);
+  }
+
+  /** A list variable also comes as a file, one item per line: robust to any item, however long the list. */
+  private static Map<String, String> writeLists(CommandStep command, StepContext step) throws IOException {
+    Map<String, String> files = new LinkedHashMap<>();
+    if (command.lists().isEmpty()) {
+      return files;
+    }
+    Path dir = Files.createDirectories(step.dir().resolve(LISTS));
+    for (Map.Entry<String, List<String>> list : command.lists().entrySet()) {
+      Path file = dir.resolve(StepFiles.safeName("variable name", list.getKey()));
+      Files.write(file, list.getValue(), StandardCharsets.UTF_8);
+      files.put(CommandStep.listFileVariable(list.getKey()), file.toString());
+    }
+    return files;
   }
 }

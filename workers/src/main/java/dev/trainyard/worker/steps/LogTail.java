@@ -1,9 +1,10 @@
 package dev.trainyard.worker.steps;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** The end of a step log, read without loading a multi-gigabyte log into memory. */
@@ -12,22 +13,25 @@ public final class LogTail {
 
   private LogTail() {}
 
+  /** The last {@code maxBytes} of {@code log} (a real path; see {@link StepFiles#openRegular}). */
   public static String read(Path log, int maxBytes) {
-    if (!Files.isRegularFile(log)) {
-      return "";
-    }
-    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
-      long length = file.length();
+    try (SeekableByteChannel file = StepFiles.openRegular(log)) {
+      long length = file.size();
       int n = (int) Math.min(length, maxBytes);
-      byte[] bytes = new byte[n];
-      file.seek(length - n);
-      file.readFully(bytes);
+      ByteBuffer bytes = ByteBuffer.allocate(n);
+      file.position(length - n);
+      while (bytes.hasRemaining() && file.read(bytes) > 0) {
+        // keep reading
+      }
+      n = bytes.position();
       int start = 0;
       // Do not start in the middle of a UTF-8 sequence.
-      while (n > 0 && start < Math.min(n, 4) && (bytes[start] & 0xC0) == 0x80) {
+      while (n > 0 && start < Math.min(n, 4) && (bytes.get(start) & 0xC0) == 0x80) {
         start++;
       }
-      return new String(bytes, start, n - start, StandardCharsets.UTF_8);
+      return new String(bytes.array(), start, n - start, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return "";
     } catch (IOException e) {
       return "(log unreadable: " + e.getMessage() + ")";
     }

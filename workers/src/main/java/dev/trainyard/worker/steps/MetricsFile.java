@@ -4,14 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Reads {@code metrics.jsonl}: one JSON object per line, e.g. {@code {"step":3,"loss":1.2}}. */
+/**
+ * Reads {@code metrics.jsonl}: one JSON object per line, e.g. {@code {"step":3,"loss":1.2}}. Opened with
+ * {@link StepFiles#openRegular}, so pass a real path.
+ */
 public final class MetricsFile {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -23,10 +28,13 @@ public final class MetricsFile {
    */
   public static Map<String, Double> lastValues(Path file) throws IOException {
     Map<String, Double> last = new TreeMap<>();
-    if (!Files.isRegularFile(file)) {
-      return last;
+    SeekableByteChannel channel;
+    try {
+      channel = StepFiles.openRegular(file);
+    } catch (NoSuchFileException | StepFiles.NotInWorkDirException unusable) {
+      return last; // a step that replaced its metrics by a link reports none
     }
-    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (BufferedReader reader = new BufferedReader(Channels.newReader(channel, StandardCharsets.UTF_8))) {
       for (String line; (line = reader.readLine()) != null; ) {
         if (line.isBlank()) {
           continue;
@@ -58,11 +66,8 @@ public final class MetricsFile {
    */
   public static Map<String, Object> progress(Path file) throws IOException {
     Map<String, Object> progress = new java.util.LinkedHashMap<>();
-    if (!Files.isRegularFile(file)) {
-      return progress;
-    }
     String tail;
-    try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+    try (SeekableByteChannel ch = StepFiles.openRegular(file)) {
       long size = ch.size();
       int n = (int) Math.min(size, 8192);
       java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(n);
@@ -71,6 +76,8 @@ public final class MetricsFile {
         // keep reading
       }
       tail = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException | StepFiles.NotInWorkDirException unusable) {
+      return progress;
     }
     String[] lines = tail.split("\n");
     for (int i = lines.length - 1; i >= 0; i--) {

@@ -4,6 +4,7 @@ import dev.trainyard.pipeline.kind.Output;
 import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.gpu.GpuLease;
 import dev.trainyard.worker.launch.StepProcess;
+import dev.trainyard.worker.launch.StepSandbox;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import dev.trainyard.worker.runtime.RuntimeCheck;
 import dev.trainyard.worker.store.ArtifactStore;
@@ -49,6 +50,7 @@ public final class StepActivitiesImpl implements StepActivities {
   private final StepKindRegistry kinds;
   private final Set<StepProcess> running = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
+  private volatile StepSandbox sandbox;
 
   /**
    * @param root the worker's root dir; attempts run under {@code <root>/work/}
@@ -139,6 +141,15 @@ public final class StepActivitiesImpl implements StepActivities {
     }
   }
 
+  /** Probed at the first step rather than at construction, so building a worker starts no process. */
+  private StepSandbox sandbox() {
+    StepSandbox known = sandbox;
+    if (known == null) {
+      known = sandbox = StepSandbox.detect(store.localDirectories());
+    }
+    return known;
+  }
+
   /** Stops every running step (SIGTERM, grace, SIGKILL) — they fail as retryable, not as the step's fault. */
   public void shutdown() {
     shuttingDown = true;
@@ -166,7 +177,7 @@ public final class StepActivitiesImpl implements StepActivities {
     env.putAll(launch.env());
     Path log = workDir.log();
     refuseIfShuttingDown(task);
-    StepProcess process = StepProcess.start(launch.command(), workDir.dir(), env, log, terminationGrace);
+    StepProcess process = StepProcess.start(launch.command(), workDir.dir(), env, log, terminationGrace, sandbox());
     running.add(process);
     int exitCode;
     try {

@@ -4,6 +4,7 @@ import dev.trainyard.workflow.ArtifactRef;
 import dev.trainyard.workflow.ProducedArtifact;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where artifacts live once a step has written them: immutable and addressed by the sha256 of their
@@ -29,4 +30,9 @@ public interface ArtifactStore {
 
   /** Whether the store holds a complete artifact with this id. */
   boolean contains(String id);
+
+  /** Directories of this host that hold the store's files: step processes get them read-only. */
+  default List<Path> localDirectories() {
+    return List.of();
+  }
 }

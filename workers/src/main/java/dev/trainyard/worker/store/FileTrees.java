@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -38,6 +39,26 @@ public final class FileTrees {
         }
         if (includingRoot || !d.equals(dir)) {
           Files.setPosixFilePermissions(d, READ_ONLY_DIR);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /**
+   * Replaces every regular file below {@code dir} that has other hard links by a copy of its own. A
+   * step can hard-link a file from anywhere on the volume into its output; storing that inode would let
+   * the store's chmod change the outside file, and the outside file's owner change the artifact.
+   */
+  public static void unshareHardLinks(Path dir) throws IOException {
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (attrs.isRegularFile()
+            && ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() > 1) {
+          Path copy = Files.createTempFile(file.getParent(), ".unlink-", "");
+          Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+          Files.move(copy, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         return FileVisitResult.CONTINUE;
       }

@@ -52,12 +52,15 @@ public final class LocalArtifactStore implements ArtifactStore {
     try {
       // Inside the try: a copy across volumes that runs out of space must not leave its half behind.
       takeOver(outputDir, content);
+      FileTrees.unshareHardLinks(content);
+      // Sealed, then hashed: the manifest describes the read-only files that are published. (Whatever
+      // the step started is dead by now, see StepSandbox, so nobody holds them open for writing.)
+      FileTrees.makeReadOnly(content, false);
       List<ManifestEntry> entries = Manifests.hashTree(content);
       String id = Manifests.idOf(entries);
       Path target = artifacts.resolve(id);
       Path manifestTmp = work.resolve("manifest");
       Files.writeString(manifestTmp, Manifests.canonicalText(entries), StandardCharsets.UTF_8);
-      FileTrees.makeReadOnly(content, false);
       publish(content, target);
       // The directory rename above is the commit; the manifest file is derived from it and rewriting
       // it with the same bytes is harmless when two workers store the same content concurrently.
@@ -86,6 +89,11 @@ public final class LocalArtifactStore implements ArtifactStore {
       throw new IllegalArgumentException("artifact uri escapes the store root: " + ref.uri());
     }
     return real;
+  }
+
+  @Override
+  public List<Path> localDirectories() {
+    return List.of(artifacts, staging);
   }
 
   @Override

@@ -31,4 +31,45 @@ public final class Pids {
       return false;
     }
   }
+
+  /**
+   * Host pids of live processes whose command line has {@code argument} as one of its words. A step in
+   * a PID namespace sees only its own numbering, so tests find its processes by a unique argument.
+   */
+  public static List<Long> withArgument(String argument) {
+    try (var procs = Files.list(Path.of("/proc"))) {
+      return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+          .filter(p -> {
+            try {
+              return List.of(Files.readString(p.resolve("cmdline")).split("\0")).contains(argument)
+                  && isRunning(Long.parseLong(p.getFileName().toString()));
+            } catch (IOException | RuntimeException gone) {
+              return false;
+            }
+          })
+          .map(p -> Long.parseLong(p.getFileName().toString()))
+          .toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** A unique {@code sleep} duration of about {@code seconds}: the argument {@link #withArgument} finds. */
+  public static String uniqueSleep(int seconds) {
+    return seconds + "." + (System.nanoTime() % 1_000_000_000L);
+  }
+
+  /** Waits until {@code count} processes run with {@code argument} (see {@link #withArgument}); their pids. */
+  public static List<Long> awaitWithArgument(String argument, int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Long> found = withArgument(argument);
+    while (found.size() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(count + " processes with argument " + argument + " expected, found " + found);
+      }
+      Thread.sleep(20);
+      found = withArgument(argument);
+    }
+    return found;
+  }
 }

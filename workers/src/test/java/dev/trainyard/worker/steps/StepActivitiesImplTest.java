@@ -179,10 +179,12 @@ class StepActivitiesImplTest {
 
   @Test
   void cancellingAStepKillsItsWholeProcessTree() throws Exception {
-    Path pids = StepFiles.workDir(root, "run-1", "sleepy", 1).resolve("pids");
+    Path ready = StepFiles.workDir(root, "run-1", "sleepy", 1).resolve("ready");
+    String marker = Pids.uniqueSleep(600);
     CompletableFuture<StepResult> running = CompletableFuture.supplyAsync(() -> steps.execute(command("sleepy", 1,
-        "sleep 600 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; sleep 600")));
-    List<Long> started = Pids.await(pids, Duration.ofSeconds(10));
+        "sleep " + marker + " & touch ready; sleep " + marker)));
+    Pids.await(ready, Duration.ofSeconds(10));
+    List<Long> started = Pids.awaitWithArgument(marker, 2, Duration.ofSeconds(10));
 
     env.requestCancelActivity();
 

@@ -24,7 +24,8 @@ import java.util.Optional;
  * @param runner settings its runner reads from {@code step.json} instead of branching on the name
  *     (e.g. the trainer's objective)
  * @param inputRole the lineage role of every input, or null for {@code input:<field>}
- * @param shellField a field holding a shell command line, whose string parameters are quoted, or null
+ * @param shellField a field holding a shell command line, or null; parameters and input paths reach it only
+ *     as environment variables (validation refuses them as its text)
  * @param example a complete step in YAML, for the docs and the template editor
  * @param checks rules across fields, beyond each field's own schema
  */

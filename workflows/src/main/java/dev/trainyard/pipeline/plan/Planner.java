@@ -134,12 +134,14 @@ public final class Planner {
         inputsText = String.join(" ", flattenText(substitutedInputs));
       }
       var body = new LinkedHashMap<String, Object>();
-      step.body().forEach((field, value) -> {
-        shellCommand = field.equals(kind.shellField());
-        body.put(field, field.equals("inputs") ? substitutedInputs : substitute(value, role(field)));
-        shellCommand = false;
-      });
+      step.body().forEach((field, value) ->
+          body.put(field, field.equals("inputs") ? substitutedInputs : substitute(value, role(field))));
       checkSubstituted(body);
+      if (kind.shellField() != null) {
+        // Values reach a shell command only as variables (validation refuses them as text of `run:`).
+        body.put("env", CommandEnvironment.of(spec.params(), paramValues, matrixValues, substitutedInputs,
+            body.get("env")));
+      }
       Map<String, Object> resolved = Defaults.resolve(kind, body);
       var needs = new LinkedHashSet<String>();
       step.needs().forEach(need -> needs.addAll(stepsById.get(need).expandedIds()));
@@ -181,9 +183,6 @@ public final class Planner {
       return value;
     }
 
-    /** True while substituting a command step's {@code run}: a shell command line. */
-    private boolean shellCommand;
-
     private Object substituteString(String text, String role) {
       List<Expressions.Match> matches = Expressions.find(text);
       if (matches.isEmpty()) {
@@ -191,29 +190,17 @@ public final class Planner {
       }
       Expression whole = Expressions.whole(text, matches);
       if (whole != null) {
-        return shellSafe(whole, value(whole, role));
+        return value(whole, role);
       }
       var out = new StringBuilder();
       int last = 0;
       for (Expressions.Match match : matches) {
         out.append(text, last, match.start());
-        Object value = shellSafe(match.expression(), value(match.expression(), role));
+        Object value = value(match.expression(), role);
         out.append(String.join(" ", flattenText(value)));
         last = match.end();
       }
       return out.append(text.substring(last)).toString();
-    }
-
-    /**
-     * A string parameter is the launcher's input, not the template author's code: inside a command
-     * line it becomes one single-quoted shell word, so no value can inject a command.
-     */
-    private Object shellSafe(Expression expression, Object value) {
-      if (shellCommand && expression instanceof Expression.ParamRef ref && value instanceof String text
-          && !paramSpecs.get(ref.name()).type().isArtifact()) {
-        return "'" + text.replace("'", "'\\''") + "'";
-      }
-      return value;
     }
 
     /** The typed value an expression stands for; artifact references become input tokens. */

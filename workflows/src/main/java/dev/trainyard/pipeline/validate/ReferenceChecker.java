@@ -43,6 +43,9 @@ final class ReferenceChecker {
     }
     for (Expressions.Match match : Expressions.find(text)) {
       String source = text.substring(match.start(), match.end());
+      if (ScriptInjection.applies(step, field)) {
+        ScriptInjection.check(step, path, source, match.expression(), params, problems);
+      }
       switch (match.expression()) {
         case Expression.ParamRef ref -> {
           if (!params.containsKey(ref.name())) {

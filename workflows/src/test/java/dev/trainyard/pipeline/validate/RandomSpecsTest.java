@@ -29,18 +29,19 @@ class RandomSpecsTest {
       steps:
         - id: greet
           kind: command
-          run: echo "${{ params.greeting }}" > $TRAINYARD_OUTPUT/g.txt
+          run: echo "$TRAINYARD_PARAM_GREETING" > $TRAINYARD_OUTPUT/g.txt
           retry: {max_attempts: 2, backoff_seconds: 1}
           timeout: 10m
         - id: shard
           kind: command
           matrix: {part: [1, 2, 3]}
-          run: cat ${{ steps.greet.outputs.output }}/g.txt > $TRAINYARD_OUTPUT/${{ matrix.part }}.txt
+          inputs: {greet: "${{ steps.greet.outputs.output }}"}
+          run: cat "$TRAINYARD_INPUT_GREET/g.txt" > $TRAINYARD_OUTPUT/${{ matrix.part }}.txt
         - id: join
           kind: command
           needs: [shard]
           inputs: ${{ steps.shard.outputs.output }}
-          run: cat ${{ inputs }}
+          run: xargs cat < "$TRAINYARD_INPUTS_FILE"
         - id: gate
           kind: approval
           needs: [join]

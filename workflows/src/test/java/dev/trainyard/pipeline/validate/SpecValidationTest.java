@@ -350,11 +350,44 @@ class SpecValidationTest {
   }
 
   @Test
+  void aStringPathOrListWrittenIntoACommandsRunIsRefusedWithItsPathAndTheVariableToUse() {
+    assertThat(stepProblems("""
+          - id: make
+            kind: command
+            matrix: {word: [a, b], n: [1, 2]}
+            run: |
+              echo "${{ params.greeting }}" '${{ matrix.word }}' ${{ matrix.n }} ${{ params.shards }}
+              cat <<EOF
+              ${{ params.corpus }}
+              EOF
+          - id: use
+            kind: command
+            inputs: ["${{ steps.make.outputs.output }}"]
+            env: {GREETING: "${{ params.greeting }}", FROM: "${{ steps.make.outputs.output }}"}
+            run: cat "${{ steps.make.outputs.output }}" ${{ inputs }}
+        """)).containsExactly(
+        "steps[0].run: ${{ params.greeting }} would be pasted into the shell script, where no quoting stops a value "
+            + "from running as code; pass it through the environment instead: \"$TRAINYARD_PARAM_GREETING\"",
+        "steps[0].run: ${{ matrix.word }} would be pasted into the shell script, where no quoting stops a value "
+            + "from running as code; pass it through the environment instead: \"$TRAINYARD_MATRIX_WORD\"",
+        "steps[0].run: ${{ params.corpus }} would be pasted into the shell script, where no quoting stops a value "
+            + "from running as code; name it under inputs: (inputs: {corpus: ${{ params.corpus }}}) and use "
+            + "\"$TRAINYARD_INPUT_CORPUS\"",
+        "steps[1].run: ${{ steps.make.outputs.output }} would be pasted into the shell script, where no quoting "
+            + "stops a value from running as code; name it under inputs: (inputs: {make: ${{ steps.make.outputs.output }}}) "
+            + "and use \"$TRAINYARD_INPUT_MAKE\"",
+        "steps[1].run: ${{ inputs }} would be pasted into the shell script, where no quoting stops a value from "
+            + "running as code; read the environment instead: $TRAINYARD_INPUTS (one path per line) or the file "
+            + "$TRAINYARD_INPUTS_FILE");
+  }
+
+  @Test
   void cycleIsReportedWithItsSteps() {
     assertThat(stepProblems("""
           - id: a
             kind: command
-            run: cat ${{ steps.b.outputs.output }}
+            inputs: ["${{ steps.b.outputs.output }}"]
+            run: cat "$TRAINYARD_INPUTS"
           - id: b
             kind: command
             needs: [a]
