@@ -16,7 +16,7 @@ class WorkerMainTest {
         "--root", "/var/lib/trainyard", "--max-concurrent-steps", "4", "--termination-grace", "30"});
 
     assertThat(options).isEqualTo(new WorkerMain.Options("temporal.internal:7233", "ml",
-        List.of("default", "h100"), Path.of("/var/lib/trainyard"), 4, Duration.ofSeconds(30)));
+        List.of("default", "h100"), Path.of("/var/lib/trainyard"), 4, Duration.ofSeconds(30), null));
   }
 
   @Test

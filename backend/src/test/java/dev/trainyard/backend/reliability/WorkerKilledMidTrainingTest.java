@@ -67,7 +67,9 @@ class WorkerKilledMidTrainingTest {
     Api.signIn();
     Path root = config.home().toAbsolutePath();
     for (int i = 0; i < 2; i++) {
+      var tls = temporal.clientTls().orElseThrow();
       workers.add(new ProcessBuilder(javaBin(), "-jar", WORKER_JAR.toString(), "--temporal", temporal.target(),
+          "--tls-cert", tls.cert().toString(), "--tls-key", tls.key().toString(), "--tls-ca", tls.ca().toString(),
           "--pool", "default", "--root", root.toString(), "--termination-grace", "2")
           .redirectErrorStream(true).redirectOutput(root.resolve("worker-" + i + ".log").toFile()).start());
     }
