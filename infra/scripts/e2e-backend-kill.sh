@@ -108,6 +108,7 @@ start_backend first
 grep -ho 'Sticky execution off: [^,]*' "$TMP/backend-first.log" || echo "sticky execution on"
 "$JAVA_HOME/bin/java" -jar "$WORKER_JAR" --temporal "127.0.0.1:$TEMPORAL_PORT" --pool default --root "$HOME_DIR" \
   --tls-cert "$TLS_DIR/client.pem" --tls-key "$TLS_DIR/client.key" --tls-ca "$TLS_DIR/ca.pem" \
+  --task-key "$HOME_DIR/keys/task-signing.pub" \
   --max-concurrent-steps 1 --termination-grace 2 >"$TMP/worker.log" 2>&1 &
 WORKER_PID=$!
 echo "topology: PostgreSQL :$PG_PORT, Temporal :$TEMPORAL_PORT (pid $TEMPORAL_PID), backend :$HTTP_PORT (pid $BACKEND_PID), worker (pid $WORKER_PID)"

@@ -2,6 +2,7 @@ package dev.trainyard.worker;
 
 import dev.trainyard.worker.gpu.GpuInventory;
 import dev.trainyard.worker.steps.WorkerIdentity;
+import dev.trainyard.workflow.trust.TaskVerifier;
 import dev.trainyard.workflow.trust.TemporalTls;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -34,14 +35,16 @@ public final class WorkerMain {
         --tls-key FILE                ... its private key (PKCS#8 PEM)
         --tls-ca FILE                 ... the CA of the server's certificate (PEM); all three or none
                                       (local mode: <home>/tls/client.pem, client.key, ca.pem)
+        --task-key FILE               the backend's Ed25519 public key (PEM): only steps it signed run
+                                      (required; local mode: <home>/keys/task-signing.pub)
       """;
 
   private static final java.util.Set<String> OPTIONS = java.util.Set.of("--temporal", "--namespace", "--pool",
-      "--root", "--max-concurrent-steps", "--termination-grace", "--tls-cert", "--tls-key", "--tls-ca");
+      "--root", "--max-concurrent-steps", "--termination-grace", "--tls-cert", "--tls-key", "--tls-ca", "--task-key");
 
   /** Parsed command line. */
   record Options(String temporal, String namespace, List<String> pools, Path root, Integer maxConcurrentSteps,
-      Duration terminationGrace, TemporalTls tls) {}
+      Duration terminationGrace, TemporalTls tls, Path taskKey) {}
 
   private WorkerMain() {}
 
@@ -74,6 +77,12 @@ public final class WorkerMain {
         : Math.max(1, gpus.count());
     WorkerConfig config = new WorkerConfig(options.root(), options.pools(), concurrency, options.terminationGrace());
 
+    TaskVerifier verifier;
+    try {
+      verifier = TaskVerifier.fromPem(options.taskKey());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot read the backend's public key: " + e.getMessage(), e);
+    }
     WorkflowServiceStubsOptions.Builder stubs = WorkflowServiceStubsOptions.newBuilder().setTarget(options.temporal());
     if (options.tls() != null) {
       options.tls().applyTo(stubs);
@@ -81,7 +90,7 @@ public final class WorkerMain {
     WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(stubs.build());
     WorkflowClient client = WorkflowClient.newInstance(
         service, WorkflowClientOptions.newBuilder().setNamespace(options.namespace()).build());
-    TrainyardWorker worker = new TrainyardWorker(config, client, gpus);
+    TrainyardWorker worker = new TrainyardWorker(config, client, gpus, verifier);
 
     out.println("trainyard worker " + WorkerIdentity.current());
     out.println("  temporal: " + options.temporal() + " (namespace " + options.namespace() + ", "
@@ -121,6 +130,7 @@ public final class WorkerMain {
     Path tlsCert = null;
     Path tlsKey = null;
     Path tlsCa = null;
+    Path taskKey = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String value = null;
@@ -151,6 +161,7 @@ public final class WorkerMain {
         case "--tls-cert" -> tlsCert = Path.of(value);
         case "--tls-key" -> tlsKey = Path.of(value);
         case "--tls-ca" -> tlsCa = Path.of(value);
+        case "--task-key" -> taskKey = Path.of(value);
         default -> throw new IllegalArgumentException("unknown option: " + arg);
       }
     }
@@ -164,7 +175,10 @@ public final class WorkerMain {
         throw new IllegalArgumentException("--tls-cert, --tls-key and --tls-ca go together: " + String.join("; ", tls.problems()));
       }
     }
-    return new Options(temporal, namespace, List.copyOf(pools), root, maxConcurrent, grace, tls);
+    if (taskKey == null) {
+      throw new IllegalArgumentException("--task-key is required: the backend's public key, which every step must be signed with");
+    }
+    return new Options(temporal, namespace, List.copyOf(pools), root, maxConcurrent, grace, tls, taskKey);
   }
 
   private static int positiveInt(String option, String value) {

@@ -3,6 +3,8 @@ package dev.trainyard.backend.temporal;
 import com.google.protobuf.Empty;
 import dev.trainyard.backend.catalog.CatalogLedger;
 import dev.trainyard.backend.config.TrainyardConfig;
+import dev.trainyard.backend.trust.RunGate;
+import dev.trainyard.backend.trust.SigningKey;
 import dev.trainyard.worker.TrainyardWorker;
 import dev.trainyard.worker.WorkerConfig;
 import dev.trainyard.workflow.PipelineWorkflowImpl;
@@ -42,6 +44,8 @@ public class TemporalRuntime {
 
   @Inject TrainyardConfig config;
   @Inject CatalogLedger ledger;
+  @Inject RunGate gate;
+  @Inject SigningKey signing;
 
   private EmbeddedTemporal embedded;
   private WorkflowServiceStubs stubs;
@@ -128,7 +132,7 @@ public class TemporalRuntime {
       if (factory.tryGetWorker(TaskQueues.WORKFLOWS) == null) {
         Worker workflows = factory.newWorker(TaskQueues.WORKFLOWS, workflowWorkerOptions());
         workflows.registerWorkflowImplementationTypes(PipelineWorkflowImpl.class);
-        workflows.registerActivitiesImplementations(ledger);
+        workflows.registerActivitiesImplementations(ledger, gate);
       }
       factory.start();
     }
@@ -136,7 +140,7 @@ public class TemporalRuntime {
       stepWorker = new TrainyardWorker(
           new WorkerConfig(config.home(), config.worker().pools(), config.worker().maxConcurrentSteps(),
               Duration.ofSeconds(10)),
-          client);
+          client, signing.verifier());
       stepWorker.start();
       LOG.infof("In-process worker polling pools %s", config.worker().pools());
     }
