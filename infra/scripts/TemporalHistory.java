@@ -9,12 +9,15 @@ import io.temporal.serviceclient.WorkflowServiceStubsOptions;
  * run shows where it stopped (e.g. a last WORKFLOW_TASK_SCHEDULED with no STARTED after it).
  *
  * <p>{@code java -cp 'backend/target/quarkus-app/lib/main/*' infra/scripts/TemporalHistory.java
- * 127.0.0.1:7233 <workflow id>}
+ * 127.0.0.1:7233 <workflow id> [namespace] [mTLS dir with client.pem, client.key, ca.pem]}
  */
 public final class TemporalHistory {
   public static void main(String[] args) {
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(args[0]).build());
+    WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(args[0]);
+    if (args.length > 3) {
+      dev.trainyard.workflow.trust.TemporalTls.clientIn(java.nio.file.Path.of(args[3])).applyTo(options);
+    }
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(options.build());
     try {
       var history = stubs.blockingStub().getWorkflowExecutionHistory(GetWorkflowExecutionHistoryRequest.newBuilder()
           .setNamespace(args.length > 2 ? args[2] : "default")

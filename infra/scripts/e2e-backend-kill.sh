@@ -24,6 +24,7 @@ TOKEN=e2e-backend-kill-token
 API=http://127.0.0.1:$HTTP_PORT/api/v1
 TMP=$(mktemp -d /tmp/trainyard-e2e-kill.XXXXXX)
 HOME_DIR=$TMP/home
+TLS_DIR=$TMP/tls # the standalone Temporal mints its mTLS certificates here; backend and worker present client.pem
 PGDATA_DIR=$TMP/pg/data
 BACKEND_PID="" WORKER_PID="" TEMPORAL_PID="" PG_STARTED=""
 
@@ -50,7 +51,7 @@ fail() {
   echo "FAIL: $*" >&2
   if [ -n "${RUN:-}" ]; then
     echo "--- Temporal history of $RUN ---" >&2
-    "$JAVA_HOME/bin/java" -cp "$APP/lib/main/*" infra/scripts/TemporalHistory.java "127.0.0.1:$TEMPORAL_PORT" "$RUN" >&2 2>/dev/null \
+    "$JAVA_HOME/bin/java" -cp "$APP/lib/main/*" infra/scripts/TemporalHistory.java "127.0.0.1:$TEMPORAL_PORT" "$RUN" default "$TLS_DIR" >&2 2>/dev/null \
       || echo "(history unavailable)" >&2
   fi
   for log in "$TMP"/*.log; do echo "--- $log (tail) ---" >&2; tail -n 30 "$log" >&2; done
@@ -70,6 +71,8 @@ wait_port() { # port name pid
 start_backend() {
   "$JAVA_HOME/bin/java" -Dquarkus.http.port="$HTTP_PORT" -Dtrainyard.home="$HOME_DIR" \
     -Dtrainyard.temporal.target="127.0.0.1:$TEMPORAL_PORT" -Dtrainyard.worker.embedded=false \
+    -Dtrainyard.temporal.tls.cert="$TLS_DIR/client.pem" -Dtrainyard.temporal.tls.key="$TLS_DIR/client.key" \
+    -Dtrainyard.temporal.tls.ca="$TLS_DIR/ca.pem" \
     -Dtrainyard.auth.local-token="$TOKEN" \
     -Dquarkus.datasource.jdbc.url="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
     -Dquarkus.datasource.username=trainyard_app -Dquarkus.datasource.password=app-e2e \
@@ -101,7 +104,7 @@ psql_q "CREATE ROLE trainyard_owner LOGIN PASSWORD 'owner-e2e'" >/dev/null || fa
 psql_q "CREATE ROLE trainyard_app LOGIN PASSWORD 'app-e2e'" >/dev/null || fail "CREATE ROLE failed"
 psql_q "ALTER SCHEMA public OWNER TO trainyard_owner" >/dev/null || fail "ALTER SCHEMA failed"
 
-"$JAVA_HOME/bin/java" -cp "$APP/lib/main/*:$APP/app/*" dev.trainyard.backend.temporal.EmbeddedTemporal "$TEMPORAL_PORT" \
+"$JAVA_HOME/bin/java" -cp "$APP/lib/main/*:$APP/app/*" dev.trainyard.backend.temporal.EmbeddedTemporal "$TEMPORAL_PORT" "$TLS_DIR" \
   >"$TMP/temporal.log" 2>&1 &
 TEMPORAL_PID=$!
 wait_port "$TEMPORAL_PORT" "the Temporal test server" "$TEMPORAL_PID"
@@ -109,6 +112,8 @@ wait_port "$TEMPORAL_PORT" "the Temporal test server" "$TEMPORAL_PID"
 start_backend first
 grep -ho 'Sticky execution off: [^,]*' "$TMP/backend-first.log" || echo "sticky execution on"
 "$JAVA_HOME/bin/java" -jar "$WORKER_JAR" --temporal "127.0.0.1:$TEMPORAL_PORT" --pool default --root "$HOME_DIR" \
+  --tls-cert "$TLS_DIR/client.pem" --tls-key "$TLS_DIR/client.key" --tls-ca "$TLS_DIR/ca.pem" \
+  --task-key "$HOME_DIR/keys/task-signing.pub" \
   --max-concurrent-steps 1 --termination-grace 2 >"$TMP/worker.log" 2>&1 &
 WORKER_PID=$!
 echo "topology: PostgreSQL :$PG_PORT, Temporal :$TEMPORAL_PORT (pid $TEMPORAL_PID), backend :$HTTP_PORT (pid $BACKEND_PID), worker (pid $WORKER_PID)"

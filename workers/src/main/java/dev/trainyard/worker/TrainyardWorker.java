@@ -6,6 +6,7 @@ import dev.trainyard.worker.steps.StepActivitiesImpl;
 import dev.trainyard.worker.store.ArtifactStore;
 import dev.trainyard.worker.store.LocalArtifactStore;
 import dev.trainyard.workflow.TaskQueues;
+import dev.trainyard.workflow.trust.TaskVerifier;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -25,18 +26,25 @@ public final class TrainyardWorker implements AutoCloseable {
   private final GpuInventory gpus;
   private final ArtifactStore store;
   private final StepActivitiesImpl activities;
+  private final TaskVerifier verifier;
   private WorkerFactory factory;
 
-  /** Detects the host's GPUs and uses a local artifact store under {@code config.root()}. */
-  public TrainyardWorker(WorkerConfig config, WorkflowClient client) {
-    this(config, client, GpuInventory.detect());
+  /**
+   * Detects the host's GPUs and uses a local artifact store under {@code config.root()}.
+   *
+   * @param verifier the backend's public key: only steps it signed run here
+   */
+  public TrainyardWorker(WorkerConfig config, WorkflowClient client, TaskVerifier verifier) {
+    this(config, client, GpuInventory.detect(), verifier);
   }
 
-  public TrainyardWorker(WorkerConfig config, WorkflowClient client, GpuInventory gpus) {
-    this(config, client, gpus, newLocalStore(config));
+  public TrainyardWorker(WorkerConfig config, WorkflowClient client, GpuInventory gpus, TaskVerifier verifier) {
+    this(config, client, gpus, newLocalStore(config), verifier);
   }
 
-  public TrainyardWorker(WorkerConfig config, WorkflowClient client, GpuInventory gpus, ArtifactStore store) {
+  public TrainyardWorker(WorkerConfig config, WorkflowClient client, GpuInventory gpus, ArtifactStore store,
+      TaskVerifier verifier) {
+    this.verifier = java.util.Objects.requireNonNull(verifier, "a worker needs the backend's public key");
     this.config = config;
     this.client = client;
     this.gpus = gpus;
@@ -69,7 +77,7 @@ public final class TrainyardWorker implements AutoCloseable {
         .build();
     for (String pool : config.pools()) {
       Worker worker = factory.newWorker(TaskQueues.pool(pool), options);
-      worker.registerActivitiesImplementations(activities);
+      worker.registerActivitiesImplementations(new SignedStepsOnly(activities, verifier));
     }
     factory.start();
     activities.checkRuntimeInBackground();

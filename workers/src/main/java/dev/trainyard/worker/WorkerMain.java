@@ -2,6 +2,8 @@ package dev.trainyard.worker;
 
 import dev.trainyard.worker.gpu.GpuInventory;
 import dev.trainyard.worker.steps.WorkerIdentity;
+import dev.trainyard.workflow.trust.TaskVerifier;
+import dev.trainyard.workflow.trust.TemporalTls;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -29,14 +31,20 @@ public final class WorkerMain {
         --root DIR                    artifacts, work dirs (default /var/lib/trainyard)
         --max-concurrent-steps N      steps run at once per pool (default: GPU count, at least 1)
         --termination-grace SECONDS   SIGTERM-to-SIGKILL grace for cancelled steps (default 10)
+        --tls-cert FILE               mTLS to Temporal: this worker's certificate (PEM)
+        --tls-key FILE                ... its private key (PKCS#8 PEM)
+        --tls-ca FILE                 ... the CA of the server's certificate (PEM); all three or none
+                                      (local mode: <home>/tls/client.pem, client.key, ca.pem)
+        --task-key FILE               the backend's Ed25519 public key (PEM): only steps it signed run
+                                      (required; local mode: <home>/keys/task-signing.pub)
       """;
 
   private static final java.util.Set<String> OPTIONS = java.util.Set.of("--temporal", "--namespace", "--pool",
-      "--root", "--max-concurrent-steps", "--termination-grace");
+      "--root", "--max-concurrent-steps", "--termination-grace", "--tls-cert", "--tls-key", "--tls-ca", "--task-key");
 
   /** Parsed command line. */
   record Options(String temporal, String namespace, List<String> pools, Path root, Integer maxConcurrentSteps,
-      Duration terminationGrace) {}
+      Duration terminationGrace, TemporalTls tls, Path taskKey) {}
 
   private WorkerMain() {}
 
@@ -69,14 +77,24 @@ public final class WorkerMain {
         : Math.max(1, gpus.count());
     WorkerConfig config = new WorkerConfig(options.root(), options.pools(), concurrency, options.terminationGrace());
 
-    WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(options.temporal()).build());
+    TaskVerifier verifier;
+    try {
+      verifier = TaskVerifier.fromPem(options.taskKey());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot read the backend's public key: " + e.getMessage(), e);
+    }
+    WorkflowServiceStubsOptions.Builder stubs = WorkflowServiceStubsOptions.newBuilder().setTarget(options.temporal());
+    if (options.tls() != null) {
+      options.tls().applyTo(stubs);
+    }
+    WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(stubs.build());
     WorkflowClient client = WorkflowClient.newInstance(
         service, WorkflowClientOptions.newBuilder().setNamespace(options.namespace()).build());
-    TrainyardWorker worker = new TrainyardWorker(config, client, gpus);
+    TrainyardWorker worker = new TrainyardWorker(config, client, gpus, verifier);
 
     out.println("trainyard worker " + WorkerIdentity.current());
-    out.println("  temporal: " + options.temporal() + " (namespace " + options.namespace() + ")");
+    out.println("  temporal: " + options.temporal() + " (namespace " + options.namespace() + ", "
+        + (options.tls() != null ? "mTLS as " + options.tls().cert() : "plaintext") + ")");
     out.println("  root:     " + config.root().toAbsolutePath());
     out.println("  pools:    " + String.join(", ", config.pools()) + " (" + concurrency + " concurrent step(s) each)");
     out.println("  " + gpus.describe());
@@ -109,6 +127,10 @@ public final class WorkerMain {
     Path root = Path.of("/var/lib/trainyard");
     Integer maxConcurrent = null;
     Duration grace = WorkerConfig.DEFAULT_TERMINATION_GRACE;
+    Path tlsCert = null;
+    Path tlsKey = null;
+    Path tlsCa = null;
+    Path taskKey = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String value = null;
@@ -136,13 +158,27 @@ public final class WorkerMain {
         case "--root" -> root = Path.of(value);
         case "--max-concurrent-steps" -> maxConcurrent = positiveInt(arg, value);
         case "--termination-grace" -> grace = Duration.ofSeconds(positiveInt(arg, value));
+        case "--tls-cert" -> tlsCert = Path.of(value);
+        case "--tls-key" -> tlsKey = Path.of(value);
+        case "--tls-ca" -> tlsCa = Path.of(value);
+        case "--task-key" -> taskKey = Path.of(value);
         default -> throw new IllegalArgumentException("unknown option: " + arg);
       }
     }
     if (pools.isEmpty()) {
       pools.add("default");
     }
-    return new Options(temporal, namespace, List.copyOf(pools), root, maxConcurrent, grace);
+    TemporalTls tls = null;
+    if (tlsCert != null || tlsKey != null || tlsCa != null) {
+      tls = new TemporalTls(tlsCert, tlsKey, tlsCa);
+      if (!tls.problems().isEmpty()) {
+        throw new IllegalArgumentException("--tls-cert, --tls-key and --tls-ca go together: " + String.join("; ", tls.problems()));
+      }
+    }
+    if (taskKey == null) {
+      throw new IllegalArgumentException("--task-key is required: the backend's public key, which every step must be signed with");
+    }
+    return new Options(temporal, namespace, List.copyOf(pools), root, maxConcurrent, grace, tls, taskKey);
   }
 
   private static int positiveInt(String option, String value) {

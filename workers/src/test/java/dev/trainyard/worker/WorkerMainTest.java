@@ -13,15 +13,17 @@ class WorkerMainTest {
   void readsTheDocumentedCommandLine() {
     WorkerMain.Options options = WorkerMain.parse(new String[] {
         "--temporal", "temporal.internal:7233", "--namespace", "ml", "--pool", "default", "--pool=h100",
-        "--root", "/var/lib/trainyard", "--max-concurrent-steps", "4", "--termination-grace", "30"});
+        "--root", "/var/lib/trainyard", "--max-concurrent-steps", "4", "--termination-grace", "30",
+        "--task-key", "/etc/trainyard/task-signing.pub"});
 
     assertThat(options).isEqualTo(new WorkerMain.Options("temporal.internal:7233", "ml",
-        List.of("default", "h100"), Path.of("/var/lib/trainyard"), 4, Duration.ofSeconds(30)));
+        List.of("default", "h100"), Path.of("/var/lib/trainyard"), 4, Duration.ofSeconds(30), null,
+        Path.of("/etc/trainyard/task-signing.pub")));
   }
 
   @Test
   void servesTheDefaultPoolOnLocalTemporalWhenToldNothing() {
-    WorkerMain.Options options = WorkerMain.parse(new String[0]);
+    WorkerMain.Options options = WorkerMain.parse(new String[] {"--task-key", "k.pub"});
 
     assertThat(options.temporal()).isEqualTo("127.0.0.1:7233");
     assertThat(options.pools()).containsExactly("default");
@@ -33,5 +35,15 @@ class WorkerMainTest {
     assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--gpus", "2"})).hasMessageContaining("unknown option: --gpus");
     assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--pool"})).hasMessageContaining("--pool needs a value");
     assertThat(WorkerMain.parse(new String[] {"--help"})).isNull();
+  }
+
+  @Test
+  void refusesToStartWithoutTheBackendsPublicKeyOrWithHalfTheTlsSettings(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    assertThatThrownBy(() -> WorkerMain.parse(new String[0])).hasMessageContaining("--task-key is required");
+    Path cert = java.nio.file.Files.writeString(dir.resolve("client.pem"), "x");
+    assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--task-key", "k.pub", "--tls-cert", cert.toString()}))
+        .hasMessageContaining("--tls-cert, --tls-key and --tls-ca go together")
+        .hasMessageContaining("client key: not set");
   }
 }

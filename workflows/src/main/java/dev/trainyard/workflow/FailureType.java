@@ -23,6 +23,8 @@ public enum FailureType {
   GATE_FAILED("GateFailed", false, true),
   /** A backend step refused to act (e.g. promote of a model whose gate failed). */
   REFUSED("Refused", false),
+  /** The worker found no valid backend signature on the task (H2): a forged or altered step never runs. */
+  UNSIGNED_STEP("UnsignedStep", false),
   /** The step process exited non-zero. */
   STEP_FAILED("StepFailed", true),
   STEP_TIMED_OUT("StepTimedOut", true),

@@ -26,5 +26,13 @@ public interface PipelineWorkflow {
   @QueryMethod(name = "progress")
   RunProgress progress();
 
-  record Approval(String stepId, String approvedBy) {}
+  /**
+   * @param signature the backend's signature over the run, step, waiting attempt and approver
+   *     ({@code TaskSignatures.approvalPayload}); an approval without a valid one is refused
+   */
+  record Approval(String stepId, String approvedBy, String signature) {
+    public Approval(String stepId, String approvedBy) {
+      this(stepId, approvedBy, null);
+    }
+  }
 }

@@ -5,6 +5,7 @@ import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.InputBinding;
 import dev.trainyard.pipeline.plan.PlannedStep;
+import dev.trainyard.workflow.trust.TrustActivities;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.activity.LocalActivityOptions;
@@ -35,8 +36,14 @@ import java.util.function.Function;
  * Workflow.getVersion}; the replay test over committed histories catches forgotten ones.
  */
 public class PipelineWorkflowImpl implements PipelineWorkflow {
-  /** Error types a retry cannot fix, as decided before {@link FailureType} (histories without "failure-types"). */
-  private static final Set<String> NON_RETRYABLE_V0 = Set.of("KindNotSupported", "InvalidStep", "InputMissing", "InsufficientGpus", "InvalidInput", "InvalidOutput");
+  /**
+   * Error types a retry cannot fix, as decided before {@link FailureType} (histories without "failure-types").
+   * "UnsignedStep" came with the backend's grants, recorded before failure types existed.
+   */
+  private static final Set<String> NON_RETRYABLE_V0 = Set.of("KindNotSupported", "InvalidStep", "InputMissing", "InsufficientGpus", "InvalidInput", "InvalidOutput", "UnsignedStep");
+
+  /** Version 1: the backend admits the run, signs each step and checks approval signatures (H2). */
+  private static final String BACKEND_GRANTS = "backend-grants";
 
   private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -55,10 +62,26 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
                       .build())
               .build());
 
+  private final TrustActivities trust =
+      Workflow.newLocalActivityStub(
+          TrustActivities.class,
+          LocalActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(30))
+              .setScheduleToCloseTimeout(Duration.ofHours(1))
+              .setRetryOptions(
+                  RetryOptions.newBuilder()
+                      .setInitialInterval(Duration.ofMillis(200))
+                      .setBackoffCoefficient(2)
+                      .setMaximumInterval(Duration.ofSeconds(10))
+                      .build())
+              .build());
+
   private final Map<String, StepStatus> statuses = new LinkedHashMap<>();
   private final Map<String, Integer> attempts = new HashMap<>();
   private final Map<String, Map<String, ArtifactRef>> outputs = new HashMap<>();
   private final Map<String, String> approvals = new HashMap<>();
+  private final Map<String, List<Approval>> approvalSignals = new HashMap<>();
+  private boolean granted;
   private final List<CancellationScope> runningScopes = new ArrayList<>();
   private RunStatus runStatus = RunStatus.PENDING;
   private String cancelReason;
@@ -67,6 +90,15 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
   @Override
   public RunOutcome run(RunRequest request) {
     String runId = request.runId();
+    granted = Workflow.getVersion(BACKEND_GRANTS, Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (granted) {
+      String refusal = trust.admitRun(request);
+      if (refusal != null) {
+        // Nothing is written to the catalog: it may be another run's (the backend audited the refusal).
+        runStatus = RunStatus.FAILED;
+        return new RunOutcome(RunStatus.FAILED, "refused by the backend: " + refusal, Map.of());
+      }
+    }
     for (PlannedStep step : request.plan().steps()) {
       statuses.put(step.id(), StepStatus.PENDING);
       attempts.put(step.id(), request.previousAttempts().getOrDefault(step.id(), 0));
@@ -154,8 +186,17 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
       }
       StepTask task =
           new StepTask(runId, step.id(), step.kind(), attempt, step.body(), inputs, step.gpus(), step.timeoutSeconds());
+      if (granted) {
+        try {
+          task = task.withGrant(trust.grantStep(task));
+        } catch (ActivityFailure refused) {
+          fail(runId, step, attempt, describe(refused));
+          return;
+        }
+      }
+      StepTask signedTask = task;
       StepResult[] result = new StepResult[1];
-      CancellationScope scope = Workflow.newCancellationScope(() -> result[0] = executor.apply(task));
+      CancellationScope scope = Workflow.newCancellationScope(() -> result[0] = executor.apply(signedTask));
       runningScopes.add(scope);
       try {
         scope.run();
@@ -246,14 +287,34 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
     int attempt = nextAttempt(step.id());
     statuses.put(step.id(), StepStatus.WAITING_APPROVAL);
     ledger.attemptStarted(runId, step.id(), attempt, StepStatus.WAITING_APPROVAL);
-    Workflow.await(() -> cancelReason != null || approvals.containsKey(step.id()));
-    if (approvals.containsKey(step.id())) {
-      ledger.attemptApproved(runId, step.id(), attempt, approvals.get(step.id()));
+    String approvedBy = granted ? awaitSignedApproval(runId, step, attempt) : awaitUnsignedApproval(step);
+    if (approvedBy != null) {
+      ledger.attemptApproved(runId, step.id(), attempt, approvedBy);
       outputs.put(step.id(), Map.of());
       statuses.put(step.id(), StepStatus.SUCCEEDED);
     } else {
       statuses.put(step.id(), StepStatus.CANCELLED);
       ledger.attemptEnded(runId, step.id(), attempt, StepStatus.CANCELLED, "cancelled: " + cancelReason);
+    }
+  }
+
+  private String awaitUnsignedApproval(PlannedStep step) {
+    Workflow.await(() -> cancelReason != null || approvals.containsKey(step.id()));
+    return approvals.get(step.id());
+  }
+
+  /** The approver of the first approval signal the backend signed; forged ones are dropped (and audited). */
+  private String awaitSignedApproval(String runId, PlannedStep step, int attempt) {
+    List<Approval> signals = approvalSignals.computeIfAbsent(step.id(), id -> new ArrayList<>());
+    while (true) {
+      Workflow.await(() -> cancelReason != null || !signals.isEmpty());
+      if (cancelReason != null) {
+        return null;
+      }
+      Approval approval = signals.remove(0);
+      if (trust.approvalSigned(runId, attempt, approval)) {
+        return approval.approvedBy();
+      }
     }
   }
 
@@ -313,7 +374,11 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
   @Override
   public void approve(Approval approval) {
     if (statuses.get(approval.stepId()) == StepStatus.WAITING_APPROVAL) {
-      approvals.putIfAbsent(approval.stepId(), approval.approvedBy());
+      if (granted) {
+        approvalSignals.computeIfAbsent(approval.stepId(), id -> new ArrayList<>()).add(approval);
+      } else {
+        approvals.putIfAbsent(approval.stepId(), approval.approvedBy());
+      }
     }
   }
 

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class PipelineWorkflowTest {
   private TestWorkflowEnvironment env;
   private RecordingLedger ledger;
+  private RecordingGate gate;
   private ScriptedSteps steps;
   private WorkflowClient client;
 
@@ -29,10 +30,11 @@ class PipelineWorkflowTest {
   void start() {
     env = TestWorkflowEnvironment.newInstance();
     ledger = new RecordingLedger();
+    gate = new RecordingGate();
     steps = new ScriptedSteps();
     Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
     workflows.registerWorkflowImplementationTypes(PipelineWorkflowImpl.class);
-    workflows.registerActivitiesImplementations(ledger);
+    workflows.registerActivitiesImplementations(ledger, gate);
     // Heartbeats reach the service at most every second, so a cancellation is noticed quickly.
     env.newWorker(TaskQueues.pool("default"),
             WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(Duration.ofSeconds(1)).build())
@@ -153,11 +155,60 @@ class PipelineWorkflowTest {
     assertThat(run.progress().steps().get("gate").status()).isEqualTo(StepStatus.WAITING_APPROVAL);
     assertThat(steps.executed).isEmpty();
 
-    run.approve(new PipelineWorkflow.Approval("gate", "alice"));
+    run.approve(new PipelineWorkflow.Approval("gate", "alice", RecordingGate.BACKEND_SIGNATURE));
     RunOutcome outcome = WorkflowStub.fromTyped(run).getResult(RunOutcome.class);
     assertThat(outcome.status()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(ledger.events).contains("gate#1 APPROVED by alice");
     assertThat(steps.executed).containsExactly("after#1");
+  }
+
+  @Test
+  void anApprovalSignalWithoutTheBackendsSignatureIsRefusedAndTheStepKeepsWaiting() {
+    ExecutionPlan plan = new ExecutionPlan("p", List.of(step("gate", "approval", List.of(), Map.of(), RetrySpec.DEFAULT),
+        new PlannedStep("after", "command", "default", 0, List.of("gate"), Map.of(), List.of(), 60, RetrySpec.DEFAULT)));
+    PipelineWorkflow run = newRun("r4f");
+    WorkflowClient.start(run::run, RunRequest.fresh("r4f", plan, Map.of()));
+    env.sleep(Duration.ofSeconds(5));
+
+    run.approve(new PipelineWorkflow.Approval("gate", "mallory"));
+    run.approve(new PipelineWorkflow.Approval("gate", "mallory", "forged"));
+    env.sleep(Duration.ofSeconds(5));
+
+    assertThat(gate.refusedApprovals).containsExactly("gate by mallory", "gate by mallory");
+    assertThat(run.progress().steps().get("gate").status()).isEqualTo(StepStatus.WAITING_APPROVAL);
+    assertThat(steps.executed).isEmpty();
+    run.approve(new PipelineWorkflow.Approval("gate", "alice", RecordingGate.BACKEND_SIGNATURE));
+    assertThat(WorkflowStub.fromTyped(run).getResult(RunOutcome.class).status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(ledger.events).contains("gate#1 APPROVED by alice").noneMatch(e -> e.contains("mallory"));
+  }
+
+  @Test
+  void aRunTheBackendDoesNotAdmitRunsNoStepAndWritesNothingToTheCatalog() {
+    gate.refusedRuns.add("r-stolen");
+    PipelineWorkflow run = newRun("r-stolen");
+    WorkflowClient.start(run::run, RunRequest.fresh("r-stolen", new ExecutionPlan("p", List.of(step("a", List.of()))), Map.of()));
+
+    RunOutcome outcome = WorkflowStub.fromTyped(run).getResult(RunOutcome.class);
+
+    assertThat(outcome.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(outcome.error()).isEqualTo("refused by the backend: run r-stolen is already SUCCEEDED");
+    assertThat(steps.executed).isEmpty();
+    assertThat(ledger.events).isEmpty();
+  }
+
+  @Test
+  void everyStepRunsWithTheBackendsGrantAndAStepItRefusesFailsWithoutRunning() {
+    gate.refusedSteps.add("b");
+    PipelineWorkflow run = newRun("r-grants");
+    WorkflowClient.start(run::run, RunRequest.fresh("r-grants",
+        new ExecutionPlan("p", List.of(step("a", List.of()), step("b", List.of()))), Map.of()));
+
+    RunOutcome outcome = WorkflowStub.fromTyped(run).getResult(RunOutcome.class);
+
+    assertThat(outcome.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(outcome.error()).contains("the backend refused to sign step 'b'");
+    assertThat(steps.executed).containsExactly("a#1");
+    assertThat(steps.grants).containsExactly("grant for r-grants/a");
   }
 
   @Test

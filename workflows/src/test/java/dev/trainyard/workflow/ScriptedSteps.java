@@ -17,10 +17,12 @@ class ScriptedSteps implements StepActivities {
   final List<String> executed = new CopyOnWriteArrayList<>();
   final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   final List<String> cancelled = new CopyOnWriteArrayList<>();
+  final List<String> grants = new CopyOnWriteArrayList<>();
 
   @Override
   public StepResult execute(StepTask task) {
     executed.add(task.stepId() + "#" + task.attempt());
+    grants.add(task.grant() == null ? "none" : task.grant().signature());
     int call = calls.computeIfAbsent(task.stepId(), k -> new AtomicInteger()).incrementAndGet();
     long sleep = ((Number) task.body().getOrDefault("sleep_ms", 0)).longValue();
     long until = System.currentTimeMillis() + sleep;

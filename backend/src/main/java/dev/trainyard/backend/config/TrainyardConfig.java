@@ -105,6 +105,21 @@ public interface TrainyardConfig {
      * workflow task stranded on a dead worker's sticky queue (see TemporalRuntime).
      */
     Optional<Boolean> stickyExecution();
+
+    /**
+     * mTLS to an external Temporal (team mode): this client's certificate, its PKCS#8 PEM key and the
+     * CA of the server's certificate, all three or none. The embedded service always uses the
+     * certificates it minted in {@code <home>/tls/}.
+     */
+    Tls tls();
+  }
+
+  interface Tls {
+    Optional<Path> cert();
+
+    Optional<Path> key();
+
+    Optional<Path> ca();
   }
 
   interface Worker {

@@ -31,6 +31,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import dev.trainyard.backend.trust.SigningKey;
+import dev.trainyard.workflow.trust.TaskSignatures;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowNotFoundException;
@@ -69,6 +71,7 @@ public class RunService {
   @Inject ObjectMapper json;
   @Inject EntityManager em;
   @Inject TeamScope scope;
+  @Inject SigningKey signing;
 
   public record Launch(RunEntity run, boolean created) {}
 
@@ -210,8 +213,17 @@ public class RunService {
     if (!StepStatus.WAITING_APPROVAL.name().equals(step.status)) {
       throw ApiProblem.conflict("step '" + stepId + "' is " + step.status + ", not WAITING_APPROVAL");
     }
+    // Signed for the waiting attempt: the workflow drops approval signals the backend did not sign (H2).
+    Number waiting = (Number) em.createNativeQuery("SELECT max(attempt) FROM step_attempt WHERE run_id = ?1 "
+            + "AND step_id = ?2 AND status = 'WAITING_APPROVAL'")
+        .setParameter(1, runId).setParameter(2, stepId).getSingleResult();
+    if (waiting == null) {
+      throw ApiProblem.conflict("step '" + stepId + "' has no attempt waiting for approval");
+    }
+    String signature = signing.sign(TaskSignatures.approvalPayload(runId, stepId, waiting.intValue(), user));
     try {
-      temporal.newWorkflowStub(PipelineWorkflow.class, runId).approve(new PipelineWorkflow.Approval(stepId, user));
+      temporal.newWorkflowStub(PipelineWorkflow.class, runId)
+          .approve(new PipelineWorkflow.Approval(stepId, user, signature));
     } catch (WorkflowServiceException e) {
       throw unavailable(e);
     }

@@ -3,10 +3,13 @@ package dev.trainyard.backend.temporal;
 import com.google.protobuf.Empty;
 import dev.trainyard.backend.catalog.CatalogLedger;
 import dev.trainyard.backend.config.TrainyardConfig;
+import dev.trainyard.backend.trust.RunGate;
+import dev.trainyard.backend.trust.SigningKey;
 import dev.trainyard.worker.TrainyardWorker;
 import dev.trainyard.worker.WorkerConfig;
 import dev.trainyard.workflow.PipelineWorkflowImpl;
 import dev.trainyard.workflow.TaskQueues;
+import dev.trainyard.workflow.trust.TemporalTls;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.runtime.ShutdownEvent;
@@ -42,12 +45,15 @@ public class TemporalRuntime {
   @Inject TrainyardConfig config;
   @Inject CatalogLedger ledger;
   @Inject dev.trainyard.backend.steps.BackendSteps backendSteps;
+  @Inject RunGate gate;
+  @Inject SigningKey signing;
 
   private EmbeddedTemporal embedded;
   private WorkflowServiceStubs stubs;
   private WorkflowClient client;
   private WorkerFactory factory;
   private TrainyardWorker stepWorker;
+  private TemporalTls tls;
 
   void onStart(@Observes @Priority(10) StartupEvent event) {
     start();
@@ -60,16 +66,24 @@ public class TemporalRuntime {
     String target = config.temporal().target();
     if (isEmbedded()) {
       try {
-        embedded = EmbeddedTemporal.start(config.temporal().embeddedPort());
+        LocalTls.Material material = LocalTls.ensure(config.home().resolve("tls"));
+        embedded = EmbeddedTemporal.start(config.temporal().embeddedPort(), material);
+        tls = material.client();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot start the embedded Temporal service on 127.0.0.1:"
             + config.temporal().embeddedPort() + " (is the port taken?)", e);
       }
       target = embedded.target();
-      LOG.infof("Embedded Temporal service listening on %s", target);
+      LOG.infof("Embedded Temporal service listening on %s (mTLS, certificates in %s)", target, tls.cert().getParent());
+    } else {
+      tls = configuredTls();
+    }
+    WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder();
+    if (tls != null) {
+      tls.applyTo(options);
     }
     stubs = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder()
+        options
             .setTarget(target)
             .setRpcTimeout(Duration.ofSeconds(10))
             // An API call that cannot reach Temporal gives up within seconds (the caller gets 503 +
@@ -119,7 +133,7 @@ public class TemporalRuntime {
       if (factory.tryGetWorker(TaskQueues.WORKFLOWS) == null) {
         Worker workflows = factory.newWorker(TaskQueues.WORKFLOWS, workflowWorkerOptions());
         workflows.registerWorkflowImplementationTypes(PipelineWorkflowImpl.class);
-        workflows.registerActivitiesImplementations(ledger, backendSteps);
+        workflows.registerActivitiesImplementations(ledger, backendSteps, gate);
       }
       factory.start();
     }
@@ -127,7 +141,7 @@ public class TemporalRuntime {
       stepWorker = new TrainyardWorker(
           new WorkerConfig(config.home(), config.worker().pools(), config.worker().maxConcurrentSteps(),
               Duration.ofSeconds(10)),
-          client);
+          client, signing.verifier());
       stepWorker.start();
       LOG.infof("In-process worker polling pools %s", config.worker().pools());
     }
@@ -177,6 +191,28 @@ public class TemporalRuntime {
       }
       return false;
     }
+  }
+
+  /** The configured client TLS of team mode, or null for plaintext; half a configuration is an error. */
+  private TemporalTls configuredTls() {
+    TrainyardConfig.Tls settings = config.temporal().tls();
+    if (settings.cert().isEmpty() && settings.key().isEmpty() && settings.ca().isEmpty()) {
+      LOG.warnf("Temporal at %s without TLS: set trainyard.temporal.tls.cert, .key and .ca (docs/security.md)",
+          config.temporal().target());
+      return null;
+    }
+    TemporalTls configured = new TemporalTls(settings.cert().orElse(null), settings.key().orElse(null),
+        settings.ca().orElse(null));
+    if (!configured.problems().isEmpty()) {
+      throw new IllegalStateException("trainyard.temporal.tls: " + String.join("; ", configured.problems()));
+    }
+    return configured;
+  }
+
+  /** The TLS settings this backend's Temporal clients use (the embedded service's client files in local mode). */
+  public java.util.Optional<TemporalTls> clientTls() {
+    start();
+    return java.util.Optional.ofNullable(tls);
   }
 
   /** The in-process worker of local mode, if any. */

@@ -67,7 +67,10 @@ class WorkerKilledMidTrainingTest {
     Api.signIn();
     Path root = config.home().toAbsolutePath();
     for (int i = 0; i < 2; i++) {
+      var tls = temporal.clientTls().orElseThrow();
       workers.add(new ProcessBuilder(javaBin(), "-jar", WORKER_JAR.toString(), "--temporal", temporal.target(),
+          "--tls-cert", tls.cert().toString(), "--tls-key", tls.key().toString(), "--tls-ca", tls.ca().toString(),
+          "--task-key", root.resolve("keys/task-signing.pub").toString(),
           "--pool", "default", "--root", root.toString(), "--termination-grace", "2")
           .redirectErrorStream(true).redirectOutput(root.resolve("worker-" + i + ".log").toFile()).start());
     }
