@@ -12,8 +12,8 @@ import java.util.Map;
  * The catalogue as JSON Schema (draft 2020-12), generated from {@link StepKinds} so that the API, the
  * template editor and {@code docs/spec-reference.md} show exactly the rules the validator enforces.
  *
- * <p>The schema describes a step as written in a spec, before launch: any value may instead be one
- * whole {@code ${{ … }}} expression (known only at launch, checked again after substitution), and
+ * <p>The schema describes a step as written in a spec, before launch: a scalar value may instead be
+ * one whole {@code ${{ … }}} expression (known only at launch, checked again after substitution), and
  * artifact fields take nothing but a reference expression. The validator remains the authority for
  * what a schema cannot say (references to existing steps, artifact types of parameters, gate metrics).
  */
@@ -33,6 +33,13 @@ public final class KindSchemas {
       "^\\$\\{\\{\\s*(params\\.[A-Za-z_][A-Za-z0-9_]*|steps\\.[A-Za-z0-9_-]+\\.outputs\\.[A-Za-z0-9_-]+)\\s*\\}\\}$";
   private static final String DURATION_PATTERN = "^\\s*(\\d+|(\\d+h)?\\s*(\\d+m)?\\s*(\\d+s)?)\\s*$";
   private static final String MATRIX_KEY_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+  /**
+   * Types whose value may be written as an expression: parameters and matrix values are scalars, so an
+   * expression in place of an object or list would fail once substituted; the schema says so up front.
+   */
+  private static final java.util.Set<ValueType> SCALARS =
+      java.util.EnumSet.of(ValueType.STRING, ValueType.INT, ValueType.NUMBER, ValueType.BOOLEAN, ValueType.DURATION);
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -141,10 +148,8 @@ public final class KindSchemas {
     if (schema.defaultValue() != null && !(schema.defaultValue() instanceof ValueSchema.Derived)) {
       result.put("default", schema.defaultValue());
     }
-    if (schema.type() == ValueType.ARTIFACT || schema.type() == ValueType.ANY) {
-      result.putAll(typed);
-    } else if (schema.type() == ValueType.STRING && schema.constraint().isNone()) {
-      result.putAll(typed); // an expression is already a string
+    if (!SCALARS.contains(schema.type()) || schema.type() == ValueType.STRING && schema.constraint().isNone()) {
+      result.putAll(typed); // an expression is already a string, or could never yield a container
     } else {
       // Known only at launch: a whole expression stands for the value; a string with an expression
       // inside is checked after substitution.
