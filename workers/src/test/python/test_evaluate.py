@@ -8,7 +8,7 @@ from trainyard_trainer import checkpoint, evaluate
 from trainyard_trainer.model import LlamaForCausalLM, resolve_config
 from trainyard_trainer.runtime import Runtime
 from trainyard_trainer.tokenizer import EOS, VOCAB_SIZE
-from conftest import TINY, run_step
+from conftest import TINY, resolved, run_step
 
 
 class Scripted(torch.nn.Module):
@@ -31,7 +31,8 @@ class Scripted(torch.nn.Module):
 
 
 def test_metrics_on_a_model_whose_answers_are_known():
-    ev = evaluate.Evaluator(Scripted(), {"chat": False}, Runtime({"device": "cpu"}), {"max_new_tokens": 4})
+    cfg = resolved("evaluate", {"config": {"max_new_tokens": 4}})["config"]
+    ev = evaluate.Evaluator(Scripted(), {"chat": False}, Runtime({"device": "cpu"}), cfg)
     em, n, _ = ev.exact_match([{"question": "1+1?", "answer": "2"}, {"question": "1+2?", "answer": "3"}])
     assert em == {"exact_match": 0.5} and n == 2
     mc, _, _ = ev.multiple_choice([{"question": "1+1?", "choices": ["3", "2"], "answer": 1},

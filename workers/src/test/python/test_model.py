@@ -5,9 +5,9 @@ import struct
 import torch
 
 from trainyard_trainer import checkpoint, safetensors
-from trainyard_trainer.model import PRESETS, LlamaForCausalLM, resolve_config
+from trainyard_trainer.model import LlamaForCausalLM, resolve_config
 from trainyard_trainer.tokenizer import ASSISTANT, BOS, EOS, USER, ByteTokenizer
-from conftest import TINY
+from conftest import TINY, preset
 
 
 def test_safetensors_round_trip_keeps_every_dtype_and_value(tmp_path):
@@ -35,10 +35,11 @@ def test_safetensors_layout_is_the_published_format(tmp_path):
 
 
 def test_tiny_preset_has_about_half_a_million_parameters_with_hf_llama_names():
-    model = LlamaForCausalLM(PRESETS["tiny"])
+    config = resolve_config(preset("tiny"))
+    model = LlamaForCausalLM(config)
     n = sum(p.numel() for p in model.parameters())
     assert 400_000 < n < 600_000
-    assert n == PRESETS["tiny"].num_params()
+    assert n == config.num_params()
     names = set(model.hf_state_dict())
     assert {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight",
             "model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight",

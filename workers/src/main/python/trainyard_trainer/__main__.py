@@ -1,6 +1,7 @@
 """Entry point of the step contract: ``python -m trainyard_trainer [step.json]``.
 
-Reads step.json (default ``$TRAINYARD_STEP_JSON``), runs its kind, writes the output checkpoint or
+Reads step.json (default ``$TRAINYARD_STEP_JSON``) — written by the worker with the planner's fully resolved
+body (every default filled in) and the kind's runner settings — runs it, writes the output checkpoint or
 report to its ``output`` dir and metrics to its ``metrics`` file. Exit 0 on success; 2 when the step's
 own inputs or config are wrong (one clear line, no stack trace); 3 when an evaluate gate fails; 1 on
 anything unexpected. ``python -m trainyard_trainer check`` prints what this Python runtime offers.
@@ -61,15 +62,18 @@ def main(argv):
     step.setdefault("work_dir", os.path.dirname(os.path.abspath(path)))
     step.setdefault("output", os.path.join(step["work_dir"], "output"))
     kind, body = step.get("kind"), step.get("body") or {}
+    # What to do comes from the kind's definition (its runner settings), not from a list of names here.
+    runner = step.get("runner") or {}
 
     from . import data, evaluate, train
 
     try:
-        if kind == "evaluate":
+        if runner.get("entry") == "evaluate":
             return evaluate.run(body, step)
-        if kind in train.TRAINING_KINDS:
-            return train.run(kind, body, step)
-        print(f"error: step kind '{kind}' is not a trainer kind", file=sys.stderr)
+        if runner.get("entry") == "train":
+            return train.run(kind, body, step, runner)
+        print(f"error: step kind '{kind}' is not a trainer kind (step.json has no trainer runner settings)",
+              file=sys.stderr)
         return 2
     except evaluate.GateFailed as e:
         print(f"gate failed: {e}", file=sys.stderr)

@@ -9,6 +9,7 @@ trainer uses (bf16 autocast, SDPA, fused AdamW, torch.compile where available).
 import argparse
 import dataclasses
 import json
+import os
 import time
 
 import torch
@@ -16,6 +17,15 @@ import torch.nn.functional as F
 
 from .model import LlamaForCausalLM, resolve_config
 from .runtime import Runtime
+
+
+def preset(name):
+    """A model preset's architecture from step_kinds.json, generated from the kinds' definition (StepKinds)."""
+    with open(os.path.join(os.path.dirname(__file__), "step_kinds.json"), encoding="utf-8") as f:
+        presets = json.load(f)["model_presets"]
+    if name not in presets:
+        raise SystemExit(f"unknown preset '{name}'; presets are {sorted(presets)}")
+    return presets[name]
 
 
 def main(argv=None):
@@ -28,7 +38,7 @@ def main(argv=None):
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--compile", default="auto", choices=["auto", "true", "false"])
     a = p.parse_args(argv)
-    cfg = resolve_config(a.preset)
+    cfg = resolve_config(preset(a.preset))
     if a.vocab_size:
         cfg = dataclasses.replace(cfg, vocab_size=a.vocab_size)
     cfg = dataclasses.replace(cfg, max_position_embeddings=max(cfg.max_position_embeddings, a.seq_len))

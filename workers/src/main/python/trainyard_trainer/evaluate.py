@@ -44,11 +44,12 @@ def task_of(path, records):
 class Evaluator:
     def __init__(self, model, info, rt, cfg):
         self.model, self.rt, self.tok = model, rt, ByteTokenizer()
-        self.chat = cfg.get("chat", "auto")
+        # The planner resolved the config (defaults filled in); only seq_len depends on the model itself.
+        self.chat = cfg["chat"]
         self.chat = bool(info.get("chat")) if self.chat == "auto" else bool(self.chat)
-        self.batch_size = int(cfg.get("batch_size", 32))
-        self.max_new_tokens = int(cfg.get("max_new_tokens", 16))
-        self.seq_len = int(cfg.get("seq_len", min(256, model.config.max_position_embeddings)))
+        self.batch_size = int(cfg["batch_size"])
+        self.max_new_tokens = int(cfg["max_new_tokens"])
+        self.seq_len = int(cfg.get("seq_len") or min(256, model.config.max_position_embeddings))
 
     def prompt_ids(self, text):
         return self.tok.encode_prompt(text) if self.chat else self.tok.encode(text, bos=True)

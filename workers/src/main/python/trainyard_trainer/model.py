@@ -76,36 +76,15 @@ class LlamaConfig:
         return v * d * (1 if self.tie_word_embeddings else 2) + L * per_layer + d
 
 
-PRESETS = {
-    # ~0.46M parameters: learns 2-digit addition on 2 CPU cores in minutes.
-    "tiny": LlamaConfig(hidden_size=96, intermediate_size=256, num_hidden_layers=4, num_attention_heads=4,
-                        num_key_value_heads=2, max_position_embeddings=256),
-    "mini": LlamaConfig(hidden_size=256, intermediate_size=688, num_hidden_layers=6, num_attention_heads=8,
-                        num_key_value_heads=4, max_position_embeddings=1024),
-    "small": LlamaConfig(hidden_size=512, intermediate_size=1376, num_hidden_layers=8, num_attention_heads=8,
-                         num_key_value_heads=4, max_position_embeddings=2048),
-    "125m": LlamaConfig(hidden_size=768, intermediate_size=2048, num_hidden_layers=12, num_attention_heads=12,
-                        num_key_value_heads=12, max_position_embeddings=2048),
-    "350m": LlamaConfig(hidden_size=1024, intermediate_size=2816, num_hidden_layers=24, num_attention_heads=16,
-                        num_key_value_heads=8, max_position_embeddings=2048),
-}
-
-
 def resolve_config(spec):
-    """A preset name, or a map: ``{preset: name, <overrides>}`` or a full HF-style config."""
-    if spec is None:
-        spec = "tiny"
-    if isinstance(spec, str):
-        if spec not in PRESETS:
-            raise ValueError(f"model preset '{spec}' is unknown; presets are {sorted(PRESETS)}")
-        return dataclasses.replace(PRESETS[spec])
-    if isinstance(spec, dict):
-        spec = dict(spec)
-        base = resolve_config(spec.pop("preset")) if "preset" in spec else LlamaConfig()
-        merged = dataclasses.asdict(base)
-        merged.update(spec)
-        return LlamaConfig.from_hf(merged)
-    raise ValueError("model must be a preset name or a config map")
+    """The architecture from step.json: a map of HF config fields over :class:`LlamaConfig`'s. Preset names
+    (``tiny``, ``125m``…) are resolved by the planner from the kind's definition, so none are listed here."""
+    if not isinstance(spec, dict):
+        raise ValueError("model must be an architecture map (the planner resolves preset names); got "
+                         f"{type(spec).__name__}")
+    merged = dataclasses.asdict(LlamaConfig())
+    merged.update(spec)
+    return LlamaConfig.from_hf(merged)
 
 
 class RMSNorm(nn.Module):

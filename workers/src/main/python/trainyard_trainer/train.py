@@ -20,42 +20,40 @@ from .model import LlamaForCausalLM, resolve_config
 from .runtime import Clock, MetricsWriter, Runtime
 from .tokenizer import CHAT_TEMPLATE, ByteTokenizer
 
-TRAINING_KINDS = ("pretrain", "continual-pretrain", "sft", "dpo")
-
-DEFAULTS = {
-    "pretrain": {"lr": 3e-3, "seq_len": 128, "batch_size": 16, "weight_decay": 0.1},
-    "continual-pretrain": {"lr": 1e-3, "seq_len": 128, "batch_size": 16, "weight_decay": 0.1},
-    "sft": {"lr": 1e-3, "seq_len": 128, "batch_size": 16, "weight_decay": 0.0},
-    "dpo": {"lr": 1e-4, "seq_len": 128, "batch_size": 16, "weight_decay": 0.0, "beta": 0.1},
-}
-
-
 class TrainConfig:
-    def __init__(self, kind, raw):
-        c = dict(DEFAULTS[kind])
-        c.update({k: v for k, v in (raw or {}).items() if v is not None})
+    """The step's config as the planner resolved it: every key with a default is present (see the kind's
+    definition in StepKinds and docs/trainer.md); this class keeps no defaults of its own."""
+
+    def __init__(self, raw, objective):
+        c = {k: v for k, v in (raw or {}).items() if v is not None}
         self.raw = c
-        self.max_steps = int(c.get("max_steps", 200))
-        self.lr = float(c["lr"])
-        self.min_lr_ratio = float(c.get("min_lr_ratio", 0.1))
-        self.warmup_steps = int(c.get("warmup_steps", min(100, self.max_steps // 10)))
-        self.batch_size = int(c["batch_size"])
-        self.grad_accum = int(c.get("grad_accum", 1))
-        self.seq_len = int(c["seq_len"])
-        self.seed = int(c.get("seed", 0))
-        self.weight_decay = float(c["weight_decay"])
-        self.grad_clip = float(c.get("grad_clip", 1.0))
-        self.checkpoint_every = int(c.get("checkpoint_every", 100))
-        self.log_every = int(c.get("log_every", 1 if self.max_steps <= 2000 else 10))
-        self.beta = float(c.get("beta", 0.1))
-        self.sft_weight = float(c.get("sft_weight", 0.0))
+
+        def need(key, cast):
+            if key not in c:
+                raise ValueError(f"config.{key}: missing from step.json (the planner writes every default)")
+            return cast(c[key])
+
+        self.max_steps = need("max_steps", int)
+        self.lr = need("lr", float)
+        self.min_lr_ratio = need("min_lr_ratio", float)
+        self.warmup_steps = need("warmup_steps", int)
+        self.batch_size = need("batch_size", int)
+        self.grad_accum = need("grad_accum", int)
+        self.seq_len = need("seq_len", int)
+        self.seed = need("seed", int)
+        self.weight_decay = need("weight_decay", float)
+        self.grad_clip = need("grad_clip", float)
+        self.checkpoint_every = need("checkpoint_every", int)
+        self.log_every = need("log_every", int)
+        self.beta = need("beta", float) if objective == "dpo" else None
+        self.sft_weight = need("sft_weight", float) if objective == "dpo" else 0.0
         self.replay = c.get("replay")
         self.subset = c.get("subset")
         if self.max_steps < 1 or self.lr <= 0 or self.batch_size < 1 or self.seq_len < 2 or self.grad_accum < 1:
             raise ValueError("config: max_steps, lr, batch_size, grad_accum must be positive and seq_len >= 2")
         if self.replay is not None:
-            if kind not in ("pretrain", "continual-pretrain"):
-                raise ValueError(f"config.replay: replay is for pretrain and continual-pretrain, not {kind}")
+            if objective != "language-modeling":
+                raise ValueError(f"config.replay: the {objective} objective does not replay data")
             if not isinstance(self.replay, dict) or "dataset" not in self.replay:
                 raise ValueError("config.replay: needs {dataset, ratio}")
             ratio = float(self.replay.get("ratio", 0.1))
@@ -183,8 +181,11 @@ class DirectPreference:
 
 # ---- the loop ----
 
-def run(kind, body, step_json, log=print):
-    cfg = TrainConfig(kind, body.get("config"))
+def run(kind, body, step_json, runner, log=print):
+    """``runner`` is the kind's settings from its definition: ``objective`` (language-modeling, sft, dpo),
+    ``init`` (scratch or checkpoint) and ``chat`` (whether the result is chat-tuned)."""
+    objective_name, init = runner["objective"], runner["init"]
+    cfg = TrainConfig(body.get("config"), objective_name)
     rt = Runtime(cfg.raw)
     work_dir = step_json["work_dir"]
     out_dir = step_json["output"]
@@ -193,8 +194,8 @@ def run(kind, body, step_json, log=print):
     state = ckpt.load_training_state(resume_dir) if resume_dir else None
 
     torch.manual_seed(cfg.seed)
-    info = {"kind": kind, "chat_template": CHAT_TEMPLATE, "chat": kind in ("sft", "dpo")}
-    if kind == "pretrain":
+    info = {"kind": kind, "chat_template": CHAT_TEMPLATE, "chat": bool(runner.get("chat"))}
+    if init == "scratch":
         config = resolve_config(body.get("model"))
         model = LlamaForCausalLM(config)
         model.init_weights(torch.Generator().manual_seed(cfg.seed))
@@ -208,12 +209,12 @@ def run(kind, body, step_json, log=print):
         raise ValueError(f"{kind}: 'data' (a dataset) is required")
 
     data_state = state["data"] if state else {}
-    if kind == "dpo":
+    if objective_name == "dpo":
         reference = ckpt.load_model(body["reference"])[0] if body.get("reference") else copy.deepcopy(model)
         reference.requires_grad_(False)
         reference.eval().to(rt.device)
         objective = DirectPreference(cfg, body["data"], kind, data_state, reference)
-    elif kind == "sft":
+    elif objective_name == "sft":
         objective = SupervisedFineTuning(cfg, body["data"], kind, data_state)
     else:
         objective = LanguageModeling(cfg, body["data"], kind, data_state)
@@ -247,7 +248,7 @@ def run(kind, body, step_json, log=print):
         total_loss, stats_sum, step_tokens = 0.0, {}, 0
         for _ in range(cfg.grad_accum):
             batch = objective.next_batch(cfg.batch_size * rt.world)
-            batch = tuple(_shard(t, rt, kind) for t in batch)
+            batch = tuple(_shard(t, rt, objective_name) for t in batch)
             loss, stats, ntok = objective.loss(wrapped, batch, rt)
             (loss / cfg.grad_accum).backward()
             total_loss += loss.item() / cfg.grad_accum
@@ -295,11 +296,11 @@ def run(kind, body, step_json, log=print):
     return 0
 
 
-def _shard(t, rt, kind):
+def _shard(t, rt, objective_name):
     """This rank's rows of a global batch (DPO batches are [chosen; rejected] halves, sharded alike)."""
     if rt.world == 1:
         return t
-    if kind == "dpo":
+    if objective_name == "dpo":
         half = t.shape[0] // 2
         c, r = t[:half].chunk(rt.world)[rt.rank], t[half:].chunk(rt.world)[rt.rank]
         return torch.cat([c, r])

@@ -160,14 +160,49 @@ class PipelinesCompileTest {
             config:
               max_steps: ${{ params.steps }}
               lr: ${{ params.lr }}
-              preset: "run-${{ params.tag }}-${{ params.steps }}-${{ params.fast }}"
+              subset: "run-${{ params.tag }}-${{ params.steps }}-${{ params.fast }}"
         """;
     ExecutionPlan plan = Pipelines.compile(text, Map.of("base", BASE_ID, "corpus", CORPUS_ID, "steps", 250.0));
 
     Map<String, Object> config = asMap(plan.step("tune").orElseThrow().body().get("config"));
-    assertThat(config).containsExactly(
-        Map.entry("max_steps", 250), Map.entry("lr", 0.001), Map.entry("preset", "run-v1-250-false"));
+    assertThat(config).contains(
+        Map.entry("max_steps", 250), Map.entry("lr", 0.001), Map.entry("subset", "run-v1-250-false"));
     assertThat(config.get("max_steps")).isInstanceOf(Integer.class);
+  }
+
+  @Test
+  void thePlannedBodyIsTheFullyResolvedStepWithTheKindsDefaultsAndTheModelsArchitecture() {
+    ExecutionPlan plan = Pipelines.compile("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: resolved
+        params:
+          corpus: {type: dataset}
+        steps:
+          - id: pre
+            kind: pretrain
+            data: ${{ params.corpus }}
+            config: {max_steps: 30, lr: 0.01}
+          - id: wide
+            kind: pretrain
+            model: {preset: mini, num_hidden_layers: 2}
+            data: ${{ params.corpus }}
+          - id: chat
+            kind: sft
+            model: ${{ steps.pre.outputs.model }}
+            data: ${{ params.corpus }}
+        """, Map.of("corpus", CORPUS_ID));
+
+    Map<String, Object> pre = plan.step("pre").orElseThrow().body();
+    assertThat(asMap(pre.get("config"))).contains(Map.entry("max_steps", 30), Map.entry("lr", 0.01),
+        Map.entry("batch_size", 16), Map.entry("seq_len", 128), Map.entry("weight_decay", 0.1),
+        Map.entry("warmup_steps", 3L), Map.entry("log_every", 1), Map.entry("checkpoint_every", 100));
+    assertThat(asMap(pre.get("model"))).containsEntry("hidden_size", 96).containsEntry("num_hidden_layers", 4);
+    assertThat(asMap(plan.step("wide").orElseThrow().body().get("model")))
+        .containsEntry("hidden_size", 256).containsEntry("num_hidden_layers", 2).doesNotContainKey("preset");
+    Map<String, Object> chat = asMap(plan.step("chat").orElseThrow().body().get("config"));
+    assertThat(chat).contains(Map.entry("lr", 0.001), Map.entry("weight_decay", 0.0), Map.entry("max_steps", 200),
+        Map.entry("warmup_steps", 20L));
   }
 
   @Test
@@ -197,7 +232,8 @@ class PipelinesCompileTest {
           - id: eval
             kind: evaluate
             model: ${{ steps.merge.outputs.model }}
-            tasks: [hellaswag]
+            data: ${{ params.corpus }}
+            tasks: [qa]
             gate: {metric: accuracy, min: 0.6}
         """;
     String chatId = "d".repeat(64);

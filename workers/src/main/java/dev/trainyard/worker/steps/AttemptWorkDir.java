@@ -130,12 +130,14 @@ final class AttemptWorkDir implements StepContext {
   }
 
   /**
-   * What the step process finds in {@code step.json}: the body with input tokens already resolved, and
+   * What the step process finds in {@code step.json}: the body with input tokens already resolved (and,
+   * from the planner, every default filled in), {@code runner}, the kind's settings for its runner, and
    * {@code resume}, an earlier attempt's intermediate checkpoint to continue from (or null).
    */
-  void writeStepJson(GpuLease lease, Path resume) throws IOException {
+  void writeStepJson(GpuLease lease, Path resume, Map<String, Object> runner) throws IOException {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("kind", task.kind());
+    json.put("runner", runner);
     json.put("runId", task.runId());
     json.put("stepId", task.stepId());
     json.put("attempt", task.attempt());

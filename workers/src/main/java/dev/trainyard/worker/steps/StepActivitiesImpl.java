@@ -112,7 +112,7 @@ public final class StepActivitiesImpl implements StepActivities {
         Path resume = kind instanceof ProcessStepKind p && p.resumable()
             ? ResumePoints.newest(root, task.runId(), task.stepId(), task.attempt()).orElse(null)
             : null;
-        workDir.writeStepJson(lease, resume);
+        workDir.writeStepJson(lease, resume, kind.kind().runner());
         return switch (kind) {
           case ProcessStepKind process -> run(task, process, workDir, launch, lease, context, startedNanos);
           case InProcessStepKind inProcess -> runInProcess(task, inProcess, workDir, lease, context, startedNanos);

@@ -1,5 +1,7 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.pipeline.kind.StepKinds;
+import dev.trainyard.pipeline.plan.Defaults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -79,7 +81,8 @@ class TrainerStepsTest {
 
   private static StepTask pretrain(int attempt, ArtifactRef corpus, Map<String, Object> config) {
     return new StepTask("run-1", "pre", "pretrain", attempt,
-        Map.of("model", TINY, "data", "${{ inputs.params.corpus }}", "config", config),
+        // As the planner sends it: the kind's defaults filled in.
+        Defaults.resolve(StepKinds.PRETRAIN, Map.of("model", TINY, "data", "${{ inputs.params.corpus }}", "config", config)),
         Map.of("params.corpus", corpus), 0, 170);
   }
 
@@ -129,8 +132,8 @@ class TrainerStepsTest {
     ProducedArtifact eval = store.put(evalDir, "dataset");
 
     StepTask task = new StepTask("run-1", "eval", "evaluate", 1,
-        Map.of("model", "${{ inputs.pre.model }}", "data", "${{ inputs.params.eval }}",
-            "gate", Map.of("metric", "accuracy", "min", 0.99), "config", Map.of("max_new_tokens", 3)),
+        Defaults.resolve(StepKinds.EVALUATE, Map.of("model", "${{ inputs.pre.model }}", "data", "${{ inputs.params.eval }}",
+            "gate", Map.of("metric", "accuracy", "min", 0.99), "config", Map.of("max_new_tokens", 3))),
         Map.of("pre.model", new ArtifactRef(model.id(), model.uri()),
             "params.eval", new ArtifactRef(eval.id(), eval.uri())), 0, 120);
 

@@ -13,6 +13,16 @@ final class Kinds {
     return Collections.unmodifiableMap(new LinkedHashMap<>(map));
   }
 
+  /** An ordered map of alternating keys and values, e.g. {@code inOrder("a", 1, "b", 2)}. */
+  @SuppressWarnings("unchecked")
+  static <V> Map<String, V> inOrder(Object... keysAndValues) {
+    var map = new LinkedHashMap<String, V>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put((String) keysAndValues[i], (V) keysAndValues[i + 1]);
+    }
+    return Collections.unmodifiableMap(map);
+  }
+
   @SafeVarargs
   static <V extends ValueSchema> Map<String, V> byName(V... schemas) {
     var map = new LinkedHashMap<String, V>();

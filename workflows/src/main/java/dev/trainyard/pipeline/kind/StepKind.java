@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param inputRole the lineage role of every input, or null for {@code input:<field>}
  * @param shellField a field holding a shell command line, whose string parameters are quoted, or null
  * @param example a complete step in YAML, for the docs and the template editor
+ * @param checks rules across fields, beyond each field's own schema
  */
 public record StepKind(
     String name,
@@ -41,8 +42,10 @@ public record StepKind(
     Map<String, Object> runner,
     String inputRole,
     String shellField,
-    String example) {
+    String example,
+    List<StepCheck> checks) {
   public StepKind {
+    checks = List.copyOf(checks);
     fields = Kinds.ordered(fields);
     outputs = List.copyOf(outputs);
     failures = List.copyOf(failures);
@@ -145,6 +148,7 @@ public record StepKind(
     private String inputRole;
     private String shellField;
     private String example;
+    private final List<StepCheck> checks = new ArrayList<>();
 
     private Builder(String name, Execution execution) {
       this.name = name;
@@ -216,9 +220,14 @@ public record StepKind(
       return this;
     }
 
+    public Builder check(StepCheck check) {
+      checks.add(check);
+      return this;
+    }
+
     public StepKind build() {
       return new StepKind(name, description, execution, fields, outputs, cacheable, runsUserCode, failures,
-          defaultAttempts, resumable, runner, inputRole, shellField, example);
+          defaultAttempts, resumable, runner, inputRole, shellField, example, checks);
     }
   }
 }

@@ -55,35 +55,77 @@ public final class StepKinds {
           StepField.optional("cache", BOOLEAN, "reuse a recorded result with the same inputs and config"),
           StepField.optional("description", STRING, "free text"));
 
-  /** Keys of {@code config:} shared by the training kinds. */
-  private static final List<ConfigKey> TRAINING_CONFIG =
-      List.of(
-          ConfigKey.optional("max_steps", INT, Constraint.positive(), "optimizer steps"),
-          ConfigKey.optional("lr", NUMBER, Constraint.positive(), "peak learning rate"),
-          ConfigKey.optional("warmup_steps", INT, Constraint.atLeast(0), "linear warm-up steps"),
-          ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per micro-batch"),
-          ConfigKey.optional("seq_len", INT, Constraint.positive(), "tokens per sequence"),
-          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed"),
-          ConfigKey.optional("eval_every", INT, Constraint.positive(), "steps between evaluations"),
-          ConfigKey.optional("checkpoint_every", INT, Constraint.positive(), "steps between checkpoints"),
-          ConfigKey.optional("preset", STRING, Constraint.NONE, "named trainer preset"),
-          ConfigKey.optional("replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
-              .withEntries(
-                  Kinds.byName(
-                      ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset")
-                          .accepting(ArtifactType.DATASET),
-                      ConfigKey.required("ratio", NUMBER, Constraint.between(0, 1), "share of replayed data"),
-                      ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the replayed dataset"))),
-          ConfigKey.optional("grad_accum", INT, Constraint.positive(), "micro-batches per optimizer step"),
-          ConfigKey.optional("weight_decay", NUMBER, Constraint.atLeast(0), "AdamW weight decay"),
-          ConfigKey.optional("min_lr_ratio", NUMBER, Constraint.between(0, 1), "cosine floor as a share of lr"),
-          ConfigKey.optional("grad_clip", NUMBER, Constraint.positive(), "gradient norm clip"),
-          ConfigKey.optional("log_every", INT, Constraint.positive(), "steps between metrics lines"),
-          ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the dataset to train on"),
-          ConfigKey.optional("precision", STRING, Constraint.oneOf("auto", "bf16", "fp32"), "compute precision"),
-          ConfigKey.optional("compile", ANY, Constraint.NONE, "torch.compile: true, false or \"auto\""),
-          ConfigKey.optional("device", STRING, Constraint.oneOf("auto", "cpu"), "where to train"),
-          ConfigKey.optional("cpu_threads", INT, Constraint.positive(), "torch threads on CPU"));
+  /**
+   * Keys of {@code config:} of the training kinds, with the defaults the planner writes into step.json
+   * (the trainer has none of its own). {@code lr} and {@code weight_decay} differ by kind.
+   */
+  private static List<ConfigKey> trainingConfig(double lr, double weightDecay, boolean replays) {
+    var keys = new java.util.ArrayList<>(List.of(
+        ConfigKey.optional("max_steps", INT, Constraint.positive(), "optimizer steps").withDefault(200),
+        ConfigKey.optional("lr", NUMBER, Constraint.positive(), "peak learning rate").withDefault(lr),
+        ConfigKey.optional("warmup_steps", INT, Constraint.atLeast(0), "linear warm-up steps")
+            .withDefault(new ValueSchema.Derived("min(100, max_steps / 10)",
+                c -> c.get("max_steps") instanceof Number n ? Math.min(100, n.longValue() / 10) : null)),
+        ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per micro-batch").withDefault(16),
+        // A window must hold an input and the token it predicts.
+        ConfigKey.optional("seq_len", INT, Constraint.atLeast(2), "tokens per sequence").withDefault(128),
+        ConfigKey.optional("seed", INT, Constraint.NONE, "random seed").withDefault(0),
+        ConfigKey.optional("eval_every", INT, Constraint.positive(), "steps between evaluations"),
+        ConfigKey.optional("checkpoint_every", INT, Constraint.positive(), "steps between checkpoints").withDefault(100),
+        ConfigKey.optional("grad_accum", INT, Constraint.positive(), "micro-batches per optimizer step").withDefault(1),
+        ConfigKey.optional("weight_decay", NUMBER, Constraint.atLeast(0), "AdamW weight decay").withDefault(weightDecay),
+        ConfigKey.optional("min_lr_ratio", NUMBER, Constraint.between(0, 1), "cosine floor as a share of lr")
+            .withDefault(0.1),
+        ConfigKey.optional("grad_clip", NUMBER, Constraint.positive(), "gradient norm clip").withDefault(1.0),
+        ConfigKey.optional("log_every", INT, Constraint.positive(), "steps between metrics lines")
+            .withDefault(new ValueSchema.Derived("1, or 10 beyond 2000 max_steps",
+                c -> c.get("max_steps") instanceof Number n ? (n.longValue() <= 2000 ? 1 : 10) : null)),
+        ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the dataset to train on"),
+        ConfigKey.optional("precision", STRING, Constraint.oneOf("auto", "bf16", "fp32"), "compute precision, default auto"),
+        ConfigKey.optional("compile", ANY, Constraint.NONE, "torch.compile: true, false or \"auto\" (default)"),
+        ConfigKey.optional("device", STRING, Constraint.oneOf("auto", "cpu"), "where to train, default auto"),
+        ConfigKey.optional("cpu_threads", INT, Constraint.positive(),
+            "torch threads on CPU, default $TRAINYARD_CPU_THREADS or 2")));
+    if (replays) {
+      // Only the language-modelling objective mixes in replayed documents.
+      keys.add(8, REPLAY);
+    }
+    return List.copyOf(keys);
+  }
+
+  private static final ConfigKey REPLAY =
+      ConfigKey.optional("replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
+          .withEntries(Kinds.byName(
+              ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset")
+                  .accepting(ArtifactType.DATASET, ArtifactType.FILES),
+              // Below 1: a step that replays only would never read its own data.
+              ConfigKey.required("ratio", NUMBER, new Constraint(0.0, false, 1.0, true, List.of(), null),
+                  "share of replayed data"),
+              ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the replayed dataset")));
+
+  /**
+   * Architectures a {@code pretrain} step may name as {@code model:} (Llama layout, the trainer's byte
+   * tokenizer). The planner writes the full architecture into step.json, so the trainer keeps no list.
+   */
+  public static final Map<String, Map<String, Object>> MODEL_PRESETS = Kinds.inOrder(
+      // ~0.46M parameters: learns 2-digit addition on 2 CPU cores in minutes.
+      "tiny", architecture(96, 256, 4, 4, 2, 256),
+      "mini", architecture(256, 688, 6, 8, 4, 1024),
+      "small", architecture(512, 1376, 8, 8, 4, 2048),
+      "125m", architecture(768, 2048, 12, 12, 12, 2048),
+      "350m", architecture(1024, 2816, 24, 16, 8, 2048));
+
+  private static Map<String, Object> architecture(int hidden, int intermediate, int layers, int heads, int kvHeads,
+      int positions) {
+    var map = new LinkedHashMap<String, Object>();
+    map.put("hidden_size", hidden);
+    map.put("intermediate_size", intermediate);
+    map.put("num_hidden_layers", layers);
+    map.put("num_attention_heads", heads);
+    map.put("num_key_value_heads", kvHeads);
+    map.put("max_position_embeddings", positions);
+    return java.util.Collections.unmodifiableMap(map);
+  }
 
   public static final List<String> MERGE_METHODS =
       List.of("linear", "task-arithmetic", "ties", "dare", "dare_ties", "dare_linear", "slerp", "model-stock",
@@ -121,7 +163,8 @@ public final class StepKinds {
       .build();
 
   public static final StepKind PRETRAIN = training("pretrain", "Pretrains a model from scratch.",
-      StepField.optional("model", PRESET_OR_CONFIG, "model preset name or architecture config"))
+      StepField.optional("model", PRESET_OR_CONFIG, "model preset name (" + String.join(", ", MODEL_PRESETS.keySet())
+          + ") or architecture config, optionally {preset: NAME, <overrides>}").withDefault("tiny"), 3e-3, 0.1, true)
       .runner("init", "scratch")
       .runner("objective", "language-modeling")
       .example("""
@@ -135,7 +178,7 @@ public final class StepKinds {
 
   public static final StepKind CONTINUAL_PRETRAIN = training("continual-pretrain",
       "Continues pretraining a checkpoint on new data.",
-      StepField.required("model", ARTIFACT, "checkpoint to start from").accepting(ArtifactType.CHECKPOINT))
+      StepField.required("model", ARTIFACT, "checkpoint to start from").accepting(ArtifactType.CHECKPOINT), 1e-3, 0.1, true)
       .runner("init", "checkpoint")
       .runner("objective", "language-modeling")
       .example("""
@@ -148,7 +191,7 @@ public final class StepKinds {
       .build();
 
   public static final StepKind SFT = training("sft", "Supervised fine-tuning on instruction data.",
-      StepField.required("model", ARTIFACT, "checkpoint to fine-tune").accepting(ArtifactType.CHECKPOINT))
+      StepField.required("model", ARTIFACT, "checkpoint to fine-tune").accepting(ArtifactType.CHECKPOINT), 1e-3, 0.0, false)
       .runner("init", "checkpoint")
       .runner("objective", "sft")
       .runner("chat", true)
@@ -164,7 +207,8 @@ public final class StepKinds {
   public static final StepKind DPO = StepKind.builder("dpo", Execution.WORKER_TRAINER)
       .description("Direct preference optimisation on chosen/rejected pairs.")
       .field(StepField.required("model", ARTIFACT, "policy checkpoint").accepting(ArtifactType.CHECKPOINT))
-      .field(StepField.required("data", ARTIFACT, "preference dataset").accepting(ArtifactType.DATASET))
+      .field(StepField.required("data", ARTIFACT, "preference dataset")
+          .accepting(ArtifactType.DATASET, ArtifactType.FILES))
       .field(StepField.optional("reference", ARTIFACT, "reference checkpoint, default the policy's start")
           .accepting(ArtifactType.CHECKPOINT))
       .field(config(dpoConfig()))
@@ -173,6 +217,7 @@ public final class StepKinds {
       .failures(TRAINER_FAILURES)
       .defaultAttempts(TRAINING_ATTEMPTS)
       .resumable()
+      .runner("entry", "train")
       .runner("init", "checkpoint")
       .runner("objective", "dpo")
       .runner("chat", true)
@@ -248,29 +293,48 @@ public final class StepKinds {
           """)
       .build();
 
+  /**
+   * The evaluate kind's tasks (with their short names) and the pooled metrics each reports; a report also
+   * has {@code <file>/<metric>} per eval file. {@code accuracy} is exact_match where there is one, else
+   * multiple_choice.
+   */
+  public static final Map<String, List<String>> EVAL_TASKS = Kinds.inOrder(
+      "perplexity", List.of("perplexity", "loss"),
+      "exact_match", List.of("exact_match", "accuracy"),
+      "multiple_choice", List.of("multiple_choice", "accuracy"),
+      "preference", List.of("preference_accuracy", "preference_margin"));
+  public static final Map<String, String> EVAL_TASK_ALIASES =
+      Map.of("ppl", "perplexity", "qa", "exact_match", "mc", "multiple_choice", "pairs", "preference");
+
   public static final StepKind EVALUATE = StepKind.builder("evaluate", Execution.WORKER_TRAINER)
       .description("Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bound.")
       .field(StepField.required("model", ARTIFACT, "checkpoint to evaluate").accepting(ArtifactType.CHECKPOINT))
-      .field(StepField.optional("data", ARTIFACT, "evaluation dataset").accepting(ArtifactType.DATASET))
-      .field(StepField.optional("tasks", STRING_LIST, "benchmark task names"))
+      .field(StepField.required("data", ARTIFACT, "evaluation dataset: one task per file")
+          .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+      .field(StepField.optional("tasks", STRING_LIST, "tasks to run (default every task found in data): "
+          + String.join(", ", EVAL_TASKS.keySet()) + " (or ppl, qa, mc, pairs)"))
       .field(StepField.optional("gate", OBJECT, "pass/fail bound on one metric")
           .withEntries(Kinds.byName(
-              ConfigKey.required("metric", STRING, Constraint.NONE, "metric name"),
+              ConfigKey.required("metric", STRING, Constraint.NONE, "a metric the tasks measure, or FILE/METRIC"),
               ConfigKey.optional("min", NUMBER, Constraint.NONE, "lowest passing value"),
               ConfigKey.optional("max", NUMBER, Constraint.NONE, "highest passing value"))))
       .field(config(List.of(
-          ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per batch"),
+          ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per batch").withDefault(32),
           ConfigKey.optional("max_samples", INT, Constraint.positive(), "cap on examples per task"),
-          ConfigKey.optional("max_new_tokens", INT, Constraint.positive(), "generation length (exact match)"),
-          ConfigKey.optional("chat", ANY, Constraint.NONE, "use the chat template: true, false or \"auto\""),
+          ConfigKey.optional("max_new_tokens", INT, Constraint.positive(), "generation length (exact match)")
+              .withDefault(16),
+          ConfigKey.optional("chat", ANY, Constraint.NONE, "use the chat template: true, false or \"auto\"")
+              .withDefault("auto"),
           ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the evaluation dataset"),
-          ConfigKey.optional("seq_len", INT, Constraint.positive(), "tokens per sequence"),
+          ConfigKey.optional("seq_len", INT, Constraint.positive(),
+              "tokens per sequence, default the model's context up to 256 (known only once the model is read)"),
           ConfigKey.optional("seed", INT, Constraint.NONE, "random seed"))))
       .output("report", ArtifactType.REPORT)
       .failures(WORKER_FAILURES)
       .failures(TRAINER_FAILURES)
       .failures(List.of(FailureType.GATE_FAILED))
       .runner("entry", "evaluate")
+      .check(StepKinds::checkEvaluateTasksAndGate)
       .example("""
           - id: eval
             kind: evaluate
@@ -307,25 +371,62 @@ public final class StepKinds {
   private static final Map<String, StepKind> KINDS = byName(
       COMMAND, PRETRAIN, CONTINUAL_PRETRAIN, SFT, DPO, MERGE, PRUNE, EVALUATE, APPROVAL, PROMOTE);
 
+  /** Tasks must be known, and the gate's metric one that those tasks (or any task, when none is named) report. */
+  private static void checkEvaluateTasksAndGate(Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    var tasks = new java.util.LinkedHashSet<String>();
+    boolean allKnown = true;
+    if (body.get("tasks") instanceof List<?> listed) {
+      for (int i = 0; i < listed.size(); i++) {
+        if (!(listed.get(i) instanceof String name) || !StepCheck.literal(name)) {
+          allKnown = false;
+          continue;
+        }
+        String task = EVAL_TASK_ALIASES.getOrDefault(name, name);
+        if (EVAL_TASKS.containsKey(task)) {
+          tasks.add(task);
+        } else {
+          problem.accept("tasks[" + i + "]", "unknown task '" + name + "'; expected one of "
+              + String.join(", ", EVAL_TASKS.keySet()) + ", " + String.join(", ", new java.util.TreeSet<>(EVAL_TASK_ALIASES.keySet())));
+        }
+      }
+    }
+    if (!(body.get("gate") instanceof Map<?, ?> gate) || !(gate.get("metric") instanceof String metric)
+        || !StepCheck.literal(metric) || !allKnown) {
+      return;
+    }
+    var measured = new java.util.LinkedHashSet<String>();
+    (tasks.isEmpty() ? EVAL_TASKS.keySet() : tasks).forEach(t -> measured.addAll(EVAL_TASKS.get(t)));
+    String pooled = metric.contains("/") ? metric.substring(metric.indexOf('/') + 1) : metric;
+    if (!measured.contains(pooled)) {
+      problem.accept("gate.metric", "'" + metric + "' is not measured by "
+          + (tasks.isEmpty() ? "any task" : "tasks " + String.join(", ", tasks)) + "; expected one of "
+          + String.join(", ", measured) + " (or FILE/METRIC)");
+    }
+  }
+
   private static List<ConfigKey> dpoConfig() {
-    var keys = new java.util.ArrayList<>(TRAINING_CONFIG);
-    keys.add(ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature"));
-    keys.add(ConfigKey.optional("sft_weight", NUMBER, Constraint.atLeast(0), "weight of an SFT loss on chosen answers"));
+    var keys = new java.util.ArrayList<>(trainingConfig(1e-4, 0.0, false));
+    keys.add(ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature").withDefault(0.1));
+    keys.add(ConfigKey.optional("sft_weight", NUMBER, Constraint.atLeast(0), "weight of an SFT loss on chosen answers")
+        .withDefault(0.0));
     return keys;
   }
 
   /** The training kinds share data, config and behaviour; each adds its model field and runner settings. */
-  private static StepKind.Builder training(String name, String description, StepField model) {
+  private static StepKind.Builder training(String name, String description, StepField model, double lr,
+      double weightDecay, boolean replays) {
     return StepKind.builder(name, Execution.WORKER_TRAINER)
         .description(description)
         .field(model)
-        .field(StepField.required("data", ARTIFACT, "training dataset").accepting(ArtifactType.DATASET))
-        .field(config(TRAINING_CONFIG))
+        .field(StepField.required("data", ARTIFACT, "training dataset")
+            .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+        .field(config(trainingConfig(lr, weightDecay, replays)))
         .output("model", ArtifactType.CHECKPOINT)
         .failures(WORKER_FAILURES)
         .failures(TRAINER_FAILURES)
         .defaultAttempts(TRAINING_ATTEMPTS)
-        .resumable();
+        .resumable()
+        .runner("entry", "train");
   }
 
   private static StepField config(List<ConfigKey> keys) {

@@ -20,7 +20,8 @@ import java.util.Set;
 
 /**
  * Turns a valid spec and resolved parameter values into an {@link ExecutionPlan}: orders the steps,
- * expands matrices, substitutes values and replaces artifact references by input tokens.
+ * expands matrices, substitutes values, replaces artifact references by input tokens and fills in the
+ * kinds' defaults ({@link Defaults}), so each planned body is the fully resolved step.
  */
 public final class Planner {
   private final PipelineSpec spec;
@@ -132,10 +133,11 @@ public final class Planner {
         shellCommand = false;
       });
       checkSubstituted(body);
+      Map<String, Object> resolved = Defaults.resolve(kind, body);
       var needs = new LinkedHashSet<String>();
       step.needs().forEach(need -> needs.addAll(stepsById.get(need).expandedIds()));
       needs.addAll(referencedSteps);
-      return new PlannedStep(id, step.kind(), step.pool(), step.gpus(), List.copyOf(needs), body,
+      return new PlannedStep(id, step.kind(), step.pool(), step.gpus(), List.copyOf(needs), resolved,
           List.copyOf(inputs), step.timeoutSeconds(), step.retry());
     }
 
@@ -152,6 +154,7 @@ public final class Planner {
           checker.check(step.path() + "." + field, value, schema);
         }
       });
+      kind.checks().forEach(check -> check.check(body, (at, message) -> problems.add(step.path() + "." + at, message)));
     }
 
     private Object substitute(Object value, String role) {

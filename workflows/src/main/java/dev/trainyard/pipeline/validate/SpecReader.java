@@ -280,6 +280,7 @@ public final class SpecReader {
     kind.ifPresent(k -> k.fields().values().stream()
         .filter(f -> f.required() && !step.containsKey(f.name()))
         .forEach(f -> problems.add(path + "." + f.name(), "required")));
+    kind.ifPresent(k -> k.checks().forEach(check -> check.check(body, (at, message) -> problems.add(path + "." + at, message))));
     if (id == null || kindName == null) {
       return null;
     }

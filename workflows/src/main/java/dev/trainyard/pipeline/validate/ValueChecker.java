@@ -1,6 +1,7 @@
 package dev.trainyard.pipeline.validate;
 
 import dev.trainyard.pipeline.kind.StepField;
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.kind.ValueSchema;
 import dev.trainyard.pipeline.spec.Durations;
 import dev.trainyard.pipeline.spec.Expression;
@@ -106,7 +107,15 @@ public final class ValueChecker {
       }
       case ARTIFACT -> checkArtifact(path, value);
       case PRESET_OR_CONFIG -> {
-        if (!(value instanceof String) && !(value instanceof Map<?, ?>)) {
+        if (value instanceof String name) {
+          checkPreset(path, name);
+        } else if (value instanceof Map<?, ?> map) {
+          if (map.get("preset") instanceof String name) {
+            checkPreset(path + ".preset", name);
+          } else if (map.containsKey("preset")) {
+            problems.add(path + ".preset", "expected a preset name, got " + JsonTrees.describe(map.get("preset")));
+          }
+        } else {
           typeError(path, schema, value);
         }
       }
@@ -155,6 +164,13 @@ public final class ValueChecker {
       case DURATION -> checkDuration(path, value);
       case MATRIX -> checkMatrix(path, value);
       case ANY -> {}
+    }
+  }
+
+  private void checkPreset(String path, String name) {
+    if (Expressions.find(name).isEmpty() && !StepKinds.MODEL_PRESETS.containsKey(name)) {
+      problems.add(path, "unknown model preset '" + name + "'; presets are "
+          + String.join(", ", StepKinds.MODEL_PRESETS.keySet()));
     }
   }
 

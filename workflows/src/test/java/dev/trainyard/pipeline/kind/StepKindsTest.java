@@ -12,7 +12,8 @@ class StepKindsTest {
   void everyKindDescribesItself() {
     assertThat(StepKinds.names()).containsExactly(
         "command", "pretrain", "continual-pretrain", "sft", "dpo", "merge", "prune", "evaluate", "approval", "promote");
-    assertThat(StepKinds.find("dpo").orElseThrow().configKeys()).containsKeys("beta", "lr", "replay");
+    assertThat(StepKinds.find("dpo").orElseThrow().configKeys()).containsKeys("beta", "lr").doesNotContainKey("replay");
+    assertThat(StepKinds.find("continual-pretrain").orElseThrow().configKeys()).containsKey("replay");
     assertThat(StepKinds.find("sft").orElseThrow().configKeys()).doesNotContainKey("beta");
     assertThat(StepKinds.find("evaluate").orElseThrow().outputNames()).containsExactly("report");
     assertThat(StepKinds.find("approval").orElseThrow().outputNames()).isEmpty();

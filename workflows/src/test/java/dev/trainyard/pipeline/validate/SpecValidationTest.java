@@ -142,9 +142,88 @@ class SpecValidationTest {
             config: {learning_rate: 0.1}
         """)).containsExactly(
         "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
-            + "warmup_steps, batch_size, seq_len, seed, eval_every, checkpoint_every, preset, replay, "
+            + "warmup_steps, batch_size, seq_len, seed, eval_every, checkpoint_every, "
             + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, compile, device, "
             + "cpu_threads");
+  }
+
+  @Test
+  void configPresetIsRejectedBecauseNoTrainerReadsIt() {
+    assertThat(stepProblems(TRAIN + """
+            config: {preset: fast}
+        """)).singleElement().asString().startsWith("steps[0].config.preset: unknown config key for kind 'sft'");
+  }
+
+  @Test
+  void replayIsRejectedForSftAndDpoWhoseObjectivesCannotReplay() {
+    String replay = "    config: {replay: {dataset: \"${{ params.corpus }}\", ratio: 0.1}}\n";
+    assertThat(stepProblems(TRAIN + replay)).singleElement().asString()
+        .startsWith("steps[0].config.replay: unknown config key for kind 'sft'");
+    assertThat(stepProblems(TRAIN.replace("kind: sft", "kind: dpo") + replay)).singleElement().asString()
+        .startsWith("steps[0].config.replay: unknown config key for kind 'dpo'");
+    assertThat(Pipelines.parse(HEADER + TRAIN.replace("kind: sft", "kind: continual-pretrain") + replay).steps())
+        .hasSize(1);
+  }
+
+  @Test
+  void aReplayRatioOfOneAndASequenceOfOneTokenAreRejectedBeforeTheTrainerSeesThem() {
+    assertThat(stepProblems(TRAIN.replace("kind: sft", "kind: continual-pretrain") + """
+            config: {seq_len: 1, replay: {dataset: "${{ params.corpus }}", ratio: 1}}
+        """)).containsExactly(
+        "steps[0].config.seq_len: must be >= 2",
+        "steps[0].config.replay.ratio: must be >= 0 and < 1");
+  }
+
+  @Test
+  void anUnknownModelPresetIsRejectedWithTheKnownOnes() {
+    assertThat(stepProblems("""
+          - id: pre
+            kind: pretrain
+            model: gigantic
+            data: ${{ params.corpus }}
+          - id: wide
+            kind: pretrain
+            model: {preset: huge, num_hidden_layers: 2}
+            data: ${{ params.corpus }}
+        """)).containsExactly(
+        "steps[0].model: unknown model preset 'gigantic'; presets are tiny, mini, small, 125m, 350m",
+        "steps[1].model.preset: unknown model preset 'huge'; presets are tiny, mini, small, 125m, 350m");
+  }
+
+  @Test
+  void anEvaluateStepNeedsDataAndItsGateAMetricItsTasksMeasure() {
+    assertThat(stepProblems("""
+          - id: eval
+            kind: evaluate
+            model: ${{ params.base }}
+            gate: {metric: acuracy, min: 0.5}
+          - id: ppl
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            tasks: [ppl, trivia]
+          - id: qa
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            tasks: [perplexity]
+            gate: {metric: accuracy, min: 0.5}
+        """)).containsExactly(
+        "steps[0].data: required",
+        "steps[0].gate.metric: 'acuracy' is not measured by any task; expected one of perplexity, loss, "
+            + "exact_match, accuracy, multiple_choice, preference_accuracy, preference_margin (or FILE/METRIC)",
+        "steps[1].tasks[1]: unknown task 'trivia'; expected one of perplexity, exact_match, multiple_choice, "
+            + "preference, mc, pairs, ppl, qa",
+        "steps[2].gate.metric: 'accuracy' is not measured by tasks perplexity; expected one of perplexity, loss "
+            + "(or FILE/METRIC)");
+    assertThat(Pipelines.parse(HEADER + """
+          - id: eval
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            tasks: [qa]
+            gate: {metric: arithmetic/accuracy, min: 0.5}
+        """).steps()).hasSize(1);
   }
 
   @Test
@@ -176,6 +255,7 @@ class SpecValidationTest {
           - id: eval
             kind: evaluate
             model: ${{ steps.nope.outputs.model }}
+            data: ${{ params.corpus }}
         """)).containsExactly("steps[1].model: unknown step 'nope'");
   }
 
@@ -194,6 +274,7 @@ class SpecValidationTest {
           - id: eval
             kind: evaluate
             model: ${{ steps.train.outputs.report }}
+            data: ${{ params.corpus }}
         """)).containsExactly("steps[1].model: step 'train' (kind sft) has no output 'report'; it produces: model");
   }
 
@@ -309,6 +390,7 @@ class SpecValidationTest {
           - id: eval
             kind: evaluate
             model: ${{ steps.nope.outputs.model }}
+            data: ${{ params.corpus }}
         """)).containsExactly(
         "steps[0].config.lr: must be > 0",
         "steps[1].id: 'Bad' must match [a-z][a-z0-9-]{0,62}",
