@@ -63,6 +63,10 @@ public final class KindSchemas {
     for (StepField field : StepKinds.COMMON_FIELDS.values()) {
       if (field.name().equals("kind")) {
         properties.put("kind", ordered("const", kind.name(), "description", field.description()));
+      } else if (field.name().equals("id")) {
+        // An id names the step in the graph before anything is substituted: never an expression.
+        properties.put("id", ordered("description", field.description(), "type", "string",
+            "pattern", anchored(field.constraint().pattern())));
       } else {
         properties.put(field.name(), value(field));
       }
@@ -153,8 +157,16 @@ public final class KindSchemas {
     } else {
       // Known only at launch: a whole expression stands for the value; a string with an expression
       // inside is checked after substitution.
-      result.put("anyOf", List.of(typed, ordered("type", "string",
-          "pattern", schema.type() == ValueType.STRING ? CONTAINS_EXPRESSION_PATTERN : EXPRESSION_PATTERN)));
+      Map<String, Object> expression = ordered("type", "string",
+          "pattern", schema.type() == ValueType.STRING ? CONTAINS_EXPRESSION_PATTERN : EXPRESSION_PATTERN);
+      var choices = new ArrayList<Object>();
+      if (typed.size() == 1 && typed.get("anyOf") instanceof List<?> alternatives) {
+        choices.addAll(alternatives); // a duration is already a choice: one list, not a nested one
+      } else {
+        choices.add(typed);
+      }
+      choices.add(expression);
+      result.put("anyOf", choices);
     }
     return result;
   }

@@ -35,7 +35,8 @@ class SpecReferenceTest {
       kind.fields().keySet().forEach(field -> assertThat(md).as(kind.name()).contains("| `" + field));
       kind.configKeys().keySet().forEach(key -> assertThat(md).as(kind.name()).contains("| `config." + key + "` |"));
     }
-    assertThat(md).contains("| `config.replay.ratio` | number | yes | >= 0 and <= 1 |");
+    String ratioRule = StepKinds.CONTINUAL_PRETRAIN.configKeys().get("replay").entries().get("ratio").constraint().text();
+    assertThat(md).contains("| `config.replay.ratio` | number | yes | " + ratioRule + " |");
     StepKinds.COMMON_FIELDS.keySet().forEach(field -> assertThat(md).contains("| `" + field));
     assertThat(md).contains("${{ params.NAME }}", "${{ steps.ID.outputs.NAME }}", "${{ matrix.KEY }}", "${{ inputs }}");
     StepContract.ENVIRONMENT.forEach(variable -> assertThat(md).contains("| `" + variable.name() + "` |"));
