@@ -89,7 +89,6 @@ export function LineageGraph({ root, height = 440 }: Props) {
     });
     const edges = graph.edges.map((e) => ({ from: e.from, to: e.to, label: e.role }));
     return { nodes, edges };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [graph, root, expanded, expanding]);
 
   return (

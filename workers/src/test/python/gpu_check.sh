@@ -5,7 +5,7 @@ set -e
 PY=${TRAINYARD_PYTHON:-python3}
 export PYTHONPATH=workers/src/main/python
 $PY -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name(0))'
-$PY -m pytest -q -x workers/src/test/python || true
+$PY -m pytest -q -x workers/src/test/python   # set -e: a failing test fails the check before any benchmark
 $PY -m trainyard_trainer.bench --preset 125m --seq-len 1024 --batch-size 32 --vocab-size 32000 --steps 20
 $PY -m trainyard_trainer.bench --preset 350m --seq-len 2048 --batch-size 16 --vocab-size 32000 --steps 10
 $PY -m trainyard_trainer.bench --preset 125m --seq-len 1024 --batch-size 32 --vocab-size 32000 --steps 20 --compile false
