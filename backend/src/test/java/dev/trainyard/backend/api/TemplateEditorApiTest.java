@@ -156,6 +156,58 @@ class TemplateEditorApiTest {
     assertThat(again.getInt("latestVersion")).isEqualTo(1);
   }
 
+  @Test
+  void halfWrittenSpecsAsAnEditorSendsThemAlwaysGetProblemsWithPathsNeverAServerError() {
+    String spec = """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: editor-fuzz
+        params:
+          base: {type: checkpoint}
+          corpus: {type: dataset}
+        steps:
+          - id: cpt
+            kind: continual-pretrain
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            matrix: {lr: [1.0e-4, 2.0e-4]}
+            config: {lr: "${{ matrix.lr }}", replay: {dataset: "${{ params.corpus }}", ratio: 0.1}}
+          - id: merge
+            kind: merge
+            method: linear
+            models: [{model: "${{ steps.cpt.outputs.model }}"}]
+            needs: [cpt]
+          - id: eval
+            kind: evaluate
+            model: ${{ steps.merge.outputs.model }}
+            data: ${{ params.corpus }}
+            gate: {metric: accuracy, min: 0.5}
+        """;
+    java.util.Random random = new java.util.Random(20261201);
+    List<String> failures = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      // What an editor sends mid-typing: the text cut anywhere, or with a stretch deleted.
+      int a = random.nextInt(spec.length());
+      int b = Math.min(spec.length(), a + random.nextInt(40));
+      String text = i % 2 == 0 ? spec.substring(0, a) : spec.substring(0, a) + spec.substring(b);
+      if (text.isBlank()) {
+        continue;
+      }
+      var response = given().contentType("application/yaml").body(text.getBytes()).post("/api/v1/templates/validate");
+      if (response.statusCode() != 200) {
+        failures.add(response.statusCode() + " for: " + text);
+        continue;
+      }
+      JsonPath answer = response.jsonPath();
+      List<String> paths = answer.getList("problems.path", String.class);
+      if (answer.getBoolean("valid") != paths.isEmpty() || paths.stream().anyMatch(p -> p == null || p.isBlank())) {
+        failures.add("valid=" + answer.getBoolean("valid") + " with problems " + paths + " for: " + text);
+      }
+    }
+    assertThat(failures).isEmpty();
+    given().get("/api/v1/templates/editor-fuzz").then().statusCode(404);
+  }
+
   private static long auditRows() {
     return given().get("/api/v1/audit/verify").then().statusCode(200).extract().jsonPath().getLong("rowsChecked");
   }

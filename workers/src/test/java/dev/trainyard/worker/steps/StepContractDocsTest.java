@@ -25,7 +25,7 @@ class StepContractDocsTest {
     StepTask task = new StepTask("run-1", "train", "command", 1, Map.of("run", "true"), Map.of(), 1, 60);
     AttemptWorkDir work = AttemptWorkDir.create(root.resolve("worker"), task, new LocalArtifactStore(root.resolve("store")));
     try (GpuLease lease = new GpuAllocator(List.of(0)).acquire(1)) {
-      work.writeStepJson(lease, null);
+      work.writeStepJson(lease, null, dev.trainyard.pipeline.kind.StepKinds.COMMAND.runner());
 
       assertThat(work.contractEnvironment(lease).keySet()).containsExactlyElementsOf(StepContract.names(StepContract.ENVIRONMENT));
       assertThat(work.contractEnvironment(lease)).containsEntry("CUDA_VISIBLE_DEVICES", "0");

@@ -38,6 +38,7 @@ public final class StepContract {
   /** Top-level keys of {@code step.json}. */
   public static final List<Entry> STEP_JSON = List.of(
       new Entry("kind", "the step kind"),
+      new Entry("runner", "the kind's settings for its runner (e.g. the trainer's objective), from the catalogue"),
       new Entry("runId", "the run's id"),
       new Entry("stepId", "the step's id"),
       new Entry("attempt", "the attempt number, from 1"),

@@ -81,7 +81,8 @@ public class TemplatesResource {
     return new Validation(result.problems().isEmpty(),
         result.problems().stream().map(p -> new SpecProblem(p.path(), p.message())).toList(),
         spec == null ? null : spec.name(), latest,
-        spec != null && TemplateService.needsApproval(spec, scope.caller()), steps);
+        // Only a readable spec names known kinds; approval is a question about what would be saved.
+        result.problems().isEmpty() && TemplateService.needsApproval(spec, scope.caller()), steps);
   }
 
   @POST
