@@ -67,6 +67,17 @@ def test_dpo_raises_the_chosen_over_the_rejected(tmp_path, base_model, datasets_
     assert first_last(tmp_path, "reward_margin")[1] > 0
 
 
+def test_eval_every_records_a_held_out_loss_curve_while_training(tmp_path, datasets_dir):
+    assert run_step(tmp_path, "pretrain", {
+        "model": TINY, "data": datasets_dir, "eval_data": datasets_dir,
+        "config": dict(FAST, max_steps=30, lr=5e-3, eval_every=10, eval_subset="domain")}) == 0
+    curve = [(m["step"], m["eval_loss"]) for m in metrics(tmp_path) if "eval_loss" in m]
+    assert [step for step, _ in curve] == [10, 20, 30]
+    assert curve[-1][1] < curve[0][1]
+    # Training lines are unchanged: evaluation neither consumes data nor draws random numbers.
+    assert all("loss" in m for m in metrics(tmp_path) if "eval_loss" not in m)
+
+
 def test_a_bad_dataset_fails_with_one_clear_line(tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"prompt": "x"}\n')

@@ -49,6 +49,8 @@ class TrainConfig:
         self.sft_weight = need("sft_weight", float) if objective == "dpo" else 0.0
         self.replay = c.get("replay")
         self.subset = c.get("subset")
+        self.eval_every = int(c["eval_every"]) if c.get("eval_every") else None
+        self.eval_subset = c.get("eval_subset")
         if self.max_steps < 1 or self.lr <= 0 or self.batch_size < 1 or self.seq_len < 2 or self.grad_accum < 1:
             raise ValueError("config: max_steps, lr, batch_size, grad_accum must be positive and seq_len >= 2")
         if self.replay is not None:
@@ -111,6 +113,11 @@ class LanguageModeling:
         loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1), ignore_index=D.IGNORE)
         return loss, {}, x.numel()
 
+    def eval_batches(self, n):
+        for i in range(0, len(self.windows), n):
+            w = self.windows[i:i + n]
+            yield w[:, :-1], w[:, 1:]
+
 
 class SupervisedFineTuning:
     def __init__(self, cfg, data_path, kind, state):
@@ -123,6 +130,10 @@ class SupervisedFineTuning:
 
     def next_batch(self, n):
         return D.collate([self.examples[i] for i in self.order.take(n)], ByteTokenizer.pad_id)
+
+    def eval_batches(self, n):
+        for i in range(0, len(self.examples), n):
+            yield D.collate(self.examples[i:i + n], ByteTokenizer.pad_id)
 
     def loss(self, model, batch, rt):
         x, y = (t.to(rt.device) for t in batch)
@@ -161,6 +172,11 @@ class DirectPreference:
         # One forward pass over chosen rows then rejected rows.
         return D.collate([c for c, _ in chosen_rejected] + [r for _, r in chosen_rejected], ByteTokenizer.pad_id)
 
+    def eval_batches(self, n):
+        for i in range(0, len(self.pairs), n):
+            chunk = self.pairs[i:i + n]
+            yield D.collate([c for c, _ in chunk] + [r for _, r in chunk], ByteTokenizer.pad_id)
+
     def loss(self, model, batch, rt):
         ids, labels = (t.to(rt.device) for t in batch)
         n = ids.shape[0] // 2
@@ -177,6 +193,25 @@ class DirectPreference:
         stats = {"rewards_chosen": chosen_reward.mean().item(), "rewards_rejected": rejected_reward.mean().item(),
                  "reward_margin": margin.mean().item(), "pref_accuracy": (margin > 0).float().mean().item()}
         return loss, stats, ids.numel()
+
+
+def evaluate_during_training(objective, model, rt, batch_size):
+    """Mean loss (and the objective's stats) over every held-out example, without touching the RNG or the
+    training data order; recorded as ``eval_*`` metrics, so a run's metrics hold an eval curve."""
+    model.eval()
+    total, rows, stats_sum = 0.0, 0, {}
+    with torch.no_grad():
+        for batch in objective.eval_batches(batch_size):
+            loss, stats, _ = objective.loss(model, batch, rt)
+            n = batch[0].shape[0]
+            total += loss.item() * n
+            rows += n
+            for k, v in stats.items():
+                stats_sum[k] = stats_sum.get(k, 0.0) + v * n
+    model.train()
+    if not rows:
+        raise D.DataError("eval_data holds no examples")
+    return dict({"eval_loss": total / rows}, **{f"eval_{k}": v / rows for k, v in stats_sum.items()})
 
 
 # ---- the loop ----
@@ -209,15 +244,24 @@ def run(kind, body, step_json, runner, log=print):
         raise ValueError(f"{kind}: 'data' (a dataset) is required")
 
     data_state = state["data"] if state else {}
+    def build(config, data_path, state):
+        if objective_name == "dpo":
+            return DirectPreference(config, data_path, kind, state, reference)
+        if objective_name == "sft":
+            return SupervisedFineTuning(config, data_path, kind, state)
+        return LanguageModeling(config, data_path, kind, state)
+
+    reference = None
     if objective_name == "dpo":
         reference = ckpt.load_model(body["reference"])[0] if body.get("reference") else copy.deepcopy(model)
         reference.requires_grad_(False)
         reference.eval().to(rt.device)
-        objective = DirectPreference(cfg, body["data"], kind, data_state, reference)
-    elif objective_name == "sft":
-        objective = SupervisedFineTuning(cfg, body["data"], kind, data_state)
-    else:
-        objective = LanguageModeling(cfg, body["data"], kind, data_state)
+    objective = build(cfg, body["data"], data_state)
+    held_out = None
+    if body.get("eval_data"):
+        eval_cfg = copy.copy(cfg)
+        eval_cfg.subset, eval_cfg.replay = cfg.eval_subset, None
+        held_out = build(eval_cfg, body["eval_data"], {})
 
     start = 0
     if state:
@@ -281,6 +325,10 @@ def run(kind, body, step_json, runner, log=print):
             metrics.write(**line)
             if done % (cfg.log_every * 10) == 0 or done == cfg.max_steps or done == start + 1:
                 log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in line.items()))
+        if held_out and ((cfg.eval_every and done % cfg.eval_every == 0) or done == cfg.max_steps):
+            scores = evaluate_during_training(held_out, model, rt, cfg.batch_size)
+            metrics.write(step=done, total_steps=cfg.max_steps, **{k: rt.mean(v) for k, v in scores.items()})
+            log(f"eval at step {done}: " + " ".join(f"{k}={v:.4g}" for k, v in scores.items()))
         if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.max_steps and rt.main:
             data_state = dict(objective.state(), tokens=tokens_seen)
             path = ckpt.save_training_state(checkpoints_dir, done, model, optimizer, data_state, info)

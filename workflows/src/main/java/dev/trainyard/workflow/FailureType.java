@@ -19,8 +19,8 @@ public enum FailureType {
   INSUFFICIENT_GPUS("InsufficientGpus", false),
   /** The worker lacks what the kind needs (e.g. its Python runtime); an operator must fix the host. */
   RUNTIME_MISSING("RuntimeMissing", false),
-  /** An evaluate gate missed its bound; the scores do not change on a rerun. */
-  GATE_FAILED("GateFailed", false),
+  /** An evaluate gate missed its bound; the scores do not change on a rerun. The report is kept. */
+  GATE_FAILED("GateFailed", false, true),
   /** A backend step refused to act (e.g. promote of a model whose gate failed). */
   REFUSED("Refused", false),
   /** The step process exited non-zero. */
@@ -32,10 +32,24 @@ public enum FailureType {
 
   private final String wireName;
   private final boolean retryable;
+  private final boolean keepsOutput;
 
   FailureType(String wireName, boolean retryable) {
+    this(wireName, retryable, false);
+  }
+
+  FailureType(String wireName, boolean retryable, boolean keepsOutput) {
     this.wireName = wireName;
     this.retryable = retryable;
+    this.keepsOutput = keepsOutput;
+  }
+
+  /**
+   * Whether the attempt ran to the end and its output is evidence worth keeping (a failed gate's scores):
+   * the output is stored, sent as the failure's details and recorded as an artifact marked failed.
+   */
+  public boolean keepsOutput() {
+    return keepsOutput;
   }
 
   public String wireName() {
@@ -51,6 +65,13 @@ public enum FailureType {
     return retryable
         ? ApplicationFailure.newFailure(message, wireName)
         : ApplicationFailure.newNonRetryableFailure(message, wireName);
+  }
+
+  /** A failure that carries what the attempt stored ({@link #keepsOutput()}). */
+  public ApplicationFailure failure(String message, StepResult stored) {
+    return retryable
+        ? ApplicationFailure.newFailure(message, wireName, stored)
+        : ApplicationFailure.newNonRetryableFailure(message, wireName, stored);
   }
 
   public ApplicationFailure failure(String message, Throwable cause) {

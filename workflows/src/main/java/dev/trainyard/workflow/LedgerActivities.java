@@ -32,6 +32,13 @@ public interface LedgerActivities {
   /** An approval step's waiting attempt was approved by {@code approvedBy}; the step succeeds. */
   void attemptApproved(String runId, String stepId, int attempt, String approvedBy);
 
+  /**
+   * An attempt failed but stored its output first (a failed gate's report): the outputs are recorded as
+   * artifacts marked failed, with lineage from the inputs and the attempt's metrics; the attempt is FAILED.
+   */
+  void attemptFailedWithOutputs(String runId, String stepId, int attempt, String error, StepResult result,
+      List<InputUse> inputs);
+
   /** An attempt ended FAILED or CANCELLED. */
   void attemptEnded(String runId, String stepId, int attempt, StepStatus status, String error);
 

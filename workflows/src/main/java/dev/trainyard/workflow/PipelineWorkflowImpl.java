@@ -172,7 +172,14 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
         String message = describe(e);
         boolean retryable = retryable(e);
         if (!retryable || tries >= maxAttempts) {
-          fail(runId, step, attempt, message);
+          StepResult kept = keptOutput(e);
+          if (kept != null) {
+            statuses.put(step.id(), StepStatus.FAILED);
+            firstError = firstError != null ? firstError : "step '" + step.id() + "' failed: " + message;
+            ledger.attemptFailedWithOutputs(runId, step.id(), attempt, message, kept, uses);
+          } else {
+            fail(runId, step, attempt, message);
+          }
           return;
         }
         ledger.attemptEnded(runId, step.id(), attempt, StepStatus.FAILED, message);
@@ -217,6 +224,22 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
       return type == null || FailureType.retryable(type);
     }
     return type == null || !NON_RETRYABLE_V0.contains(type);
+  }
+
+  /**
+   * What a failed attempt stored before failing, for failure types that keep their output (a failed gate's
+   * report). Version 1 records it; histories from before end the attempt without it.
+   */
+  private static StepResult keptOutput(TemporalFailure e) {
+    if (!(e.getCause() instanceof ApplicationFailure app)
+        || !FailureType.fromWire(app.getType()).map(FailureType::keepsOutput).orElse(false)
+        || app.getDetails() == null || app.getDetails().getSize() == 0) {
+      return null;
+    }
+    if (Workflow.getVersion("failed-outputs", Workflow.DEFAULT_VERSION, 1) < 1) {
+      return null;
+    }
+    return app.getDetails().get(StepResult.class);
   }
 
   private void awaitApproval(String runId, PlannedStep step) {

@@ -117,6 +117,19 @@ class PipelineWorkflowTest {
   }
 
   @Test
+  void aFailedGateKeepsItsReportAsAnArtifactOfTheFailedAttempt() {
+    ExecutionPlan plan = new ExecutionPlan("p", List.of(
+        step("eval", "evaluate", List.of(), Map.of("fail_times", 1, "fail_type", "GateFailed"), RetrySpec.DEFAULT),
+        step("after", List.of("eval"))));
+    RunOutcome outcome = newRun("r-gate").run(RunRequest.fresh("r-gate", plan, Map.of()));
+
+    assertThat(outcome.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(outcome.error()).isEqualTo("step 'eval' failed: scripted failure 1");
+    assertThat(ledger.events).contains("eval#1 FAILED keeping [report]: scripted failure 1");
+    assertThat(ledger.steps).containsEntry("eval", StepStatus.FAILED).containsEntry("after", StepStatus.SKIPPED);
+  }
+
+  @Test
   void whenAStepFailsItsDependentsAreSkippedAndTheRunFails() {
     ExecutionPlan plan = new ExecutionPlan("p", List.of(
         step("bad", "command", List.of(), Map.of("fail_times", 9), RetrySpec.DEFAULT),

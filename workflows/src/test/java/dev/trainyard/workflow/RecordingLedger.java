@@ -65,6 +65,13 @@ class RecordingLedger implements LedgerActivities {
   }
 
   @Override
+  public void attemptFailedWithOutputs(String runId, String stepId, int attempt, String error, StepResult result,
+      List<InputUse> inputs) {
+    steps.put(stepId, StepStatus.FAILED);
+    events.add(stepId + "#" + attempt + " FAILED keeping " + new java.util.TreeMap<>(result.outputs()).keySet() + ": " + error);
+  }
+
+  @Override
   public void attemptEnded(String runId, String stepId, int attempt, StepStatus status, String error) {
     steps.put(stepId, status);
     events.add(stepId + "#" + attempt + " " + status + ": " + error);

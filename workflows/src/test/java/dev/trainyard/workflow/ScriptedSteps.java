@@ -39,10 +39,17 @@ class ScriptedSteps implements StepActivities {
     int failTimes = ((Number) task.body().getOrDefault("fail_times", 0)).intValue();
     if (call <= failTimes) {
       String type = (String) task.body().getOrDefault("fail_type", "StepFailed");
-      throw ApplicationFailure.newNonRetryableFailure("scripted failure " + call, type);
+      // Like a worker, a failure type that keeps its output sends what it stored as the details.
+      Object[] details = FailureType.fromWire(type).map(FailureType::keepsOutput).orElse(false)
+          ? new Object[] {result(task, "report")} : new Object[0];
+      throw ApplicationFailure.newNonRetryableFailure("scripted failure " + call, type, details);
     }
+    return result(task, "output");
+  }
+
+  private static StepResult result(StepTask task, String output) {
     String id = Integer.toHexString((task.stepId() + task.attempt()).hashCode());
     var artifact = new ProducedArtifact(id, "files", "file:///store/" + id, 1, List.of(new ManifestEntry("f", 1, "aa")));
-    return new StepResult(Map.of("output", artifact), Map.of(), "test-worker", List.of(), "");
+    return new StepResult(Map.of(output, artifact), Map.of(), "test-worker", List.of(), "");
   }
 }

@@ -25,6 +25,8 @@ public class ArtifactEntity extends PanacheEntityBase {
   public OffsetDateTime deletedAt;
   public String deletedBy;
   public String deletionReason;
+  /** Stored by an attempt that then failed (a failed gate's report): kept as evidence, never a step's input. */
+  public boolean failed;
 
   public boolean deleted() {
     return deletedAt != null;

@@ -153,18 +153,52 @@ public class CatalogLedger implements LedgerActivities {
   @Override
   public void attemptSucceeded(String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs) {
     QuarkusTransaction.requiringNew().run(() -> {
+      recordOutputs(runId, stepId, attempt, result, inputs, false);
+      em.createNativeQuery(
+              "UPDATE step_attempt SET status = 'SUCCEEDED', finished_at = COALESCE(finished_at, now()), "
+                  + "worker = ?4, gpu_ids = ?5, log_tail = ?6, metrics = CAST(?7 AS jsonb) "
+                  + "WHERE run_id = ?1 AND step_id = ?2 AND attempt = ?3")
+          .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt)
+          .setParameter(4, result.worker()).setParameter(5, String.valueOf(result.gpuIds()))
+          .setParameter(6, result.logTail()).setParameter(7, toJson(result.metrics()))
+          .executeUpdate();
+      setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+    });
+  }
+
+  @Override
+  public void attemptFailedWithOutputs(String runId, String stepId, int attempt, String error, StepResult result,
+      List<InputUse> inputs) {
+    QuarkusTransaction.requiringNew().run(() -> {
+      recordOutputs(runId, stepId, attempt, result, inputs, true);
+      em.createNativeQuery(
+              "UPDATE step_attempt SET status = 'FAILED', error = ?4, finished_at = COALESCE(finished_at, now()), "
+                  + "worker = ?5, gpu_ids = ?6, log_tail = ?7, metrics = CAST(?8 AS jsonb) "
+                  + "WHERE run_id = ?1 AND step_id = ?2 AND attempt = ?3")
+          .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt).setParameter(4, error)
+          .setParameter(5, result.worker()).setParameter(6, String.valueOf(result.gpuIds()))
+          .setParameter(7, result.logTail()).setParameter(8, toJson(result.metrics()))
+          .executeUpdate();
+      setStepStatus(runId, stepId, StepStatus.FAILED);
+    });
+  }
+
+  /** Artifacts, their files, step outputs and lineage edges of one attempt; {@code failed} marks a failed attempt's. */
+  private void recordOutputs(String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs,
+      boolean failed) {
+    {
       String stepNode = stepNode(runId, stepId, attempt);
       for (var output : result.outputs().entrySet()) {
         ProducedArtifact artifact = output.getValue();
         em.createNativeQuery(
-                "INSERT INTO artifact (id, type, uri, size_bytes, run_id, step_id, attempt, output_name, created_by, team) "
-                    + "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, launched_by, team FROM run WHERE id = ?5 "
+                "INSERT INTO artifact (id, type, uri, size_bytes, run_id, step_id, attempt, output_name, created_by, team, "
+                    + "failed) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, launched_by, team, ?9 FROM run WHERE id = ?5 "
                     // The same bytes stored again after retention deleted them: the tombstone comes back to life.
                     + "ON CONFLICT (id) DO UPDATE SET deleted_at = NULL, deleted_by = NULL, deletion_reason = NULL "
                     + "WHERE artifact.deleted_at IS NOT NULL")
             .setParameter(1, artifact.id()).setParameter(2, artifact.type()).setParameter(3, artifact.uri())
             .setParameter(4, artifact.sizeBytes()).setParameter(5, runId).setParameter(6, stepId)
-            .setParameter(7, attempt).setParameter(8, output.getKey())
+            .setParameter(7, attempt).setParameter(8, output.getKey()).setParameter(9, failed)
             .executeUpdate();
         for (ManifestEntry file : artifact.files()) {
           em.createNativeQuery(
@@ -185,16 +219,7 @@ public class CatalogLedger implements LedgerActivities {
       for (InputUse input : inputs) {
         edge("artifact:" + input.artifactId(), stepNode, input.role());
       }
-      em.createNativeQuery(
-              "UPDATE step_attempt SET status = 'SUCCEEDED', finished_at = COALESCE(finished_at, now()), "
-                  + "worker = ?4, gpu_ids = ?5, log_tail = ?6, metrics = CAST(?7 AS jsonb) "
-                  + "WHERE run_id = ?1 AND step_id = ?2 AND attempt = ?3")
-          .setParameter(1, runId).setParameter(2, stepId).setParameter(3, attempt)
-          .setParameter(4, result.worker()).setParameter(5, String.valueOf(result.gpuIds()))
-          .setParameter(6, result.logTail()).setParameter(7, toJson(result.metrics()))
-          .executeUpdate();
-      setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
-    });
+    }
   }
 
   @Override

@@ -106,9 +106,15 @@ public class RunService {
     for (ParamSpec param : spec.params()) {
       Object value = given.containsKey(param.name()) ? given.get(param.name()) : param.defaultValue();
       if (param.type().isArtifact() && value instanceof String ref) {
-        Optional<ArtifactEntity> artifact = ArtifactResolver.resolve(ref, param.type() == ParamType.DATASET ? "dataset" : null)
+        String wanted = param.type().artifactType().wireName();
+        Optional<ArtifactEntity> artifact = ArtifactResolver.resolve(ref, param.type() == ParamType.DATASET ? wanted : null)
             .filter(a -> scope.caller().sees(a.team));
-        if (artifact.isPresent() && artifact.get().deleted()) {
+        if (artifact.isPresent() && !artifact.get().type.equals(wanted)) {
+          // A command's files or a report given as a checkpoint would fail minutes later in the trainer.
+          problems.add(new FieldError("params." + param.name(), "'" + ref + "' (" + artifact.get().id.substring(0, 12)
+              + ") is " + artifact.get().type + ", not " + wanted));
+          resolved.put(param.name(), "0".repeat(64));
+        } else if (artifact.isPresent() && artifact.get().deleted()) {
           problems.add(new FieldError("params." + param.name(), "'" + ref + "' (" + artifact.get().id.substring(0, 12)
               + ") was deleted by retention on " + artifact.get().deletedAt.toLocalDate() + ": " + artifact.get().deletionReason));
           resolved.put(param.name(), "0".repeat(64));

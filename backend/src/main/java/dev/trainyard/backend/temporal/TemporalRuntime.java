@@ -41,6 +41,7 @@ public class TemporalRuntime {
 
   @Inject TrainyardConfig config;
   @Inject CatalogLedger ledger;
+  @Inject dev.trainyard.backend.steps.BackendSteps backendSteps;
 
   private EmbeddedTemporal embedded;
   private WorkflowServiceStubs stubs;
@@ -118,7 +119,7 @@ public class TemporalRuntime {
       if (factory.tryGetWorker(TaskQueues.WORKFLOWS) == null) {
         Worker workflows = factory.newWorker(TaskQueues.WORKFLOWS, workflowWorkerOptions());
         workflows.registerWorkflowImplementationTypes(PipelineWorkflowImpl.class);
-        workflows.registerActivitiesImplementations(ledger);
+        workflows.registerActivitiesImplementations(ledger, backendSteps);
       }
       factory.start();
     }

@@ -165,6 +165,37 @@ class PipelineRunsTest {
   }
 
   @Test
+  void aCommandsFilesGivenAsACheckpointParameterAreRefusedAtLaunchWithThePath() {
+    String runId = Api.launch("hello", Map.of()).getString("id");
+    JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));
+    String files = run.getString("steps.find { it.id == 'join' }.outputs.output.artifactId");
+    String spec = """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: typed-inputs
+        params:
+          base: {type: checkpoint}
+        steps:
+          - id: eval
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ steps.data.outputs.output }}
+          - id: data
+            kind: command
+            run: "true"
+        """;
+    given().contentType("application/yaml").body(spec.getBytes()).post("/api/v1/templates")
+        .then().statusCode(org.hamcrest.Matchers.lessThan(300));
+    long before = RunEntity.count();
+
+    given().contentType(ContentType.JSON).body(Map.of("template", "typed-inputs", "params", Map.of("base", files)))
+        .post("/api/v1/runs").then().statusCode(422).contentType("application/problem+json")
+        .body("errors.path", org.hamcrest.Matchers.contains("params.base"))
+        .body("errors[0].message", equalTo("'" + files + "' (" + files.substring(0, 12) + ") is files, not checkpoint"));
+    assertThat(RunEntity.count()).isEqualTo(before);
+  }
+
+  @Test
   void theSameIdempotencyKeyTwiceReturnsTheSameRun() {
     String key = UUID.randomUUID().toString();
     Map<String, Object> body = Map.of("template", "hello", "params", Map.of());

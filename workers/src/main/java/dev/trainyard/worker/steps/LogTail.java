@@ -36,6 +36,9 @@ public final class LogTail {
   /** The last {@code lines} lines of the tail, for failure messages. */
   public static String lastLines(Path log, int lines) {
     String tail = read(log, DEFAULT_BYTES).stripTrailing();
+    if (tail.isEmpty()) {
+      return "(the step wrote no log)";
+    }
     int cut = tail.length();
     for (int i = 0; i < lines && cut > 0; i++) {
       cut = tail.lastIndexOf('\n', cut - 1);

@@ -182,8 +182,14 @@ public final class StepActivitiesImpl implements StepActivities {
           "step '" + task.stepId() + "' was stopped because worker " + workerId + " is shutting down");
     }
     if (exitCode != 0) {
-      throw kind.failureType(exitCode).failure(
-          "step '" + task.stepId() + "' exited with code " + exitCode + ": " + LogTail.lastLines(log, FAILURE_LOG_LINES));
+      FailureType type = kind.failureType(exitCode);
+      String message =
+          "step '" + task.stepId() + "' exited with code " + exitCode + ": " + LogTail.lastLines(log, FAILURE_LOG_LINES);
+      if (type.keepsOutput()) {
+        // A failed gate's report is the evidence: store it, so its scores are not only a log line.
+        throw type.failure(message, stored(task, kind, workDir, lease, context, startedNanos));
+      }
+      throw type.failure(message);
     }
     return stored(task, kind, workDir, lease, context, startedNanos);
   }

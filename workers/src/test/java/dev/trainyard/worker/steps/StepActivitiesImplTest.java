@@ -129,6 +129,16 @@ class StepActivitiesImplTest {
   }
 
   @Test
+  void aStepThatFailsWithoutWritingALogFailsAsItsOwnFailureNotAsAWorkerError() {
+    assertThatThrownBy(() -> steps.execute(command("silent", 1, "exit 3")))
+        .cause()
+        .isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
+          assertThat(failure.getType()).isEqualTo("StepFailed");
+          assertThat(failure.getOriginalMessage()).isEqualTo("step 'silent' exited with code 3: (the step wrote no log)");
+        });
+  }
+
+  @Test
   void aNonZeroExitFailsTheStepWithTheEndOfItsLog() {
     assertThatThrownBy(() -> steps.execute(command("boom", 1,
         "echo loading data; echo 'CUDA out of memory' >&2; exit 7")))

@@ -141,9 +141,19 @@ class TrainerStepsTest {
         .cause()
         .isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
           assertThat(failure.getType()).isEqualTo("GateFailed");
+          // The report is stored anyway and travels with the failure, so the catalog keeps the scores.
+          StepResult kept = failure.getDetails().get(StepResult.class);
+          assertThat(kept.outputs().get("report").type()).isEqualTo("eval-report");
+          ProducedArtifact report = kept.outputs().get("report");
+          assertThat(report.files()).extracting(ManifestEntry::path).contains("eval.json");
+          try {
+            JsonNode stored = JSON.readTree(store.resolve(new ArtifactRef(report.id(), report.uri())).resolve("eval.json").toFile());
+            assertThat(stored.path("gate").path("passed").asBoolean(true)).isFalse();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
           assertThat(failure.getOriginalMessage()).contains("gate failed: gate accuracy = 0.0000 below the minimum 0.99");
         });
-    assertThat(StepFiles.outputDir(StepFiles.workDir(root, "run-1", "eval", 1)).resolve("eval.json")).exists();
   }
 
   @Test

@@ -70,7 +70,9 @@ public final class StepKinds {
         // A window must hold an input and the token it predicts.
         ConfigKey.optional("seq_len", INT, Constraint.atLeast(2), "tokens per sequence").withDefault(128),
         ConfigKey.optional("seed", INT, Constraint.NONE, "random seed").withDefault(0),
-        ConfigKey.optional("eval_every", INT, Constraint.positive(), "steps between evaluations"),
+        ConfigKey.optional("eval_every", INT, Constraint.positive(),
+            "steps between evaluations on eval_data, recorded as the eval_loss curve (the last step is always evaluated)"),
+        ConfigKey.optional("eval_subset", STRING, Constraint.NONE, "file of the eval dataset"),
         ConfigKey.optional("checkpoint_every", INT, Constraint.positive(), "steps between checkpoints").withDefault(100),
         ConfigKey.optional("grad_accum", INT, Constraint.positive(), "micro-batches per optimizer step").withDefault(1),
         ConfigKey.optional("weight_decay", NUMBER, Constraint.atLeast(0), "AdamW weight decay").withDefault(weightDecay),
@@ -92,6 +94,11 @@ public final class StepKinds {
     }
     return List.copyOf(keys);
   }
+
+  /** Held-out data of a training step, scored with the step's own objective while it trains. */
+  private static final StepField EVAL_DATA = StepField.optional("eval_data", ARTIFACT,
+      "held-out dataset scored with the training objective every config.eval_every steps and at the end")
+      .accepting(ArtifactType.DATASET, ArtifactType.FILES);
 
   private static final ConfigKey REPLAY =
       ConfigKey.optional("replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
@@ -211,7 +218,9 @@ public final class StepKinds {
           .accepting(ArtifactType.DATASET, ArtifactType.FILES))
       .field(StepField.optional("reference", ARTIFACT, "reference checkpoint, default the policy's start")
           .accepting(ArtifactType.CHECKPOINT))
+      .field(EVAL_DATA)
       .field(config(dpoConfig()))
+      .check(StepKinds::checkEvalEvery)
       .output("model", ArtifactType.CHECKPOINT)
       .failures(WORKER_FAILURES)
       .failures(TRAINER_FAILURES)
@@ -356,14 +365,20 @@ public final class StepKinds {
       .build();
 
   public static final StepKind PROMOTE = StepKind.builder("promote", Execution.BACKEND)
-      .description("Points an alias (e.g. production) at a checkpoint.")
+      .description("Points an alias (e.g. production) at a checkpoint, as the run's launcher: audited and in the "
+          + "alias history.")
       .field(StepField.required("model", ARTIFACT, "checkpoint to promote").accepting(ArtifactType.CHECKPOINT))
       .field(StepField.required("alias", STRING, "alias name").withConstraint(Constraint.matching(POOL_PATTERN)))
+      .field(StepField.optional("report", ARTIFACT, "an evaluate step's report: promote only when its gate passed")
+          .accepting(ArtifactType.REPORT))
       .notCacheable()
+      .failures(List.of(FailureType.KIND_NOT_SUPPORTED, FailureType.INVALID_STEP, FailureType.INPUT_MISSING,
+          FailureType.REFUSED))
       .example("""
           - id: promote
             kind: promote
             model: ${{ steps.merge.outputs.model }}
+            report: ${{ steps.eval.outputs.report }}
             alias: candidate
           """)
       .build();
@@ -404,6 +419,13 @@ public final class StepKinds {
     }
   }
 
+  /** Evaluating during training needs something to evaluate on. */
+  private static void checkEvalEvery(Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    if (body.get("config") instanceof Map<?, ?> config && config.get("eval_every") != null && body.get("eval_data") == null) {
+      problem.accept("config.eval_every", "needs eval_data: the held-out dataset to evaluate on");
+    }
+  }
+
   private static List<ConfigKey> dpoConfig() {
     var keys = new java.util.ArrayList<>(trainingConfig(1e-4, 0.0, false));
     keys.add(ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature").withDefault(0.1));
@@ -420,7 +442,9 @@ public final class StepKinds {
         .field(model)
         .field(StepField.required("data", ARTIFACT, "training dataset")
             .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+        .field(EVAL_DATA)
         .field(config(trainingConfig(lr, weightDecay, replays)))
+        .check(StepKinds::checkEvalEvery)
         .output("model", ArtifactType.CHECKPOINT)
         .failures(WORKER_FAILURES)
         .failures(TRAINER_FAILURES)

@@ -110,6 +110,8 @@ public final class Planner {
     private final Map<String, Object> matrixValues;
     private final LinkedHashSet<InputBinding> inputs = new LinkedHashSet<>();
     private final LinkedHashSet<String> referencedSteps = new LinkedHashSet<>();
+    /** Input token → its artifact type, so a report never reaches a field that needs a checkpoint. */
+    private final Map<String, ValueChecker.TypedInput> inputTypes = new HashMap<>();
     private String inputsText = "";
 
     StepExpansion(StepSpec step, String id, Map<String, Object> matrixValues) {
@@ -147,7 +149,7 @@ public final class Planner {
     }
 
     private void checkSubstituted(Map<String, Object> body) {
-      var checker = new ValueChecker(ValueChecker.Stage.PLAN, step.kind(), paramSpecs, problems);
+      var checker = new ValueChecker(ValueChecker.Stage.PLAN, step.kind(), paramSpecs, problems, inputTypes);
       body.forEach((field, value) -> {
         var schema = field.equals("cache") ? StepKinds.COMMON_FIELDS.get(field) : kind.fields().get(field);
         if (schema != null) {
@@ -227,6 +229,8 @@ public final class Planner {
       }
       String inputName = "params." + name;
       inputs.add(InputBinding.ofArtifact(inputName, role, (String) value));
+      inputTypes.put(Expressions.inputToken(inputName), new ValueChecker.TypedInput(
+          paramSpecs.get(name).type().artifactType(), "parameter '" + name + "' (" + paramSpecs.get(name).type().yamlName() + ")"));
       return Expressions.inputToken(inputName);
     }
 
@@ -238,6 +242,9 @@ public final class Planner {
         String inputName = producerId + "." + ref.output();
         inputs.add(InputBinding.ofStep(inputName, role, producerId, ref.output()));
         referencedSteps.add(producerId);
+        var type = StepKinds.of(producer.kind()).output(ref.output()).map(o -> o.typeIn(producer.body())).orElse(null);
+        inputTypes.put(Expressions.inputToken(inputName), new ValueChecker.TypedInput(
+            type, "output '" + ref.output() + "' of step '" + ref.step() + "' (" + producer.kind() + ")"));
         tokens.add(Expressions.inputToken(inputName));
       }
       return producer.fansOut() ? tokens : tokens.get(0);

@@ -57,6 +57,15 @@ public final class Expressions {
     return new Expression.Unknown(inner);
   }
 
+  private static final Pattern INPUT_TOKEN = Pattern.compile("\\$\\{\\{\\s*inputs\\.([A-Za-z0-9._-]+)\\s*}}");
+
+  /** The input a planned body's token names ({@code ${{ inputs.NAME }}} → NAME); empty for anything else. */
+  public static java.util.Optional<String> inputName(Object token) {
+    Matcher m;
+    return token instanceof String text && (m = INPUT_TOKEN.matcher(text.strip())).matches()
+        ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+  }
+
   /** The placeholder the worker resolves to a local path of input {@code name}. */
   public static String inputToken(String name) {
     return "${{ inputs." + name + " }}";

@@ -1,5 +1,6 @@
 package dev.trainyard.pipeline.spec;
 
+import dev.trainyard.pipeline.kind.ArtifactType;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +29,15 @@ public enum ParamType {
   /** Whether values are artifact ids that become input bindings instead of substituted text. */
   public boolean isArtifact() {
     return this == CHECKPOINT || this == DATASET;
+  }
+
+  /** The type an artifact passed as this parameter must have; null for plain values. */
+  public ArtifactType artifactType() {
+    return switch (this) {
+      case CHECKPOINT -> ArtifactType.CHECKPOINT;
+      case DATASET -> ArtifactType.DATASET;
+      default -> null;
+    };
   }
 
   public static Optional<ParamType> fromYaml(String name) {

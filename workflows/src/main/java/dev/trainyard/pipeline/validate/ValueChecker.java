@@ -1,5 +1,6 @@
 package dev.trainyard.pipeline.validate;
 
+import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.pipeline.kind.StepField;
 import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.kind.ValueSchema;
@@ -32,16 +33,28 @@ public final class ValueChecker {
   private final String kindName;
   private final Map<String, ParamSpec> params;
   private final Problems problems;
+  /** At the plan stage: each input token's artifact type and how the spec wrote the reference. */
+  private final Map<String, TypedInput> inputTypes;
+
+  /** What an input token stands for: its artifact type and the reference as written, for messages. */
+  public record TypedInput(ArtifactType type, String written) {}
 
   /**
    * @param kindName used in the message about unknown config keys
    * @param params declared parameters, to tell artifact parameters from plain ones
    */
   public ValueChecker(Stage stage, String kindName, Map<String, ParamSpec> params, Problems problems) {
+    this(stage, kindName, params, problems, Map.of());
+  }
+
+  /** @param inputTypes at the plan stage: input token → what it stands for, to check artifact types */
+  public ValueChecker(Stage stage, String kindName, Map<String, ParamSpec> params, Problems problems,
+      Map<String, TypedInput> inputTypes) {
     this.stage = stage;
     this.kindName = kindName;
     this.params = params;
     this.problems = problems;
+    this.inputTypes = inputTypes;
   }
 
   /** Checks the fields of a mapping: required ones present, no unknown ones, each value well-typed. */
@@ -105,7 +118,7 @@ public final class ValueChecker {
           typeError(path, schema, value);
         }
       }
-      case ARTIFACT -> checkArtifact(path, value);
+      case ARTIFACT -> checkArtifact(path, value, schema);
       case PRESET_OR_CONFIG -> {
         if (value instanceof String name) {
           checkPreset(path, name);
@@ -196,12 +209,20 @@ public final class ValueChecker {
     }
   }
 
-  private void checkArtifact(String path, Object value) {
+  private void checkArtifact(String path, Object value, ValueSchema schema) {
     if (stage == Stage.PLAN) {
       // After planning an artifact is an input token, or a list of them for a fan-in from a matrix step.
       boolean ok = value instanceof String || value instanceof List<?> list && list.stream().allMatch(String.class::isInstance);
       if (!ok) {
         problems.add(path, "expected an input reference, got " + JsonTrees.describe(value));
+        return;
+      }
+      for (Object token : value instanceof List<?> list ? list : List.of(value)) {
+        TypedInput input = inputTypes.get(token);
+        if (input != null && input.type() != null && !schema.accepts().isEmpty() && !schema.accepts().contains(input.type())) {
+          problems.add(path, "expected " + String.join(" or ", schema.accepts().stream().map(ArtifactType::wireName).toList())
+              + ", but " + input.written() + " is " + input.type().wireName());
+        }
       }
       return;
     }

@@ -132,7 +132,7 @@ class SpecValidationTest {
     assertThat(stepProblems(TRAIN + """
             run: echo hi
         """)).containsExactly(
-        "steps[0].run: unknown field for kind 'sft'; expected one of model, data, config, "
+        "steps[0].run: unknown field for kind 'sft'; expected one of model, data, eval_data, config, "
             + "id, kind, needs, resources, timeout, retry, matrix, cache, description");
   }
 
@@ -142,7 +142,7 @@ class SpecValidationTest {
             config: {learning_rate: 0.1}
         """)).containsExactly(
         "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
-            + "warmup_steps, batch_size, seq_len, seed, eval_every, checkpoint_every, "
+            + "warmup_steps, batch_size, seq_len, seed, eval_every, eval_subset, checkpoint_every, "
             + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, compile, device, "
             + "cpu_threads");
   }
@@ -223,6 +223,68 @@ class SpecValidationTest {
             data: ${{ params.corpus }}
             tasks: [qa]
             gate: {metric: arithmetic/accuracy, min: 0.5}
+        """).steps()).hasSize(1);
+  }
+
+  @Test
+  void aCommandsFilesAReportOrADatasetIsNeverAcceptedWhereACheckpointIsNeeded() {
+    assertThat(compileProblems(HEADER + """
+          - id: files
+            kind: command
+            run: "true"
+          - id: eval
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+          - id: tune
+            kind: sft
+            model: ${{ steps.files.outputs.output }}
+            data: ${{ params.corpus }}
+          - id: again
+            kind: sft
+            model: ${{ steps.eval.outputs.report }}
+            data: ${{ params.corpus }}
+          - id: swapped
+            kind: sft
+            model: ${{ params.corpus }}
+            data: ${{ params.corpus }}
+          - id: soup
+            kind: merge
+            method: linear
+            models: [{model: "${{ steps.eval.outputs.report }}"}]
+        """, Map.of("base", ARTIFACT, "corpus", ARTIFACT))).containsExactly(
+        "steps[2].model: expected checkpoint, but output 'output' of step 'files' (command) is files",
+        "steps[3].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report",
+        "steps[4].model: expected checkpoint, but parameter 'corpus' (dataset) is dataset",
+        "steps[5].models[0].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report");
+  }
+
+  @Test
+  void aCommandThatDeclaresItsOutputACheckpointFeedsTrainingAndItsFilesAreData() {
+    var plan = Pipelines.compile(HEADER + """
+          - id: trainer
+            kind: command
+            output_type: checkpoint
+            run: "true"
+          - id: data
+            kind: command
+            run: "true"
+          - id: tune
+            kind: sft
+            model: ${{ steps.trainer.outputs.output }}
+            data: ${{ steps.data.outputs.output }}
+        """, Map.of("base", ARTIFACT, "corpus", ARTIFACT));
+    assertThat(plan.steps()).hasSize(3);
+  }
+
+  @Test
+  void evalEveryNeedsEvalDataToEvaluateOn() {
+    assertThat(stepProblems(TRAIN + """
+            config: {eval_every: 50}
+        """)).containsExactly("steps[0].config.eval_every: needs eval_data: the held-out dataset to evaluate on");
+    assertThat(Pipelines.parse(HEADER + TRAIN + """
+            eval_data: ${{ params.corpus }}
+            config: {eval_every: 50}
         """).steps()).hasSize(1);
   }
 

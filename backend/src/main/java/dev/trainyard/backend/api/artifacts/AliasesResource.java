@@ -2,6 +2,7 @@ package dev.trainyard.backend.api.artifacts;
 
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.catalog.AliasEntity;
+import dev.trainyard.backend.catalog.Aliases;
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Sort;
@@ -24,6 +25,7 @@ import java.util.Map;
 public class AliasesResource {
   @Inject EntityManager em;
   @Inject ArtifactsResource artifacts;
+  @Inject Aliases aliases;
   @Inject dev.trainyard.backend.security.TeamScope scope;
 
   public record AliasView(String name, String artifactId, OffsetDateTime updatedAt, String updatedBy) {}
@@ -64,27 +66,12 @@ public class AliasesResource {
     }
     String user = scope.caller().name();
     return QuarkusTransaction.requiringNew().call(() -> {
-      // Under a share lock on the target's row: retention takes the row lock before deleting and then
-      // re-reads the aliases, so either this alias wins and the checkpoint stays, or this move sees the deletion.
-      Object deletedAt = em.createNativeQuery("SELECT deleted_at FROM artifact WHERE id = ?1 FOR SHARE")
-          .setParameter(1, target.id).getSingleResult();
-      if (deletedAt != null) {
+      try {
+        aliases.move(name, target.id, user);
+      } catch (Aliases.TargetDeleted e) {
         throw ApiProblem.conflict("artifact " + target.id + " was deleted by retention a moment ago; an alias cannot point at it");
       }
-      AliasEntity alias = AliasEntity.findById(name);
-      String previous = alias == null ? null : alias.artifactId;
-      if (alias == null) {
-        alias = new AliasEntity();
-        alias.name = name;
-      }
-      alias.artifactId = target.id;
-      alias.updatedAt = OffsetDateTime.now();
-      alias.updatedBy = user;
-      alias.persist();
-      em.createNativeQuery("INSERT INTO alias_history (name, artifact_id, previous_artifact_id, changed_by) VALUES (?1, ?2, ?3, ?4)")
-          .setParameter(1, name).setParameter(2, target.id).setParameter(3, previous).setParameter(4, user)
-          .executeUpdate();
-      return view(alias);
+      return view(AliasEntity.findById(name));
     });
   }
 

@@ -37,7 +37,7 @@ public class ArtifactsResource {
   public record ArtifactView(String id, String type, String name, String team, String uri, long sizeBytes,
       OffsetDateTime createdAt,
       String createdBy, Producer producedBy, List<FileView> files, List<String> aliases, Long parameters,
-      Double sparsity, Tombstone deleted) {}
+      Double sparsity, Tombstone deleted, boolean failed) {}
 
   /** Present when retention deleted the files; the hashes above still say what they were. */
   public record Tombstone(OffsetDateTime at, String by, String reason) {}
@@ -128,7 +128,8 @@ public class ArtifactsResource {
     return new ArtifactView(a.id, a.type, a.name, a.team, a.uri, a.sizeBytes, a.createdAt, a.createdBy, producer(a),
         ArtifactFileEntity.ofArtifact(a.id).stream().map(f -> new FileView(f.path, f.sizeBytes, f.sha256)).toList(),
         AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList(),
-        parametersOf(m), sparsityOf(m), a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null);
+        parametersOf(m), sparsityOf(m), a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null,
+        a.failed);
   }
 
   /** The canonical manifest text whose sha256 is the artifact id. */
