@@ -12,6 +12,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
  * The step-kind catalogue, published from {@link StepKinds} (the one definition of each kind): each
@@ -43,11 +44,15 @@ public class StepKindsResource {
   private static final Catalogue CATALOGUE = new Catalogue(KindSchemas.DIALECT,
       StepKinds.all().stream().map(StepKindsResource::info).toList(), KindSchemas.pipeline());
 
+  @Operation(summary = "List the step kinds",
+      description = "Every step kind with its facts and its step as JSON Schema (draft 2020-12), and the whole "
+          + "pipeline spec's schema; generated from the kind definitions, as docs/spec-reference.md is.")
   @GET
   public Catalogue list() {
     return CATALOGUE;
   }
 
+  @Operation(summary = "Get a step kind", description = "One step kind with its JSON Schema.")
   @GET
   @Path("/{name}")
   public KindInfo get(@PathParam("name") String name) {
