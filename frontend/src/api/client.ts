@@ -16,12 +16,11 @@ import type {
   Run,
   RunFilter,
   RunPage,
-  SpecValidation,
-  StepKindCatalogue,
   StepMetrics,
   TemplateDetail,
   TemplateList,
 } from './types';
+import type { SpecValidation, StepKindCatalogue } from './catalogTypes';
 
 const BASE = '/api/v1';
 export const TOKEN_KEY = 'trainyard.token';

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SpecValidation, StepKindCatalogue } from '../../api/types';
+import type { SpecValidation, StepKindCatalogue } from '../../api/catalogTypes';
 import { TemplateEditorPage } from './TemplateEditorPage';
 
 afterEach(() => vi.unstubAllGlobals());

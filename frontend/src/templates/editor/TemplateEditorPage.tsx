@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError, api } from '../../api/client';
-import type { StepKindInfo } from '../../api/types';
+import type { StepKindInfo } from '../../api/catalogTypes';
 import { FlowGraph, type GraphEdgeSpec, type GraphNodeSpec } from '../../common/graph/FlowGraph';
 import { Empty, ErrorBox } from '../../common/states';
 import { useApi } from '../../common/useApi';

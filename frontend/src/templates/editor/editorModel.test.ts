@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SpecValidation } from '../../api/types';
+import type { SpecValidation } from '../../api/catalogTypes';
 import { appendStep, saveTarget, STARTER_SPEC } from './editorModel';
 
 const valid: SpecValidation = {

@@ -1,5 +1,5 @@
 // What the editor decides without React: where a save goes, and how a kind's example joins the spec.
-import type { SpecValidation } from '../../api/types';
+import type { SpecValidation } from '../../api/catalogTypes';
 
 export const STARTER_SPEC = `apiVersion: trainyard/v1
 kind: Pipeline

@@ -2,7 +2,7 @@
 // a slow answer for old text never overwrites the answer for the current text.
 import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
-import type { SpecValidation } from '../../api/types';
+import type { SpecValidation } from '../../api/catalogTypes';
 
 export const VALIDATE_DELAY_MS = 400;
 

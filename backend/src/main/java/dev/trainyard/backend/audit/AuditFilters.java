@@ -53,12 +53,12 @@ public class AuditFilters {
     if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS") || !path.startsWith("/api/")) {
       return;
     }
+    Caller caller = callers.caller();
+    String digest = request.getProperty(DIGEST) instanceof String d ? d : EMPTY_SHA256;
     if (resource != null && resource.getResourceMethod() != null
         && resource.getResourceMethod().isAnnotationPresent(NotAChange.class)) {
       return;
     }
-    Caller caller = callers.caller();
-    String digest = request.getProperty(DIGEST) instanceof String d ? d : EMPTY_SHA256;
     Runnable append = () -> log.append(caller.name(), String.join(",", new TreeSet<>(caller.roles())), String.join(",", new TreeSet<>(caller.teams())),
         method + " " + route(resource, path), path, response.getStatus(),
         http.remoteAddress() == null ? null : http.remoteAddress().hostAddress(),
