@@ -169,7 +169,7 @@ def run(body, step_json, log=print):
     wanted = {TASK_ALIASES.get(t, t) for t in (body.get("tasks") or [])}
     max_samples = cfg.get("max_samples")
 
-    files = D.resolve_files(body["data"], cfg.get("subset"), "evaluate")
+    files = D.resolve_files(body["data"], cfg.get("subset"), step_json.get("kind"))
     tasks, pooled = {}, {}
     for path in files:
         records = None if path.endswith(".txt") else D.read_records([path])

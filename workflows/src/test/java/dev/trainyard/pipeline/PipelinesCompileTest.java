@@ -348,4 +348,25 @@ class PipelinesCompileTest {
 
     assertThat(plan.steps()).extracting(s -> s.retry().maxAttempts()).containsExactly(3, 1, 1);
   }
+
+  @Test
+  void aPlannedPruneCarriesTheKindsDefaultsSoTheTensorEngineKeepsNone() {
+    ExecutionPlan plan = Pipelines.compile("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: prune
+        params:
+          base: {type: checkpoint}
+        steps:
+          - id: prune
+            kind: prune
+            model: ${{ params.base }}
+            method: magnitude
+        """, Map.of("base", BASE_ID));
+
+    assertThat(asMap(plan.step("prune").orElseThrow().body().get("config"))).containsExactly(
+        Map.entry("sparsity", 0.5), Map.entry("scope", "tensor"), Map.entry("n", 2), Map.entry("m", 4),
+        Map.entry("skip", List.of("embed", "norm", "lm_head")), Map.entry("max_shard_bytes", 5_000_000_000L),
+        Map.entry("seed", 0));
+  }
 }

@@ -13,8 +13,6 @@ import java.util.Map;
  * @param env the step's own environment variables, tokens substituted
  */
 public record CommandStep(String command, Map<String, String> env) {
-  public static final String KIND = "command";
-
   public CommandStep {
     env = Map.copyOf(env);
   }

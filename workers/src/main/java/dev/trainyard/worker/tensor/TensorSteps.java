@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.pipeline.kind.StepKinds;
+import dev.trainyard.pipeline.plan.Defaults;
 import dev.trainyard.worker.tensor.merge.MergeRequest;
 import dev.trainyard.worker.tensor.merge.Merger;
 import dev.trainyard.worker.tensor.prune.PruneRequest;
@@ -70,7 +71,9 @@ public final class TensorSteps {
       Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
     Operation operation = StepKinds.find(kind).map(OPERATIONS::get).orElseThrow(() -> new IllegalArgumentException(
         "kind: the tensor engine runs " + kindNames() + ", not '" + kind + "'"));
-    return operation.run(body, resolve, outputDir, metricsFile, cancelled, progress);
+    // A planned body is resolved already (a no-op then); the CLI's YAML gets the same defaults here.
+    Map<String, Object> resolved = Defaults.resolve(StepKinds.of(kind), body);
+    return operation.run(resolved, resolve, outputDir, metricsFile, cancelled, progress);
   }
 
   /** One kind the engine runs, from its planned body to the written checkpoint. */

@@ -140,6 +140,9 @@ public final class StepKinds {
 
   public static final List<String> PRUNE_METHODS = List.of("magnitude", "nm", "width");
 
+  /** Largest safetensors shard the tensor engine writes by default (5 GB, as Hugging Face does). */
+  private static final long MAX_SHARD_BYTES = 5L * 1000 * 1000 * 1000;
+
   /** Failure types every worker-run kind may raise (see {@code StepActivitiesImpl}). */
   private static final List<FailureType> WORKER_FAILURES = List.of(FailureType.KIND_NOT_SUPPORTED,
       FailureType.INVALID_STEP, FailureType.INPUT_MISSING, FailureType.INVALID_INPUT, FailureType.INVALID_OUTPUT,
@@ -260,8 +263,9 @@ public final class StepKinds {
           ConfigKey.optional("lambda", ANY, Constraint.NONE, "task-vector scale, or per-pattern list"),
           ConfigKey.optional("rescale", BOOLEAN, Constraint.NONE, "rescale kept deltas by 1/density (dare)"),
           ConfigKey.optional("variant", STRING, Constraint.oneOf("linear", "ties"), "dare/breadcrumbs flavour"),
-          ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard"),
-          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)"))))
+          ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard")
+              .withDefault(MAX_SHARD_BYTES),
+          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)").withDefault(0))))
       .output("model", ArtifactType.CHECKPOINT)
       .failures(WORKER_FAILURES)
       .example("""
@@ -281,16 +285,19 @@ public final class StepKinds {
       .field(StepField.required("method", STRING, "pruning method")
           .withConstraint(Constraint.oneOf(PRUNE_METHODS.toArray(String[]::new))))
       .field(config(List.of(
-          ConfigKey.optional("sparsity", NUMBER, Constraint.between(0, 1), "share of weights removed"),
-          ConfigKey.optional("scope", STRING, Constraint.oneOf("tensor", "global"), "threshold per tensor or global"),
-          ConfigKey.optional("n", INT, Constraint.positive(), "N of N:M (kept per group)"),
-          ConfigKey.optional("m", INT, Constraint.positive(), "M of N:M (group size)"),
-          ConfigKey.optional("skip", STRING_LIST, Constraint.NONE, "tensor-name substrings left dense"),
+          ConfigKey.optional("sparsity", NUMBER, Constraint.between(0, 1), "share of weights removed").withDefault(0.5),
+          ConfigKey.optional("scope", STRING, Constraint.oneOf("tensor", "global"), "threshold per tensor or global")
+              .withDefault("tensor"),
+          ConfigKey.optional("n", INT, Constraint.positive(), "N of N:M (kept per group)").withDefault(2),
+          ConfigKey.optional("m", INT, Constraint.positive(), "M of N:M (group size)").withDefault(4),
+          ConfigKey.optional("skip", STRING_LIST, Constraint.NONE,
+              "tensor-name substrings left dense (1-D tensors always are)").withDefault(List.of("embed", "norm", "lm_head")),
           ConfigKey.optional("mlp_ratio", NUMBER, Constraint.between(0, 1), "share of MLP channels removed (width)"),
           ConfigKey.optional("heads_ratio", NUMBER, Constraint.between(0, 1),
               "share of attention head groups removed (width)"),
-          ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard"),
-          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed"))))
+          ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard")
+              .withDefault(MAX_SHARD_BYTES),
+          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed").withDefault(0))))
       .output("model", ArtifactType.CHECKPOINT)
       .failures(WORKER_FAILURES)
       .example("""

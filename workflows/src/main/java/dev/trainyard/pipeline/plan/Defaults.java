@@ -29,7 +29,9 @@ public final class Defaults {
     var config = kind.fields().get("config");
     if (config != null && config.entries().values().stream().anyMatch(k -> k.defaultValue() != null)) {
       Object given = resolved.get("config");
-      resolved.put("config", fill(given instanceof Map<?, ?> map ? map : Map.of(), config.entries()));
+      if (given == null || given instanceof Map<?, ?>) { // anything else is reported by its reader, not hidden
+        resolved.put("config", fill(given == null ? Map.of() : (Map<?, ?>) given, config.entries()));
+      }
     }
     return resolved;
   }

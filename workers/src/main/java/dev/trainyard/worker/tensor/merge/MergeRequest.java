@@ -1,5 +1,6 @@
 package dev.trainyard.worker.tensor.merge;
 
+import dev.trainyard.pipeline.kind.StepKinds;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +18,9 @@ public record MergeRequest(String method, Path base, String baseRef, List<Path> 
 
   public static final List<String> METHODS =
       List.of("linear", "task-arithmetic", "ties", "dare", "slerp", "model-stock", "breadcrumbs");
-  private static final Set<String> CONFIG_KEYS =
-      Set.of("dtype", "normalize", "t", "seed", "lambda", "rescale", "variant", "max_shard_bytes");
-  private static final Set<String> MODEL_KEYS = Set.of("model", "weight", "density", "gamma");
+  /** The kind's keys; values come resolved (defaults filled in) by {@code Defaults}. */
+  private static final Set<String> CONFIG_KEYS = StepKinds.MERGE.configKeys().keySet();
+  private static final Set<String> MODEL_KEYS = StepKinds.MERGE.fields().get("models").entries().keySet();
 
   /** Parses a body; every problem is collected, then reported at once. */
   public static MergeRequest parse(Map<String, Object> body, Function<String, Path> resolve) {
@@ -122,9 +123,14 @@ public record MergeRequest(String method, Path base, String baseRef, List<Path> 
         errors.add("models: weights sum to 0, which normalize cannot divide by; set config.normalize: false");
       }
     }
+    if (!(config.get("seed") instanceof Number)) {
+      errors.add("config.seed: must be an integer");
+    }
     long seed = config.get("seed") instanceof Number n ? n.longValue() : 0;
-    long maxShard = config.get("max_shard_bytes") instanceof Number n ? n.longValue()
-        : dev.trainyard.worker.tensor.safetensors.CheckpointWriter.DEFAULT_MAX_SHARD_BYTES;
+    long maxShard = config.get("max_shard_bytes") instanceof Number n ? n.longValue() : 0;
+    if (maxShard <= 0) {
+      errors.add("config.max_shard_bytes: must be a positive number of bytes");
+    }
     Boolean normalize = bool("config.normalize", config.get("normalize"), errors);
     Boolean rescale = bool("config.rescale", config.get("rescale"), errors);
     Param lambda = param("config.lambda", config.get("lambda"), errors, null);

@@ -1,5 +1,6 @@
 package dev.trainyard.worker.tensor.prune;
 
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.worker.tensor.merge.MergeRequest.InvalidMergeException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,10 +21,9 @@ import java.util.function.Function;
 public record PruneRequest(Path model, String modelRef, String method, double sparsity, boolean global, int n,
     int m, List<String> skip, long maxShardBytes, double mlpRatio, double headsRatio) {
 
-  public static final List<String> METHODS = List.of("magnitude", "nm", "width");
-  public static final List<String> DEFAULT_SKIP = List.of("embed", "norm", "lm_head");
-  private static final Set<String> CONFIG_KEYS = Set.of("sparsity", "scope", "n", "m", "skip", "seed", "max_shard_bytes",
-      "mlp_ratio", "heads_ratio");
+  public static final List<String> METHODS = StepKinds.PRUNE_METHODS;
+  /** The kind's config keys; the values come resolved (defaults filled in) by {@code Defaults}. */
+  private static final Set<String> CONFIG_KEYS = StepKinds.PRUNE.configKeys().keySet();
 
   public static PruneRequest parse(Map<String, Object> body, Function<String, Path> resolve) {
     List<String> errors = new ArrayList<>();
@@ -52,27 +52,29 @@ public record PruneRequest(Path model, String modelRef, String method, double sp
         errors.add("config." + key + ": unknown key (known: " + new java.util.TreeSet<>(CONFIG_KEYS) + ")");
       }
     }
-    double sparsity = config.get("sparsity") instanceof Number x ? x.doubleValue() : 0.5;
+    double sparsity = config.get("sparsity") instanceof Number x ? x.doubleValue() : Double.NaN;
     if (!(sparsity >= 0 && sparsity <= 1)) {
       errors.add("config.sparsity: must be between 0 and 1");
     }
-    String scope = String.valueOf(config.getOrDefault("scope", "tensor"));
+    String scope = String.valueOf(config.get("scope"));
     if (!scope.equals("tensor") && !scope.equals("global")) {
       errors.add("config.scope: must be 'tensor' or 'global'");
     }
-    int n = config.get("n") instanceof Number x ? x.intValue() : 2;
-    int m = config.get("m") instanceof Number x ? x.intValue() : 4;
+    int n = config.get("n") instanceof Number x ? x.intValue() : -1;
+    int m = config.get("m") instanceof Number x ? x.intValue() : -1;
     if (method.equals("nm") && !(n >= 0 && m >= 1 && n <= m)) {
       errors.add("config.n/m: need 0 ≤ n ≤ m and m ≥ 1, got " + n + ":" + m);
     }
-    List<String> skip = DEFAULT_SKIP;
+    List<String> skip = List.of();
     if (config.get("skip") instanceof List<?> l) {
       skip = l.stream().map(String::valueOf).toList();
-    } else if (config.get("skip") != null) {
+    } else {
       errors.add("config.skip: must be a list of tensor-name substrings");
     }
-    long maxShard = config.get("max_shard_bytes") instanceof Number x ? x.longValue()
-        : dev.trainyard.worker.tensor.safetensors.CheckpointWriter.DEFAULT_MAX_SHARD_BYTES;
+    long maxShard = config.get("max_shard_bytes") instanceof Number x ? x.longValue() : 0;
+    if (maxShard <= 0) {
+      errors.add("config.max_shard_bytes: must be a positive number of bytes");
+    }
     double mlpRatio = ratio(config, "mlp_ratio", method, errors);
     double headsRatio = ratio(config, "heads_ratio", method, errors);
     if (!errors.isEmpty()) {
