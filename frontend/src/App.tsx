@@ -7,6 +7,7 @@ import { CheckpointsPage } from './checkpoints/CheckpointsPage';
 import { EvalsPage } from './evals/EvalsPage';
 import { WorkersPage } from './workers/WorkersPage';
 import { RunsPage } from './runs/RunsPage';
+import { TemplateEditorPage } from './templates/editor/TemplateEditorPage';
 import { TemplateDetailPage } from './templates/TemplateDetailPage';
 import { TemplatesPage } from './templates/TemplatesPage';
 
@@ -57,6 +58,8 @@ export function App() {
             <Route path="/" element={<Navigate to="/runs" replace />} />
             <Route path="/templates" element={<TemplatesPage />} />
             <Route path="/templates/:name" element={<TemplateDetailPage />} />
+            <Route path="/editor" element={<TemplateEditorPage />} />
+            <Route path="/editor/:name" element={<TemplateEditorPage />} />
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:id" element={<RunDetailPage />} />
             <Route path="/artifacts/:id" element={<ArtifactPage />} />

@@ -20,6 +20,7 @@ import type {
   TemplateDetail,
   TemplateList,
 } from './types';
+import type { SpecValidation, StepKindCatalogue } from './catalogTypes';
 
 const BASE = '/api/v1';
 
@@ -193,6 +194,17 @@ export const api = {
 
   getTemplateVersion: (name: string, version: number, signal?: AbortSignal) =>
     json<TemplateDetail>(`/templates/${enc(name)}/versions/${version}`, { signal }),
+
+  /** Checks a spec as saving it would, and creates nothing. */
+  validateSpec: (spec: string, signal?: AbortSignal) =>
+    json<SpecValidation>('/templates/validate', { method: 'POST', body: { spec }, signal }),
+
+  createTemplate: (spec: string) => json<TemplateDetail>('/templates', { method: 'POST', body: { spec } }),
+
+  newTemplateVersion: (name: string, spec: string) =>
+    json<TemplateDetail>(`/templates/${enc(name)}/versions`, { method: 'POST', body: { spec } }),
+
+  listStepKinds: (signal?: AbortSignal) => json<StepKindCatalogue>('/step-kinds', { signal }),
 
   // --- proposed endpoints: callers treat a 404 as "not available yet" ---
 

@@ -33,6 +33,9 @@ export function TemplateDetailPage() {
             {t.name} <span className="muted">v{t.latestVersion}</span>
           </h1>
           {t.description && <p>{t.description}</p>}
+          <p>
+            <Link to={`/editor/${encodeURIComponent(t.name)}`}>Edit as a new version</Link>
+          </p>
           <div className="columns">
             <div>
               <h2>Launch</h2>

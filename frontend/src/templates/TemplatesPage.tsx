@@ -9,6 +9,9 @@ export function TemplatesPage() {
   return (
     <section>
       <h1>Pipeline templates</h1>
+      <p>
+        <Link to="/editor">New template</Link>
+      </p>
       {error && <ErrorBox error={error} title="Could not load templates" />}
       {loading && !data && <Loading what="Loading templates" />}
       {data && data.items.length === 0 && <Empty>No templates registered yet.</Empty>}

@@ -22,6 +22,11 @@ public final class Pipelines {
     return result.spec();
   }
 
+  /** Every structural problem of a spec, without throwing: for editors that show them as the user types. */
+  public static SpecReader.Result check(String yamlOrJson) {
+    return SpecReader.read(yamlOrJson);
+  }
+
   /** parse + check params + substitute + expand matrix + plan. Throws InvalidSpecException with every problem (spec and params together). */
   public static ExecutionPlan compile(String yamlOrJson, Map<String, Object> params) {
     SpecReader.Result result = SpecReader.read(yamlOrJson);

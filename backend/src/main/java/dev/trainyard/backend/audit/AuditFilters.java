@@ -58,6 +58,10 @@ public class AuditFilters {
     String raw = rawPath(http.path());
     Caller caller = callers.caller();
     String digest = request.getProperty(DIGEST) instanceof String d ? d : EMPTY_SHA256;
+    if (resource != null && resource.getResourceMethod() != null
+        && resource.getResourceMethod().isAnnotationPresent(NotAChange.class)) {
+      return;
+    }
     Runnable append = () -> log.append(caller.name(), String.join(",", new TreeSet<>(caller.roles())), String.join(",", new TreeSet<>(caller.teams())),
         method + " " + route(resource, raw), raw, response.getStatus(),
         http.remoteAddress() == null ? null : http.remoteAddress().hostAddress(),

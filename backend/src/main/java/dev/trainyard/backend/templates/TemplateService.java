@@ -88,6 +88,20 @@ public class TemplateService {
     return version;
   }
 
+  /** Whether a version of {@code spec} saved by {@code caller} would wait for an admin's approval. */
+  public static boolean needsApproval(PipelineSpec spec, Caller caller) {
+    return !caller.isAdmin() && runsArbitraryCode(spec);
+  }
+
+  /** The latest version of the template {@code name} if the caller sees it, else null. */
+  public Integer latestVisible(String name, Caller caller) {
+    TemplateEntity template = TemplateEntity.findById(name);
+    if (template == null || !caller.sees(template.team)) {
+      return null;
+    }
+    return TemplateVersionEntity.latest(name).map(v -> v.version).orElse(null);
+  }
+
   /** Kinds that run the author's code on workers (e.g. {@code command}): only an admin's template version may contain them unapproved. */
   static boolean runsArbitraryCode(PipelineSpec spec) {
     return spec.steps().stream().anyMatch(s -> dev.trainyard.pipeline.kind.StepKinds.of(s.kind()).runsUserCode());
@@ -103,7 +117,7 @@ public class TemplateService {
     version.specSha256 = Sha256.of(specText);
     version.createdAt = OffsetDateTime.now();
     version.createdBy = user;
-    if (caller.isAdmin() || !runsArbitraryCode(spec)) {
+    if (!needsApproval(spec, caller)) {
       version.approvedBy = user;
       version.approvedAt = version.createdAt;
     }

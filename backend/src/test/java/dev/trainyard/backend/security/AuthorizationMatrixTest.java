@@ -101,6 +101,15 @@ class AuthorizationMatrixTest {
         c -> as(c).contentType("application/yaml").queryParam("team", "team-a")
             .body(gatedSpec("t-" + c.replace("-", "")).getBytes()).post("/api/v1/templates"),
         401, 403, 201, 403, 201, 403, 201);
+    add(calls, expected, "POST /templates/validate",
+        c -> as(c).contentType("application/yaml").body(gatedSpec("v-" + c.replace("-", "")).getBytes())
+            .post("/api/v1/templates/validate"),
+        401, 403, 200, 200, 200, 403, 200);
+    add(calls, expected, "POST /templates/validate (unknown kind)",
+        c -> as(c).contentType("application/yaml").body(gatedSpec("w-" + c.replace("-", "")).replace("kind: approval",
+            "kind: aproval").getBytes()).post("/api/v1/templates/validate"),
+        401, 403, 200, 200, 200, 403, 200);
+    add(calls, expected, "GET /step-kinds", c -> as(c).get("/api/v1/step-kinds"), 401, 200, 200, 200, 200, 403, 200);
     add(calls, expected, "GET /templates/{team-b template}", c -> as(c).get("/api/v1/templates/gated-team-b"),
         401, 404, 404, 200, 200, 403, 404);
     add(calls, expected, "POST /templates/{name}/versions/1/approve",

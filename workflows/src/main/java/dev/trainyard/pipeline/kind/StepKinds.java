@@ -274,8 +274,8 @@ public final class StepKinds {
             method: task-arithmetic
             base: ${{ params.base }}
             models:
-              - {model: ${{ steps.cpt.outputs.model }}, weight: 1.0}
-              - {model: ${{ params.chat }}, weight: 1.0}
+              - {model: "${{ steps.cpt.outputs.model }}", weight: 1.0}
+              - {model: "${{ params.chat }}", weight: 1.0}
           """)
       .build();
 

@@ -2,11 +2,13 @@ package dev.trainyard.backend.api.templates;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.trainyard.backend.api.ApiProblem;
+import dev.trainyard.backend.audit.NotAChange;
 import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.catalog.TemplateVersionEntity;
 import dev.trainyard.backend.templates.TemplateService;
 import dev.trainyard.pipeline.Pipelines;
 import dev.trainyard.pipeline.spec.PipelineSpec;
+import dev.trainyard.pipeline.validate.SpecReader;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -105,6 +107,55 @@ public class TemplatesResource {
     return detail(name, version);
   }
 
+  /** One thing wrong with a spec, e.g. {@code steps[1].config.lr}: {@code must be > 0}. */
+  public record SpecProblem(String path, String message) {}
+
+  /**
+   * What saving this spec would meet, without saving it.
+   *
+   * @param problems every problem found, each with its path; empty when {@code valid}
+   * @param name the spec's name when it has a usable one
+   * @param latestVersion the latest version of the template of that name the caller sees, or null: saving
+   *     then adds a version instead of creating the template
+   * @param needsApproval whether the saved version would wait for an admin's approval (it runs user code)
+   * @param steps the step graph, as far as the spec could be read (partial while it has problems)
+   */
+  public record Validation(boolean valid, List<SpecProblem> problems, String name, Integer latestVersion,
+      boolean needsApproval, List<StepInfo> steps) {}
+
+  /**
+   * Checks a spec as creating a template would and answers with every problem, creating nothing.
+   * Operators may call it (as they may create templates); it is not audited, since it changes nothing.
+   */
+  @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Validate a spec without saving it",
+      description = "Checks a pipeline spec (YAML or JSON text in spec) as creating a template would, and answers "
+          + "valid or every problem with its path; creates nothing and is not audited.")
+  @POST
+  @Path("/validate")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @NotAChange
+  public Validation validate(SpecBody body) {
+    SpecReader.Result result = Pipelines.check(requireSpec(body));
+    PipelineSpec spec = result.spec();
+    List<StepInfo> steps = spec == null ? List.of() : spec.steps().stream().map(TemplatesResource::stepInfo).toList();
+    Integer latest = spec == null || spec.name() == null ? null : templates.latestVisible(spec.name(), scope.caller());
+    return new Validation(result.problems().isEmpty(),
+        result.problems().stream().map(p -> new SpecProblem(p.path(), p.message())).toList(),
+        spec == null ? null : spec.name(), latest,
+        // Only a readable spec names known kinds; approval is a question about what would be saved.
+        result.problems().isEmpty() && TemplateService.needsApproval(spec, scope.caller()), steps);
+  }
+
+  @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Validate a YAML spec without saving it",
+      description = "As the JSON form, with the spec as the request body.")
+  @POST
+  @Path("/validate")
+  @Consumes({"application/yaml", "text/yaml", MediaType.TEXT_PLAIN})
+  @NotAChange
+  public Validation validateYaml(String yaml) {
+    return validate(new SpecBody(yaml));
+  }
+
   private TemplateDetail detail(String name, Integer number) {
     TemplateEntity template = TemplateEntity.findById(name);
     if (template == null || !scope.caller().sees(template.team)) {
@@ -120,7 +171,11 @@ public class TemplatesResource {
         version.spec,
         spec.params().stream().map(p -> new ParamInfo(p.name(), p.type().name().toLowerCase(), p.required(),
             p.defaultValue(), p.description())).toList(),
-        spec.steps().stream().map(s -> new StepInfo(s.id(), s.kind(), s.needs(), List.copyOf(s.dependencies()))).toList());
+        spec.steps().stream().map(TemplatesResource::stepInfo).toList());
+  }
+
+  private static StepInfo stepInfo(dev.trainyard.pipeline.spec.StepSpec s) {
+    return new StepInfo(s.id(), s.kind(), s.needs(), List.copyOf(s.dependencies()));
   }
 
   private static String requireSpec(SpecBody body) {
