@@ -1,5 +1,7 @@
 package dev.trainyard.backend.trust;
 
+import dev.trainyard.pipeline.kind.Execution;
+import dev.trainyard.pipeline.kind.StepKinds;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.backend.audit.AuditLog;
@@ -266,7 +268,7 @@ public class RunGate implements TrustActivities {
       String id = todo.pop();
       if (seen.add(id)) {
         plan.step(id).ifPresent(need -> {
-          if (need.kind().equals("approval")) {
+          if (StepKinds.of(need.kind()).execution() == Execution.APPROVAL) {
             approvals.add(id);
           }
           todo.addAll(need.needs());

@@ -114,12 +114,28 @@ public final class SpecReference {
         | `${{ params.NAME }}` | a parameter's value; for `checkpoint`/`dataset` parameters, the artifact (an input) |
         | `${{ steps.ID.outputs.NAME }}` | an output artifact of step `ID` (the step then depends on `ID`); a matrix step's output means all of its expansions (fan-in) |
         | `${{ matrix.KEY }}` | this expansion's value of matrix key `KEY` |
-        | `${{ inputs }}` | in a `command` step: the local paths of everything in its `inputs`, space-separated and shell-quoted |
+        | `${{ inputs }}` | in a `command` step's `env:` values: the local paths of everything in its `inputs` |
 
         Fields that take an artifact (marked *artifact reference* below) accept only a `params` or a
         `steps…outputs` expression, and only of an artifact type the field accepts: a report is not a
-        checkpoint. Inside a `command`'s `run`, string parameters are shell-quoted. Quote an expression in a YAML
-        flow mapping: `{model: "${{ params.base }}"}`.
+        checkpoint. Quote an expression in a YAML flow mapping: `{model: "${{ params.base }}"}`.
+
+        ### Values in a `command` step reach the shell as variables, never as its text
+
+        A `command`'s `run` may contain only `${{ … }}` expressions whose validated type cannot carry shell
+        syntax (int, number, boolean parameters and matrix values that are numbers or booleans). A string, a path
+        or a list written into `run` is a problem with its path and the variable to use instead (as actionlint
+        flags script injection), however it is quoted. Every value is in the step's environment:
+
+        | variable | holds |
+        |---|---|
+        | `TRAINYARD_PARAM_NAME` | parameter `name`'s value (not for `checkpoint`/`dataset` parameters: use an input) |
+        | `TRAINYARD_MATRIX_KEY` | this expansion's value of matrix key `key` |
+        | `TRAINYARD_INPUT_NAME` | the local path(s) of input `name` of `inputs:`, one per line; `…_FILE` names a file listing them |
+        | `TRAINYARD_INPUTS` | every input path, one per line; `TRAINYARD_INPUTS_FILE` lists them too |
+
+        Names are upper-cased, other characters become `_`. Use them double-quoted (`echo "$TRAINYARD_PARAM_MSG"`);
+        a value is then text whatever it contains. An `env:` entry of the step wins over these on a clash.
 
         ## Graph: needs and references
 

@@ -1,5 +1,6 @@
 package dev.trainyard.pipeline.validate;
 
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.spec.CommandVariables;
 import dev.trainyard.pipeline.spec.Expression;
 import dev.trainyard.pipeline.spec.ParamSpec;
@@ -19,7 +20,7 @@ final class ScriptInjection {
   private ScriptInjection() {}
 
   static boolean applies(StepSpec step, String field) {
-    return step.kind().equals("command") && field.equals("run");
+    return StepKinds.find(step.kind()).map(kind -> field.equals(kind.shellField())).orElse(false);
   }
 
   static void check(StepSpec step, String path, String source, Expression expression, Map<String, ParamSpec> params,
