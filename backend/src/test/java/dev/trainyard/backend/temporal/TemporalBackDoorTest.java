@@ -180,6 +180,31 @@ class TemporalBackDoorTest {
     assertThat(marker).exists();
   }
 
+  /** Terminating an unfinished run's workflow and starting it again with a plan of one's own gains nothing. */
+  @Test
+  void anUnfinishedRunRestartedWithAnotherPlanIsRefusedAndAudited() throws Exception {
+    Api.createTemplate("""
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: waiting-then-swapped
+        steps:
+          - id: gate
+            kind: approval
+        """);
+    String runId = Api.launch("waiting-then-swapped", Map.of()).getString("id");
+    Api.awaitStepStatus(runId, "gate", "WAITING_APPROVAL", Duration.ofSeconds(30));
+    Path marker = Files.createTempDirectory("trainyard-h2").resolve("pwned");
+    stolen.newUntypedWorkflowStub(runId).terminate("mallory");
+
+    RunOutcome swapped = startDirectly(runId, runId, marker);
+
+    assertThat(swapped.error()).isEqualTo("refused by the backend: its plan is not the one recorded when run " + runId
+        + " was launched");
+    assertThat(marker).doesNotExist();
+    assertThat(refusals("/api/v1/runs/" + runId)).singleElement()
+        .satisfies(e -> assertThat(e.get("action").toString()).contains("its plan is not the one recorded"));
+  }
+
   /** Another local account cannot take the certificate or the signing key from the home. */
   @Test
   void anotherUnixUserCannotReadTheClientKeyOrTheSigningKey() throws Exception {
