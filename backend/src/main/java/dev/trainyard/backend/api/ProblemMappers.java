@@ -8,9 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.pipeline.validate.InvalidSpecException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -95,16 +93,10 @@ public class ProblemMappers {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static Response problem(int status, String title, String detail, List<ApiProblem.FieldError> errors) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", "about:blank");
-    body.put("title", title);
-    body.put("status", status);
-    body.put("detail", detail);
-    body.put("errors", errors);
     String text;
     try {
-      // Serialised here: a Map entity would be re-negotiated to application/json by the writer.
-      text = JSON.writeValueAsString(body);
+      // Serialised here: an object entity would be re-negotiated to application/json by the writer.
+      text = JSON.writeValueAsString(ProblemDetails.of(status, title, detail, errors));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

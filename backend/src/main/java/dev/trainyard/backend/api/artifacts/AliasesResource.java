@@ -16,7 +16,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Map;
 
 /** Aliases ({@code production}, {@code candidate}): mutable pointers to immutable artifacts, with history. */
 @Path("/api/v1/aliases")
@@ -32,9 +31,14 @@ public class AliasesResource {
 
   public record HistoryEntry(String artifactId, String previousArtifactId, OffsetDateTime changedAt, String changedBy) {}
 
+  public record AliasList(List<AliasView> items) {}
+
+  /** Every move of one alias, oldest first. */
+  public record AliasHistory(List<HistoryEntry> items) {}
+
   @GET
-  public Map<String, Object> list() {
-    return Map.of("items", AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream().map(AliasesResource::view).toList());
+  public AliasList list() {
+    return new AliasList(AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream().map(AliasesResource::view).toList());
   }
 
   @GET
@@ -90,12 +94,12 @@ public class AliasesResource {
 
   @GET
   @Path("/{name}/history")
-  public Map<String, Object> history(@PathParam("name") String name) {
+  public AliasHistory history(@PathParam("name") String name) {
     @SuppressWarnings("unchecked")
     List<Object[]> rows = em.createNativeQuery(
             "SELECT artifact_id, previous_artifact_id, changed_at, changed_by FROM alias_history WHERE name = ?1 ORDER BY id")
         .setParameter(1, name).getResultList();
-    return Map.of("items", rows.stream().map(r -> new HistoryEntry((String) r[0], (String) r[1],
+    return new AliasHistory(rows.stream().map(r -> new HistoryEntry((String) r[0], (String) r[1],
         r[2] instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC) : (OffsetDateTime) r[2],
         (String) r[3])).toList());
   }

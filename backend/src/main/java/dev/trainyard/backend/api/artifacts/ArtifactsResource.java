@@ -47,12 +47,14 @@ public class ArtifactsResource {
   public record ArtifactSummary(String id, String type, String name, long sizeBytes, OffsetDateTime createdAt,
       Producer producedBy, Long parameters, Double sparsity, boolean deleted) {}
 
+  public record ArtifactList(List<ArtifactSummary> items) {}
+
   /**
    * @param q a prefix of the name (any case), of the content id, or of an alias pointing at the artifact:
    *     what the launch form's pickers search by
    */
   @GET
-  public Map<String, Object> list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit,
+  public ArtifactList list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit,
       @QueryParam("q") String q) {
     if (limit < 1 || limit > 1000) {
       throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
@@ -81,7 +83,7 @@ public class ArtifactsResource {
     List<ArtifactEntity> rows = ArtifactEntity.<ArtifactEntity>find(where.toString(), Sort.descending("createdAt"), params)
         .range(0, limit - 1).list();
     Map<String, Object[]> measured = measured(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
-    return Map.of("items", rows.stream().map(a -> {
+    return new ArtifactList(rows.stream().map(a -> {
       Object[] m = measured.getOrDefault(a.id, new Object[3]);
       return new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a), parametersOf(m), sparsityOf(m),
           a.deleted());
@@ -156,10 +158,12 @@ public class ArtifactsResource {
   public record EvalResult(String suite, String metric, double value, boolean higherIsBetter, String runId,
       String stepId, int attempt, OffsetDateTime evaluatedAt) {}
 
+  public record EvalResults(List<EvalResult> items) {}
+
   /** Every metric an {@code evaluate} step measured on this checkpoint (its model input), newest first. */
   @GET
   @Path("/{ref}/evals")
-  public Map<String, Object> evals(@PathParam("ref") String ref) {
+  public EvalResults evals(@PathParam("ref") String ref) {
     ArtifactEntity artifact = find(ref);
     @SuppressWarnings("unchecked")
     List<Object[]> rows = em.createNativeQuery(
@@ -189,7 +193,7 @@ public class ArtifactsResource {
             ((Number) row[2]).intValue(), at));
       });
     }
-    return Map.of("items", items);
+    return new EvalResults(items);
   }
 
   static Producer producer(ArtifactEntity a) {

@@ -1,5 +1,6 @@
 package dev.trainyard.backend.api.audit;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.audit.AuditLog;
 import jakarta.inject.Inject;
@@ -10,7 +11,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
-import java.util.Map;
 
 /** The audit log (admins): list and filter events, and verify the hash chain. */
 @Path("/api/v1/audit")
@@ -18,15 +18,18 @@ import java.util.Map;
 public class AuditResource {
   @Inject AuditLog log;
 
+  /** A page of events, oldest first; {@code nextAfter} (absent on the last page) is the cursor for the next. */
+  public record AuditPage(List<AuditLog.Event> items, @JsonInclude(JsonInclude.Include.NON_NULL) Long nextAfter) {}
+
   @GET
-  public Map<String, Object> list(@QueryParam("actor") String actor, @QueryParam("action") String action,
+  public AuditPage list(@QueryParam("actor") String actor, @QueryParam("action") String action,
       @QueryParam("after") Long after, @QueryParam("limit") @DefaultValue("100") int limit) {
     if (limit < 1 || limit > 1000) {
       throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
     }
     List<AuditLog.Event> events = log.list(actor, action, after, limit);
     Long next = events.size() == limit ? events.get(events.size() - 1).id() : null;
-    return next == null ? Map.of("items", events) : Map.of("items", events, "nextAfter", next);
+    return new AuditPage(events, next);
   }
 
   @GET

@@ -3,6 +3,7 @@ package dev.trainyard.backend.api.runs;
 import dev.trainyard.backend.catalog.RunEntity;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
+import dev.trainyard.backend.runs.StepFilesReader;
 import dev.trainyard.workflow.ArtifactRef;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -49,6 +50,9 @@ public final class RunViews {
           run.finishedAt, run.launchedBy, run.executions, run.params, run.error, stepViews);
     }
   }
+
+  /** A step's metric points, in the order its metrics file has them. */
+  public record StepMetrics(List<StepFilesReader.MetricPoint> points) {}
 
   public record RunPage(List<RunSummary> items, String nextCursor) {}
 

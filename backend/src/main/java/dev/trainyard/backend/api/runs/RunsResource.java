@@ -26,7 +26,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-import java.util.Map;
 
 @Path("/api/v1/runs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -125,9 +124,9 @@ public class RunsResource {
 
   @GET
   @Path("/{id}/steps/{step}/metrics")
-  public Map<String, Object> metrics(@PathParam("id") String id, @PathParam("step") String step,
+  public RunViews.StepMetrics metrics(@PathParam("id") String id, @PathParam("step") String step,
       @QueryParam("attempt") Integer attempt) {
-    return Map.of("points", stepFiles.metrics(runs.get(id).id, step, attempt));
+    return new RunViews.StepMetrics(stepFiles.metrics(runs.get(id).id, step, attempt));
   }
 
   private RunView view(RunEntity run) {

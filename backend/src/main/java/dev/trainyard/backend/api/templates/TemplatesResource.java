@@ -20,7 +20,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Map;
 
 @Path("/api/v1/templates")
 @Produces(MediaType.APPLICATION_JSON)
@@ -31,6 +30,8 @@ public class TemplatesResource {
   public record SpecBody(String spec) {}
 
   public record TemplateSummary(String name, String description, String team, int latestVersion, OffsetDateTime createdAt) {}
+
+  public record TemplateList(List<TemplateSummary> items) {}
 
   public record VersionInfo(int version, OffsetDateTime createdAt, String createdBy, String specSha256,
       boolean approved, String approvedBy) {}
@@ -48,13 +49,13 @@ public class TemplatesResource {
       String spec, List<ParamInfo> params, List<StepInfo> steps) {}
 
   @GET
-  public Map<String, Object> list() {
+  public TemplateList list() {
     List<TemplateSummary> items = TemplateEntity.<TemplateEntity>listAll(io.quarkus.panache.common.Sort.by("name")).stream()
         .filter(t -> scope.caller().sees(t.team))
         .map(t -> new TemplateSummary(t.name, t.description, t.team,
             TemplateVersionEntity.latest(t.name).map(v -> v.version).orElse(0), t.createdAt))
         .toList();
-    return Map.of("items", items);
+    return new TemplateList(items);
   }
 
   @POST

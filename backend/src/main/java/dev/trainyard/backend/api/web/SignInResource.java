@@ -1,5 +1,6 @@
 package dev.trainyard.backend.api.web;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.trainyard.backend.config.TrainyardConfig;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -8,7 +9,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
-import java.util.Map;
 
 /**
  * Browser sign-in. {@code /auth/config} tells the dashboard how to sign in (paste the local token, or
@@ -22,12 +22,16 @@ public class SignInResource {
 
   @Inject TrainyardConfig config;
 
+  /** Local mode answers only {@code mode}; team mode also the paths that sign a browser in and out. */
+  public record AuthConfig(String mode, @JsonInclude(JsonInclude.Include.NON_NULL) String signIn,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String signOut) {}
+
   @GET
   @Path("auth/config")
   @Produces(MediaType.APPLICATION_JSON)
-  public Map<String, Object> config() {
+  public AuthConfig config() {
     boolean oidc = config.auth().mode().equals("oidc");
-    return oidc ? Map.of("mode", "oidc", "signIn", SIGN_IN, "signOut", "/logout") : Map.of("mode", "local");
+    return oidc ? new AuthConfig("oidc", SIGN_IN, "/logout") : new AuthConfig("local", null, null);
   }
 
   @GET

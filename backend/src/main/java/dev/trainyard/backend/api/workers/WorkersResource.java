@@ -36,8 +36,10 @@ public class WorkersResource {
   public record WorkerView(String id, List<String> pools, String host, String status, Instant lastHeartbeatAt,
       int runningSteps, List<Gpu> gpus) {}
 
+  public record WorkerList(List<WorkerView> items) {}
+
   @GET
-  public Map<String, Object> list() {
+  public WorkerList list() {
     Map<String, WorkerView> workers = new LinkedHashMap<>();
     temporal.embeddedWorker().ifPresent(w -> workers.put("local", local(w)));
     List<String> pools = new ArrayList<>(config.worker().pools());
@@ -54,7 +56,7 @@ public class WorkersResource {
                 List.of()));
       }
     }
-    return Map.of("items", List.copyOf(workers.values()));
+    return new WorkerList(List.copyOf(workers.values()));
   }
 
   private WorkerView local(TrainyardWorker worker) {
