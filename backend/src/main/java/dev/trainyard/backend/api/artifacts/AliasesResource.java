@@ -16,6 +16,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.OffsetDateTime;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** Aliases ({@code production}, {@code candidate}): mutable pointers to immutable artifacts, with history. */
 @Path("/api/v1/aliases")
@@ -25,22 +29,25 @@ public class AliasesResource {
   @Inject ArtifactsResource artifacts;
   @Inject dev.trainyard.backend.security.TeamScope scope;
 
-  public record AliasView(String name, String artifactId, OffsetDateTime updatedAt, String updatedBy) {}
+  public record AliasView(String name, String artifactId, OffsetDateTime updatedAt, @Schema(nullable = true) String updatedBy) {}
 
   public record MoveBody(String artifact) {}
 
-  public record HistoryEntry(String artifactId, String previousArtifactId, OffsetDateTime changedAt, String changedBy) {}
+  public record HistoryEntry(String artifactId, @Schema(nullable = true) String previousArtifactId, OffsetDateTime changedAt,
+      @Schema(nullable = true) String changedBy) {}
 
   public record AliasList(List<AliasView> items) {}
 
   /** Every move of one alias, oldest first. */
   public record AliasHistory(List<HistoryEntry> items) {}
 
+  @Operation(summary = "List aliases", description = "Every alias and the artifact it points at.")
   @GET
   public AliasList list() {
     return new AliasList(AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream().map(AliasesResource::view).toList());
   }
 
+  @Operation(summary = "Get an alias", description = "The artifact an alias points at, and who moved it there when.")
   @GET
   @Path("/{name}")
   public AliasView get(@PathParam("name") String name) {
@@ -51,6 +58,7 @@ public class AliasesResource {
     return view(alias);
   }
 
+  @Operation(summary = "Move an alias", description = "Points an alias (created if new) at an artifact; audited, and kept in the alias history.")
   @PUT
   @Path("/{name}")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -92,6 +100,7 @@ public class AliasesResource {
     });
   }
 
+  @Operation(summary = "An alias's history", description = "Every move of an alias, oldest first.")
   @GET
   @Path("/{name}/history")
   public AliasHistory history(@PathParam("name") String name) {

@@ -22,6 +22,10 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * Datasets are artifacts registered by URI and content hash. A local file is hashed on registration
@@ -36,6 +40,8 @@ public class DatasetsResource {
 
   public record RegisterBody(String name, String uri, String sha256, String team) {}
 
+  @Operation(summary = "Register a dataset", description = "Registers a file or S3 object by URI and content hash; a local file is hashed and refused if it does not match.")
+  @APIResponse(responseCode = "201", description = "The dataset was registered (or already was, under this name)", content = @Content(schema = @Schema(implementation = ArtifactsResource.ArtifactView.class)))
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response register(RegisterBody body) {

@@ -1,6 +1,5 @@
 package dev.trainyard.backend.api.audit;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.audit.AuditLog;
 import jakarta.inject.Inject;
@@ -11,6 +10,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** The audit log (admins): list and filter events, and verify the hash chain. */
 @Path("/api/v1/audit")
@@ -18,9 +21,10 @@ import java.util.List;
 public class AuditResource {
   @Inject AuditLog log;
 
-  /** A page of events, oldest first; {@code nextAfter} (absent on the last page) is the cursor for the next. */
-  public record AuditPage(List<AuditLog.Event> items, @JsonInclude(JsonInclude.Include.NON_NULL) Long nextAfter) {}
+  /** A page of events, oldest first; {@code nextAfter} (null on the last page) is the cursor for the next. */
+  public record AuditPage(List<AuditLog.Event> items, @Schema(nullable = true) Long nextAfter) {}
 
+  @Operation(summary = "List audit events", description = "Admins: events oldest first, filtered by actor and action; pass nextAfter as after for the next page.")
   @GET
   public AuditPage list(@QueryParam("actor") String actor, @QueryParam("action") String action,
       @QueryParam("after") Long after, @QueryParam("limit") @DefaultValue("100") int limit) {
@@ -32,6 +36,7 @@ public class AuditResource {
     return new AuditPage(events, next);
   }
 
+  @Operation(summary = "Verify the audit hash chain", description = "Admins: recomputes every event's hash and reports each row where the chain is broken.")
   @GET
   @Path("/verify")
   public AuditLog.Verification verify() {

@@ -19,6 +19,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.time.Duration;
 import java.util.Objects;
 import org.jboss.resteasy.reactive.RestStreamElementType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
  * Live run updates as server-sent events: the run (with steps and attempts) each time it changes,
@@ -32,6 +33,7 @@ public class RunEventsResource {
   @Inject RunService runs;
   @Inject Snapshots snapshots;
 
+  @Operation(summary = "Watch a run", description = "Server-sent events: the run each time it changes, ending after it reaches a final status.")
   @GET
   @Path("/{id}/events")
   @Produces(MediaType.SERVER_SENT_EVENTS)

@@ -1,6 +1,5 @@
 package dev.trainyard.backend.api.web;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.trainyard.backend.config.TrainyardConfig;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -9,6 +8,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * Browser sign-in. {@code /auth/config} tells the dashboard how to sign in (paste the local token, or
@@ -22,10 +25,11 @@ public class SignInResource {
 
   @Inject TrainyardConfig config;
 
-  /** Local mode answers only {@code mode}; team mode also the paths that sign a browser in and out. */
-  public record AuthConfig(String mode, @JsonInclude(JsonInclude.Include.NON_NULL) String signIn,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String signOut) {}
+  /** Team mode also names the paths that sign a browser in and out; local mode has none (null). */
+  public record AuthConfig(@Schema(enumeration = {"local", "oidc"}) String mode, @Schema(nullable = true) String signIn,
+      @Schema(nullable = true) String signOut) {}
 
+  @Operation(summary = "How browsers sign in", description = "Local mode: paste the token the server printed. Team mode: the sign-in and sign-out paths (Keycloak).")
   @GET
   @Path("auth/config")
   @Produces(MediaType.APPLICATION_JSON)
@@ -34,6 +38,8 @@ public class SignInResource {
     return oidc ? new AuthConfig("oidc", SIGN_IN, "/logout") : new AuthConfig("local", null, null);
   }
 
+  @Operation(summary = "Browser sign-in", description = "Team mode: Quarkus OIDC sends the browser through Keycloak; once signed in it is sent on to the dashboard.")
+  @APIResponse(responseCode = "303", description = "Signed in: on to the dashboard")
   @GET
   @Path("login")
   public Response signedIn() {
