@@ -62,7 +62,8 @@ public final class RunViews {
   /** A step's metric points, in the order its metrics file has them. */
   public record StepMetrics(List<StepFilesReader.MetricPoint> points) {}
 
-  public record RunPage(List<RunSummary> items, String nextCursor) {}
+  /** @param nextCursor the cursor of the next page; null on the last */
+  public record RunPage(List<RunSummary> items, @Schema(nullable = true) String nextCursor) {}
 
   public record LaunchBody(String template, Integer version,
       @Schema(additionalProperties = ParamValue.class) Map<String, Object> params) {}

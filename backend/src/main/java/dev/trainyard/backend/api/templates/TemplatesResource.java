@@ -48,7 +48,8 @@ public class TemplatesResource {
    */
   public record StepInfo(String id, String kind, List<String> needs, List<String> dependsOn) {}
 
-  public record ParamInfo(String name, String type, boolean required,
+  public record ParamInfo(String name,
+      @Schema(enumeration = {"string", "int", "number", "boolean", "checkpoint", "dataset"}) String type, boolean required,
       @JsonProperty("default") @Schema(implementation = ParamValue.class, nullable = true) Object defaultValue,
       @Schema(nullable = true) String description) {}
 
