@@ -1,5 +1,6 @@
 package dev.trainyard.backend.api.runs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.api.runs.RunViews.CancelBody;
 import dev.trainyard.backend.api.runs.RunViews.LaunchBody;
@@ -98,17 +99,14 @@ public class RunsResource {
   @POST
   @Path("/{id}/cancel")
   @Consumes(MediaType.WILDCARD)
-  public Response cancel(@PathParam("id") String id, String body) {
+  public Response cancel(@PathParam("id") String id, String body) throws JsonProcessingException {
     // The body is optional ({"reason": "..."}), so any content type, or none, is accepted.
     String reason = "by " + scope.caller().name();
     if (body != null && !body.isBlank()) {
-      try {
-        CancelBody parsed = json.readValue(body, CancelBody.class);
-        if (parsed != null && parsed.reason() != null && !parsed.reason().isBlank()) {
-          reason = parsed.reason();
-        }
-      } catch (java.io.IOException e) {
-        throw ApiProblem.badRequest("$", "expected {\"reason\": \"...\"}: " + e.getMessage());
+      // A bad body is answered as any other (ProblemMappers.badJson): its path, line and column.
+      CancelBody parsed = json.readValue(body, CancelBody.class);
+      if (parsed != null && parsed.reason() != null && !parsed.reason().isBlank()) {
+        reason = parsed.reason();
       }
     }
     return Response.accepted(view(runs.cancel(id, reason))).build();
