@@ -44,6 +44,7 @@ public class RunsResource {
   @Operation(summary = "Launch a run", description = "Starts a run of a template version with the given parameters, validated first. With an Idempotency-Key, repeating the request answers the run it created; the same key with a different body is refused.")
   @APIResponse(responseCode = "201", description = "The run was created", content = @Content(schema = @Schema(implementation = RunView.class)))
   @APIResponse(responseCode = "200", description = "The run this Idempotency-Key created before, for the same body", content = @Content(schema = @Schema(implementation = RunView.class)))
+  @APIResponse(responseCode = "422", description = "The body is invalid (every problem with its path), or this Idempotency-Key was used with another body")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response launch(LaunchBody body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
