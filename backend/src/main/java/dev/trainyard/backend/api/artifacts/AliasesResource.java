@@ -29,11 +29,18 @@ public class AliasesResource {
   @Inject ArtifactsResource artifacts;
   @Inject dev.trainyard.backend.security.TeamScope scope;
 
-  public record AliasView(String name, String artifactId, OffsetDateTime updatedAt, @Schema(nullable = true) String updatedBy) {}
+  public record AliasView(
+      String name,
+      String artifactId,
+      OffsetDateTime updatedAt,
+      @Schema(nullable = true) String updatedBy) {}
 
   public record MoveBody(String artifact) {}
 
-  public record HistoryEntry(String artifactId, @Schema(nullable = true) String previousArtifactId, OffsetDateTime changedAt,
+  public record HistoryEntry(
+      String artifactId,
+      @Schema(nullable = true) String previousArtifactId,
+      OffsetDateTime changedAt,
       @Schema(nullable = true) String changedBy) {}
 
   public record AliasList(List<AliasView> items) {}
@@ -58,7 +65,8 @@ public class AliasesResource {
     return view(alias);
   }
 
-  @Operation(summary = "Move an alias", description = "Points an alias (created if new) at an artifact; audited, and kept in the alias history.")
+  @Operation(summary = "Move an alias",
+      description = "Points an alias (created if new) at an artifact; audited, and kept in the alias history.")
   @PUT
   @Path("/{name}")
   @Consumes(MediaType.APPLICATION_JSON)

@@ -34,22 +34,48 @@ public class ArtifactsResource {
 
   public record FileView(String path, long sizeBytes, String sha256) {}
 
-  public record Producer(String runId, String stepId, @Schema(nullable = true) Integer attempt, @Schema(nullable = true) String output) {}
+  public record Producer(
+      String runId,
+      String stepId,
+      @Schema(nullable = true) Integer attempt,
+      @Schema(nullable = true) String output) {}
 
-  public record ArtifactView(String id, String type, @Schema(nullable = true) String name, @Schema(nullable = true) String team, @Schema(nullable = true) String uri,
-      long sizeBytes, OffsetDateTime createdAt,
-      @Schema(nullable = true) String createdBy, @Schema(nullable = true) Producer producedBy, List<FileView> files, List<String> aliases,
-      @Schema(nullable = true) Long parameters, @Schema(nullable = true) Double sparsity, @Schema(nullable = true) Tombstone deleted) {}
+  public record ArtifactView(
+      String id,
+      String type,
+      @Schema(nullable = true) String name,
+      @Schema(nullable = true) String team,
+      @Schema(nullable = true) String uri,
+      long sizeBytes,
+      OffsetDateTime createdAt,
+      @Schema(nullable = true) String createdBy,
+      @Schema(nullable = true) Producer producedBy,
+      List<FileView> files,
+      List<String> aliases,
+      @Schema(nullable = true) Long parameters,
+      @Schema(nullable = true) Double sparsity,
+      @Schema(nullable = true) Tombstone deleted) {}
 
   /** Present when retention deleted the files; the hashes above still say what they were. */
-  public record Tombstone(OffsetDateTime at, @Schema(nullable = true) String by, @Schema(nullable = true) String reason) {}
+  public record Tombstone(
+      OffsetDateTime at,
+      @Schema(nullable = true) String by,
+      @Schema(nullable = true) String reason) {}
 
   /**
    * @param parameters element count of the checkpoint's tensors, and {@code sparsity} the share of them that
    *     are zero, where the producing step measured them (tensor steps do); null otherwise
    */
-  public record ArtifactSummary(String id, String type, @Schema(nullable = true) String name, long sizeBytes, OffsetDateTime createdAt,
-      @Schema(nullable = true) Producer producedBy, @Schema(nullable = true) Long parameters, @Schema(nullable = true) Double sparsity, boolean deleted) {}
+  public record ArtifactSummary(
+      String id,
+      String type,
+      @Schema(nullable = true) String name,
+      long sizeBytes,
+      OffsetDateTime createdAt,
+      @Schema(nullable = true) Producer producedBy,
+      @Schema(nullable = true) Long parameters,
+      @Schema(nullable = true) Double sparsity,
+      boolean deleted) {}
 
   public record ArtifactList(List<ArtifactSummary> items) {}
 
@@ -57,7 +83,8 @@ public class ArtifactsResource {
    * @param q a prefix of the name (any case), of the content id, or of an alias pointing at the artifact:
    *     what the launch form's pickers search by
    */
-  @Operation(summary = "List artifacts", description = "Checkpoints, datasets and reports the caller may see, newest first; q searches names, ids and aliases by prefix.")
+  @Operation(summary = "List artifacts",
+      description = "Checkpoints, datasets and reports the caller may see, newest first; q searches names, ids and aliases by prefix.")
   @GET
   public ArtifactList list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit,
       @QueryParam("q") String q) {
@@ -125,7 +152,8 @@ public class ArtifactsResource {
     return out;
   }
 
-  @Operation(summary = "Get an artifact", description = "An artifact by alias, name or id (prefix): its files with their hashes, producer, aliases and tombstone.")
+  @Operation(summary = "Get an artifact",
+      description = "An artifact by alias, name or id (prefix): its files with their hashes, producer, aliases and tombstone.")
   @GET
   @Path("/{ref}")
   public ArtifactView get(@PathParam("ref") String ref) {
@@ -138,7 +166,8 @@ public class ArtifactsResource {
   }
 
   /** The canonical manifest text whose sha256 is the artifact id. */
-  @Operation(summary = "An artifact's manifest", description = "The canonical manifest text (sha256, size and path per file) whose sha256 is the artifact id.")
+  @Operation(summary = "An artifact's manifest",
+      description = "The canonical manifest text (sha256, size and path per file) whose sha256 is the artifact id.")
   @GET
   @Path("/{ref}/manifest")
   @Produces(MediaType.TEXT_PLAIN)
@@ -150,7 +179,8 @@ public class ArtifactsResource {
     return text.toString();
   }
 
-  @Operation(summary = "An artifact's lineage", description = "Everything upstream (ancestors) or downstream (descendants) of an artifact, as a graph of artifacts and step attempts.")
+  @Operation(summary = "An artifact's lineage",
+      description = "Everything upstream (ancestors) or downstream (descendants) of an artifact, as a graph of artifacts and step attempts.")
   @GET
   @Path("/{ref}/lineage")
   public LineageService.Graph lineage(@PathParam("ref") String ref,
@@ -169,7 +199,8 @@ public class ArtifactsResource {
   public record EvalResults(List<EvalResult> items) {}
 
   /** Every metric an {@code evaluate} step measured on this checkpoint (its model input), newest first. */
-  @Operation(summary = "A checkpoint's evaluations", description = "Every metric an evaluate step measured on this checkpoint, newest first.")
+  @Operation(summary = "A checkpoint's evaluations",
+      description = "Every metric an evaluate step measured on this checkpoint, newest first.")
   @GET
   @Path("/{ref}/evals")
   public EvalResults evals(@PathParam("ref") String ref) {

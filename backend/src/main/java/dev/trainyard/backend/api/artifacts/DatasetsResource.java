@@ -40,8 +40,10 @@ public class DatasetsResource {
 
   public record RegisterBody(String name, String uri, String sha256, String team) {}
 
-  @Operation(summary = "Register a dataset", description = "Registers a file or S3 object by URI and content hash; a local file is hashed and refused if it does not match.")
-  @APIResponse(responseCode = "201", description = "The dataset was registered (or already was, under this name)", content = @Content(schema = @Schema(implementation = ArtifactsResource.ArtifactView.class)))
+  @Operation(summary = "Register a dataset",
+      description = "Registers a file or S3 object by URI and content hash; a local file is hashed and refused if it does not match.")
+  @APIResponse(responseCode = "201", description = "The dataset was registered (or already was, under this name)",
+      content = @Content(schema = @Schema(implementation = ArtifactsResource.ArtifactView.class)))
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response register(RegisterBody body) {

@@ -24,7 +24,8 @@ public class AuditResource {
   /** A page of events, oldest first; {@code nextAfter} (null on the last page) is the cursor for the next. */
   public record AuditPage(List<AuditLog.Event> items, @Schema(nullable = true) Long nextAfter) {}
 
-  @Operation(summary = "List audit events", description = "Admins: events oldest first, filtered by actor and action; pass nextAfter as after for the next page.")
+  @Operation(summary = "List audit events",
+      description = "Admins: events oldest first, filtered by actor and action; pass nextAfter as after for the next page.")
   @GET
   public AuditPage list(@QueryParam("actor") String actor, @QueryParam("action") String action,
       @QueryParam("after") Long after, @QueryParam("limit") @DefaultValue("100") int limit) {
@@ -36,7 +37,8 @@ public class AuditResource {
     return new AuditPage(events, next);
   }
 
-  @Operation(summary = "Verify the audit hash chain", description = "Admins: recomputes every event's hash and reports each row where the chain is broken.")
+  @Operation(summary = "Verify the audit hash chain",
+      description = "Admins: recomputes every event's hash and reports each row where the chain is broken.")
   @GET
   @Path("/verify")
   public AuditLog.Verification verify() {

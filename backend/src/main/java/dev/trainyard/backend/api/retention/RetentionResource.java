@@ -39,13 +39,15 @@ public class RetentionResource {
 
   public record ApplyBody(Boolean dryRun) {}
 
-  @Operation(summary = "Get a retention policy", description = "How many of a template's newest intermediate and final checkpoints retention keeps.")
+  @Operation(summary = "Get a retention policy",
+      description = "How many of a template's newest intermediate and final checkpoints retention keeps.")
   @GET
   public Policy get(@PathParam("name") String name) {
     return retention.policy(template(name).name);
   }
 
-  @Operation(summary = "Set a retention policy", description = "Admins set how many of the newest intermediate and final checkpoints to keep.")
+  @Operation(summary = "Set a retention policy",
+      description = "Admins set how many of the newest intermediate and final checkpoints to keep.")
   @PUT
   @Consumes(MediaType.APPLICATION_JSON)
   public Policy put(@PathParam("name") String name, PolicyBody body) {
@@ -65,14 +67,16 @@ public class RetentionResource {
     return retention.setPolicy(template.name, body.keepLastIntermediate(), body.keepLastFinals(), scope.caller().name());
   }
 
-  @Operation(summary = "Plan retention", description = "A dry run: what applying the policy now would delete and keep, and why.")
+  @Operation(summary = "Plan retention",
+      description = "A dry run: what applying the policy now would delete and keep, and why.")
   @GET
   @Path("/plan")
   public Report plan(@PathParam("name") String name) {
     return retention.plan(template(name));
   }
 
-  @Operation(summary = "Apply retention", description = "Admins delete the checkpoints the policy does not keep (dryRun: only plan); answers what it did.")
+  @Operation(summary = "Apply retention",
+      description = "Admins delete the checkpoints the policy does not keep (dryRun: only plan); answers what it did.")
   @POST
   @Path("/apply")
   @Consumes(MediaType.APPLICATION_JSON)

@@ -33,7 +33,8 @@ public class RunEventsResource {
   @Inject RunService runs;
   @Inject Snapshots snapshots;
 
-  @Operation(summary = "Watch a run", description = "Server-sent events: the run each time it changes, ending after it reaches a final status.")
+  @Operation(summary = "Watch a run",
+      description = "Server-sent events: the run each time it changes, ending after it reaches a final status.")
   @GET
   @Path("/{id}/events")
   @Produces(MediaType.SERVER_SENT_EVENTS)

@@ -17,9 +17,15 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public final class RunViews {
   private RunViews() {}
 
-  public record RunSummary(String id, String template, int templateVersion,
-      @Schema(implementation = RunStatus.class) String status, OffsetDateTime createdAt,
-      @Schema(nullable = true) OffsetDateTime startedAt, @Schema(nullable = true) OffsetDateTime finishedAt, @Schema(nullable = true) String launchedBy) {
+  public record RunSummary(
+      String id,
+      String template,
+      int templateVersion,
+      @Schema(implementation = RunStatus.class) String status,
+      OffsetDateTime createdAt,
+      @Schema(nullable = true) OffsetDateTime startedAt,
+      @Schema(nullable = true) OffsetDateTime finishedAt,
+      @Schema(nullable = true) String launchedBy) {
     /** From the columns the runs list selects, in record order. */
     static RunSummary of(Object[] r) {
       return new RunSummary((String) r[0], (String) r[1], (Integer) r[2], (String) r[3], (OffsetDateTime) r[4],
@@ -27,9 +33,15 @@ public final class RunViews {
     }
   }
 
-  public record AttemptView(int attempt, @Schema(implementation = StepStatus.class) String status, @Schema(nullable = true) String worker,
-      @Schema(nullable = true) OffsetDateTime startedAt, @Schema(nullable = true) OffsetDateTime finishedAt, @Schema(nullable = true) String error,
-      @Schema(nullable = true) Map<String, Double> metrics, @Schema(nullable = true) String cacheHitOf) {
+  public record AttemptView(
+      int attempt,
+      @Schema(implementation = StepStatus.class) String status,
+      @Schema(nullable = true) String worker,
+      @Schema(nullable = true) OffsetDateTime startedAt,
+      @Schema(nullable = true) OffsetDateTime finishedAt,
+      @Schema(nullable = true) String error,
+      @Schema(nullable = true) Map<String, Double> metrics,
+      @Schema(nullable = true) String cacheHitOf) {
     static AttemptView of(StepAttemptEntity a) {
       return new AttemptView(a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.error, a.metrics, a.cacheSource);
     }
@@ -37,13 +49,26 @@ public final class RunViews {
 
   public record OutputView(String artifactId) {}
 
-  public record StepView(String id, String kind, @Schema(implementation = StepStatus.class) String status, List<String> needs, List<AttemptView> attempts,
+  public record StepView(
+      String id,
+      String kind,
+      @Schema(implementation = StepStatus.class) String status,
+      List<String> needs,
+      List<AttemptView> attempts,
       Map<String, OutputView> outputs) {}
 
-  public record RunView(String id, String template, int templateVersion,
-      @Schema(implementation = RunStatus.class) String status, OffsetDateTime createdAt,
-      @Schema(nullable = true) OffsetDateTime startedAt, @Schema(nullable = true) OffsetDateTime finishedAt, @Schema(nullable = true) String launchedBy, int executions,
-      @Schema(additionalProperties = ParamValue.class) Map<String, Object> params, @Schema(nullable = true) String error,
+  public record RunView(
+      String id,
+      String template,
+      int templateVersion,
+      @Schema(implementation = RunStatus.class) String status,
+      OffsetDateTime createdAt,
+      @Schema(nullable = true) OffsetDateTime startedAt,
+      @Schema(nullable = true) OffsetDateTime finishedAt,
+      @Schema(nullable = true) String launchedBy,
+      int executions,
+      @Schema(additionalProperties = ParamValue.class) Map<String, Object> params,
+      @Schema(nullable = true) String error,
       List<StepView> steps) {
     static RunView of(RunEntity run, List<StepEntity> steps, List<StepAttemptEntity> attempts,
         Map<String, Map<String, ArtifactRef>> outputs) {

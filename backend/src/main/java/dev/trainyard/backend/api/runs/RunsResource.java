@@ -41,10 +41,14 @@ public class RunsResource {
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
   @Inject EntityManager em;
 
-  @Operation(summary = "Launch a run", description = "Starts a run of a template version with the given parameters, validated first. With an Idempotency-Key, repeating the request answers the run it created; the same key with a different body is refused.")
-  @APIResponse(responseCode = "201", description = "The run was created", content = @Content(schema = @Schema(implementation = RunView.class)))
-  @APIResponse(responseCode = "200", description = "The run this Idempotency-Key created before, for the same body", content = @Content(schema = @Schema(implementation = RunView.class)))
-  @APIResponse(responseCode = "422", description = "The body is invalid (every problem with its path), or this Idempotency-Key was used with another body")
+  @Operation(summary = "Launch a run",
+      description = "Starts a run of a template version with the given parameters, validated first. With an Idempotency-Key, repeating the request answers the run it created; the same key with a different body is refused.")
+  @APIResponse(responseCode = "201", description = "The run was created",
+      content = @Content(schema = @Schema(implementation = RunView.class)))
+  @APIResponse(responseCode = "200", description = "The run this Idempotency-Key created before, for the same body",
+      content = @Content(schema = @Schema(implementation = RunView.class)))
+  @APIResponse(responseCode = "422",
+      description = "The body is invalid (every problem with its path), or this Idempotency-Key was used with another body")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response launch(LaunchBody body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
@@ -63,7 +67,8 @@ public class RunsResource {
    * {@code createdFrom} is inclusive, {@code createdTo} exclusive (a bare date includes that day);
    * {@code q} matches a prefix of the run id, template name or launcher, ignoring case.
    */
-  @Operation(summary = "List runs", description = "Newest first, keyset-paginated; filters compose with each other, the cursor and team scoping.")
+  @Operation(summary = "List runs",
+      description = "Newest first, keyset-paginated; filters compose with each other, the cursor and team scoping.")
   @GET
   public RunPage list(@QueryParam("status") String status, @QueryParam("template") String template,
       @QueryParam("team") String team, @QueryParam("launchedBy") String launchedBy,
@@ -95,8 +100,10 @@ public class RunsResource {
     return view(runs.get(id));
   }
 
-  @Operation(summary = "Cancel a run", description = "Cancels a run that has not ended; the body, optional, is {\"reason\": \"...\"}. Running step processes are killed.")
-  @APIResponse(responseCode = "202", description = "Cancellation was requested", content = @Content(mediaType = "application/json", schema = @Schema(implementation = RunView.class)))
+  @Operation(summary = "Cancel a run",
+      description = "Cancels a run that has not ended; the body, optional, is {\"reason\": \"...\"}. Running step processes are killed.")
+  @APIResponse(responseCode = "202", description = "Cancellation was requested",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RunView.class)))
   @POST
   @Path("/{id}/cancel")
   @Consumes(MediaType.WILDCARD)
@@ -113,8 +120,10 @@ public class RunsResource {
     return Response.accepted(view(runs.cancel(id, reason))).build();
   }
 
-  @Operation(summary = "Retry a run", description = "Runs a failed, cancelled or interrupted run again from its unfinished steps, reusing every completed step's outputs.")
-  @APIResponse(responseCode = "202", description = "The retry was started", content = @Content(schema = @Schema(implementation = RunView.class)))
+  @Operation(summary = "Retry a run",
+      description = "Runs a failed, cancelled or interrupted run again from its unfinished steps, reusing every completed step's outputs.")
+  @APIResponse(responseCode = "202", description = "The retry was started",
+      content = @Content(schema = @Schema(implementation = RunView.class)))
   @POST
   @Path("/{id}/retry")
   public Response retry(@PathParam("id") String id) {
@@ -122,14 +131,16 @@ public class RunsResource {
   }
 
   @Operation(summary = "Approve a step", description = "Lets an approval step that is waiting go on.")
-  @APIResponse(responseCode = "202", description = "The approval was sent to the run", content = @Content(schema = @Schema(implementation = RunView.class)))
+  @APIResponse(responseCode = "202", description = "The approval was sent to the run",
+      content = @Content(schema = @Schema(implementation = RunView.class)))
   @POST
   @Path("/{id}/steps/{step}/approve")
   public Response approve(@PathParam("id") String id, @PathParam("step") String step) {
     return Response.accepted(view(runs.approve(id, step, scope.caller().name()))).build();
   }
 
-  @Operation(summary = "A step attempt's log", description = "Its stdout and stderr as text; the latest attempt unless one is named.")
+  @Operation(summary = "A step attempt's log",
+      description = "Its stdout and stderr as text; the latest attempt unless one is named.")
   @GET
   @Path("/{id}/steps/{step}/log")
   @Produces(MediaType.TEXT_PLAIN)
@@ -137,7 +148,8 @@ public class RunsResource {
     return stepFiles.log(runs.get(id).id, step, attempt);
   }
 
-  @Operation(summary = "A step attempt's metrics", description = "Every metric point the step wrote to its metrics file; the latest attempt unless one is named.")
+  @Operation(summary = "A step attempt's metrics",
+      description = "Every metric point the step wrote to its metrics file; the latest attempt unless one is named.")
   @GET
   @Path("/{id}/steps/{step}/metrics")
   public RunViews.StepMetrics metrics(@PathParam("id") String id, @PathParam("step") String step,

@@ -29,7 +29,8 @@ public class SignInResource {
   public record AuthConfig(@Schema(enumeration = {"local", "oidc"}) String mode, @Schema(nullable = true) String signIn,
       @Schema(nullable = true) String signOut) {}
 
-  @Operation(summary = "How browsers sign in", description = "Local mode: paste the token the server printed. Team mode: the sign-in and sign-out paths (Keycloak).")
+  @Operation(summary = "How browsers sign in",
+      description = "Local mode: paste the token the server printed. Team mode: the sign-in and sign-out paths (Keycloak).")
   @GET
   @Path("auth/config")
   @Produces(MediaType.APPLICATION_JSON)
@@ -38,7 +39,8 @@ public class SignInResource {
     return oidc ? new AuthConfig("oidc", SIGN_IN, "/logout") : new AuthConfig("local", null, null);
   }
 
-  @Operation(summary = "Browser sign-in", description = "Team mode: Quarkus OIDC sends the browser through Keycloak; once signed in it is sent on to the dashboard.")
+  @Operation(summary = "Browser sign-in",
+      description = "Team mode: Quarkus OIDC sends the browser through Keycloak; once signed in it is sent on to the dashboard.")
   @APIResponse(responseCode = "303", description = "Signed in: on to the dashboard")
   @GET
   @Path("login")

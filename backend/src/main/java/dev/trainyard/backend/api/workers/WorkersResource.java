@@ -43,7 +43,8 @@ public class WorkersResource {
 
   public record WorkerList(List<WorkerView> items) {}
 
-  @Operation(summary = "List workers", description = "The in-process worker of local mode with its GPUs, and every worker polling a pool's task queue.")
+  @Operation(summary = "List workers",
+      description = "The in-process worker of local mode with its GPUs, and every worker polling a pool's task queue.")
   @GET
   public WorkerList list() {
     Map<String, WorkerView> workers = new LinkedHashMap<>();
