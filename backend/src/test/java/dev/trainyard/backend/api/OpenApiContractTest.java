@@ -11,9 +11,11 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -70,6 +72,71 @@ class OpenApiContractTest {
       }
     }));
     assertThat(problems).isEmpty();
+  }
+
+  /**
+   * What the API really writes, from a finished run and the catalog it filled, validates against the
+   * document: a field the document calls required is there, one it calls non-null is not null.
+   */
+  @Test
+  void theJsonTheApiWritesValidatesAgainstTheCommittedDocument() throws Exception {
+    Api.signIn();
+    JsonNode doc = document(); // the committed snapshot, as the first test asserts
+    String runId = Api.launch("hello", Map.of("greeting", "contract")).getString("id");
+    Api.awaitStatus(runId, Set.of("SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"), Duration.ofSeconds(60));
+    String artifact = Api.run(runId).getString("steps.find { it.id == 'join' }.outputs.output.artifactId");
+    given().contentType("application/json").body(Map.of("artifact", artifact)).put("/api/v1/aliases/contract")
+        .then().statusCode(200);
+    given().contentType("application/json").body(Map.of("keepLastIntermediate", 1)).put("/api/v1/templates/hello/retention")
+        .then().statusCode(200);
+
+    List<String> problems = new ArrayList<>();
+    record Call(String template, String path, int status) {}
+    for (Call call : List.of(
+        new Call("/api/v1/runs/{id}", "/api/v1/runs/" + runId, 200),
+        new Call("/api/v1/runs", "/api/v1/runs?limit=5", 200),
+        new Call("/api/v1/runs/{id}/steps/{step}/metrics", "/api/v1/runs/" + runId + "/steps/join/metrics", 200),
+        new Call("/api/v1/templates", "/api/v1/templates", 200),
+        new Call("/api/v1/templates/{name}", "/api/v1/templates/hello", 200),
+        new Call("/api/v1/artifacts", "/api/v1/artifacts", 200),
+        new Call("/api/v1/artifacts/{ref}", "/api/v1/artifacts/" + artifact, 200),
+        new Call("/api/v1/artifacts/{ref}/lineage", "/api/v1/artifacts/" + artifact + "/lineage", 200),
+        new Call("/api/v1/artifacts/{ref}/evals", "/api/v1/artifacts/" + artifact + "/evals", 200),
+        new Call("/api/v1/aliases", "/api/v1/aliases", 200),
+        new Call("/api/v1/aliases/{name}/history", "/api/v1/aliases/contract/history", 200),
+        new Call("/api/v1/workers", "/api/v1/workers", 200),
+        new Call("/api/v1/audit", "/api/v1/audit?limit=5", 200),
+        new Call("/api/v1/audit/verify", "/api/v1/audit/verify", 200),
+        new Call("/api/v1/templates/{name}/retention", "/api/v1/templates/hello/retention", 200),
+        new Call("/api/v1/templates/{name}/retention/plan", "/api/v1/templates/hello/retention/plan", 200),
+        new Call("/auth/config", "/auth/config", 200),
+        new Call("/api/v1/runs/{id}", "/api/v1/runs/run-none", 404))) {
+      io.restassured.response.Response response = given().accept("application/json").get(call.path());
+      if (response.statusCode() != call.status()) {
+        problems.add(call.path() + ": status " + response.statusCode() + " " + response.asString());
+        continue;
+      }
+      JsonNode operation = doc.path("paths").path(call.template()).path("get");
+      JsonNode declared = operation.path("responses").path(String.valueOf(call.status()));
+      if (declared.isMissingNode()) {
+        declared = operation.path("responses").path("default");
+      }
+      JsonNode media = resolve(doc, declared).path("content");
+      JsonNode schema = media.path(media.fieldNames().next()).path("schema");
+      problems.addAll(violations(doc, schema, JSON.readTree(response.asString())).stream()
+          .map(v -> call.path() + ": " + v).toList());
+    }
+    assertThat(problems).isEmpty();
+  }
+
+  /** Validates a value against a schema of the document, its references resolved within the document. */
+  private static List<String> violations(JsonNode doc, JsonNode schema, JsonNode value) {
+    com.fasterxml.jackson.databind.node.ObjectNode root = ((com.fasterxml.jackson.databind.node.ObjectNode) doc).deepCopy();
+    root.put("$schema", "https://json-schema.org/draft/2020-12/schema");
+    root.setAll((com.fasterxml.jackson.databind.node.ObjectNode) schema);
+    return com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012)
+        .getSchema(java.net.URI.create("urn:trainyard:openapi"), root)
+        .validate(value).stream().map(Object::toString).toList();
   }
 
   /** A schema that says nothing ({@code {}}, an object without properties) anywhere below a response. */

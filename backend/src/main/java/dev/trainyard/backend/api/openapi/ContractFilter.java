@@ -70,9 +70,14 @@ public class ContractFilter implements OASFilter {
   }
 
   private static void dropContradictingType(Schema schema) {
-    boolean bareObject = schema.getType() != null && schema.getType().equals(List.of(Schema.SchemaType.OBJECT))
+    List<Schema.SchemaType> type = schema.getType();
+    boolean bareObject = type != null && type.contains(Schema.SchemaType.OBJECT)
         && (schema.getProperties() == null || schema.getProperties().isEmpty())
         && schema.getAdditionalPropertiesSchema() == null;
+    if (bareObject && schema.getOneOf() != null && type.contains(Schema.SchemaType.NULL)) {
+      // A nullable field of such a type: null becomes one more alternative.
+      schema.addOneOf(OASFactory.createSchema().addType(Schema.SchemaType.NULL));
+    }
     if (schema.getRef() != null || (bareObject && schema.getOneOf() != null)) {
       schema.setType(null);
     }
