@@ -74,6 +74,16 @@ class OpenApiContractTest {
     assertThat(problems).isEmpty();
   }
 
+  /** The parameter types the document promises are exactly those the pipeline language has. */
+  @Test
+  void theDocumentedParameterTypesAreThoseOfThePipelineLanguage() throws Exception {
+    JsonNode types = document().path("components").path("schemas").path("ParamInfo").path("properties").path("type")
+        .path("enum");
+    List<String> documented = new ArrayList<>();
+    types.forEach(t -> documented.add(t.asText()));
+    assertThat(documented).containsExactlyInAnyOrderElementsOf(dev.trainyard.pipeline.spec.ParamType.yamlNames());
+  }
+
   /**
    * What the API really writes, from a finished run and the catalog it filled, validates against the
    * document: a field the document calls required is there, one it calls non-null is not null.
