@@ -17,7 +17,7 @@ import org.eclipse.microprofile.openapi.models.media.Schema;
 import org.eclipse.microprofile.openapi.models.responses.APIResponse;
 
 /**
- * Says in the document two things SmallRye cannot read from the code:
+ * Says in the document what SmallRye cannot read from the code:
  * <ul>
  *   <li>every property of a response record is present (Jackson writes each record component, null
  *       included), so generated clients see {@code name: string | null}, not an optional field;
@@ -31,6 +31,7 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponse;
  */
 @OpenApiFilter(OpenApiFilter.RunStage.BUILD)
 public class ContractFilter implements OASFilter {
+  /** The name of the problem response that {@code package-info.java} declares. */
   static final String PROBLEM = "Problem";
   private static final String PROBLEM_REF = "#/components/responses/" + PROBLEM;
   private static final String SCHEMA_PREFIX = "#/components/schemas/";
