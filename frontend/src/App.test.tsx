@@ -22,6 +22,7 @@ const json = (body: unknown, status = 200) =>
 
 const RUN: Run = {
   id: 'r-1',
+  executions: 1,
   template: 'gated',
   templateVersion: 2,
   status: 'RUNNING',
@@ -38,7 +39,7 @@ const RUN: Run = {
       status: 'SUCCEEDED',
       needs: [],
       attempts: [
-        { attempt: 1, status: 'SUCCEEDED', worker: 'gpu-0', startedAt: '2025-01-01T00:00:01Z', finishedAt: '2025-01-01T00:01:00Z', error: null },
+        { attempt: 1, status: 'SUCCEEDED', worker: 'gpu-0', startedAt: '2025-01-01T00:00:01Z', finishedAt: '2025-01-01T00:01:00Z', error: null, metrics: null, cacheHitOf: null },
       ],
       outputs: { model: { artifactId: 'sha256:abcdef0123456789abcdef' } },
     },

@@ -16,11 +16,15 @@ const PRUNED: Artifact = {
   name: 'tiny-pruned',
   sizeBytes: 4096,
   createdAt: '2026-11-01T10:00:00Z',
+  team: null,
+  uri: null,
+  createdBy: null,
   producedBy: null,
   files: [],
   aliases: ['candidate'],
   parameters: 1_100_048_384,
   sparsity: 0.25,
+  deleted: null,
 };
 
 function renderPage(artifact: Artifact) {
@@ -57,7 +61,7 @@ describe('ArtifactPage', () => {
   });
 
   it('leaves out measurements the producing step did not record, and the history when no alias points here', async () => {
-    renderPage({ ...PRUNED, parameters: null, sparsity: undefined, aliases: [] });
+    renderPage({ ...PRUNED, parameters: null, sparsity: null, aliases: [] });
     await screen.findByRole('heading', { name: /tiny-pruned/ });
     expect(screen.queryByText('Parameters')).toBeNull();
     expect(screen.queryByText('Sparsity')).toBeNull();

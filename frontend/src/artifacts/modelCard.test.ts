@@ -8,10 +8,15 @@ const A: Artifact = {
   name: 'tiny-cpt',
   sizeBytes: 2048,
   createdAt: '2025-01-01T00:00:00Z',
+  team: null,
+  uri: null,
   createdBy: 'alice',
   producedBy: { runId: 'r1', stepId: 'train', attempt: 1, output: 'model' },
   files: [{ path: 'model.safetensors', sizeBytes: 2048, sha256: 'f'.repeat(64) }],
   aliases: ['candidate'],
+  parameters: null,
+  sparsity: null,
+  deleted: null,
 };
 
 describe('buildModelCard', () => {
@@ -19,17 +24,17 @@ describe('buildModelCard', () => {
     const ancestors: Lineage = {
       root: `artifact:${A.id}`,
       nodes: [
-        { id: `artifact:${A.id}`, type: 'checkpoint', label: 'tiny-cpt' },
-        { id: 'step:r1/train/1', type: 'step', label: null },
-        { id: `artifact:${'d'.repeat(64)}`, type: 'dataset', label: 'wiki-small' },
+        { id: `artifact:${A.id}`, type: 'checkpoint', label: 'tiny-cpt', deleted: false },
+        { id: 'step:r1/train/1', type: 'step', label: 'cpt.train r1', deleted: false },
+        { id: `artifact:${'d'.repeat(64)}`, type: 'dataset', label: 'wiki-small', deleted: false },
       ],
       edges: [],
     };
     const card = buildModelCard({
       artifact: A,
-      run: { id: 'r1', template: 'cpt', templateVersion: 2, status: 'SUCCEEDED', createdAt: '', startedAt: null, finishedAt: null, launchedBy: 'alice', params: { lr: 0.001 }, error: null, steps: [] },
+      run: { id: 'r1', template: 'cpt', templateVersion: 2, status: 'SUCCEEDED', createdAt: '', startedAt: null, finishedAt: null, launchedBy: 'alice', executions: 1, params: { lr: 0.001 }, error: null, steps: [] },
       ancestors,
-      evals: [{ suite: 'mmlu', metric: 'acc', value: 0.45, higherIsBetter: true, runId: null, stepId: null, evaluatedAt: '' }],
+      evals: [{ suite: 'mmlu', metric: 'acc', value: 0.45, higherIsBetter: true, runId: 'r2', stepId: 'eval', attempt: 1, evaluatedAt: '' }],
     });
     expect(card).toContain('# tiny-cpt');
     expect(card).toContain('`candidate`');

@@ -1,10 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import type { AuthConfig } from '../api/types';
 
-/** How this server signs browsers in ({@code GET /auth/config}). */
-export interface AuthConfig {
-  mode: 'local' | 'oidc';
-  signIn?: string;
-}
 
 /**
  * Shown after a 401. Team mode: a link to the server's sign-in path, which sends the browser through
@@ -16,9 +12,9 @@ export function SignIn({ onToken, error }: { onToken: (token: string) => void; e
   const [config, setConfig] = useState<AuthConfig | null>(null);
   useEffect(() => {
     fetch('/auth/config', { headers: { Accept: 'application/json' } })
-      .then((r) => (r.ok ? r.json() : { mode: 'local' }))
+      .then((r) => (r.ok ? r.json() : { mode: 'local', signIn: null, signOut: null }))
       .then((c: AuthConfig) => setConfig(c))
-      .catch(() => setConfig({ mode: 'local' }));
+      .catch(() => setConfig({ mode: 'local', signIn: null, signOut: null }));
   }, []);
   const submit = (e: FormEvent) => {
     e.preventDefault();

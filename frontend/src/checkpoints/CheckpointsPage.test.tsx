@@ -19,6 +19,7 @@ const PRUNED: ArtifactSummary = {
   producedBy: { runId: 'run-7', stepId: 'prune', attempt: 1, output: 'model' },
   parameters: 124_439_808,
   sparsity: 0.5,
+  deleted: false,
 };
 const TRAINED: ArtifactSummary = { ...PRUNED, id: 'bb'.padEnd(64, '2'), name: 'tiny-sft', parameters: null, sparsity: null };
 

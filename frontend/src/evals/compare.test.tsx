@@ -9,8 +9,9 @@ const e = (suite: string, metric: string, value: number, higherIsBetter = true):
   metric,
   value,
   higherIsBetter,
-  runId: null,
-  stepId: null,
+  runId: 'run-1',
+  stepId: 'eval',
+  attempt: 1,
   evaluatedAt: '2025-01-01T00:00:00Z',
 });
 

@@ -11,19 +11,19 @@ const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200
 const ANC: Lineage = {
   root: 'artifact:ck',
   nodes: [
-    { id: 'artifact:ck', type: 'checkpoint', label: 'ck' },
-    { id: 'step:r1/train/1', type: 'step', label: 'r1 / train #1' },
-    { id: 'artifact:ds', type: 'dataset', label: 'wiki' },
+    { id: 'artifact:ck', type: 'checkpoint', label: 'ck', deleted: false },
+    { id: 'step:r1/train/1', type: 'step', label: 'r1 / train #1', deleted: false },
+    { id: 'artifact:ds', type: 'dataset', label: 'wiki', deleted: false },
   ],
   edges: [
     { from: 'artifact:ds', to: 'step:r1/train/1', role: 'data' },
     { from: 'step:r1/train/1', to: 'artifact:ck', role: 'model' },
   ],
 };
-const EMPTY = (root: string): Lineage => ({ root, nodes: [{ id: root, type: 'x', label: null }], edges: [] });
+const EMPTY = (root: string): Lineage => ({ root, nodes: [{ id: root, type: 'x', label: 'x', deleted: false }], edges: [] });
 const DS_DESC: Lineage = {
   root: 'artifact:ds',
-  nodes: [...ANC.nodes, { id: 'step:r9/train/1', type: 'step', label: 'r9 / train #1' }, { id: 'artifact:other', type: 'checkpoint', label: 'other' }],
+  nodes: [...ANC.nodes, { id: 'step:r9/train/1', type: 'step', label: 'r9 / train #1', deleted: false }, { id: 'artifact:other', type: 'checkpoint', label: 'other', deleted: false }],
   edges: [...ANC.edges, { from: 'artifact:ds', to: 'step:r9/train/1', role: 'data' }, { from: 'step:r9/train/1', to: 'artifact:other', role: 'model' }],
 };
 

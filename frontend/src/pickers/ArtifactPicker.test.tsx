@@ -15,6 +15,9 @@ const TINY: ArtifactSummary = {
   sizeBytes: 1000,
   createdAt: '2026-11-01T10:00:00Z',
   producedBy: { runId: 'run-1', stepId: 'sft', attempt: 1, output: 'model' },
+  parameters: null,
+  sparsity: null,
+  deleted: false,
 };
 const PRUNED: ArtifactSummary = { ...TINY, id: 'ffee'.padEnd(64, '1'), name: 'tiny-pruned', producedBy: null };
 const WIKI: ArtifactSummary = { ...TINY, id: 'dd'.padEnd(64, '2'), type: 'dataset', name: 'wiki-small', producedBy: null };

@@ -79,7 +79,6 @@ export function StepPanel({ run, step, spec, busy, onApprove }: Props) {
                     </td>
                     <td>
                       {a.worker ?? <span className="muted">—</span>}
-                      {a.gpus && a.gpus.length > 0 && <div className="muted small">GPU {a.gpus.join(', ')}</div>}
                     </td>
                     <td>{formatTime(a.startedAt)}</td>
                     <td>{formatDuration(a.startedAt, a.finishedAt)}</td>

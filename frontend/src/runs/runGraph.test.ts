@@ -20,6 +20,8 @@ const att = (attempt: number, status: Step['status'], startedAt: string, finishe
   startedAt,
   finishedAt,
   error: null,
+  metrics: null,
+  cacheHitOf: null,
 });
 
 describe('run graph', () => {

@@ -28,11 +28,13 @@ const STEPS = [
 const DETAIL: TemplateDetail = {
   name: 'hello',
   description: null,
+  team: null,
+  approved: true,
   latestVersion: 2,
   version: 2,
   versions: [
-    { version: 1, createdAt: '2026-11-01T00:00:00Z', createdBy: 'ana' },
-    { version: 2, createdAt: '2026-11-02T00:00:00Z', createdBy: 'ana' },
+    { version: 1, createdAt: '2026-11-01T00:00:00Z', createdBy: 'ana', specSha256: 'a'.repeat(64), approved: true, approvedBy: null },
+    { version: 2, createdAt: '2026-11-02T00:00:00Z', createdBy: 'ana', specSha256: 'b'.repeat(64), approved: true, approvedBy: null },
   ],
   spec: SPEC_V2,
   params: [],
@@ -49,7 +51,7 @@ describe('SpecViewer', () => {
   // jsdom cannot measure React Flow's handles, so edges are not drawn here: the step table states them,
   // and specGraph.test.ts checks the edges the graph is given.
   it('shows the step graph with dependencies implied by output bindings, next to the YAML', () => {
-    render(<SpecViewer spec={SPEC_V2} steps={STEPS.map((s) => ({ ...s, dependsOn: undefined }))} />);
+    render(<SpecViewer spec={SPEC_V2} steps={STEPS.map((s) => ({ ...s, dependsOn: [] }))} />);
 
     const graph = screen.getByRole('group', { name: 'Template step graph' });
     expect(within(graph).getByTestId('graph-node-greet')).toBeTruthy();

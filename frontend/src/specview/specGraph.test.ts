@@ -22,10 +22,10 @@ steps:
     model: \${{ steps.ghost.outputs.model }}
 `;
 const STEPS = [
-  { id: 'greet', kind: 'command', needs: [] },
-  { id: 'shard', kind: 'command', needs: [] },
-  { id: 'join', kind: 'command', needs: ['greet'] },
-  { id: 'eval', kind: 'evaluate', needs: [] },
+  { id: 'greet', kind: 'command', needs: [], dependsOn: [] },
+  { id: 'shard', kind: 'command', needs: [], dependsOn: [] },
+  { id: 'join', kind: 'command', needs: ['greet'], dependsOn: ['greet'] },
+  { id: 'eval', kind: 'evaluate', needs: [], dependsOn: [] },
 ];
 
 describe('specGraph', () => {

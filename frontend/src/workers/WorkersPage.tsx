@@ -1,18 +1,20 @@
-import { Link } from 'react-router-dom';
 import { api, isNotAvailable } from '../api/client';
 import { formatBytes, formatTime } from '../common/format';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 
-/** The fleet: pools, GPUs per worker, what each GPU runs, last heartbeat. */
+/** The fleet: pools, GPUs per worker, how many steps each runs, last heartbeat. */
 export function WorkersPage() {
   const workers = useApi((s) => api.listWorkers(s), [], { pollMs: 5000, stopWhen: () => false });
   const missing = workers.error && isNotAvailable(workers.error);
   const pools = new Map<string, NonNullable<typeof workers.data>['items']>();
+  // A worker polling several pools is listed under each of them.
   for (const w of workers.data?.items ?? []) {
-    const list = pools.get(w.pool) ?? [];
-    list.push(w);
-    pools.set(w.pool, list);
+    for (const pool of w.pools) {
+      const list = pools.get(pool) ?? [];
+      list.push(w);
+      pools.set(pool, list);
+    }
   }
   return (
     <section>
@@ -48,9 +50,10 @@ export function WorkersPage() {
                     <div className="muted small">{w.host}</div>
                   </td>
                   <td>
-                    <span className={`badge badge-${w.status === 'BUSY' ? 'running' : w.status === 'IDLE' ? 'succeeded' : 'failed'}`}>
+                    <span className={`badge badge-${w.status === 'BUSY' ? 'running' : w.status === 'IDLE' ? 'succeeded' : 'pending'}`}>
                       {w.status}
                     </span>
+                    {w.runningSteps > 0 && <div className="muted small">{w.runningSteps} running steps</div>}
                   </td>
                   <td>{formatTime(w.lastHeartbeatAt)}</td>
                   <td>
@@ -60,16 +63,7 @@ export function WorkersPage() {
                       <ul className="plain">
                         {w.gpus.map((g) => (
                           <li key={g.index}>
-                            GPU {g.index} {g.name} · {Math.round(g.utilization * 100)}% ·{' '}
-                            {formatBytes(g.memoryUsedBytes)} / {formatBytes(g.memoryTotalBytes)}
-                            {g.running && (
-                              <>
-                                {' · '}
-                                <Link to={`/runs/${encodeURIComponent(g.running.runId)}?step=${encodeURIComponent(g.running.stepId)}`}>
-                                  {g.running.runId} / {g.running.stepId}
-                                </Link>
-                              </>
-                            )}
+                            GPU {g.index} {g.name} · {formatBytes(g.memoryTotalBytes)}
                           </li>
                         ))}
                       </ul>

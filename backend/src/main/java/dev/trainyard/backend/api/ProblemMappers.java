@@ -3,15 +3,11 @@ package dev.trainyard.backend.api;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.pipeline.validate.InvalidSpecException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Every error the API answers is {@code application/problem+json}; mapped here, in one place. */
@@ -32,14 +28,9 @@ public class ProblemMappers {
 
   @ServerExceptionMapper
   public Response badJson(JsonProcessingException e) {
-    String path = "$";
-    if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      path = "$" + mapping.getPath().stream()
-          .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
-          .collect(Collectors.joining());
-    }
-    String message = e.getOriginalMessage();
-    return problem(400, "Malformed JSON", path + ": " + message, List.of(new ApiProblem.FieldError(path, message)));
+    BadJson bad = BadJson.of(e);
+    return problem(400, "Malformed JSON", bad.detail(), List.of(new ApiProblem.FieldError(bad.path(), bad.message())),
+        bad.line(), bad.column());
   }
 
   // Quarkus ships mappers for these subtypes; more specific ones win, so name them too.
@@ -89,6 +80,10 @@ public class ProblemMappers {
 
   @ServerExceptionMapper
   public Response webApplication(WebApplicationException e) {
+    // Quarkus wraps a syntax error in the body as a plain 400; its cause says where.
+    if (e.getCause() instanceof JsonProcessingException json) {
+      return badJson(json);
+    }
     int status = e.getResponse().getStatus();
     return problem(status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(), List.of());
   }
@@ -96,16 +91,15 @@ public class ProblemMappers {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static Response problem(int status, String title, String detail, List<ApiProblem.FieldError> errors) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", "about:blank");
-    body.put("title", title);
-    body.put("status", status);
-    body.put("detail", detail);
-    body.put("errors", errors);
+    return problem(status, title, detail, errors, null, null);
+  }
+
+  static Response problem(int status, String title, String detail, List<ApiProblem.FieldError> errors, Integer line,
+      Integer column) {
     String text;
     try {
-      // Serialised here: a Map entity would be re-negotiated to application/json by the writer.
-      text = JSON.writeValueAsString(body);
+      // Serialised here: an object entity would be re-negotiated to application/json by the writer.
+      text = JSON.writeValueAsString(new ProblemDetails("about:blank", title, status, detail, List.copyOf(errors), line, column));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * Checkpoint retention per template. A template's checkpoints are the {@code checkpoint} outputs of
@@ -56,12 +57,13 @@ public class RetentionService {
   @Inject AuditLog audit;
   @Inject TrainyardConfig config;
 
-  public record Policy(String template, int keepLastIntermediate, Integer keepLastFinals, OffsetDateTime updatedAt,
-      String updatedBy) {}
+  public record Policy(String template, int keepLastIntermediate,
+      @Schema(nullable = true, description = "null keeps every final checkpoint") Integer keepLastFinals,
+      OffsetDateTime updatedAt, String updatedBy) {}
 
   /** One checkpoint and what the policy does with it. {@code action}: DELETE or KEEP. */
   public record Decision(String artifactId, String runId, String stepId, String output, long sizeBytes,
-      OffsetDateTime createdAt, boolean finalOutput, String action, String reason) {}
+      OffsetDateTime createdAt, boolean finalOutput, @Schema(enumeration = {"DELETE", "KEEP"}) String action, String reason) {}
 
   /** A trainer resume state under a succeeded step's work dir; {@code path} is relative to the home. */
   public record ResumeState(String runId, String stepId, int attempt, String path, long sizeBytes) {}

@@ -81,6 +81,7 @@ public class RunService {
       Optional<RunEntity> existing = byIdempotencyKey(idempotencyKey);
       if (existing.isPresent()) {
         scope.require(existing.get().team, "no run for this Idempotency-Key");
+        requireSameRequest(existing.get(), templateName, version, params);
         return new Launch(existing.get(), false);
       }
     }
@@ -155,8 +156,10 @@ public class RunService {
       if (idempotencyKey == null) {
         throw duplicate;
       }
-      // A concurrent request with the same key inserted first; its run is the answer.
-      return new Launch(byIdempotencyKey(idempotencyKey).orElseThrow(() -> duplicate), false);
+      // A concurrent request with the same key inserted first; its run is the answer, if it asked the same.
+      RunEntity winner = byIdempotencyKey(idempotencyKey).orElseThrow(() -> duplicate);
+      requireSameRequest(winner, templateName, version, params);
+      return new Launch(winner, false);
     }
     // Started after the row is committed, so the ledger always finds it. If the start fails, the row
     // is removed again: the caller gets a 503 and no orphan run. (A crash in between leaves a
@@ -382,6 +385,27 @@ public class RunService {
     }
     return new ApiProblem(503, "Service Unavailable", "the workflow service is unavailable: " + cause.getMessage(), List.of());
   }
+
+  /**
+   * The IETF Idempotency-Key draft: a key reused with a different payload is refused (422), never
+   * answered with the run of the first. Same payload means the same template, the same parameters as
+   * given (compared as JSON values), and the same version where the request names one (without one, it
+   * asked for the version the first request was resolved to).
+   */
+  private void requireSameRequest(RunEntity run, String templateName, Integer version, Map<String, Object> params) {
+    boolean same = run.templateName.equals(templateName)
+        && (version == null || version == run.templateVersion)
+        && json.valueToTree(params == null ? Map.of() : params).equals(NUMERICALLY, json.valueToTree(run.params));
+    if (!same) {
+      throw new ApiProblem(422, "Unprocessable Content", "this Idempotency-Key was used for a different request (run "
+          + run.id + "); send a new key for a new run", List.of(new FieldError("Idempotency-Key",
+          "already used with another template, version or params")));
+    }
+  }
+
+  /** 1 and 1.0 are the same parameter value, however JSON wrote them. */
+  private static final java.util.Comparator<com.fasterxml.jackson.databind.JsonNode> NUMERICALLY = (a, b) ->
+      a.isNumber() && b.isNumber() ? a.decimalValue().compareTo(b.decimalValue()) : a.equals(b) ? 0 : 1;
 
   private Optional<RunEntity> byIdempotencyKey(String key) {
     return RunEntity.find("idempotencyKey", key).firstResultOptional();

@@ -268,6 +268,31 @@ class PipelineRunsTest {
     Api.awaitStatus(first, TERMINAL, Duration.ofSeconds(60));
   }
 
+  /** IETF draft-ietf-httpapi-idempotency-key-header: a key reused with another payload is a client error. */
+  @Test
+  void theSameIdempotencyKeyWithAnotherBodyIsRefusedAnd422NamesTheKey() {
+    String key = UUID.randomUUID().toString();
+    String first = given().header("Idempotency-Key", key).contentType(ContentType.JSON)
+        .body(Map.of("template", "hello", "params", Map.of("greeting", "hi")))
+        .post("/api/v1/runs").then().statusCode(201).extract().path("id");
+
+    for (Map<String, Object> other : List.<Map<String, Object>>of(
+        Map.of("template", "hello", "params", Map.of("greeting", "bye")),
+        Map.of("template", "hello", "params", Map.of()),
+        Map.of("template", "hello", "version", 99, "params", Map.of("greeting", "hi")))) {
+      given().header("Idempotency-Key", key).contentType(ContentType.JSON).body(other).post("/api/v1/runs")
+          .then().statusCode(422).contentType("application/problem+json")
+          .body("errors[0].path", equalTo("Idempotency-Key"));
+    }
+    // The same payload, written in another key order, is still the same request.
+    String again = given().header("Idempotency-Key", key).contentType(ContentType.JSON)
+        .body("{\"params\": {\"greeting\": \"hi\"}, \"template\": \"hello\"}")
+        .post("/api/v1/runs").then().statusCode(200).extract().path("id");
+    assertThat(again).isEqualTo(first);
+    assertThat(RunEntity.count("idempotencyKey", key)).isEqualTo(1);
+    Api.awaitStatus(first, TERMINAL, Duration.ofSeconds(60));
+  }
+
   @Test
   void cancellingALongCommandStepKillsItsProcessTreeAndMarksTheRunCancelled() {
     String marker = "600." + (System.nanoTime() % 100000);

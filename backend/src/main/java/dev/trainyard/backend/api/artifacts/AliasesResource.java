@@ -17,7 +17,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** Aliases ({@code production}, {@code candidate}): mutable pointers to immutable artifacts, with history. */
 @Path("/api/v1/aliases")
@@ -28,11 +31,19 @@ public class AliasesResource {
   @Inject Aliases aliases;
   @Inject dev.trainyard.backend.security.TeamScope scope;
 
-  public record AliasView(String name, String artifactId, OffsetDateTime updatedAt, String updatedBy) {}
+  public record AliasView(
+      String name,
+      String artifactId,
+      OffsetDateTime updatedAt,
+      @Schema(nullable = true) String updatedBy) {}
 
   public record MoveBody(String artifact) {}
 
-  public record HistoryEntry(String artifactId, String previousArtifactId, OffsetDateTime changedAt, String changedBy) {}
+  public record HistoryEntry(
+      String artifactId,
+      @Schema(nullable = true) String previousArtifactId,
+      OffsetDateTime changedAt,
+      @Schema(nullable = true) String changedBy) {}
 
   /**
    * Alias names are global, but an alias is visible only to those who see the artifact it points at
@@ -51,18 +62,27 @@ public class AliasesResource {
     return alias;
   }
 
+  public record AliasList(List<AliasView> items) {}
+
+  /** Every move of one alias, oldest first. */
+  public record AliasHistory(List<HistoryEntry> items) {}
+
+  @Operation(summary = "List aliases", description = "Every alias and the artifact it points at.")
   @GET
-  public Map<String, Object> list() {
-    return Map.of("items", AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream()
+  public AliasList list() {
+    return new AliasList(AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream()
         .filter(a -> visible(a.artifactId)).map(AliasesResource::view).toList());
   }
 
+  @Operation(summary = "Get an alias", description = "The artifact an alias points at, and who moved it there when.")
   @GET
   @Path("/{name}")
   public AliasView get(@PathParam("name") String name) {
     return view(visibleAlias(name));
   }
 
+  @Operation(summary = "Move an alias",
+      description = "Points an alias (created if new) at an artifact; audited, and kept in the alias history.")
   @PUT
   @Path("/{name}")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -89,15 +109,16 @@ public class AliasesResource {
     });
   }
 
+  @Operation(summary = "An alias's history", description = "Every move of an alias, oldest first.")
   @GET
   @Path("/{name}/history")
-  public Map<String, Object> history(@PathParam("name") String name) {
+  public AliasHistory history(@PathParam("name") String name) {
     visibleAlias(name);
     @SuppressWarnings("unchecked")
     List<Object[]> rows = em.createNativeQuery(
             "SELECT artifact_id, previous_artifact_id, changed_at, changed_by FROM alias_history WHERE name = ?1 ORDER BY id")
         .setParameter(1, name).getResultList();
-    return Map.of("items", rows.stream().filter(r -> visible((String) r[0])).map(r -> new HistoryEntry((String) r[0], (String) r[1],
+    return new AliasHistory(rows.stream().filter(r -> visible((String) r[0])).map(r -> new HistoryEntry((String) r[0], (String) r[1],
         r[2] instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC) : (OffsetDateTime) r[2],
         (String) r[3])).toList());
   }

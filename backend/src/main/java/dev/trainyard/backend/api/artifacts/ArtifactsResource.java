@@ -21,6 +21,10 @@ import jakarta.ws.rs.core.MediaType;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 @Path("/api/v1/artifacts")
 @Produces(MediaType.APPLICATION_JSON)
@@ -32,29 +36,60 @@ public class ArtifactsResource {
 
   public record FileView(String path, long sizeBytes, String sha256) {}
 
-  public record Producer(String runId, String stepId, Integer attempt, String output) {}
+  public record Producer(
+      String runId,
+      String stepId,
+      @Schema(nullable = true) Integer attempt,
+      @Schema(nullable = true) String output) {}
 
-  public record ArtifactView(String id, String type, String name, String team, String uri, long sizeBytes,
+  public record ArtifactView(
+      String id,
+      String type,
+      @Schema(nullable = true) String name,
+      @Schema(nullable = true) String team,
+      @Schema(nullable = true) String uri,
+      long sizeBytes,
       OffsetDateTime createdAt,
-      String createdBy, Producer producedBy, List<FileView> files, List<String> aliases, Long parameters,
-      Double sparsity, Tombstone deleted, boolean failed) {}
+      @Schema(nullable = true) String createdBy,
+      @Schema(nullable = true) Producer producedBy,
+      List<FileView> files,
+      List<String> aliases,
+      @Schema(nullable = true) Long parameters,
+      @Schema(nullable = true) Double sparsity,
+      @Schema(nullable = true) Tombstone deleted,
+      @Schema(description = "a failed gate's kept evaluation report") boolean failed) {}
 
   /** Present when retention deleted the files; the hashes above still say what they were. */
-  public record Tombstone(OffsetDateTime at, String by, String reason) {}
+  public record Tombstone(
+      OffsetDateTime at,
+      @Schema(nullable = true) String by,
+      @Schema(nullable = true) String reason) {}
 
   /**
    * @param parameters element count of the checkpoint's tensors, and {@code sparsity} the share of them that
    *     are zero, where the producing step measured them (tensor steps do); null otherwise
    */
-  public record ArtifactSummary(String id, String type, String name, long sizeBytes, OffsetDateTime createdAt,
-      Producer producedBy, Long parameters, Double sparsity, boolean deleted) {}
+  public record ArtifactSummary(
+      String id,
+      String type,
+      @Schema(nullable = true) String name,
+      long sizeBytes,
+      OffsetDateTime createdAt,
+      @Schema(nullable = true) Producer producedBy,
+      @Schema(nullable = true) Long parameters,
+      @Schema(nullable = true) Double sparsity,
+      boolean deleted) {}
+
+  public record ArtifactList(List<ArtifactSummary> items) {}
 
   /**
    * @param q a prefix of the name (any case), of the content id, or of an alias pointing at the artifact:
    *     what the launch form's pickers search by
    */
+  @Operation(summary = "List artifacts",
+      description = "Checkpoints, datasets and reports the caller may see, newest first; q searches names, ids and aliases by prefix.")
   @GET
-  public Map<String, Object> list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit,
+  public ArtifactList list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit,
       @QueryParam("q") String q) {
     if (limit < 1 || limit > 1000) {
       throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
@@ -83,7 +118,7 @@ public class ArtifactsResource {
     List<ArtifactEntity> rows = ArtifactEntity.<ArtifactEntity>find(where.toString(), Sort.descending("createdAt"), params)
         .range(0, limit - 1).list();
     Map<String, Object[]> measured = measured(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
-    return Map.of("items", rows.stream().map(a -> {
+    return new ArtifactList(rows.stream().map(a -> {
       Object[] m = measured.getOrDefault(a.id, new Object[3]);
       return new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a), parametersOf(m), sparsityOf(m),
           a.deleted());
@@ -120,6 +155,8 @@ public class ArtifactsResource {
     return out;
   }
 
+  @Operation(summary = "Get an artifact",
+      description = "An artifact by alias, name or id (prefix): its files with their hashes, producer, aliases and tombstone.")
   @GET
   @Path("/{ref}")
   public ArtifactView get(@PathParam("ref") String ref) {
@@ -133,6 +170,8 @@ public class ArtifactsResource {
   }
 
   /** The canonical manifest text whose sha256 is the artifact id. */
+  @Operation(summary = "An artifact's manifest",
+      description = "The canonical manifest text (sha256, size and path per file) whose sha256 is the artifact id.")
   @GET
   @Path("/{ref}/manifest")
   @Produces(MediaType.TEXT_PLAIN)
@@ -144,6 +183,8 @@ public class ArtifactsResource {
     return text.toString();
   }
 
+  @Operation(summary = "An artifact's lineage",
+      description = "Everything upstream (ancestors) or downstream (descendants) of an artifact, as a graph of artifacts and step attempts.")
   @GET
   @Path("/{ref}/lineage")
   public LineageService.Graph lineage(@PathParam("ref") String ref,
@@ -159,10 +200,14 @@ public class ArtifactsResource {
   public record EvalResult(String suite, String metric, double value, boolean higherIsBetter, String runId,
       String stepId, int attempt, OffsetDateTime evaluatedAt) {}
 
+  public record EvalResults(List<EvalResult> items) {}
+
   /** Every metric a report-producing step ({@code evaluate}) measured on this checkpoint (its model input), newest first. */
+  @Operation(summary = "A checkpoint's evaluations",
+      description = "Every metric an evaluate step measured on this checkpoint, newest first.")
   @GET
   @Path("/{ref}/evals")
-  public Map<String, Object> evals(@PathParam("ref") String ref) {
+  public EvalResults evals(@PathParam("ref") String ref) {
     ArtifactEntity artifact = find(ref);
     @SuppressWarnings("unchecked")
     List<Object[]> rows = em.createNativeQuery(
@@ -193,7 +238,7 @@ public class ArtifactsResource {
             ((Number) row[2]).intValue(), at));
       });
     }
-    return Map.of("items", items);
+    return new EvalResults(items);
   }
 
   static Producer producer(ArtifactEntity a) {

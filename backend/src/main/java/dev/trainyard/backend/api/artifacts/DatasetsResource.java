@@ -20,6 +20,10 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * Datasets are artifacts registered by URI. The server hashes the content itself and the hash is the
@@ -42,6 +46,11 @@ public class DatasetsResource {
   static final String NO_DATASET_FILE =
       "no readable regular file at this URI inside the dataset roots (trainyard.datasets.roots)";
 
+  @Operation(summary = "Register a dataset",
+      description = "Registers a local file by its file:/// URI; the server hashes the content (the hash is the id). "
+          + "An expected sha256 may be sent: registration is refused if the content differs.")
+  @APIResponse(responseCode = "201", description = "The dataset was registered (or already was, under this name)",
+      content = @Content(schema = @Schema(implementation = ArtifactsResource.ArtifactView.class)))
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response register(RegisterBody body) {

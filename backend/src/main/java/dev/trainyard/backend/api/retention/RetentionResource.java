@@ -19,6 +19,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * A template's checkpoint retention: the policy (admins set it), a dry-run plan anyone who sees the
@@ -35,11 +39,15 @@ public class RetentionResource {
 
   public record ApplyBody(Boolean dryRun) {}
 
+  @Operation(summary = "Get a retention policy",
+      description = "How many of a template's newest intermediate and final checkpoints retention keeps.")
   @GET
   public Policy get(@PathParam("name") String name) {
     return retention.policy(template(name).name);
   }
 
+  @Operation(summary = "Set a retention policy",
+      description = "Admins set how many of the newest intermediate and final checkpoints to keep.")
   @PUT
   @Consumes(MediaType.APPLICATION_JSON)
   public Policy put(@PathParam("name") String name, PolicyBody body) {
@@ -59,12 +67,16 @@ public class RetentionResource {
     return retention.setPolicy(template.name, body.keepLastIntermediate(), body.keepLastFinals(), scope.caller().name());
   }
 
+  @Operation(summary = "Plan retention",
+      description = "A dry run: what applying the policy now would delete and keep, and why.")
   @GET
   @Path("/plan")
   public Report plan(@PathParam("name") String name) {
     return retention.plan(template(name));
   }
 
+  @Operation(summary = "Apply retention",
+      description = "Admins delete the checkpoints the policy does not keep (dryRun: only plan); answers what it did.")
   @POST
   @Path("/apply")
   @Consumes(MediaType.APPLICATION_JSON)

@@ -27,6 +27,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.resteasy.reactive.RestStreamElementType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
  * Live run updates as server-sent events: the run (with steps and attempts) each time it changes,
@@ -52,6 +53,8 @@ public class RunEventsResource {
 
   @Inject dev.trainyard.backend.config.TrainyardConfig config;
 
+  @Operation(summary = "Watch a run",
+      description = "Server-sent events: the run each time it changes, ending after it reaches a final status.")
   @GET
   @Path("/{id}/events")
   @Produces(MediaType.SERVER_SENT_EVENTS)

@@ -3,17 +3,29 @@ package dev.trainyard.backend.api.runs;
 import dev.trainyard.backend.catalog.RunEntity;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
+import dev.trainyard.backend.runs.StepFilesReader;
 import dev.trainyard.workflow.ArtifactRef;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import dev.trainyard.backend.api.openapi.ParamValue;
+import dev.trainyard.workflow.RunStatus;
+import dev.trainyard.workflow.StepStatus;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Read models of runs as the API answers them. */
 public final class RunViews {
   private RunViews() {}
 
-  public record RunSummary(String id, String template, int templateVersion, String status, OffsetDateTime createdAt,
-      OffsetDateTime startedAt, OffsetDateTime finishedAt, String launchedBy) {
+  public record RunSummary(
+      String id,
+      String template,
+      int templateVersion,
+      @Schema(implementation = RunStatus.class) String status,
+      OffsetDateTime createdAt,
+      @Schema(nullable = true) OffsetDateTime startedAt,
+      @Schema(nullable = true) OffsetDateTime finishedAt,
+      @Schema(nullable = true) String launchedBy) {
     /** From the columns the runs list selects, in record order. */
     static RunSummary of(Object[] r) {
       return new RunSummary((String) r[0], (String) r[1], (Integer) r[2], (String) r[3], (OffsetDateTime) r[4],
@@ -21,8 +33,15 @@ public final class RunViews {
     }
   }
 
-  public record AttemptView(int attempt, String status, String worker, OffsetDateTime startedAt,
-      OffsetDateTime finishedAt, String error, Map<String, Double> metrics, String cacheHitOf) {
+  public record AttemptView(
+      int attempt,
+      @Schema(implementation = StepStatus.class) String status,
+      @Schema(nullable = true) String worker,
+      @Schema(nullable = true) OffsetDateTime startedAt,
+      @Schema(nullable = true) OffsetDateTime finishedAt,
+      @Schema(nullable = true) String error,
+      @Schema(nullable = true) Map<String, Double> metrics,
+      @Schema(nullable = true) String cacheHitOf) {
     static AttemptView of(StepAttemptEntity a) {
       return new AttemptView(a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.error, a.metrics, a.cacheSource);
     }
@@ -30,12 +49,27 @@ public final class RunViews {
 
   public record OutputView(String artifactId) {}
 
-  public record StepView(String id, String kind, String status, List<String> needs, List<AttemptView> attempts,
+  public record StepView(
+      String id,
+      String kind,
+      @Schema(implementation = StepStatus.class) String status,
+      List<String> needs,
+      List<AttemptView> attempts,
       Map<String, OutputView> outputs) {}
 
-  public record RunView(String id, String template, int templateVersion, String status, OffsetDateTime createdAt,
-      OffsetDateTime startedAt, OffsetDateTime finishedAt, String launchedBy, int executions, Map<String, Object> params,
-      String error, List<StepView> steps) {
+  public record RunView(
+      String id,
+      String template,
+      int templateVersion,
+      @Schema(implementation = RunStatus.class) String status,
+      OffsetDateTime createdAt,
+      @Schema(nullable = true) OffsetDateTime startedAt,
+      @Schema(nullable = true) OffsetDateTime finishedAt,
+      @Schema(nullable = true) String launchedBy,
+      int executions,
+      @Schema(additionalProperties = ParamValue.class) Map<String, Object> params,
+      @Schema(nullable = true) String error,
+      List<StepView> steps) {
     static RunView of(RunEntity run, List<StepEntity> steps, List<StepAttemptEntity> attempts,
         Map<String, Map<String, ArtifactRef>> outputs) {
       List<StepView> stepViews = steps.stream()
@@ -50,9 +84,14 @@ public final class RunViews {
     }
   }
 
-  public record RunPage(List<RunSummary> items, String nextCursor) {}
+  /** A step's metric points, in the order its metrics file has them. */
+  public record StepMetrics(List<StepFilesReader.MetricPoint> points) {}
 
-  public record LaunchBody(String template, Integer version, Map<String, Object> params) {}
+  /** @param nextCursor the cursor of the next page; null on the last */
+  public record RunPage(List<RunSummary> items, @Schema(nullable = true) String nextCursor) {}
+
+  public record LaunchBody(String template, Integer version,
+      @Schema(additionalProperties = ParamValue.class) Map<String, Object> params) {}
 
   public record CancelBody(String reason) {}
 }

@@ -1,5 +1,6 @@
 package dev.trainyard.backend.api.runs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.api.runs.RunViews.CancelBody;
 import dev.trainyard.backend.api.runs.RunViews.LaunchBody;
@@ -26,7 +27,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 @Path("/api/v1/runs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -37,6 +41,14 @@ public class RunsResource {
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
   @Inject EntityManager em;
 
+  @Operation(summary = "Launch a run",
+      description = "Starts a run of a template version with the given parameters, validated first. With an Idempotency-Key, repeating the request answers the run it created; the same key with a different body is refused.")
+  @APIResponse(responseCode = "201", description = "The run was created",
+      content = @Content(schema = @Schema(implementation = RunView.class)))
+  @APIResponse(responseCode = "200", description = "The run this Idempotency-Key created before, for the same body",
+      content = @Content(schema = @Schema(implementation = RunView.class)))
+  @APIResponse(responseCode = "422",
+      description = "The body is invalid (every problem with its path), or this Idempotency-Key was used with another body")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response launch(LaunchBody body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
@@ -55,6 +67,8 @@ public class RunsResource {
    * {@code createdFrom} is inclusive, {@code createdTo} exclusive (a bare date includes that day);
    * {@code q} matches a prefix of the run id, template name or launcher, ignoring case.
    */
+  @Operation(summary = "List runs",
+      description = "Newest first, keyset-paginated; filters compose with each other, the cursor and team scoping.")
   @GET
   public RunPage list(@QueryParam("status") String status, @QueryParam("template") String template,
       @QueryParam("team") String team, @QueryParam("launchedBy") String launchedBy,
@@ -79,43 +93,54 @@ public class RunsResource {
     return new RunPage(page, next);
   }
 
+  @Operation(summary = "Get a run", description = "A run with its steps, their attempts and outputs.")
   @GET
   @Path("/{id}")
   public RunView get(@PathParam("id") String id) {
     return view(runs.get(id));
   }
 
+  @Operation(summary = "Cancel a run",
+      description = "Cancels a run that has not ended; the body, optional, is {\"reason\": \"...\"}. Running step processes are killed.")
+  @APIResponse(responseCode = "202", description = "Cancellation was requested",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RunView.class)))
   @POST
   @Path("/{id}/cancel")
   @Consumes(MediaType.WILDCARD)
-  public Response cancel(@PathParam("id") String id, String body) {
+  public Response cancel(@PathParam("id") String id, String body) throws JsonProcessingException {
     // The body is optional ({"reason": "..."}), so any content type, or none, is accepted.
     String reason = "by " + scope.caller().name();
     if (body != null && !body.isBlank()) {
-      try {
-        CancelBody parsed = json.readValue(body, CancelBody.class);
-        if (parsed != null && parsed.reason() != null && !parsed.reason().isBlank()) {
-          reason = parsed.reason();
-        }
-      } catch (java.io.IOException e) {
-        throw ApiProblem.badRequest("$", "expected {\"reason\": \"...\"}: " + e.getMessage());
+      // A bad body is answered as any other (ProblemMappers.badJson): its path, line and column.
+      CancelBody parsed = json.readValue(body, CancelBody.class);
+      if (parsed != null && parsed.reason() != null && !parsed.reason().isBlank()) {
+        reason = parsed.reason();
       }
     }
     return Response.accepted(view(runs.cancel(id, reason))).build();
   }
 
+  @Operation(summary = "Retry a run",
+      description = "Runs a failed, cancelled or interrupted run again from its unfinished steps, reusing every completed step's outputs.")
+  @APIResponse(responseCode = "202", description = "The retry was started",
+      content = @Content(schema = @Schema(implementation = RunView.class)))
   @POST
   @Path("/{id}/retry")
   public Response retry(@PathParam("id") String id) {
     return Response.accepted(view(runs.retry(id))).build();
   }
 
+  @Operation(summary = "Approve a step", description = "Lets an approval step that is waiting go on.")
+  @APIResponse(responseCode = "202", description = "The approval was sent to the run",
+      content = @Content(schema = @Schema(implementation = RunView.class)))
   @POST
   @Path("/{id}/steps/{step}/approve")
   public Response approve(@PathParam("id") String id, @PathParam("step") String step) {
     return Response.accepted(view(runs.approve(id, step, scope.caller().name()))).build();
   }
 
+  @Operation(summary = "A step attempt's log",
+      description = "Its stdout and stderr as text; the latest attempt unless one is named.")
   @GET
   @Path("/{id}/steps/{step}/log")
   @Produces(MediaType.TEXT_PLAIN)
@@ -123,11 +148,13 @@ public class RunsResource {
     return stepFiles.log(runs.get(id).id, step, attempt);
   }
 
+  @Operation(summary = "A step attempt's metrics",
+      description = "Every metric point the step wrote to its metrics file; the latest attempt unless one is named.")
   @GET
   @Path("/{id}/steps/{step}/metrics")
-  public Map<String, Object> metrics(@PathParam("id") String id, @PathParam("step") String step,
+  public RunViews.StepMetrics metrics(@PathParam("id") String id, @PathParam("step") String step,
       @QueryParam("attempt") Integer attempt) {
-    return Map.of("points", stepFiles.metrics(runs.get(id).id, step, attempt));
+    return new RunViews.StepMetrics(stepFiles.metrics(runs.get(id).id, step, attempt));
   }
 
   private RunView view(RunEntity run) {

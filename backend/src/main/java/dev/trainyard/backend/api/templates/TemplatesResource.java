@@ -22,7 +22,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import dev.trainyard.backend.api.openapi.ParamValue;
 
 @Path("/api/v1/templates")
 @Produces(MediaType.APPLICATION_JSON)
@@ -32,10 +36,22 @@ public class TemplatesResource {
 
   public record SpecBody(String spec) {}
 
-  public record TemplateSummary(String name, String description, String team, int latestVersion, OffsetDateTime createdAt) {}
+  public record TemplateSummary(
+      String name,
+      @Schema(nullable = true) String description,
+      @Schema(nullable = true) String team,
+      int latestVersion,
+      OffsetDateTime createdAt) {}
 
-  public record VersionInfo(int version, OffsetDateTime createdAt, String createdBy, String specSha256,
-      boolean approved, String approvedBy) {}
+  public record TemplateList(List<TemplateSummary> items) {}
+
+  public record VersionInfo(
+      int version,
+      OffsetDateTime createdAt,
+      @Schema(nullable = true) String createdBy,
+      String specSha256,
+      boolean approved,
+      @Schema(nullable = true) String approvedBy) {}
 
   /**
    * @param needs the explicit {@code needs:} as written
@@ -43,22 +59,41 @@ public class TemplatesResource {
    */
   public record StepInfo(String id, String kind, List<String> needs, List<String> dependsOn) {}
 
-  public record ParamInfo(String name, String type, boolean required, @JsonProperty("default") Object defaultValue, String description) {}
+  public record ParamInfo(
+      String name,
+      @Schema(enumeration = {"string", "int", "number", "boolean", "checkpoint", "dataset"}) String type,
+      boolean required,
+      @JsonProperty("default") @Schema(implementation = ParamValue.class, nullable = true) Object defaultValue,
+      @Schema(nullable = true) String description) {}
 
-  public record TemplateDetail(String name, String description, String team, int latestVersion, int version,
-      boolean approved, List<VersionInfo> versions,
-      String spec, List<ParamInfo> params, List<StepInfo> steps) {}
+  public record TemplateDetail(
+      String name,
+      @Schema(nullable = true) String description,
+      @Schema(nullable = true) String team,
+      int latestVersion,
+      int version,
+      boolean approved,
+      List<VersionInfo> versions,
+      String spec,
+      List<ParamInfo> params,
+      List<StepInfo> steps) {}
 
+  @Operation(summary = "List templates",
+      description = "Every pipeline template the caller's teams may see, by name, with its latest version.")
   @GET
-  public Map<String, Object> list() {
+  public TemplateList list() {
     List<TemplateSummary> items = TemplateEntity.<TemplateEntity>listAll(io.quarkus.panache.common.Sort.by("name")).stream()
         .filter(t -> scope.caller().sees(t.team))
         .map(t -> new TemplateSummary(t.name, t.description, t.team,
             TemplateVersionEntity.latest(t.name).map(v -> v.version).orElse(0), t.createdAt))
         .toList();
-    return Map.of("items", items);
+    return new TemplateList(items);
   }
 
+  @Operation(summary = "Create a template",
+      description = "Creates a template from a pipeline spec (YAML or JSON text in spec); it is validated first, every problem answered with its path.")
+  @APIResponse(responseCode = "201", description = "The template was created, as version 1",
+      content = @Content(schema = @Schema(implementation = TemplateDetail.class)))
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response create(SpecBody body, @QueryParam("team") String team) {
@@ -66,12 +101,20 @@ public class TemplatesResource {
     return Response.status(201).entity(detail(version.templateName, version.version)).build();
   }
 
+  @Operation(summary = "Create a template from YAML",
+      description = "As the JSON form, with the spec as the request body.")
+  @APIResponse(responseCode = "201", description = "The template was created, as version 1",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = TemplateDetail.class)))
   @POST
   @Consumes({"application/yaml", "text/yaml", MediaType.TEXT_PLAIN})
   public Response createFromYaml(String yaml, @QueryParam("team") String team) {
     return create(new SpecBody(yaml), team);
   }
 
+  @Operation(summary = "Add a template version",
+      description = "Adds the next version of a template from a pipeline spec, validated as on creation.")
+  @APIResponse(responseCode = "201", description = "The new version was created",
+      content = @Content(schema = @Schema(implementation = TemplateDetail.class)))
   @POST
   @Path("/{name}/versions")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -80,6 +123,10 @@ public class TemplatesResource {
     return Response.status(201).entity(detail(name, version.version)).build();
   }
 
+  @Operation(summary = "Add a template version from YAML",
+      description = "As the JSON form, with the spec as the request body.")
+  @APIResponse(responseCode = "201", description = "The new version was created",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = TemplateDetail.class)))
   @POST
   @Path("/{name}/versions")
   @Consumes({"application/yaml", "text/yaml", MediaType.TEXT_PLAIN})
@@ -87,6 +134,8 @@ public class TemplatesResource {
     return newVersion(name, new SpecBody(yaml));
   }
 
+  @Operation(summary = "Get a template",
+      description = "The latest version of a template: its spec, parameters, steps and every version.")
   @GET
   @Path("/{name}")
   public TemplateDetail get(@PathParam("name") String name) {
@@ -94,6 +143,8 @@ public class TemplatesResource {
   }
 
   /** An admin approves a version containing {@code command} steps, so that operators may launch it. */
+  @Operation(summary = "Approve a template version",
+      description = "Admins approve a version containing command steps, so that operators may launch it.")
   @POST
   @Path("/{name}/versions/{version}/approve")
   public TemplateDetail approve(@PathParam("name") String name, @PathParam("version") int version) {
@@ -101,6 +152,8 @@ public class TemplatesResource {
     return detail(name, version);
   }
 
+  @Operation(summary = "Get a template version",
+      description = "One version of a template: its spec, parameters and steps.")
   @GET
   @Path("/{name}/versions/{version}")
   public TemplateDetail getVersion(@PathParam("name") String name, @PathParam("version") int version) {

@@ -11,7 +11,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
-import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * Browser sign-in. {@code /auth/config} tells the dashboard how to sign in (paste the local token, or
@@ -25,12 +28,18 @@ public class SignInResource {
 
   @Inject TrainyardConfig config;
 
+  /** Team mode also names the paths that sign a browser in and out; local mode has none (null). */
+  public record AuthConfig(@Schema(enumeration = {"local", "oidc"}) String mode, @Schema(nullable = true) String signIn,
+      @Schema(nullable = true) String signOut) {}
+
+  @Operation(summary = "How browsers sign in",
+      description = "Local mode: paste the token the server printed. Team mode: the sign-in and sign-out paths (Keycloak).")
   @GET
   @Path("auth/config")
   @Produces(MediaType.APPLICATION_JSON)
-  public Map<String, Object> config() {
+  public AuthConfig config() {
     boolean oidc = config.auth().mode().equals("oidc");
-    return oidc ? Map.of("mode", "oidc", "signIn", SIGN_IN, "signOut", "/logout") : Map.of("mode", "local");
+    return oidc ? new AuthConfig("oidc", SIGN_IN, "/logout") : new AuthConfig("local", null, null);
   }
 
   public record SessionBody(String token) {}
@@ -42,6 +51,9 @@ public class SignInResource {
    * dashboard keeps no secret where page scripts can read it. JSON only: a cross-site form cannot send
    * it without a CORS preflight, which this server never grants.
    */
+  @Operation(summary = "Start a dashboard session",
+      description = "Local mode: trades the token printed at start for an HttpOnly, SameSite=Strict session cookie.")
+  @APIResponse(responseCode = "204", description = "Signed in: the session cookie is set")
   @POST
   @Path("auth/session")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -57,6 +69,8 @@ public class SignInResource {
   }
 
   /** Signs the dashboard out: the browser drops the cookie. */
+  @Operation(summary = "End the dashboard session", description = "The browser drops the session cookie.")
+  @APIResponse(responseCode = "204", description = "Signed out")
   @DELETE
   @Path("auth/session")
   public Response endSession() {
@@ -68,6 +82,9 @@ public class SignInResource {
         + "; Path=/; HttpOnly; SameSite=Strict" + (maxAgeSeconds >= 0 ? "; Max-Age=" + maxAgeSeconds : "");
   }
 
+  @Operation(summary = "Browser sign-in",
+      description = "Team mode: Quarkus OIDC sends the browser through Keycloak; once signed in it is sent on to the dashboard.")
+  @APIResponse(responseCode = "303", description = "Signed in: on to the dashboard")
   @GET
   @Path("login")
   public Response signedIn() {

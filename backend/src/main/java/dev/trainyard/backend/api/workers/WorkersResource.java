@@ -19,6 +19,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * The worker fleet: the in-process worker of local mode with its GPUs and running steps, and every
@@ -33,11 +37,16 @@ public class WorkersResource {
 
   public record Gpu(int index, String name, long memoryTotalBytes) {}
 
-  public record WorkerView(String id, List<String> pools, String host, String status, Instant lastHeartbeatAt,
+  public record WorkerView(String id, List<String> pools, String host,
+      @Schema(enumeration = {"IDLE", "BUSY", "POLLING"}) String status, Instant lastHeartbeatAt,
       int runningSteps, List<Gpu> gpus) {}
 
+  public record WorkerList(List<WorkerView> items) {}
+
+  @Operation(summary = "List workers",
+      description = "The in-process worker of local mode with its GPUs, and every worker polling a pool's task queue.")
   @GET
-  public Map<String, Object> list() {
+  public WorkerList list() {
     Map<String, WorkerView> workers = new LinkedHashMap<>();
     temporal.embeddedWorker().ifPresent(w -> workers.put("local", local(w)));
     List<String> pools = new ArrayList<>(config.worker().pools());
@@ -54,7 +63,7 @@ public class WorkersResource {
                 List.of()));
       }
     }
-    return Map.of("items", List.copyOf(workers.values()));
+    return new WorkerList(List.copyOf(workers.values()));
   }
 
   private WorkerView local(TrainyardWorker worker) {
