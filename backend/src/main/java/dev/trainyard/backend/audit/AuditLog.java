@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.jboss.logging.Logger;
 
 /**
@@ -54,8 +55,9 @@ public class AuditLog {
    * with, not known to be whole. {@code unkeyedRows}: rows from before the key existed, checked by the
    * plain chain only.
    */
-  public record Verification(boolean intact, long rowsChecked, List<Problem> problems, Long anchoredThrough,
-      long unverifiedRows, Long firstUnverified, long unkeyedRows) {}
+  public record Verification(boolean intact, long rowsChecked, List<Problem> problems,
+      @Schema(nullable = true) Long anchoredThrough, long unverifiedRows, @Schema(nullable = true) Long firstUnverified,
+      long unkeyedRows) {}
 
   public void append(String actor, String roles, String teams, String action, String target, int status,
       String clientAddress, String requestId, String requestDigest) {

@@ -150,7 +150,20 @@ class OpenApiContractTest {
   }
 
   /** A schema that says nothing ({@code {}}, an object without properties) anywhere below a response. */
+  /**
+   * Values that are JSON Schema documents (the step-kind catalogue): any JSON object by nature, so typed
+   * as a free-form object; TemplateEditorApiTest validates them against the draft 2020-12 meta-schema.
+   */
+  private static final Set<String> JSON_SCHEMA_VALUES =
+      Set.of("#/components/schemas/KindInfo.schema", "#/components/schemas/Catalogue.pipeline");
+
   private static void untyped(JsonNode doc, JsonNode schema, String at, Set<String> seen, List<String> problems) {
+    if (JSON_SCHEMA_VALUES.contains(at)) {
+      if (!schema.path("type").asText().equals("object")) {
+        problems.add(at + ": a JSON Schema document is an object " + schema);
+      }
+      return;
+    }
     if (schema.has("$ref")) {
       String ref = schema.get("$ref").asText();
       if (seen.add(ref)) {
@@ -191,7 +204,9 @@ class OpenApiContractTest {
   }
 
   static JsonNode document() throws Exception {
-    String text = given().accept("application/json").get("/q/openapi?format=json").then().statusCode(200)
+    // /q/* needs a signed-in caller (issue 11, Low findings).
+    String text = given().header("Authorization", "Bearer " + Api.LOCAL_TOKEN).accept("application/json")
+        .get("/q/openapi?format=json").then().statusCode(200)
         .extract().asString();
     return JSON.readTree(text);
   }
