@@ -39,7 +39,7 @@ public final class StepSandbox {
       cmd=$1; shift
       for p do mount --bind "$p" "$p" && mount -o remount,bind,ro "$p" || { echo "trainyard: cannot make $p read-only" >&2; exit 125; }; done
       exec 3<&0
-      { cat <&3 > /dev/null; echo "trainyard: the worker that started this step is gone; stopping" >&2; kill -KILL -1; } &
+      { trap '' TERM INT HUP; cat <&3 > /dev/null; echo "trainyard: the worker that started this step is gone; stopping" >&2; kill -KILL -1; } &
       umask 077
       setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all --no-new-privs -- bash -c "$cmd" < /dev/null 3<&- &
       child=$!

@@ -32,6 +32,21 @@ class StepSandboxTest {
   }
 
   @Test
+  void aCancelledStepInTheSandboxGetsSigtermAndItsGracePeriod() throws Exception {
+    StepSandbox sandbox = StepSandbox.detect(List.of());
+    StepProcess step = StepProcess.start(
+        "trap 'echo got TERM; sleep 1; echo cleaned up; exit 3' TERM; touch ready; while :; do sleep 0.1; done",
+        dir, Map.of(), dir.resolve("step.log"), java.time.Duration.ofSeconds(10), sandbox);
+    Pids.await(dir.resolve("ready"), java.time.Duration.ofSeconds(10));
+
+    step.cancel();
+
+    assertThat(Files.readString(dir.resolve("step.log"))).contains("got TERM").contains("cleaned up")
+        .doesNotContain("worker that started this step is gone");
+    assertThat(step.isAlive()).isFalse();
+  }
+
+  @Test
   void whenTheWorkerIsGoneEverythingTheStepStartedIsKilled() throws Exception {
     StepSandbox sandbox = StepSandbox.detect(List.of());
     String marker = Pids.uniqueSleep(600);
