@@ -206,7 +206,8 @@ export interface Artifact extends Omit<ArtifactSummary, 'deleted'> {
 export interface DatasetRegistration {
   name: string;
   uri: string;
-  sha256: string;
+  /** Optional: the server computes the hash and refuses the registration if this differs. */
+  sha256?: string;
 }
 
 export interface Alias {
