@@ -163,6 +163,7 @@ test('pick a dataset in the launch form, and read the spec beside its step graph
   fs.writeFileSync(file, `{"text": "picker ${tag}"}\n`);
   const reg = await request.post('/api/v1/datasets', { data: { name: dataset, uri: `file://${file}` } });
   expect(reg.status(), await reg.text()).toBe(201);
+  const sha: string = (await reg.json()).id; // the content hash the server computed
   const name = `picker-e2e-${tag}`;
   const res = await request.post('/api/v1/templates', {
     headers: { 'Content-Type': 'application/yaml' },
