@@ -1,5 +1,7 @@
 // What a user does in the dashboard, against the real backend in local mode.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? '../docs/screenshots';
 
@@ -156,10 +158,12 @@ test('registry, evals and workers pages load with their empty states', async ({ 
 test('pick a dataset in the launch form, and read the spec beside its step graph', async ({ page, request }) => {
   const tag = `${Date.now()}`;
   const dataset = `e2e-corpus-${tag}`;
-  // An s3 URI is registered without reading it: enough to be found by the picker (this test launches nothing).
-  const sha = Array.from({ length: 64 }, (_, i) => '0123456789abcdef'[(Number(tag.slice(-6)) + i * 7) % 16]).join('');
-  const reg = await request.post('/api/v1/datasets', { data: { name: dataset, uri: `s3://e2e/${dataset}.jsonl`, sha256: sha } });
+  // A file in the app's dataset root (infra/scripts/e2e-browser.sh): the server hashes it on registration.
+  const file = path.join(process.env.E2E_DATASETS ?? '', `${dataset}.jsonl`);
+  fs.writeFileSync(file, `{"text": "picker ${tag}"}\n`);
+  const reg = await request.post('/api/v1/datasets', { data: { name: dataset, uri: `file://${file}` } });
   expect(reg.status(), await reg.text()).toBe(201);
+  const sha: string = (await reg.json()).id; // the content hash the server computed
   const name = `picker-e2e-${tag}`;
   const res = await request.post('/api/v1/templates', {
     headers: { 'Content-Type': 'application/yaml' },

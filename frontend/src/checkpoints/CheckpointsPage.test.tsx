@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ArtifactSummary } from '../api/types';
@@ -67,6 +67,32 @@ describe('CheckpointsPage', () => {
     renderPage();
     expect(screen.getByRole('status').textContent).toContain('Loading checkpoints');
     expect((await screen.findByRole('alert')).textContent).toContain('database down');
+  });
+});
+
+describe('registering a dataset', () => {
+  it('sends no sha256 when none is typed: the server hashes the file itself', async () => {
+    const posted: unknown[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (url === '/api/v1/datasets' && init?.method === 'POST') {
+          posted.push(JSON.parse(init.body as string));
+          return json({ id: 'cc'.padEnd(64, '3'), name: 'wiki-small', type: 'dataset' }, 201);
+        }
+        return json({ items: [] });
+      }),
+    );
+    render(
+      <MemoryRouter initialEntries={['/checkpoints?type=dataset']}>
+        <CheckpointsPage />
+      </MemoryRouter>,
+    );
+    fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'wiki-small' } });
+    fireEvent.change(screen.getByLabelText('URI'), { target: { value: 'file:///data/wiki.jsonl' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Register' }));
+    expect(await screen.findByText(/Registered wiki-small/)).toBeTruthy();
+    expect(posted).toEqual([{ name: 'wiki-small', uri: 'file:///data/wiki.jsonl' }]);
   });
 });
 

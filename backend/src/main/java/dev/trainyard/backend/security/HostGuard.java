@@ -26,7 +26,9 @@ public class HostGuard {
       return;
     }
     filters.register(rc -> {
-      String host = hostName(rc.request().getHeader("Host"));
+      // The authority is HTTP/1's Host header or HTTP/2's :authority (h2c upgrades and TLS browsers send no Host).
+      io.vertx.core.net.HostAndPort authority = rc.request().authority();
+      String host = authority == null ? null : hostName(authority.host());
       // Health probes come by IP from the orchestrator (kubelet) and reveal nothing worth rebinding for.
       boolean probe = rc.normalizedPath().startsWith("/q/health");
       if (!probe && (host == null || !allowed.contains(host))) {
@@ -39,17 +41,12 @@ public class HostGuard {
     }, 20_000);
   }
 
-  /** The name part of a Host header, lower case, without its port; null when there is none. */
-  static String hostName(String header) {
-    if (header == null || header.isBlank()) {
+  /** The host part of an authority, lower case, IPv6 literals in brackets as configured; null when blank. */
+  static String hostName(String host) {
+    if (host == null || host.isBlank()) {
       return null;
     }
-    String host = header.trim().toLowerCase(Locale.ROOT);
-    if (host.startsWith("[")) {
-      int end = host.indexOf(']');
-      return end < 0 ? null : host.substring(0, end + 1);
-    }
-    int colon = host.indexOf(':');
-    return colon < 0 ? host : host.substring(0, colon);
+    String name = host.trim().toLowerCase(Locale.ROOT);
+    return name.indexOf(':') >= 0 && !name.startsWith("[") ? "[" + name + "]" : name;
   }
 }

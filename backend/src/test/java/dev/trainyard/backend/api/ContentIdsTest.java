@@ -127,7 +127,9 @@ class ContentIdsTest {
         List.of(new ManifestEntry("other.txt", 3, "1".repeat(64))));
     Throwable refused = catchThrowable(() -> ledger.attemptSucceeded(runId, "greet", 1,
         new StepResult(Map.of("output", forged), Map.of(), "w", List.of(), ""), List.of()));
-    assertThat(refused).hasMessageContaining("already in the catalog with other content");
+    assertThat(refused).hasMessageContaining("already in the catalog with other content")
+        .isInstanceOfSatisfying(io.temporal.failure.ApplicationFailure.class,
+            failure -> assertThat(failure.isNonRetryable()).as("retrying cannot help").isTrue());
     JsonPath artifact = given().get("/api/v1/artifacts/" + held).then().statusCode(200).extract().jsonPath();
     assertThat(artifact.getString("type")).isEqualTo("dataset");
     assertThat(artifact.getList("files.path")).hasSize(1).doesNotContain("other.txt");

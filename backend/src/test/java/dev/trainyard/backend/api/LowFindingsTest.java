@@ -61,6 +61,8 @@ class LowFindingsTest {
     given().header("Host", "10.1.2.3:8080").get("/q/health/ready").then().statusCode(200); // a kubelet probe
     given().header("Host", "localhost").get("/api/v1/runs").then().statusCode(200);
     given().header("Host", "127.0.0.1:1234").get("/api/v1/runs").then().statusCode(200);
+    given().header("Host", "[::1]:1234").get("/api/v1/runs").then().statusCode(200);
+    given().header("Host", "[::2]:1234").get("/api/v1/runs").then().statusCode(421);
   }
 
   @Test

@@ -27,21 +27,25 @@ class RefusalsTest {
   }
 
   /** The audit event of one request, found by its request id (appended after the answer, so awaited). */
+  @SuppressWarnings("unchecked")
   static Map<String, Object> auditEvent(String requestId) {
     Map<String, Object>[] found = new Map[1];
-    Awaitility.await("audit event " + requestId).atMost(java.time.Duration.ofSeconds(10)).until(() -> {
-      List<Map<String, Object>> items = given().header("Authorization", "Bearer " + Api.LOCAL_TOKEN)
-          .queryParam("limit", 1000).get("/api/v1/audit").then().statusCode(200).extract().jsonPath().getList("items");
-      // Newest are last: page through until the id shows up.
-      found[0] = items.stream().filter(e -> requestId.equals(e.get("requestId"))).findFirst().orElse(null);
-      if (found[0] == null && items.size() == 1000) {
-        Object after = items.get(items.size() - 1).get("id");
-        List<Map<String, Object>> more = given().header("Authorization", "Bearer " + Api.LOCAL_TOKEN)
-            .queryParam("limit", 1000).queryParam("after", after).get("/api/v1/audit").then().statusCode(200)
-            .extract().jsonPath().getList("items");
-        found[0] = more.stream().filter(e -> requestId.equals(e.get("requestId"))).findFirst().orElse(null);
+    Awaitility.await("audit event " + requestId).atMost(java.time.Duration.ofSeconds(20)).until(() -> {
+      // Oldest first, a page at a time: other tests in this JVM leave thousands of events.
+      Object after = null;
+      while (true) {
+        var request = given().header("Authorization", "Bearer " + Api.LOCAL_TOKEN).queryParam("limit", 1000);
+        if (after != null) {
+          request.queryParam("after", after);
+        }
+        var page = request.get("/api/v1/audit").then().statusCode(200).extract().jsonPath();
+        List<Map<String, Object>> items = page.getList("items");
+        found[0] = items.stream().filter(e -> requestId.equals(e.get("requestId"))).findFirst().orElse(null);
+        after = page.get("nextAfter");
+        if (found[0] != null || after == null) {
+          return found[0] != null;
+        }
       }
-      return found[0] != null;
     });
     return found[0];
   }
