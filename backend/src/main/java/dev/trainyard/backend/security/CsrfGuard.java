@@ -25,7 +25,7 @@ public class CsrfGuard {
           && rc.request().cookies().stream().anyMatch(c -> c.getName().startsWith("q_session")
               || c.getName().equals(LocalTokenMechanism.SESSION_COOKIE));
       if (change && cookieSession && rc.normalizedPath().startsWith("/api/") && !"1".equals(rc.request().getHeader(HEADER))) {
-        audit(rc, method);
+        refusals.record(rc, 403);
         rc.response().setStatusCode(403).putHeader("Content-Type", "application/problem+json")
             .end("{\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403,"
                 + "\"detail\":\"a cookie-authenticated change needs the header " + HEADER + ": 1\",\"errors\":[]}");
@@ -35,21 +35,5 @@ public class CsrfGuard {
     }, 10_000);
   }
 
-  @jakarta.inject.Inject dev.trainyard.backend.audit.AuditLog log;
-
-  /**
-   * A refusal is audited like any other answer (issue 11 M5). It happens before authentication and
-   * before the body is read, so the actor is anonymous and the digest says the body was not read.
-   */
-  private void audit(io.vertx.ext.web.RoutingContext rc, String method) {
-    String requestId = dev.trainyard.backend.audit.AuditFilters.requestIdOf(rc.request().getHeader("X-Request-Id"));
-    rc.response().putHeader("X-Request-Id", requestId);
-    String target = dev.trainyard.backend.audit.AuditFilters.rawPath(rc.request().path());
-    String client = rc.request().remoteAddress() == null ? null : rc.request().remoteAddress().hostAddress();
-    // The event loop must not block on the database.
-    io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool().execute(() -> log.append("anonymous", "", "",
-        method + " " + target, target, 403, client, requestId, BODY_NOT_READ));
-  }
-
-  static final String BODY_NOT_READ = "not-read";
+  @jakarta.inject.Inject RefusalAudit refusals;
 }

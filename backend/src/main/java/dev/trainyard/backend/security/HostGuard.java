@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class HostGuard {
   @Inject TrainyardConfig config;
+  @Inject RefusalAudit refusals;
 
   void register(@Observes Filters filters) {
     Set<String> allowed = config.http().allowedHosts().stream().map(h -> h.trim().toLowerCase(Locale.ROOT))
@@ -32,6 +33,7 @@ public class HostGuard {
       // Health probes come by IP from the orchestrator (kubelet) and reveal nothing worth rebinding for.
       boolean probe = rc.normalizedPath().startsWith("/q/health");
       if (!probe && (host == null || !allowed.contains(host))) {
+        refusals.record(rc, 421);
         rc.response().setStatusCode(421).putHeader("Content-Type", "application/problem+json")
             .end("{\"type\":\"about:blank\",\"title\":\"Misdirected Request\",\"status\":421,"
                 + "\"detail\":\"this server does not answer for that Host header (trainyard.http.allowed-hosts)\",\"errors\":[]}");

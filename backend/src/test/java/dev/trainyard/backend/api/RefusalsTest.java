@@ -97,6 +97,16 @@ class RefusalsTest {
   }
 
   @Test
+  void aForeignHostRefusalIsAudited() {
+    String id = requestId();
+    given().header("Host", "evil.example").header("X-Request-Id", id).contentType(ContentType.JSON)
+        .body(Map.of("template", "hello")).post("/api/v1/runs").then().statusCode(421);
+    Map<String, Object> event = auditEvent(id);
+    assertThat(event.get("status")).isEqualTo(421);
+    assertThat(event.get("target")).isEqualTo("/api/v1/runs");
+  }
+
+  @Test
   void databaseErrorsAreNeverEchoed() {
     String body = given().urlEncodingEnabled(false).get("/api/v1/runs?team=%00").then().statusCode(400).extract().asString();
     assertThat(body).doesNotContainIgnoringCase("ERROR:").doesNotContainIgnoringCase("invalid byte sequence")
