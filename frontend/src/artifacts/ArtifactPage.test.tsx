@@ -25,6 +25,7 @@ const PRUNED: Artifact = {
   parameters: 1_100_048_384,
   sparsity: 0.25,
   deleted: null,
+  failed: false,
 };
 
 function renderPage(artifact: Artifact) {
@@ -66,5 +67,17 @@ describe('ArtifactPage', () => {
     expect(screen.queryByText('Parameters')).toBeNull();
     expect(screen.queryByText('Sparsity')).toBeNull();
     expect(screen.queryByText('Alias history')).toBeNull();
+  });
+
+  it('says when a report was kept from a failed gate', async () => {
+    renderPage({ ...PRUNED, type: 'report', name: 'eval-report', aliases: [], failed: true });
+    await screen.findByRole('heading', { name: /eval-report/ });
+    expect(screen.getByText(/Kept from a failed attempt/)).toBeTruthy();
+  });
+
+  it('shows no failed-gate note for an artifact that did not fail', async () => {
+    renderPage({ ...PRUNED, aliases: [] });
+    await screen.findByRole('heading', { name: /tiny-pruned/ });
+    expect(screen.queryByText(/Kept from a failed attempt/)).toBeNull();
   });
 });

@@ -27,6 +27,12 @@ export function ArtifactPage() {
           <h1>
             {a.name ?? a.type} <span className="muted small">{a.type}</span>
           </h1>
+          {a.failed && (
+            <p className="tombstone" role="status">
+              Kept from a failed attempt: this evaluation report's gate missed its bound. Its scores are below and in
+              the checkpoint's evaluations; nothing downstream used it.
+            </p>
+          )}
           {a.deleted && (
             <p className="tombstone" role="status">
               Files deleted by retention on {formatTime(a.deleted.at)} by {a.deleted.by}: {a.deleted.reason}. The hashes

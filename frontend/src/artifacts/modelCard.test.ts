@@ -17,6 +17,7 @@ const A: Artifact = {
   parameters: null,
   sparsity: null,
   deleted: null,
+  failed: false,
 };
 
 describe('buildModelCard', () => {

@@ -161,7 +161,7 @@ function StepGraph({
   steps,
 }: {
   spec: string;
-  steps: { id: string; kind: string; needs: string[]; dependsOn?: string[] }[];
+  steps: { id: string; kind: string; needs: string[]; dependsOn: string[] }[];
 }) {
   const { nodes, edges } = useMemo(() => {
     const nodes: GraphNodeSpec[] = steps.map((s) => ({ id: s.id, label: s.id, sub: s.kind }));
