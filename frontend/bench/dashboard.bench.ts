@@ -16,19 +16,34 @@ test.beforeEach(async ({ context }) => {
 
 /** ms since navigation start, read inside the page once its main thread is free after the next frame. */
 const idleAt = (page: Page) =>
-  page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now())))));
+  page.evaluate(
+    () => new Promise<number>((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now())))),
+  );
 
 /** When the response for a URL containing `part` ended, in the page's clock. */
 const responseEnd = (page: Page, part: string) =>
   page.evaluate(
-    (p) => Math.max(...performance.getEntriesByType('resource').filter((e) => e.name.includes(p)).map((e) => (e as PerformanceResourceTiming).responseEnd)),
+    (p) =>
+      Math.max(
+        ...performance
+          .getEntriesByType('resource')
+          .filter((e) => e.name.includes(p))
+          .map((e) => (e as PerformanceResourceTiming).responseEnd),
+      ),
     part,
   );
 
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const at = (p: number) => s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
-  return { n: s.length, first: xs[0], p50: at(50), p90: at(90), max: s[s.length - 1], all: xs.map((x) => Math.round(x)) };
+  return {
+    n: s.length,
+    first: xs[0],
+    p50: at(50),
+    p90: at(90),
+    max: s[s.length - 1],
+    all: xs.map((x) => Math.round(x)),
+  };
 };
 
 const results: Record<string, unknown> = {};
@@ -46,7 +61,9 @@ test('runs page: interactive with the first page of 100,000 runs', async ({ cont
     await expect(page.getByLabel('Status')).toBeEnabled();
     tti.push(await idleAt(page));
     const runsEntry = await page.evaluate(() => {
-      const e = performance.getEntriesByType('resource').find((x) => x.name.includes('/api/v1/runs?')) as PerformanceResourceTiming;
+      const e = performance
+        .getEntriesByType('resource')
+        .find((x) => x.name.includes('/api/v1/runs?')) as PerformanceResourceTiming;
       return e.responseEnd - e.requestStart;
     });
     api.push(runsEntry);
@@ -58,7 +75,11 @@ test('runs page: interactive with the first page of 100,000 runs', async ({ cont
     }
     await page.close();
   }
-  results.runsPage = { timeToInteractiveMs: stats(tti), firstRowVisibleMs: stats(firstRows), runsApiInBrowserMs: stats(api) };
+  results.runsPage = {
+    timeToInteractiveMs: stats(tti),
+    firstRowVisibleMs: stats(firstRows),
+    runsApiInBrowserMs: stats(api),
+  };
 });
 
 test('lineage graph: 500 nodes rendered', async ({ context }) => {

@@ -10,7 +10,11 @@ const SHOTS = process.env.SCREENSHOT_DIR ?? '../docs/screenshots';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png` });
 
-async function launchFromForm(page: Page, template: string, params: Record<string, string> = {}): Promise<string> {
+async function launchFromForm(
+  page: Page,
+  template: string,
+  params: Record<string, string> = {},
+): Promise<string> {
   await page.goto(`/templates/${template}`);
   for (const [name, value] of Object.entries(params)) await page.locator(`#param-${name}`).fill(value);
   await page.getByRole('button', { name: 'Launch run' }).click();
@@ -38,7 +42,9 @@ test('launch hello from the form and watch it finish', async ({ page }) => {
   await expect(runHeading(page).getByTestId('status-badge')).toHaveText('SUCCEEDED', { timeout: 90_000 });
   // every step finished, and the timeline drew a bar per attempt
   await expect(page.locator('.steps-table tbody tr')).toHaveCount(5);
-  await expect(page.locator('.steps-table [data-testid=status-badge]', { hasText: 'SUCCEEDED' })).toHaveCount(5);
+  await expect(page.locator('.steps-table [data-testid=status-badge]', { hasText: 'SUCCEEDED' })).toHaveCount(
+    5,
+  );
   await expect(page.locator('.timeline-bar')).toHaveCount(5);
   await page.locator('.steps-table').getByRole('link', { name: 'join' }).click();
   await expect(page.getByRole('region', { name: 'Step join' })).toBeVisible();
@@ -66,11 +72,16 @@ test('open an output artifact and follow its lineage to its ancestors', async ({
   await expect(page.getByTestId('model-card')).toContainText('Produced by run');
   await shot(page, 'artifact');
 
-  await ancestors.getByRole('link', { name: /^greet\.output/ }).first().click();
+  await ancestors
+    .getByRole('link', { name: /^greet\.output/ })
+    .first()
+    .click();
   await expect(page.getByText('Produced by', { exact: true })).toBeVisible();
   await expect(page.locator('dl.facts')).toContainText('greet');
   // the greeting has no ancestors of its own, and the explorer shows what derives from it
-  await expect(page.getByRole('list', { name: 'Descendants (downstream)' }).getByRole('link').first()).toBeVisible();
+  await expect(
+    page.getByRole('list', { name: 'Descendants (downstream)' }).getByRole('link').first(),
+  ).toBeVisible();
   await page.getByRole('link', { name: 'Impact analysis' }).click();
   await expect(page.getByRole('table', { name: 'Impact' })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Impact' })).toContainText('join.output');
@@ -118,7 +129,9 @@ steps:
 test('cancel a running run from the run page', async ({ page, request }) => {
   const id = await launchFromForm(page, 'hello', { pause_seconds: '60' });
   await expect(runHeading(page).getByTestId('status-badge')).toHaveText('RUNNING', { timeout: 60_000 });
-  await expect(page.locator('.steps-table [data-testid=status-badge]', { hasText: 'RUNNING' }).first()).toBeVisible({
+  await expect(
+    page.locator('.steps-table [data-testid=status-badge]', { hasText: 'RUNNING' }).first(),
+  ).toBeVisible({
     timeout: 60_000,
   });
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
@@ -155,7 +168,10 @@ test('registry, evals and workers pages load with their empty states', async ({ 
   await expect(page.getByRole('heading', { name: 'Compare evals', exact: true })).toBeVisible();
 });
 
-test('pick a dataset in the launch form, and read the spec beside its step graph', async ({ page, request }) => {
+test('pick a dataset in the launch form, and read the spec beside its step graph', async ({
+  page,
+  request,
+}) => {
   const tag = `${Date.now()}`;
   const dataset = `e2e-corpus-${tag}`;
   // A file in the app's dataset root (infra/scripts/e2e-browser.sh): the server hashes it on registration.
@@ -196,7 +212,9 @@ steps:
   await corpus.fill('no-such-dataset');
   await expect(page.getByText('No datasets match “no-such-dataset”.')).toBeVisible();
   await page.getByRole('button', { name: 'Launch run' }).click();
-  await expect(page.getByTestId('field-corpus').locator('.field-error')).toHaveText("no dataset with alias, name or id 'no-such-dataset'");
+  await expect(page.getByTestId('field-corpus').locator('.field-error')).toHaveText(
+    "no dataset with alias, name or id 'no-such-dataset'",
+  );
 
   await corpus.fill(dataset.slice(0, -3));
   await expect(page.getByRole('option', { name: new RegExp(dataset) })).toBeVisible();

@@ -39,7 +39,16 @@ const RUN: Run = {
       status: 'SUCCEEDED',
       needs: [],
       attempts: [
-        { attempt: 1, status: 'SUCCEEDED', worker: 'gpu-0', startedAt: '2025-01-01T00:00:01Z', finishedAt: '2025-01-01T00:01:00Z', error: null, metrics: null, cacheHitOf: null },
+        {
+          attempt: 1,
+          status: 'SUCCEEDED',
+          worker: 'gpu-0',
+          startedAt: '2025-01-01T00:00:01Z',
+          finishedAt: '2025-01-01T00:01:00Z',
+          error: null,
+          metrics: null,
+          cacheHitOf: null,
+        },
       ],
       outputs: { model: { artifactId: 'sha256:abcdef0123456789abcdef' } },
     },
@@ -81,10 +90,19 @@ describe('App', () => {
       }
       if (url === '/api/v1/runs/r-1') return json(current);
       if (url.startsWith('/api/v1/runs/r-1/steps/train/metrics'))
-        return json({ points: [{ step: 1, name: 'loss', value: 2.5 }, { step: 2, name: 'loss', value: 2.1 }] });
-      if (url.startsWith('/api/v1/runs/r-1/steps/train/log')) return new Response('epoch 1\nepoch 2\n', { status: 200 });
+        return json({
+          points: [
+            { step: 1, name: 'loss', value: 2.5 },
+            { step: 2, name: 'loss', value: 2.1 },
+          ],
+        });
+      if (url.startsWith('/api/v1/runs/r-1/steps/train/log'))
+        return new Response('epoch 1\nepoch 2\n', { status: 200 });
       if (url === '/api/v1/templates/gated/versions/2')
-        return json({ name: 'gated', spec: 'steps:\n  - id: train\n    kind: sft\n    config: {lr: 0.001}\n  - id: gate\n    kind: approval\n' });
+        return json({
+          name: 'gated',
+          spec: 'steps:\n  - id: train\n    kind: sft\n    config: {lr: 0.001}\n  - id: gate\n    kind: approval\n',
+        });
       return json({ title: 'Not found' }, 404);
     });
     vi.stubGlobal('fetch', fetchMock);
@@ -117,7 +135,9 @@ describe('App', () => {
   });
 
   it('backs out of a cancel with Escape and sends nothing', async () => {
-    const fetchMock = vi.fn(async (url: string) => (url === '/api/v1/runs/r-1' ? json(RUN) : json({ title: 'Not found' }, 404)));
+    const fetchMock = vi.fn(async (url: string) =>
+      url === '/api/v1/runs/r-1' ? json(RUN) : json({ title: 'Not found' }, 404),
+    );
     vi.stubGlobal('fetch', fetchMock);
     render(
       <MemoryRouter initialEntries={['/runs/r-1']}>

@@ -12,9 +12,13 @@ import { TemplateDetailPage } from './templates/TemplateDetailPage';
 import { TemplatesPage } from './templates/TemplatesPage';
 
 // Graph and chart pages load React Flow and uPlot on demand, keeping the runs list's first load small.
-const ArtifactPage = lazy(() => import('./artifacts/ArtifactPage').then((m) => ({ default: m.ArtifactPage })));
+const ArtifactPage = lazy(() =>
+  import('./artifacts/ArtifactPage').then((m) => ({ default: m.ArtifactPage })),
+);
 const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
-const LineageExplorerPage = lazy(() => import('./lineage/LineageExplorerPage').then((m) => ({ default: m.LineageExplorerPage })));
+const LineageExplorerPage = lazy(() =>
+  import('./lineage/LineageExplorerPage').then((m) => ({ default: m.LineageExplorerPage })),
+);
 
 export function App() {
   const [needsToken, setNeedsToken] = useState(false);
@@ -54,21 +58,21 @@ export function App() {
           <SignIn onToken={signIn} error={signInError} />
         ) : (
           <Suspense fallback={<Loading />}>
-          <Routes>
-            <Route path="/" element={<Navigate to="/runs" replace />} />
-            <Route path="/templates" element={<TemplatesPage />} />
-            <Route path="/templates/:name" element={<TemplateDetailPage />} />
-            <Route path="/editor" element={<TemplateEditorPage />} />
-            <Route path="/editor/:name" element={<TemplateEditorPage />} />
-            <Route path="/runs" element={<RunsPage />} />
-            <Route path="/runs/:id" element={<RunDetailPage />} />
-            <Route path="/artifacts/:id" element={<ArtifactPage />} />
-            <Route path="/checkpoints" element={<CheckpointsPage />} />
-            <Route path="/lineage" element={<LineageExplorerPage />} />
-            <Route path="/evals" element={<EvalsPage />} />
-            <Route path="/workers" element={<WorkersPage />} />
-            <Route path="*" element={<p className="empty">Page not found.</p>} />
-          </Routes>
+            <Routes>
+              <Route path="/" element={<Navigate to="/runs" replace />} />
+              <Route path="/templates" element={<TemplatesPage />} />
+              <Route path="/templates/:name" element={<TemplateDetailPage />} />
+              <Route path="/editor" element={<TemplateEditorPage />} />
+              <Route path="/editor/:name" element={<TemplateEditorPage />} />
+              <Route path="/runs" element={<RunsPage />} />
+              <Route path="/runs/:id" element={<RunDetailPage />} />
+              <Route path="/artifacts/:id" element={<ArtifactPage />} />
+              <Route path="/checkpoints" element={<CheckpointsPage />} />
+              <Route path="/lineage" element={<LineageExplorerPage />} />
+              <Route path="/evals" element={<EvalsPage />} />
+              <Route path="/workers" element={<WorkersPage />} />
+              <Route path="*" element={<p className="empty">Page not found.</p>} />
+            </Routes>
           </Suspense>
         )}
       </main>

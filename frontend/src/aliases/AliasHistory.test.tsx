@@ -38,7 +38,11 @@ describe('AliasHistory', () => {
     const [newest, oldest] = within(table).getAllByRole('row').slice(1);
     expect(newest.textContent).toContain('ci-bot');
     expect(newest.textContent).toContain('(this version)');
-    expect(within(newest).getAllByRole('link').map((l) => l.getAttribute('href'))).toEqual([`/artifacts/${V2}`, `/artifacts/${V1}`]);
+    expect(
+      within(newest)
+        .getAllByRole('link')
+        .map((l) => l.getAttribute('href')),
+    ).toEqual([`/artifacts/${V2}`, `/artifacts/${V1}`]);
     expect(oldest.textContent).toContain('ana');
     expect(oldest.textContent).toContain('(created)');
   });

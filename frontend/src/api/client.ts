@@ -126,7 +126,8 @@ const enc = encodeURIComponent;
 export const api = {
   listTemplates: (signal?: AbortSignal) => json<TemplateList>('/templates', { signal }),
 
-  getTemplate: (name: string, signal?: AbortSignal) => json<TemplateDetail>(`/templates/${enc(name)}`, { signal }),
+  getTemplate: (name: string, signal?: AbortSignal) =>
+    json<TemplateDetail>(`/templates/${enc(name)}`, { signal }),
 
   /** The key makes a retried submit (double click, flaky network) return the same run. */
   launchRun: (req: LaunchRequest, idempotencyKey: string) =>
@@ -179,7 +180,10 @@ export const api = {
 
   /** `q`: a prefix of the name (any case), the content id or an alias; what the launch form's pickers search by. */
   searchArtifacts: (search: { type?: string; q?: string; limit?: number }, signal?: AbortSignal) =>
-    json<ArtifactList>('/artifacts', { signal, query: { type: search.type, q: search.q, limit: search.limit } }),
+    json<ArtifactList>('/artifacts', {
+      signal,
+      query: { type: search.type, q: search.q, limit: search.limit },
+    }),
 
   getManifest: async (id: string, signal?: AbortSignal) => {
     const res = await send(`/artifacts/${enc(id)}/manifest`, { signal, headers: { Accept: 'text/plain' } });
@@ -190,7 +194,8 @@ export const api = {
 
   listAliases: (signal?: AbortSignal) => json<AliasList>('/aliases', { signal }),
 
-  getAliasHistory: (name: string, signal?: AbortSignal) => json<AliasHistory>(`/aliases/${enc(name)}/history`, { signal }),
+  getAliasHistory: (name: string, signal?: AbortSignal) =>
+    json<AliasHistory>(`/aliases/${enc(name)}/history`, { signal }),
 
   getTemplateVersion: (name: string, version: number, signal?: AbortSignal) =>
     json<TemplateDetail>(`/templates/${enc(name)}/versions/${version}`, { signal }),
@@ -222,7 +227,8 @@ export const api = {
 
   listWorkers: (signal?: AbortSignal) => json<WorkerList>('/workers', { signal }),
 
-  getEvals: (artifactId: string, signal?: AbortSignal) => json<EvalResults>(`/artifacts/${enc(artifactId)}/evals`, { signal }),
+  getEvals: (artifactId: string, signal?: AbortSignal) =>
+    json<EvalResults>(`/artifacts/${enc(artifactId)}/evals`, { signal }),
 
   /**
    * Follows the run's server-sent events until the stream ends or `signal` aborts. Uses fetch rather

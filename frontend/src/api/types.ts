@@ -12,7 +12,14 @@ export type RunStatus = Schemas['RunStatus'];
 
 export type StepStatus = Schemas['StepStatus'];
 
-export const RUN_STATUSES: RunStatus[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED'];
+export const RUN_STATUSES: RunStatus[] = [
+  'PENDING',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'INTERRUPTED',
+];
 
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>([
   'SUCCEEDED',

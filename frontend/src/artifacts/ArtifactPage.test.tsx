@@ -34,8 +34,17 @@ function renderPage(artifact: Artifact) {
     vi.fn(async (url: string) => {
       if (url === `/api/v1/artifacts/${ID}`) return json(artifact);
       if (url === '/api/v1/aliases/candidate/history')
-        return json({ items: [{ artifactId: ID, previousArtifactId: null, changedAt: '2026-11-02T00:00:00Z', changedBy: 'ana' }] });
-      if (url.includes('/lineage')) return json({ root: `artifact:${ID}`, nodes: [{ id: `artifact:${ID}`, type: 'checkpoint', label: 'tiny-pruned' }], edges: [] });
+        return json({
+          items: [
+            { artifactId: ID, previousArtifactId: null, changedAt: '2026-11-02T00:00:00Z', changedBy: 'ana' },
+          ],
+        });
+      if (url.includes('/lineage'))
+        return json({
+          root: `artifact:${ID}`,
+          nodes: [{ id: `artifact:${ID}`, type: 'checkpoint', label: 'tiny-pruned' }],
+          edges: [],
+        });
       return json({ title: 'Not Found' }, 404);
     }),
   );

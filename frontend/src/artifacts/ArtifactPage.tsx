@@ -29,14 +29,14 @@ export function ArtifactPage() {
           </h1>
           {a.failed && (
             <p className="tombstone" role="status">
-              Kept from a failed attempt: this evaluation report's gate missed its bound. Its scores are below and in
-              the checkpoint's evaluations; nothing downstream used it.
+              Kept from a failed attempt: this evaluation report's gate missed its bound. Its scores are below
+              and in the checkpoint's evaluations; nothing downstream used it.
             </p>
           )}
           {a.deleted && (
             <p className="tombstone" role="status">
-              Files deleted by retention on {formatTime(a.deleted.at)} by {a.deleted.by}: {a.deleted.reason}. The hashes
-              and lineage below stay as a record of what existed.
+              Files deleted by retention on {formatTime(a.deleted.at)} by {a.deleted.by}: {a.deleted.reason}.
+              The hashes and lineage below stay as a record of what existed.
             </p>
           )}
           <dl className="facts">
@@ -67,12 +67,19 @@ export function ArtifactPage() {
             <dd>
               {a.producedBy ? (
                 <>
-                  run <Link to={`/runs/${encodeURIComponent(a.producedBy.runId)}`}>{a.producedBy.runId}</Link>, step{' '}
-                  <Link to={`/runs/${encodeURIComponent(a.producedBy.runId)}?step=${encodeURIComponent(a.producedBy.stepId)}`}>
+                  run <Link to={`/runs/${encodeURIComponent(a.producedBy.runId)}`}>{a.producedBy.runId}</Link>
+                  , step{' '}
+                  <Link
+                    to={`/runs/${encodeURIComponent(a.producedBy.runId)}?step=${encodeURIComponent(a.producedBy.stepId)}`}
+                  >
                     <code>{a.producedBy.stepId}</code>
                   </Link>
                   {a.producedBy.attempt ? <>, attempt {a.producedBy.attempt}</> : null}
-                  {a.producedBy.output && <>, output <code>{a.producedBy.output}</code></>}
+                  {a.producedBy.output && (
+                    <>
+                      , output <code>{a.producedBy.output}</code>
+                    </>
+                  )}
                 </>
               ) : (
                 <span className="muted">registered, not produced by a run</span>
@@ -87,7 +94,17 @@ export function ArtifactPage() {
               </>
             )}
             <dt>Aliases</dt>
-            <dd>{a.aliases.length ? a.aliases.map((x) => <span key={x} className="alias">{x}</span>) : <span className="muted">—</span>}</dd>
+            <dd>
+              {a.aliases.length ? (
+                a.aliases.map((x) => (
+                  <span key={x} className="alias">
+                    {x}
+                  </span>
+                ))
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </dd>
           </dl>
           <p>
             <Link to={`/lineage?root=${encodeURIComponent(a.id)}`}>Open in lineage explorer</Link>
@@ -163,9 +180,13 @@ function ArtifactEvals({ id }: { id: string }) {
       <h2>Eval results</h2>
       {evals.loading && !evals.data && <Loading what="Loading eval results" />}
       {evals.error && isNotAvailable(evals.error) && <Empty>Eval results are not available yet.</Empty>}
-      {evals.error && !isNotAvailable(evals.error) && <ErrorBox error={evals.error} title="Could not load eval results" />}
+      {evals.error && !isNotAvailable(evals.error) && (
+        <ErrorBox error={evals.error} title="Could not load eval results" />
+      )}
       {evals.data && evals.data.items.length === 0 && <Empty>No evals recorded for this version.</Empty>}
-      {evals.data && evals.data.items.length > 0 && <EvalTable columns={[{ id, label: 'value', results: evals.data.items }]} />}
+      {evals.data && evals.data.items.length > 0 && (
+        <EvalTable columns={[{ id, label: 'value', results: evals.data.items }]} />
+      )}
     </>
   );
 }
@@ -175,7 +196,9 @@ function ModelCard({ artifactId }: { artifactId: string }) {
     async (s) => {
       const artifact = await api.getArtifact(artifactId, s);
       const [run, ancestors, evals] = await Promise.all([
-        artifact.producedBy ? api.getRun(artifact.producedBy.runId, s).catch(() => null as Run | null) : Promise.resolve(null),
+        artifact.producedBy
+          ? api.getRun(artifact.producedBy.runId, s).catch(() => null as Run | null)
+          : Promise.resolve(null),
         api.getLineage(artifactId, 'ancestors', s).catch(() => null),
         api.getEvals(artifactId, s).catch(() => null as EvalResults | null),
       ]);
@@ -202,7 +225,11 @@ function ModelCard({ artifactId }: { artifactId: string }) {
       </h2>
       {card.error && <ErrorBox error={card.error} title="Could not build the model card" />}
       {card.loading && !card.data && <Loading what="Building model card" />}
-      {card.data && <pre className="model-card" data-testid="model-card">{card.data}</pre>}
+      {card.data && (
+        <pre className="model-card" data-testid="model-card">
+          {card.data}
+        </pre>
+      )}
     </>
   );
 }

@@ -20,4 +20,3 @@ export function lineageLinks(lineage: Lineage): NodeLink[] {
       return { node, href: hrefOf(node.id), roles };
     });
 }
-

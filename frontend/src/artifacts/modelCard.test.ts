@@ -33,9 +33,33 @@ describe('buildModelCard', () => {
     };
     const card = buildModelCard({
       artifact: A,
-      run: { id: 'r1', template: 'cpt', templateVersion: 2, status: 'SUCCEEDED', createdAt: '', startedAt: null, finishedAt: null, launchedBy: 'alice', executions: 1, params: { lr: 0.001 }, error: null, steps: [] },
+      run: {
+        id: 'r1',
+        template: 'cpt',
+        templateVersion: 2,
+        status: 'SUCCEEDED',
+        createdAt: '',
+        startedAt: null,
+        finishedAt: null,
+        launchedBy: 'alice',
+        executions: 1,
+        params: { lr: 0.001 },
+        error: null,
+        steps: [],
+      },
       ancestors,
-      evals: [{ suite: 'mmlu', metric: 'acc', value: 0.45, higherIsBetter: true, runId: 'r2', stepId: 'eval', attempt: 1, evaluatedAt: '' }],
+      evals: [
+        {
+          suite: 'mmlu',
+          metric: 'acc',
+          value: 0.45,
+          higherIsBetter: true,
+          runId: 'r2',
+          stepId: 'eval',
+          attempt: 1,
+          evaluatedAt: '',
+        },
+      ],
     });
     expect(card).toContain('# tiny-cpt');
     expect(card).toContain('`candidate`');

@@ -5,7 +5,10 @@ import { SignIn } from './SignIn';
 afterEach(() => vi.unstubAllGlobals());
 
 const config = (body: unknown) =>
-  vi.fn(async () => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } }));
+  vi.fn(
+    async () =>
+      new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } }),
+  );
 
 describe('SignIn', () => {
   it('in team mode sends the browser to the server sign-in path (Keycloak)', async () => {

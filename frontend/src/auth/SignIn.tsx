@@ -1,7 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { AuthConfig } from '../api/types';
 
-
 /**
  * Shown after a 401. Team mode: a link to the server's sign-in path, which sends the browser through
  * Keycloak's login page and back with a session cookie. Local mode: the server prints a token at
@@ -35,13 +34,20 @@ export function SignIn({ onToken, error }: { onToken: (token: string) => void; e
     <section className="sign-in">
       <h1>Sign in</h1>
       <p>
-        The server asked for a token. In local mode, Trainyard prints one to its console when it starts
-        (<code>Dashboard token: …</code>). Paste it here; this browser then holds a session cookie that
-        page scripts cannot read.
+        The server asked for a token. In local mode, Trainyard prints one to its console when it starts (
+        <code>Dashboard token: …</code>). Paste it here; this browser then holds a session cookie that page
+        scripts cannot read.
       </p>
       <form onSubmit={submit}>
         <label htmlFor="token">Token</label>
-        <input id="token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} autoFocus />
+        <input
+          id="token"
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          autoFocus
+        />
         <button type="submit" className="primary" disabled={!token.trim()}>
           Sign in
         </button>

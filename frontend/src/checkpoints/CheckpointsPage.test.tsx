@@ -21,13 +21,22 @@ const PRUNED: ArtifactSummary = {
   sparsity: 0.5,
   deleted: false,
 };
-const TRAINED: ArtifactSummary = { ...PRUNED, id: 'bb'.padEnd(64, '2'), name: 'tiny-sft', parameters: null, sparsity: null };
+const TRAINED: ArtifactSummary = {
+  ...PRUNED,
+  id: 'bb'.padEnd(64, '2'),
+  name: 'tiny-sft',
+  parameters: null,
+  sparsity: null,
+};
 
 function serve(artifacts: unknown, status = 200) {
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string) => {
-      if (url.startsWith('/api/v1/aliases')) return json({ items: [{ name: 'production', artifactId: PRUNED.id, updatedAt: '', updatedBy: null }] });
+      if (url.startsWith('/api/v1/aliases'))
+        return json({
+          items: [{ name: 'production', artifactId: PRUNED.id, updatedAt: '', updatedBy: null }],
+        });
       return json(artifacts, status);
     }),
   );
@@ -46,7 +55,9 @@ describe('CheckpointsPage', () => {
     renderPage();
 
     const table = await screen.findByRole('table', { name: 'Checkpoints' });
-    const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent);
+    const headers = within(table)
+      .getAllByRole('columnheader')
+      .map((h) => h.textContent);
     expect(headers).toEqual(expect.arrayContaining(['Parameters', 'Sparsity']));
     const pruned = within(table).getByRole('row', { name: /tiny-pruned/ });
     expect(within(pruned).getByText('124 M')).toBeTruthy();

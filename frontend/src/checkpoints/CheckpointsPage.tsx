@@ -20,7 +20,8 @@ export function CheckpointsPage() {
   const aliases = useApi((s) => api.listAliases(s), []);
   const [filter, setFilter] = useState('');
   const aliasesOf = new Map<string, string[]>();
-  for (const a of aliases.data?.items ?? []) aliasesOf.set(a.artifactId, [...(aliasesOf.get(a.artifactId) ?? []), a.name]);
+  for (const a of aliases.data?.items ?? [])
+    aliasesOf.set(a.artifactId, [...(aliasesOf.get(a.artifactId) ?? []), a.name]);
 
   const rows = (artifacts.data?.items ?? []).filter((a) => matches(a, aliasesOf.get(a.id) ?? [], filter));
   const label = TYPES.find((t) => t.value === type)?.label ?? type;
@@ -44,7 +45,12 @@ export function CheckpointsPage() {
         </div>
         <label>
           Filter{' '}
-          <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="name, alias or hash" />
+          <input
+            type="search"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+            placeholder="name, alias or hash"
+          />
         </label>
       </div>
       {artifacts.error && <ErrorBox error={artifacts.error} title="Could not load the registry" />}
@@ -79,7 +85,9 @@ export function CheckpointsPage() {
             {rows.map((a) => (
               <tr key={a.id}>
                 <td>
-                  <Link to={`/artifacts/${encodeURIComponent(a.id)}`}>{a.name ?? a.producedBy?.output ?? shortId(a.id)}</Link>
+                  <Link to={`/artifacts/${encodeURIComponent(a.id)}`}>
+                    {a.name ?? a.producedBy?.output ?? shortId(a.id)}
+                  </Link>
                 </td>
                 <td>{a.type}</td>
                 <td>
@@ -100,7 +108,9 @@ export function CheckpointsPage() {
                 <td>{formatTime(a.createdAt)}</td>
                 <td>
                   {a.producedBy ? (
-                    <Link to={`/runs/${encodeURIComponent(a.producedBy.runId)}?step=${encodeURIComponent(a.producedBy.stepId)}`}>
+                    <Link
+                      to={`/runs/${encodeURIComponent(a.producedBy.runId)}?step=${encodeURIComponent(a.producedBy.stepId)}`}
+                    >
                       {a.producedBy.runId} / {a.producedBy.stepId}
                     </Link>
                   ) : (
@@ -133,24 +143,32 @@ function RegisterDataset({ onDone }: { onDone: () => void }) {
     e.preventDefault();
     setMessage(undefined);
     const local: Record<string, string> = {};
-    if (!/^[a-z0-9][a-z0-9._-]{0,127}$/.test(values.name)) local.name = "lowercase letters, digits, '.', '_' and '-'";
+    if (!/^[a-z0-9][a-z0-9._-]{0,127}$/.test(values.name))
+      local.name = "lowercase letters, digits, '.', '_' and '-'";
     if (!values.uri.trim()) local.uri = 'required';
-    if (values.sha256 && !/^[0-9a-f]{64}$/.test(values.sha256)) local.sha256 = '64 lowercase hex characters, or empty';
+    if (values.sha256 && !/^[0-9a-f]{64}$/.test(values.sha256))
+      local.sha256 = '64 lowercase hex characters, or empty';
     setErrors(local);
     if (Object.keys(local).length) return;
     setBusy(true);
     try {
       // The server hashes the file itself; a sha256 given here is only checked against it.
-      const a = await api.registerDataset({ name: values.name, uri: values.uri, ...(values.sha256 ? { sha256: values.sha256 } : {}) });
+      const a = await api.registerDataset({
+        name: values.name,
+        uri: values.uri,
+        ...(values.sha256 ? { sha256: values.sha256 } : {}),
+      });
       setMessage({ ok: true, text: `Registered ${a.name}.`, id: a.id });
       onDone();
     } catch (err) {
       if (err instanceof ApiError && err.problem.errors?.length) {
         const fields: Record<string, string> = {};
-        for (const fe of err.problem.errors) fields[fe.path] = fields[fe.path] ? `${fields[fe.path]}; ${fe.message}` : fe.message;
+        for (const fe of err.problem.errors)
+          fields[fe.path] = fields[fe.path] ? `${fields[fe.path]}; ${fe.message}` : fe.message;
         setErrors(fields);
         const other = err.problem.errors.filter((fe) => !(fe.path in values));
-        if (other.length) setMessage({ ok: false, text: other.map((o) => `${o.path}: ${o.message}`).join('; ') });
+        if (other.length)
+          setMessage({ ok: false, text: other.map((o) => `${o.path}: ${o.message}`).join('; ') });
       } else setMessage({ ok: false, text: (err as Error).message });
     } finally {
       setBusy(false);
@@ -185,7 +203,10 @@ function RegisterDataset({ onDone }: { onDone: () => void }) {
           {busy ? 'Registering…' : 'Register'}
         </button>
         {message && (
-          <div className={`banner ${message.ok ? 'banner-ok' : 'banner-error'}`} role={message.ok ? 'status' : 'alert'}>
+          <div
+            className={`banner ${message.ok ? 'banner-ok' : 'banner-error'}`}
+            role={message.ok ? 'status' : 'alert'}
+          >
             {message.text}{' '}
             {message.id && <Link to={`/artifacts/${encodeURIComponent(message.id)}`}>open</Link>}
           </div>

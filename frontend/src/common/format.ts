@@ -5,7 +5,11 @@ export function formatTime(iso: string | null | undefined): string {
 }
 
 /** Duration between two instants; a still-running span is measured to `now`. */
-export function formatDuration(start: string | null | undefined, end: string | null | undefined, now = Date.now()): string {
+export function formatDuration(
+  start: string | null | undefined,
+  end: string | null | undefined,
+  now = Date.now(),
+): string {
   if (!start) return '—';
   const from = new Date(start).getTime();
   const to = end ? new Date(end).getTime() : now;
@@ -47,7 +51,12 @@ export function formatValue(v: unknown): string {
 /** Parameter counts the way model cards write them: 124 M, 1.10 B. */
 export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ];
   for (const [size, unit] of units) {
     if (Math.abs(n) >= size) {
       const v = n / size;

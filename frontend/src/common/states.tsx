@@ -1,7 +1,11 @@
 import type { ReactNode } from 'react';
 
 export function Loading({ what = 'Loading' }: { what?: string }) {
-  return <p className="muted" role="status">{what}…</p>;
+  return (
+    <p className="muted" role="status">
+      {what}…
+    </p>
+  );
 }
 
 export function ErrorBox({ error, title }: { error: Error; title?: string }) {

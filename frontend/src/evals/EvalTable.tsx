@@ -28,10 +28,18 @@ export function EvalTable({ columns, chart = false }: { columns: EvalColumn[]; c
                 {r.metric} <span className="muted small">{r.higherIsBetter ? '↑' : '↓'}</span>
               </td>
               {r.values.map((v, i) => (
-                <td key={i} className={`num${r.best.includes(i) ? ' best' : ''}`} aria-label={r.best.includes(i) ? 'best' : undefined}>
+                <td
+                  key={i}
+                  className={`num${r.best.includes(i) ? ' best' : ''}`}
+                  aria-label={r.best.includes(i) ? 'best' : undefined}
+                >
                   {v === null ? <span className="muted">—</span> : formatMetric(v)}
                   {chart && v !== null && (
-                    <span className="eval-bar" style={{ width: `${(Math.abs(v) / max) * 100}%` }} aria-hidden />
+                    <span
+                      className="eval-bar"
+                      style={{ width: `${(Math.abs(v) / max) * 100}%` }}
+                      aria-hidden
+                    />
                   )}
                 </td>
               ))}

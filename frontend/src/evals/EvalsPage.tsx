@@ -60,7 +60,9 @@ export function EvalsPage() {
           {evals.error && isNotAvailable(evals.error) && (
             <Empty>Eval results are not available yet (the server has no evals endpoint).</Empty>
           )}
-          {evals.error && !isNotAvailable(evals.error) && <ErrorBox error={evals.error} title="Could not load eval results" />}
+          {evals.error && !isNotAvailable(evals.error) && (
+            <ErrorBox error={evals.error} title="Could not load eval results" />
+          )}
           {picked.length > 0 && evals.data && <EvalTable columns={evals.data} chart />}
           {picked.length > 0 && (
             <p className="small">

@@ -48,7 +48,9 @@ export function LineageExplorerPage() {
             <ul className="plain">
               {datasets.data.items.map((d) => (
                 <li key={d.id}>
-                  <Link to={`/lineage?root=${encodeURIComponent(d.id)}&view=impact`}>{d.name ?? shortId(d.id)}</Link>{' '}
+                  <Link to={`/lineage?root=${encodeURIComponent(d.id)}&view=impact`}>
+                    {d.name ?? shortId(d.id)}
+                  </Link>{' '}
                   <span className="muted small">dataset {shortId(d.id, 8)}</span>
                 </li>
               ))}
@@ -61,20 +63,36 @@ export function LineageExplorerPage() {
       {artifact.data && (
         <>
           <h2>
-            <Link to={`/artifacts/${encodeURIComponent(artifact.data.id)}`}>{artifact.data.name ?? shortId(artifact.data.id)}</Link>{' '}
+            <Link to={`/artifacts/${encodeURIComponent(artifact.data.id)}`}>
+              {artifact.data.name ?? shortId(artifact.data.id)}
+            </Link>{' '}
             <span className="muted small">
               {artifact.data.type} · {shortId(artifact.data.id, 16)}
             </span>
           </h2>
           <div role="tablist" className="tabs" aria-label="View">
-            <button role="tab" aria-selected={view === 'graph'} className={view === 'graph' ? 'tab active' : 'tab'} onClick={() => setView('graph')}>
+            <button
+              role="tab"
+              aria-selected={view === 'graph'}
+              className={view === 'graph' ? 'tab active' : 'tab'}
+              onClick={() => setView('graph')}
+            >
               Graph
             </button>
-            <button role="tab" aria-selected={view === 'impact'} className={view === 'impact' ? 'tab active' : 'tab'} onClick={() => setView('impact')}>
+            <button
+              role="tab"
+              aria-selected={view === 'impact'}
+              className={view === 'impact' ? 'tab active' : 'tab'}
+              onClick={() => setView('impact')}
+            >
               Impact analysis
             </button>
           </div>
-          {view === 'graph' ? <LineageGraph root={artifact.data.id} height={560} /> : <Impact id={artifact.data.id} />}
+          {view === 'graph' ? (
+            <LineageGraph root={artifact.data.id} height={560} />
+          ) : (
+            <Impact id={artifact.data.id} />
+          )}
         </>
       )}
     </section>
@@ -91,7 +109,8 @@ function Impact({ id }: { id: string }) {
       {d.loading && !d.data && <Loading what="Walking descendants" />}
       {d.data && (
         <p>
-          <strong>{models.length}</strong> checkpoint{models.length === 1 ? '' : 's'} and <strong>{rows.length}</strong> artifact
+          <strong>{models.length}</strong> checkpoint{models.length === 1 ? '' : 's'} and{' '}
+          <strong>{rows.length}</strong> artifact
           {rows.length === 1 ? '' : 's'} in all derive from this version, directly or not.
         </p>
       )}

@@ -6,7 +6,8 @@ import { LineageGraph } from './LineageGraph';
 
 afterEach(() => vi.unstubAllGlobals());
 
-const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+const json = (body: unknown) =>
+  new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
 
 const ANC: Lineage = {
   root: 'artifact:ck',
@@ -20,11 +21,23 @@ const ANC: Lineage = {
     { from: 'step:r1/train/1', to: 'artifact:ck', role: 'model' },
   ],
 };
-const EMPTY = (root: string): Lineage => ({ root, nodes: [{ id: root, type: 'x', label: 'x', deleted: false }], edges: [] });
+const EMPTY = (root: string): Lineage => ({
+  root,
+  nodes: [{ id: root, type: 'x', label: 'x', deleted: false }],
+  edges: [],
+});
 const DS_DESC: Lineage = {
   root: 'artifact:ds',
-  nodes: [...ANC.nodes, { id: 'step:r9/train/1', type: 'step', label: 'r9 / train #1', deleted: false }, { id: 'artifact:other', type: 'checkpoint', label: 'other', deleted: false }],
-  edges: [...ANC.edges, { from: 'artifact:ds', to: 'step:r9/train/1', role: 'data' }, { from: 'step:r9/train/1', to: 'artifact:other', role: 'model' }],
+  nodes: [
+    ...ANC.nodes,
+    { id: 'step:r9/train/1', type: 'step', label: 'r9 / train #1', deleted: false },
+    { id: 'artifact:other', type: 'checkpoint', label: 'other', deleted: false },
+  ],
+  edges: [
+    ...ANC.edges,
+    { from: 'artifact:ds', to: 'step:r9/train/1', role: 'data' },
+    { from: 'step:r9/train/1', to: 'artifact:other', role: 'model' },
+  ],
 };
 
 describe('LineageGraph', () => {
@@ -45,7 +58,9 @@ describe('LineageGraph', () => {
     );
     const wiki = await screen.findByRole('link', { name: 'wiki' });
     expect(wiki.getAttribute('href')).toBe('/artifacts/ds');
-    expect(screen.getByRole('link', { name: 'r1 / train #1' }).getAttribute('href')).toBe('/runs/r1?step=train');
+    expect(screen.getByRole('link', { name: 'r1 / train #1' }).getAttribute('href')).toBe(
+      '/runs/r1?step=train',
+    );
     expect(screen.getByTestId('graph-node-artifact:ck').className).toContain('highlight');
     expect(screen.queryByText('other')).toBeNull();
 
@@ -61,7 +76,9 @@ describe('LineageGraph', () => {
     };
     vi.stubGlobal(
       'fetch',
-      vi.fn(async (url: string) => (url.includes('ancestors') ? json(withTombstone) : json(EMPTY('artifact:ck')))),
+      vi.fn(async (url: string) =>
+        url.includes('ancestors') ? json(withTombstone) : json(EMPTY('artifact:ck')),
+      ),
     );
     render(
       <MemoryRouter>

@@ -29,7 +29,10 @@ export function LineageGraph({ root, height = 440 }: Props) {
     setGraph(undefined);
     setError(undefined);
     setExpanded(new Set([root]));
-    Promise.all([api.getLineage(root, 'ancestors', ctl.signal), api.getLineage(root, 'descendants', ctl.signal)])
+    Promise.all([
+      api.getLineage(root, 'ancestors', ctl.signal),
+      api.getLineage(root, 'descendants', ctl.signal),
+    ])
       .then((parts) => setGraph(mergeLineages(parts)))
       .catch((e: Error) => !ctl.signal.aborted && setError(e));
     return () => ctl.abort();
@@ -95,14 +98,23 @@ export function LineageGraph({ root, height = 440 }: Props) {
     <div>
       {error && <ErrorBox error={error} title="Could not load lineage" />}
       {!graph && !error && <Loading what="Loading lineage" />}
-      {specs && specs.nodes.length <= 1 && <p className="empty">No lineage recorded: nothing made this artifact and nothing used it yet.</p>}
+      {specs && specs.nodes.length <= 1 && (
+        <p className="empty">No lineage recorded: nothing made this artifact and nothing used it yet.</p>
+      )}
       {specs && specs.nodes.length > 1 && (
         <>
           <p className="muted small">
-            {specs.nodes.length} nodes, {specs.edges.length} edges · <span className="legend legend-root">this version</span>{' '}
-            · press + on a node to expand it{specs.nodes.length > FAST_LAYOUT_ABOVE ? ' · drag or zoom out to see the rest' : ''}
+            {specs.nodes.length} nodes, {specs.edges.length} edges ·{' '}
+            <span className="legend legend-root">this version</span> · press + on a node to expand it
+            {specs.nodes.length > FAST_LAYOUT_ABOVE ? ' · drag or zoom out to see the rest' : ''}
           </p>
-          <FlowGraph nodes={specs.nodes} edges={specs.edges} ariaLabel="Lineage graph" height={height} focusId={`artifact:${root}`} />
+          <FlowGraph
+            nodes={specs.nodes}
+            edges={specs.edges}
+            ariaLabel="Lineage graph"
+            height={height}
+            focusId={`artifact:${root}`}
+          />
         </>
       )}
     </div>

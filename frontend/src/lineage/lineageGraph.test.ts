@@ -28,7 +28,11 @@ describe('lineage graph', () => {
   });
 
   it('merges walks without duplicate nodes or edges', () => {
-    const anc: Lineage = { root: 'artifact:ck1', nodes: DESC.nodes.slice(0, 3), edges: DESC.edges.slice(0, 2) };
+    const anc: Lineage = {
+      root: 'artifact:ck1',
+      nodes: DESC.nodes.slice(0, 3),
+      edges: DESC.edges.slice(0, 2),
+    };
     const m = mergeLineages([anc, DESC]);
     expect(m.nodes).toHaveLength(5);
     expect(m.edges).toHaveLength(4);

@@ -72,6 +72,11 @@ export function impactOf(descendants: Lineage): ImpactRow[] {
   const byId = new Map(descendants.nodes.map((n) => [n.id, n]));
   return [...depth.entries()]
     .filter(([id]) => id !== descendants.root && id.startsWith('artifact:'))
-    .map(([id, d]) => ({ node: byId.get(id) ?? { id, type: 'artifact', label: id, deleted: false }, depth: d }))
-    .sort((a, b) => a.depth - b.depth || (a.node.label ?? a.node.id).localeCompare(b.node.label ?? b.node.id));
+    .map(([id, d]) => ({
+      node: byId.get(id) ?? { id, type: 'artifact', label: id, deleted: false },
+      depth: d,
+    }))
+    .sort(
+      (a, b) => a.depth - b.depth || (a.node.label ?? a.node.id).localeCompare(b.node.label ?? b.node.id),
+    );
 }

@@ -19,9 +19,22 @@ const TINY: ArtifactSummary = {
   sparsity: null,
   deleted: false,
 };
-const PRUNED: ArtifactSummary = { ...TINY, id: 'ffee'.padEnd(64, '1'), name: 'tiny-pruned', producedBy: null };
-const WIKI: ArtifactSummary = { ...TINY, id: 'dd'.padEnd(64, '2'), type: 'dataset', name: 'wiki-small', producedBy: null };
-const ALIASES: Alias[] = [{ name: 'production', artifactId: TINY.id, updatedAt: '2026-11-02T00:00:00Z', updatedBy: 'ana' }];
+const PRUNED: ArtifactSummary = {
+  ...TINY,
+  id: 'ffee'.padEnd(64, '1'),
+  name: 'tiny-pruned',
+  producedBy: null,
+};
+const WIKI: ArtifactSummary = {
+  ...TINY,
+  id: 'dd'.padEnd(64, '2'),
+  type: 'dataset',
+  name: 'wiki-small',
+  producedBy: null,
+};
+const ALIASES: Alias[] = [
+  { name: 'production', artifactId: TINY.id, updatedAt: '2026-11-02T00:00:00Z', updatedBy: 'ana' },
+];
 
 const PARAMS: ParamSpec[] = [
   { name: 'base', type: 'checkpoint', required: true, default: null, description: null },
@@ -42,7 +55,9 @@ function stubServer(artifacts: ArtifactSummary[], aliases = ALIASES) {
       const items = artifacts.filter(
         (a) =>
           (!type || a.type === type) &&
-          ((a.name ?? '').toLowerCase().startsWith(q) || a.id.startsWith(q) || aliases.some((x) => x.artifactId === a.id && x.name.startsWith(q))),
+          ((a.name ?? '').toLowerCase().startsWith(q) ||
+            a.id.startsWith(q) ||
+            aliases.some((x) => x.artifactId === a.id && x.name.startsWith(q))),
       );
       return json({ items });
     }),
@@ -50,7 +65,8 @@ function stubServer(artifacts: ArtifactSummary[], aliases = ALIASES) {
   return calls;
 }
 
-const combo = (name: string) => screen.getByRole('combobox', { name: new RegExp(`^${name}`) }) as HTMLInputElement;
+const combo = (name: string) =>
+  screen.getByRole('combobox', { name: new RegExp(`^${name}`) }) as HTMLInputElement;
 
 describe('ArtifactPicker in the launch form', () => {
   it('lists checkpoints matching a typed name prefix and picks one with the arrow keys and Enter', async () => {
@@ -121,7 +137,11 @@ describe('ArtifactPicker in the launch form', () => {
 
     fireEvent.change(combo('corpus'), { target: { value: 'w' } });
     expect(await screen.findByRole('option', { name: /wiki-small/ })).toBeTruthy();
-    expect(calls.some((c) => c.startsWith('/api/v1/artifacts?') && c.includes('type=dataset') && c.includes('q=w'))).toBe(true);
+    expect(
+      calls.some(
+        (c) => c.startsWith('/api/v1/artifacts?') && c.includes('type=dataset') && c.includes('q=w'),
+      ),
+    ).toBe(true);
   });
 
   it('says when nothing matches and when the search fails', async () => {
@@ -130,7 +150,10 @@ describe('ArtifactPicker in the launch form', () => {
     fireEvent.change(combo('corpus'), { target: { value: 'zzz' } });
     expect(await screen.findByText('No datasets match “zzz”.')).toBeTruthy();
 
-    vi.stubGlobal('fetch', vi.fn(async () => json({ title: 'Boom' }, 500)));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => json({ title: 'Boom' }, 500)),
+    );
     fireEvent.change(combo('corpus'), { target: { value: 'zz' } });
     expect(await screen.findByText(/Could not search datasets/)).toBeTruthy();
   });
@@ -146,7 +169,9 @@ describe('ArtifactPicker in the launch form', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Launch run' }));
 
     const field = screen.getByTestId('field-base');
-    expect(field.querySelector('.field-error')?.textContent).toBe("no checkpoint with alias, name or id 'no-such-model'");
+    expect(field.querySelector('.field-error')?.textContent).toBe(
+      "no checkpoint with alias, name or id 'no-such-model'",
+    );
     expect(onSubmit).not.toHaveBeenCalled();
   });
 

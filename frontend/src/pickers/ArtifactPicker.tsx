@@ -3,7 +3,13 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { api } from '../api/client';
 import type { Alias, ArtifactSummary } from '../api/types';
-import { pickerOptions, searchType, unresolvedMessage, type PickerKind, type PickerOption } from './pickerOptions';
+import {
+  pickerOptions,
+  searchType,
+  unresolvedMessage,
+  type PickerKind,
+  type PickerOption,
+} from './pickerOptions';
 
 const PAGE = 50;
 const DEBOUNCE_MS = 150;
@@ -28,7 +34,18 @@ type Search =
   | { state: 'error'; message: string }
   | { state: 'done'; q: string; artifacts: ArtifactSummary[] };
 
-export function ArtifactPicker({ id, name, kind, value, onChange, onResolved, placeholder, invalid, describedBy, required }: Props) {
+export function ArtifactPicker({
+  id,
+  name,
+  kind,
+  value,
+  onChange,
+  onResolved,
+  placeholder,
+  invalid,
+  describedBy,
+  required,
+}: Props) {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const [search, setSearch] = useState<Search>({ state: 'idle' });
@@ -55,7 +72,9 @@ export function ArtifactPicker({ id, name, kind, value, onChange, onResolved, pl
           if (ctl.signal.aborted) return;
           setAliases(al.items);
           setSearch({ state: 'done', q, artifacts: found.items });
-          onResolvedRef.current?.(unresolvedMessage(kind, q, found.items, al.items, found.items.length >= PAGE));
+          onResolvedRef.current?.(
+            unresolvedMessage(kind, q, found.items, al.items, found.items.length >= PAGE),
+          );
         })
         .catch((e: unknown) => {
           if (ctl.signal.aborted) return;

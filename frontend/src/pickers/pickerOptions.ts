@@ -23,15 +23,24 @@ export function searchType(kind: PickerKind): string | undefined {
 export function pickerOptions(q: string, found: ArtifactSummary[], aliases: Alias[]): PickerOption[] {
   const text = q.trim();
   // Checkpoints before other artifact types, each group newest first as the server sent it.
-  const artifacts = [...found].sort((x, y) => Number(y.type === 'checkpoint') - Number(x.type === 'checkpoint'));
+  const artifacts = [...found].sort(
+    (x, y) => Number(y.type === 'checkpoint') - Number(x.type === 'checkpoint'),
+  );
   const byId = new Map(artifacts.map((a) => [a.id, a]));
   const out: PickerOption[] = [];
   // Aliases first: "production" is what people usually mean.
   for (const al of aliases) {
     const a = byId.get(al.artifactId);
-    if (a && al.name.startsWith(text)) out.push({ value: al.name, label: al.name, detail: describe(a), artifact: a, viaAlias: al.name });
+    if (a && al.name.startsWith(text))
+      out.push({ value: al.name, label: al.name, detail: describe(a), artifact: a, viaAlias: al.name });
   }
-  for (const a of artifacts) out.push({ value: a.id, label: a.name ?? a.producedBy?.output ?? a.id.slice(0, 12), detail: describe(a), artifact: a });
+  for (const a of artifacts)
+    out.push({
+      value: a.id,
+      label: a.name ?? a.producedBy?.output ?? a.id.slice(0, 12),
+      detail: describe(a),
+      artifact: a,
+    });
   return out;
 }
 

@@ -44,12 +44,16 @@ export function RetentionPanel({ template }: { template: string }) {
       <h2>Retention</h2>
       {policy.error && <ErrorBox error={policy.error} title="Could not load the retention policy" />}
       {policy.loading && policy.data === undefined && <Loading what="Loading retention policy" />}
-      {policy.data === null && !editing && <p className="muted">No retention policy: every checkpoint is kept.</p>}
+      {policy.data === null && !editing && (
+        <p className="muted">No retention policy: every checkpoint is kept.</p>
+      )}
       {policy.data && !editing && (
         <p>
           Keeps the {policy.data.keepLastIntermediate} newest intermediate checkpoints and{' '}
-          {policy.data.keepLastFinals === null ? 'every final checkpoint' : `the ${policy.data.keepLastFinals} newest finals`};
-          aliased checkpoints and their lineage are never deleted. Applied after each successful run.{' '}
+          {policy.data.keepLastFinals === null
+            ? 'every final checkpoint'
+            : `the ${policy.data.keepLastFinals} newest finals`}
+          ; aliased checkpoints and their lineage are never deleted. Applied after each successful run.{' '}
           <span className="muted small">Set by {policy.data.updatedBy}.</span>
         </p>
       )}
@@ -117,7 +121,8 @@ function PolicyForm({
     e.preventDefault();
     const problems: Record<string, string> = {};
     if (!/^\d+$/.test(intermediate.trim())) problems.keepLastIntermediate = 'a whole number, 0 or more';
-    if (finals.trim() !== '' && !/^\d+$/.test(finals.trim())) problems.keepLastFinals = 'a whole number, or empty to keep every final';
+    if (finals.trim() !== '' && !/^\d+$/.test(finals.trim()))
+      problems.keepLastFinals = 'a whole number, or empty to keep every final';
     setErrors(problems);
     if (Object.keys(problems).length) return;
     try {
@@ -139,10 +144,20 @@ function PolicyForm({
   return (
     <form onSubmit={(e) => void submit(e)} className="retention-form">
       <label htmlFor="keep-intermediate">Newest intermediate checkpoints to keep</label>
-      <input id="keep-intermediate" inputMode="numeric" value={intermediate} onChange={(e) => setIntermediate(e.target.value)} />
+      <input
+        id="keep-intermediate"
+        inputMode="numeric"
+        value={intermediate}
+        onChange={(e) => setIntermediate(e.target.value)}
+      />
       {errors.keepLastIntermediate && <span className="field-error">{errors.keepLastIntermediate}</span>}
       <label htmlFor="keep-finals">Newest final checkpoints to keep (empty: all)</label>
-      <input id="keep-finals" inputMode="numeric" value={finals} onChange={(e) => setFinals(e.target.value)} />
+      <input
+        id="keep-finals"
+        inputMode="numeric"
+        value={finals}
+        onChange={(e) => setFinals(e.target.value)}
+      />
       {errors.keepLastFinals && <span className="field-error">{errors.keepLastFinals}</span>}
       {failure && <ErrorBox error={failure} title="Policy not saved" />}
       <p className="actions">
@@ -162,7 +177,8 @@ export function RetentionReportView({ report }: { report: RetentionReport }) {
   return (
     <div role="status" aria-label={report.dryRun ? 'Dry run' : 'Retention applied'}>
       <p>
-        {report.dryRun ? 'Dry run: would delete' : 'Deleted'} {deleted.length} of {report.decisions.length} checkpoints
+        {report.dryRun ? 'Dry run: would delete' : 'Deleted'} {deleted.length} of {report.decisions.length}{' '}
+        checkpoints
         {report.resumeStates.length > 0 && <> and {report.resumeStates.length} trainer resume states</>},{' '}
         {report.dryRun ? 'freeing' : 'freed'} {formatBytes(report.bytesToFree)}.
       </p>
@@ -196,7 +212,9 @@ export function RetentionReportView({ report }: { report: RetentionReport }) {
                 </td>
                 <td>{d.finalOutput ? 'final' : 'intermediate'}</td>
                 <td>{formatBytes(d.sizeBytes)}</td>
-                <td className={d.action === 'DELETE' ? 'danger-text' : undefined}>{d.action === 'DELETE' ? 'delete' : 'keep'}</td>
+                <td className={d.action === 'DELETE' ? 'danger-text' : undefined}>
+                  {d.action === 'DELETE' ? 'delete' : 'keep'}
+                </td>
                 <td>{d.reason}</td>
               </tr>
             ))}

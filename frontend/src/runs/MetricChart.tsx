@@ -20,15 +20,21 @@ export function MetricChart({ series, height = 180 }: { series: MetricSeries; he
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: false } },
         axes: [{ label: 'step', size: 36 }, { size: 56 }],
-        series: [{}, { label: series.name, stroke: '#2f5bd3', width: 1.5, points: { show: series.steps.length < 60 } }],
+        series: [
+          {},
+          { label: series.name, stroke: '#2f5bd3', width: 1.5, points: { show: series.steps.length < 60 } },
+        ],
       },
       [series.steps, series.values],
       node,
     );
     plot.current = u;
-    const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => {
-      if (node.clientWidth) u.setSize({ width: node.clientWidth, height });
-    });
+    const ro =
+      typeof ResizeObserver === 'undefined'
+        ? null
+        : new ResizeObserver(() => {
+            if (node.clientWidth) u.setSize({ width: node.clientWidth, height });
+          });
     ro?.observe(node);
     return () => {
       ro?.disconnect();

@@ -36,5 +36,12 @@ export function RunDag({ steps, selected, hrefFor }: Props) {
     }));
     return { nodes, edges };
   }, [steps, selected, hrefFor]);
-  return <FlowGraph nodes={nodes} edges={edges} ariaLabel="Run DAG" height={Math.min(420, 140 + steps.length * 28)} />;
+  return (
+    <FlowGraph
+      nodes={nodes}
+      edges={edges}
+      ariaLabel="Run DAG"
+      height={Math.min(420, 140 + steps.length * 28)}
+    />
+  );
 }

@@ -47,7 +47,10 @@ export function RunDetailPage() {
   const now = useNow(active);
 
   const spec = useApi(
-    (s) => (r ? api.getTemplateVersion(r.template, r.templateVersion, s).then((t) => t.spec) : Promise.resolve(undefined)),
+    (s) =>
+      r
+        ? api.getTemplateVersion(r.template, r.templateVersion, s).then((t) => t.spec)
+        : Promise.resolve(undefined),
     [r?.template, r?.templateVersion],
   );
 
@@ -78,10 +81,12 @@ export function RunDetailPage() {
   const selected =
     (r && r.steps.find((s) => s.id === stepParam)?.id) ??
     (r &&
-      (r.steps.find((s) => s.status === 'WAITING_APPROVAL') ??
+      (
+        r.steps.find((s) => s.status === 'WAITING_APPROVAL') ??
         r.steps.find((s) => s.status === 'RUNNING') ??
         r.steps.find((s) => s.status === 'FAILED') ??
-        r.steps[0])?.id) ??
+        r.steps[0]
+      )?.id) ??
     null;
   const hrefFor = useCallback(
     (stepId: string) => {
@@ -155,7 +160,10 @@ export function RunDetailPage() {
             />
           )}
           {result && (
-            <div className={`banner ${result.ok ? 'banner-ok' : 'banner-error'}`} role={result.ok ? 'status' : 'alert'}>
+            <div
+              className={`banner ${result.ok ? 'banner-ok' : 'banner-error'}`}
+              role={result.ok ? 'status' : 'alert'}
+            >
               {result.message}
             </div>
           )}
@@ -169,7 +177,8 @@ export function RunDetailPage() {
             <dl className="facts">
               <dt>Template</dt>
               <dd>
-                <Link to={`/templates/${encodeURIComponent(r.template)}`}>{r.template}</Link>@{r.templateVersion}
+                <Link to={`/templates/${encodeURIComponent(r.template)}`}>{r.template}</Link>@
+                {r.templateVersion}
               </dd>
               <dt>Launched by</dt>
               <dd>{r.launchedBy ?? '—'}</dd>
@@ -178,7 +187,9 @@ export function RunDetailPage() {
               <dt>Duration</dt>
               <dd>
                 {formatDuration(r.startedAt, r.finishedAt, now)}
-                {r.executions && r.executions > 1 ? <span className="muted"> · {r.executions} executions</span> : null}
+                {r.executions && r.executions > 1 ? (
+                  <span className="muted"> · {r.executions} executions</span>
+                ) : null}
               </dd>
             </dl>
             <div>
@@ -215,9 +226,22 @@ export function RunDetailPage() {
                 </div>
               </div>
               <h2>Steps</h2>
-              <StepsTable steps={r.steps} selected={selected} hrefFor={hrefFor} onApprove={approve} busy={busy} />
+              <StepsTable
+                steps={r.steps}
+                selected={selected}
+                hrefFor={hrefFor}
+                onApprove={approve}
+                busy={busy}
+              />
               {step && (
-                <StepPanel key={step.id} run={r} step={step} spec={spec.error ? null : spec.data} busy={busy} onApprove={approve} />
+                <StepPanel
+                  key={step.id}
+                  run={r}
+                  step={step}
+                  spec={spec.error ? null : spec.data}
+                  busy={busy}
+                  onApprove={approve}
+                />
               )}
             </>
           )}

@@ -6,7 +6,8 @@ import { RunsPage } from './RunsPage';
 
 afterEach(() => vi.unstubAllGlobals());
 
-const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+const json = (body: unknown) =>
+  new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
 const run = (i: number): RunSummary => ({
   id: `run-${String(i).padStart(5, '0')}`,
   template: 'hello',
@@ -23,7 +24,8 @@ describe('RunsPage', () => {
     const fetchMock = vi.fn(async (url: string) => {
       if (url.startsWith('/api/v1/templates')) return json({ items: [] });
       const u = new URL(url, 'http://x');
-      if (u.searchParams.get('cursor') === 'c1') return json({ items: Array.from({ length: 5 }, (_, i) => run(1000 - 100 - i)), nextCursor: null });
+      if (u.searchParams.get('cursor') === 'c1')
+        return json({ items: Array.from({ length: 5 }, (_, i) => run(1000 - 100 - i)), nextCursor: null });
       return json({ items: Array.from({ length: 100 }, (_, i) => run(1000 - i)), nextCursor: 'c1' });
     });
     vi.stubGlobal('fetch', fetchMock);
@@ -46,10 +48,16 @@ describe('RunsPage', () => {
   });
 
   it('sends every filter of a deep link to the server and shows it in the controls', async () => {
-    const fetchMock = vi.fn(async (url: string) => json(url.startsWith('/api/v1/templates') ? { items: [] } : { items: [run(1)], nextCursor: null }));
+    const fetchMock = vi.fn(async (url: string) =>
+      json(url.startsWith('/api/v1/templates') ? { items: [] } : { items: [run(1)], nextCursor: null }),
+    );
     vi.stubGlobal('fetch', fetchMock);
     render(
-      <MemoryRouter initialEntries={['/runs?team=team-x&launchedBy=alice&createdFrom=2025-01-01&createdTo=2025-01-31&q=run-2025']}>
+      <MemoryRouter
+        initialEntries={[
+          '/runs?team=team-x&launchedBy=alice&createdFrom=2025-01-01&createdTo=2025-01-31&q=run-2025',
+        ]}
+      >
         <RunsPage />
       </MemoryRouter>,
     );
@@ -119,7 +127,12 @@ describe('RunsPage', () => {
       url.startsWith('/api/v1/templates')
         ? json({ items: [] })
         : new Response(
-            JSON.stringify({ status: 400, title: 'Bad Request', detail: 'createdTo: must be after createdFrom', errors: [{ path: 'createdTo', message: 'must be after createdFrom' }] }),
+            JSON.stringify({
+              status: 400,
+              title: 'Bad Request',
+              detail: 'createdTo: must be after createdFrom',
+              errors: [{ path: 'createdTo', message: 'must be after createdFrom' }],
+            }),
             { status: 400, headers: { 'Content-Type': 'application/problem+json' } },
           ),
     );
@@ -138,5 +151,7 @@ function Location() {
 }
 
 function runRequests(fetchMock: { mock: { calls: unknown[][] } }): URL[] {
-  return fetchMock.mock.calls.map(([u]) => new URL(String(u), 'http://x')).filter((u) => u.pathname === '/api/v1/runs');
+  return fetchMock.mock.calls
+    .map(([u]) => new URL(String(u), 'http://x'))
+    .filter((u) => u.pathname === '/api/v1/runs');
 }

@@ -111,14 +111,26 @@ export function RunsPage() {
           </select>
         </label>
         <TextFilter label="Team" value={filters.team} onCommit={(v) => setParam('team', v)} />
-        <TextFilter label="Launched by" value={filters.launchedBy} onCommit={(v) => setParam('launchedBy', v)} />
+        <TextFilter
+          label="Launched by"
+          value={filters.launchedBy}
+          onCommit={(v) => setParam('launchedBy', v)}
+        />
         <label>
           Created from{' '}
-          <input type="date" value={filters.createdFrom} onChange={(e) => setParam('createdFrom', e.target.value)} />
+          <input
+            type="date"
+            value={filters.createdFrom}
+            onChange={(e) => setParam('createdFrom', e.target.value)}
+          />
         </label>
         <label>
           to{' '}
-          <input type="date" value={filters.createdTo} onChange={(e) => setParam('createdTo', e.target.value)} />
+          <input
+            type="date"
+            value={filters.createdTo}
+            onChange={(e) => setParam('createdTo', e.target.value)}
+          />
         </label>
         <form onSubmit={openRun} className="search-form" role="search">
           <TextFilter
@@ -136,11 +148,15 @@ export function RunsPage() {
           </button>
         )}
         <span className="muted small">
-          {runs.data ? `${rows.length} shown${runs.data.nextCursor ? ', more on scroll' : ''}` : ''} · refreshes every{' '}
-          {REFRESH_MS / 1000} s
+          {runs.data ? `${rows.length} shown${runs.data.nextCursor ? ', more on scroll' : ''}` : ''} ·
+          refreshes every {REFRESH_MS / 1000} s
         </span>
       </div>
-      {notFound && <div className="banner banner-error" role="alert">No run with id “{notFound}”.</div>}
+      {notFound && (
+        <div className="banner banner-error" role="alert">
+          No run with id “{notFound}”.
+        </div>
+      )}
       {runs.error && <ErrorBox error={runs.error} title="Could not load runs" />}
       {runs.loading && !runs.data && <Loading what="Loading runs" />}
       {runs.data && rows.length === 0 && (

@@ -52,7 +52,14 @@ export function RunsTable({ runs, onEndReached }: Props) {
                 className="vrow"
                 role="row"
                 aria-rowindex={item.index + 2}
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_PX, transform: `translateY(${item.start}px)` }}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  height: ROW_PX,
+                  transform: `translateY(${item.start}px)`,
+                }}
               >
                 <span role="cell">
                   <Link to={`/runs/${encodeURIComponent(r.id)}`}>{r.id}</Link>

@@ -6,7 +6,17 @@ import { useApi } from '../common/useApi';
 const TAIL_LINES = 400;
 
 /** The tail of a step attempt's log; re-read every two seconds while the attempt runs, scrolled to the end. */
-export function StepLog({ runId, stepId, attempt, live }: { runId: string; stepId: string; attempt?: number; live: boolean }) {
+export function StepLog({
+  runId,
+  stepId,
+  attempt,
+  live,
+}: {
+  runId: string;
+  stepId: string;
+  attempt?: number;
+  live: boolean;
+}) {
   const log = useApi((s) => api.getStepLog(runId, stepId, s, attempt), [runId, stepId, attempt], {
     pollMs: 2000,
     stopWhen: () => !live,
@@ -47,7 +57,11 @@ export function StepLog({ runId, stepId, attempt, live }: { runId: string; stepI
           <p className="muted">The log is empty.</p>
         ) : (
           <pre className="log" ref={pre} tabIndex={0} aria-label={`log of ${stepId}`}>
-            {cut && <span className="muted">… {lines.length - TAIL_LINES} earlier lines hidden{'\n'}</span>}
+            {cut && (
+              <span className="muted">
+                … {lines.length - TAIL_LINES} earlier lines hidden{'\n'}
+              </span>
+            )}
             {shown}
           </pre>
         ))}

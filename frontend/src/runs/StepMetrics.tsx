@@ -5,7 +5,17 @@ import { MetricChart } from './MetricChart';
 import { groupMetrics } from './metrics';
 
 /** Charts of every metric the step attempt reported (loss, lr, tokens/s, GPU memory…). */
-export function StepMetrics({ runId, stepId, attempt, live }: { runId: string; stepId: string; attempt?: number; live: boolean }) {
+export function StepMetrics({
+  runId,
+  stepId,
+  attempt,
+  live,
+}: {
+  runId: string;
+  stepId: string;
+  attempt?: number;
+  live: boolean;
+}) {
   const m = useApi((s) => api.getStepMetrics(runId, stepId, s, attempt), [runId, stepId, attempt], {
     pollMs: 3000,
     stopWhen: () => !live,

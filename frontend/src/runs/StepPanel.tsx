@@ -77,17 +77,17 @@ export function StepPanel({ run, step, spec, busy, onApprove }: Props) {
                       <StatusBadge status={a.status} />
                       {a.error && <div className="error-text small">{a.error}</div>}
                     </td>
-                    <td>
-                      {a.worker ?? <span className="muted">—</span>}
-                    </td>
+                    <td>{a.worker ?? <span className="muted">—</span>}</td>
                     <td>{formatTime(a.startedAt)}</td>
                     <td>{formatDuration(a.startedAt, a.finishedAt)}</td>
                     <td className="small">
-                      {a.metrics && Object.keys(a.metrics).length > 0
-                        ? Object.entries(a.metrics)
-                            .map(([k, v]) => `${k}=${formatMetric(v)}`)
-                            .join(' ')
-                        : <span className="muted">—</span>}
+                      {a.metrics && Object.keys(a.metrics).length > 0 ? (
+                        Object.entries(a.metrics)
+                          .map(([k, v]) => `${k}=${formatMetric(v)}`)
+                          .join(' ')
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
                     </td>
                   </tr>
                 ))}
@@ -96,7 +96,9 @@ export function StepPanel({ run, step, spec, busy, onApprove }: Props) {
           )}
           <h3>Outputs</h3>
           {Object.keys(step.outputs).length === 0 ? (
-            <p className="empty">{step.status === 'SUCCEEDED' || step.status === 'REUSED' ? 'None.' : 'None yet.'}</p>
+            <p className="empty">
+              {step.status === 'SUCCEEDED' || step.status === 'REUSED' ? 'None.' : 'None yet.'}
+            </p>
           ) : (
             <ul className="plain">
               {Object.entries(step.outputs).map(([name, o]) => (
@@ -149,9 +151,14 @@ export function StepPanel({ run, step, spec, busy, onApprove }: Props) {
 /** Inputs are read from lineage: the edges into this step's attempt node, found via one of its outputs. */
 function StepInputs({ run, step }: { run: Run; step: Step }) {
   const first = Object.values(step.outputs)[0]?.artifactId;
-  const lineage = useApi<Lineage | null>((s) => (first ? api.getLineage(first, 'ancestors', s) : Promise.resolve(null)), [first]);
+  const lineage = useApi<Lineage | null>(
+    (s) => (first ? api.getLineage(first, 'ancestors', s) : Promise.resolve(null)),
+    [first],
+  );
   const prefix = `step:${run.id}/${step.id}/`;
-  const inputs = (lineage.data?.edges ?? []).filter((e) => e.to.startsWith(prefix) && e.from.startsWith('artifact:'));
+  const inputs = (lineage.data?.edges ?? []).filter(
+    (e) => e.to.startsWith(prefix) && e.from.startsWith('artifact:'),
+  );
   const label = (id: string) => lineage.data?.nodes.find((n) => n.id === id)?.label ?? shortId(id.slice(9));
   return (
     <>

@@ -33,7 +33,11 @@ export function StepTimeline({ steps, selected, hrefFor, now }: Props) {
         </div>
       </div>
       {t.rows.map((row) => (
-        <div key={row.stepId} className={`timeline-row${row.stepId === selected ? ' selected' : ''}`} role="row">
+        <div
+          key={row.stepId}
+          className={`timeline-row${row.stepId === selected ? ' selected' : ''}`}
+          role="row"
+        >
           <div className="timeline-label" role="rowheader">
             <Link to={hrefFor(row.stepId)}>{row.stepId}</Link>
           </div>

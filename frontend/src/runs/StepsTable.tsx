@@ -31,7 +31,11 @@ export function StepsTable({ steps, selected, hrefFor, onApprove, busy }: Props)
         {steps.map((s) => {
           const last = s.attempts[s.attempts.length - 1];
           return (
-            <tr key={s.id} className={s.id === selected ? 'selected' : undefined} aria-selected={s.id === selected}>
+            <tr
+              key={s.id}
+              className={s.id === selected ? 'selected' : undefined}
+              aria-selected={s.id === selected}
+            >
               <td>
                 <Link to={hrefFor(s.id)}>
                   <code>{s.id}</code>
@@ -43,7 +47,9 @@ export function StepsTable({ steps, selected, hrefFor, onApprove, busy }: Props)
               </td>
               <td className="num">{s.attempts.length || <span className="muted">—</span>}</td>
               <td>{last?.worker ?? <span className="muted">—</span>}</td>
-              <td>{last ? formatDuration(last.startedAt, last.finishedAt) : <span className="muted">—</span>}</td>
+              <td>
+                {last ? formatDuration(last.startedAt, last.finishedAt) : <span className="muted">—</span>}
+              </td>
               <td className="num">{Object.keys(s.outputs).length || <span className="muted">—</span>}</td>
               <td className="actions">
                 {s.status === 'WAITING_APPROVAL' && (

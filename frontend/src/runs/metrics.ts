@@ -8,7 +8,20 @@ export interface MetricSeries {
 }
 
 /** Known training metrics first, in this order; the rest alphabetically. */
-const ORDER = ['loss', 'train_loss', 'eval_loss', 'val_loss', 'lr', 'learning_rate', 'tokens_per_s', 'tokens/s', 'grad_norm', 'gpu_mem', 'gpu_memory', 'gpu_util'];
+const ORDER = [
+  'loss',
+  'train_loss',
+  'eval_loss',
+  'val_loss',
+  'lr',
+  'learning_rate',
+  'tokens_per_s',
+  'tokens/s',
+  'grad_norm',
+  'gpu_mem',
+  'gpu_memory',
+  'gpu_util',
+];
 
 /** One series per metric name, sorted by step, non-finite values dropped. */
 export function groupMetrics(points: MetricPoint[]): MetricSeries[] {
@@ -27,6 +40,11 @@ export function groupMetrics(points: MetricPoint[]): MetricSeries[] {
     .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
     .map(([name, pairs]) => {
       pairs.sort((x, y) => x[0] - y[0]);
-      return { name, steps: pairs.map((p) => p[0]), values: pairs.map((p) => p[1]), last: pairs[pairs.length - 1][1] };
+      return {
+        name,
+        steps: pairs.map((p) => p[0]),
+        values: pairs.map((p) => p[1]),
+        last: pairs[pairs.length - 1][1],
+      };
     });
 }

@@ -4,7 +4,15 @@ import { filtersFromUrl, hasFilters, withFilter } from './runFilters';
 describe('run filters in the URL', () => {
   it('reads every filter, missing ones as empty', () => {
     const f = filtersFromUrl(new URLSearchParams('team=a&q=%20run-1%20&tab=x'));
-    expect(f).toEqual({ status: '', template: '', team: 'a', launchedBy: '', createdFrom: '', createdTo: '', q: 'run-1' });
+    expect(f).toEqual({
+      status: '',
+      template: '',
+      team: 'a',
+      launchedBy: '',
+      createdFrom: '',
+      createdTo: '',
+      q: 'run-1',
+    });
     expect(hasFilters(f)).toBe(true);
     expect(hasFilters(filtersFromUrl(new URLSearchParams('tab=x')))).toBe(false);
   });

@@ -1,7 +1,15 @@
 import type { RunFilter, RunStatus } from '../api/types';
 
 /** The runs list's filters, as the URL carries them (a filtered list is a shareable deep link). */
-export const FILTER_KEYS = ['status', 'template', 'team', 'launchedBy', 'createdFrom', 'createdTo', 'q'] as const;
+export const FILTER_KEYS = [
+  'status',
+  'template',
+  'team',
+  'launchedBy',
+  'createdFrom',
+  'createdTo',
+  'q',
+] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 export type RunFilters = Record<FilterKey, string>;
 

@@ -26,7 +26,12 @@ const att = (attempt: number, status: Step['status'], startedAt: string, finishe
 
 describe('run graph', () => {
   it('connects needs, fanning a matrix step out to each of its expansions', () => {
-    const steps = [step('greet'), step('shard-0', ['greet']), step('shard-1', ['greet']), step('join', ['shard'])];
+    const steps = [
+      step('greet'),
+      step('shard-0', ['greet']),
+      step('shard-1', ['greet']),
+      step('join', ['shard']),
+    ];
     expect(stepEdges(steps)).toEqual([
       { from: 'greet', to: 'shard-0' },
       { from: 'greet', to: 'shard-1' },
@@ -39,20 +44,31 @@ describe('run graph', () => {
 
   it('draws a bar per attempt on a shared time axis, the running one reaching now', () => {
     const steps = [
-      step('a', [], [att(1, 'FAILED', '2025-01-01T00:00:00Z', '2025-01-01T00:00:10Z'), att(2, 'SUCCEEDED', '2025-01-01T00:00:10Z', '2025-01-01T00:00:30Z')]),
+      step(
+        'a',
+        [],
+        [
+          att(1, 'FAILED', '2025-01-01T00:00:00Z', '2025-01-01T00:00:10Z'),
+          att(2, 'SUCCEEDED', '2025-01-01T00:00:10Z', '2025-01-01T00:00:30Z'),
+        ],
+      ),
       step('b', ['a'], [att(1, 'RUNNING', '2025-01-01T00:00:30Z', null)]),
       step('c', ['b']),
     ];
     const t = buildTimeline(steps, Date.parse('2025-01-01T00:00:40Z'))!;
     expect(t.endMs - t.startMs).toBe(40_000);
-    expect(t.rows[0].bars.map((b) => [b.left, b.width])).toEqual([[0, 0.25], [0.25, 0.5]]);
+    expect(t.rows[0].bars.map((b) => [b.left, b.width])).toEqual([
+      [0, 0.25],
+      [0.25, 0.5],
+    ]);
     expect(t.rows[1].bars[0]).toMatchObject({ left: 0.75, width: 0.25, running: true });
     expect(t.rows[2].bars).toEqual([]);
     expect(buildTimeline([step('x')])).toBeNull();
   });
 
   it('cuts one step block out of a template spec', () => {
-    const spec = 'steps:\n  - id: greet\n    kind: command\n    run: echo hi\n\n  - id: shard\n    kind: command\n    matrix: {part: [1, 2]}\n';
+    const spec =
+      'steps:\n  - id: greet\n    kind: command\n    run: echo hi\n\n  - id: shard\n    kind: command\n    matrix: {part: [1, 2]}\n';
     expect(stepSpecFragment(spec, 'greet')).toBe('- id: greet\n  kind: command\n  run: echo hi');
     expect(stepSpecFragment(spec, 'shard')).toContain('matrix');
     expect(stepSpecFragment(spec, 'nope')).toBeNull();
@@ -71,7 +87,16 @@ describe('run graph', () => {
 });
 
 describe('runs pages', () => {
-  const r = (id: string) => ({ id, template: 't', templateVersion: 1, status: 'SUCCEEDED' as const, createdAt: '', startedAt: null, finishedAt: null, launchedBy: null });
+  const r = (id: string) => ({
+    id,
+    template: 't',
+    templateVersion: 1,
+    status: 'SUCCEEDED' as const,
+    createdAt: '',
+    startedAt: null,
+    finishedAt: null,
+    launchedBy: null,
+  });
   it('appends a keyset page without duplicates and keeps loaded rows across a head refresh', () => {
     const first = { items: [r('5'), r('4'), r('3')], nextCursor: 'c1' };
     const both = appendPage(first, { items: [r('3'), r('2'), r('1')], nextCursor: null });

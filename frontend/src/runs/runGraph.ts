@@ -92,6 +92,8 @@ export function buildTimeline(steps: Step[], now = Date.now()): Timeline | null 
 /** Round tick spacing for a span: 1, 2, 5 × 10^n seconds, about `count` ticks. */
 export function tickStepMs(totalMs: number, count = 6): number {
   const raw = totalMs / count;
-  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map((s) => s * 1000);
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map(
+    (s) => s * 1000,
+  );
   return steps.find((s) => s >= raw) ?? steps[steps.length - 1];
 }

@@ -3,7 +3,10 @@ import type { RunPage } from '../api/types';
 /** Appends the next keyset page, dropping rows already shown (a run can move across a page edge). */
 export function appendPage(prev: RunPage, next: RunPage): RunPage {
   const seen = new Set(prev.items.map((r) => r.id));
-  return { items: [...prev.items, ...next.items.filter((r) => !seen.has(r.id))], nextCursor: next.nextCursor };
+  return {
+    items: [...prev.items, ...next.items.filter((r) => !seen.has(r.id))],
+    nextCursor: next.nextCursor,
+  };
 }
 
 /**

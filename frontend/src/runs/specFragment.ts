@@ -20,6 +20,9 @@ export function stepSpecFragment(spec: string, stepId: string): string | null {
     out.push(l);
   }
   while (out.length && out[out.length - 1].trim() === '') out.pop();
-  const strip = Math.min(dashIndent, ...out.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
+  const strip = Math.min(
+    dashIndent,
+    ...out.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length),
+  );
   return out.map((l) => l.slice(strip)).join('\n');
 }

@@ -33,8 +33,22 @@ const DETAIL: TemplateDetail = {
   latestVersion: 2,
   version: 2,
   versions: [
-    { version: 1, createdAt: '2026-11-01T00:00:00Z', createdBy: 'ana', specSha256: 'a'.repeat(64), approved: true, approvedBy: null },
-    { version: 2, createdAt: '2026-11-02T00:00:00Z', createdBy: 'ana', specSha256: 'b'.repeat(64), approved: true, approvedBy: null },
+    {
+      version: 1,
+      createdAt: '2026-11-01T00:00:00Z',
+      createdBy: 'ana',
+      specSha256: 'a'.repeat(64),
+      approved: true,
+      approvedBy: null,
+    },
+    {
+      version: 2,
+      createdAt: '2026-11-02T00:00:00Z',
+      createdBy: 'ana',
+      specSha256: 'b'.repeat(64),
+      approved: true,
+      approvedBy: null,
+    },
   ],
   spec: SPEC_V2,
   params: [],
@@ -45,7 +59,9 @@ const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 const highlighted = () =>
-  Array.from(screen.getByLabelText('Spec YAML').querySelectorAll('.spec-line-selected')).map((l) => l.textContent);
+  Array.from(screen.getByLabelText('Spec YAML').querySelectorAll('.spec-line-selected')).map(
+    (l) => l.textContent,
+  );
 
 describe('SpecViewer', () => {
   // jsdom cannot measure React Flow's handles, so edges are not drawn here: the step table states them,
@@ -57,8 +73,14 @@ describe('SpecViewer', () => {
     expect(within(graph).getByTestId('graph-node-greet')).toBeTruthy();
     expect(within(graph).getByTestId('graph-node-join')).toBeTruthy();
     // No `needs:` anywhere, yet each binding is a dependency.
-    const rows = within(screen.getByRole('table', { name: 'Steps' })).getAllByRole('row').slice(1);
-    expect(rows.map((r) => r.textContent)).toEqual(['greetcommand—', 'shardcommandgreet', 'joincommandshard']);
+    const rows = within(screen.getByRole('table', { name: 'Steps' }))
+      .getAllByRole('row')
+      .slice(1);
+    expect(rows.map((r) => r.textContent)).toEqual([
+      'greetcommand—',
+      'shardcommandgreet',
+      'joincommandshard',
+    ]);
     expect(screen.getByLabelText('Spec YAML').textContent).toContain('- id: shard');
   });
 
@@ -70,7 +92,11 @@ describe('SpecViewer', () => {
     shard.focus();
     fireEvent.click(shard);
     expect(shard.getAttribute('aria-pressed')).toBe('true');
-    expect(highlighted()).toEqual(['  - id: shard', '    kind: command', '    run: cat ${{ steps.greet.outputs.output }}']);
+    expect(highlighted()).toEqual([
+      '  - id: shard',
+      '    kind: command',
+      '    run: cat ${{ steps.greet.outputs.output }}',
+    ]);
     expect(screen.getByTestId('graph-node-shard').className).toContain('highlight');
 
     fireEvent.click(screen.getByTestId('graph-node-join'));
@@ -102,7 +128,12 @@ describe('TemplateDetailPage spec section', () => {
       vi.fn(async (url: string) => {
         if (url === '/api/v1/templates/hello') return json(DETAIL);
         if (url === '/api/v1/templates/hello/versions/1')
-          return json({ ...DETAIL, version: 1, spec: 'name: hello\nsteps:\n  - id: only\n    kind: command\n', steps: [{ id: 'only', kind: 'command', needs: [] }] });
+          return json({
+            ...DETAIL,
+            version: 1,
+            spec: 'name: hello\nsteps:\n  - id: only\n    kind: command\n',
+            steps: [{ id: 'only', kind: 'command', needs: [] }],
+          });
         return json({}, 404);
       }),
     );
@@ -118,7 +149,9 @@ describe('TemplateDetailPage spec section', () => {
   it('shows an error when an older version cannot be loaded', async () => {
     vi.stubGlobal(
       'fetch',
-      vi.fn(async (url: string) => (url === '/api/v1/templates/hello' ? json(DETAIL) : json({ title: 'Not Found', detail: 'gone' }, 404))),
+      vi.fn(async (url: string) =>
+        url === '/api/v1/templates/hello' ? json(DETAIL) : json({ title: 'Not Found', detail: 'gone' }, 404),
+      ),
     );
     renderPage();
     await screen.findByTestId('graph-node-join');

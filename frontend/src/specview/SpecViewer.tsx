@@ -26,8 +26,17 @@ export function SpecViewer({ spec, steps }: Props) {
   }, [range?.start]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const { nodes, graphEdges } = useMemo(() => {
-    const nodes: GraphNodeSpec[] = steps.map((s) => ({ id: s.id, label: s.id, sub: s.kind, highlight: s.id === selected }));
-    const graphEdges: GraphEdgeSpec[] = edges.map((e) => ({ from: e.from, to: e.to, label: e.outputs.join(', ') || undefined }));
+    const nodes: GraphNodeSpec[] = steps.map((s) => ({
+      id: s.id,
+      label: s.id,
+      sub: s.kind,
+      highlight: s.id === selected,
+    }));
+    const graphEdges: GraphEdgeSpec[] = edges.map((e) => ({
+      from: e.from,
+      to: e.to,
+      label: e.outputs.join(', ') || undefined,
+    }));
     return { nodes, graphEdges };
   }, [steps, edges, selected]);
 
@@ -41,7 +50,13 @@ export function SpecViewer({ spec, steps }: Props) {
           <Empty>No steps.</Empty>
         ) : (
           <>
-            <FlowGraph nodes={nodes} edges={graphEdges} onNodeClick={toggle} ariaLabel="Template step graph" height={Math.min(420, 160 + steps.length * 36)} />
+            <FlowGraph
+              nodes={nodes}
+              edges={graphEdges}
+              onNodeClick={toggle}
+              ariaLabel="Template step graph"
+              height={Math.min(420, 160 + steps.length * 36)}
+            />
             <table aria-label="Steps" className="spec-steps">
               <thead>
                 <tr>
@@ -55,7 +70,12 @@ export function SpecViewer({ spec, steps }: Props) {
                   <tr key={s.id} className={s.id === selected ? 'selected' : undefined}>
                     <td>
                       {/* The keyboard path to selection; graph nodes are for the mouse. */}
-                      <button type="button" className="link-button" aria-pressed={s.id === selected} onClick={() => toggle(s.id)}>
+                      <button
+                        type="button"
+                        className="link-button"
+                        aria-pressed={s.id === selected}
+                        onClick={() => toggle(s.id)}
+                      >
                         <code>{s.id}</code>
                       </button>
                     </td>

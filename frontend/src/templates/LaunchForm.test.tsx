@@ -14,7 +14,8 @@ const PARAMS: ParamSpec[] = [
 ];
 
 const input = (name: string) => screen.getByLabelText(new RegExp(`^${name}`)) as HTMLInputElement;
-const fieldError = (name: string) => screen.getByTestId(`field-${name}`).querySelector('.field-error')?.textContent;
+const fieldError = (name: string) =>
+  screen.getByTestId(`field-${name}`).querySelector('.field-error')?.textContent;
 
 describe('LaunchForm', () => {
   it('renders an input per param, typed, with defaults and required marks', () => {

@@ -86,7 +86,14 @@ export function LaunchForm({ params, onSubmit }: Props) {
       )}
       {params.length === 0 && <p className="muted">This template takes no parameters.</p>}
       {params.map((p) => (
-        <ParamField key={p.name} param={p} value={values[p.name]} error={errors[p.name]} onChange={set} onResolved={resolved} />
+        <ParamField
+          key={p.name}
+          param={p}
+          value={values[p.name]}
+          error={errors[p.name]}
+          onChange={set}
+          onResolved={resolved}
+        />
       ))}
       <div className="form-actions">
         <button type="submit" className="primary" disabled={submitting}>
@@ -110,7 +117,9 @@ function ParamField({ param: p, value, error, onChange, onResolved }: FieldProps
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   const isRef = p.type === 'checkpoint' || p.type === 'dataset';
-  const describedBy = [error ? errorId : null, isRef || p.description ? hintId : null].filter(Boolean).join(' ');
+  const describedBy = [error ? errorId : null, isRef || p.description ? hintId : null]
+    .filter(Boolean)
+    .join(' ');
   const common = {
     id,
     name: p.name,
@@ -121,7 +130,14 @@ function ParamField({ param: p, value, error, onChange, onResolved }: FieldProps
 
   let input;
   if (p.type === 'boolean') {
-    input = <input {...common} type="checkbox" checked={value === true} onChange={(e) => onChange(p.name, e.target.checked)} />;
+    input = (
+      <input
+        {...common}
+        type="checkbox"
+        checked={value === true}
+        onChange={(e) => onChange(p.name, e.target.checked)}
+      />
+    );
   } else if (p.type === 'int' || p.type === 'number') {
     input = (
       <input
@@ -164,7 +180,8 @@ function ParamField({ param: p, value, error, onChange, onResolved }: FieldProps
         {p.name}
         {p.required && (
           <span className="required" title="required">
-            {' '}*
+            {' '}
+            *
           </span>
         )}
         <span className="param-type">{p.type}</span>

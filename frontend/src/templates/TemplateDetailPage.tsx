@@ -16,7 +16,10 @@ export function TemplateDetailPage() {
 
   const launch = async (params: Record<string, ParamValue>) => {
     // A fresh key per submit: the same click retried by the network yields the same run, a new click a new one.
-    const run = await api.launchRun({ template: name, version: t?.latestVersion, params }, newIdempotencyKey());
+    const run = await api.launchRun(
+      { template: name, version: t?.latestVersion, params },
+      newIdempotencyKey(),
+    );
     navigate(`/runs/${encodeURIComponent(run.id)}`);
   };
 
@@ -65,7 +68,10 @@ export function TemplateDetailPage() {
 function SpecSection({ name, latest }: { name: string; latest: TemplateDetail }) {
   const [version, setVersion] = useState(latest.version ?? latest.latestVersion);
   const isLatest = version === (latest.version ?? latest.latestVersion);
-  const other = useApi((s) => (isLatest ? Promise.resolve(undefined) : api.getTemplateVersion(name, version, s)), [name, version, isLatest]);
+  const other = useApi(
+    (s) => (isLatest ? Promise.resolve(undefined) : api.getTemplateVersion(name, version, s)),
+    [name, version, isLatest],
+  );
   const shown = isLatest ? latest : other.data;
   return (
     <>
@@ -73,7 +79,11 @@ function SpecSection({ name, latest }: { name: string; latest: TemplateDetail })
         Spec{' '}
         <label className="muted small">
           version{' '}
-          <select value={version} onChange={(e) => setVersion(Number(e.target.value))} aria-label="Spec version">
+          <select
+            value={version}
+            onChange={(e) => setVersion(Number(e.target.value))}
+            aria-label="Spec version"
+          >
             {[...latest.versions].reverse().map((v) => (
               <option key={v.version} value={v.version}>
                 v{v.version}

@@ -12,7 +12,13 @@ const p = (name: string, type: ParamSpec['type'], required = false): ParamSpec =
 
 describe('paramForm', () => {
   it('mirrors the server checks: required, integral ints, numeric numbers', () => {
-    const params = [p('a', 'int', true), p('b', 'int'), p('c', 'number'), p('d', 'number'), p('e', 'boolean', true)];
+    const params = [
+      p('a', 'int', true),
+      p('b', 'int'),
+      p('c', 'number'),
+      p('d', 'number'),
+      p('e', 'boolean', true),
+    ];
     expect(validate(params, { a: '', b: '3.0', c: '1e-4', d: 'abc', e: false })).toEqual({
       a: 'required',
       b: 'must be an integer',

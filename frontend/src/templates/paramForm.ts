@@ -22,7 +22,11 @@ const INTEGER = /^[+-]?\d+$/;
  * @param unresolved per checkpoint/dataset param, the server's "no … with alias, name or id" message when
  *     the picker's search showed that the typed text names nothing (null or absent: resolves or unknown)
  */
-export function validate(params: ParamSpec[], values: RawValues, unresolved: Record<string, string | null> = {}): FieldErrors {
+export function validate(
+  params: ParamSpec[],
+  values: RawValues,
+  unresolved: Record<string, string | null> = {},
+): FieldErrors {
   const errors: FieldErrors = {};
   for (const p of params) {
     if (p.type === 'boolean') continue; // a checkbox always has a value
@@ -33,7 +37,8 @@ export function validate(params: ParamSpec[], values: RawValues, unresolved: Rec
     }
     if (p.type === 'int' && !INTEGER.test(raw)) errors[p.name] = 'must be an integer';
     else if (p.type === 'number' && !Number.isFinite(Number(raw))) errors[p.name] = 'must be a number';
-    else if ((p.type === 'checkpoint' || p.type === 'dataset') && unresolved[p.name]) errors[p.name] = unresolved[p.name]!;
+    else if ((p.type === 'checkpoint' || p.type === 'dataset') && unresolved[p.name])
+      errors[p.name] = unresolved[p.name]!;
   }
   return errors;
 }

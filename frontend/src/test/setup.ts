@@ -8,7 +8,10 @@ afterEach(() => cleanup());
 class ResizeObserverStub {
   constructor(private cb: ResizeObserverCallback) {}
   observe(target: Element) {
-    this.cb([{ target, contentRect: target.getBoundingClientRect() } as ResizeObserverEntry], this as unknown as ResizeObserver);
+    this.cb(
+      [{ target, contentRect: target.getBoundingClientRect() } as ResizeObserverEntry],
+      this as unknown as ResizeObserver,
+    );
   }
   unobserve() {}
   disconnect() {}
@@ -22,7 +25,17 @@ Object.defineProperties(HTMLElement.prototype, {
   clientWidth: { configurable: true, get: () => 1000 },
 });
 HTMLElement.prototype.getBoundingClientRect = function () {
-  return { x: 0, y: 0, top: 0, left: 0, bottom: 600, right: 1000, width: 1000, height: 600, toJSON: () => ({}) } as DOMRect;
+  return {
+    x: 0,
+    y: 0,
+    top: 0,
+    left: 0,
+    bottom: 600,
+    right: 1000,
+    width: 1000,
+    height: 600,
+    toJSON: () => ({}),
+  } as DOMRect;
 };
 
 class DOMMatrixReadOnlyStub {
@@ -44,7 +57,6 @@ window.matchMedia ??= ((query: string) => ({
   removeEventListener: () => {},
   dispatchEvent: () => false,
 })) as typeof window.matchMedia;
-
 
 // React Flow measures edge labels with getBBox, which jsdom's SVG lacks.
 (SVGElement.prototype as unknown as { getBBox: () => DOMRect }).getBBox = () =>

@@ -36,7 +36,10 @@ const FLEET: WorkerList = {
 
 describe('WorkersPage', () => {
   it('lists a worker under each pool it polls, with its GPUs and running steps', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => json(FLEET)));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => json(FLEET)),
+    );
     render(
       <MemoryRouter>
         <WorkersPage />
@@ -45,7 +48,9 @@ describe('WorkersPage', () => {
 
     const h100 = await screen.findByRole('table', { name: 'Workers in h100' });
     expect(within(h100).getAllByRole('row')).toHaveLength(3); // header + two workers
-    const local = within(screen.getByRole('table', { name: 'Workers in default' })).getByRole('row', { name: /local/ });
+    const local = within(screen.getByRole('table', { name: 'Workers in default' })).getByRole('row', {
+      name: /local/,
+    });
     expect(within(local).getByText(`GPU 0 NVIDIA H100 · ${formatBytes(80 * 1024 ** 3)}`)).toBeTruthy();
     expect(within(local).getByText('2 running steps')).toBeTruthy();
     expect(screen.queryByText(/NaN/)).toBeNull();

@@ -50,7 +50,9 @@ export function WorkersPage() {
                     <div className="muted small">{w.host}</div>
                   </td>
                   <td>
-                    <span className={`badge badge-${w.status === 'BUSY' ? 'running' : w.status === 'IDLE' ? 'succeeded' : 'pending'}`}>
+                    <span
+                      className={`badge badge-${w.status === 'BUSY' ? 'running' : w.status === 'IDLE' ? 'succeeded' : 'pending'}`}
+                    >
                       {w.status}
                     </span>
                     {w.runningSteps > 0 && <div className="muted small">{w.runningSteps} running steps</div>}

@@ -71,7 +71,15 @@ const nodeTypes = { box: Box };
 
 const BIG_ZOOM = 0.8;
 
-export function FlowGraph({ nodes, edges, onNodeClick, height = 360, direction = 'LR', ariaLabel, focusId }: Props) {
+export function FlowGraph({
+  nodes,
+  edges,
+  onNodeClick,
+  height = 360,
+  direction = 'LR',
+  ariaLabel,
+  focusId,
+}: Props) {
   const { rfNodes, rfEdges } = useMemo(() => {
     const pos = layoutGraph(
       nodes.map((n) => n.id),
@@ -110,7 +118,9 @@ export function FlowGraph({ nodes, edges, onNodeClick, height = 360, direction =
   // is in view, the rest as the user pans or zooms out.
   const big = nodes.length > FAST_LAYOUT_ABOVE;
   const start = big ? (rfNodes.find((n) => n.id === focusId) ?? rfNodes[0]) : undefined;
-  const viewport = start ? { x: 40 - start.position.x * BIG_ZOOM, y: 40 - start.position.y * BIG_ZOOM, zoom: BIG_ZOOM } : undefined;
+  const viewport = start
+    ? { x: 40 - start.position.x * BIG_ZOOM, y: 40 - start.position.y * BIG_ZOOM, zoom: BIG_ZOOM }
+    : undefined;
 
   return (
     <div className="flow-graph" style={{ height }} role="group" aria-label={ariaLabel}>

@@ -3,11 +3,14 @@ import { layoutGraph } from './layout';
 
 describe('layoutGraph', () => {
   it('places each rank left of the next and ignores edges to unknown nodes', () => {
-    const pos = layoutGraph(['a', 'b', 'c'], [
-      { from: 'a', to: 'b' },
-      { from: 'b', to: 'c' },
-      { from: 'c', to: 'ghost' },
-    ]);
+    const pos = layoutGraph(
+      ['a', 'b', 'c'],
+      [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+        { from: 'c', to: 'ghost' },
+      ],
+    );
     expect(pos.get('a')!.x).toBeLessThan(pos.get('b')!.x);
     expect(pos.get('b')!.x).toBeLessThan(pos.get('c')!.x);
   });

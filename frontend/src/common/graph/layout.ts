@@ -28,7 +28,8 @@ export function layoutGraph(
   edges: { from: string; to: string }[],
   { direction = 'LR', nodeWidth = 200, nodeHeight = 56 }: LayoutOptions = {},
 ): Map<string, Point> {
-  if (nodeIds.length > FAST_LAYOUT_ABOVE) return layeredLayout(nodeIds, edges, direction, nodeWidth, nodeHeight);
+  if (nodeIds.length > FAST_LAYOUT_ABOVE)
+    return layeredLayout(nodeIds, edges, direction, nodeWidth, nodeHeight);
   const g = new Graph({ multigraph: false });
   g.setGraph({ rankdir: direction, nodesep: NODESEP, ranksep: RANKSEP, marginx: MARGIN, marginy: MARGIN });
   g.setDefaultEdgeLabel(() => ({}));
@@ -87,7 +88,10 @@ function layeredLayout(
   layers.forEach((layer, r) => {
     const wanted = layer.map((id) => {
       const placed = preds.get(id)!.filter((p) => cross.has(p));
-      return { id, at: placed.length ? placed.reduce((sum, p) => sum + cross.get(p)!, 0) / placed.length : 0 };
+      return {
+        id,
+        at: placed.length ? placed.reduce((sum, p) => sum + cross.get(p)!, 0) / placed.length : 0,
+      };
     });
     wanted.sort((a, b) => a.at - b.at); // stable: siblings keep their order
     let next = 0;
