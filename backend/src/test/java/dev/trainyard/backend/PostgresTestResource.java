@@ -45,7 +45,8 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
   }
 
   /** Stops the server and starts it again over the same data: every open connection breaks. */
-  public static synchronized void restart(java.time.Duration down) throws IOException, InterruptedException {
+  public static synchronized void restart(java.time.Duration down)
+      throws IOException, InterruptedException {
     postgres.close();
     Thread.sleep(down.toMillis());
     postgres = LocalDatabase.start(home, port);
@@ -61,11 +62,12 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
   }
 
   /**
-   * A connection as the owner of the tables: what a database writer other than the application
-   * (an operator, a leaked migration credential) could do.
+   * A connection as the owner of the tables: what a database writer other than the application (an
+   * operator, a leaked migration credential) could do.
    */
   public static Connection ownerConnection() throws SQLException {
-    return DriverManager.getConnection(postgres.jdbcUrl(), postgres.owner().username(), postgres.owner().password());
+    return DriverManager.getConnection(
+        postgres.jdbcUrl(), postgres.owner().username(), postgres.owner().password());
   }
 
   @Override

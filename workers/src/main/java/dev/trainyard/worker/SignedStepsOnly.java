@@ -1,8 +1,8 @@
 package dev.trainyard.worker;
 
+import dev.trainyard.workflow.FailureType;
 import dev.trainyard.workflow.StepActivities;
 import dev.trainyard.workflow.StepResult;
-import dev.trainyard.workflow.FailureType;
 import dev.trainyard.workflow.StepTask;
 import dev.trainyard.workflow.trust.TaskVerifier;
 import java.util.logging.Logger;
@@ -27,9 +27,10 @@ final class SignedStepsOnly implements StepActivities {
   public StepResult execute(StepTask task) {
     var refusal = verifier.refusal(task);
     if (refusal.isPresent()) {
-      LOG.warning("refused step '" + task.stepId() + "' of run " + task.runId() + ": " + refusal.get());
-      throw FailureType.UNSIGNED_STEP.failure("step '" + task.stepId() + "' refused by the worker: "
-          + refusal.get());
+      LOG.warning(
+          "refused step '" + task.stepId() + "' of run " + task.runId() + ": " + refusal.get());
+      throw FailureType.UNSIGNED_STEP.failure(
+          "step '" + task.stepId() + "' refused by the worker: " + refusal.get());
     }
     return steps.execute(task);
   }

@@ -11,14 +11,15 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
-import java.time.Duration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Temporal worker that runs steps: one Temporal {@link Worker} per pool, all sharing this host's GPUs
- * and artifact store. Embeddable (the backend runs one in local mode): no static state, no exit.
+ * A Temporal worker that runs steps: one Temporal {@link Worker} per pool, all sharing this host's
+ * GPUs and artifact store. Embeddable (the backend runs one in local mode): no static state, no
+ * exit.
  */
 public final class TrainyardWorker implements AutoCloseable {
   private final WorkerConfig config;
@@ -38,19 +39,26 @@ public final class TrainyardWorker implements AutoCloseable {
     this(config, client, GpuInventory.detect(), verifier);
   }
 
-  public TrainyardWorker(WorkerConfig config, WorkflowClient client, GpuInventory gpus, TaskVerifier verifier) {
+  public TrainyardWorker(
+      WorkerConfig config, WorkflowClient client, GpuInventory gpus, TaskVerifier verifier) {
     this(config, client, gpus, newLocalStore(config), verifier);
   }
 
-  public TrainyardWorker(WorkerConfig config, WorkflowClient client, GpuInventory gpus, ArtifactStore store,
+  public TrainyardWorker(
+      WorkerConfig config,
+      WorkflowClient client,
+      GpuInventory gpus,
+      ArtifactStore store,
       TaskVerifier verifier) {
-    this.verifier = java.util.Objects.requireNonNull(verifier, "a worker needs the backend's public key");
+    this.verifier =
+        java.util.Objects.requireNonNull(verifier, "a worker needs the backend's public key");
     this.config = config;
     this.client = client;
     this.gpus = gpus;
     this.store = store;
-    this.activities = new StepActivitiesImpl(
-        config.root(), store, new GpuAllocator(gpus), config.terminationGrace());
+    this.activities =
+        new StepActivitiesImpl(
+            config.root(), store, new GpuAllocator(gpus), config.terminationGrace());
   }
 
   private static LocalArtifactStore newLocalStore(WorkerConfig config) {
@@ -69,12 +77,14 @@ public final class TrainyardWorker implements AutoCloseable {
       throw new IllegalStateException("worker already started");
     }
     factory = WorkerFactory.newInstance(client);
-    WorkerOptions options = WorkerOptions.newBuilder()
-        .setMaxConcurrentActivityExecutionSize(config.maxConcurrentSteps())
-        // Cancellation reaches a step through its heartbeat; send one at least every second so a
-        // cancelled step's processes stop within seconds, not 80% of the heartbeat timeout.
-        .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(1))
-        .build();
+    WorkerOptions options =
+        WorkerOptions.newBuilder()
+            .setMaxConcurrentActivityExecutionSize(config.maxConcurrentSteps())
+            // Cancellation reaches a step through its heartbeat; send one at least every second so
+            // a
+            // cancelled step's processes stop within seconds, not 80% of the heartbeat timeout.
+            .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(1))
+            .build();
     for (String pool : config.pools()) {
       Worker worker = factory.newWorker(TaskQueues.pool(pool), options);
       worker.registerActivitiesImplementations(new SignedStepsOnly(activities, verifier));

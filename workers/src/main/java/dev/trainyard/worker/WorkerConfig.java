@@ -7,12 +7,15 @@ import java.util.List;
 /**
  * How a worker runs.
  *
- * @param root its directory: {@code artifacts/} (the local store), {@code work/} (attempt dirs), {@code tmp/}
+ * @param root its directory: {@code artifacts/} (the local store), {@code work/} (attempt dirs),
+ *     {@code tmp/}
  * @param pools the pools it serves; it polls {@code TaskQueues.pool(p)} for each
- * @param maxConcurrentSteps steps it runs at once per pool (GPU steps are further limited by free GPUs)
+ * @param maxConcurrentSteps steps it runs at once per pool (GPU steps are further limited by free
+ *     GPUs)
  * @param terminationGrace time a cancelled step gets between SIGTERM and SIGKILL
  */
-public record WorkerConfig(Path root, List<String> pools, int maxConcurrentSteps, Duration terminationGrace) {
+public record WorkerConfig(
+    Path root, List<String> pools, int maxConcurrentSteps, Duration terminationGrace) {
   public static final Duration DEFAULT_TERMINATION_GRACE = Duration.ofSeconds(10);
 
   public WorkerConfig {
@@ -29,7 +32,8 @@ public record WorkerConfig(Path root, List<String> pools, int maxConcurrentSteps
       }
     }
     if (maxConcurrentSteps < 1) {
-      throw new IllegalArgumentException("maxConcurrentSteps must be >= 1, got " + maxConcurrentSteps);
+      throw new IllegalArgumentException(
+          "maxConcurrentSteps must be >= 1, got " + maxConcurrentSteps);
     }
     if (terminationGrace == null || terminationGrace.isNegative()) {
       throw new IllegalArgumentException("terminationGrace must be >= 0");
@@ -38,6 +42,7 @@ public record WorkerConfig(Path root, List<String> pools, int maxConcurrentSteps
 
   /** One pool, {@code default}; concurrency and grace at their defaults. What local mode uses. */
   public static WorkerConfig local(Path root, int maxConcurrentSteps) {
-    return new WorkerConfig(root, List.of("default"), maxConcurrentSteps, DEFAULT_TERMINATION_GRACE);
+    return new WorkerConfig(
+        root, List.of("default"), maxConcurrentSteps, DEFAULT_TERMINATION_GRACE);
   }
 }

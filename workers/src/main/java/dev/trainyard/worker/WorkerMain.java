@@ -23,7 +23,8 @@ import java.util.concurrent.CountDownLatch;
  * embedded in the backend.
  */
 public final class WorkerMain {
-  static final String USAGE = """
+  static final String USAGE =
+      """
       usage: java -jar trainyard-worker.jar [options]
         --temporal HOST:PORT          Temporal frontend (default 127.0.0.1:7233)
         --namespace NAME              Temporal namespace (default default)
@@ -39,12 +40,29 @@ public final class WorkerMain {
                                       (required; local mode: <home>/keys/task-signing.pub)
       """;
 
-  private static final java.util.Set<String> OPTIONS = java.util.Set.of("--temporal", "--namespace", "--pool",
-      "--root", "--max-concurrent-steps", "--termination-grace", "--tls-cert", "--tls-key", "--tls-ca", "--task-key");
+  private static final java.util.Set<String> OPTIONS =
+      java.util.Set.of(
+          "--temporal",
+          "--namespace",
+          "--pool",
+          "--root",
+          "--max-concurrent-steps",
+          "--termination-grace",
+          "--tls-cert",
+          "--tls-key",
+          "--tls-ca",
+          "--task-key");
 
   /** Parsed command line. */
-  record Options(String temporal, String namespace, List<String> pools, Path root, Integer maxConcurrentSteps,
-      Duration terminationGrace, TemporalTls tls, Path taskKey) {}
+  record Options(
+      String temporal,
+      String namespace,
+      List<String> pools,
+      Path root,
+      Integer maxConcurrentSteps,
+      Duration terminationGrace,
+      TemporalTls tls,
+      Path taskKey) {}
 
   private WorkerMain() {}
 
@@ -72,10 +90,12 @@ public final class WorkerMain {
 
   static void run(Options options, PrintStream out) throws InterruptedException {
     GpuInventory gpus = GpuInventory.detect();
-    int concurrency = options.maxConcurrentSteps() != null
-        ? options.maxConcurrentSteps()
-        : Math.max(1, gpus.count());
-    WorkerConfig config = new WorkerConfig(options.root(), options.pools(), concurrency, options.terminationGrace());
+    int concurrency =
+        options.maxConcurrentSteps() != null
+            ? options.maxConcurrentSteps()
+            : Math.max(1, gpus.count());
+    WorkerConfig config =
+        new WorkerConfig(options.root(), options.pools(), concurrency, options.terminationGrace());
 
     TaskVerifier verifier;
     try {
@@ -83,38 +103,58 @@ public final class WorkerMain {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot read the backend's public key: " + e.getMessage(), e);
     }
-    WorkflowServiceStubsOptions.Builder stubs = WorkflowServiceStubsOptions.newBuilder().setTarget(options.temporal());
+    WorkflowServiceStubsOptions.Builder stubs =
+        WorkflowServiceStubsOptions.newBuilder().setTarget(options.temporal());
     if (options.tls() != null) {
       options.tls().applyTo(stubs);
     }
     WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(stubs.build());
-    WorkflowClient client = WorkflowClient.newInstance(
-        service, WorkflowClientOptions.newBuilder().setNamespace(options.namespace()).build());
+    WorkflowClient client =
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(options.namespace()).build());
     TrainyardWorker worker = new TrainyardWorker(config, client, gpus, verifier);
 
     out.println("trainyard worker " + WorkerIdentity.current());
-    out.println("  temporal: " + options.temporal() + " (namespace " + options.namespace() + ", "
-        + (options.tls() != null ? "mTLS as " + options.tls().cert() : "plaintext") + ")");
+    out.println(
+        "  temporal: "
+            + options.temporal()
+            + " (namespace "
+            + options.namespace()
+            + ", "
+            + (options.tls() != null ? "mTLS as " + options.tls().cert() : "plaintext")
+            + ")");
     out.println("  root:     " + config.root().toAbsolutePath());
-    out.println("  pools:    " + String.join(", ", config.pools()) + " (" + concurrency + " concurrent step(s) each)");
+    out.println(
+        "  pools:    "
+            + String.join(", ", config.pools())
+            + " ("
+            + concurrency
+            + " concurrent step(s) each)");
     out.println("  " + gpus.describe());
     try {
       worker.start();
     } catch (RuntimeException e) {
-      // Usually Temporal unreachable; exit non-zero and let the supervisor (systemd, Kubernetes) retry.
+      // Usually Temporal unreachable; exit non-zero and let the supervisor (systemd, Kubernetes)
+      // retry.
       service.shutdownNow();
-      throw new IllegalStateException("cannot start polling " + options.temporal() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot start polling " + options.temporal() + ": " + e.getMessage(), e);
     }
 
     CountDownLatch stopped = new CountDownLatch(1);
-    // The JVM runs shutdown hooks on SIGTERM and SIGINT: stop the steps' process groups before exiting.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      out.println("trainyard worker: stopping");
-      worker.close();
-      service.shutdown();
-      stopped.countDown();
-      out.println("trainyard worker: stopped");
-    }, "trainyard-worker-shutdown"));
+    // The JVM runs shutdown hooks on SIGTERM and SIGINT: stop the steps' process groups before
+    // exiting.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println("trainyard worker: stopping");
+                  worker.close();
+                  service.shutdown();
+                  stopped.countDown();
+                  out.println("trainyard worker: stopped");
+                },
+                "trainyard-worker-shutdown"));
     out.println("trainyard worker: polling");
     stopped.await();
   }
@@ -143,7 +183,8 @@ public final class WorkerMain {
         return null;
       }
       if (!OPTIONS.contains(arg)) {
-        throw new IllegalArgumentException(arg.startsWith("-") ? "unknown option: " + arg : "unexpected argument: " + arg);
+        throw new IllegalArgumentException(
+            arg.startsWith("-") ? "unknown option: " + arg : "unexpected argument: " + arg);
       }
       if (value == null) {
         if (i + 1 >= args.length) {
@@ -172,13 +213,16 @@ public final class WorkerMain {
     if (tlsCert != null || tlsKey != null || tlsCa != null) {
       tls = new TemporalTls(tlsCert, tlsKey, tlsCa);
       if (!tls.problems().isEmpty()) {
-        throw new IllegalArgumentException("--tls-cert, --tls-key and --tls-ca go together: " + String.join("; ", tls.problems()));
+        throw new IllegalArgumentException(
+            "--tls-cert, --tls-key and --tls-ca go together: " + String.join("; ", tls.problems()));
       }
     }
     if (taskKey == null) {
-      throw new IllegalArgumentException("--task-key is required: the backend's public key, which every step must be signed with");
+      throw new IllegalArgumentException(
+          "--task-key is required: the backend's public key, which every step must be signed with");
     }
-    return new Options(temporal, namespace, List.copyOf(pools), root, maxConcurrent, grace, tls, taskKey);
+    return new Options(
+        temporal, namespace, List.copyOf(pools), root, maxConcurrent, grace, tls, taskKey);
   }
 
   private static int positiveInt(String option, String value) {
@@ -190,6 +234,7 @@ public final class WorkerMain {
     } catch (NumberFormatException ignored) {
       // reported below
     }
-    throw new IllegalArgumentException(option + " takes a non-negative whole number, got '" + value + "'");
+    throw new IllegalArgumentException(
+        option + " takes a non-negative whole number, got '" + value + "'");
   }
 }

@@ -1,2 +1,5 @@
-/** The standalone GPU worker: its configuration, its Temporal runtime and its command-line entry point. */
+/**
+ * The standalone GPU worker: its configuration, its Temporal runtime and its command-line entry
+ * point.
+ */
 package dev.trainyard.worker;

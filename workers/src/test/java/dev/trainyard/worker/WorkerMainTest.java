@@ -11,14 +11,37 @@ import org.junit.jupiter.api.Test;
 class WorkerMainTest {
   @Test
   void readsTheDocumentedCommandLine() {
-    WorkerMain.Options options = WorkerMain.parse(new String[] {
-        "--temporal", "temporal.internal:7233", "--namespace", "ml", "--pool", "default", "--pool=h100",
-        "--root", "/var/lib/trainyard", "--max-concurrent-steps", "4", "--termination-grace", "30",
-        "--task-key", "/etc/trainyard/task-signing.pub"});
+    WorkerMain.Options options =
+        WorkerMain.parse(
+            new String[] {
+              "--temporal",
+              "temporal.internal:7233",
+              "--namespace",
+              "ml",
+              "--pool",
+              "default",
+              "--pool=h100",
+              "--root",
+              "/var/lib/trainyard",
+              "--max-concurrent-steps",
+              "4",
+              "--termination-grace",
+              "30",
+              "--task-key",
+              "/etc/trainyard/task-signing.pub"
+            });
 
-    assertThat(options).isEqualTo(new WorkerMain.Options("temporal.internal:7233", "ml",
-        List.of("default", "h100"), Path.of("/var/lib/trainyard"), 4, Duration.ofSeconds(30), null,
-        Path.of("/etc/trainyard/task-signing.pub")));
+    assertThat(options)
+        .isEqualTo(
+            new WorkerMain.Options(
+                "temporal.internal:7233",
+                "ml",
+                List.of("default", "h100"),
+                Path.of("/var/lib/trainyard"),
+                4,
+                Duration.ofSeconds(30),
+                null,
+                Path.of("/etc/trainyard/task-signing.pub")));
   }
 
   @Test
@@ -32,17 +55,23 @@ class WorkerMainTest {
 
   @Test
   void rejectsUnknownOptionsAndMissingValues() {
-    assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--gpus", "2"})).hasMessageContaining("unknown option: --gpus");
-    assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--pool"})).hasMessageContaining("--pool needs a value");
+    assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--gpus", "2"}))
+        .hasMessageContaining("unknown option: --gpus");
+    assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--pool"}))
+        .hasMessageContaining("--pool needs a value");
     assertThat(WorkerMain.parse(new String[] {"--help"})).isNull();
   }
 
   @Test
-  void refusesToStartWithoutTheBackendsPublicKeyOrWithHalfTheTlsSettings(@org.junit.jupiter.api.io.TempDir Path dir)
-      throws Exception {
-    assertThatThrownBy(() -> WorkerMain.parse(new String[0])).hasMessageContaining("--task-key is required");
+  void refusesToStartWithoutTheBackendsPublicKeyOrWithHalfTheTlsSettings(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> WorkerMain.parse(new String[0]))
+        .hasMessageContaining("--task-key is required");
     Path cert = java.nio.file.Files.writeString(dir.resolve("client.pem"), "x");
-    assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--task-key", "k.pub", "--tls-cert", cert.toString()}))
+    assertThatThrownBy(
+            () ->
+                WorkerMain.parse(
+                    new String[] {"--task-key", "k.pub", "--tls-cert", cert.toString()}))
         .hasMessageContaining("--tls-cert, --tls-key and --tls-ca go together")
         .hasMessageContaining("client key: not set");
   }

@@ -13,7 +13,10 @@ import java.util.Map;
 public final class Pipelines {
   private Pipelines() {}
 
-  /** Parses and validates the structure (no param values needed). Throws InvalidSpecException with every problem. */
+  /**
+   * Parses and validates the structure (no param values needed). Throws InvalidSpecException with
+   * every problem.
+   */
   public static PipelineSpec parse(String yamlOrJson) {
     SpecReader.Result result = SpecReader.read(yamlOrJson);
     if (!result.problems().isEmpty()) {
@@ -22,12 +25,18 @@ public final class Pipelines {
     return result.spec();
   }
 
-  /** Every structural problem of a spec, without throwing: for editors that show them as the user types. */
+  /**
+   * Every structural problem of a spec, without throwing: for editors that show them as the user
+   * types.
+   */
   public static SpecReader.Result check(String yamlOrJson) {
     return SpecReader.read(yamlOrJson);
   }
 
-  /** parse + check params + substitute + expand matrix + plan. Throws InvalidSpecException with every problem (spec and params together). */
+  /**
+   * parse + check params + substitute + expand matrix + plan. Throws InvalidSpecException with
+   * every problem (spec and params together).
+   */
   public static ExecutionPlan compile(String yamlOrJson, Map<String, Object> params) {
     SpecReader.Result result = SpecReader.read(yamlOrJson);
     if (result.problems().isEmpty()) {

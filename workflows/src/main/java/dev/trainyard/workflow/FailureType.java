@@ -5,9 +5,10 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * Why an attempt failed, as workers and backend activities raise it ({@code ApplicationFailure}'s type
- * is {@link #wireName()}). The workflow owns attempts and retries only {@link #retryable()} ones: a retry
- * cannot fix a bad config or a missing runtime, but may outlive a lost worker or a full disk.
+ * Why an attempt failed, as workers and backend activities raise it ({@code ApplicationFailure}'s
+ * type is {@link #wireName()}). The workflow owns attempts and retries only {@link #retryable()}
+ * ones: a retry cannot fix a bad config or a missing runtime, but may outlive a lost worker or a
+ * full disk.
  */
 public enum FailureType {
   KIND_NOT_SUPPORTED("KindNotSupported", false),
@@ -17,13 +18,18 @@ public enum FailureType {
   INVALID_INPUT("InvalidInput", false),
   INVALID_OUTPUT("InvalidOutput", false),
   INSUFFICIENT_GPUS("InsufficientGpus", false),
-  /** The worker lacks what the kind needs (e.g. its Python runtime); an operator must fix the host. */
+  /**
+   * The worker lacks what the kind needs (e.g. its Python runtime); an operator must fix the host.
+   */
   RUNTIME_MISSING("RuntimeMissing", false),
   /** An evaluate gate missed its bound; the scores do not change on a rerun. The report is kept. */
   GATE_FAILED("GateFailed", false, true),
   /** A backend step refused to act (e.g. promote of a model whose gate failed). */
   REFUSED("Refused", false),
-  /** The worker found no valid backend signature on the task (H2): a forged or altered step never runs. */
+  /**
+   * The worker found no valid backend signature on the task (H2): a forged or altered step never
+   * runs.
+   */
   UNSIGNED_STEP("UnsignedStep", false),
   /** The step process exited non-zero. */
   STEP_FAILED("StepFailed", true),
@@ -47,8 +53,9 @@ public enum FailureType {
   }
 
   /**
-   * Whether the attempt ran to the end and its output is evidence worth keeping (a failed gate's scores):
-   * the output is stored, sent as the failure's details and recorded as an artifact marked failed.
+   * Whether the attempt ran to the end and its output is evidence worth keeping (a failed gate's
+   * scores): the output is stored, sent as the failure's details and recorded as an artifact marked
+   * failed.
    */
   public boolean keepsOutput() {
     return keepsOutput;
@@ -62,7 +69,9 @@ public enum FailureType {
     return retryable;
   }
 
-  /** The failure to throw from an activity; Temporal's own retry flag mirrors {@link #retryable()}. */
+  /**
+   * The failure to throw from an activity; Temporal's own retry flag mirrors {@link #retryable()}.
+   */
   public ApplicationFailure failure(String message) {
     return retryable
         ? ApplicationFailure.newFailure(message, wireName)

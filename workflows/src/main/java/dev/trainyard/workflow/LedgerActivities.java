@@ -21,22 +21,32 @@ public interface LedgerActivities {
   /**
    * Begins an attempt of a cacheable step. If a completed attempt with the same {@code cacheKey}
    * exists (same team), this attempt is recorded as a cache hit — succeeded, with that attempt's
-   * outputs and a {@code cache-hit} lineage edge — and the hit is returned; otherwise the attempt is
-   * recorded as RUNNING with its key and null is returned.
+   * outputs and a {@code cache-hit} lineage edge — and the hit is returned; otherwise the attempt
+   * is recorded as RUNNING with its key and null is returned.
    */
-  StepCacheHit beginAttempt(String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs);
+  StepCacheHit beginAttempt(
+      String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs);
 
-  /** An attempt succeeded: records its outputs as artifacts and the lineage edges from its inputs. */
-  void attemptSucceeded(String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs);
+  /**
+   * An attempt succeeded: records its outputs as artifacts and the lineage edges from its inputs.
+   */
+  void attemptSucceeded(
+      String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs);
 
   /** An approval step's waiting attempt was approved by {@code approvedBy}; the step succeeds. */
   void attemptApproved(String runId, String stepId, int attempt, String approvedBy);
 
   /**
-   * An attempt failed but stored its output first (a failed gate's report): the outputs are recorded as
-   * artifacts marked failed, with lineage from the inputs and the attempt's metrics; the attempt is FAILED.
+   * An attempt failed but stored its output first (a failed gate's report): the outputs are
+   * recorded as artifacts marked failed, with lineage from the inputs and the attempt's metrics;
+   * the attempt is FAILED.
    */
-  void attemptFailedWithOutputs(String runId, String stepId, int attempt, String error, StepResult result,
+  void attemptFailedWithOutputs(
+      String runId,
+      String stepId,
+      int attempt,
+      String error,
+      StepResult result,
       List<InputUse> inputs);
 
   /** An attempt ended FAILED or CANCELLED. */

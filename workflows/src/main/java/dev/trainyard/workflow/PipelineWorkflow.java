@@ -7,8 +7,8 @@ import io.temporal.workflow.WorkflowMethod;
 
 /**
  * Executes one run of a pipeline: its DAG with maximal parallelism, each step as an activity on the
- * task queue of its pool, recording everything in the catalog through {@link LedgerActivities}.
- * The workflow id is the run id.
+ * task queue of its pool, recording everything in the catalog through {@link LedgerActivities}. The
+ * workflow id is the run id.
  */
 @WorkflowInterface
 public interface PipelineWorkflow {

@@ -22,7 +22,6 @@ import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +36,19 @@ import java.util.function.Function;
  */
 public class PipelineWorkflowImpl implements PipelineWorkflow {
   /**
-   * Error types a retry cannot fix, as decided before {@link FailureType} (histories without "failure-types").
-   * "UnsignedStep" came with the backend's grants, recorded before failure types existed.
+   * Error types a retry cannot fix, as decided before {@link FailureType} (histories without
+   * "failure-types"). "UnsignedStep" came with the backend's grants, recorded before failure types
+   * existed.
    */
-  private static final Set<String> NON_RETRYABLE_V0 = Set.of("KindNotSupported", "InvalidStep", "InputMissing", "InsufficientGpus", "InvalidInput", "InvalidOutput", "UnsignedStep");
+  private static final Set<String> NON_RETRYABLE_V0 =
+      Set.of(
+          "KindNotSupported",
+          "InvalidStep",
+          "InputMissing",
+          "InsufficientGpus",
+          "InvalidInput",
+          "InvalidOutput",
+          "UnsignedStep");
 
   /** Version 1: the backend admits the run, signs each step and checks approval signatures (H2). */
   private static final String BACKEND_GRANTS = "backend-grants";
@@ -52,7 +60,8 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
           LedgerActivities.class,
           LocalActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofSeconds(30))
-              // The catalog may be briefly away (PostgreSQL restart): keep retrying, never drop a row.
+              // The catalog may be briefly away (PostgreSQL restart): keep retrying, never drop a
+              // row.
               .setScheduleToCloseTimeout(Duration.ofHours(1))
               .setRetryOptions(
                   RetryOptions.newBuilder()
@@ -94,7 +103,8 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
     if (granted) {
       String refusal = trust.admitRun(request);
       if (refusal != null) {
-        // Nothing is written to the catalog: it may be another run's (the backend audited the refusal).
+        // Nothing is written to the catalog: it may be another run's (the backend audited the
+        // refusal).
         runStatus = RunStatus.FAILED;
         return new RunOutcome(RunStatus.FAILED, "refused by the backend: " + refusal, Map.of());
       }
@@ -185,7 +195,15 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
         }
       }
       StepTask task =
-          new StepTask(runId, step.id(), step.kind(), attempt, step.body(), inputs, step.gpus(), step.timeoutSeconds());
+          new StepTask(
+              runId,
+              step.id(),
+              step.kind(),
+              attempt,
+              step.body(),
+              inputs,
+              step.gpus(),
+              step.timeoutSeconds());
       if (granted) {
         try {
           task = task.withGrant(trust.grantStep(task));
@@ -196,7 +214,8 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
       }
       StepTask signedTask = task;
       StepResult[] result = new StepResult[1];
-      CancellationScope scope = Workflow.newCancellationScope(() -> result[0] = executor.apply(signedTask));
+      CancellationScope scope =
+          Workflow.newCancellationScope(() -> result[0] = executor.apply(signedTask));
       runningScopes.add(scope);
       try {
         scope.run();
@@ -205,9 +224,12 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
         statuses.put(step.id(), StepStatus.SUCCEEDED);
         return;
       } catch (ActivityFailure | CanceledFailure e) {
-        if (cancelReason != null || e instanceof CanceledFailure || e.getCause() instanceof CanceledFailure) {
+        if (cancelReason != null
+            || e instanceof CanceledFailure
+            || e.getCause() instanceof CanceledFailure) {
           statuses.put(step.id(), StepStatus.CANCELLED);
-          ledger.attemptEnded(runId, step.id(), attempt, StepStatus.CANCELLED, "cancelled: " + cancelReason);
+          ledger.attemptEnded(
+              runId, step.id(), attempt, StepStatus.CANCELLED, "cancelled: " + cancelReason);
           return;
         }
         String message = describe(e);
@@ -216,7 +238,8 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
           StepResult kept = keptOutput(e);
           if (kept != null) {
             statuses.put(step.id(), StepStatus.FAILED);
-            firstError = firstError != null ? firstError : "step '" + step.id() + "' failed: " + message;
+            firstError =
+                firstError != null ? firstError : "step '" + step.id() + "' failed: " + message;
             ledger.attemptFailedWithOutputs(runId, step.id(), attempt, message, kept, uses);
           } else {
             fail(runId, step, attempt, message);
@@ -241,23 +264,30 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
    * workflow task queue it hosts) for kinds that act on the catalog.
    */
   private static Function<StepTask, StepResult> executor(StepKind kind, PlannedStep step) {
-    ActivityOptions.Builder options = ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofSeconds(step.timeoutSeconds() + 60))
-        .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build());
+    ActivityOptions.Builder options =
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(step.timeoutSeconds() + 60))
+            .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build());
     if (kind.execution() == Execution.BACKEND) {
-      BackendStepActivities backend = Workflow.newActivityStub(
-          BackendStepActivities.class, options.setTaskQueue(TaskQueues.WORKFLOWS).build());
+      BackendStepActivities backend =
+          Workflow.newActivityStub(
+              BackendStepActivities.class, options.setTaskQueue(TaskQueues.WORKFLOWS).build());
       return backend::execute;
     }
-    StepActivities activities = Workflow.newActivityStub(StepActivities.class,
-        options.setTaskQueue(TaskQueues.pool(step.pool())).setHeartbeatTimeout(HEARTBEAT_TIMEOUT).build());
+    StepActivities activities =
+        Workflow.newActivityStub(
+            StepActivities.class,
+            options
+                .setTaskQueue(TaskQueues.pool(step.pool()))
+                .setHeartbeatTimeout(HEARTBEAT_TIMEOUT)
+                .build());
     return activities::execute;
   }
 
   /**
-   * Whether another attempt may succeed. Version 1 asks {@link FailureType}, so a missing runtime or a
-   * failed gate is no longer retried; histories recorded before keep their old decisions.
+   * Whether another attempt may succeed. Version 1 asks {@link FailureType}, so a missing runtime
+   * or a failed gate is no longer retried; histories recorded before keep their old decisions.
    */
   private static boolean retryable(TemporalFailure e) {
     String type = e.getCause() instanceof ApplicationFailure app ? app.getType() : null;
@@ -268,13 +298,14 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
   }
 
   /**
-   * What a failed attempt stored before failing, for failure types that keep their output (a failed gate's
-   * report). Version 1 records it; histories from before end the attempt without it.
+   * What a failed attempt stored before failing, for failure types that keep their output (a failed
+   * gate's report). Version 1 records it; histories from before end the attempt without it.
    */
   private static StepResult keptOutput(TemporalFailure e) {
     if (!(e.getCause() instanceof ApplicationFailure app)
         || !FailureType.fromWire(app.getType()).map(FailureType::keepsOutput).orElse(false)
-        || app.getDetails() == null || app.getDetails().getSize() == 0) {
+        || app.getDetails() == null
+        || app.getDetails().getSize() == 0) {
       return null;
     }
     if (Workflow.getVersion("failed-outputs", Workflow.DEFAULT_VERSION, 1) < 1) {
@@ -287,14 +318,16 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
     int attempt = nextAttempt(step.id());
     statuses.put(step.id(), StepStatus.WAITING_APPROVAL);
     ledger.attemptStarted(runId, step.id(), attempt, StepStatus.WAITING_APPROVAL);
-    String approvedBy = granted ? awaitSignedApproval(runId, step, attempt) : awaitUnsignedApproval(step);
+    String approvedBy =
+        granted ? awaitSignedApproval(runId, step, attempt) : awaitUnsignedApproval(step);
     if (approvedBy != null) {
       ledger.attemptApproved(runId, step.id(), attempt, approvedBy);
       outputs.put(step.id(), Map.of());
       statuses.put(step.id(), StepStatus.SUCCEEDED);
     } else {
       statuses.put(step.id(), StepStatus.CANCELLED);
-      ledger.attemptEnded(runId, step.id(), attempt, StepStatus.CANCELLED, "cancelled: " + cancelReason);
+      ledger.attemptEnded(
+          runId, step.id(), attempt, StepStatus.CANCELLED, "cancelled: " + cancelReason);
     }
   }
 
@@ -303,7 +336,10 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
     return approvals.get(step.id());
   }
 
-  /** The approver of the first approval signal the backend signed; forged ones are dropped (and audited). */
+  /**
+   * The approver of the first approval signal the backend signed; forged ones are dropped (and
+   * audited).
+   */
   private String awaitSignedApproval(String runId, PlannedStep step, int attempt) {
     List<Approval> signals = approvalSignals.computeIfAbsent(step.id(), id -> new ArrayList<>());
     while (true) {
@@ -343,7 +379,10 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
 
   private static Map<String, ArtifactRef> refs(StepResult result) {
     Map<String, ArtifactRef> refs = new LinkedHashMap<>();
-    result.outputs().forEach((name, artifact) -> refs.put(name, new ArtifactRef(artifact.id(), artifact.uri())));
+    result
+        .outputs()
+        .forEach(
+            (name, artifact) -> refs.put(name, new ArtifactRef(artifact.id(), artifact.uri())));
     return refs;
   }
 
@@ -385,7 +424,9 @@ public class PipelineWorkflowImpl implements PipelineWorkflow {
   @Override
   public RunProgress progress() {
     Map<String, RunProgress.StepProgress> steps = new LinkedHashMap<>();
-    statuses.forEach((id, status) -> steps.put(id, new RunProgress.StepProgress(status, attempts.getOrDefault(id, 0))));
+    statuses.forEach(
+        (id, status) ->
+            steps.put(id, new RunProgress.StepProgress(status, attempts.getOrDefault(id, 0))));
     return new RunProgress(runStatus, steps);
   }
 }

@@ -9,8 +9,8 @@ import java.util.Map;
  * @param runId the run's id, also the workflow id
  * @param plan what to execute
  * @param artifacts existing artifacts the plan's parameters bind, by artifact id (with their URIs)
- * @param reused steps completed by an earlier execution of this run (retry-from-failed): their outputs
- *     are reused and they are not executed again
+ * @param reused steps completed by an earlier execution of this run (retry-from-failed): their
+ *     outputs are reused and they are not executed again
  * @param previousAttempts attempts each step already had in earlier executions, so attempt numbers
  *     keep counting up across retries
  */
@@ -26,7 +26,8 @@ public record RunRequest(
     previousAttempts = previousAttempts == null ? Map.of() : Map.copyOf(previousAttempts);
   }
 
-  public static RunRequest fresh(String runId, ExecutionPlan plan, Map<String, ArtifactRef> artifacts) {
+  public static RunRequest fresh(
+      String runId, ExecutionPlan plan, Map<String, ArtifactRef> artifacts) {
     return new RunRequest(runId, plan, artifacts, Map.of(), Map.of());
   }
 }

@@ -1,8 +1,15 @@
 package dev.trainyard.workflow;
 
-/** Life cycle of a run. INTERRUPTED: its execution was lost (local mode died); it can be retried. */
+/**
+ * Life cycle of a run. INTERRUPTED: its execution was lost (local mode died); it can be retried.
+ */
 public enum RunStatus {
-  PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED;
+  PENDING,
+  RUNNING,
+  SUCCEEDED,
+  FAILED,
+  CANCELLED,
+  INTERRUPTED;
 
   public boolean terminal() {
     return this != PENDING && this != RUNNING;

@@ -5,8 +5,9 @@ import io.temporal.activity.ActivityMethod;
 
 /**
  * Runs steps on a worker. Registered by every worker on the task queue of each pool it serves
- * ({@link TaskQueues#pool(String)}). The workflow gives each call one attempt; it heartbeats while the
- * step process runs, and a cancellation delivered through the heartbeat kills the process group.
+ * ({@link TaskQueues#pool(String)}). The workflow gives each call one attempt; it heartbeats while
+ * the step process runs, and a cancellation delivered through the heartbeat kills the process
+ * group.
  */
 @ActivityInterface
 public interface StepActivities {

@@ -16,8 +16,8 @@ import java.util.TreeMap;
 /**
  * The step cache's key: what determines a step's output. Kind, the resolved body (parameters
  * substituted), the content ids of its inputs and the version of the code that runs the kind. Two
- * attempts with the same key produce the same output, so the second may reuse the first's.
- * Computed inside the workflow: pure and deterministic (sorted keys, no clock, no randomness).
+ * attempts with the same key produce the same output, so the second may reuse the first's. Computed
+ * inside the workflow: pure and deterministic (sorted keys, no clock, no randomness).
  */
 public final class StepCacheKey {
   /**
@@ -26,12 +26,14 @@ public final class StepCacheKey {
    */
   public static final String IMPLEMENTATION_VERSION = "trainyard-steps/1";
 
-  private static final ObjectMapper CANONICAL = new ObjectMapper()
-      .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+  private static final ObjectMapper CANONICAL =
+      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   private StepCacheKey() {}
 
-  /** The key, or null when the step opted out ({@code cache: false}) or its kind is never cached. */
+  /**
+   * The key, or null when the step opted out ({@code cache: false}) or its kind is never cached.
+   */
   public static String of(PlannedStep step, Map<String, ArtifactRef> inputs) {
     // A kind whose result is not a pure function of its inputs says so in its definition.
     if (!StepKinds.of(step.kind()).cacheable() || Boolean.FALSE.equals(step.body().get("cache"))) {

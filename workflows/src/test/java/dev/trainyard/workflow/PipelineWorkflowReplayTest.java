@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Replays committed histories of real PipelineWorkflow executions against today's code. A change
- * that would make running workflows non-deterministic fails here; guard such changes with
- * {@code Workflow.getVersion} and record new histories next to the old ones.
+ * that would make running workflows non-deterministic fails here; guard such changes with {@code
+ * Workflow.getVersion} and record new histories next to the old ones.
  */
 class PipelineWorkflowReplayTest {
   static List<Path> histories() throws IOException {

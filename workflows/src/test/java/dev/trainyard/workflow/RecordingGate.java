@@ -8,7 +8,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** The backend's trust checks as a test scripts them: which runs, steps and approvals it refuses. */
+/**
+ * The backend's trust checks as a test scripts them: which runs, steps and approvals it refuses.
+ */
 class RecordingGate implements TrustActivities {
   static final String BACKEND_SIGNATURE = "signed-by-backend";
 
@@ -18,13 +20,16 @@ class RecordingGate implements TrustActivities {
 
   @Override
   public String admitRun(RunRequest request) {
-    return refusedRuns.contains(request.runId()) ? "run " + request.runId() + " is already SUCCEEDED" : null;
+    return refusedRuns.contains(request.runId())
+        ? "run " + request.runId() + " is already SUCCEEDED"
+        : null;
   }
 
   @Override
   public StepGrant grantStep(StepTask task) {
     if (refusedSteps.contains(task.stepId())) {
-      throw ApplicationFailure.newNonRetryableFailure("the backend refused to sign step '" + task.stepId() + "'", "StepRefused");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "the backend refused to sign step '" + task.stepId() + "'", "StepRefused");
     }
     return new StepGrant(1, "grant for " + task.runId() + "/" + task.stepId());
   }

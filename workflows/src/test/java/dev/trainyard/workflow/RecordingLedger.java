@@ -5,7 +5,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A ledger that keeps its records in memory, for workflow tests (the real one, in the backend, is tested on PostgreSQL). */
+/**
+ * A ledger that keeps its records in memory, for workflow tests (the real one, in the backend, is
+ * tested on PostgreSQL).
+ */
 class RecordingLedger implements LedgerActivities {
   final List<String> events = new CopyOnWriteArrayList<>();
   final Map<String, StepStatus> steps = new ConcurrentHashMap<>();
@@ -31,10 +34,12 @@ class RecordingLedger implements LedgerActivities {
 
   /** Cache keys of succeeded attempts, to answer later lookups like the catalog does. */
   final Map<String, Map<String, ArtifactRef>> cache = new ConcurrentHashMap<>();
+
   private final Map<String, String> pendingKeys = new ConcurrentHashMap<>();
 
   @Override
-  public StepCacheHit beginAttempt(String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs) {
+  public StepCacheHit beginAttempt(
+      String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs) {
     Map<String, ArtifactRef> hit = cache.get(cacheKey);
     if (hit != null) {
       steps.put(stepId, StepStatus.SUCCEEDED);
@@ -47,7 +52,8 @@ class RecordingLedger implements LedgerActivities {
   }
 
   @Override
-  public void attemptSucceeded(String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs) {
+  public void attemptSucceeded(
+      String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs) {
     steps.put(stepId, StepStatus.SUCCEEDED);
     String key = pendingKeys.remove(runId + "/" + stepId + "/" + attempt);
     if (key != null) {
@@ -55,7 +61,12 @@ class RecordingLedger implements LedgerActivities {
       result.outputs().forEach((name, a) -> refs.put(name, new ArtifactRef(a.id(), a.uri())));
       cache.put(key, refs);
     }
-    events.add(stepId + "#" + attempt + " SUCCEEDED inputs=" + inputs.stream().map(InputUse::name).toList());
+    events.add(
+        stepId
+            + "#"
+            + attempt
+            + " SUCCEEDED inputs="
+            + inputs.stream().map(InputUse::name).toList());
   }
 
   @Override
@@ -65,24 +76,38 @@ class RecordingLedger implements LedgerActivities {
   }
 
   @Override
-  public void attemptFailedWithOutputs(String runId, String stepId, int attempt, String error, StepResult result,
+  public void attemptFailedWithOutputs(
+      String runId,
+      String stepId,
+      int attempt,
+      String error,
+      StepResult result,
       List<InputUse> inputs) {
     steps.put(stepId, StepStatus.FAILED);
-    events.add(stepId + "#" + attempt + " FAILED keeping " + new java.util.TreeMap<>(result.outputs()).keySet() + ": " + error);
+    events.add(
+        stepId
+            + "#"
+            + attempt
+            + " FAILED keeping "
+            + new java.util.TreeMap<>(result.outputs()).keySet()
+            + ": "
+            + error);
   }
 
   @Override
-  public void attemptEnded(String runId, String stepId, int attempt, StepStatus status, String error) {
+  public void attemptEnded(
+      String runId, String stepId, int attempt, StepStatus status, String error) {
     steps.put(stepId, status);
     events.add(stepId + "#" + attempt + " " + status + ": " + error);
   }
 
   @Override
   public void stepsNotRun(String runId, List<String> stepIds, StepStatus status) {
-    stepIds.forEach(id -> {
-      steps.put(id, status);
-      events.add(id + " " + status);
-    });
+    stepIds.forEach(
+        id -> {
+          steps.put(id, status);
+          events.add(id + " " + status);
+        });
   }
 
   @Override

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Step activities whose behaviour a test scripts by the step body: {@code fail_times: N} fails the
- * first N attempts (as {@code fail_type}, default StepFailed), {@code sleep_ms} runs that long while heartbeating (and notices cancellation).
+ * first N attempts (as {@code fail_type}, default StepFailed), {@code sleep_ms} runs that long
+ * while heartbeating (and notices cancellation).
  */
 class ScriptedSteps implements StepActivities {
   final List<String> executed = new CopyOnWriteArrayList<>();
@@ -42,8 +43,10 @@ class ScriptedSteps implements StepActivities {
     if (call <= failTimes) {
       String type = (String) task.body().getOrDefault("fail_type", "StepFailed");
       // Like a worker, a failure type that keeps its output sends what it stored as the details.
-      Object[] details = FailureType.fromWire(type).map(FailureType::keepsOutput).orElse(false)
-          ? new Object[] {result(task, "report")} : new Object[0];
+      Object[] details =
+          FailureType.fromWire(type).map(FailureType::keepsOutput).orElse(false)
+              ? new Object[] {result(task, "report")}
+              : new Object[0];
       throw ApplicationFailure.newNonRetryableFailure("scripted failure " + call, type, details);
     }
     return result(task, "output");
@@ -51,7 +54,9 @@ class ScriptedSteps implements StepActivities {
 
   private static StepResult result(StepTask task, String output) {
     String id = Integer.toHexString((task.stepId() + task.attempt()).hashCode());
-    var artifact = new ProducedArtifact(id, "files", "file:///store/" + id, 1, List.of(new ManifestEntry("f", 1, "aa")));
+    var artifact =
+        new ProducedArtifact(
+            id, "files", "file:///store/" + id, 1, List.of(new ManifestEntry("f", 1, "aa")));
     return new StepResult(Map.of(output, artifact), Map.of(), "test-worker", List.of(), "");
   }
 }

@@ -27,12 +27,18 @@ public class ApiProblem extends RuntimeException {
   }
 
   public static ApiProblem invalid(List<FieldError> errors) {
-    return new ApiProblem(422, "Invalid input", errors.size() + " problem(s): "
-        + String.join("; ", errors.stream().map(FieldError::toString).toList()), errors);
+    return new ApiProblem(
+        422,
+        "Invalid input",
+        errors.size()
+            + " problem(s): "
+            + String.join("; ", errors.stream().map(FieldError::toString).toList()),
+        errors);
   }
 
   public static ApiProblem badRequest(String path, String message) {
-    return new ApiProblem(400, "Bad Request", path + ": " + message, List.of(new FieldError(path, message)));
+    return new ApiProblem(
+        400, "Bad Request", path + ": " + message, List.of(new FieldError(path, message)));
   }
 
   public int status() {

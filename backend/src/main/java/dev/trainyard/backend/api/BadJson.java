@@ -11,23 +11,33 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * A body Jackson could not read, described in JSON's terms for the client who sent it: where (the JSON
- * path, line and column) and what was expected there. Jackson's own messages name the Java types it
- * binds to ({@code `java.lang.Integer`}, our request records), which are none of the client's business.
+ * A body Jackson could not read, described in JSON's terms for the client who sent it: where (the
+ * JSON path, line and column) and what was expected there. Jackson's own messages name the Java
+ * types it binds to ({@code `java.lang.Integer`}, our request records), which are none of the
+ * client's business.
  */
 record BadJson(String path, String message, Integer line, Integer column) {
   /** Where Jackson appends the input location, or the start of an unclosed array or object. */
-  private static final Pattern LOCATION = Pattern.compile("\\s*\\(start marker at \\[Source:.*?\\]\\)|\\s*at \\[Source:.*",
-      Pattern.DOTALL);
+  private static final Pattern LOCATION =
+      Pattern.compile(
+          "\\s*\\(start marker at \\[Source:.*?\\]\\)|\\s*at \\[Source:.*", Pattern.DOTALL);
+
   /** Anything left that names a type: backticked names, qualified or binary class names. */
-  private static final Pattern TYPE_NAME = Pattern.compile("`|\\b(?:java|javax|jakarta|dev|com|org)\\.\\w|\\w\\$\\w");
+  private static final Pattern TYPE_NAME =
+      Pattern.compile("`|\\b(?:java|javax|jakarta|dev|com|org)\\.\\w|\\w\\$\\w");
 
   static BadJson of(JsonProcessingException e) {
     String path = "$";
     if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      path = "$" + mapping.getPath().stream()
-          .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
-          .collect(Collectors.joining());
+      path =
+          "$"
+              + mapping.getPath().stream()
+                  .map(
+                      ref ->
+                          ref.getFieldName() != null
+                              ? "." + ref.getFieldName()
+                              : "[" + ref.getIndex() + "]")
+                  .collect(Collectors.joining());
     }
     JsonLocation at = e.getLocation();
     Integer line = at != null && at.getLineNr() > 0 ? at.getLineNr() : null;
@@ -39,7 +49,10 @@ record BadJson(String path, String message, Integer line, Integer column) {
     if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
       return "expected " + kind(mismatch.getTargetType());
     }
-    String original = e.getOriginalMessage() == null ? "" : LOCATION.matcher(e.getOriginalMessage()).replaceAll("");
+    String original =
+        e.getOriginalMessage() == null
+            ? ""
+            : LOCATION.matcher(e.getOriginalMessage()).replaceAll("");
     if (original.isBlank() || TYPE_NAME.matcher(original).find()) {
       return e instanceof StreamReadException ? "not valid JSON" : "not a valid value here";
     }
@@ -51,8 +64,13 @@ record BadJson(String path, String message, Integer line, Integer column) {
     if (type == String.class || type == char.class || type == Character.class || type.isEnum()) {
       return "a string";
     }
-    if (type == Integer.class || type == int.class || type == Long.class || type == long.class || type == Short.class
-        || type == short.class || type == java.math.BigInteger.class) {
+    if (type == Integer.class
+        || type == int.class
+        || type == Long.class
+        || type == long.class
+        || type == Short.class
+        || type == short.class
+        || type == java.math.BigInteger.class) {
       return "an integer";
     }
     if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {

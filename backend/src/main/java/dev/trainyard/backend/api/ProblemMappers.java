@@ -2,8 +2,8 @@ package dev.trainyard.backend.api;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.trainyard.pipeline.validate.InvalidSpecException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -29,8 +29,13 @@ public class ProblemMappers {
   @ServerExceptionMapper
   public Response badJson(JsonProcessingException e) {
     BadJson bad = BadJson.of(e);
-    return problem(400, "Malformed JSON", bad.detail(), List.of(new ApiProblem.FieldError(bad.path(), bad.message())),
-        bad.line(), bad.column());
+    return problem(
+        400,
+        "Malformed JSON",
+        bad.detail(),
+        List.of(new ApiProblem.FieldError(bad.path(), bad.message())),
+        bad.line(),
+        bad.column());
   }
 
   // Quarkus ships mappers for these subtypes; more specific ones win, so name them too.
@@ -46,33 +51,49 @@ public class ProblemMappers {
 
   /** E.g. a key given twice in a body bound to a record: the client's JSON, not our bug. */
   @ServerExceptionMapper
-  public Response badJsonDefinition(com.fasterxml.jackson.databind.exc.InvalidDefinitionException e) {
+  public Response badJsonDefinition(
+      com.fasterxml.jackson.databind.exc.InvalidDefinitionException e) {
     return badJson(e);
   }
 
   /** The catalog is briefly unreachable (PostgreSQL restarting): say so, and when to come back. */
   @ServerExceptionMapper
   public Response catalogUnavailable(org.hibernate.exception.JDBCConnectionException e) {
-    return problem(503, "Service Unavailable", "the catalog database is unreachable; retry shortly", List.of());
+    return problem(
+        503,
+        "Service Unavailable",
+        "the catalog database is unreachable; retry shortly",
+        List.of());
   }
 
   @ServerExceptionMapper
   public Response persistence(jakarta.persistence.PersistenceException e) {
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
       // 08xxx: connection failures; 57P0x: the server is shutting down, restarting or starting up.
-      if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+      if (cause instanceof java.sql.SQLException sql
+          && sql.getSQLState() != null
           && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
         return catalogUnavailable(null);
       }
-      if (cause instanceof org.hibernate.exception.JDBCConnectionException || cause instanceof java.net.ConnectException) {
+      if (cause instanceof org.hibernate.exception.JDBCConnectionException
+          || cause instanceof java.net.ConnectException) {
         return catalogUnavailable(null);
       }
-      // Class 22, data exceptions: the client's text cannot be stored as given (e.g. a NUL character).
+      // Class 22, data exceptions: the client's text cannot be stored as given (e.g. a NUL
+      // character).
       // The transaction rolled back, so nothing was written.
-      if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("22")) {
-        // The database's own text is not echoed: it describes the schema and the server, not the request.
-        return problem(400, "Bad Request", "a value cannot be stored",
-            List.of(new ApiProblem.FieldError("$", "contains characters or values the catalog cannot store (e.g. NUL)")));
+      if (cause instanceof java.sql.SQLException sql
+          && sql.getSQLState() != null
+          && sql.getSQLState().startsWith("22")) {
+        // The database's own text is not echoed: it describes the schema and the server, not the
+        // request.
+        return problem(
+            400,
+            "Bad Request",
+            "a value cannot be stored",
+            List.of(
+                new ApiProblem.FieldError(
+                    "$", "contains characters or values the catalog cannot store (e.g. NUL)")));
       }
     }
     throw e;
@@ -85,21 +106,31 @@ public class ProblemMappers {
       return badJson(json);
     }
     int status = e.getResponse().getStatus();
-    return problem(status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(), List.of());
+    return problem(
+        status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(), List.of());
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static Response problem(int status, String title, String detail, List<ApiProblem.FieldError> errors) {
+  static Response problem(
+      int status, String title, String detail, List<ApiProblem.FieldError> errors) {
     return problem(status, title, detail, errors, null, null);
   }
 
-  static Response problem(int status, String title, String detail, List<ApiProblem.FieldError> errors, Integer line,
+  static Response problem(
+      int status,
+      String title,
+      String detail,
+      List<ApiProblem.FieldError> errors,
+      Integer line,
       Integer column) {
     String text;
     try {
       // Serialised here: an object entity would be re-negotiated to application/json by the writer.
-      text = JSON.writeValueAsString(new ProblemDetails("about:blank", title, status, detail, List.copyOf(errors), line, column));
+      text =
+          JSON.writeValueAsString(
+              new ProblemDetails(
+                  "about:blank", title, status, detail, List.copyOf(errors), line, column));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -18,12 +18,12 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * The chain head, written outside the database after every append: one {@code <id> <hash>} line
- * per committed audit row, appended to a 0600 file ({@code trainyard.audit.anchor-file}; in team
- * mode a path on durable storage the database's writers cannot reach — the backend has no
- * artifact-store API of its own yet). A row's hash covers every row before it, so an anchored
- * head vouches for all of them; rows after the last anchored one are reported unverified.
- * Lines are written after the commit, never before, so a rolled-back append leaves none.
+ * The chain head, written outside the database after every append: one {@code <id> <hash>} line per
+ * committed audit row, appended to a 0600 file ({@code trainyard.audit.anchor-file}; in team mode a
+ * path on durable storage the database's writers cannot reach — the backend has no artifact-store
+ * API of its own yet). A row's hash covers every row before it, so an anchored head vouches for all
+ * of them; rows after the last anchored one are reported unverified. Lines are written after the
+ * commit, never before, so a rolled-back append leaves none.
  */
 @ApplicationScoped
 public class AuditAnchor {
@@ -41,12 +41,17 @@ public class AuditAnchor {
       if (channel == null) {
         channel = open(config.audit().anchorFile());
       }
-      ByteBuffer line = ByteBuffer.wrap((id + " " + hash + "\n").getBytes(StandardCharsets.US_ASCII));
+      ByteBuffer line =
+          ByteBuffer.wrap((id + " " + hash + "\n").getBytes(StandardCharsets.US_ASCII));
       while (line.hasRemaining()) {
         channel.write(line);
       }
     } catch (IOException e) {
-      LOG.errorf(e, "could not anchor audit row %d in %s: it stays unverified", id, config.audit().anchorFile());
+      LOG.errorf(
+          e,
+          "could not anchor audit row %d in %s: it stays unverified",
+          id,
+          config.audit().anchorFile());
     }
   }
 
@@ -67,12 +72,15 @@ public class AuditAnchor {
       return entries;
     }
     try (var lines = Files.lines(file, StandardCharsets.US_ASCII)) {
-      lines.forEach(line -> {
-        String[] parts = line.strip().split(" ");
-        if (parts.length == 2 && parts[0].matches("[0-9]{1,19}") && parts[1].matches("[0-9a-f]{64}")) {
-          entries.add(new Entry(Long.parseLong(parts[0]), parts[1]));
-        }
-      });
+      lines.forEach(
+          line -> {
+            String[] parts = line.strip().split(" ");
+            if (parts.length == 2
+                && parts[0].matches("[0-9]{1,19}")
+                && parts[1].matches("[0-9a-f]{64}")) {
+              entries.add(new Entry(Long.parseLong(parts[0]), parts[1]));
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the audit anchor " + file, e);
     }
@@ -83,10 +91,14 @@ public class AuditAnchor {
     if (file.getParent() != null) {
       Files.createDirectories(file.getParent());
     }
-    FileChannel opened = Files.exists(file)
-        ? FileChannel.open(file, StandardOpenOption.APPEND, StandardOpenOption.WRITE)
-        : FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    FileChannel opened =
+        Files.exists(file)
+            ? FileChannel.open(file, StandardOpenOption.APPEND, StandardOpenOption.WRITE)
+            : FileChannel.open(
+                file,
+                java.util.Set.of(
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     return opened;
   }
 

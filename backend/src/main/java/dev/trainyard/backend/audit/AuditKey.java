@@ -15,9 +15,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The audit chain's HMAC key, which the database never sees: someone who can write the database
- * can recompute the plain hash chain, but not the MAC. Team mode sets it as a secret
- * ({@code trainyard.audit.hmac-key}); otherwise it is a random 0600 file in the home's secrets.
+ * The audit chain's HMAC key, which the database never sees: someone who can write the database can
+ * recompute the plain hash chain, but not the MAC. Team mode sets it as a secret ({@code
+ * trainyard.audit.hmac-key}); otherwise it is a random 0600 file in the home's secrets.
  */
 // Loaded at start, so the key file exists (and a short team key fails) before the first request.
 @io.quarkus.runtime.Startup
@@ -36,27 +36,33 @@ public class AuditKey {
       try {
         secret = SecretFiles.readOrCreate(config.audit().hmacKeyFile());
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read or create the audit key " + config.audit().hmacKeyFile(), e);
+        throw new UncheckedIOException(
+            "cannot read or create the audit key " + config.audit().hmacKeyFile(), e);
       }
     }
     if (secret.length() < MIN_LENGTH) {
-      throw new IllegalStateException("the audit HMAC key must have at least " + MIN_LENGTH + " characters");
+      throw new IllegalStateException(
+          "the audit HMAC key must have at least " + MIN_LENGTH + " characters");
     }
     key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
   }
 
-  /** HMAC-SHA256 of a row's id and chain hash, as hex: binds the row's content, link and position. */
+  /**
+   * HMAC-SHA256 of a row's id and chain hash, as hex: binds the row's content, link and position.
+   */
   String mac(long id, String hash) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);
-      return HexFormat.of().formatHex(mac.doFinal((id + "\n" + hash).getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(mac.doFinal((id + "\n" + hash).getBytes(StandardCharsets.UTF_8)));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }
 
   boolean verifies(long id, String hash, String mac) {
-    return MessageDigest.isEqual(mac(id, hash).getBytes(StandardCharsets.US_ASCII), mac.getBytes(StandardCharsets.US_ASCII));
+    return MessageDigest.isEqual(
+        mac(id, hash).getBytes(StandardCharsets.US_ASCII), mac.getBytes(StandardCharsets.US_ASCII));
   }
 }

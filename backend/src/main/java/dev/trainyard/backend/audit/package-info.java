@@ -1,5 +1,6 @@
 /**
  * The tamper-evident audit log: every API mutation, hash-chained in an append-only table, each row
- * keyed with an HMAC the database never sees and the chain head anchored outside it; and its verification.
+ * keyed with an HMAC the database never sees and the chain head anchored outside it; and its
+ * verification.
  */
 package dev.trainyard.backend.audit;

@@ -18,14 +18,17 @@ public class Aliases {
   }
 
   /**
-   * Points {@code name} at {@code artifactId} inside the caller's transaction and records the move in
-   * the alias history; returns the artifact it pointed at before (null for a new alias). Under a share
-   * lock on the target's row: retention takes the row lock before deleting and then re-reads the
-   * aliases, so either this alias wins and the checkpoint stays, or this move sees the deletion.
+   * Points {@code name} at {@code artifactId} inside the caller's transaction and records the move
+   * in the alias history; returns the artifact it pointed at before (null for a new alias). Under a
+   * share lock on the target's row: retention takes the row lock before deleting and then re-reads
+   * the aliases, so either this alias wins and the checkpoint stays, or this move sees the
+   * deletion.
    */
   public String move(String name, String artifactId, String user) {
-    Object deletedAt = em.createNativeQuery("SELECT deleted_at FROM artifact WHERE id = ?1 FOR SHARE")
-        .setParameter(1, artifactId).getSingleResult();
+    Object deletedAt =
+        em.createNativeQuery("SELECT deleted_at FROM artifact WHERE id = ?1 FOR SHARE")
+            .setParameter(1, artifactId)
+            .getSingleResult();
     if (deletedAt != null) {
       throw new TargetDeleted(artifactId);
     }
@@ -39,8 +42,12 @@ public class Aliases {
     alias.updatedAt = OffsetDateTime.now();
     alias.updatedBy = user;
     alias.persist();
-    em.createNativeQuery("INSERT INTO alias_history (name, artifact_id, previous_artifact_id, changed_by) VALUES (?1, ?2, ?3, ?4)")
-        .setParameter(1, name).setParameter(2, artifactId).setParameter(3, previous).setParameter(4, user)
+    em.createNativeQuery(
+            "INSERT INTO alias_history (name, artifact_id, previous_artifact_id, changed_by) VALUES (?1, ?2, ?3, ?4)")
+        .setParameter(1, name)
+        .setParameter(2, artifactId)
+        .setParameter(3, previous)
+        .setParameter(4, user)
         .executeUpdate();
     return previous;
   }

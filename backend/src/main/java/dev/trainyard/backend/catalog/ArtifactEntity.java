@@ -21,11 +21,17 @@ public class ArtifactEntity extends PanacheEntityBase {
   public OffsetDateTime createdAt;
   public String createdBy;
   public String team;
+
   /** Set when retention deleted the files: the row stays as a tombstone for lineage and audit. */
   public OffsetDateTime deletedAt;
+
   public String deletedBy;
   public String deletionReason;
-  /** Stored by an attempt that then failed (a failed gate's report): kept as evidence, never a step's input. */
+
+  /**
+   * Stored by an attempt that then failed (a failed gate's report): kept as evidence, never a
+   * step's input.
+   */
   public boolean failed;
 
   public boolean deleted() {

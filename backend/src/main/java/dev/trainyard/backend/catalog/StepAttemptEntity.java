@@ -35,7 +35,9 @@ public class StepAttemptEntity extends PanacheEntityBase {
   @JdbcTypeCode(SqlTypes.JSON)
   public Map<String, Double> metrics;
 
-  /** {@code <run>/<step>/<attempt>} whose outputs this attempt reused (a step-cache hit), else null. */
+  /**
+   * {@code <run>/<step>/<attempt>} whose outputs this attempt reused (a step-cache hit), else null.
+   */
   public String cacheSource;
 
   public record Key(String runId, String stepId, int attempt) implements Serializable {}

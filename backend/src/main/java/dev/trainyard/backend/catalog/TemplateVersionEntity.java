@@ -17,13 +17,17 @@ import java.util.Optional;
 public class TemplateVersionEntity extends PanacheEntityBase {
   @Id public String templateName;
   @Id public int version;
+
   @Column(columnDefinition = "text")
   public String spec;
+
   public String specSha256;
   public OffsetDateTime createdAt;
   public String createdBy;
+
   /** Null while a version that contains {@code command} steps awaits an admin's approval. */
   public String approvedBy;
+
   public OffsetDateTime approvedAt;
 
   public record Key(String templateName, int version) implements Serializable {}

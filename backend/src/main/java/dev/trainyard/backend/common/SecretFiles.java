@@ -26,11 +26,14 @@ public final class SecretFiles {
     return dir;
   }
 
-  /** Writes {@code content} to {@code file} as 0600 (a temp file beside it, then an atomic move). */
+  /**
+   * Writes {@code content} to {@code file} as 0600 (a temp file beside it, then an atomic move).
+   */
   public static void write(Path file, String content) throws IOException {
     Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
     Files.deleteIfExists(temp);
-    Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(temp, content, StandardCharsets.UTF_8);
     Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
@@ -42,7 +45,10 @@ public final class SecretFiles {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
   }
 
-  /** Reads {@code file}, first creating it (0600, in a 0700 directory) with a new 32-byte secret if it is absent. */
+  /**
+   * Reads {@code file}, first creating it (0600, in a 0700 directory) with a new 32-byte secret if
+   * it is absent.
+   */
   public static String readOrCreate(Path file) throws IOException {
     if (!Files.isDirectory(file.getParent())) {
       privateDirectory(file.getParent()); // an existing directory (a mounted secret) keeps its mode
@@ -51,10 +57,13 @@ public final class SecretFiles {
       try {
         Path temp = file.resolveSibling("." + file.getFileName() + ".new");
         Files.deleteIfExists(temp);
-        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            temp,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(temp, randomSecret(32) + "\n", StandardCharsets.UTF_8);
         try {
-          // link() never replaces: two processes starting at once keep whichever secret landed first.
+          // link() never replaces: two processes starting at once keep whichever secret landed
+          // first.
           Files.createLink(file, temp);
         } finally {
           Files.delete(temp);

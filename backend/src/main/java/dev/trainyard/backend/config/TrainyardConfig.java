@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** Trainyard's own settings ({@code trainyard.*} in application.properties or TRAINYARD_* env vars). */
+/**
+ * Trainyard's own settings ({@code trainyard.*} in application.properties or TRAINYARD_* env vars).
+ */
 @ConfigMapping(prefix = "trainyard")
 public interface TrainyardConfig {
   /** Where local mode keeps its database, artifacts and work dirs. */
@@ -26,7 +28,10 @@ public interface TrainyardConfig {
   }
 
   interface Audit {
-    /** The HMAC key of the audit chain (team mode: a secret, e.g. TRAINYARD_AUDIT_HMAC_KEY, 32+ characters). */
+    /**
+     * The HMAC key of the audit chain (team mode: a secret, e.g. TRAINYARD_AUDIT_HMAC_KEY, 32+
+     * characters).
+     */
     Optional<String> hmacKey();
 
     /** Without {@link #hmacKey}: the key's 0600 file, created at first start. */
@@ -78,7 +83,10 @@ public interface TrainyardConfig {
   }
 
   interface Temporal {
-    /** {@code embedded} starts the SDK's test server in-process on 127.0.0.1; else {@code host:port}. */
+    /**
+     * {@code embedded} starts the SDK's test server in-process on 127.0.0.1; else {@code
+     * host:port}.
+     */
     @WithDefault("embedded")
     String target();
 
@@ -107,8 +115,8 @@ public interface TrainyardConfig {
     Optional<Boolean> stickyExecution();
 
     /**
-     * mTLS to an external Temporal (team mode): this client's certificate, its PKCS#8 PEM key and the
-     * CA of the server's certificate, all three or none. The embedded service always uses the
+     * mTLS to an external Temporal (team mode): this client's certificate, its PKCS#8 PEM key and
+     * the CA of the server's certificate, all three or none. The embedded service always uses the
      * certificates it minted in {@code <home>/tls/}.
      */
     Tls tls();

@@ -16,10 +16,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Refuses to start when the application's database role could rewrite the audit log: a superuser
- * (pg_read_file, COPY TO PROGRAM, session_replication_role), a role that owns the catalog tables
- * or belongs to their owner (ALTER TABLE … DISABLE TRIGGER, setval), or one granted UPDATE, DELETE
- * or TRUNCATE on audit_event. Migrations run as the owner (quarkus.flyway.username) instead.
- * {@code trainyard.database.allow-privileged-role=true} starts anyway, with a warning.
+ * (pg_read_file, COPY TO PROGRAM, session_replication_role), a role that owns the catalog tables or
+ * belongs to their owner (ALTER TABLE … DISABLE TRIGGER, setval), or one granted UPDATE, DELETE or
+ * TRUNCATE on audit_event. Migrations run as the owner (quarkus.flyway.username) instead. {@code
+ * trainyard.database.allow-privileged-role=true} starts anyway, with a warning.
  */
 @ApplicationScoped
 public class DatabasePrivileges {
@@ -41,10 +41,13 @@ public class DatabasePrivileges {
     if (problems.isEmpty()) {
       return;
     }
-    String message = "the application's database role " + String.join("; ", problems)
-        + ". Connect as a role with ordinary grants (docs/security.md, \"Database roles\")";
+    String message =
+        "the application's database role "
+            + String.join("; ", problems)
+            + ". Connect as a role with ordinary grants (docs/security.md, \"Database roles\")";
     if (!allowPrivileged) {
-      throw new IllegalStateException(message + ", or set trainyard.database.allow-privileged-role=true to accept it.");
+      throw new IllegalStateException(
+          message + ", or set trainyard.database.allow-privileged-role=true to accept it.");
     }
     LOG.warn(message + " (accepted: trainyard.database.allow-privileged-role=true).");
   }
@@ -53,7 +56,9 @@ public class DatabasePrivileges {
   public static List<String> problems(Connection connection) throws SQLException {
     List<String> problems = new ArrayList<>();
     try (Statement statement = connection.createStatement();
-        ResultSet row = statement.executeQuery("""
+        ResultSet row =
+            statement.executeQuery(
+                """
             SELECT current_user,
                    r.rolsuper, r.rolbypassrls, r.rolreplication, r.rolcreaterole,
                    (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -77,7 +82,11 @@ public class DatabasePrivileges {
         problems.add(role + " has CREATEROLE");
       }
       if (row.getLong(6) > 0) {
-        problems.add(role + " owns (or is a member of the owner of) " + row.getLong(6) + " tables, sequences or indexes in schema public");
+        problems.add(
+            role
+                + " owns (or is a member of the owner of) "
+                + row.getLong(6)
+                + " tables, sequences or indexes in schema public");
       }
       if (row.getBoolean(7)) {
         problems.add(role + " may UPDATE, DELETE or TRUNCATE audit_event");

@@ -18,7 +18,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class InterruptedRuns {
   private static final Logger LOG = Logger.getLogger(InterruptedRuns.class);
-  static final String REASON = "interrupted: Trainyard stopped while this ran; retry the run to continue";
+  static final String REASON =
+      "interrupted: Trainyard stopped while this ran; retry the run to continue";
 
   @Inject TemporalRuntime temporal;
   @Inject EntityManager em;
@@ -27,20 +28,30 @@ public class InterruptedRuns {
     if (!temporal.isEmbedded()) {
       return;
     }
-    int runs = QuarkusTransaction.requiringNew().call(() -> {
-      em.createNativeQuery("UPDATE step_attempt SET status = 'FAILED', error = ?1, finished_at = now() "
-              + "WHERE status IN ('RUNNING', 'WAITING_APPROVAL') AND run_id IN "
-              + "(SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING'))")
-          .setParameter(1, REASON).executeUpdate();
-      em.createNativeQuery("UPDATE step SET status = 'FAILED' WHERE status IN ('RUNNING', 'WAITING_APPROVAL') "
-              + "AND run_id IN (SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING'))")
-          .executeUpdate();
-      return em.createNativeQuery("UPDATE run SET status = 'INTERRUPTED', error = ?1, finished_at = now() "
-              + "WHERE status IN ('PENDING', 'RUNNING')")
-          .setParameter(1, REASON).executeUpdate();
-    });
+    int runs =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () -> {
+                  em.createNativeQuery(
+                          "UPDATE step_attempt SET status = 'FAILED', error = ?1, finished_at = now() "
+                              + "WHERE status IN ('RUNNING', 'WAITING_APPROVAL') AND run_id IN "
+                              + "(SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING'))")
+                      .setParameter(1, REASON)
+                      .executeUpdate();
+                  em.createNativeQuery(
+                          "UPDATE step SET status = 'FAILED' WHERE status IN ('RUNNING', 'WAITING_APPROVAL') "
+                              + "AND run_id IN (SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING'))")
+                      .executeUpdate();
+                  return em.createNativeQuery(
+                          "UPDATE run SET status = 'INTERRUPTED', error = ?1, finished_at = now() "
+                              + "WHERE status IN ('PENDING', 'RUNNING')")
+                      .setParameter(1, REASON)
+                      .executeUpdate();
+                });
     if (runs > 0) {
-      LOG.warnf("%d run(s) were in flight when Trainyard last stopped; marked INTERRUPTED (retry to continue)", runs);
+      LOG.warnf(
+          "%d run(s) were in flight when Trainyard last stopped; marked INTERRUPTED (retry to continue)",
+          runs);
     }
   }
 }

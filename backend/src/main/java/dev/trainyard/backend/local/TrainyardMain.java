@@ -15,11 +15,16 @@ public final class TrainyardMain {
   private TrainyardMain() {}
 
   public static void main(String... args) throws Exception {
-    String configured = System.getProperty("quarkus.datasource.jdbc.url", System.getenv("QUARKUS_DATASOURCE_JDBC_URL"));
+    String configured =
+        System.getProperty(
+            "quarkus.datasource.jdbc.url", System.getenv("QUARKUS_DATASOURCE_JDBC_URL"));
     LocalDatabase database = null;
     if (configured == null || configured.isBlank()) {
       Path home = ConfigProvider.getConfig().getValue("trainyard.home", Path.class);
-      int port = ConfigProvider.getConfig().getOptionalValue("trainyard.local.db-port", Integer.class).orElse(0);
+      int port =
+          ConfigProvider.getConfig()
+              .getOptionalValue("trainyard.local.db-port", Integer.class)
+              .orElse(0);
       database = LocalDatabase.start(home, port);
       System.setProperty("quarkus.datasource.jdbc.url", database.jdbcUrl());
       // The application connects with ordinary grants; only the migrations run as the owner.

@@ -23,13 +23,20 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class Warmup {
   private static final Logger LOG = Logger.getLogger(Warmup.class);
-  private static final List<String> PAGES = List.of("/api/v1/runs?limit=100", "/api/v1/templates",
-      "/api/v1/artifacts?type=checkpoint&limit=100", "/api/v1/workers");
+  private static final List<String> PAGES =
+      List.of(
+          "/api/v1/runs?limit=100",
+          "/api/v1/templates",
+          "/api/v1/artifacts?type=checkpoint&limit=100",
+          "/api/v1/workers");
 
   @Inject LocalToken token;
 
-  @ConfigProperty(name = "quarkus.http.host") String host;
-  @ConfigProperty(name = "quarkus.http.port") int port;
+  @ConfigProperty(name = "quarkus.http.host")
+  String host;
+
+  @ConfigProperty(name = "quarkus.http.port")
+  int port;
 
   void onStart(@Observes StartupEvent event) {
     if (LaunchMode.current() != LaunchMode.NORMAL) {
@@ -40,14 +47,21 @@ public class Warmup {
 
   private void warmUp() {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    // The HTTP server opens after the start-up events. Wait for it to answer as Trainyard's local mode
-    // does, without the token, so the token never goes to something else holding the port meanwhile.
-    HttpRequest probe = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/auth/config"))
-        .timeout(Duration.ofSeconds(5)).build();
+    // The HTTP server opens after the start-up events. Wait for it to answer as Trainyard's local
+    // mode
+    // does, without the token, so the token never goes to something else holding the port
+    // meanwhile.
+    HttpRequest probe =
+        HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/auth/config"))
+            .timeout(Duration.ofSeconds(5))
+            .build();
     boolean ours = false;
     for (int attempt = 0; attempt < 120 && !ours; attempt++) {
       try {
-        ours = http.send(probe, HttpResponse.BodyHandlers.ofString()).body().contains("\"mode\":\"local\"");
+        ours =
+            http.send(probe, HttpResponse.BodyHandlers.ofString())
+                .body()
+                .contains("\"mode\":\"local\"");
       } catch (java.io.IOException notYet) {
         // not listening yet
       } catch (InterruptedException e) {
@@ -66,8 +80,11 @@ public class Warmup {
     }
     long started = System.nanoTime();
     for (String page : PAGES) {
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + page))
-          .header("Authorization", "Bearer " + token.value().orElseThrow()).timeout(Duration.ofSeconds(30)).build();
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + page))
+              .header("Authorization", "Bearer " + token.value().orElseThrow())
+              .timeout(Duration.ofSeconds(30))
+              .build();
       try {
         http.send(request, HttpResponse.BodyHandlers.discarding());
       } catch (java.io.IOException e) {
@@ -76,6 +93,8 @@ public class Warmup {
         return;
       }
     }
-    LOG.infof("warm-up of the dashboard's first pages took %d ms", (System.nanoTime() - started) / 1_000_000);
+    LOG.infof(
+        "warm-up of the dashboard's first pages took %d ms",
+        (System.nanoTime() - started) / 1_000_000);
   }
 }

@@ -1,6 +1,5 @@
 package dev.trainyard.backend.retention;
 
-import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.audit.AuditLog;
 import dev.trainyard.backend.catalog.CatalogLedger;
@@ -8,6 +7,7 @@ import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.common.Sha256;
 import dev.trainyard.backend.config.TrainyardConfig;
 import dev.trainyard.backend.security.Caller;
+import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.worker.steps.ResumePoints;
 import dev.trainyard.worker.steps.StepFiles;
 import dev.trainyard.worker.store.FileTrees;
@@ -30,8 +30,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.jboss.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.jboss.logging.Logger;
 
 /**
  * Checkpoint retention per template. A template's checkpoints are the {@code checkpoint} outputs of
@@ -50,6 +50,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public class RetentionService {
   private static final Logger LOG = Logger.getLogger(RetentionService.class);
   private static final Set<String> UNFINISHED = Set.of("PENDING", "RUNNING");
+
   /** A run that can still be retried reuses its completed steps' outputs: those stay too. */
   private static final Set<String> RETRYABLE = Set.of("FAILED", "CANCELLED", "INTERRUPTED");
 
@@ -57,19 +58,40 @@ public class RetentionService {
   @Inject AuditLog audit;
   @Inject TrainyardConfig config;
 
-  public record Policy(String template, int keepLastIntermediate,
-      @Schema(nullable = true, description = "null keeps every final checkpoint") Integer keepLastFinals,
-      OffsetDateTime updatedAt, String updatedBy) {}
+  public record Policy(
+      String template,
+      int keepLastIntermediate,
+      @Schema(nullable = true, description = "null keeps every final checkpoint")
+          Integer keepLastFinals,
+      OffsetDateTime updatedAt,
+      String updatedBy) {}
 
   /** One checkpoint and what the policy does with it. {@code action}: DELETE or KEEP. */
-  public record Decision(String artifactId, String runId, String stepId, String output, long sizeBytes,
-      OffsetDateTime createdAt, boolean finalOutput, @Schema(enumeration = {"DELETE", "KEEP"}) String action, String reason) {}
+  public record Decision(
+      String artifactId,
+      String runId,
+      String stepId,
+      String output,
+      long sizeBytes,
+      OffsetDateTime createdAt,
+      boolean finalOutput,
+      @Schema(enumeration = {"DELETE", "KEEP"}) String action,
+      String reason) {}
 
-  /** A trainer resume state under a succeeded step's work dir; {@code path} is relative to the home. */
-  public record ResumeState(String runId, String stepId, int attempt, String path, long sizeBytes) {}
+  /**
+   * A trainer resume state under a succeeded step's work dir; {@code path} is relative to the home.
+   */
+  public record ResumeState(
+      String runId, String stepId, int attempt, String path, long sizeBytes) {}
 
-  public record Report(String template, Policy policy, boolean dryRun, List<Decision> decisions,
-      List<ResumeState> resumeStates, long bytesToFree, List<String> errors) {}
+  public record Report(
+      String template,
+      Policy policy,
+      boolean dryRun,
+      List<Decision> decisions,
+      List<ResumeState> resumeStates,
+      long bytesToFree,
+      List<String> errors) {}
 
   /** Who asked, for the audit events of deletions. */
   public record Requester(Caller caller, String clientAddress, String requestId) {}
@@ -77,43 +99,75 @@ public class RetentionService {
   /** The identity automatic retention acts (and is audited) as. */
   static final Caller POLICY = new Caller("retention-policy", Set.of(Caller.ADMIN), Set.of());
 
-  /** A run succeeded: if its template has a policy, apply it now (serialised: one pass at a time). */
+  /**
+   * A run succeeded: if its template has a policy, apply it now (serialised: one pass at a time).
+   */
   @jakarta.enterprise.context.control.ActivateRequestContext
-  synchronized void onRunSucceeded(@jakarta.enterprise.event.ObservesAsync CatalogLedger.RunSucceeded event) {
+  synchronized void onRunSucceeded(
+      @jakarta.enterprise.event.ObservesAsync CatalogLedger.RunSucceeded event) {
     try {
       @SuppressWarnings("unchecked")
-      List<String> templates = em.createNativeQuery("SELECT r.template_name FROM run r JOIN retention_policy p "
-          + "ON p.template_name = r.template_name WHERE r.id = ?1").setParameter(1, event.runId()).getResultList();
+      List<String> templates =
+          em.createNativeQuery(
+                  "SELECT r.template_name FROM run r JOIN retention_policy p "
+                      + "ON p.template_name = r.template_name WHERE r.id = ?1")
+              .setParameter(1, event.runId())
+              .getResultList();
       for (String name : templates) {
-        Report report = apply(TemplateEntity.findById(name), new Requester(POLICY, null, "after-" + event.runId()));
-        LOG.infof("retention of %s after %s: %d checkpoints deleted, %d bytes freed", name, event.runId(),
-            report.decisions().stream().filter(d -> d.action().equals("DELETE")).count(), report.bytesToFree());
+        Report report =
+            apply(
+                TemplateEntity.findById(name),
+                new Requester(POLICY, null, "after-" + event.runId()));
+        LOG.infof(
+            "retention of %s after %s: %d checkpoints deleted, %d bytes freed",
+            name,
+            event.runId(),
+            report.decisions().stream().filter(d -> d.action().equals("DELETE")).count(),
+            report.bytesToFree());
       }
     } catch (RuntimeException e) {
-      LOG.warnf(e, "retention after run %s failed; it runs again after the next run or on demand", event.runId());
+      LOG.warnf(
+          e,
+          "retention after run %s failed; it runs again after the next run or on demand",
+          event.runId());
     }
   }
 
   public Policy policy(String template) {
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery("SELECT keep_last_intermediate, keep_last_finals, updated_at, updated_by "
-        + "FROM retention_policy WHERE template_name = ?1").setParameter(1, template).getResultList();
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT keep_last_intermediate, keep_last_finals, updated_at, updated_by "
+                    + "FROM retention_policy WHERE template_name = ?1")
+            .setParameter(1, template)
+            .getResultList();
     if (rows.isEmpty()) {
-      throw ApiProblem.notFound("template '" + template + "' has no retention policy; an admin can PUT one");
+      throw ApiProblem.notFound(
+          "template '" + template + "' has no retention policy; an admin can PUT one");
     }
     Object[] r = rows.get(0);
-    return new Policy(template, ((Number) r[0]).intValue(), r[1] == null ? null : ((Number) r[1]).intValue(),
-        time(r[2]), (String) r[3]);
+    return new Policy(
+        template,
+        ((Number) r[0]).intValue(),
+        r[1] == null ? null : ((Number) r[1]).intValue(),
+        time(r[2]),
+        (String) r[3]);
   }
 
-  public Policy setPolicy(String template, int keepLastIntermediate, Integer keepLastFinals, String user) {
-    QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
-            "INSERT INTO retention_policy (template_name, keep_last_intermediate, keep_last_finals, updated_by) "
-                + "VALUES (?1, ?2, NULLIF(?3, -1), ?4) ON CONFLICT (template_name) DO UPDATE SET keep_last_intermediate = ?2, "
-                + "keep_last_finals = NULLIF(?3, -1), updated_by = ?4, updated_at = now()")
-        .setParameter(1, template).setParameter(2, keepLastIntermediate)
-        .setParameter(3, keepLastFinals == null ? -1 : keepLastFinals)
-        .setParameter(4, user).executeUpdate());
+  public Policy setPolicy(
+      String template, int keepLastIntermediate, Integer keepLastFinals, String user) {
+    QuarkusTransaction.requiringNew()
+        .run(
+            () ->
+                em.createNativeQuery(
+                        "INSERT INTO retention_policy (template_name, keep_last_intermediate, keep_last_finals, updated_by) "
+                            + "VALUES (?1, ?2, NULLIF(?3, -1), ?4) ON CONFLICT (template_name) DO UPDATE SET keep_last_intermediate = ?2, "
+                            + "keep_last_finals = NULLIF(?3, -1), updated_by = ?4, updated_at = now()")
+                    .setParameter(1, template)
+                    .setParameter(2, keepLastIntermediate)
+                    .setParameter(3, keepLastFinals == null ? -1 : keepLastFinals)
+                    .setParameter(4, user)
+                    .executeUpdate());
     return policy(template);
   }
 
@@ -122,8 +176,12 @@ public class RetentionService {
     Policy policy = policy(template.name);
     List<Decision> decisions = decide(template.name, policy);
     List<ResumeState> states = resumeStates(template.name);
-    long bytes = decisions.stream().filter(d -> d.action().equals("DELETE")).mapToLong(Decision::sizeBytes).sum()
-        + states.stream().mapToLong(ResumeState::sizeBytes).sum();
+    long bytes =
+        decisions.stream()
+                .filter(d -> d.action().equals("DELETE"))
+                .mapToLong(Decision::sizeBytes)
+                .sum()
+            + states.stream().mapToLong(ResumeState::sizeBytes).sum();
     return new Report(template.name, policy, true, decisions, states, bytes, List.of());
   }
 
@@ -138,135 +196,231 @@ public class RetentionService {
         done.add(d);
         continue;
       }
-      String keptMeanwhile = QuarkusTransaction.requiringNew().call(() -> {
-        // The row lock first: alias moves, launches and cache hits share-lock the row and re-check it,
-        // so from here on nothing new can start to depend on it; then everything the plan checked, again.
-        @SuppressWarnings("unchecked")
-        List<Object> row = em.createNativeQuery("SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NULL FOR UPDATE")
-            .setParameter(1, d.artifactId()).getResultList();
-        if (row.isEmpty()) {
-          return "already deleted";
-        }
-        String protection = protectionNow(d.artifactId());
-        if (protection != null) {
-          return protection;
-        }
-        em.createNativeQuery("UPDATE artifact SET deleted_at = now(), deleted_by = ?2, deletion_reason = ?3 WHERE id = ?1")
-            .setParameter(1, d.artifactId()).setParameter(2, requester.caller().name())
-            .setParameter(3, "retention of template " + template.name + ": " + d.reason()).executeUpdate();
-        auditDeletion(requester, "artifact:" + d.artifactId(), d.reason());
-        return null;
-      });
-      done.add(keptMeanwhile == null ? d : new Decision(d.artifactId(), d.runId(), d.stepId(), d.output(), d.sizeBytes(),
-          d.createdAt(), d.finalOutput(), "KEEP", keptMeanwhile + " (since the plan)"));
+      String keptMeanwhile =
+          QuarkusTransaction.requiringNew()
+              .call(
+                  () -> {
+                    // The row lock first: alias moves, launches and cache hits share-lock the row
+                    // and re-check it,
+                    // so from here on nothing new can start to depend on it; then everything the
+                    // plan checked, again.
+                    @SuppressWarnings("unchecked")
+                    List<Object> row =
+                        em.createNativeQuery(
+                                "SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NULL FOR UPDATE")
+                            .setParameter(1, d.artifactId())
+                            .getResultList();
+                    if (row.isEmpty()) {
+                      return "already deleted";
+                    }
+                    String protection = protectionNow(d.artifactId());
+                    if (protection != null) {
+                      return protection;
+                    }
+                    em.createNativeQuery(
+                            "UPDATE artifact SET deleted_at = now(), deleted_by = ?2, deletion_reason = ?3 WHERE id = ?1")
+                        .setParameter(1, d.artifactId())
+                        .setParameter(2, requester.caller().name())
+                        .setParameter(
+                            3, "retention of template " + template.name + ": " + d.reason())
+                        .executeUpdate();
+                    auditDeletion(requester, "artifact:" + d.artifactId(), d.reason());
+                    return null;
+                  });
+      done.add(
+          keptMeanwhile == null
+              ? d
+              : new Decision(
+                  d.artifactId(),
+                  d.runId(),
+                  d.stepId(),
+                  d.output(),
+                  d.sizeBytes(),
+                  d.createdAt(),
+                  d.finalOutput(),
+                  "KEEP",
+                  keptMeanwhile + " (since the plan)"));
       if (keptMeanwhile == null && !store.contains(d.artifactId())) {
-        errors.add("artifact " + d.artifactId() + ": no files under " + store.root() + "; if its store is a worker's "
-            + "own root, delete them there");
+        errors.add(
+            "artifact "
+                + d.artifactId()
+                + ": no files under "
+                + store.root()
+                + "; if its store is a worker's "
+                + "own root, delete them there");
       }
     }
     for (String id : tombstonedStillStored(store)) {
       try {
-        // Under the row lock, and only while still deleted: identical bytes stored again revive the row.
-        QuarkusTransaction.requiringNew().run(() -> {
-          if (!em.createNativeQuery("SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NOT NULL FOR UPDATE")
-              .setParameter(1, id).getResultList().isEmpty()) {
-            try {
-              store.delete(id);
-            } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }
-        });
+        // Under the row lock, and only while still deleted: identical bytes stored again revive the
+        // row.
+        QuarkusTransaction.requiringNew()
+            .run(
+                () -> {
+                  if (!em.createNativeQuery(
+                          "SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NOT NULL FOR UPDATE")
+                      .setParameter(1, id)
+                      .getResultList()
+                      .isEmpty()) {
+                    try {
+                      store.delete(id);
+                    } catch (IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  }
+                });
       } catch (RuntimeException e) {
-        errors.add("artifact " + id + ": files not deleted yet (" + e.getMessage() + "); the next pass retries");
+        errors.add(
+            "artifact "
+                + id
+                + ": files not deleted yet ("
+                + e.getMessage()
+                + "); the next pass retries");
         LOG.warnf("retention could not delete the files of %s: %s", id, e);
       }
     }
     for (ResumeState state : plan.resumeStates()) {
       try {
-        QuarkusTransaction.requiringNew().run(() -> auditDeletion(requester,
-            "resume-state:" + state.runId() + "/" + state.stepId() + "/" + state.attempt(),
-            "trainer resume state of a succeeded step"));
+        QuarkusTransaction.requiringNew()
+            .run(
+                () ->
+                    auditDeletion(
+                        requester,
+                        "resume-state:"
+                            + state.runId()
+                            + "/"
+                            + state.stepId()
+                            + "/"
+                            + state.attempt(),
+                        "trainer resume state of a succeeded step"));
         FileTrees.deleteRecursively(config.home().resolve(state.path()));
       } catch (IOException | RuntimeException e) {
         errors.add(state.path() + ": " + e.getMessage());
       }
     }
-    long freed = done.stream().filter(d -> d.action().equals("DELETE")).mapToLong(Decision::sizeBytes).sum()
-        + plan.resumeStates().stream().mapToLong(ResumeState::sizeBytes).sum();
-    return new Report(template.name, plan.policy(), false, done, plan.resumeStates(), freed, errors);
+    long freed =
+        done.stream().filter(d -> d.action().equals("DELETE")).mapToLong(Decision::sizeBytes).sum()
+            + plan.resumeStates().stream().mapToLong(ResumeState::sizeBytes).sum();
+    return new Report(
+        template.name, plan.policy(), false, done, plan.resumeStates(), freed, errors);
   }
 
   private void auditDeletion(Requester requester, String target, String reason) {
     Caller c = requester.caller();
-    audit.append(c.name(), String.join(",", new TreeSet<>(c.roles())), String.join(",", new TreeSet<>(c.teams())),
-        "RETENTION DELETE", target, 200, requester.clientAddress(), requester.requestId(), Sha256.of(reason));
+    audit.append(
+        c.name(),
+        String.join(",", new TreeSet<>(c.roles())),
+        String.join(",", new TreeSet<>(c.teams())),
+        "RETENTION DELETE",
+        target,
+        200,
+        requester.clientAddress(),
+        requester.requestId(),
+        Sha256.of(reason));
   }
 
   /** Why the artifact must stay, read now (inside the deleting transaction), or null. */
   private String protectionNow(String id) {
     @SuppressWarnings("unchecked")
-    List<String> alias = em.createNativeQuery("SELECT name FROM alias WHERE artifact_id = ?1 LIMIT 1")
-        .setParameter(1, id).getResultList();
+    List<String> alias =
+        em.createNativeQuery("SELECT name FROM alias WHERE artifact_id = ?1 LIMIT 1")
+            .setParameter(1, id)
+            .getResultList();
     if (!alias.isEmpty()) {
       return "alias '" + alias.get(0) + "' points at it";
     }
     @SuppressWarnings("unchecked")
-    List<String> derived = em.createNativeQuery("WITH RECURSIVE reach(node) AS (SELECT CAST(?1 AS text) UNION "
-            + "SELECT e.to_node FROM lineage_edge e JOIN reach r ON e.from_node = r.node) "
-            + "SELECT a.name FROM alias a JOIN reach r ON r.node = 'artifact:' || a.artifact_id LIMIT 1")
-        .setParameter(1, "artifact:" + id).getResultList();
+    List<String> derived =
+        em.createNativeQuery(
+                "WITH RECURSIVE reach(node) AS (SELECT CAST(?1 AS text) UNION "
+                    + "SELECT e.to_node FROM lineage_edge e JOIN reach r ON e.from_node = r.node) "
+                    + "SELECT a.name FROM alias a JOIN reach r ON r.node = 'artifact:' || a.artifact_id LIMIT 1")
+            .setParameter(1, "artifact:" + id)
+            .getResultList();
     if (!derived.isEmpty()) {
       return "in the lineage of alias '" + derived.get(0) + "'";
     }
     @SuppressWarnings("unchecked")
-    List<String> producers = em.createNativeQuery("SELECT r.status FROM step_output so JOIN run r ON r.id = so.run_id "
-            + "WHERE so.artifact_id = ?1 AND r.status IN ('PENDING', 'RUNNING', 'FAILED', 'CANCELLED', 'INTERRUPTED') LIMIT 1")
-        .setParameter(1, id).getResultList();
+    List<String> producers =
+        em.createNativeQuery(
+                "SELECT r.status FROM step_output so JOIN run r ON r.id = so.run_id "
+                    + "WHERE so.artifact_id = ?1 AND r.status IN ('PENDING', 'RUNNING', 'FAILED', 'CANCELLED', 'INTERRUPTED') LIMIT 1")
+            .setParameter(1, id)
+            .getResultList();
     if (!producers.isEmpty()) {
       return "a " + producers.get(0) + " run produced it";
     }
     @SuppressWarnings("unchecked")
-    List<String> readers = em.createNativeQuery("SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING') "
-            + "AND strpos(CAST(plan AS text) || CAST(params AS text), ?1) > 0 LIMIT 1")
-        .setParameter(1, id).getResultList();
+    List<String> readers =
+        em.createNativeQuery(
+                "SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING') "
+                    + "AND strpos(CAST(plan AS text) || CAST(params AS text), ?1) > 0 LIMIT 1")
+            .setParameter(1, id)
+            .getResultList();
     return readers.isEmpty() ? null : "unfinished run " + readers.get(0) + " reads it";
   }
 
   private List<String> tombstonedStillStored(LocalArtifactStore store) {
     @SuppressWarnings("unchecked")
-    List<String> ids = em.createNativeQuery("SELECT id FROM artifact WHERE deleted_at IS NOT NULL").getResultList();
+    List<String> ids =
+        em.createNativeQuery("SELECT id FROM artifact WHERE deleted_at IS NOT NULL")
+            .getResultList();
     return ids.stream().filter(store::contains).toList();
   }
 
-  private record Producer(String runId, String stepId, String output, String runStatus, String runTemplate,
-      Instant runCreatedAt, boolean consumedInRun) {}
+  private record Producer(
+      String runId,
+      String stepId,
+      String output,
+      String runStatus,
+      String runTemplate,
+      Instant runCreatedAt,
+      boolean consumedInRun) {}
 
   private List<Decision> decide(String template, Policy policy) {
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery(
-            "SELECT a.id, a.size_bytes, a.created_at, so.run_id, so.step_id, so.name, r.status, r.template_name, "
-                + "r.created_at, EXISTS (SELECT 1 FROM lineage_edge e WHERE e.from_node = 'artifact:' || a.id "
-                + "AND starts_with(e.to_node, 'step:' || so.run_id || '/')) "
-                + "FROM artifact a JOIN step_output so ON so.artifact_id = a.id JOIN run r ON r.id = so.run_id "
-                + "WHERE a.type = ?2 AND a.deleted_at IS NULL AND a.id IN (SELECT so2.artifact_id "
-                + "FROM step_output so2 JOIN run r2 ON r2.id = so2.run_id WHERE r2.template_name = ?1)")
-        .setParameter(1, template).setParameter(2, ArtifactType.CHECKPOINT.wireName()).getResultList();
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT a.id, a.size_bytes, a.created_at, so.run_id, so.step_id, so.name, r.status, r.template_name, "
+                    + "r.created_at, EXISTS (SELECT 1 FROM lineage_edge e WHERE e.from_node = 'artifact:' || a.id "
+                    + "AND starts_with(e.to_node, 'step:' || so.run_id || '/')) "
+                    + "FROM artifact a JOIN step_output so ON so.artifact_id = a.id JOIN run r ON r.id = so.run_id "
+                    + "WHERE a.type = ?2 AND a.deleted_at IS NULL AND a.id IN (SELECT so2.artifact_id "
+                    + "FROM step_output so2 JOIN run r2 ON r2.id = so2.run_id WHERE r2.template_name = ?1)")
+            .setParameter(1, template)
+            .setParameter(2, ArtifactType.CHECKPOINT.wireName())
+            .getResultList();
     record Candidate(String id, long size, OffsetDateTime createdAt, List<Producer> producers) {}
     Map<String, Candidate> byId = new LinkedHashMap<>();
     for (Object[] r : rows) {
-      Candidate c = byId.computeIfAbsent((String) r[0],
-          id -> new Candidate(id, ((Number) r[1]).longValue(), time(r[2]), new ArrayList<>()));
-      c.producers().add(new Producer((String) r[3], (String) r[4], (String) r[5], (String) r[6], (String) r[7],
-          time(r[8]).toInstant(), (Boolean) r[9]));
+      Candidate c =
+          byId.computeIfAbsent(
+              (String) r[0],
+              id -> new Candidate(id, ((Number) r[1]).longValue(), time(r[2]), new ArrayList<>()));
+      c.producers()
+          .add(
+              new Producer(
+                  (String) r[3],
+                  (String) r[4],
+                  (String) r[5],
+                  (String) r[6],
+                  (String) r[7],
+                  time(r[8]).toInstant(),
+                  (Boolean) r[9]));
     }
     Map<String, String> aliasOf = aliases();
     Map<String, String> lineageOfAlias = ancestorsOfAliased();
     String unfinishedPlans = unfinishedRunPlans();
 
     // Newest first, so the first N of each kind are the ones the policy keeps.
-    Comparator<Candidate> newestFirst = Comparator.comparing((Candidate c) -> c.producers().stream()
-        .map(Producer::runCreatedAt).max(Comparator.naturalOrder()).orElseThrow()).reversed();
+    Comparator<Candidate> newestFirst =
+        Comparator.comparing(
+                (Candidate c) ->
+                    c.producers().stream()
+                        .map(Producer::runCreatedAt)
+                        .max(Comparator.naturalOrder())
+                        .orElseThrow())
+            .reversed();
     List<Candidate> ordered = byId.values().stream().sorted(newestFirst).toList();
     int intermediatesSeen = 0;
     int finalsSeen = 0;
@@ -282,25 +436,52 @@ public class RetentionService {
       } else if (c.producers().stream().anyMatch(p -> UNFINISHED.contains(p.runStatus()))) {
         keep = "its run is not finished";
       } else if (c.producers().stream().anyMatch(p -> RETRYABLE.contains(p.runStatus()))) {
-        keep = "its run is " + c.producers().stream().map(Producer::runStatus).filter(RETRYABLE::contains).findFirst()
-            .orElseThrow() + " and may be retried";
+        keep =
+            "its run is "
+                + c.producers().stream()
+                    .map(Producer::runStatus)
+                    .filter(RETRYABLE::contains)
+                    .findFirst()
+                    .orElseThrow()
+                + " and may be retried";
       } else if (unfinishedPlans.contains(c.id())) {
         keep = "an unfinished run reads it";
       } else if (c.producers().stream().anyMatch(p -> !p.runTemplate().equals(template))) {
         keep = "a run of another template produced it too";
       } else if (isFinal) {
         finalsSeen++;
-        keep = policy.keepLastFinals() == null ? "final checkpoint; the policy keeps every final"
-            : finalsSeen <= policy.keepLastFinals() ? "one of the " + policy.keepLastFinals() + " newest finals" : null;
+        keep =
+            policy.keepLastFinals() == null
+                ? "final checkpoint; the policy keeps every final"
+                : finalsSeen <= policy.keepLastFinals()
+                    ? "one of the " + policy.keepLastFinals() + " newest finals"
+                    : null;
       } else {
         intermediatesSeen++;
-        keep = intermediatesSeen <= policy.keepLastIntermediate()
-            ? "one of the " + policy.keepLastIntermediate() + " newest intermediates" : null;
+        keep =
+            intermediatesSeen <= policy.keepLastIntermediate()
+                ? "one of the " + policy.keepLastIntermediate() + " newest intermediates"
+                : null;
       }
-      String reason = keep != null ? keep : (isFinal ? "final checkpoint older than the " + policy.keepLastFinals()
-          + " newest" : "intermediate checkpoint older than the " + policy.keepLastIntermediate() + " newest");
-      decisions.add(new Decision(c.id(), first.runId(), first.stepId(), first.output(), c.size(), c.createdAt(), isFinal,
-          keep != null ? "KEEP" : "DELETE", reason));
+      String reason =
+          keep != null
+              ? keep
+              : (isFinal
+                  ? "final checkpoint older than the " + policy.keepLastFinals() + " newest"
+                  : "intermediate checkpoint older than the "
+                      + policy.keepLastIntermediate()
+                      + " newest");
+      decisions.add(
+          new Decision(
+              c.id(),
+              first.runId(),
+              first.stepId(),
+              first.output(),
+              c.size(),
+              c.createdAt(),
+              isFinal,
+              keep != null ? "KEEP" : "DELETE",
+              reason));
     }
     return decisions;
   }
@@ -308,7 +489,8 @@ public class RetentionService {
   /** artifact id → alias name, for every alias. */
   private Map<String, String> aliases() {
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery("SELECT artifact_id, name FROM alias ORDER BY name").getResultList();
+    List<Object[]> rows =
+        em.createNativeQuery("SELECT artifact_id, name FROM alias ORDER BY name").getResultList();
     Map<String, String> out = new LinkedHashMap<>();
     rows.forEach(r -> out.putIfAbsent((String) r[0], (String) r[1]));
     return out;
@@ -317,42 +499,59 @@ public class RetentionService {
   /** Every artifact an aliased checkpoint was derived from (directly or not) → the alias's name. */
   private Map<String, String> ancestorsOfAliased() {
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery(
-            "WITH RECURSIVE reach(node, alias) AS (SELECT 'artifact:' || artifact_id, name FROM alias UNION "
-                + "SELECT e.from_node, r.alias FROM lineage_edge e JOIN reach r ON e.to_node = r.node) "
-                + "SELECT substring(node from 10), min(alias) FROM reach WHERE starts_with(node, 'artifact:') GROUP BY node")
-        .getResultList();
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "WITH RECURSIVE reach(node, alias) AS (SELECT 'artifact:' || artifact_id, name FROM alias UNION "
+                    + "SELECT e.from_node, r.alias FROM lineage_edge e JOIN reach r ON e.to_node = r.node) "
+                    + "SELECT substring(node from 10), min(alias) FROM reach WHERE starts_with(node, 'artifact:') GROUP BY node")
+            .getResultList();
     Map<String, String> out = new LinkedHashMap<>();
     rows.forEach(r -> out.put((String) r[0], (String) r[1]));
     return out;
   }
 
-  /** The plans and params of unfinished runs, as text: they name every artifact those runs will read. */
+  /**
+   * The plans and params of unfinished runs, as text: they name every artifact those runs will
+   * read.
+   */
   private String unfinishedRunPlans() {
     @SuppressWarnings("unchecked")
-    List<String> plans = em.createNativeQuery("SELECT CAST(plan AS text) || CAST(params AS text) FROM run "
-        + "WHERE status IN ('PENDING', 'RUNNING')").getResultList();
+    List<String> plans =
+        em.createNativeQuery(
+                "SELECT CAST(plan AS text) || CAST(params AS text) FROM run "
+                    + "WHERE status IN ('PENDING', 'RUNNING')")
+            .getResultList();
     return String.join("\n", plans);
   }
 
   private List<ResumeState> resumeStates(String template) {
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery("SELECT sa.run_id, sa.step_id, sa.attempt FROM step_attempt sa "
-            + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id JOIN run r ON r.id = sa.run_id "
-            + "WHERE r.template_name = ?1 AND s.status IN ('SUCCEEDED', 'REUSED') ORDER BY sa.run_id, sa.step_id, sa.attempt")
-        .setParameter(1, template).getResultList();
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT sa.run_id, sa.step_id, sa.attempt FROM step_attempt sa "
+                    + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id JOIN run r ON r.id = sa.run_id "
+                    + "WHERE r.template_name = ?1 AND s.status IN ('SUCCEEDED', 'REUSED') ORDER BY sa.run_id, sa.step_id, sa.attempt")
+            .setParameter(1, template)
+            .getResultList();
     List<ResumeState> states = new ArrayList<>();
     for (Object[] r : rows) {
       Path dir;
       try {
-        dir = StepFiles.workDir(config.home(), (String) r[0], (String) r[1], ((Number) r[2]).intValue())
-            .resolve(ResumePoints.CHECKPOINTS);
+        dir =
+            StepFiles.workDir(
+                    config.home(), (String) r[0], (String) r[1], ((Number) r[2]).intValue())
+                .resolve(ResumePoints.CHECKPOINTS);
       } catch (IllegalArgumentException unsafeName) {
         continue;
       }
       if (Files.isDirectory(dir)) {
-        states.add(new ResumeState((String) r[0], (String) r[1], ((Number) r[2]).intValue(),
-            config.home().relativize(dir).toString(), sizeOf(dir)));
+        states.add(
+            new ResumeState(
+                (String) r[0],
+                (String) r[1],
+                ((Number) r[2]).intValue(),
+                config.home().relativize(dir).toString(),
+                sizeOf(dir)));
       }
     }
     return states;

@@ -4,7 +4,10 @@ import dev.trainyard.backend.catalog.AliasEntity;
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import java.util.Optional;
 
-/** Finds the artifact a user means by an alias, a dataset name, or an id (full, or a unique prefix ≥ 12). */
+/**
+ * Finds the artifact a user means by an alias, a dataset name, or an id (full, or a unique prefix ≥
+ * 12).
+ */
 public final class ArtifactResolver {
   private ArtifactResolver() {}
 

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.config.TrainyardConfig;
+import dev.trainyard.worker.steps.StepFiles;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import dev.trainyard.worker.steps.StepFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,8 +21,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Logs and metrics of step attempts. In local mode the worker shares the home directory, so the live
- * files of the step contract are read directly; otherwise the log tail recorded by the ledger is used.
+ * Logs and metrics of step attempts. In local mode the worker shares the home directory, so the
+ * live files of the step contract are read directly; otherwise the log tail recorded by the ledger
+ * is used.
  */
 @ApplicationScoped
 public class StepFilesReader {
@@ -33,9 +34,12 @@ public class StepFilesReader {
 
   public String log(String runId, String stepId, Integer attempt) {
     StepAttemptEntity chosen = attempt(runId, stepId, attempt);
-    // Opened without following links and only inside the attempt's dir: the step may have replaced its
-    // log by a link to /etc/passwd; then the ledger's tail (read the same way by the worker) is shown.
-    try (SeekableByteChannel in = StepFiles.openRegular(workDir(runId, stepId, chosen.attempt).resolve(StepFiles.LOG))) {
+    // Opened without following links and only inside the attempt's dir: the step may have replaced
+    // its
+    // log by a link to /etc/passwd; then the ledger's tail (read the same way by the worker) is
+    // shown.
+    try (SeekableByteChannel in =
+        StepFiles.openRegular(workDir(runId, stepId, chosen.attempt).resolve(StepFiles.LOG))) {
       long start = Math.max(0, in.size() - MAX_LOG_BYTES);
       ByteBuffer bytes = ByteBuffer.allocate((int) (in.size() - start));
       in.position(start);
@@ -55,12 +59,14 @@ public class StepFilesReader {
     List<MetricPoint> points = new ArrayList<>();
     SeekableByteChannel file = null;
     try {
-      file = StepFiles.openRegular(workDir(runId, stepId, chosen.attempt).resolve(StepFiles.METRICS));
+      file =
+          StepFiles.openRegular(workDir(runId, stepId, chosen.attempt).resolve(StepFiles.METRICS));
     } catch (IOException | IllegalArgumentException unreadable) {
       // no live file (not local mode, cleaned up) or not a regular file in the attempt's dir
     }
     if (file != null) {
-      try (BufferedReader reader = new BufferedReader(Channels.newReader(file, StandardCharsets.UTF_8))) {
+      try (BufferedReader reader =
+          new BufferedReader(Channels.newReader(file, StandardCharsets.UTF_8))) {
         long line = 0;
         for (String text; (text = reader.readLine()) != null; ) {
           line++;
@@ -93,11 +99,21 @@ public class StepFilesReader {
     return StepAttemptEntity.ofRun(runId).stream()
         .filter(a -> a.stepId.equals(stepId) && (attempt == null || a.attempt == attempt))
         .max(Comparator.comparingInt(a -> a.attempt))
-        .orElseThrow(() -> ApiProblem.notFound("step '" + stepId + "' of run " + runId + " has no "
-            + (attempt == null ? "attempt yet" : "attempt " + attempt)));
+        .orElseThrow(
+            () ->
+                ApiProblem.notFound(
+                    "step '"
+                        + stepId
+                        + "' of run "
+                        + runId
+                        + " has no "
+                        + (attempt == null ? "attempt yet" : "attempt " + attempt)));
   }
 
-  /** The attempt's dir under the real home, so that a link in its place is noticed (StepFiles.openRegular). */
+  /**
+   * The attempt's dir under the real home, so that a link in its place is noticed
+   * (StepFiles.openRegular).
+   */
   private Path workDir(String runId, String stepId, int attempt) throws IOException {
     return StepFiles.workDir(config.home().toRealPath(), runId, stepId, attempt);
   }

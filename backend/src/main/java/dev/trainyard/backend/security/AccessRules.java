@@ -9,10 +9,11 @@ import java.util.regex.Pattern;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * The one place that decides which role may call which endpoint. Every API request passes here;
- * the first rule whose method and path match decides, and a request matching no rule is refused.
- * Cross-site request forgery is stopped earlier, by {@link CsrfGuard}. Team scoping (seeing only your teams' runs, templates and artifacts) is enforced by
- * {@link TeamScope} in the services, since it depends on the row.
+ * The one place that decides which role may call which endpoint. Every API request passes here; the
+ * first rule whose method and path match decides, and a request matching no rule is refused.
+ * Cross-site request forgery is stopped earlier, by {@link CsrfGuard}. Team scoping (seeing only
+ * your teams' runs, templates and artifacts) is enforced by {@link TeamScope} in the services,
+ * since it depends on the row.
  */
 public class AccessRules {
   private static final Set<String> READERS = Set.of(Caller.VIEWER, Caller.OPERATOR, Caller.ADMIN);
@@ -25,20 +26,22 @@ public class AccessRules {
     }
 
     boolean matches(String requestMethod, String requestPath) {
-      return (method.equals("*") || method.equals(requestMethod)) && path.matcher(requestPath).matches();
+      return (method.equals("*") || method.equals(requestMethod))
+          && path.matcher(requestPath).matches();
     }
   }
 
-  static final List<Rule> RULES = List.of(
-      new Rule("GET", "/api/v1/audit(/.*)?", ADMINS),
-      new Rule("GET", "/api/v1/.*", READERS),
-      new Rule("POST", "/api/v1/templates/[^/]+/versions/[0-9]+/approve", ADMINS),
-      new Rule("PUT", "/api/v1/templates/[^/]+/retention", ADMINS),
-      new Rule("POST", "/api/v1/templates/[^/]+/retention/apply", ADMINS),
-      new Rule("POST", "/api/v1/templates(/[^/]+/versions|/validate)?", OPERATORS),
-      new Rule("POST", "/api/v1/runs(/[^/]+/(cancel|retry|steps/[^/]+/approve))?", OPERATORS),
-      new Rule("POST", "/api/v1/datasets", OPERATORS),
-      new Rule("PUT", "/api/v1/aliases/[^/]+", ADMINS));
+  static final List<Rule> RULES =
+      List.of(
+          new Rule("GET", "/api/v1/audit(/.*)?", ADMINS),
+          new Rule("GET", "/api/v1/.*", READERS),
+          new Rule("POST", "/api/v1/templates/[^/]+/versions/[0-9]+/approve", ADMINS),
+          new Rule("PUT", "/api/v1/templates/[^/]+/retention", ADMINS),
+          new Rule("POST", "/api/v1/templates/[^/]+/retention/apply", ADMINS),
+          new Rule("POST", "/api/v1/templates(/[^/]+/versions|/validate)?", OPERATORS),
+          new Rule("POST", "/api/v1/runs(/[^/]+/(cancel|retry|steps/[^/]+/approve))?", OPERATORS),
+          new Rule("POST", "/api/v1/datasets", OPERATORS),
+          new Rule("PUT", "/api/v1/aliases/[^/]+", ADMINS));
 
   @Inject CallerContext callers;
 
@@ -51,12 +54,23 @@ public class AccessRules {
     String method = request.getMethod();
     Caller caller = callers.caller();
     if (caller.roles().isEmpty() && caller.name().equals("anonymous")) {
-      throw new ApiProblem(401, "Unauthorized", "sign in: send 'Authorization: Bearer <token>'", List.of());
+      throw new ApiProblem(
+          401, "Unauthorized", "sign in: send 'Authorization: Bearer <token>'", List.of());
     }
     Rule rule = RULES.stream().filter(r -> r.matches(method, path)).findFirst().orElse(null);
     if (rule == null || rule.roles().stream().noneMatch(caller::has)) {
-      throw new ApiProblem(403, "Forbidden", caller.name() + " (roles " + caller.roles() + ") may not " + method + " "
-          + path + (rule == null ? "" : "; it needs one of " + rule.roles()), List.of());
+      throw new ApiProblem(
+          403,
+          "Forbidden",
+          caller.name()
+              + " (roles "
+              + caller.roles()
+              + ") may not "
+              + method
+              + " "
+              + path
+              + (rule == null ? "" : "; it needs one of " + rule.roles()),
+          List.of());
     }
   }
 }

@@ -29,7 +29,9 @@ public record Caller(String name, Set<String> roles, Set<String> teams) {
     return isAdmin() || teams.contains(team);
   }
 
-  /** The team new things belong to when the caller names none: the first of theirs, alphabetically. */
+  /**
+   * The team new things belong to when the caller names none: the first of theirs, alphabetically.
+   */
   public String defaultTeam() {
     return teams.isEmpty() ? "default" : new TreeSet<>(teams).first();
   }

@@ -8,7 +8,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
-/** The caller of the current request, from its security identity (local token or Keycloak token). */
+/**
+ * The caller of the current request, from its security identity (local token or Keycloak token).
+ */
 @RequestScoped
 public class CallerContext {
   /** Identity attribute carrying teams for identities that are not JWTs (local mode). */
@@ -20,9 +22,10 @@ public class CallerContext {
 
   public Caller caller() {
     if (caller == null) {
-      caller = identity.isAnonymous()
-          ? new Caller("anonymous", Set.of(), Set.of())
-          : new Caller(name(), identity.getRoles(), teams());
+      caller =
+          identity.isAnonymous()
+              ? new Caller("anonymous", Set.of(), Set.of())
+              : new Caller(name(), identity.getRoles(), teams());
     }
     return caller;
   }
@@ -44,7 +47,9 @@ public class CallerContext {
     }
     if (identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getGroups() != null) {
       // Keycloak sends group paths ("/team-a") unless told otherwise: keep the last segment.
-      return jwt.getGroups().stream().map(g -> g.substring(g.lastIndexOf('/') + 1)).collect(Collectors.toSet());
+      return jwt.getGroups().stream()
+          .map(g -> g.substring(g.lastIndexOf('/') + 1))
+          .collect(Collectors.toSet());
     }
     return Set.of();
   }

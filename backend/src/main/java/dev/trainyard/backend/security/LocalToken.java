@@ -41,12 +41,17 @@ public class LocalToken {
     Path file = config.home().resolve("local-token");
     Files.createDirectories(config.home());
     Files.deleteIfExists(file);
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(file, token + "\n");
-    LOG.infof("Dashboard token: %s   (also in %s; send it as 'Authorization: Bearer <token>')", token, file);
+    LOG.infof(
+        "Dashboard token: %s   (also in %s; send it as 'Authorization: Bearer <token>')",
+        token, file);
   }
 
-  /** The token, for this process's own requests (the warm-up at start); empty outside local mode. */
+  /**
+   * The token, for this process's own requests (the warm-up at start); empty outside local mode.
+   */
   public java.util.Optional<String> value() {
     return java.util.Optional.ofNullable(token);
   }
@@ -54,8 +59,10 @@ public class LocalToken {
   /** Constant-time comparison, so response timing does not reveal the token. */
   public boolean matches(String candidate) {
     String expected = token;
-    return expected != null && candidate != null
-        && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
+    return expected != null
+        && candidate != null
+        && MessageDigest.isEqual(
+            expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -68,8 +75,9 @@ public class LocalToken {
       return java.util.Optional.empty();
     }
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(("trainyard-session\n" + expected).getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(("trainyard-session\n" + expected).getBytes(StandardCharsets.UTF_8));
       return java.util.Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -79,8 +87,10 @@ public class LocalToken {
   /** Constant-time comparison of a session cookie's value. */
   public boolean matchesSession(String candidate) {
     String expected = sessionValue().orElse(null);
-    return expected != null && candidate != null
-        && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
+    return expected != null
+        && candidate != null
+        && MessageDigest.isEqual(
+            expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String random() {

@@ -30,14 +30,21 @@ public class TeamScope {
     return caller.isAdmin() ? null : caller.teams();
   }
 
-  /** The team a new row belongs to: the one asked for (if the caller is in it) or the caller's default. */
+  /**
+   * The team a new row belongs to: the one asked for (if the caller is in it) or the caller's
+   * default.
+   */
   public String teamForNew(String requested) {
     Caller caller = callers.caller();
     if (requested == null || requested.isBlank()) {
       return caller.defaultTeam();
     }
     if (!caller.sees(requested)) {
-      throw new ApiProblem(403, "Forbidden", caller.name() + " is not in team '" + requested + "'", java.util.List.of());
+      throw new ApiProblem(
+          403,
+          "Forbidden",
+          caller.name() + " is not in team '" + requested + "'",
+          java.util.List.of());
     }
     return requested;
   }

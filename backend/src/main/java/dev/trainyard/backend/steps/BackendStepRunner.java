@@ -5,8 +5,8 @@ import dev.trainyard.workflow.StepResult;
 import dev.trainyard.workflow.StepTask;
 
 /**
- * Runs the steps of one kind whose execution is {@code BACKEND}: a CDI bean, found by {@link BackendSteps}.
- * Failures are thrown as {@code FailureType.X.failure(...)}, like a worker's.
+ * Runs the steps of one kind whose execution is {@code BACKEND}: a CDI bean, found by {@link
+ * BackendSteps}. Failures are thrown as {@code FailureType.X.failure(...)}, like a worker's.
  */
 public interface BackendStepRunner {
   StepKind kind();

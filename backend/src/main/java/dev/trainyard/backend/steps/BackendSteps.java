@@ -15,7 +15,8 @@ import java.util.TreeMap;
 
 /**
  * The backend's step activities: each {@code BACKEND} kind's runner, by kind. Registered beside the
- * ledger on the workflow task queue. A plain {@code @Singleton}, as Temporal registers the instance.
+ * ledger on the workflow task queue. A plain {@code @Singleton}, as Temporal registers the
+ * instance.
  */
 @Singleton
 public class BackendSteps implements BackendStepActivities {
@@ -36,7 +37,11 @@ public class BackendSteps implements BackendStepActivities {
     BackendStepRunner runner = runners.get(task.kind());
     if (runner == null) {
       throw FailureType.KIND_NOT_SUPPORTED.failure(
-          "step kind '" + task.kind() + "' has no backend runner (the backend runs " + runners.keySet() + ")");
+          "step kind '"
+              + task.kind()
+              + "' has no backend runner (the backend runs "
+              + runners.keySet()
+              + ")");
     }
     return runner.run(task);
   }

@@ -10,7 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Installs the templates shipped with Trainyard ({@code templates/*.yaml} on the classpath) at start. */
+/**
+ * Installs the templates shipped with Trainyard ({@code templates/*.yaml} on the classpath) at
+ * start.
+ */
 @ApplicationScoped
 public class BundledTemplates {
   static final List<String> NAMES = List.of("hello", "demo");

@@ -1,16 +1,16 @@
 package dev.trainyard.backend.templates;
 
-import dev.trainyard.backend.common.Sha256;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.catalog.TemplateVersionEntity;
+import dev.trainyard.backend.common.Sha256;
+import dev.trainyard.backend.security.Caller;
 import dev.trainyard.pipeline.Pipelines;
 import dev.trainyard.pipeline.spec.PipelineSpec;
-import dev.trainyard.backend.security.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.Set;
 import jakarta.transaction.Transactional;
 import java.time.OffsetDateTime;
+import java.util.Set;
 
 /** Pipeline templates: named specs with immutable, numbered versions. */
 @ApplicationScoped
@@ -28,8 +28,12 @@ public class TemplateService {
       throw ApiProblem.conflict("the template name '" + spec.name() + "' is taken; choose another");
     }
     if (existing != null) {
-      throw ApiProblem.conflict("template '" + spec.name() + "' exists; POST a new version to /api/v1/templates/"
-          + spec.name() + "/versions");
+      throw ApiProblem.conflict(
+          "template '"
+              + spec.name()
+              + "' exists; POST a new version to /api/v1/templates/"
+              + spec.name()
+              + "/versions");
     }
     TemplateEntity template = new TemplateEntity();
     template.name = spec.name();
@@ -41,7 +45,10 @@ public class TemplateService {
     return addVersion(template, spec, specText, 1, caller);
   }
 
-  /** Adds a new version; the spec's name must be the template's. Same spec as the latest: no new version. */
+  /**
+   * Adds a new version; the spec's name must be the template's. Same spec as the latest: no new
+   * version.
+   */
   @Transactional
   public TemplateVersionEntity newVersion(String name, String specText, Caller caller) {
     TemplateEntity template = TemplateEntity.findById(name);
@@ -50,7 +57,8 @@ public class TemplateService {
     }
     PipelineSpec spec = Pipelines.parse(specText);
     if (!spec.name().equals(name)) {
-      throw ApiProblem.badRequest("name", "the spec is named '" + spec.name() + "', not '" + name + "'");
+      throw ApiProblem.badRequest(
+          "name", "the spec is named '" + spec.name() + "', not '" + name + "'");
     }
     TemplateVersionEntity latest = TemplateVersionEntity.latest(name).orElseThrow();
     if (latest.specSha256.equals(Sha256.of(specText))) {
@@ -72,12 +80,19 @@ public class TemplateService {
   }
 
   public TemplateVersionEntity version(String name, Integer version) {
-    return (version == null ? TemplateVersionEntity.latest(name) : TemplateVersionEntity.get(name, version))
-        .orElseThrow(() -> ApiProblem.notFound(
-            "no template '" + name + "'" + (version == null ? "" : " version " + version)));
+    return (version == null
+            ? TemplateVersionEntity.latest(name)
+            : TemplateVersionEntity.get(name, version))
+        .orElseThrow(
+            () ->
+                ApiProblem.notFound(
+                    "no template '" + name + "'" + (version == null ? "" : " version " + version)));
   }
 
-  /** Approves a version that contains {@code command} steps; admins only (checked by the access rules). */
+  /**
+   * Approves a version that contains {@code command} steps; admins only (checked by the access
+   * rules).
+   */
   @Transactional
   public TemplateVersionEntity approve(String name, int number, Caller caller) {
     TemplateVersionEntity version = version(name, number);
@@ -88,7 +103,9 @@ public class TemplateService {
     return version;
   }
 
-  /** Whether a version of {@code spec} saved by {@code caller} would wait for an admin's approval. */
+  /**
+   * Whether a version of {@code spec} saved by {@code caller} would wait for an admin's approval.
+   */
   public static boolean needsApproval(PipelineSpec spec, Caller caller) {
     return !caller.isAdmin() && runsArbitraryCode(spec);
   }
@@ -102,13 +119,17 @@ public class TemplateService {
     return TemplateVersionEntity.latest(name).map(v -> v.version).orElse(null);
   }
 
-  /** Kinds that run the author's code on workers (e.g. {@code command}): only an admin's template version may contain them unapproved. */
+  /**
+   * Kinds that run the author's code on workers (e.g. {@code command}): only an admin's template
+   * version may contain them unapproved.
+   */
   static boolean runsArbitraryCode(PipelineSpec spec) {
-    return spec.steps().stream().anyMatch(s -> dev.trainyard.pipeline.kind.StepKinds.of(s.kind()).runsUserCode());
+    return spec.steps().stream()
+        .anyMatch(s -> dev.trainyard.pipeline.kind.StepKinds.of(s.kind()).runsUserCode());
   }
 
-  private TemplateVersionEntity addVersion(TemplateEntity template, PipelineSpec spec, String specText, int number,
-      Caller caller) {
+  private TemplateVersionEntity addVersion(
+      TemplateEntity template, PipelineSpec spec, String specText, int number, Caller caller) {
     String user = caller.name();
     TemplateVersionEntity version = new TemplateVersionEntity();
     version.templateName = template.name;
@@ -124,5 +145,4 @@ public class TemplateService {
     version.persist();
     return version;
   }
-
 }

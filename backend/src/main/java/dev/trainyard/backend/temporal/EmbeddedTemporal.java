@@ -23,10 +23,11 @@ import java.util.concurrent.TimeUnit;
  * clients are refused before any gRPC call.
  *
  * <p>{@link #main} runs it as a process of its own, so that fault tests can kill the backend while
- * Temporal keeps running (the team topology on one machine):
- * {@code java -cp 'backend/target/quarkus-app/lib/main/*:backend/target/quarkus-app/app/*'
- * dev.trainyard.backend.temporal.EmbeddedTemporal 7233 /path/to/tls} (the directory's certificates are
- * minted if missing; clients use its {@code client.pem}, {@code client.key} and {@code ca.pem}).
+ * Temporal keeps running (the team topology on one machine): {@code java -cp
+ * 'backend/target/quarkus-app/lib/main/*:backend/target/quarkus-app/app/*'
+ * dev.trainyard.backend.temporal.EmbeddedTemporal 7233 /path/to/tls} (the directory's certificates
+ * are minted if missing; clients use its {@code client.pem}, {@code client.key} and {@code
+ * ca.pem}).
  */
 public final class EmbeddedTemporal implements AutoCloseable {
   private final TestServicesStarter services;
@@ -37,20 +38,25 @@ public final class EmbeddedTemporal implements AutoCloseable {
     this.server = server;
   }
 
-  /** Serves on 127.0.0.1:{@code port} (0: a free one) with the server certificate of {@code tls}. */
+  /**
+   * Serves on 127.0.0.1:{@code port} (0: a free one) with the server certificate of {@code tls}.
+   */
   public static EmbeddedTemporal start(int port, LocalTls.Material tls) throws IOException {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-        .sslContext(GrpcSslContexts.forServer(tls.serverCert().toFile(), tls.serverKey().toFile())
-            .trustManager(tls.ca().toFile())
-            .clientAuth(ClientAuth.REQUIRE)
-            .build());
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+            .sslContext(
+                GrpcSslContexts.forServer(tls.serverCert().toFile(), tls.serverKey().toFile())
+                    .trustManager(tls.ca().toFile())
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .build());
     // lockTimeSkipping = true: timers fire in real time, as on a real cluster.
     TestServicesStarter services = new TestServicesStarter(true, 0);
     HealthStatusManager health = new HealthStatusManager();
     builder.addService(health.getHealthService());
     for (BindableService service : services.getServices()) {
       builder.addService(service);
-      health.setStatus(service.bindService().getServiceDescriptor().getName(),
+      health.setStatus(
+          service.bindService().getServiceDescriptor().getName(),
           io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     }
     Server server = builder.build().start();
@@ -65,9 +71,14 @@ public final class EmbeddedTemporal implements AutoCloseable {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 7233;
     LocalTls.Material tls = LocalTls.ensure(Path.of(args.length > 1 ? args[1] : "tls"));
     EmbeddedTemporal temporal = start(port, tls);
-    Runtime.getRuntime().addShutdownHook(new Thread(temporal::close, "temporal-test-server-shutdown"));
-    System.out.println("Temporal test server listening on " + temporal.target() + " (mTLS, certificates in "
-        + tls.dir() + ")");
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(temporal::close, "temporal-test-server-shutdown"));
+    System.out.println(
+        "Temporal test server listening on "
+            + temporal.target()
+            + " (mTLS, certificates in "
+            + tls.dir()
+            + ")");
     temporal.server.awaitTermination();
   }
 

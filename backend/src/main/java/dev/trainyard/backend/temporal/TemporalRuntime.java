@@ -70,11 +70,16 @@ public class TemporalRuntime {
         embedded = EmbeddedTemporal.start(config.temporal().embeddedPort(), material);
         tls = material.client();
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot start the embedded Temporal service on 127.0.0.1:"
-            + config.temporal().embeddedPort() + " (is the port taken?)", e);
+        throw new UncheckedIOException(
+            "cannot start the embedded Temporal service on 127.0.0.1:"
+                + config.temporal().embeddedPort()
+                + " (is the port taken?)",
+            e);
       }
       target = embedded.target();
-      LOG.infof("Embedded Temporal service listening on %s (mTLS, certificates in %s)", target, tls.cert().getParent());
+      LOG.infof(
+          "Embedded Temporal service listening on %s (mTLS, certificates in %s)",
+          target, tls.cert().getParent());
     } else {
       tls = configuredTls();
     }
@@ -82,20 +87,25 @@ public class TemporalRuntime {
     if (tls != null) {
       tls.applyTo(options);
     }
-    stubs = WorkflowServiceStubs.newServiceStubs(
-        options
-            .setTarget(target)
-            .setRpcTimeout(Duration.ofSeconds(10))
-            // An API call that cannot reach Temporal gives up within seconds (the caller gets 503 +
-            // Retry-After) instead of holding the HTTP request for the SDK's default minute.
-            .setRpcRetryOptions(RpcRetryOptions.newBuilder()
-                .setInitialInterval(Duration.ofMillis(100))
-                .setMaximumInterval(Duration.ofSeconds(1))
-                .setExpiration(Duration.ofSeconds(5))
-                .validateBuildWithDefaults())
-            .build());
-    client = WorkflowClient.newInstance(
-        stubs, WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).build());
+    stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            options
+                .setTarget(target)
+                .setRpcTimeout(Duration.ofSeconds(10))
+                // An API call that cannot reach Temporal gives up within seconds (the caller gets
+                // 503 +
+                // Retry-After) instead of holding the HTTP request for the SDK's default minute.
+                .setRpcRetryOptions(
+                    RpcRetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofMillis(100))
+                        .setMaximumInterval(Duration.ofSeconds(1))
+                        .setExpiration(Duration.ofSeconds(5))
+                        .validateBuildWithDefaults())
+                .build());
+    client =
+        WorkflowClient.newInstance(
+            stubs,
+            WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).build());
 
     factory = WorkerFactory.newInstance(client);
     startWorkersWhenReachable();
@@ -109,22 +119,26 @@ public class TemporalRuntime {
     try {
       startWorkers();
     } catch (RuntimeException unreachable) {
-      LOG.warnf("Temporal at %s is unreachable (%s); starting the workers when it answers",
+      LOG.warnf(
+          "Temporal at %s is unreachable (%s); starting the workers when it answers",
           config.temporal().target(), unreachable.getMessage());
-      Thread.ofVirtual().name("temporal-reconnect").start(() -> {
-        while (!stopping) {
-          try {
-            Thread.sleep(5_000);
-            startWorkers();
-            LOG.info("Temporal answered; workers started");
-            return;
-          } catch (InterruptedException e) {
-            return;
-          } catch (RuntimeException stillUnreachable) {
-            // keep waiting
-          }
-        }
-      });
+      Thread.ofVirtual()
+          .name("temporal-reconnect")
+          .start(
+              () -> {
+                while (!stopping) {
+                  try {
+                    Thread.sleep(5_000);
+                    startWorkers();
+                    LOG.info("Temporal answered; workers started");
+                    return;
+                  } catch (InterruptedException e) {
+                    return;
+                  } catch (RuntimeException stillUnreachable) {
+                    // keep waiting
+                  }
+                }
+              });
     }
   }
 
@@ -138,10 +152,15 @@ public class TemporalRuntime {
       factory.start();
     }
     if (config.worker().embedded() && stepWorker == null) {
-      stepWorker = new TrainyardWorker(
-          new WorkerConfig(config.home(), config.worker().pools(), config.worker().maxConcurrentSteps(),
-              Duration.ofSeconds(10)),
-          client, signing.verifier());
+      stepWorker =
+          new TrainyardWorker(
+              new WorkerConfig(
+                  config.home(),
+                  config.worker().pools(),
+                  config.worker().maxConcurrentSteps(),
+                  Duration.ofSeconds(10)),
+              client,
+              signing.verifier());
       stepWorker.start();
       LOG.infof("In-process worker polling pools %s", config.worker().pools());
     }
@@ -151,65 +170,89 @@ public class TemporalRuntime {
 
   /**
    * Sticky execution off against a standalone SDK test server. After a workflow task completes, the
-   * test server routes the workflow's next task to the sticky queue of the worker that completed it,
-   * and it implements no sticky schedule-to-start timeout (ResetStickyTaskQueue is unimplemented,
-   * ShutdownWorker a no-op): when the backend is killed, its workflows' next tasks wait on a queue
-   * nobody polls any more, and the runs never finish. A real cluster moves such a task to the normal
-   * queue after the sticky schedule-to-start timeout (5 s), so it keeps sticky execution. A zero
-   * timeout makes the SDK send no sticky attributes: every task goes to the normal queue and
-   * replays the history (small for pipelines). The embedded service dies with this process, so it
-   * can never hold a stranded task: it keeps sticky execution too.
+   * test server routes the workflow's next task to the sticky queue of the worker that completed
+   * it, and it implements no sticky schedule-to-start timeout (ResetStickyTaskQueue is
+   * unimplemented, ShutdownWorker a no-op): when the backend is killed, its workflows' next tasks
+   * wait on a queue nobody polls any more, and the runs never finish. A real cluster moves such a
+   * task to the normal queue after the sticky schedule-to-start timeout (5 s), so it keeps sticky
+   * execution. A zero timeout makes the SDK send no sticky attributes: every task goes to the
+   * normal queue and replays the history (small for pipelines). The embedded service dies with this
+   * process, so it can never hold a stranded task: it keeps sticky execution too.
    */
   private WorkerOptions workflowWorkerOptions() {
-    boolean sticky = config.temporal().stickyExecution().orElseGet(() -> isEmbedded() || !isSdkTestServer());
-    // Bulkheads, so that a burst of runs cannot starve the API: workflow tasks are short and CPU-bound,
-    // so about one per core (the SDK's 200 made 2 cores thrash: read p99 276 ms under 1,000 runs, 71 ms
-    // with 2, at the same throughput, see docs/benchmarks.md); ledger writes hold a database connection
+    boolean sticky =
+        config.temporal().stickyExecution().orElseGet(() -> isEmbedded() || !isSdkTestServer());
+    // Bulkheads, so that a burst of runs cannot starve the API: workflow tasks are short and
+    // CPU-bound,
+    // so about one per core (the SDK's 200 made 2 cores thrash: read p99 276 ms under 1,000 runs,
+    // 71 ms
+    // with 2, at the same throughput, see docs/benchmarks.md); ledger writes hold a database
+    // connection
     // each, so fewer of them than the pool has connections.
-    int workflowTasks = config.temporal().workflowTaskConcurrency()
-        .orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
-    WorkerOptions.Builder options = WorkerOptions.newBuilder()
-        .setMaxConcurrentWorkflowTaskExecutionSize(Math.max(2, workflowTasks)) // the SDK needs 2 or more
-        .setMaxConcurrentLocalActivityExecutionSize(config.temporal().ledgerConcurrency());
+    int workflowTasks =
+        config
+            .temporal()
+            .workflowTaskConcurrency()
+            .orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    WorkerOptions.Builder options =
+        WorkerOptions.newBuilder()
+            .setMaxConcurrentWorkflowTaskExecutionSize(
+                Math.max(2, workflowTasks)) // the SDK needs 2 or more
+            .setMaxConcurrentLocalActivityExecutionSize(config.temporal().ledgerConcurrency());
     if (sticky) {
       return options.build();
     }
-    LOG.infof("Sticky execution off: %s is the SDK's test server, which cannot move a workflow task off a "
-        + "dead worker's sticky queue", config.temporal().target());
+    LOG.infof(
+        "Sticky execution off: %s is the SDK's test server, which cannot move a workflow task off a "
+            + "dead worker's sticky queue",
+        config.temporal().target());
     return options.setStickyQueueScheduleToStartTimeout(Duration.ZERO).build();
   }
 
-  /** Only the SDK's test server serves its TestService API; a real cluster answers UNIMPLEMENTED. */
+  /**
+   * Only the SDK's test server serves its TestService API; a real cluster answers UNIMPLEMENTED.
+   */
   private boolean isSdkTestServer() {
     try {
-      TestServiceGrpc.newBlockingStub(stubs.getRawChannel()).withDeadlineAfter(5, TimeUnit.SECONDS)
+      TestServiceGrpc.newBlockingStub(stubs.getRawChannel())
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
           .getCurrentTime(Empty.getDefaultInstance());
       return true;
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
+          || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
         throw e; // unreachable: decided when it answers (startWorkersWhenReachable retries)
       }
       return false;
     }
   }
 
-  /** The configured client TLS of team mode, or null for plaintext; half a configuration is an error. */
+  /**
+   * The configured client TLS of team mode, or null for plaintext; half a configuration is an
+   * error.
+   */
   private TemporalTls configuredTls() {
     TrainyardConfig.Tls settings = config.temporal().tls();
     if (settings.cert().isEmpty() && settings.key().isEmpty() && settings.ca().isEmpty()) {
-      LOG.warnf("Temporal at %s without TLS: set trainyard.temporal.tls.cert, .key and .ca (docs/security.md)",
+      LOG.warnf(
+          "Temporal at %s without TLS: set trainyard.temporal.tls.cert, .key and .ca (docs/security.md)",
           config.temporal().target());
       return null;
     }
-    TemporalTls configured = new TemporalTls(settings.cert().orElse(null), settings.key().orElse(null),
-        settings.ca().orElse(null));
+    TemporalTls configured =
+        new TemporalTls(
+            settings.cert().orElse(null), settings.key().orElse(null), settings.ca().orElse(null));
     if (!configured.problems().isEmpty()) {
-      throw new IllegalStateException("trainyard.temporal.tls: " + String.join("; ", configured.problems()));
+      throw new IllegalStateException(
+          "trainyard.temporal.tls: " + String.join("; ", configured.problems()));
     }
     return configured;
   }
 
-  /** The TLS settings this backend's Temporal clients use (the embedded service's client files in local mode). */
+  /**
+   * The TLS settings this backend's Temporal clients use (the embedded service's client files in
+   * local mode).
+   */
   public java.util.Optional<TemporalTls> clientTls() {
     start();
     return java.util.Optional.ofNullable(tls);

@@ -1,11 +1,11 @@
 package dev.trainyard.backend.trust;
 
-import dev.trainyard.pipeline.kind.Execution;
-import dev.trainyard.pipeline.kind.StepKinds;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.backend.audit.AuditLog;
 import dev.trainyard.backend.common.Sha256;
+import dev.trainyard.pipeline.kind.Execution;
+import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.ExecutionPlan;
 import dev.trainyard.pipeline.plan.InputBinding;
 import dev.trainyard.pipeline.plan.PlannedStep;
@@ -35,10 +35,10 @@ import java.util.Set;
 
 /**
  * Checks each workflow against the catalog before the backend signs anything for it. The catalog is
- * what the API wrote when a user launched, retried or approved: a workflow that someone else started
- * on Temporal, for a run that is finished or with a plan of their own, gets no signature and so no
- * worker runs any of it. Refusals are audited. A plain {@code @Singleton} like {@code CatalogLedger}:
- * Temporal registers the instance and must see its interface.
+ * what the API wrote when a user launched, retried or approved: a workflow that someone else
+ * started on Temporal, for a run that is finished or with a plan of their own, gets no signature
+ * and so no worker runs any of it. Refusals are audited. A plain {@code @Singleton} like {@code
+ * CatalogLedger}: Temporal registers the instance and must see its interface.
  */
 @Singleton
 public class RunGate implements TrustActivities {
@@ -59,12 +59,14 @@ public class RunGate implements TrustActivities {
   }
 
   /** The catalog's run, share-locked for the checking transaction. */
-  private record RecordedRun(String status, ExecutionPlan plan, String templateName, int templateVersion) {}
+  private record RecordedRun(
+      String status, ExecutionPlan plan, String templateName, int templateVersion) {}
 
   @Override
   public String admitRun(RunRequest request) {
     ActivityInfo workflow = Activity.getExecutionContext().getInfo();
-    String refusal = QuarkusTransaction.requiringNew().call(() -> admission(workflow.getWorkflowId(), request));
+    String refusal =
+        QuarkusTransaction.requiringNew().call(() -> admission(workflow.getWorkflowId(), request));
     if (refusal != null) {
       refused(workflow, request.runId(), null, refusal);
     }
@@ -74,31 +76,42 @@ public class RunGate implements TrustActivities {
   @Override
   public StepGrant grantStep(StepTask task) {
     ActivityInfo workflow = Activity.getExecutionContext().getInfo();
-    Object answer = QuarkusTransaction.requiringNew().call(() -> grant(workflow.getWorkflowId(), task));
+    Object answer =
+        QuarkusTransaction.requiringNew().call(() -> grant(workflow.getWorkflowId(), task));
     if (answer instanceof StepGrant grant) {
       return grant;
     }
     String refusal = (String) answer;
     refused(workflow, task.runId(), task.stepId(), refusal);
-    throw ApplicationFailure.newNonRetryableFailure("the backend refused to sign step '" + task.stepId() + "': " + refusal,
-        "StepRefused");
+    throw ApplicationFailure.newNonRetryableFailure(
+        "the backend refused to sign step '" + task.stepId() + "': " + refusal, "StepRefused");
   }
 
   @Override
   public boolean approvalSigned(String runId, int attempt, PipelineWorkflow.Approval approval) {
-    byte[] payload = TaskSignatures.approvalPayload(runId, approval.stepId(), attempt, approval.approvedBy());
+    byte[] payload =
+        TaskSignatures.approvalPayload(runId, approval.stepId(), attempt, approval.approvedBy());
     if (TaskSignatures.verifies(key.publicKey(), payload, approval.signature())) {
       return true;
     }
-    refused(Activity.getExecutionContext().getInfo(), runId, approval.stepId(),
-        "approval signal by '" + approval.approvedBy() + "' without the backend's signature (approve through the API)");
+    refused(
+        Activity.getExecutionContext().getInfo(),
+        runId,
+        approval.stepId(),
+        "approval signal by '"
+            + approval.approvedBy()
+            + "' without the backend's signature (approve through the API)");
     return false;
   }
 
   private String admission(String workflowId, RunRequest request) {
     String runId = request.runId();
     if (runId == null || !runId.equals(workflowId)) {
-      return "workflow " + workflowId + " carries run id " + runId + "; each run is the workflow with its run id";
+      return "workflow "
+          + workflowId
+          + " carries run id "
+          + runId
+          + "; each run is the workflow with its run id";
     }
     RecordedRun run = lockRun(runId);
     if (run == null) {
@@ -113,24 +126,36 @@ public class RunGate implements TrustActivities {
     }
     for (var artifact : request.artifacts().entrySet()) {
       ArtifactRef ref = artifact.getValue();
-      if (ref == null || !artifact.getKey().equals(ref.id()) || !Objects.equals(uriOf(ref.id()), ref.uri())) {
+      if (ref == null
+          || !artifact.getKey().equals(ref.id())
+          || !Objects.equals(uriOf(ref.id()), ref.uri())) {
         return "artifact " + artifact.getKey() + " is not the catalog's";
       }
     }
     for (var reused : request.reused().entrySet()) {
       String stepStatus = stepStatus(runId, reused.getKey());
       if (!COMPLETED.contains(stepStatus)) {
-        return "step '" + reused.getKey() + "' is passed as completed but the catalog has it " + stepStatus;
+        return "step '"
+            + reused.getKey()
+            + "' is passed as completed but the catalog has it "
+            + stepStatus;
       }
       for (var output : reused.getValue().entrySet()) {
         if (!recordedOutput(runId, reused.getKey(), output.getKey(), output.getValue())) {
-          return "output '" + output.getKey() + "' of step '" + reused.getKey() + "' is not the one recorded";
+          return "output '"
+              + output.getKey()
+              + "' of step '"
+              + reused.getKey()
+              + "' is not the one recorded";
         }
       }
     }
-    // Attempt numbers key the ledger's rows: made-up ones would overwrite recorded attempts. Once this
-    // execution has begun (RUNNING, e.g. a workflow task run again after a crash) it has added its own.
-    if (run.status().equals("PENDING") && !recordedAttempts(runId).equals(withoutZeros(request.previousAttempts()))) {
+    // Attempt numbers key the ledger's rows: made-up ones would overwrite recorded attempts. Once
+    // this
+    // execution has begun (RUNNING, e.g. a workflow task run again after a crash) it has added its
+    // own.
+    if (run.status().equals("PENDING")
+        && !recordedAttempts(runId).equals(withoutZeros(request.previousAttempts()))) {
       return "its attempt counts are not the catalog's";
     }
     return null;
@@ -154,7 +179,9 @@ public class RunGate implements TrustActivities {
     if (planned == null) {
       return "run " + runId + " has no step '" + task.stepId() + "'";
     }
-    if (!planned.kind().equals(task.kind()) || planned.gpus() != task.gpus() || planned.timeoutSeconds() != task.timeoutSeconds()
+    if (!planned.kind().equals(task.kind())
+        || planned.gpus() != task.gpus()
+        || planned.timeoutSeconds() != task.timeoutSeconds()
         || !CanonicalJson.sha256(planned.body()).equals(CanonicalJson.sha256(task.body()))) {
       return "step '" + task.stepId() + "' is not the step recorded in the run's plan";
     }
@@ -162,11 +189,18 @@ public class RunGate implements TrustActivities {
     for (InputBinding binding : planned.inputs()) {
       bound.add(binding.name());
       ArtifactRef ref = task.inputs().get(binding.name());
-      boolean recorded = ref != null && (binding.fromStepOutput()
-          ? recordedOutput(runId, binding.fromStep(), binding.output(), ref)
-          : ref.id().equals(binding.artifactId()) && Objects.equals(uriOf(ref.id()), ref.uri()));
+      boolean recorded =
+          ref != null
+              && (binding.fromStepOutput()
+                  ? recordedOutput(runId, binding.fromStep(), binding.output(), ref)
+                  : ref.id().equals(binding.artifactId())
+                      && Objects.equals(uriOf(ref.id()), ref.uri()));
       if (!recorded) {
-        return "input '" + binding.name() + "' of step '" + task.stepId() + "' is not the catalog's artifact";
+        return "input '"
+            + binding.name()
+            + "' of step '"
+            + task.stepId()
+            + "' is not the catalog's artifact";
       }
     }
     if (!bound.equals(task.inputs().keySet())) {
@@ -178,8 +212,9 @@ public class RunGate implements TrustActivities {
         return "approval step '" + approval + "' before it is " + status + ", not approved";
       }
     }
-    byte[] payload = TaskSignatures.stepPayload(runId, task.stepId(), run.templateVersion(),
-        TaskSignatures.resolvedStepSha256(task));
+    byte[] payload =
+        TaskSignatures.stepPayload(
+            runId, task.stepId(), run.templateVersion(), TaskSignatures.resolvedStepSha256(task));
     return new StepGrant(run.templateVersion(), key.sign(payload));
   }
 
@@ -188,11 +223,18 @@ public class RunGate implements TrustActivities {
       return "run " + runId + " is already " + run.status();
     }
     @SuppressWarnings("unchecked")
-    List<String> approvedBy = em.createNativeQuery(
-            "SELECT approved_by FROM template_version WHERE template_name = ?1 AND version = ?2")
-        .setParameter(1, run.templateName()).setParameter(2, run.templateVersion()).getResultList();
+    List<String> approvedBy =
+        em.createNativeQuery(
+                "SELECT approved_by FROM template_version WHERE template_name = ?1 AND version = ?2")
+            .setParameter(1, run.templateName())
+            .setParameter(2, run.templateVersion())
+            .getResultList();
     if (approvedBy.isEmpty() || approvedBy.get(0) == null) {
-      return "template '" + run.templateName() + "' version " + run.templateVersion() + " is not approved";
+      return "template '"
+          + run.templateName()
+          + "' version "
+          + run.templateVersion()
+          + " is not approved";
     }
     return null;
   }
@@ -203,15 +245,20 @@ public class RunGate implements TrustActivities {
    */
   private RecordedRun lockRun(String runId) {
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery(
-            "SELECT status, CAST(plan AS text), template_name, template_version FROM run WHERE id = ?1 FOR SHARE")
-        .setParameter(1, runId).getResultList();
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT status, CAST(plan AS text), template_name, template_version FROM run WHERE id = ?1 FOR SHARE")
+            .setParameter(1, runId)
+            .getResultList();
     if (rows.isEmpty()) {
       return null;
     }
     Object[] row = rows.get(0);
     try {
-      return new RecordedRun((String) row[0], json.readValue((String) row[1], ExecutionPlan.class), (String) row[2],
+      return new RecordedRun(
+          (String) row[0],
+          json.readValue((String) row[1], ExecutionPlan.class),
+          (String) row[2],
           ((Number) row[3]).intValue());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("run " + runId + " has an unreadable plan", e);
@@ -220,8 +267,10 @@ public class RunGate implements TrustActivities {
 
   private String uriOf(String artifactId) {
     @SuppressWarnings("unchecked")
-    List<String> uris = em.createNativeQuery("SELECT uri FROM artifact WHERE id = ?1").setParameter(1, artifactId)
-        .getResultList();
+    List<String> uris =
+        em.createNativeQuery("SELECT uri FROM artifact WHERE id = ?1")
+            .setParameter(1, artifactId)
+            .getResultList();
     return uris.isEmpty() ? null : uris.get(0);
   }
 
@@ -230,24 +279,35 @@ public class RunGate implements TrustActivities {
       return false;
     }
     @SuppressWarnings("unchecked")
-    List<String> uris = em.createNativeQuery("SELECT a.uri FROM step_output so JOIN artifact a ON a.id = so.artifact_id "
-            + "WHERE so.run_id = ?1 AND so.step_id = ?2 AND so.name = ?3 AND so.artifact_id = ?4")
-        .setParameter(1, runId).setParameter(2, stepId).setParameter(3, name).setParameter(4, ref.id()).getResultList();
+    List<String> uris =
+        em.createNativeQuery(
+                "SELECT a.uri FROM step_output so JOIN artifact a ON a.id = so.artifact_id "
+                    + "WHERE so.run_id = ?1 AND so.step_id = ?2 AND so.name = ?3 AND so.artifact_id = ?4")
+            .setParameter(1, runId)
+            .setParameter(2, stepId)
+            .setParameter(3, name)
+            .setParameter(4, ref.id())
+            .getResultList();
     return uris.stream().anyMatch(uri -> uri.equals(ref.uri()));
   }
 
   private String stepStatus(String runId, String stepId) {
     @SuppressWarnings("unchecked")
-    List<String> statuses = em.createNativeQuery("SELECT status FROM step WHERE run_id = ?1 AND step_id = ?2")
-        .setParameter(1, runId).setParameter(2, stepId).getResultList();
+    List<String> statuses =
+        em.createNativeQuery("SELECT status FROM step WHERE run_id = ?1 AND step_id = ?2")
+            .setParameter(1, runId)
+            .setParameter(2, stepId)
+            .getResultList();
     return statuses.isEmpty() ? "not in the run" : statuses.get(0);
   }
 
   private Map<String, Integer> recordedAttempts(String runId) {
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery(
-            "SELECT step_id, max(attempt) FROM step_attempt WHERE run_id = ?1 GROUP BY step_id")
-        .setParameter(1, runId).getResultList();
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT step_id, max(attempt) FROM step_attempt WHERE run_id = ?1 GROUP BY step_id")
+            .setParameter(1, runId)
+            .getResultList();
     Map<String, Integer> attempts = new HashMap<>();
     rows.forEach(r -> attempts.put((String) r[0], ((Number) r[1]).intValue()));
     return withoutZeros(attempts);
@@ -267,12 +327,14 @@ public class RunGate implements TrustActivities {
     while (!todo.isEmpty()) {
       String id = todo.pop();
       if (seen.add(id)) {
-        plan.step(id).ifPresent(need -> {
-          if (StepKinds.of(need.kind()).execution() == Execution.APPROVAL) {
-            approvals.add(id);
-          }
-          todo.addAll(need.needs());
-        });
+        plan.step(id)
+            .ifPresent(
+                need -> {
+                  if (StepKinds.of(need.kind()).execution() == Execution.APPROVAL) {
+                    approvals.add(id);
+                  }
+                  todo.addAll(need.needs());
+                });
       }
     }
     return approvals;
@@ -280,8 +342,20 @@ public class RunGate implements TrustActivities {
 
   private void refused(ActivityInfo workflow, String runId, String stepId, String reason) {
     String target = "/api/v1/runs/" + runId + (stepId == null ? "" : "/steps/" + stepId);
-    String action = "TEMPORAL REFUSED " + (reason.length() > 300 ? reason.substring(0, 300) + "…" : reason);
-    QuarkusTransaction.requiringNew().run(() -> audit.append("temporal-client", "", "", action, target, 403, null,
-        "workflow:" + workflow.getWorkflowId() + "/" + workflow.getRunId(), Sha256.of(reason)));
+    String action =
+        "TEMPORAL REFUSED " + (reason.length() > 300 ? reason.substring(0, 300) + "…" : reason);
+    QuarkusTransaction.requiringNew()
+        .run(
+            () ->
+                audit.append(
+                    "temporal-client",
+                    "",
+                    "",
+                    action,
+                    target,
+                    403,
+                    null,
+                    "workflow:" + workflow.getWorkflowId() + "/" + workflow.getRunId(),
+                    Sha256.of(reason)));
   }
 }

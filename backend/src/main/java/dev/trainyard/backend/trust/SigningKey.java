@@ -26,9 +26,9 @@ import java.util.Base64;
 
 /**
  * The backend's Ed25519 key pair: {@code <home>/keys/task-signing.key} (PKCS#8 PEM, 0600, in a 0700
- * directory), made at first start, and its public half {@code task-signing.pub}, which is all a worker
- * needs ({@code --task-key}). In team mode the same two files sit in the backend's home, the private
- * one mounted from a secret.
+ * directory), made at first start, and its public half {@code task-signing.pub}, which is all a
+ * worker needs ({@code --task-key}). In team mode the same two files sit in the backend's home, the
+ * private one mounted from a secret.
  */
 @ApplicationScoped
 @Startup // the public key file exists once the backend is up, for workers started after it
@@ -49,21 +49,31 @@ public class SigningKey {
       if (!Files.isRegularFile(key)) {
         generate(key, pub);
       }
-      String base64 = Files.readString(key, StandardCharsets.US_ASCII)
-          .replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
-      privateKey = KeyFactory.getInstance(TaskSignatures.ALGORITHM)
-          .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
+      String base64 =
+          Files.readString(key, StandardCharsets.US_ASCII)
+              .replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "")
+              .replaceAll("\\s", "");
+      privateKey =
+          KeyFactory.getInstance(TaskSignatures.ALGORITHM)
+              .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
       publicKey = TaskSignatures.readPublicKey(pub);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot load or create the task signing key pair in " + dir
-          + " (delete both files to make a new pair; workers then need the new task-signing.pub)", e);
+      throw new UncheckedIOException(
+          "cannot load or create the task signing key pair in "
+              + dir
+              + " (delete both files to make a new pair; workers then need the new task-signing.pub)",
+          e);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new IllegalStateException("the task signing key " + key + " is unusable: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "the task signing key " + key + " is unusable: " + e.getMessage(), e);
     }
     byte[] probe = "trainyard-key-check".getBytes(StandardCharsets.US_ASCII);
     if (!TaskSignatures.verifies(publicKey, probe, sign(probe))) {
-      throw new IllegalStateException(pub + " is not the public half of " + key
-          + " (delete both files to make a new pair; workers then need the new task-signing.pub)");
+      throw new IllegalStateException(
+          pub
+              + " is not the public half of "
+              + key
+              + " (delete both files to make a new pair; workers then need the new task-signing.pub)");
     }
     publicKeyFile = pub;
   }
@@ -73,12 +83,17 @@ public class SigningKey {
     Path staging = key.resolveSibling(key.getFileName() + ".new");
     Files.deleteIfExists(staging); // left by a crash mid-write: it was never used
     // Created 0600 before a byte is written; renamed into place only once complete.
-    Files.writeString(Files.createFile(staging,
+    Files.writeString(
+        Files.createFile(
+            staging,
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
-        "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
-            .encodeToString(pair.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n",
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(pair.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n",
         StandardCharsets.US_ASCII);
-    Files.writeString(pub, TaskSignatures.publicKeyPem(pair.getPublic()), StandardCharsets.US_ASCII);
+    Files.writeString(
+        pub, TaskSignatures.publicKeyPem(pair.getPublic()), StandardCharsets.US_ASCII);
     Files.move(staging, key, StandardCopyOption.ATOMIC_MOVE);
   }
 

@@ -19,16 +19,29 @@ public final class Api {
   /** Every request of the calling test sends the local-mode token. */
   public static void signIn() {
     io.restassured.RestAssured.requestSpecification =
-        new io.restassured.builder.RequestSpecBuilder().addHeader("Authorization", "Bearer " + LOCAL_TOKEN).build();
+        new io.restassured.builder.RequestSpecBuilder()
+            .addHeader("Authorization", "Bearer " + LOCAL_TOKEN)
+            .build();
   }
 
   public static void createTemplate(String yaml) {
-    given().contentType("application/yaml").body(yaml.getBytes()).post("/api/v1/templates").then().statusCode(201);
+    given()
+        .contentType("application/yaml")
+        .body(yaml.getBytes())
+        .post("/api/v1/templates")
+        .then()
+        .statusCode(201);
   }
 
   public static JsonPath launch(String template, Map<String, Object> params) {
-    return given().contentType(ContentType.JSON).body(Map.of("template", template, "params", params))
-        .post("/api/v1/runs").then().statusCode(201).extract().jsonPath();
+    return given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("template", template, "params", params))
+        .post("/api/v1/runs")
+        .then()
+        .statusCode(201)
+        .extract()
+        .jsonPath();
   }
 
   public static JsonPath run(String id) {
@@ -36,14 +49,20 @@ public final class Api {
   }
 
   public static JsonPath awaitStatus(String id, Set<String> statuses, Duration timeout) {
-    await().atMost(timeout).pollInterval(Duration.ofMillis(200))
+    await()
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> statuses.contains(run(id).getString("status")));
     return run(id);
   }
 
   public static JsonPath awaitStepStatus(String id, String step, String status, Duration timeout) {
-    await().atMost(timeout).pollInterval(Duration.ofMillis(200))
-        .until(() -> status.equals(run(id).getString("steps.find { it.id == '" + step + "' }.status")));
+    await()
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                status.equals(run(id).getString("steps.find { it.id == '" + step + "' }.status")));
     return run(id);
   }
 }

@@ -3,9 +3,9 @@ package dev.trainyard.backend.api;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.containsString;
 
 import dev.trainyard.backend.PostgresTestResource;
 import dev.trainyard.backend.catalog.CatalogLedger;
@@ -45,28 +45,46 @@ class ContentIdsTest {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 
-  /** The id {@code hello}'s greet step will give its output for this greeting: predictable by anyone. */
+  /**
+   * The id {@code hello}'s greet step will give its output for this greeting: predictable by
+   * anyone.
+   */
   private static String predictedGreetId(String greeting) throws Exception {
     byte[] content = (greeting + "\n").getBytes(StandardCharsets.UTF_8);
-    return Manifests.idOf(List.of(new ManifestEntry("greeting.txt", content.length, sha256(content))));
+    return Manifests.idOf(
+        List.of(new ManifestEntry("greeting.txt", content.length, sha256(content))));
   }
 
   @Test
   void squattingTheIdOfHellosOutputFailsAndTheOutputRowIsTheRealOne() throws Exception {
     String greeting = "squat " + UUID.randomUUID();
     String predicted = predictedGreetId(greeting);
-    // The probe's attempt: a remote URI nobody can check and a client-chosen sha256 equal to the predicted id.
-    given().contentType(ContentType.JSON)
-        .body(Map.of("name", "squat-" + predicted.substring(0, 8), "uri", "s3://b/squat", "sha256", predicted))
-        .post("/api/v1/datasets").then().statusCode(422).body("errors[0].path", equalTo("uri"))
+    // The probe's attempt: a remote URI nobody can check and a client-chosen sha256 equal to the
+    // predicted id.
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "name",
+                "squat-" + predicted.substring(0, 8),
+                "uri",
+                "s3://b/squat",
+                "sha256",
+                predicted))
+        .post("/api/v1/datasets")
+        .then()
+        .statusCode(422)
+        .body("errors[0].path", equalTo("uri"))
         .body("errors[0].message", containsString("s3"));
     given().get("/api/v1/artifacts/" + predicted).then().statusCode(404);
 
     String runId = Api.launch("hello", Map.of("greeting", greeting)).getString("id");
     JsonPath run = Api.awaitStatus(runId, PipelineRunsTest.TERMINAL, Duration.ofSeconds(90));
     assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
-    assertThat(run.getString("steps.find { it.id == 'greet' }.outputs.output.artifactId")).isEqualTo(predicted);
-    JsonPath artifact = given().get("/api/v1/artifacts/" + predicted).then().statusCode(200).extract().jsonPath();
+    assertThat(run.getString("steps.find { it.id == 'greet' }.outputs.output.artifactId"))
+        .isEqualTo(predicted);
+    JsonPath artifact =
+        given().get("/api/v1/artifacts/" + predicted).then().statusCode(200).extract().jsonPath();
     assertThat(artifact.getString("type")).isNotEqualTo("dataset");
     assertThat(artifact.getString("producedBy.runId")).isEqualTo(runId);
     assertThat(artifact.getList("files.path")).containsExactly("greeting.txt");
@@ -77,15 +95,31 @@ class ContentIdsTest {
     Path file = Files.createTempFile("trainyard-computed", ".jsonl");
     Files.writeString(file, "{\"text\": \"" + UUID.randomUUID() + "\"}\n");
     String actual = sha256(Files.readAllBytes(file));
-    given().contentType(ContentType.JSON).body(Map.of("name", "computed-" + actual.substring(0, 8), "uri", file.toUri().toString()))
-        .post("/api/v1/datasets").then().statusCode(201).body("id", equalTo(actual));
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("name", "computed-" + actual.substring(0, 8), "uri", file.toUri().toString()))
+        .post("/api/v1/datasets")
+        .then()
+        .statusCode(201)
+        .body("id", equalTo(actual));
     // A wrong claim is refused without revealing the real hash.
     Path other = Files.createTempFile("trainyard-computed", ".jsonl");
     Files.writeString(other, "{\"text\": \"" + UUID.randomUUID() + "\"}\n");
     String otherSha = sha256(Files.readAllBytes(other));
-    given().contentType(ContentType.JSON)
-        .body(Map.of("name", "claimed-" + otherSha.substring(0, 8), "uri", other.toUri().toString(), "sha256", "0".repeat(64)))
-        .post("/api/v1/datasets").then().statusCode(422).body("errors[0].path", equalTo("sha256"))
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "name",
+                "claimed-" + otherSha.substring(0, 8),
+                "uri",
+                other.toUri().toString(),
+                "sha256",
+                "0".repeat(64)))
+        .post("/api/v1/datasets")
+        .then()
+        .statusCode(422)
+        .body("errors[0].path", equalTo("sha256"))
         .body("errors[0].message", not(containsString(otherSha)));
   }
 
@@ -94,24 +128,64 @@ class ContentIdsTest {
     Path file = Files.createTempFile("trainyard-uri", ".jsonl");
     Files.writeString(file, "{\"text\": \"x\"}\n");
     String inside = file.toAbsolutePath().toString();
-    for (String uri : List.of("s3://b/../../etc/passwd", "file://localhost" + inside, "file://evil" + inside,
-        "file:etc/passwd", "file://" + inside + "?x=1", "file://" + inside + "#f",
-        "file:///tmp/../" + inside, "file:///tmp/./x", "file:///tmp/%00x", "http://example.com/x", "not a uri", "")) {
-      given().contentType(ContentType.JSON).body(Map.of("name", "loose", "uri", uri))
-          .post("/api/v1/datasets").then().statusCode(422).body("errors[0].path", equalTo("uri"));
+    for (String uri :
+        List.of(
+            "s3://b/../../etc/passwd",
+            "file://localhost" + inside,
+            "file://evil" + inside,
+            "file:etc/passwd",
+            "file://" + inside + "?x=1",
+            "file://" + inside + "#f",
+            "file:///tmp/../" + inside,
+            "file:///tmp/./x",
+            "file:///tmp/%00x",
+            "http://example.com/x",
+            "not a uri",
+            "")) {
+      given()
+          .contentType(ContentType.JSON)
+          .body(Map.of("name", "loose", "uri", uri))
+          .post("/api/v1/datasets")
+          .then()
+          .statusCode(422)
+          .body("errors[0].path", equalTo("uri"));
     }
     given().get("/api/v1/artifacts/loose").then().statusCode(404);
   }
 
   @Test
   void aMissingFileAndAFileOutsideTheRootsGetTheSameAnswer() throws Exception {
-    String outside = given().contentType(ContentType.JSON).body(Map.of("name", "oracle-a", "uri", "file:///etc/hostname"))
-        .post("/api/v1/datasets").then().statusCode(422).extract().path("errors[0].message");
-    String missing = given().contentType(ContentType.JSON).body(Map.of("name", "oracle-b", "uri", "file:///etc/no-such-file-" + UUID.randomUUID()))
-        .post("/api/v1/datasets").then().statusCode(422).extract().path("errors[0].message");
+    String outside =
+        given()
+            .contentType(ContentType.JSON)
+            .body(Map.of("name", "oracle-a", "uri", "file:///etc/hostname"))
+            .post("/api/v1/datasets")
+            .then()
+            .statusCode(422)
+            .extract()
+            .path("errors[0].message");
+    String missing =
+        given()
+            .contentType(ContentType.JSON)
+            .body(
+                Map.of("name", "oracle-b", "uri", "file:///etc/no-such-file-" + UUID.randomUUID()))
+            .post("/api/v1/datasets")
+            .then()
+            .statusCode(422)
+            .extract()
+            .path("errors[0].message");
     Path unreadable = Files.createTempDirectory("trainyard-dir");
-    String directory = given().contentType(ContentType.JSON).body(Map.of("name", "oracle-c", "uri", unreadable.toUri().toString().replaceAll("/$", "") ))
-        .post("/api/v1/datasets").then().statusCode(422).extract().path("errors[0].message");
+    String directory =
+        given()
+            .contentType(ContentType.JSON)
+            .body(
+                Map.of(
+                    "name", "oracle-c", "uri", unreadable.toUri().toString().replaceAll("/$", "")))
+            .post("/api/v1/datasets")
+            .then()
+            .statusCode(422)
+            .extract()
+            .path("errors[0].message");
     assertThat(outside).isEqualTo(missing).isEqualTo(directory).doesNotContain("/etc");
   }
 
@@ -119,18 +193,46 @@ class ContentIdsTest {
   void aStepOutputWhoseIdIsHeldByOtherContentFailsTheWriteAndLeavesTheRowAlone() throws Exception {
     Path file = Files.createTempFile("trainyard-held", ".jsonl");
     Files.writeString(file, "{\"text\": \"" + UUID.randomUUID() + "\"}\n");
-    String held = given().contentType(ContentType.JSON).body(Map.of("name", "held-" + UUID.randomUUID().toString().substring(0, 8),
-        "uri", file.toUri().toString())).post("/api/v1/datasets").then().statusCode(201).extract().path("id");
-    String runId = Api.launch("hello", Map.of("greeting", "held " + UUID.randomUUID())).getString("id");
+    String held =
+        given()
+            .contentType(ContentType.JSON)
+            .body(
+                Map.of(
+                    "name",
+                    "held-" + UUID.randomUUID().toString().substring(0, 8),
+                    "uri",
+                    file.toUri().toString()))
+            .post("/api/v1/datasets")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    String runId =
+        Api.launch("hello", Map.of("greeting", "held " + UUID.randomUUID())).getString("id");
     Api.awaitStatus(runId, PipelineRunsTest.TERMINAL, Duration.ofSeconds(90));
-    var forged = new ProducedArtifact(held, "files", "file:///store/" + held, 3,
-        List.of(new ManifestEntry("other.txt", 3, "1".repeat(64))));
-    Throwable refused = catchThrowable(() -> ledger.attemptSucceeded(runId, "greet", 1,
-        new StepResult(Map.of("output", forged), Map.of(), "w", List.of(), ""), List.of()));
-    assertThat(refused).hasMessageContaining("already in the catalog with other content")
-        .isInstanceOfSatisfying(io.temporal.failure.ApplicationFailure.class,
+    var forged =
+        new ProducedArtifact(
+            held,
+            "files",
+            "file:///store/" + held,
+            3,
+            List.of(new ManifestEntry("other.txt", 3, "1".repeat(64))));
+    Throwable refused =
+        catchThrowable(
+            () ->
+                ledger.attemptSucceeded(
+                    runId,
+                    "greet",
+                    1,
+                    new StepResult(Map.of("output", forged), Map.of(), "w", List.of(), ""),
+                    List.of()));
+    assertThat(refused)
+        .hasMessageContaining("already in the catalog with other content")
+        .isInstanceOfSatisfying(
+            io.temporal.failure.ApplicationFailure.class,
             failure -> assertThat(failure.isNonRetryable()).as("retrying cannot help").isTrue());
-    JsonPath artifact = given().get("/api/v1/artifacts/" + held).then().statusCode(200).extract().jsonPath();
+    JsonPath artifact =
+        given().get("/api/v1/artifacts/" + held).then().statusCode(200).extract().jsonPath();
     assertThat(artifact.getString("type")).isEqualTo("dataset");
     assertThat(artifact.getList("files.path")).hasSize(1).doesNotContain("other.txt");
     assertThat(artifact.getString("producedBy")).isNull();

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 11 M4: event streams hold no request thread, and each caller may hold only so many. The
- * profile sets the cap to the probe's 205, so one test shows both: 205 open streams leave
- * {@code GET /runs} answering, and the 206th stream is refused with 429.
+ * profile sets the cap to the probe's 205, so one test shows both: 205 open streams leave {@code
+ * GET /runs} answering, and the 206th stream is refused with 429.
  */
 @QuarkusTest
 @TestProfile(EventStreamsTest.Cap205.class)
@@ -53,13 +53,18 @@ class EventStreamsTest {
     Api.signIn();
   }
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   /** Opens a stream and waits for its first event; the body stays open until closed. */
   private InputStream openStream(String runId) throws Exception {
-    HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/runs/" + runId + "/events"))
-        .header("Authorization", "Bearer " + Api.LOCAL_TOKEN).header("Accept", "text/event-stream").build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response =
+        http.send(
+            HttpRequest.newBuilder(base.resolve("/api/v1/runs/" + runId + "/events"))
+                .header("Authorization", "Bearer " + Api.LOCAL_TOKEN)
+                .header("Accept", "text/event-stream")
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
     assertThat(response.statusCode()).isEqualTo(200);
     var reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
     String line;
@@ -89,13 +94,16 @@ class EventStreamsTest {
     List<CompletableFuture<InputStream>> opening = new ArrayList<>();
     try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < STREAMS; i++) {
-        opening.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            return openStream(runId);
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        }, threads));
+        opening.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return openStream(runId);
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                },
+                threads));
       }
       List<InputStream> open = new ArrayList<>();
       for (var future : opening) {
@@ -103,13 +111,19 @@ class EventStreamsTest {
       }
       try {
         long[] loaded = runsListLatenciesMillis(20);
-        System.out.printf("GET /runs with %d event streams open: median %d ms, max %d ms (idle: median %d ms, max %d ms)%n",
+        System.out.printf(
+            "GET /runs with %d event streams open: median %d ms, max %d ms (idle: median %d ms, max %d ms)%n",
             open.size(), loaded[10], loaded[19], idle[10], idle[19]);
         assertThat(loaded[19]).as("slowest GET /runs under load, ms").isLessThan(10_000);
 
-        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/runs/" + runId + "/events"))
-            .header("Authorization", "Bearer " + Api.LOCAL_TOKEN).header("Accept", "text/event-stream")
-            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> refused =
+            http.send(
+                HttpRequest.newBuilder(base.resolve("/api/v1/runs/" + runId + "/events"))
+                    .header("Authorization", "Bearer " + Api.LOCAL_TOKEN)
+                    .header("Accept", "text/event-stream")
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(refused.statusCode()).isEqualTo(429);
         assertThat(refused.body()).contains("at most 205 event streams");
       } finally {
@@ -127,12 +141,20 @@ class EventStreamsTest {
     String runId = Api.launch("hello", Map.of()).getString("id");
     Api.awaitStatus(runId, PipelineRunsTest.TERMINAL, Duration.ofSeconds(90));
     // A finished run: one event with its final view, then the server ends the stream.
-    HttpResponse<String> ended = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/runs/" + runId + "/events"))
-        .header("Authorization", "Bearer " + Api.LOCAL_TOKEN).header("Accept", "text/event-stream")
-        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> ended =
+        http.send(
+            HttpRequest.newBuilder(base.resolve("/api/v1/runs/" + runId + "/events"))
+                .header("Authorization", "Bearer " + Api.LOCAL_TOKEN)
+                .header("Accept", "text/event-stream")
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(ended.statusCode()).isEqualTo(200);
-    assertThat(ended.body().lines().filter(l -> l.startsWith("data:")).toList()).hasSize(1).allMatch(l -> l.contains("SUCCEEDED"));
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+    assertThat(ended.body().lines().filter(l -> l.startsWith("data:")).toList())
+        .hasSize(1)
+        .allMatch(l -> l.contains("SUCCEEDED"));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> dev.trainyard.backend.api.runs.RunEventsTestAccess.openStreams("local") == 0);
   }
 }

@@ -24,10 +24,39 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
 class RandomRequestBodiesTest {
   static final int CASES = 10_000;
-  static final String[] FRAGMENTS = {"{", "}", "[", "]", ",", ":", "\"template\"", "\"hello\"", "\"params\"", "\"greeting\"",
-      "\"pause_seconds\"", "\"name\"", "\"uri\"", "\"sha256\"", "\"artifact\"", "\"reason\"", "\"version\"", "null", "true",
-      "-1", "1e999", "99999999999999999999999", "\"\"", "\"é\\u0000\"", "\"file:///etc/passwd\"", "\"file:///tmp/../x\"",
-      "\"s3://b/k\"", "\"" + "a".repeat(64) + "\"", "\"${{ params.x }}\"", "{\"a\": [[[[[]]]]]}", "\"\\ud800\""};
+  static final String[] FRAGMENTS = {
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"template\"",
+    "\"hello\"",
+    "\"params\"",
+    "\"greeting\"",
+    "\"pause_seconds\"",
+    "\"name\"",
+    "\"uri\"",
+    "\"sha256\"",
+    "\"artifact\"",
+    "\"reason\"",
+    "\"version\"",
+    "null",
+    "true",
+    "-1",
+    "1e999",
+    "99999999999999999999999",
+    "\"\"",
+    "\"é\\u0000\"",
+    "\"file:///etc/passwd\"",
+    "\"file:///tmp/../x\"",
+    "\"s3://b/k\"",
+    "\"" + "a".repeat(64) + "\"",
+    "\"${{ params.x }}\"",
+    "{\"a\": [[[[[]]]]]}",
+    "\"\\ud800\""
+  };
 
   @Inject EntityManager em;
 
@@ -44,18 +73,39 @@ class RandomRequestBodiesTest {
     int created = 0;
     for (int i = 0; i < CASES; i++) {
       String body = randomBody(random);
-      Response response = switch (i % 6) {
-        case 0, 1 -> given().contentType("application/json").body(body.getBytes(StandardCharsets.UTF_8)).post("/api/v1/runs");
-        case 2 -> given().contentType("application/yaml").body(body.getBytes(StandardCharsets.UTF_8)).post("/api/v1/templates");
-        case 3 -> given().contentType("application/json").body(body.getBytes(StandardCharsets.UTF_8)).post("/api/v1/datasets");
-        case 4 -> given().contentType("application/json").body(body.getBytes(StandardCharsets.UTF_8)).put("/api/v1/aliases/fuzz");
-        default -> given().contentType("application/json").body(body.getBytes(StandardCharsets.UTF_8))
-            .post("/api/v1/runs/run-nope/cancel");
-      };
+      Response response =
+          switch (i % 6) {
+            case 0, 1 ->
+                given()
+                    .contentType("application/json")
+                    .body(body.getBytes(StandardCharsets.UTF_8))
+                    .post("/api/v1/runs");
+            case 2 ->
+                given()
+                    .contentType("application/yaml")
+                    .body(body.getBytes(StandardCharsets.UTF_8))
+                    .post("/api/v1/templates");
+            case 3 ->
+                given()
+                    .contentType("application/json")
+                    .body(body.getBytes(StandardCharsets.UTF_8))
+                    .post("/api/v1/datasets");
+            case 4 ->
+                given()
+                    .contentType("application/json")
+                    .body(body.getBytes(StandardCharsets.UTF_8))
+                    .put("/api/v1/aliases/fuzz");
+            default ->
+                given()
+                    .contentType("application/json")
+                    .body(body.getBytes(StandardCharsets.UTF_8))
+                    .post("/api/v1/runs/run-nope/cancel");
+          };
       int status = response.statusCode();
       if (status >= 500) {
         failures.add(status + " for case " + i + ": " + body);
-      } else if (status >= 400 && !String.valueOf(response.contentType()).startsWith("application/problem+json")) {
+      } else if (status >= 400
+          && !String.valueOf(response.contentType()).startsWith("application/problem+json")) {
         failures.add(status + " without problem+json for case " + i + ": " + body);
       } else if (status == 201) {
         created++;
@@ -72,11 +122,17 @@ class RandomRequestBodiesTest {
 
   private long[] counts() {
     // Artifacts registered directly (datasets); those of valid runs (201s) come from their steps.
-    return new long[] {count("run"), count("template_version"), count("artifact WHERE run_id IS NULL"), count("alias")};
+    return new long[] {
+      count("run"),
+      count("template_version"),
+      count("artifact WHERE run_id IS NULL"),
+      count("alias")
+    };
   }
 
   private long count(String table) {
-    return ((Number) em.createNativeQuery("SELECT count(*) FROM " + table).getSingleResult()).longValue();
+    return ((Number) em.createNativeQuery("SELECT count(*) FROM " + table).getSingleResult())
+        .longValue();
   }
 
   private static String randomBody(Random random) {
@@ -84,8 +140,10 @@ class RandomRequestBodiesTest {
     if (random.nextInt(4) == 0) {
       // Nearly valid launches of the bundled template with random parameter values.
       body.append("{\"template\": \"hello\", \"params\": {\"pause_seconds\": ")
-          .append(FRAGMENTS[random.nextInt(FRAGMENTS.length)]).append(", \"greeting\": ")
-          .append(FRAGMENTS[random.nextInt(FRAGMENTS.length)]).append("}}");
+          .append(FRAGMENTS[random.nextInt(FRAGMENTS.length)])
+          .append(", \"greeting\": ")
+          .append(FRAGMENTS[random.nextInt(FRAGMENTS.length)])
+          .append("}}");
     } else {
       int parts = random.nextInt(12);
       for (int p = 0; p < parts; p++) {

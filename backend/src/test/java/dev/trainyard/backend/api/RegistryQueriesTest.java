@@ -17,7 +17,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** What the dashboard's pickers, registry columns and spec viewer read: artifact search, measured sizes, step dependencies. */
+/**
+ * What the dashboard's pickers, registry columns and spec viewer read: artifact search, measured
+ * sizes, step dependencies.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
 class RegistryQueriesTest {
@@ -32,41 +35,75 @@ class RegistryQueriesTest {
   void artifactsAreFoundByNamePrefixIdPrefixOrAliasPrefixAndCarryTheirMeasuredSizeAndSparsity() {
     String tag = UUID.randomUUID().toString().substring(0, 8);
     String template = "reg-" + tag;
-    Api.createTemplate("apiVersion: trainyard/v1\nkind: Pipeline\nname: " + template
-        + "\nsteps:\n  - id: prune\n    kind: command\n    run: 'true'\n");
+    Api.createTemplate(
+        "apiVersion: trainyard/v1\nkind: Pipeline\nname: "
+            + template
+            + "\nsteps:\n  - id: prune\n    kind: command\n    run: 'true'\n");
     String run = "run-reg-" + tag;
     String pruned = hex('a', tag);
     String other = hex('b', tag);
-    QuarkusTransaction.requiringNew().run(() -> {
-      em.createNativeQuery("INSERT INTO run (id, template_name, template_version, status, params, plan, launched_by)"
-          + " VALUES (?1, ?2, 1, 'SUCCEEDED', '{}', '{}', 'test')").setParameter(1, run).setParameter(2, template).executeUpdate();
-      em.createNativeQuery("INSERT INTO step (run_id, step_id, position, kind, status, needs) VALUES (?1, 'prune', 0, 'prune', 'SUCCEEDED', '[]')")
-          .setParameter(1, run).executeUpdate();
-      em.createNativeQuery("INSERT INTO step_attempt (run_id, step_id, attempt, status, metrics) VALUES (?1, 'prune', 1, 'SUCCEEDED',"
-          + " CAST('{\"parameters\": 1234567.0, \"sparsity\": 0.5, \"seconds\": 2}' AS jsonb))").setParameter(1, run).executeUpdate();
-      em.createNativeQuery("INSERT INTO artifact (id, type, name, uri, size_bytes, run_id, step_id, attempt, output_name, created_by)"
-          + " VALUES (?1, 'checkpoint', ?2, 'file:///x', 10, ?3, 'prune', 1, 'model', 'test')")
-          .setParameter(1, pruned).setParameter(2, "Tiny_" + tag).setParameter(3, run).executeUpdate();
-      em.createNativeQuery("INSERT INTO artifact (id, type, name, uri, size_bytes, created_by)"
-          + " VALUES (?1, 'checkpoint', ?2, 'file:///y', 10, 'test')").setParameter(1, other).setParameter(2, "tinyx" + tag)
-          .executeUpdate();
-    });
-    given().contentType(ContentType.JSON).body(Map.of("artifact", pruned)).put("/api/v1/aliases/cand-" + tag).then().statusCode(200);
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              em.createNativeQuery(
+                      "INSERT INTO run (id, template_name, template_version, status, params, plan, launched_by)"
+                          + " VALUES (?1, ?2, 1, 'SUCCEEDED', '{}', '{}', 'test')")
+                  .setParameter(1, run)
+                  .setParameter(2, template)
+                  .executeUpdate();
+              em.createNativeQuery(
+                      "INSERT INTO step (run_id, step_id, position, kind, status, needs) VALUES (?1, 'prune', 0, 'prune', 'SUCCEEDED', '[]')")
+                  .setParameter(1, run)
+                  .executeUpdate();
+              em.createNativeQuery(
+                      "INSERT INTO step_attempt (run_id, step_id, attempt, status, metrics) VALUES (?1, 'prune', 1, 'SUCCEEDED',"
+                          + " CAST('{\"parameters\": 1234567.0, \"sparsity\": 0.5, \"seconds\": 2}' AS jsonb))")
+                  .setParameter(1, run)
+                  .executeUpdate();
+              em.createNativeQuery(
+                      "INSERT INTO artifact (id, type, name, uri, size_bytes, run_id, step_id, attempt, output_name, created_by)"
+                          + " VALUES (?1, 'checkpoint', ?2, 'file:///x', 10, ?3, 'prune', 1, 'model', 'test')")
+                  .setParameter(1, pruned)
+                  .setParameter(2, "Tiny_" + tag)
+                  .setParameter(3, run)
+                  .executeUpdate();
+              em.createNativeQuery(
+                      "INSERT INTO artifact (id, type, name, uri, size_bytes, created_by)"
+                          + " VALUES (?1, 'checkpoint', ?2, 'file:///y', 10, 'test')")
+                  .setParameter(1, other)
+                  .setParameter(2, "tinyx" + tag)
+                  .executeUpdate();
+            });
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("artifact", pruned))
+        .put("/api/v1/aliases/cand-" + tag)
+        .then()
+        .statusCode(200);
 
     assertThat(ids("tiny_" + tag)).containsExactly(pruned); // any case; '_' is not a wildcard
     assertThat(ids(pruned.substring(0, 14))).containsExactly(pruned);
     assertThat(ids("cand-" + tag.substring(0, 4))).containsExactly(pruned);
     assertThat(ids("nothing-" + tag)).isEmpty();
 
-    JsonPath page = given().queryParam("type", "checkpoint").queryParam("q", "tiny").queryParam("limit", 1000)
-        .get("/api/v1/artifacts").then().statusCode(200).extract().jsonPath();
+    JsonPath page =
+        given()
+            .queryParam("type", "checkpoint")
+            .queryParam("q", "tiny")
+            .queryParam("limit", 1000)
+            .get("/api/v1/artifacts")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
     Map<String, Object> measured = page.getMap("items.find { it.id == '" + pruned + "' }");
     assertThat(((Number) measured.get("parameters")).longValue()).isEqualTo(1234567L);
     assertThat(((Number) measured.get("sparsity")).doubleValue()).isEqualTo(0.5);
     Map<String, Object> registered = page.getMap("items.find { it.id == '" + other + "' }");
     assertThat(registered.get("parameters")).isNull();
     assertThat(registered.get("sparsity")).isNull();
-    JsonPath detail = given().get("/api/v1/artifacts/cand-" + tag).then().statusCode(200).extract().jsonPath();
+    JsonPath detail =
+        given().get("/api/v1/artifacts/cand-" + tag).then().statusCode(200).extract().jsonPath();
     assertThat(detail.getLong("parameters")).isEqualTo(1234567L);
     assertThat(detail.getDouble("sparsity")).isEqualTo(0.5);
   }
@@ -76,13 +113,21 @@ class RegistryQueriesTest {
     given().get("/api/v1/templates/hello").then().statusCode(200);
     JsonPath hello = given().get("/api/v1/templates/hello").then().extract().jsonPath();
     assertThat(hello.getList("steps.find { it.id == 'shard' }.needs", String.class)).isEmpty();
-    assertThat(hello.getList("steps.find { it.id == 'shard' }.dependsOn", String.class)).containsExactly("greet");
-    assertThat(hello.getList("steps.find { it.id == 'join' }.dependsOn", String.class)).containsExactly("shard");
+    assertThat(hello.getList("steps.find { it.id == 'shard' }.dependsOn", String.class))
+        .containsExactly("greet");
+    assertThat(hello.getList("steps.find { it.id == 'join' }.dependsOn", String.class))
+        .containsExactly("shard");
     assertThat(hello.getList("steps.find { it.id == 'greet' }.dependsOn", String.class)).isEmpty();
   }
 
   private static List<String> ids(String q) {
-    return given().queryParam("q", q).get("/api/v1/artifacts").then().statusCode(200).extract().jsonPath()
+    return given()
+        .queryParam("q", q)
+        .get("/api/v1/artifacts")
+        .then()
+        .statusCode(200)
+        .extract()
+        .jsonPath()
         .getList("items.id", String.class);
   }
 

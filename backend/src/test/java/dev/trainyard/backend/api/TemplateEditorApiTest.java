@@ -21,13 +21,17 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** What the template editor relies on: the published step-kind schemas and validation without saving. */
+/**
+ * What the template editor relies on: the published step-kind schemas and validation without
+ * saving.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
 class TemplateEditorApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+  private static final JsonSchemaFactory SCHEMAS =
+      JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
 
   @BeforeEach
   void signIn() {
@@ -36,16 +40,32 @@ class TemplateEditorApiTest {
 
   @Test
   void theServedCatalogueIsJsonSchema202012AndEachKindsExampleMatchesItsSchema() throws Exception {
-    JsonNode catalogue = JSON.readTree(given().get("/api/v1/step-kinds").then().statusCode(200).extract().asString());
+    JsonNode catalogue =
+        JSON.readTree(
+            given().get("/api/v1/step-kinds").then().statusCode(200).extract().asString());
     JsonSchema meta = SCHEMAS.getSchema(SchemaLocation.of(catalogue.get("dialect").asText()));
-    assertThat(catalogue.get("dialect").asText()).isEqualTo("https://json-schema.org/draft/2020-12/schema");
+    assertThat(catalogue.get("dialect").asText())
+        .isEqualTo("https://json-schema.org/draft/2020-12/schema");
 
-    assertThat(catalogue.get("kinds")).extracting(k -> k.get("name").asText()).containsExactly(
-        "command", "pretrain", "continual-pretrain", "sft", "dpo", "merge", "prune", "evaluate", "approval", "promote");
+    assertThat(catalogue.get("kinds"))
+        .extracting(k -> k.get("name").asText())
+        .containsExactly(
+            "command",
+            "pretrain",
+            "continual-pretrain",
+            "sft",
+            "dpo",
+            "merge",
+            "prune",
+            "evaluate",
+            "approval",
+            "promote");
     for (JsonNode kind : catalogue.get("kinds")) {
       String name = kind.get("name").asText();
       JsonNode schema = kind.get("schema");
-      assertThat(meta.validate(schema)).as(name + "'s schema against the 2020-12 meta-schema").isEmpty();
+      assertThat(meta.validate(schema))
+          .as(name + "'s schema against the 2020-12 meta-schema")
+          .isEmpty();
       JsonNode example = YAML.readTree(kind.get("example").asText()).get(0);
       assertThat(SCHEMAS.getSchema(schema).validate(example)).as(name + "'s example").isEmpty();
       assertThat(schema.get("additionalProperties").asBoolean(true)).as(name).isFalse();
@@ -62,7 +82,9 @@ class TemplateEditorApiTest {
 
   @Test
   void theBundledTemplatesMatchThePublishedPipelineSchema() throws Exception {
-    JsonNode catalogue = JSON.readTree(given().get("/api/v1/step-kinds").then().statusCode(200).extract().asString());
+    JsonNode catalogue =
+        JSON.readTree(
+            given().get("/api/v1/step-kinds").then().statusCode(200).extract().asString());
     JsonSchema pipeline = SCHEMAS.getSchema(catalogue.get("pipeline"));
     for (String template : List.of("hello", "demo")) {
       try (InputStream in = getClass().getResourceAsStream("/templates/" + template + ".yaml")) {
@@ -74,7 +96,8 @@ class TemplateEditorApiTest {
   @Test
   void validatingABrokenSpecReportsEveryProblemWithItsPathAndCreatesNothing() {
     long auditRows = auditRows();
-    String spec = """
+    String spec =
+        """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: editor-broken
@@ -93,12 +116,20 @@ class TemplateEditorApiTest {
             kind: evaluate
             model: ${{ steps.nope.outputs.model }}
         """;
-    JsonPath answer = given().contentType("application/yaml").body(spec.getBytes())
-        .post("/api/v1/templates/validate").then().statusCode(200).extract().jsonPath();
+    JsonPath answer =
+        given()
+            .contentType("application/yaml")
+            .body(spec.getBytes())
+            .post("/api/v1/templates/validate")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
 
     assertThat(answer.getBoolean("valid")).isFalse();
-    assertThat(answer.getList("problems.path", String.class)).contains(
-        "steps[0].config.lr", "steps[0].config.colour", "steps[1].kind", "steps[2].model");
+    assertThat(answer.getList("problems.path", String.class))
+        .contains(
+            "steps[0].config.lr", "steps[0].config.colour", "steps[1].kind", "steps[2].model");
     assertThat(answer.getList("problems.message", String.class)).contains("must be > 0");
     assertThat(answer.getString("name")).isEqualTo("editor-broken");
     assertThat(answer.getList("steps.id", String.class)).contains("cpt", "eval");
@@ -106,23 +137,38 @@ class TemplateEditorApiTest {
     given().get("/api/v1/templates/editor-broken").then().statusCode(404);
     assertThat(given().get("/api/v1/templates").jsonPath().getList("items.name", String.class))
         .doesNotContain("editor-broken");
-    assertThat(auditRows()).as("validation changes nothing, so it adds no audit event").isEqualTo(auditRows);
+    assertThat(auditRows())
+        .as("validation changes nothing, so it adds no audit event")
+        .isEqualTo(auditRows);
   }
 
   @Test
   void textThatIsNotASpecIsAProblemAtTheDocumentNotAServerError() {
-    JsonPath answer = given().contentType("application/yaml").body("steps: [unclosed".getBytes())
-        .post("/api/v1/templates/validate").then().statusCode(200).extract().jsonPath();
+    JsonPath answer =
+        given()
+            .contentType("application/yaml")
+            .body("steps: [unclosed".getBytes())
+            .post("/api/v1/templates/validate")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
     assertThat(answer.getBoolean("valid")).isFalse();
     assertThat(answer.getList("problems.path", String.class)).containsExactly("$");
     assertThat(answer.getList("steps")).isEmpty();
 
-    given().contentType(ContentType.JSON).body(Map.of()).post("/api/v1/templates/validate").then().statusCode(400);
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of())
+        .post("/api/v1/templates/validate")
+        .then()
+        .statusCode(400);
   }
 
   @Test
   void aValidSpecShowsItsGraphAndTheSameBodyThenSavesAsATemplateAndANewVersion() {
-    String spec = """
+    String spec =
+        """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: editor-valid
@@ -139,26 +185,48 @@ class TemplateEditorApiTest {
             needs: [use]
         """;
     Map<String, String> body = Map.of("spec", spec);
-    JsonPath answer = given().contentType(ContentType.JSON).body(body)
-        .post("/api/v1/templates/validate").then().statusCode(200).extract().jsonPath();
+    JsonPath answer =
+        given()
+            .contentType(ContentType.JSON)
+            .body(body)
+            .post("/api/v1/templates/validate")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
     assertThat(answer.getBoolean("valid")).isTrue();
     assertThat(answer.getList("problems")).isEmpty();
     assertThat(answer.getList("steps.id", String.class)).containsExactly("make", "use", "sign-off");
-    assertThat(answer.getList("steps.find { it.id == 'use' }.dependsOn", String.class)).containsExactly("make");
-    assertThat(answer.getList("steps.find { it.id == 'sign-off' }.dependsOn", String.class)).containsExactly("use");
+    assertThat(answer.getList("steps.find { it.id == 'use' }.dependsOn", String.class))
+        .containsExactly("make");
+    assertThat(answer.getList("steps.find { it.id == 'sign-off' }.dependsOn", String.class))
+        .containsExactly("use");
     assertThat(answer.get("latestVersion") == null).isTrue();
     // The local-mode user is an admin: its command steps need no further approval.
     assertThat(answer.getBoolean("needsApproval")).isFalse();
 
-    given().contentType(ContentType.JSON).body(body).post("/api/v1/templates").then().statusCode(201);
-    JsonPath again = given().contentType(ContentType.JSON).body(body)
-        .post("/api/v1/templates/validate").then().statusCode(200).extract().jsonPath();
+    given()
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/api/v1/templates")
+        .then()
+        .statusCode(201);
+    JsonPath again =
+        given()
+            .contentType(ContentType.JSON)
+            .body(body)
+            .post("/api/v1/templates/validate")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
     assertThat(again.getInt("latestVersion")).isEqualTo(1);
   }
 
   @Test
   void halfWrittenSpecsAsAnEditorSendsThemAlwaysGetProblemsWithPathsNeverAServerError() {
-    String spec = """
+    String spec =
+        """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: editor-fuzz
@@ -193,15 +261,21 @@ class TemplateEditorApiTest {
       if (text.isBlank()) {
         continue;
       }
-      var response = given().contentType("application/yaml").body(text.getBytes()).post("/api/v1/templates/validate");
+      var response =
+          given()
+              .contentType("application/yaml")
+              .body(text.getBytes())
+              .post("/api/v1/templates/validate");
       if (response.statusCode() != 200) {
         failures.add(response.statusCode() + " for: " + text);
         continue;
       }
       JsonPath answer = response.jsonPath();
       List<String> paths = answer.getList("problems.path", String.class);
-      if (answer.getBoolean("valid") != paths.isEmpty() || paths.stream().anyMatch(p -> p == null || p.isBlank())) {
-        failures.add("valid=" + answer.getBoolean("valid") + " with problems " + paths + " for: " + text);
+      if (answer.getBoolean("valid") != paths.isEmpty()
+          || paths.stream().anyMatch(p -> p == null || p.isBlank())) {
+        failures.add(
+            "valid=" + answer.getBoolean("valid") + " with problems " + paths + " for: " + text);
       }
     }
     assertThat(failures).isEmpty();
@@ -209,6 +283,12 @@ class TemplateEditorApiTest {
   }
 
   private static long auditRows() {
-    return given().get("/api/v1/audit/verify").then().statusCode(200).extract().jsonPath().getLong("rowsChecked");
+    return given()
+        .get("/api/v1/audit/verify")
+        .then()
+        .statusCode(200)
+        .extract()
+        .jsonPath()
+        .getLong("rowsChecked");
   }
 }

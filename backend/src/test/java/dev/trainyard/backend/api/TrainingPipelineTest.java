@@ -14,11 +14,14 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Real PyTorch training through the platform: data → pretrain → merge → prune → evaluate, on CPU. */
+/**
+ * Real PyTorch training through the platform: data → pretrain → merge → prune → evaluate, on CPU.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
 class TrainingPipelineTest {
-  static final String SPEC = """
+  static final String SPEC =
+      """
       apiVersion: trainyard/v1
       kind: Pipeline
       name: tiny-training
@@ -52,7 +55,9 @@ class TrainingPipelineTest {
   void signIn() throws Exception {
     Api.signIn();
     Process check = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start();
-    Assumptions.assumeTrue(check.waitFor() == 0, "Debian's python3-torch is not installed (./trainyard test installs it)");
+    Assumptions.assumeTrue(
+        check.waitFor() == 0,
+        "Debian's python3-torch is not installed (./trainyard test installs it)");
   }
 
   @Test
@@ -64,22 +69,48 @@ class TrainingPipelineTest {
 
     String pruned = run.getString("steps.find { it.id == 'prune' }.outputs.model.artifactId");
     String data = run.getString("steps.find { it.id == 'data' }.outputs.output.artifactId");
-    JsonPath artifact = given().get("/api/v1/artifacts/" + pruned).then().statusCode(200).extract().jsonPath();
+    JsonPath artifact =
+        given().get("/api/v1/artifacts/" + pruned).then().statusCode(200).extract().jsonPath();
     assertThat(artifact.getString("type")).isEqualTo("checkpoint");
-    assertThat(artifact.getList("files.path", String.class)).contains("config.json", "model.safetensors", "tokenizer.json");
+    assertThat(artifact.getList("files.path", String.class))
+        .contains("config.json", "model.safetensors", "tokenizer.json");
 
-    List<Map<String, Object>> evals = given().get("/api/v1/artifacts/" + pruned + "/evals").then().statusCode(200)
-        .extract().jsonPath().getList("items");
-    assertThat(evals).anySatisfy(e -> assertThat(e).containsEntry("metric", "exact_match").containsEntry("stepId", "eval"));
+    List<Map<String, Object>> evals =
+        given()
+            .get("/api/v1/artifacts/" + pruned + "/evals")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath()
+            .getList("items");
+    assertThat(evals)
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .containsEntry("metric", "exact_match")
+                    .containsEntry("stepId", "eval"));
 
-    JsonPath ancestors = given().queryParam("direction", "ancestors").get("/api/v1/artifacts/" + pruned + "/lineage")
-        .then().statusCode(200).extract().jsonPath();
+    JsonPath ancestors =
+        given()
+            .queryParam("direction", "ancestors")
+            .get("/api/v1/artifacts/" + pruned + "/lineage")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
     assertThat(ancestors.getList("nodes.id", String.class))
-        .contains("artifact:" + data, "step:" + runId + "/pretrain/1", "step:" + runId + "/soup/1", "step:" + runId + "/prune/1");
-    assertThat(ancestors.getList("edges.role", String.class)).contains("input:data", "input:models", "input:model");
+        .contains(
+            "artifact:" + data,
+            "step:" + runId + "/pretrain/1",
+            "step:" + runId + "/soup/1",
+            "step:" + runId + "/prune/1");
+    assertThat(ancestors.getList("edges.role", String.class))
+        .contains("input:data", "input:models", "input:model");
 
-    List<Map<String, Object>> workers = given().get("/api/v1/workers").then().statusCode(200)
-        .extract().jsonPath().getList("items");
-    assertThat(workers).anySatisfy(w -> assertThat(w).containsEntry("id", "local").containsEntry("status", "IDLE"));
+    List<Map<String, Object>> workers =
+        given().get("/api/v1/workers").then().statusCode(200).extract().jsonPath().getList("items");
+    assertThat(workers)
+        .anySatisfy(
+            w -> assertThat(w).containsEntry("id", "local").containsEntry("status", "IDLE"));
   }
 }

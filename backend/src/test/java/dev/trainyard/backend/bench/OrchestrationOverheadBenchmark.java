@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
  * Per-step orchestration overhead: a pipeline of N sequential no-op `command` steps versus a raw
  * Temporal workflow chaining N no-op activities, on the same embedded Temporal service in one run.
  * A transition is the time from one step's start to the next one's start (the work itself is
- * nothing). Not part of the test suite: run it with
- * {@code ./mvnw -pl backend test -Dtest=OrchestrationOverheadBenchmark -Dtests.excludedGroups=none}.
+ * nothing). Not part of the test suite: run it with {@code ./mvnw -pl backend test
+ * -Dtest=OrchestrationOverheadBenchmark -Dtests.excludedGroups=none}.
  */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
@@ -65,8 +65,10 @@ class OrchestrationOverheadBenchmark {
   public static class ChainImpl implements Chain {
     @Override
     public void run(int n) {
-      Noop noop = Workflow.newActivityStub(Noop.class,
-          ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
+      Noop noop =
+          Workflow.newActivityStub(
+              Noop.class,
+              ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
       for (int i = 0; i < n; i++) {
         noop.noop(i);
       }
@@ -83,11 +85,15 @@ class OrchestrationOverheadBenchmark {
     worker.registerActivitiesImplementations(new NoopImpl());
     factory.start();
     Path stamps = Files.createTempFile("trainyard-bench", ".txt");
-    StringBuilder spec = new StringBuilder("apiVersion: trainyard/v1\nkind: Pipeline\nname: bench-chain\nsteps:\n");
+    StringBuilder spec =
+        new StringBuilder("apiVersion: trainyard/v1\nkind: Pipeline\nname: bench-chain\nsteps:\n");
     for (int i = 0; i < STEPS; i++) {
       // cache: false — every step must really run (identical bodies would otherwise be cache hits).
-      spec.append("  - id: s").append(i).append("\n    kind: command\n    cache: false\n    run: date +%s%N >> ")
-          .append(stamps).append('\n');
+      spec.append("  - id: s")
+          .append(i)
+          .append("\n    kind: command\n    cache: false\n    run: date +%s%N >> ")
+          .append(stamps)
+          .append('\n');
       if (i > 0) {
         spec.append("    needs: [s").append(i - 1).append("]\n");
       }
@@ -102,11 +108,19 @@ class OrchestrationOverheadBenchmark {
     List<Long> pipeline = transitions(runPipeline(stamps));
     factory.shutdownNow();
 
-    String report = String.format(
-        "steps=%d%npipeline transitions ms: p50=%.1f p99=%.1f mean=%.1f%nraw chain transitions ms: p50=%.1f p99=%.1f mean=%.1f%n"
-            + "ratio p50=%.2f p99=%.2f%n",
-        STEPS, pct(pipeline, 50), pct(pipeline, 99), mean(pipeline), pct(raw, 50), pct(raw, 99), mean(raw),
-        pct(pipeline, 50) / pct(raw, 50), pct(pipeline, 99) / pct(raw, 99));
+    String report =
+        String.format(
+            "steps=%d%npipeline transitions ms: p50=%.1f p99=%.1f mean=%.1f%nraw chain transitions ms: p50=%.1f p99=%.1f mean=%.1f%n"
+                + "ratio p50=%.2f p99=%.2f%n",
+            STEPS,
+            pct(pipeline, 50),
+            pct(pipeline, 99),
+            mean(pipeline),
+            pct(raw, 50),
+            pct(raw, 99),
+            mean(raw),
+            pct(pipeline, 50) / pct(raw, 50),
+            pct(pipeline, 99) / pct(raw, 99));
     System.out.println("=== orchestration overhead ===\n" + report);
     Files.createDirectories(Path.of("target/benchmarks"));
     Files.writeString(Path.of("target/benchmarks/orchestration-overhead.txt"), report);
@@ -114,17 +128,26 @@ class OrchestrationOverheadBenchmark {
   }
 
   private void runRaw(int n) {
-    Chain chain = client.newWorkflowStub(Chain.class,
-        WorkflowOptions.newBuilder().setTaskQueue("bench-raw").setWorkflowId("raw-" + System.nanoTime()).build());
+    Chain chain =
+        client.newWorkflowStub(
+            Chain.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue("bench-raw")
+                .setWorkflowId("raw-" + System.nanoTime())
+                .build());
     chain.run(n);
   }
 
   private List<Long> runPipeline(Path stamps) throws Exception {
     Files.writeString(stamps, "");
     String runId = Api.launch("bench-chain", Map.of()).getString("id");
-    var run = Api.awaitStatus(runId, Set.of("SUCCEEDED", "FAILED", "CANCELLED"), Duration.ofMinutes(10));
+    var run =
+        Api.awaitStatus(runId, Set.of("SUCCEEDED", "FAILED", "CANCELLED"), Duration.ofMinutes(10));
     assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
-    return Files.readAllLines(stamps).stream().filter(l -> !l.isBlank()).map(Long::parseLong).toList();
+    return Files.readAllLines(stamps).stream()
+        .filter(l -> !l.isBlank())
+        .map(Long::parseLong)
+        .toList();
   }
 
   private static List<Long> transitions(List<Long> starts) {

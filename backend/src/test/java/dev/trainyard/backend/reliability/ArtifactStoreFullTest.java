@@ -36,11 +36,13 @@ class ArtifactStoreFullTest {
 
   @BeforeEach
   void setUp() {
-    Assumptions.assumeTrue(StoreVolume.mounted(), "needs root to mount a small tmpfs as the store volume");
+    Assumptions.assumeTrue(
+        StoreVolume.mounted(), "needs root to mount a small tmpfs as the store volume");
     Api.signIn();
   }
 
-  static final String TEMPLATE = """
+  static final String TEMPLATE =
+      """
       apiVersion: trainyard/v1
       kind: Pipeline
       name: %s
@@ -57,13 +59,18 @@ class ArtifactStoreFullTest {
       """;
 
   long count(String sql, String runId) {
-    return ((Number) em.createNativeQuery(sql).setParameter(1, runId).getSingleResult()).longValue();
+    return ((Number) em.createNativeQuery(sql).setParameter(1, runId).getSingleResult())
+        .longValue();
   }
 
   void assertNothingRecorded(String runId) throws IOException {
     assertThat(count("SELECT count(*) FROM artifact WHERE run_id = ?1", runId)).isZero();
     assertThat(count("SELECT count(*) FROM step_output WHERE run_id = ?1", runId)).isZero();
-    assertThat(count("SELECT count(*) FROM lineage_edge WHERE starts_with(from_node, 'step:' || ?1 || '/')", runId)).isZero();
+    assertThat(
+            count(
+                "SELECT count(*) FROM lineage_edge WHERE starts_with(from_node, 'step:' || ?1 || '/')",
+                runId))
+        .isZero();
     try (Stream<Path> staging = Files.list(StoreVolume.HOME.resolve("tmp"))) {
       assertThat(staging).as("no partial copy left in the store's staging area").isEmpty();
     }
@@ -83,16 +90,19 @@ class ArtifactStoreFullTest {
     given().post("/api/v1/runs/" + runId + "/retry").then().statusCode(202);
     JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));
     assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
-    assertThat(run.getList("steps[0].attempts.status", String.class)).containsExactly("FAILED", "SUCCEEDED");
+    assertThat(run.getList("steps[0].attempts.status", String.class))
+        .containsExactly("FAILED", "SUCCEEDED");
     String artifactId = run.getString("steps[0].outputs.output.artifactId");
-    String uri = given().get("/api/v1/artifacts/" + artifactId).then().statusCode(200).extract().path("uri");
+    String uri =
+        given().get("/api/v1/artifacts/" + artifactId).then().statusCode(200).extract().path("uri");
     assertThat(Path.of(URI.create(uri)).resolve("model.safetensors")).hasSize(OUTPUT_BYTES);
     assertThat(count("SELECT count(*) FROM artifact WHERE run_id = ?1", runId)).isEqualTo(1);
     assertThat(count("SELECT count(*) FROM step_output WHERE run_id = ?1", runId)).isEqualTo(1);
   }
 
   @Test
-  void aFullStoreThenAReadOnlyStoreFailTheStepCleanlyAndARetryAfterTheFixStoresTheOutput() throws Exception {
+  void aFullStoreThenAReadOnlyStoreFailTheStepCleanlyAndARetryAfterTheFixStoresTheOutput()
+      throws Exception {
     String template = "store-full";
     Api.createTemplate(TEMPLATE.formatted(template, OUTPUT_BYTES));
 

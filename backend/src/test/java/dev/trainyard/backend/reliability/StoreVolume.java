@@ -9,10 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A real, small file system for the artifact store: the Trainyard home is a 16 MiB tmpfs (the store's
- * {@code artifacts/} and {@code tmp/} live there) with the attempts' {@code work/} dir on a separate,
- * roomy tmpfs, as when the store is its own volume. Tests fill it, remount it read-only, or grow it.
- * Mounting needs root (CI runs as root); elsewhere {@link #mounted()} is false and the test is skipped.
+ * A real, small file system for the artifact store: the Trainyard home is a 16 MiB tmpfs (the
+ * store's {@code artifacts/} and {@code tmp/} live there) with the attempts' {@code work/} dir on a
+ * separate, roomy tmpfs, as when the store is its own volume. Tests fill it, remount it read-only,
+ * or grow it. Mounting needs root (CI runs as root); elsewhere {@link #mounted()} is false and the
+ * test is skipped.
  */
 public class StoreVolume implements QuarkusTestResourceLifecycleManager {
   static final Path HOME = Path.of("target/store-volume-home").toAbsolutePath();
@@ -75,7 +76,11 @@ public class StoreVolume implements QuarkusTestResourceLifecycleManager {
   }
 
   private static boolean run(String... command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     return p.waitFor() == 0;
   }
 }

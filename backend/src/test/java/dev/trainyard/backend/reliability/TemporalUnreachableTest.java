@@ -15,7 +15,10 @@ import io.restassured.http.ContentType;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Temporal cannot be reached at launch: the API says so (503, Retry-After) and leaves no run behind. */
+/**
+ * Temporal cannot be reached at launch: the API says so (503, Retry-After) and leaves no run
+ * behind.
+ */
 @QuarkusTest
 @TestProfile(TemporalUnreachableTest.NoTemporal.class)
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
@@ -24,7 +27,8 @@ class TemporalUnreachableTest {
     @Override
     public Map<String, String> getConfigOverrides() {
       // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
-      return Map.of("trainyard.temporal.target", "127.0.0.1:9", "trainyard.worker.embedded", "false");
+      return Map.of(
+          "trainyard.temporal.target", "127.0.0.1:9", "trainyard.worker.embedded", "false");
     }
   }
 
@@ -33,10 +37,15 @@ class TemporalUnreachableTest {
     Api.signIn();
     long runs = RunEntity.count();
     long steps = StepEntity.count();
-    given().contentType(ContentType.JSON).header("Idempotency-Key", "while-temporal-is-down")
+    given()
+        .contentType(ContentType.JSON)
+        .header("Idempotency-Key", "while-temporal-is-down")
         .body(Map.of("template", "hello", "params", Map.of()))
         .post("/api/v1/runs")
-        .then().statusCode(503).header("Retry-After", "5").contentType("application/problem+json");
+        .then()
+        .statusCode(503)
+        .header("Retry-After", "5")
+        .contentType("application/problem+json");
     assertThat(RunEntity.count()).isEqualTo(runs);
     assertThat(StepEntity.count()).isEqualTo(steps);
     // The reads that need only the catalog keep working.

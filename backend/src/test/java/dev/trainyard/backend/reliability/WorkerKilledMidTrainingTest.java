@@ -39,12 +39,14 @@ import org.junit.jupiter.api.Test;
 @TestProfile(WorkerKilledMidTrainingTest.RemoteWorkers.class)
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
 class WorkerKilledMidTrainingTest {
-  static final Path WORKER_JAR = Path.of("../workers/target/trainyard-worker.jar").toAbsolutePath().normalize();
+  static final Path WORKER_JAR =
+      Path.of("../workers/target/trainyard-worker.jar").toAbsolutePath().normalize();
 
   public static class RemoteWorkers implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("trainyard.worker.embedded", "false", "trainyard.home", "target/trainyard-fault-home");
+      return Map.of(
+          "trainyard.worker.embedded", "false", "trainyard.home", "target/trainyard-fault-home");
     }
   }
 
@@ -60,21 +62,43 @@ class WorkerKilledMidTrainingTest {
   }
 
   @Test
-  void aWorkerKilledMidTrainingLosesAtMostOneCheckpointIntervalAndTheCatalogHoldsEveryRowOnce() throws Exception {
-    Assumptions.assumeTrue(Files.isRegularFile(WORKER_JAR), "build the worker jar first (mvn package)");
+  void aWorkerKilledMidTrainingLosesAtMostOneCheckpointIntervalAndTheCatalogHoldsEveryRowOnce()
+      throws Exception {
+    Assumptions.assumeTrue(
+        Files.isRegularFile(WORKER_JAR), "build the worker jar first (mvn package)");
     Process torch = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start();
     Assumptions.assumeTrue(torch.waitFor() == 0, "Debian's python3-torch is not installed");
     Api.signIn();
     Path root = config.home().toAbsolutePath();
     for (int i = 0; i < 2; i++) {
       var tls = temporal.clientTls().orElseThrow();
-      workers.add(new ProcessBuilder(javaBin(), "-jar", WORKER_JAR.toString(), "--temporal", temporal.target(),
-          "--tls-cert", tls.cert().toString(), "--tls-key", tls.key().toString(), "--tls-ca", tls.ca().toString(),
-          "--task-key", root.resolve("keys/task-signing.pub").toString(),
-          "--pool", "default", "--root", root.toString(), "--termination-grace", "2")
-          .redirectErrorStream(true).redirectOutput(root.resolve("worker-" + i + ".log").toFile()).start());
+      workers.add(
+          new ProcessBuilder(
+                  javaBin(),
+                  "-jar",
+                  WORKER_JAR.toString(),
+                  "--temporal",
+                  temporal.target(),
+                  "--tls-cert",
+                  tls.cert().toString(),
+                  "--tls-key",
+                  tls.key().toString(),
+                  "--tls-ca",
+                  tls.ca().toString(),
+                  "--task-key",
+                  root.resolve("keys/task-signing.pub").toString(),
+                  "--pool",
+                  "default",
+                  "--root",
+                  root.toString(),
+                  "--termination-grace",
+                  "2")
+              .redirectErrorStream(true)
+              .redirectOutput(root.resolve("worker-" + i + ".log").toFile())
+              .start());
     }
-    Api.createTemplate("""
+    Api.createTemplate(
+        """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: resumable
@@ -90,14 +114,29 @@ class WorkerKilledMidTrainingTest {
             config: {max_steps: 300, batch_size: 8, seq_len: 32, lr: 3.0e-3, checkpoint_every: 20, seed: 3}
         """);
     String runId = Api.launch("resumable", Map.of()).getString("id");
-    Path checkpoints = root.resolve("work").resolve(runId).resolve("train").resolve("attempt-1").resolve("checkpoints");
-    Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+    Path checkpoints =
+        root.resolve("work")
+            .resolve(runId)
+            .resolve("train")
+            .resolve("attempt-1")
+            .resolve("checkpoints");
+    Awaitility.await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(100))
         .until(() -> Files.isDirectory(checkpoints.resolve("step-60")));
 
-    ProcessHandle trainer = ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(c -> c.contains("trainyard_trainer") && c.contains(runId)).orElse(false))
-        .findFirst().orElseThrow();
-    // The worker JVM, not the trainer's parent: a step runs under the init of its own PID namespace.
+    ProcessHandle trainer =
+        ProcessHandle.allProcesses()
+            .filter(
+                p ->
+                    p.info()
+                        .commandLine()
+                        .map(c -> c.contains("trainyard_trainer") && c.contains(runId))
+                        .orElse(false))
+            .findFirst()
+            .orElseThrow();
+    // The worker JVM, not the trainer's parent: a step runs under the init of its own PID
+    // namespace.
     ProcessHandle owner = trainer;
     while (!owner.info().commandLine().map(c -> c.contains("trainyard-worker.jar")).orElse(false)) {
       owner = owner.parent().orElseThrow();
@@ -106,12 +145,21 @@ class WorkerKilledMidTrainingTest {
     owner.destroyForcibly(); // SIGKILL: no shutdown hook, no chance to stop its step
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !trainer.isAlive());
 
-    JsonPath run = Api.awaitStatus(runId, Set.of("SUCCEEDED", "FAILED", "CANCELLED"), Duration.ofMinutes(4));
+    JsonPath run =
+        Api.awaitStatus(runId, Set.of("SUCCEEDED", "FAILED", "CANCELLED"), Duration.ofMinutes(4));
     assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
-    assertThat(run.getList("steps.find { it.id == 'train' }.attempts.status", String.class)).containsExactly("FAILED", "SUCCEEDED");
-    assertThat(run.getString("steps.find { it.id == 'train' }.attempts[0].error")).contains("heartbeat");
-    String log = given().queryParam("attempt", 2).get("/api/v1/runs/" + runId + "/steps/train/log").then().statusCode(200)
-        .extract().asString();
+    assertThat(run.getList("steps.find { it.id == 'train' }.attempts.status", String.class))
+        .containsExactly("FAILED", "SUCCEEDED");
+    assertThat(run.getString("steps.find { it.id == 'train' }.attempts[0].error"))
+        .contains("heartbeat");
+    String log =
+        given()
+            .queryParam("attempt", 2)
+            .get("/api/v1/runs/" + runId + "/steps/train/log")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
     Matcher resumed = Pattern.compile("resumed from .*step-(\\d+)").matcher(log);
     assertThat(resumed.find()).as(log).isTrue();
     assertThat(Integer.parseInt(resumed.group(1))).isGreaterThanOrEqualTo(killedAt);
@@ -121,8 +169,12 @@ class WorkerKilledMidTrainingTest {
     assertThat(count("SELECT count(*) FROM step_attempt WHERE run_id = ?1", runId)).isEqualTo(3);
     assertThat(count("SELECT count(*) FROM step_output WHERE run_id = ?1", runId)).isEqualTo(2);
     assertThat(count("SELECT count(*) FROM artifact WHERE run_id = ?1", runId)).isEqualTo(2);
-    assertThat(count("SELECT count(*) FROM lineage_edge WHERE from_node LIKE ?1 OR to_node LIKE ?1", "%" + runId + "%"))
-        .isEqualTo(3); // data#1 → data; data → train#2; train#2 → model (the killed attempt recorded none)
+    assertThat(
+            count(
+                "SELECT count(*) FROM lineage_edge WHERE from_node LIKE ?1 OR to_node LIKE ?1",
+                "%" + runId + "%"))
+        .isEqualTo(
+            3); // data#1 → data; data → train#2; train#2 → model (the killed attempt recorded none)
   }
 
   private long count(String sql, String arg) {
@@ -131,8 +183,11 @@ class WorkerKilledMidTrainingTest {
 
   private static Optional<Integer> newestCheckpoint(Path dir) throws java.io.IOException {
     try (var entries = Files.list(dir)) {
-      return entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("step-\\d+"))
-          .map(n -> Integer.parseInt(n.substring(5))).max(Integer::compare);
+      return entries
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.matches("step-\\d+"))
+          .map(n -> Integer.parseInt(n.substring(5)))
+          .max(Integer::compare);
     }
   }
 

@@ -35,39 +35,66 @@ import org.junit.jupiter.api.Test;
 @TestProfile(KeycloakProfile.class)
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
 class AuthorizationMatrixTest {
-  static final List<String> CALLERS = List.of("anonymous", "viewer-a", "operator-a", "operator-b", "admin", "worker-1", "ci");
+  static final List<String> CALLERS =
+      List.of("anonymous", "viewer-a", "operator-a", "operator-b", "admin", "worker-1", "ci");
   static final Map<String, String> TOKENS = new LinkedHashMap<>();
 
   @BeforeAll
   static void tokens() {
-    Assumptions.assumeTrue(reachable(KeycloakProfile.realm() + "/.well-known/openid-configuration"),
-        "Keycloak is not running at " + KeycloakProfile.keycloak() + " (./trainyard test starts it)");
+    Assumptions.assumeTrue(
+        reachable(KeycloakProfile.realm() + "/.well-known/openid-configuration"),
+        "Keycloak is not running at "
+            + KeycloakProfile.keycloak()
+            + " (./trainyard test starts it)");
     for (String user : List.of("viewer-a", "operator-a", "operator-b", "admin", "worker-1")) {
-      TOKENS.put(user, given().formParam("grant_type", "password").formParam("client_id", "trainyard-web")
-          .formParam("username", user).formParam("password", user + "-pass")
-          .post(KeycloakProfile.realm() + "/protocol/openid-connect/token").then().statusCode(200)
-          .extract().path("access_token"));
+      TOKENS.put(
+          user,
+          given()
+              .formParam("grant_type", "password")
+              .formParam("client_id", "trainyard-web")
+              .formParam("username", user)
+              .formParam("password", user + "-pass")
+              .post(KeycloakProfile.realm() + "/protocol/openid-connect/token")
+              .then()
+              .statusCode(200)
+              .extract()
+              .path("access_token"));
     }
-    TOKENS.put("ci", given().formParam("grant_type", "client_credentials").formParam("client_id", "trainyard-ci")
-        .formParam("client_secret", "ci-secret-for-local-tests-only")
-        .post(KeycloakProfile.realm() + "/protocol/openid-connect/token").then().statusCode(200)
-        .extract().path("access_token"));
+    TOKENS.put(
+        "ci",
+        given()
+            .formParam("grant_type", "client_credentials")
+            .formParam("client_id", "trainyard-ci")
+            .formParam("client_secret", "ci-secret-for-local-tests-only")
+            .post(KeycloakProfile.realm() + "/protocol/openid-connect/token")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("access_token"));
   }
 
   static RequestSpecification as(String caller) {
     RestAssured.requestSpecification = null;
     RequestSpecification request = given();
-    return caller.equals("anonymous") ? request : request.header("Authorization", "Bearer " + TOKENS.get(caller));
+    return caller.equals("anonymous")
+        ? request
+        : request.header("Authorization", "Bearer " + TOKENS.get(caller));
   }
 
   record Cell(String endpoint, String caller, int expected, int actual) {}
 
   @Test
   void everyEndpointAnswersEachCallerAsTheRolesAndTeamsAllow() throws Exception {
-    // Fixtures, made by the admin: a template and a waiting run in each team, a cancelled run, a dataset.
+    // Fixtures, made by the admin: a template and a waiting run in each team, a cancelled run, a
+    // dataset.
     for (String team : List.of("team-a", "team-b")) {
-      as("admin").contentType("application/yaml").queryParam("team", team)
-          .body(gatedSpec("gated-" + team).getBytes()).post("/api/v1/templates").then().statusCode(201);
+      as("admin")
+          .contentType("application/yaml")
+          .queryParam("team", team)
+          .body(gatedSpec("gated-" + team).getBytes())
+          .post("/api/v1/templates")
+          .then()
+          .statusCode(201);
     }
     String runA = launch("admin", "gated-team-a");
     String runB = launch("admin", "gated-team-b");
@@ -77,61 +104,318 @@ class AuthorizationMatrixTest {
     awaitStatus(cancelledA, "CANCELLED");
     Path data = Files.createTempFile("matrix", ".jsonl");
     Files.writeString(data, "{\"text\": \"team a data\"}\n");
-    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(data)));
-    as("admin").contentType(ContentType.JSON)
-        .body(Map.of("name", "data-a", "uri", data.toUri().toString(), "sha256", sha, "team", "team-a"))
-        .post("/api/v1/datasets").then().statusCode(201);
+    String sha =
+        HexFormat.of()
+            .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(data)));
+    as("admin")
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "name", "data-a", "uri", data.toUri().toString(), "sha256", sha, "team", "team-a"))
+        .post("/api/v1/datasets")
+        .then()
+        .statusCode(201);
 
     //                          anonymous viewer-a operator-a operator-b admin worker-1 ci
     Map<String, int[]> expected = new LinkedHashMap<>();
     Map<String, Function<String, Response>> calls = new LinkedHashMap<>();
-    add(calls, expected, "GET /runs", c -> as(c).get("/api/v1/runs"), 401, 200, 200, 200, 200, 403, 200);
-    add(calls, expected, "GET /runs/{team-a run}", c -> as(c).get("/api/v1/runs/" + runA), 401, 200, 200, 404, 200, 403, 200);
-    add(calls, expected, "GET /runs/{team-b run}", c -> as(c).get("/api/v1/runs/" + runB), 401, 404, 404, 200, 200, 403, 404);
-    add(calls, expected, "POST /runs (team-a template)",
-        c -> as(c).contentType(ContentType.JSON).body(Map.of("template", "gated-team-a")).post("/api/v1/runs"),
-        401, 403, 201, 422, 201, 403, 201);
-    add(calls, expected, "POST /runs/{cancelled team-a run}/cancel",
-        c -> as(c).post("/api/v1/runs/" + cancelledA + "/cancel"), 401, 403, 409, 404, 409, 403, 409);
-    add(calls, expected, "POST /runs/{team-a run}/steps/second/approve (not waiting)",
-        c -> as(c).post("/api/v1/runs/" + runA + "/steps/second/approve"), 401, 403, 409, 404, 409, 403, 409);
-    add(calls, expected, "POST /runs/{team-a run}/retry (running)",
-        c -> as(c).post("/api/v1/runs/" + runA + "/retry"), 401, 403, 409, 404, 409, 403, 409);
-    add(calls, expected, "POST /templates (team-a)",
-        c -> as(c).contentType("application/yaml").queryParam("team", "team-a")
-            .body(gatedSpec("t-" + c.replace("-", "")).getBytes()).post("/api/v1/templates"),
-        401, 403, 201, 403, 201, 403, 201);
-    add(calls, expected, "POST /templates/validate",
-        c -> as(c).contentType("application/yaml").body(gatedSpec("v-" + c.replace("-", "")).getBytes())
-            .post("/api/v1/templates/validate"),
-        401, 403, 200, 200, 200, 403, 200);
-    add(calls, expected, "POST /templates/validate (unknown kind)",
-        c -> as(c).contentType("application/yaml").body(gatedSpec("w-" + c.replace("-", "")).replace("kind: approval",
-            "kind: aproval").getBytes()).post("/api/v1/templates/validate"),
-        401, 403, 200, 200, 200, 403, 200);
-    add(calls, expected, "GET /step-kinds", c -> as(c).get("/api/v1/step-kinds"), 401, 200, 200, 200, 200, 403, 200);
-    add(calls, expected, "GET /templates/{team-b template}", c -> as(c).get("/api/v1/templates/gated-team-b"),
-        401, 404, 404, 200, 200, 403, 404);
-    add(calls, expected, "POST /templates/{name}/versions/1/approve",
-        c -> as(c).post("/api/v1/templates/gated-team-a/versions/1/approve"), 401, 403, 403, 403, 200, 403, 403);
-    add(calls, expected, "GET /artifacts/{team-a dataset}", c -> as(c).get("/api/v1/artifacts/data-a"),
-        401, 200, 200, 404, 200, 403, 200);
-    add(calls, expected, "POST /datasets (team-a, existing content)",
-        c -> as(c).contentType(ContentType.JSON)
-            .body(Map.of("name", "data-a", "uri", data.toUri().toString(), "sha256", sha, "team", "team-a"))
-            .post("/api/v1/datasets"),
-        401, 403, 201, 403, 201, 403, 201);
-    add(calls, expected, "PUT /aliases/golden", c -> as(c).contentType(ContentType.JSON)
-        .body(Map.of("artifact", "data-a")).put("/api/v1/aliases/golden"), 401, 403, 403, 403, 200, 403, 403);
-    add(calls, expected, "PUT /templates/{team-a template}/retention", c -> as(c).contentType(ContentType.JSON)
-        .body(Map.of("keepLastIntermediate", 3)).put("/api/v1/templates/gated-team-a/retention"),
-        401, 403, 403, 403, 200, 403, 403);
-    add(calls, expected, "GET /templates/{team-a template}/retention/plan",
-        c -> as(c).get("/api/v1/templates/gated-team-a/retention/plan"), 401, 200, 200, 404, 200, 403, 200);
-    add(calls, expected, "POST /templates/{team-a template}/retention/apply", c -> as(c).contentType(ContentType.JSON)
-        .body(Map.of()).post("/api/v1/templates/gated-team-a/retention/apply"), 401, 403, 403, 403, 200, 403, 403);
-    add(calls, expected, "GET /audit", c -> as(c).get("/api/v1/audit"), 401, 403, 403, 403, 200, 403, 403);
-    add(calls, expected, "GET /audit/verify", c -> as(c).get("/api/v1/audit/verify"), 401, 403, 403, 403, 200, 403, 403);
+    add(
+        calls,
+        expected,
+        "GET /runs",
+        c -> as(c).get("/api/v1/runs"),
+        401,
+        200,
+        200,
+        200,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "GET /runs/{team-a run}",
+        c -> as(c).get("/api/v1/runs/" + runA),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "GET /runs/{team-b run}",
+        c -> as(c).get("/api/v1/runs/" + runB),
+        401,
+        404,
+        404,
+        200,
+        200,
+        403,
+        404);
+    add(
+        calls,
+        expected,
+        "POST /runs (team-a template)",
+        c ->
+            as(c)
+                .contentType(ContentType.JSON)
+                .body(Map.of("template", "gated-team-a"))
+                .post("/api/v1/runs"),
+        401,
+        403,
+        201,
+        422,
+        201,
+        403,
+        201);
+    add(
+        calls,
+        expected,
+        "POST /runs/{cancelled team-a run}/cancel",
+        c -> as(c).post("/api/v1/runs/" + cancelledA + "/cancel"),
+        401,
+        403,
+        409,
+        404,
+        409,
+        403,
+        409);
+    add(
+        calls,
+        expected,
+        "POST /runs/{team-a run}/steps/second/approve (not waiting)",
+        c -> as(c).post("/api/v1/runs/" + runA + "/steps/second/approve"),
+        401,
+        403,
+        409,
+        404,
+        409,
+        403,
+        409);
+    add(
+        calls,
+        expected,
+        "POST /runs/{team-a run}/retry (running)",
+        c -> as(c).post("/api/v1/runs/" + runA + "/retry"),
+        401,
+        403,
+        409,
+        404,
+        409,
+        403,
+        409);
+    add(
+        calls,
+        expected,
+        "POST /templates (team-a)",
+        c ->
+            as(c)
+                .contentType("application/yaml")
+                .queryParam("team", "team-a")
+                .body(gatedSpec("t-" + c.replace("-", "")).getBytes())
+                .post("/api/v1/templates"),
+        401,
+        403,
+        201,
+        403,
+        201,
+        403,
+        201);
+    add(
+        calls,
+        expected,
+        "POST /templates/validate",
+        c ->
+            as(c)
+                .contentType("application/yaml")
+                .body(gatedSpec("v-" + c.replace("-", "")).getBytes())
+                .post("/api/v1/templates/validate"),
+        401,
+        403,
+        200,
+        200,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "POST /templates/validate (unknown kind)",
+        c ->
+            as(c)
+                .contentType("application/yaml")
+                .body(
+                    gatedSpec("w-" + c.replace("-", ""))
+                        .replace("kind: approval", "kind: aproval")
+                        .getBytes())
+                .post("/api/v1/templates/validate"),
+        401,
+        403,
+        200,
+        200,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "GET /step-kinds",
+        c -> as(c).get("/api/v1/step-kinds"),
+        401,
+        200,
+        200,
+        200,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "GET /templates/{team-b template}",
+        c -> as(c).get("/api/v1/templates/gated-team-b"),
+        401,
+        404,
+        404,
+        200,
+        200,
+        403,
+        404);
+    add(
+        calls,
+        expected,
+        "POST /templates/{name}/versions/1/approve",
+        c -> as(c).post("/api/v1/templates/gated-team-a/versions/1/approve"),
+        401,
+        403,
+        403,
+        403,
+        200,
+        403,
+        403);
+    add(
+        calls,
+        expected,
+        "GET /artifacts/{team-a dataset}",
+        c -> as(c).get("/api/v1/artifacts/data-a"),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "POST /datasets (team-a, existing content)",
+        c ->
+            as(c)
+                .contentType(ContentType.JSON)
+                .body(
+                    Map.of(
+                        "name",
+                        "data-a",
+                        "uri",
+                        data.toUri().toString(),
+                        "sha256",
+                        sha,
+                        "team",
+                        "team-a"))
+                .post("/api/v1/datasets"),
+        401,
+        403,
+        201,
+        403,
+        201,
+        403,
+        201);
+    add(
+        calls,
+        expected,
+        "PUT /aliases/golden",
+        c ->
+            as(c)
+                .contentType(ContentType.JSON)
+                .body(Map.of("artifact", "data-a"))
+                .put("/api/v1/aliases/golden"),
+        401,
+        403,
+        403,
+        403,
+        200,
+        403,
+        403);
+    add(
+        calls,
+        expected,
+        "PUT /templates/{team-a template}/retention",
+        c ->
+            as(c)
+                .contentType(ContentType.JSON)
+                .body(Map.of("keepLastIntermediate", 3))
+                .put("/api/v1/templates/gated-team-a/retention"),
+        401,
+        403,
+        403,
+        403,
+        200,
+        403,
+        403);
+    add(
+        calls,
+        expected,
+        "GET /templates/{team-a template}/retention/plan",
+        c -> as(c).get("/api/v1/templates/gated-team-a/retention/plan"),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "POST /templates/{team-a template}/retention/apply",
+        c ->
+            as(c)
+                .contentType(ContentType.JSON)
+                .body(Map.of())
+                .post("/api/v1/templates/gated-team-a/retention/apply"),
+        401,
+        403,
+        403,
+        403,
+        200,
+        403,
+        403);
+    add(
+        calls,
+        expected,
+        "GET /audit",
+        c -> as(c).get("/api/v1/audit"),
+        401,
+        403,
+        403,
+        403,
+        200,
+        403,
+        403);
+    add(
+        calls,
+        expected,
+        "GET /audit/verify",
+        c -> as(c).get("/api/v1/audit/verify"),
+        401,
+        403,
+        403,
+        403,
+        200,
+        403,
+        403);
 
     List<Cell> wrong = new ArrayList<>();
     for (var entry : calls.entrySet()) {
@@ -148,12 +432,29 @@ class AuthorizationMatrixTest {
     List<String> visibleToB = as("operator-b").get("/api/v1/runs").jsonPath().getList("items.id");
     assertThat(visibleToB).contains(runB).doesNotContain(runA, cancelledA);
     // Filters and search narrow what a caller may see; they never widen it to another team.
-    assertThat(as("operator-b").queryParam("team", "team-a").get("/api/v1/runs").jsonPath().getList("items"))
+    assertThat(
+            as("operator-b")
+                .queryParam("team", "team-a")
+                .get("/api/v1/runs")
+                .jsonPath()
+                .getList("items"))
         .isEmpty();
-    assertThat(as("operator-b").queryParam("q", runA).get("/api/v1/runs").jsonPath().getList("items")).isEmpty();
-    assertThat(as("admin").queryParam("q", runA).get("/api/v1/runs").jsonPath().getList("items.id", String.class))
+    assertThat(
+            as("operator-b").queryParam("q", runA).get("/api/v1/runs").jsonPath().getList("items"))
+        .isEmpty();
+    assertThat(
+            as("admin")
+                .queryParam("q", runA)
+                .get("/api/v1/runs")
+                .jsonPath()
+                .getList("items.id", String.class))
         .containsExactly(runA);
-    assertThat(as("operator-b").queryParam("q", "data-a").get("/api/v1/artifacts").jsonPath().getList("items"))
+    assertThat(
+            as("operator-b")
+                .queryParam("q", "data-a")
+                .get("/api/v1/artifacts")
+                .jsonPath()
+                .getList("items"))
         .isEmpty();
   }
 
@@ -164,35 +465,66 @@ class AuthorizationMatrixTest {
     Path data = Files.createTempFile("aliases", ".jsonl");
     Files.writeString(data, "{\"text\": \"team a only " + suffix + "\"}\n");
     String dataset = "secret-a-" + suffix;
-    as("admin").contentType(ContentType.JSON)
+    as("admin")
+        .contentType(ContentType.JSON)
         .body(Map.of("name", dataset, "uri", data.toUri().toString(), "team", "team-a"))
-        .post("/api/v1/datasets").then().statusCode(201);
+        .post("/api/v1/datasets")
+        .then()
+        .statusCode(201);
     String alias = "prod-a-" + suffix;
-    as("admin").contentType(ContentType.JSON).body(Map.of("artifact", dataset)).put("/api/v1/aliases/" + alias)
-        .then().statusCode(200);
+    as("admin")
+        .contentType(ContentType.JSON)
+        .body(Map.of("artifact", dataset))
+        .put("/api/v1/aliases/" + alias)
+        .then()
+        .statusCode(200);
 
     as("operator-a").get("/api/v1/aliases/" + alias).then().statusCode(200);
     as("operator-b").get("/api/v1/aliases/" + alias).then().statusCode(404);
     as("operator-b").get("/api/v1/aliases/" + alias + "/history").then().statusCode(404);
-    assertThat(as("operator-b").get("/api/v1/aliases").jsonPath().getList("items.name")).doesNotContain(alias);
-    assertThat(as("viewer-a").get("/api/v1/aliases").jsonPath().getList("items.name")).contains(alias);
+    assertThat(as("operator-b").get("/api/v1/aliases").jsonPath().getList("items.name"))
+        .doesNotContain(alias);
+    assertThat(as("viewer-a").get("/api/v1/aliases").jsonPath().getList("items.name"))
+        .contains(alias);
 
-    String sameContent = as("operator-b").contentType(ContentType.JSON)
-        .body(Map.of("name", "mine-b-" + suffix, "uri", data.toUri().toString(), "team", "team-b"))
-        .post("/api/v1/datasets").then().statusCode(409).extract().asString();
+    String sameContent =
+        as("operator-b")
+            .contentType(ContentType.JSON)
+            .body(
+                Map.of(
+                    "name", "mine-b-" + suffix, "uri", data.toUri().toString(), "team", "team-b"))
+            .post("/api/v1/datasets")
+            .then()
+            .statusCode(409)
+            .extract()
+            .asString();
     assertThat(sameContent).doesNotContain(dataset).doesNotContain("team-a");
 
     String template = "named-a-" + suffix;
-    as("admin").contentType("application/yaml").queryParam("team", "team-a").body(gatedSpec(template).getBytes())
-        .post("/api/v1/templates").then().statusCode(201);
-    String taken = as("operator-b").contentType("application/yaml").queryParam("team", "team-b")
-        .body(gatedSpec(template).getBytes()).post("/api/v1/templates").then().statusCode(409).extract().asString();
+    as("admin")
+        .contentType("application/yaml")
+        .queryParam("team", "team-a")
+        .body(gatedSpec(template).getBytes())
+        .post("/api/v1/templates")
+        .then()
+        .statusCode(201);
+    String taken =
+        as("operator-b")
+            .contentType("application/yaml")
+            .queryParam("team", "team-b")
+            .body(gatedSpec(template).getBytes())
+            .post("/api/v1/templates")
+            .then()
+            .statusCode(409)
+            .extract()
+            .asString();
     assertThat(taken).doesNotContain("/versions").doesNotContain("team-a");
   }
 
   @Test
   void aCommandTemplateFromAnOperatorNeedsAnAdminsApprovalBeforeItCanBeLaunched() {
-    String spec = """
+    String spec =
+        """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: operator-script
@@ -201,14 +533,34 @@ class AuthorizationMatrixTest {
             kind: command
             run: "echo hi > $TRAINYARD_OUTPUT/x"
         """;
-    as("operator-a").contentType("application/yaml").queryParam("team", "team-a").body(spec.getBytes())
-        .post("/api/v1/templates").then().statusCode(201).body("approved", org.hamcrest.Matchers.equalTo(false));
-    as("operator-a").contentType(ContentType.JSON).body(Map.of("template", "operator-script"))
-        .post("/api/v1/runs").then().statusCode(403);
-    as("admin").post("/api/v1/templates/operator-script/versions/1/approve").then().statusCode(200)
+    as("operator-a")
+        .contentType("application/yaml")
+        .queryParam("team", "team-a")
+        .body(spec.getBytes())
+        .post("/api/v1/templates")
+        .then()
+        .statusCode(201)
+        .body("approved", org.hamcrest.Matchers.equalTo(false));
+    as("operator-a")
+        .contentType(ContentType.JSON)
+        .body(Map.of("template", "operator-script"))
+        .post("/api/v1/runs")
+        .then()
+        .statusCode(403);
+    as("admin")
+        .post("/api/v1/templates/operator-script/versions/1/approve")
+        .then()
+        .statusCode(200)
         .body("approved", org.hamcrest.Matchers.equalTo(true));
-    String runId = as("operator-a").contentType(ContentType.JSON).body(Map.of("template", "operator-script"))
-        .post("/api/v1/runs").then().statusCode(201).extract().path("id");
+    String runId =
+        as("operator-a")
+            .contentType(ContentType.JSON)
+            .body(Map.of("template", "operator-script"))
+            .post("/api/v1/runs")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
     awaitStatus(runId, "SUCCEEDED");
   }
 
@@ -216,30 +568,56 @@ class AuthorizationMatrixTest {
   void aCookieSessionChangeWithoutTheCsrfHeaderIsRefusedAndDoesNothing() {
     long before = as("admin").get("/api/v1/runs").jsonPath().getList("items").size();
     RestAssured.requestSpecification = null;
-    given().cookie("q_session", "stolen-session").contentType(ContentType.JSON)
-        .body(Map.of("template", "gated-team-a")).post("/api/v1/runs")
-        .then().statusCode(403).body("detail", org.hamcrest.Matchers.containsString("X-Trainyard-CSRF"));
+    given()
+        .cookie("q_session", "stolen-session")
+        .contentType(ContentType.JSON)
+        .body(Map.of("template", "gated-team-a"))
+        .post("/api/v1/runs")
+        .then()
+        .statusCode(403)
+        .body("detail", org.hamcrest.Matchers.containsString("X-Trainyard-CSRF"));
     // A large session is split into chunk cookies; they are a session too.
-    given().cookie("q_session_chunk_1", "stolen-part").cookie("q_session_chunk_2", "stolen-part")
-        .contentType(ContentType.JSON).body(Map.of("template", "gated-team-a")).post("/api/v1/runs")
-        .then().statusCode(403).body("detail", org.hamcrest.Matchers.containsString("X-Trainyard-CSRF"));
+    given()
+        .cookie("q_session_chunk_1", "stolen-part")
+        .cookie("q_session_chunk_2", "stolen-part")
+        .contentType(ContentType.JSON)
+        .body(Map.of("template", "gated-team-a"))
+        .post("/api/v1/runs")
+        .then()
+        .statusCode(403)
+        .body("detail", org.hamcrest.Matchers.containsString("X-Trainyard-CSRF"));
     assertThat(as("admin").get("/api/v1/runs").jsonPath().getList("items")).hasSize((int) before);
   }
 
-  private static void add(Map<String, Function<String, Response>> calls, Map<String, int[]> expected, String name,
-      Function<String, Response> call, int... statuses) {
+  private static void add(
+      Map<String, Function<String, Response>> calls,
+      Map<String, int[]> expected,
+      String name,
+      Function<String, Response> call,
+      int... statuses) {
     calls.put(name, call);
     expected.put(name, statuses);
   }
 
   private static String launch(String caller, String template) {
-    return as(caller).contentType(ContentType.JSON).body(Map.of("template", template)).post("/api/v1/runs")
-        .then().statusCode(201).extract().path("id");
+    return as(caller)
+        .contentType(ContentType.JSON)
+        .body(Map.of("template", template))
+        .post("/api/v1/runs")
+        .then()
+        .statusCode(201)
+        .extract()
+        .path("id");
   }
 
   private static void awaitStatus(String runId, String status) {
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-        .until(() -> status.equals(as("admin").get("/api/v1/runs/" + runId).jsonPath().getString("status")));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                status.equals(
+                    as("admin").get("/api/v1/runs/" + runId).jsonPath().getString("status")));
   }
 
   private static String gatedSpec(String name) {
@@ -253,7 +631,8 @@ class AuthorizationMatrixTest {
           - id: second
             kind: approval
             needs: [first]
-        """.formatted(name);
+        """
+        .formatted(name);
   }
 
   private static boolean reachable(String url) {

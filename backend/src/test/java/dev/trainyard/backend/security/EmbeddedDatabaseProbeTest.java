@@ -55,45 +55,89 @@ class EmbeddedDatabaseProbeTest {
   @Test
   void anotherUnixUserCannotLogInToTheEmbeddedDatabaseWithoutThePassword() throws Exception {
     assertThat(OtherUnixUser.exec(java.util.List.of("sh", "-c", "command -v psql")).exitCode())
-        .as("psql (Debian's postgresql-client) is needed to repeat the probe").isZero();
+        .as("psql (Debian's postgresql-client) is needed to repeat the probe")
+        .isZero();
     String readToken = "select pg_read_file('" + home.resolve("secrets/db-password") + "')";
     for (String role : new String[] {"postgres", LocalDatabase.OWNER, LocalDatabase.APP}) {
-      OtherUnixUser.Result tcp = probe.run("psql", "-X", "-w", "-h", "127.0.0.1", "-p", Integer.toString(database.port()),
-          "-U", role, "-d", "postgres", "-c", readToken);
+      OtherUnixUser.Result tcp =
+          probe.run(
+              "psql",
+              "-X",
+              "-w",
+              "-h",
+              "127.0.0.1",
+              "-p",
+              Integer.toString(database.port()),
+              "-U",
+              role,
+              "-d",
+              "postgres",
+              "-c",
+              readToken);
       assertThat(tcp.exitCode()).as(role + " over TCP: " + tcp.output()).isNotZero();
-      assertThat(tcp.output()).containsAnyOf("no password supplied", "no pg_hba.conf entry", "password authentication failed");
-      assertThat(tcp.output()).doesNotContain(database.owner().password()).doesNotContain(database.app().password());
+      assertThat(tcp.output())
+          .containsAnyOf(
+              "no password supplied", "no pg_hba.conf entry", "password authentication failed");
+      assertThat(tcp.output())
+          .doesNotContain(database.owner().password())
+          .doesNotContain(database.app().password());
     }
-    Path socketDir = database.socketDirectory().orElseThrow(() -> new AssertionError("the home path is short: a socket is expected"));
-    OtherUnixUser.Result socket = probe.run("psql", "-X", "-w", "-h", socketDir.toString(), "-p",
-        Integer.toString(database.port()), "-U", LocalDatabase.APP, "-d", "postgres", "-c", "select 1");
+    Path socketDir =
+        database
+            .socketDirectory()
+            .orElseThrow(() -> new AssertionError("the home path is short: a socket is expected"));
+    OtherUnixUser.Result socket =
+        probe.run(
+            "psql",
+            "-X",
+            "-w",
+            "-h",
+            socketDir.toString(),
+            "-p",
+            Integer.toString(database.port()),
+            "-U",
+            LocalDatabase.APP,
+            "-d",
+            "postgres",
+            "-c",
+            "select 1");
     assertThat(socket.exitCode()).as(socket.output()).isNotZero();
     assertThat(socket.output()).contains("Permission denied");
     OtherUnixUser.Result cat = probe.run("cat", home.resolve("secrets/db-password").toString());
     assertThat(cat.exitCode()).isNotZero();
-    assertThat(cat.output()).contains("Permission denied").doesNotContain(database.app().password());
+    assertThat(cat.output())
+        .contains("Permission denied")
+        .doesNotContain(database.app().password());
 
     assertThat(mode(home.resolve("secrets"))).isEqualTo("rwx------");
     assertThat(mode(home.resolve("secrets/db-password"))).isEqualTo("rw-------");
     assertThat(mode(socketDir)).isEqualTo("rwx------");
-    assertThat(Files.readAllLines(home.resolve("postgres/pg_hba.conf"))).filteredOn(l -> !l.startsWith("#") && !l.isBlank())
-        .isNotEmpty().allMatch(l -> l.endsWith("scram-sha-256")).noneMatch(l -> l.contains("trust"));
+    assertThat(Files.readAllLines(home.resolve("postgres/pg_hba.conf")))
+        .filteredOn(l -> !l.startsWith("#") && !l.isBlank())
+        .isNotEmpty()
+        .allMatch(l -> l.endsWith("scram-sha-256"))
+        .noneMatch(l -> l.contains("trust"));
   }
 
   @Test
   void theApplicationRoleCannotReadFilesRunProgramsOrGetAroundTheAuditTrigger() throws Exception {
     Path planted = home.resolve("copy-to-program-ran");
     try (Connection app = connect(database, database.app())) {
-      refused(app, "SELECT pg_read_file('" + home.resolve("secrets/db-password") + "')", "permission denied");
+      refused(
+          app,
+          "SELECT pg_read_file('" + home.resolve("secrets/db-password") + "')",
+          "permission denied");
       refused(app, "COPY (SELECT 1) TO PROGRAM 'touch " + planted + "'", "permission denied");
       refused(app, "SET session_replication_role = replica", "permission denied");
       refused(app, "DELETE FROM audit_event", "permission denied");
       refused(app, "UPDATE audit_event SET actor = 'x'", "permission denied");
       refused(app, "TRUNCATE audit_event", "permission denied");
       refused(app, "SELECT setval('audit_event_id_seq', 1)", "permission denied");
-      refused(app, "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update", "must be owner");
+      refused(
+          app, "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update", "must be owner");
       refused(app, "CREATE TABLE squat (x int)", "permission denied");
-      // What it needs still works: reading and appending audit rows, and the catalog's ordinary writes.
+      // What it needs still works: reading and appending audit rows, and the catalog's ordinary
+      // writes.
       try (Statement s = app.createStatement()) {
         s.executeQuery("SELECT count(*) FROM audit_event").close();
         s.executeQuery("SELECT nextval('audit_event_id_seq')").close();
@@ -110,9 +154,12 @@ class EmbeddedDatabaseProbeTest {
 
   @Test
   void theBackendRefusesToStartAsTheTablesOwnerUnlessToldTo() throws Exception {
-    try (Connection owner = connect(database, database.owner()); Connection app = connect(database, database.app())) {
-      assertThatThrownBy(() -> DatabasePrivileges.check(owner, false)).isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("trainyard_owner owns").hasMessageContaining("trainyard.database.allow-privileged-role=true");
+    try (Connection owner = connect(database, database.owner());
+        Connection app = connect(database, database.app())) {
+      assertThatThrownBy(() -> DatabasePrivileges.check(owner, false))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("trainyard_owner owns")
+          .hasMessageContaining("trainyard.database.allow-privileged-role=true");
       DatabasePrivileges.check(owner, true); // told otherwise: starts, with a warning
       DatabasePrivileges.check(app, false);
     }
@@ -122,34 +169,67 @@ class EmbeddedDatabaseProbeTest {
   void aHomeFromBeforeTheRolesIsMigratedOnStartAndKeepsItsData() throws Exception {
     Path old = Files.createTempDirectory("trainyard-old-home");
     try {
-      // What every home looked like until now: initdb's trust lines, everything owned by the superuser.
-      try (EmbeddedPostgres legacy = EmbeddedPostgres.builder().setDataDirectory(old.resolve("postgres"))
-          .setCleanDataDirectory(false).setServerConfig("listen_addresses", "127.0.0.1").start()) {
+      // What every home looked like until now: initdb's trust lines, everything owned by the
+      // superuser.
+      try (EmbeddedPostgres legacy =
+          EmbeddedPostgres.builder()
+              .setDataDirectory(old.resolve("postgres"))
+              .setCleanDataDirectory(false)
+              .setServerConfig("listen_addresses", "127.0.0.1")
+              .start()) {
         String url = legacy.getJdbcUrl("postgres", "postgres");
-        Flyway.configure().dataSource(url, "postgres", "postgres").locations("classpath:db/migration").target("5")
-            .load().migrate();
-        try (Connection c = DriverManager.getConnection(url, "postgres", "postgres"); Statement s = c.createStatement()) {
-          s.executeUpdate("INSERT INTO audit_event (actor, roles, teams, action, target, status, request_id, request_digest, "
-              + "prev_hash, hash) VALUES ('local', 'admin', 'default', 'POST /x', '/x', 201, 'r1', 'd', repeat('0', 64), repeat('a', 64))");
-          assertThat(DatabasePrivileges.problems(c)).anyMatch(p -> p.contains("postgres is a superuser"));
-          assertThatThrownBy(() -> DatabasePrivileges.check(c, false)).hasMessageContaining("superuser");
+        Flyway.configure()
+            .dataSource(url, "postgres", "postgres")
+            .locations("classpath:db/migration")
+            .target("5")
+            .load()
+            .migrate();
+        try (Connection c = DriverManager.getConnection(url, "postgres", "postgres");
+            Statement s = c.createStatement()) {
+          s.executeUpdate(
+              "INSERT INTO audit_event (actor, roles, teams, action, target, status, request_id, request_digest, "
+                  + "prev_hash, hash) VALUES ('local', 'admin', 'default', 'POST /x', '/x', 201, 'r1', 'd', repeat('0', 64), repeat('a', 64))");
+          assertThat(DatabasePrivileges.problems(c))
+              .anyMatch(p -> p.contains("postgres is a superuser"));
+          assertThatThrownBy(() -> DatabasePrivileges.check(c, false))
+              .hasMessageContaining("superuser");
         }
         assertThat(Files.readString(old.resolve("postgres/pg_hba.conf"))).contains("trust");
       }
 
       try (LocalDatabase migrated = LocalDatabase.start(old, 0)) {
-        assertThat(Files.readAllLines(old.resolve("postgres/pg_hba.conf"))).noneMatch(l -> !l.startsWith("#") && l.contains("trust"));
-        OtherUnixUser.Result superuser = probe.run("psql", "-X", "-w", "-h", "127.0.0.1", "-p", Integer.toString(migrated.port()),
-            "-U", "postgres", "-d", "postgres", "-c", "select 1");
+        assertThat(Files.readAllLines(old.resolve("postgres/pg_hba.conf")))
+            .noneMatch(l -> !l.startsWith("#") && l.contains("trust"));
+        OtherUnixUser.Result superuser =
+            probe.run(
+                "psql",
+                "-X",
+                "-w",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(migrated.port()),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                "select 1");
         assertThat(superuser.exitCode()).as(superuser.output()).isNotZero();
         migrate(migrated);
-        try (Connection owner = connect(migrated, migrated.owner()); Statement s = owner.createStatement();
-            ResultSet foreign = s.executeQuery("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                + "WHERE n.nspname = 'public' AND c.relowner <> 'trainyard_owner'::regrole")) {
+        try (Connection owner = connect(migrated, migrated.owner());
+            Statement s = owner.createStatement();
+            ResultSet foreign =
+                s.executeQuery(
+                    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE n.nspname = 'public' AND c.relowner <> 'trainyard_owner'::regrole")) {
           foreign.next();
-          assertThat(foreign.getLong(1)).as("objects in public not owned by trainyard_owner").isZero();
+          assertThat(foreign.getLong(1))
+              .as("objects in public not owned by trainyard_owner")
+              .isZero();
         }
-        try (Connection app = connect(migrated, migrated.app()); Statement s = app.createStatement();
+        try (Connection app = connect(migrated, migrated.app());
+            Statement s = app.createStatement();
             ResultSet rows = s.executeQuery("SELECT actor FROM audit_event")) {
           assertThat(rows.next()).isTrue();
           assertThat(rows.getString(1)).isEqualTo("local");
@@ -157,7 +237,8 @@ class EmbeddedDatabaseProbeTest {
         }
       }
       // The next start finds everything in place and skips the bootstrap.
-      try (LocalDatabase again = LocalDatabase.start(old, 0); Connection app = connect(again, again.app())) {
+      try (LocalDatabase again = LocalDatabase.start(old, 0);
+          Connection app = connect(again, again.app())) {
         assertThat(DatabasePrivileges.problems(app)).isEmpty();
       }
     } finally {
@@ -166,20 +247,30 @@ class EmbeddedDatabaseProbeTest {
   }
 
   static void migrate(LocalDatabase db) {
-    Flyway.configure().dataSource(db.jdbcUrl(), db.owner().username(), db.owner().password())
-        .locations("classpath:db/migration").placeholders(Map.of("app_role", LocalDatabase.APP)).load().migrate();
+    Flyway.configure()
+        .dataSource(db.jdbcUrl(), db.owner().username(), db.owner().password())
+        .locations("classpath:db/migration")
+        .placeholders(Map.of("app_role", LocalDatabase.APP))
+        .load()
+        .migrate();
   }
 
-  static Connection connect(LocalDatabase db, LocalDatabase.Credentials credentials) throws SQLException {
-    return DriverManager.getConnection(db.jdbcUrl(), credentials.username(), credentials.password());
+  static Connection connect(LocalDatabase db, LocalDatabase.Credentials credentials)
+      throws SQLException {
+    return DriverManager.getConnection(
+        db.jdbcUrl(), credentials.username(), credentials.password());
   }
 
   static void refused(Connection connection, String sql, String why) {
-    assertThatThrownBy(() -> {
-      try (Statement s = connection.createStatement()) {
-        s.execute(sql);
-      }
-    }).as(sql).isInstanceOf(SQLException.class).hasMessageContaining(why);
+    assertThatThrownBy(
+            () -> {
+              try (Statement s = connection.createStatement()) {
+                s.execute(sql);
+              }
+            })
+        .as(sql)
+        .isInstanceOf(SQLException.class)
+        .hasMessageContaining(why);
     try {
       if (!connection.getAutoCommit()) {
         connection.rollback();

@@ -28,6 +28,7 @@ public class KeycloakProfile implements QuarkusTestProfile {
         "quarkus.oidc.token.audience", "trainyard-api",
         "quarkus.oidc.authentication.pkce-required", "true",
         // A fresh secret per test run: it encrypts the PKCE verifier in the state cookie.
-        "quarkus.oidc.authentication.state-secret", UUID.randomUUID() + UUID.randomUUID().toString());
+        "quarkus.oidc.authentication.state-secret",
+            UUID.randomUUID() + UUID.randomUUID().toString());
   }
 }

@@ -24,9 +24,14 @@ public final class OtherUnixUser implements AutoCloseable {
 
   public static OtherUnixUser create() throws Exception {
     String name = "typrobe" + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
-    Result created = exec(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name));
+    Result created =
+        exec(
+            List.of(
+                "useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name));
     if (created.exitCode() != 0) {
-      fail("cannot create a second Unix user for the probe (the test must run as root): " + created.output());
+      fail(
+          "cannot create a second Unix user for the probe (the test must run as root): "
+              + created.output());
     }
     return new OtherUnixUser(name);
   }
@@ -37,7 +42,9 @@ public final class OtherUnixUser implements AutoCloseable {
 
   /** Runs {@code command} as this user, with no environment of ours (no PGPASSWORD). */
   public Result run(String... command) throws Exception {
-    List<String> full = new ArrayList<>(List.of("runuser", "-u", name, "--", "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin"));
+    List<String> full =
+        new ArrayList<>(
+            List.of("runuser", "-u", name, "--", "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin"));
     full.addAll(List.of(command));
     return exec(full);
   }

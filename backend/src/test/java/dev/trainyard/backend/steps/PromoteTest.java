@@ -37,18 +37,22 @@ class PromoteTest {
 
   @Test
   void everyKindHasAnExecutorInItsCategory() throws Exception {
-    var workers = StepKindRegistry.standard(PythonRuntime.fromEnvironment(Files.createTempDirectory("kinds")));
+    var workers =
+        StepKindRegistry.standard(
+            PythonRuntime.fromEnvironment(Files.createTempDirectory("kinds")));
     for (StepKind kind : StepKinds.all()) {
       switch (kind.execution()) {
         case BACKEND -> assertThat(backendSteps.runnerOf(kind)).as(kind.name()).isPresent();
-        case WORKER_JAVA, WORKER_PROCESS, WORKER_TRAINER -> assertThat(workers.find(kind.name())).as(kind.name()).isPresent();
+        case WORKER_JAVA, WORKER_PROCESS, WORKER_TRAINER ->
+            assertThat(workers.find(kind.name())).as(kind.name()).isPresent();
         // The workflow itself waits for the approve signal (PipelineWorkflowImpl.awaitApproval).
         case APPROVAL -> assertThat(backendSteps.runnerOf(kind)).isEmpty();
       }
     }
   }
 
-  private static final String TEMPLATE = """
+  private static final String TEMPLATE =
+      """
       apiVersion: trainyard/v1
       kind: Pipeline
       name: promote-gated
@@ -82,20 +86,42 @@ class PromoteTest {
 
   @Test
   void promoteMovesTheAliasAfterAPassingGateAuditedAndAFailedGateKeepsItsReportAndLeavesTheAlias() {
-    given().contentType("application/yaml").body(TEMPLATE.getBytes()).post("/api/v1/templates")
-        .then().statusCode(org.hamcrest.Matchers.lessThan(300));
+    given()
+        .contentType("application/yaml")
+        .body(TEMPLATE.getBytes())
+        .post("/api/v1/templates")
+        .then()
+        .statusCode(org.hamcrest.Matchers.lessThan(300));
 
     String passed = Api.launch("promote-gated", Map.of("min", 0)).getString("id");
     JsonPath run = Api.awaitStatus(passed, TERMINAL, Duration.ofSeconds(240));
     assertThat(run.getString("status")).as(run.prettify()).isEqualTo("SUCCEEDED");
     String model = run.getString("steps.find { it.id == 'pre' }.outputs.model.artifactId");
-    given().get("/api/v1/aliases/promoted-by-test").then().statusCode(200)
-        .body("artifactId", org.hamcrest.Matchers.equalTo(model)).body("updatedBy", org.hamcrest.Matchers.equalTo("local"));
-    assertThat(given().get("/api/v1/aliases/promoted-by-test/history").then().statusCode(200).extract().jsonPath()
-        .getList("items.artifactId", String.class)).containsExactly(model);
-    JsonPath audit = given().queryParam("action", "STEP promote").get("/api/v1/audit").then().statusCode(200)
-        .extract().jsonPath();
-    assertThat(audit.getList("items.target", String.class)).contains("/api/v1/aliases/promoted-by-test");
+    given()
+        .get("/api/v1/aliases/promoted-by-test")
+        .then()
+        .statusCode(200)
+        .body("artifactId", org.hamcrest.Matchers.equalTo(model))
+        .body("updatedBy", org.hamcrest.Matchers.equalTo("local"));
+    assertThat(
+            given()
+                .get("/api/v1/aliases/promoted-by-test/history")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("items.artifactId", String.class))
+        .containsExactly(model);
+    JsonPath audit =
+        given()
+            .queryParam("action", "STEP promote")
+            .get("/api/v1/audit")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    assertThat(audit.getList("items.target", String.class))
+        .contains("/api/v1/aliases/promoted-by-test");
     assertThat(audit.getList("items.requestId", String.class)).contains(passed + "/promote/1");
 
     String failed = Api.launch("promote-gated", Map.of("min", 1.5)).getString("id");
@@ -103,15 +129,31 @@ class PromoteTest {
     assertThat(gated.getString("status")).isEqualTo("FAILED");
     assertThat(gated.getString("steps.find { it.id == 'eval' }.status")).isEqualTo("FAILED");
     assertThat(gated.getString("steps.find { it.id == 'promote' }.status")).isEqualTo("SKIPPED");
-    List<ArtifactEntity> reports = QuarkusTransaction.requiringNew().call(() ->
-        ArtifactEntity.<ArtifactEntity>list("runId = ?1 and stepId = ?2", failed, "eval"));
-    assertThat(reports).singleElement().satisfies(report -> {
-      assertThat(report.type).isEqualTo("eval-report");
-      assertThat(report.failed).isTrue();
-    });
-    given().get("/api/v1/artifacts/" + reports.get(0).id).then().statusCode(200)
+    List<ArtifactEntity> reports =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () ->
+                    ArtifactEntity.<ArtifactEntity>list(
+                        "runId = ?1 and stepId = ?2", failed, "eval"));
+    assertThat(reports)
+        .singleElement()
+        .satisfies(
+            report -> {
+              assertThat(report.type).isEqualTo("eval-report");
+              assertThat(report.failed).isTrue();
+            });
+    given()
+        .get("/api/v1/artifacts/" + reports.get(0).id)
+        .then()
+        .statusCode(200)
         .body("failed", org.hamcrest.Matchers.equalTo(true));
-    assertThat(given().get("/api/v1/aliases/promoted-by-test/history").then().extract().jsonPath()
-        .getList("items.artifactId", String.class)).containsExactly(model);
+    assertThat(
+            given()
+                .get("/api/v1/aliases/promoted-by-test/history")
+                .then()
+                .extract()
+                .jsonPath()
+                .getList("items.artifactId", String.class))
+        .containsExactly(model);
   }
 }

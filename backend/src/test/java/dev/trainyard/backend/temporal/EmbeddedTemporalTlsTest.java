@@ -38,21 +38,27 @@ class EmbeddedTemporalTlsTest {
 
   @Test
   void aClientWithTheMintedCertificateIsServed() {
-    assertThat(systemInfo(WorkflowServiceStubsOptions.newBuilder().setSslContext(tls.client().clientContext())))
+    assertThat(
+            systemInfo(
+                WorkflowServiceStubsOptions.newBuilder()
+                    .setSslContext(tls.client().clientContext())))
         .isNotBlank();
   }
 
   @Test
   void aPlaintextClientIsRefused() {
     assertThatThrownBy(() -> systemInfo(WorkflowServiceStubsOptions.newBuilder()))
-        .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("UNAVAILABLE");
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("UNAVAILABLE");
   }
 
   @Test
   void aTlsClientWithoutACertificateIsRefused() throws Exception {
     var noCertificate = GrpcSslContexts.forClient().trustManager(tls.ca().toFile()).build();
-    assertThatThrownBy(() -> systemInfo(WorkflowServiceStubsOptions.newBuilder().setSslContext(noCertificate)))
-        .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("UNAVAILABLE");
+    assertThatThrownBy(
+            () -> systemInfo(WorkflowServiceStubsOptions.newBuilder().setSslContext(noCertificate)))
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("UNAVAILABLE");
   }
 
   @Test
@@ -60,43 +66,75 @@ class EmbeddedTemporalTlsTest {
     LocalTls.Material other = LocalTls.ensure(elsewhere.resolve("tls"));
     // Trusts our server, but presents a certificate our CA never signed.
     TemporalTls stranger = new TemporalTls(other.client().cert(), other.client().key(), tls.ca());
-    assertThatThrownBy(() -> systemInfo(WorkflowServiceStubsOptions.newBuilder().setSslContext(stranger.clientContext())))
-        .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("UNAVAILABLE");
+    assertThatThrownBy(
+            () ->
+                systemInfo(
+                    WorkflowServiceStubsOptions.newBuilder()
+                        .setSslContext(stranger.clientContext())))
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("UNAVAILABLE");
   }
 
   @Test
   void theKeysAreReadableByTheOwnerOnlyAndAreKeptAcrossStarts() throws Exception {
-    assertThat(Files.getPosixFilePermissions(tls.dir())).isEqualTo(PosixFilePermissions.fromString("rwx------"));
-    assertThat(Files.getPosixFilePermissions(tls.serverKey())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-    assertThat(Files.getPosixFilePermissions(tls.client().key())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-    assertThat(tls.dir().resolve("ca.key")).doesNotExist(); // nobody can mint another accepted certificate
+    assertThat(Files.getPosixFilePermissions(tls.dir()))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    assertThat(Files.getPosixFilePermissions(tls.serverKey()))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(tls.client().key()))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(tls.dir().resolve("ca.key"))
+        .doesNotExist(); // nobody can mint another accepted certificate
     String clientCert = Files.readString(tls.client().cert());
-    assertThat(Files.readString(LocalTls.ensure(home.resolve("tls")).client().cert())).isEqualTo(clientCert);
+    assertThat(Files.readString(LocalTls.ensure(home.resolve("tls")).client().cert()))
+        .isEqualTo(clientCert);
   }
 
   /**
-   * The probe itself, as another local account with the tools it had: it cannot read the client key,
-   * and neither plaintext gRPC nor TLS without a client certificate gets an answer. The same request
-   * with the certificate (as the owner) does, so the refusals are the server's and not a broken probe.
+   * The probe itself, as another local account with the tools it had: it cannot read the client
+   * key, and neither plaintext gRPC nor TLS without a client certificate gets an answer. The same
+   * request with the certificate (as the owner) does, so the refusals are the server's and not a
+   * broken probe.
    */
   @Test
   void anotherUnixUserGetsNoAnswerWithoutTheCertificate(@TempDir Path shared) throws Exception {
     try (ProbeUser nobody = ProbeUser.create()) {
       Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
       Path ca = Files.copy(tls.ca(), shared.resolve("ca.pem")); // a CA certificate is public
-      Path frame = Files.write(shared.resolve("empty-request"), new byte[5]); // gRPC frame of an empty message
+      Path frame =
+          Files.write(
+              shared.resolve("empty-request"), new byte[5]); // gRPC frame of an empty message
       Files.setPosixFilePermissions(ca, PosixFilePermissions.fromString("rw-r--r--"));
       Files.setPosixFilePermissions(frame, PosixFilePermissions.fromString("rw-r--r--"));
-      String url = "127.0.0.1:" + temporal.target().substring(temporal.target().lastIndexOf(':') + 1)
-          + "/temporal.api.workflowservice.v1.WorkflowService/GetSystemInfo";
-      String grpc = " -sS -m 10 -D - -o /dev/null -X POST -H 'content-type: application/grpc' -H 'te: trailers' "
-          + "--data-binary @" + frame;
+      String url =
+          "127.0.0.1:"
+              + temporal.target().substring(temporal.target().lastIndexOf(':') + 1)
+              + "/temporal.api.workflowservice.v1.WorkflowService/GetSystemInfo";
+      String grpc =
+          " -sS -m 10 -D - -o /dev/null -X POST -H 'content-type: application/grpc' -H 'te: trailers' "
+              + "--data-binary @"
+              + frame;
 
       ProbeUser.Result key = nobody.sh("cat " + tls.client().key());
-      ProbeUser.Result plaintext = nobody.sh("curl --http2-prior-knowledge" + grpc + " http://" + url);
-      ProbeUser.Result noCertificate = nobody.sh("curl --http2 --cacert " + ca + grpc + " https://" + url);
-      Process owner = new ProcessBuilder("sh", "-c", "curl --http2 --cacert " + ca + " --cert " + tls.client().cert()
-          + " --key " + tls.client().key() + grpc + " https://" + url).redirectErrorStream(true).start();
+      ProbeUser.Result plaintext =
+          nobody.sh("curl --http2-prior-knowledge" + grpc + " http://" + url);
+      ProbeUser.Result noCertificate =
+          nobody.sh("curl --http2 --cacert " + ca + grpc + " https://" + url);
+      Process owner =
+          new ProcessBuilder(
+                  "sh",
+                  "-c",
+                  "curl --http2 --cacert "
+                      + ca
+                      + " --cert "
+                      + tls.client().cert()
+                      + " --key "
+                      + tls.client().key()
+                      + grpc
+                      + " https://"
+                      + url)
+              .redirectErrorStream(true)
+              .start();
       String withCertificate = new String(owner.getInputStream().readAllBytes());
       owner.waitFor(30, TimeUnit.SECONDS);
 
@@ -111,10 +149,15 @@ class EmbeddedTemporalTlsTest {
   }
 
   private static String systemInfo(WorkflowServiceStubsOptions.Builder options) {
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(options.setTarget(temporal.target()).build());
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(options.setTarget(temporal.target()).build());
     try {
-      return stubs.blockingStub().withDeadlineAfter(10, TimeUnit.SECONDS)
-          .getSystemInfo(GetSystemInfoRequest.getDefaultInstance()).toString() + "served";
+      return stubs
+              .blockingStub()
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getSystemInfo(GetSystemInfoRequest.getDefaultInstance())
+              .toString()
+          + "served";
     } finally {
       stubs.shutdownNow();
     }

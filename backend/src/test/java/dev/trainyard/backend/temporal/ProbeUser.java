@@ -25,7 +25,8 @@ final class ProbeUser implements AutoCloseable {
   }
 
   static ProbeUser create() throws IOException, InterruptedException {
-    assumeTrue("root".equals(System.getProperty("user.name")), "creating another Unix user needs root");
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")), "creating another Unix user needs root");
     byte[] random = new byte[3];
     new SecureRandom().nextBytes(random);
     String name = "typrobe" + HexFormat.of().formatHex(random);
@@ -38,7 +39,8 @@ final class ProbeUser implements AutoCloseable {
 
   /** Runs {@code script} with {@code sh -c} as this user, in its own login-less environment. */
   Result sh(String script) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("runuser", "-u", name, "--", "sh", "-c", script));
+    List<String> command =
+        new ArrayList<>(List.of("runuser", "-u", name, "--", "sh", "-c", script));
     return exec(command);
   }
 

@@ -68,11 +68,17 @@ class TemporalBackDoorTest {
   @BeforeEach
   void connectWithTheStolenCertificate() {
     Api.signIn();
-    WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target());
+    WorkflowServiceStubsOptions.Builder options =
+        WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target());
     temporal.clientTls().orElseThrow().applyTo(options);
     stolenStubs = WorkflowServiceStubs.newServiceStubs(options.build());
-    stolen = WorkflowClient.newInstance(stolenStubs,
-        WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).setIdentity("mallory").build());
+    stolen =
+        WorkflowClient.newInstance(
+            stolenStubs,
+            WorkflowClientOptions.newBuilder()
+                .setNamespace(config.temporal().namespace())
+                .setIdentity("mallory")
+                .build());
   }
 
   @AfterEach
@@ -81,8 +87,10 @@ class TemporalBackDoorTest {
   }
 
   @Test
-  void aPipelineStartedDirectlyOnTemporalWithAFinishedRunsIdRunsNothingAndIsAudited() throws Exception {
-    Api.createTemplate("""
+  void aPipelineStartedDirectlyOnTemporalWithAFinishedRunsIdRunsNothingAndIsAudited()
+      throws Exception {
+    Api.createTemplate(
+        """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: finished-then-hijacked
@@ -92,7 +100,8 @@ class TemporalBackDoorTest {
             run: "echo hi > $TRAINYARD_OUTPUT/hi"
         """);
     String runId = Api.launch("finished-then-hijacked", Map.of()).getString("id");
-    assertThat(Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60)).getString("status")).isEqualTo("SUCCEEDED");
+    assertThat(Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60)).getString("status"))
+        .isEqualTo("SUCCEEDED");
     Path marker = Files.createTempDirectory("trainyard-h2").resolve("pwned");
 
     RunOutcome sameId = startDirectly(runId, runId, marker);
@@ -100,7 +109,8 @@ class TemporalBackDoorTest {
     RunOutcome madeUp = startDirectly("run-made-up", "run-made-up", marker);
 
     assertThat(sameId.status()).isEqualTo(RunStatus.FAILED);
-    assertThat(sameId.error()).isEqualTo("refused by the backend: run " + runId + " is already SUCCEEDED");
+    assertThat(sameId.error())
+        .isEqualTo("refused by the backend: run " + runId + " is already SUCCEEDED");
     assertThat(otherId.error()).contains("carries run id " + runId);
     assertThat(madeUp.error()).contains("run run-made-up was not launched through the API");
     Thread.sleep(1_000); // a started process would have written the marker by now
@@ -108,33 +118,57 @@ class TemporalBackDoorTest {
     JsonPath run = Api.run(runId);
     assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
     assertThat(run.getList("steps.id", String.class)).containsExactly("hello");
-    assertThat(run.getList("steps.find { it.id == 'hello' }.attempts.attempt", Integer.class)).containsExactly(1);
+    assertThat(run.getList("steps.find { it.id == 'hello' }.attempts.attempt", Integer.class))
+        .containsExactly(1);
     List<Map<String, Object>> refusals = refusals("/api/v1/runs/" + runId);
-    assertThat(refusals).hasSize(2).allSatisfy(e -> {
-      assertThat(e.get("actor")).isEqualTo("temporal-client");
-      assertThat(e.get("status")).isEqualTo(403);
-    });
+    assertThat(refusals)
+        .hasSize(2)
+        .allSatisfy(
+            e -> {
+              assertThat(e.get("actor")).isEqualTo("temporal-client");
+              assertThat(e.get("status")).isEqualTo(403);
+            });
     assertThat(refusals.get(0).get("action").toString()).contains("is already SUCCEEDED");
     assertThat(refusals("/api/v1/runs/run-made-up")).hasSize(1);
-    given().get("/api/v1/audit/verify").then().statusCode(200).body("intact", org.hamcrest.Matchers.equalTo(true));
+    given()
+        .get("/api/v1/audit/verify")
+        .then()
+        .statusCode(200)
+        .body("intact", org.hamcrest.Matchers.equalTo(true));
   }
 
-  /** Their own workflow, sending a step task straight to a pool's queue: the in-process worker refuses it. */
+  /**
+   * Their own workflow, sending a step task straight to a pool's queue: the in-process worker
+   * refuses it.
+   */
   @Test
-  void aStepTaskScheduledByAnotherWorkflowIsRefusedByTheWorkerBeforeAnyProcessStarts() throws Exception {
+  void aStepTaskScheduledByAnotherWorkflowIsRefusedByTheWorkerBeforeAnyProcessStarts()
+      throws Exception {
     Path marker = Files.createTempDirectory("trainyard-h2").resolve("pwned");
     WorkerFactory theirs = WorkerFactory.newInstance(stolen);
-    theirs.newWorker("mallory-workflows").registerWorkflowImplementationTypes(SendsOneStepImpl.class);
+    theirs
+        .newWorker("mallory-workflows")
+        .registerWorkflowImplementationTypes(SendsOneStepImpl.class);
     theirs.start();
     try {
-      SendsOneStep workflow = stolen.newWorkflowStub(SendsOneStep.class,
-          WorkflowOptions.newBuilder().setTaskQueue("mallory-workflows").setWorkflowExecutionTimeout(Duration.ofSeconds(60)).build());
-      StepTask task = new StepTask("run-x", "pwn", "command", 1, Map.of("run", "touch " + marker), Map.of(), 0, 60);
+      SendsOneStep workflow =
+          stolen.newWorkflowStub(
+              SendsOneStep.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue("mallory-workflows")
+                  .setWorkflowExecutionTimeout(Duration.ofSeconds(60))
+                  .build());
+      StepTask task =
+          new StepTask(
+              "run-x", "pwn", "command", 1, Map.of("run", "touch " + marker), Map.of(), 0, 60);
 
       assertThatThrownBy(() -> workflow.run(task))
           .isInstanceOf(WorkflowFailedException.class)
-          .cause().isInstanceOf(ActivityFailure.class)
-          .cause().isInstanceOfSatisfying(ApplicationFailure.class,
+          .cause()
+          .isInstanceOf(ActivityFailure.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              ApplicationFailure.class,
               failure -> assertThat(failure.getType()).isEqualTo("UnsignedStep"));
       assertThat(marker).doesNotExist();
       assertThat(config.home().resolve("work").resolve("run-x")).doesNotExist();
@@ -146,7 +180,8 @@ class TemporalBackDoorTest {
   @Test
   void aForgedApprovalSignalIsRefusedAndAuditedWhileTheApiApprovalGoesThrough() throws Exception {
     Path marker = Files.createTempDirectory("trainyard-h2").resolve("shipped");
-    Api.createTemplate("""
+    Api.createTemplate(
+        """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: forged-approval
@@ -157,18 +192,22 @@ class TemporalBackDoorTest {
             kind: command
             needs: [gate]
             run: "touch %s"
-        """.formatted(marker));
+        """
+            .formatted(marker));
     String runId = Api.launch("forged-approval", Map.of()).getString("id");
     Api.awaitStepStatus(runId, "gate", "WAITING_APPROVAL", Duration.ofSeconds(30));
 
     PipelineWorkflow run = stolen.newWorkflowStub(PipelineWorkflow.class, runId);
     run.approve(new PipelineWorkflow.Approval("gate", "mallory"));
     run.approve(new PipelineWorkflow.Approval("gate", "mallory", "bm90IHRoZSBiYWNrZW5kJ3M="));
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
         .until(() -> refusals("/api/v1/runs/" + runId + "/steps/gate").size() == 2);
 
-    assertThat(Api.run(runId).getString("steps.find { it.id == 'gate' }.status")).isEqualTo("WAITING_APPROVAL");
-    assertThat(Api.run(runId).getString("steps.find { it.id == 'ship' }.status")).isEqualTo("PENDING");
+    assertThat(Api.run(runId).getString("steps.find { it.id == 'gate' }.status"))
+        .isEqualTo("WAITING_APPROVAL");
+    assertThat(Api.run(runId).getString("steps.find { it.id == 'ship' }.status"))
+        .isEqualTo("PENDING");
     assertThat(marker).doesNotExist();
     assertThat(refusals("/api/v1/runs/" + runId + "/steps/gate").get(0).get("action").toString())
         .contains("approval signal by 'mallory' without the backend's signature");
@@ -176,14 +215,19 @@ class TemporalBackDoorTest {
     given().post("/api/v1/runs/" + runId + "/steps/gate/approve").then().statusCode(202);
     JsonPath done = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(30));
     assertThat(done.getString("status")).isEqualTo("SUCCEEDED");
-    assertThat(done.getString("steps.find { it.id == 'gate' }.attempts[0].worker")).isEqualTo("approved by local");
+    assertThat(done.getString("steps.find { it.id == 'gate' }.attempts[0].worker"))
+        .isEqualTo("approved by local");
     assertThat(marker).exists();
   }
 
-  /** Terminating an unfinished run's workflow and starting it again with a plan of one's own gains nothing. */
+  /**
+   * Terminating an unfinished run's workflow and starting it again with a plan of one's own gains
+   * nothing.
+   */
   @Test
   void anUnfinishedRunRestartedWithAnotherPlanIsRefusedAndAudited() throws Exception {
-    Api.createTemplate("""
+    Api.createTemplate(
+        """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: waiting-then-swapped
@@ -198,11 +242,18 @@ class TemporalBackDoorTest {
 
     RunOutcome swapped = startDirectly(runId, runId, marker);
 
-    assertThat(swapped.error()).isEqualTo("refused by the backend: its plan is not the one recorded when run " + runId
-        + " was launched");
+    assertThat(swapped.error())
+        .isEqualTo(
+            "refused by the backend: its plan is not the one recorded when run "
+                + runId
+                + " was launched");
     assertThat(marker).doesNotExist();
-    assertThat(refusals("/api/v1/runs/" + runId)).singleElement()
-        .satisfies(e -> assertThat(e.get("action").toString()).contains("its plan is not the one recorded"));
+    assertThat(refusals("/api/v1/runs/" + runId))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.get("action").toString())
+                    .contains("its plan is not the one recorded"));
   }
 
   /** Another local account cannot take the certificate or the signing key from the home. */
@@ -221,20 +272,45 @@ class TemporalBackDoorTest {
   }
 
   private RunOutcome startDirectly(String workflowId, String runId, Path marker) throws Exception {
-    ExecutionPlan plan = new ExecutionPlan("evil", List.of(new PlannedStep("pwn", "command", "default", 0, List.of(),
-        Map.of("run", "touch " + marker), List.of(), 60, RetrySpec.DEFAULT)));
-    PipelineWorkflow workflow = stolen.newWorkflowStub(PipelineWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(workflowId)
-        .setTaskQueue(TaskQueues.WORKFLOWS)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-        .build());
+    ExecutionPlan plan =
+        new ExecutionPlan(
+            "evil",
+            List.of(
+                new PlannedStep(
+                    "pwn",
+                    "command",
+                    "default",
+                    0,
+                    List.of(),
+                    Map.of("run", "touch " + marker),
+                    List.of(),
+                    60,
+                    RetrySpec.DEFAULT)));
+    PipelineWorkflow workflow =
+        stolen.newWorkflowStub(
+            PipelineWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(workflowId)
+                .setTaskQueue(TaskQueues.WORKFLOWS)
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+                .build());
     WorkflowClient.start(workflow::run, RunRequest.fresh(runId, plan, Map.of()));
-    return WorkflowStub.fromTyped(workflow).getResult(30, java.util.concurrent.TimeUnit.SECONDS, RunOutcome.class);
+    return WorkflowStub.fromTyped(workflow)
+        .getResult(30, java.util.concurrent.TimeUnit.SECONDS, RunOutcome.class);
   }
 
   private static List<Map<String, Object>> refusals(String target) {
-    List<Map<String, Object>> items = given().queryParam("action", "TEMPORAL REFUSED").queryParam("limit", 1000)
-        .get("/api/v1/audit").then().statusCode(200).extract().jsonPath().getList("items");
+    List<Map<String, Object>> items =
+        given()
+            .queryParam("action", "TEMPORAL REFUSED")
+            .queryParam("limit", 1000)
+            .get("/api/v1/audit")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath()
+            .getList("items");
     return items.stream().filter(e -> target.equals(e.get("target"))).toList();
   }
 
@@ -247,11 +323,13 @@ class TemporalBackDoorTest {
   public static class SendsOneStepImpl implements SendsOneStep {
     @Override
     public StepResult run(StepTask task) {
-      return Workflow.newActivityStub(StepActivities.class, ActivityOptions.newBuilder()
-              .setTaskQueue(TaskQueues.pool("default"))
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-              .build())
+      return Workflow.newActivityStub(
+              StepActivities.class,
+              ActivityOptions.newBuilder()
+                  .setTaskQueue(TaskQueues.pool("default"))
+                  .setStartToCloseTimeout(Duration.ofSeconds(30))
+                  .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                  .build())
           .execute(task);
     }
   }

@@ -39,21 +39,26 @@ public final class GpuAllocator {
   }
 
   /**
-   * Blocks until {@code count} GPUs are free, running {@code whileWaiting} every {@code tick} (outside
-   * the lock) — the step activity heartbeats there, which is how a cancellation reaches a waiting step.
-   * Whatever {@code whileWaiting} throws ends the wait and is rethrown.
+   * Blocks until {@code count} GPUs are free, running {@code whileWaiting} every {@code tick}
+   * (outside the lock) — the step activity heartbeats there, which is how a cancellation reaches a
+   * waiting step. Whatever {@code whileWaiting} throws ends the wait and is rethrown.
    *
-   * @throws IllegalArgumentException if this host has fewer than {@code count} GPUs: waiting would be
-   *     forever
+   * @throws IllegalArgumentException if this host has fewer than {@code count} GPUs: waiting would
+   *     be forever
    */
-  public GpuLease acquire(int count, Duration tick, Runnable whileWaiting) throws InterruptedException {
+  public GpuLease acquire(int count, Duration tick, Runnable whileWaiting)
+      throws InterruptedException {
     if (count < 0) {
       throw new IllegalArgumentException("GPU count must be >= 0, got " + count);
     }
     if (count > total) {
       throw new IllegalArgumentException(
-          "step needs " + count + " GPU(s) but this host has " + total
-              + (total == 0 ? " (CPU-only worker)" : "") + "; route it to a pool with larger hosts");
+          "step needs "
+              + count
+              + " GPU(s) but this host has "
+              + total
+              + (total == 0 ? " (CPU-only worker)" : "")
+              + "; route it to a pool with larger hosts");
     }
     if (count == 0) {
       return new GpuLease(this, List.of());

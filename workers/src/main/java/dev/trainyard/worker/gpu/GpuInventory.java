@@ -8,11 +8,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The GPUs of this host, discovered once at start with {@code nvidia-smi}; none on a CPU-only host. */
+/**
+ * The GPUs of this host, discovered once at start with {@code nvidia-smi}; none on a CPU-only host.
+ */
 public final class GpuInventory {
   private static final Logger LOG = Logger.getLogger(GpuInventory.class.getName());
-  static final List<String> QUERY = List.of(
-      "nvidia-smi", "--query-gpu=index,name,memory.total,uuid", "--format=csv,noheader,nounits");
+  static final List<String> QUERY =
+      List.of(
+          "nvidia-smi",
+          "--query-gpu=index,name,memory.total,uuid",
+          "--format=csv,noheader,nounits");
 
   private final List<GpuInfo> gpus;
 
@@ -25,8 +30,8 @@ public final class GpuInventory {
   }
 
   /**
-   * Asks {@code nvidia-smi}. A host without it (or where it fails, e.g. no driver loaded) is treated
-   * as CPU-only rather than refusing to start: CPU steps can still run there.
+   * Asks {@code nvidia-smi}. A host without it (or where it fails, e.g. no driver loaded) is
+   * treated as CPU-only rather than refusing to start: CPU steps can still run there.
    */
   public static GpuInventory detect() {
     ProcessBuilder builder = new ProcessBuilder(QUERY).redirectErrorStream(true);
@@ -40,7 +45,11 @@ public final class GpuInventory {
       }
       String text = new String(out, StandardCharsets.UTF_8);
       if (process.exitValue() != 0) {
-        LOG.warning("nvidia-smi exited with " + process.exitValue() + "; running CPU-only: " + text.strip());
+        LOG.warning(
+            "nvidia-smi exited with "
+                + process.exitValue()
+                + "; running CPU-only: "
+                + text.strip());
         return none();
       }
       return new GpuInventory(parse(text));
@@ -60,7 +69,8 @@ public final class GpuInventory {
       if (line.isBlank()) {
         continue;
       }
-      // GPU names have no commas in practice, but split from both ends so one could not shift fields.
+      // GPU names have no commas in practice, but split from both ends so one could not shift
+      // fields.
       int first = line.indexOf(',');
       int last = line.lastIndexOf(',');
       int beforeLast = line.lastIndexOf(',', last - 1);
@@ -68,11 +78,12 @@ public final class GpuInventory {
         throw new IllegalArgumentException("unexpected nvidia-smi line: " + line);
       }
       try {
-        gpus.add(new GpuInfo(
-            Integer.parseInt(line.substring(0, first).strip()),
-            line.substring(first + 1, beforeLast).strip(),
-            parseMemory(line.substring(beforeLast + 1, last).strip()),
-            line.substring(last + 1).strip()));
+        gpus.add(
+            new GpuInfo(
+                Integer.parseInt(line.substring(0, first).strip()),
+                line.substring(first + 1, beforeLast).strip(),
+                parseMemory(line.substring(beforeLast + 1, last).strip()),
+                line.substring(last + 1).strip()));
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("unexpected nvidia-smi line: " + line, e);
       }
@@ -104,8 +115,14 @@ public final class GpuInventory {
     }
     StringBuilder text = new StringBuilder(gpus.size() + " GPU(s):");
     for (GpuInfo g : gpus) {
-      text.append("\n  [").append(g.index()).append("] ").append(g.name()).append(", ")
-          .append(g.memoryMiB()).append(" MiB, ").append(g.uuid());
+      text.append("\n  [")
+          .append(g.index())
+          .append("] ")
+          .append(g.name())
+          .append(", ")
+          .append(g.memoryMiB())
+          .append(" MiB, ")
+          .append(g.uuid());
     }
     return text.toString();
   }

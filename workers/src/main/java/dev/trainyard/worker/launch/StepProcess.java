@@ -10,9 +10,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A step's shell command running in its own session and process group, so that everything it starts —
- * torchrun and its ranks, data loader workers, a stray {@code &} — can be stopped together. Output
- * (stdout and stderr, interleaved as written) is appended to a log file.
+ * A step's shell command running in its own session and process group, so that everything it starts
+ * — torchrun and its ranks, data loader workers, a stray {@code &} — can be stopped together.
+ * Output (stdout and stderr, interleaved as written) is appended to a log file.
  */
 public final class StepProcess {
   public static final Duration DEFAULT_TERMINATION_GRACE = Duration.ofSeconds(10);
@@ -26,41 +26,58 @@ public final class StepProcess {
 
   private StepProcess(Process process, Duration terminationGrace) {
     this.process = process;
-    // setsid(1) calls setsid(2) itself when it is not a group leader — true for a fresh child of the
+    // setsid(1) calls setsid(2) itself when it is not a group leader — true for a fresh child of
+    // the
     // JVM — so the shell keeps setsid's pid and that pid names the new session and process group.
     this.processGroup = process.pid();
     this.terminationGrace = terminationGrace;
   }
 
   /**
-   * Starts {@code bash -c command} in {@code workDir} with the worker's environment plus {@code env}.
+   * Starts {@code bash -c command} in {@code workDir} with the worker's environment plus {@code
+   * env}.
    *
    * @param logFile created if missing; appended to, so retries in the same dir keep earlier output
    */
-  public static StepProcess start(String command, Path workDir, Map<String, String> env, Path logFile,
-      Duration terminationGrace) throws IOException {
+  public static StepProcess start(
+      String command,
+      Path workDir,
+      Map<String, String> env,
+      Path logFile,
+      Duration terminationGrace)
+      throws IOException {
     return start(command, workDir, env, logFile, terminationGrace, StepSandbox.NONE);
   }
 
   /** As above, inside {@code sandbox} (see {@link StepSandbox}: namespaces, a read-only store). */
-  public static StepProcess start(String command, Path workDir, Map<String, String> env, Path logFile,
-      Duration terminationGrace, StepSandbox sandbox) throws IOException {
+  public static StepProcess start(
+      String command,
+      Path workDir,
+      Map<String, String> env,
+      Path logFile,
+      Duration terminationGrace,
+      StepSandbox sandbox)
+      throws IOException {
     Files.createDirectories(logFile.toAbsolutePath().getParent());
     List<String> argv = new java.util.ArrayList<>(List.of(setsid()));
     argv.addAll(sandbox.argv(command));
-    ProcessBuilder builder = new ProcessBuilder(argv)
-        .directory(workDir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        // In a sandbox, stdin is the worker's lifeline (see StepSandbox); the step itself reads /dev/null.
-        .redirectInput(sandbox.contained()
-            ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    ProcessBuilder builder =
+        new ProcessBuilder(argv)
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+            // In a sandbox, stdin is the worker's lifeline (see StepSandbox); the step itself reads
+            // /dev/null.
+            .redirectInput(
+                sandbox.contained()
+                    ? ProcessBuilder.Redirect.PIPE
+                    : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.environment().putAll(env);
     return new StepProcess(builder.start(), terminationGrace);
   }
 
-  public static StepProcess start(String command, Path workDir, Map<String, String> env, Path logFile)
-      throws IOException {
+  public static StepProcess start(
+      String command, Path workDir, Map<String, String> env, Path logFile) throws IOException {
     return start(command, workDir, env, logFile, DEFAULT_TERMINATION_GRACE);
   }
 
@@ -98,9 +115,9 @@ public final class StepProcess {
   }
 
   /**
-   * Stops the whole process group: SIGTERM, then SIGKILL to whatever is left after the grace period.
-   * Blocks until the group is gone (or SIGKILL was sent). Safe to call more than once and after exit:
-   * a shell that has exited may still have left children running in its group.
+   * Stops the whole process group: SIGTERM, then SIGKILL to whatever is left after the grace
+   * period. Blocks until the group is gone (or SIGKILL was sent). Safe to call more than once and
+   * after exit: a shell that has exited may still have left children running in its group.
    */
   public void cancel() {
     // Cancelling often happens on an interrupted thread (worker shutdown); the grace period must
@@ -129,7 +146,8 @@ public final class StepProcess {
       signalGroup("KILL");
       descendants.forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
-      // SIGKILL is delivered at once but dying takes a moment; callers expect the tree gone on return.
+      // SIGKILL is delivered at once but dying takes a moment; callers expect the tree gone on
+      // return.
       long killDeadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
       while (System.nanoTime() < killDeadline && anyAlive(descendants)) {
         sleepQuietly(Duration.ofMillis(10));
@@ -144,7 +162,9 @@ public final class StepProcess {
   }
 
   private boolean anyAlive(List<ProcessHandle> descendants) {
-    return process.isAlive() || groupExists() || descendants.stream().anyMatch(ProcessHandle::isAlive);
+    return process.isAlive()
+        || groupExists()
+        || descendants.stream().anyMatch(ProcessHandle::isAlive);
   }
 
   /** Whether any process (zombies aside) is still in the step's process group. */
@@ -162,7 +182,8 @@ public final class StepProcess {
       return false;
     }
     try {
-      // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
+      // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may contain spaces and
+      // parentheses.
       String stat = Files.readString(procDir.resolve("stat"));
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       return !fields[0].equals("Z") && Long.parseLong(fields[2]) == processGroup;
@@ -173,10 +194,11 @@ public final class StepProcess {
 
   private void signalGroup(String signal) {
     try {
-      Process kill = new ProcessBuilder("kill", "-" + signal, "--", "-" + processGroup)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      Process kill =
+          new ProcessBuilder("kill", "-" + signal, "--", "-" + processGroup)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       kill.waitFor(5, TimeUnit.SECONDS);
     } catch (IOException | InterruptedException e) {
       process.destroyForcibly(); // no kill(1), or no time to wait for it: at least the shell goes

@@ -13,29 +13,32 @@ import java.util.logging.Logger;
 /**
  * What a step process runs inside, so that it cannot outlive its step or touch the artifact store.
  *
- * <p>Where the host allows it (Linux, root or user namespaces), the step is the child of a fresh PID
- * and mount namespace ({@code unshare --pid --fork --kill-child --mount}): when the step's shell ends,
- * the kernel kills everything left in the namespace, {@code setsid}/{@code nohup} descendants included,
- * and the worker sees the attempt finish only after that. In the same namespace the store's directories
- * are bind-mounted read-only, and the step runs with every capability dropped and no new privileges
- * ({@code setpriv}), so even a root step can neither write the store nor undo the mount. The namespace's
- * init is a small shell that forwards SIGTERM to the step (an init with no handler would ignore it).
+ * <p>Where the host allows it (Linux, root or user namespaces), the step is the child of a fresh
+ * PID and mount namespace ({@code unshare --pid --fork --kill-child --mount}): when the step's
+ * shell ends, the kernel kills everything left in the namespace, {@code setsid}/{@code nohup}
+ * descendants included, and the worker sees the attempt finish only after that. In the same
+ * namespace the store's directories are bind-mounted read-only, and the step runs with every
+ * capability dropped and no new privileges ({@code setpriv}), so even a root step can neither write
+ * the store nor undo the mount. The namespace's init is a small shell that forwards SIGTERM to the
+ * step (an init with no handler would ignore it).
  *
- * <p>Elsewhere the step runs in its own session and process group only ({@link #NONE}): a cancel still
- * kills the group, but a child that calls setsid escapes it, and a step can write what the worker's uid
- * can. {@link #detect} says which one applies, once, in the worker's log. cgroup v2's
- * {@code cgroup.kill} would also catch escapees, but it needs a delegated cgroup per step, which this
- * host (no controllers enabled) and most containers do not offer; the PID namespace needs neither.
+ * <p>Elsewhere the step runs in its own session and process group only ({@link #NONE}): a cancel
+ * still kills the group, but a child that calls setsid escapes it, and a step can write what the
+ * worker's uid can. {@link #detect} says which one applies, once, in the worker's log. cgroup v2's
+ * {@code cgroup.kill} would also catch escapees, but it needs a delegated cgroup per step, which
+ * this host (no controllers enabled) and most containers do not offer; the PID namespace needs
+ * neither.
  */
 public final class StepSandbox {
   private static final Logger LOG = Logger.getLogger(StepSandbox.class.getName());
 
   /**
-   * The namespace's init: read-only binds, then the step without capabilities, forwarding SIGTERM. Its
-   * stdin is a pipe the worker holds open: end of file means the worker died (even by SIGKILL), and then
-   * everything in the namespace is killed, so no orphan keeps a GPU busy.
+   * The namespace's init: read-only binds, then the step without capabilities, forwarding SIGTERM.
+   * Its stdin is a pipe the worker holds open: end of file means the worker died (even by SIGKILL),
+   * and then everything in the namespace is killed, so no orphan keeps a GPU busy.
    */
-  private static final String INIT = """
+  private static final String INIT =
+      """
       cmd=$1; shift
       for p do mount --bind "$p" "$p" && mount -o remount,bind,ro "$p" || { echo "trainyard: cannot make $p read-only" >&2; exit 125; }; done
       exec 3<&0
@@ -50,7 +53,10 @@ public final class StepSandbox {
   /** No namespace: bash in the process group {@link StepProcess} starts. */
   public static final StepSandbox NONE = new StepSandbox(false, List.of());
 
-  /** Probe outcomes by the directories to protect: whether a bind mount works depends on their file system. */
+  /**
+   * Probe outcomes by the directories to protect: whether a bind mount works depends on their file
+   * system.
+   */
   private static final Map<List<Path>, Boolean> PROBED = new ConcurrentHashMap<>();
 
   private final boolean namespaces;
@@ -63,11 +69,14 @@ public final class StepSandbox {
 
   /**
    * The strongest sandbox this host offers, with {@code readOnly} (existing directories: the store)
-   * mounted read-only for the step. Probed once per worker process and set of directories, with those
-   * very directories (the binds exist only inside the probe's namespace); the outcome is logged.
+   * mounted read-only for the step. Probed once per worker process and set of directories, with
+   * those very directories (the binds exist only inside the probe's namespace); the outcome is
+   * logged.
    */
   public static StepSandbox detect(List<Path> readOnly) {
-    return PROBED.computeIfAbsent(List.copyOf(readOnly), StepSandbox::probe) ? new StepSandbox(true, readOnly) : NONE;
+    return PROBED.computeIfAbsent(List.copyOf(readOnly), StepSandbox::probe)
+        ? new StepSandbox(true, readOnly)
+        : NONE;
   }
 
   /** Whether steps end with their whole namespace and see the store read-only. */
@@ -89,14 +98,26 @@ public final class StepSandbox {
   private static String[] unshareCommand() {
     List<String> argv = new ArrayList<>(List.of("unshare"));
     if (!isRoot()) {
-      // Without root, a user namespace grants the mount and PID namespaces; the step stays this uid outside.
+      // Without root, a user namespace grants the mount and PID namespaces; the step stays this uid
+      // outside.
       argv.addAll(List.of("--user", "--map-root-user"));
     }
-    argv.addAll(List.of("--pid", "--fork", "--kill-child", "--mount", "--propagation", "private", "--mount-proc"));
+    argv.addAll(
+        List.of(
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "--mount",
+            "--propagation",
+            "private",
+            "--mount-proc"));
     return argv.toArray(String[]::new);
   }
 
-  /** Runs a real command through the sandbox, with a scratch dir bound read-only: it works here, or it does not. */
+  /**
+   * Runs a real command through the sandbox, with a scratch dir bound read-only: it works here, or
+   * it does not.
+   */
   private static boolean probe(List<Path> readOnly) {
     String why;
     try {
@@ -104,20 +125,24 @@ public final class StepSandbox {
       try {
         List<Path> binds = new ArrayList<>(readOnly);
         binds.add(scratch);
-        List<String> argv = new StepSandbox(true, binds)
-            .argv("! touch '" + scratch + "/x' 2>/dev/null");
+        List<String> argv =
+            new StepSandbox(true, binds).argv("! touch '" + scratch + "/x' 2>/dev/null");
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         boolean exited = p.waitFor(10, TimeUnit.SECONDS);
         String out = new String(p.getInputStream().readAllBytes()).strip();
         if (exited && p.exitValue() == 0) {
-          LOG.info("step sandbox: each step runs in its own PID and mount namespace without capabilities; "
-              + "the store is read-only to it and nothing it starts outlives it");
+          LOG.info(
+              "step sandbox: each step runs in its own PID and mount namespace without capabilities; "
+                  + "the store is read-only to it and nothing it starts outlives it");
           return true;
         }
         if (!exited) {
           p.destroyForcibly();
         }
-        why = exited ? "exit " + p.exitValue() + (out.isEmpty() ? "" : ": " + out) : "no answer in 10 s";
+        why =
+            exited
+                ? "exit " + p.exitValue() + (out.isEmpty() ? "" : ": " + out)
+                : "no answer in 10 s";
       } finally {
         Files.deleteIfExists(scratch.resolve("x"));
         Files.deleteIfExists(scratch);
@@ -128,9 +153,12 @@ public final class StepSandbox {
       Thread.currentThread().interrupt();
       why = "interrupted";
     }
-    LOG.warning("step sandbox unavailable (unshare/setpriv: " + why + "): steps run in a process group only, so a "
-        + "child that calls setsid can outlive its step, and a step can write wherever this worker's user can, "
-        + "the artifact store included");
+    LOG.warning(
+        "step sandbox unavailable (unshare/setpriv: "
+            + why
+            + "): steps run in a process group only, so a "
+            + "child that calls setsid can outlive its step, and a step can write wherever this worker's user can, "
+            + "the artifact store included");
     return false;
   }
 

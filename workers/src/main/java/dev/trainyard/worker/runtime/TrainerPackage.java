@@ -20,10 +20,11 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The Python sources of the reference trainer, packaged as resources under {@value #RESOURCE_ROOT} in the
- * worker jar. They are extracted to {@code <root>/runtime/trainer-<hash>/} at first use — the same way
- * from the fat jar, the plain jar the backend embeds, or {@code target/classes} in tests — so the step
- * process imports exactly the trainer this worker was built with, and two versions never mix.
+ * The Python sources of the reference trainer, packaged as resources under {@value #RESOURCE_ROOT}
+ * in the worker jar. They are extracted to {@code <root>/runtime/trainer-<hash>/} at first use —
+ * the same way from the fat jar, the plain jar the backend embeds, or {@code target/classes} in
+ * tests — so the step process imports exactly the trainer this worker was built with, and two
+ * versions never mix.
  */
 public final class TrainerPackage {
   public static final String RESOURCE_ROOT = "trainer-python";
@@ -41,8 +42,12 @@ public final class TrainerPackage {
   public static TrainerPackage fromClasspath() {
     URL marker = TrainerPackage.class.getClassLoader().getResource(RESOURCE_ROOT + "/" + MARKER);
     if (marker == null) {
-      throw new IllegalStateException("the worker was built without the trainer's Python sources ("
-          + RESOURCE_ROOT + "/" + MARKER + " is not on the classpath)");
+      throw new IllegalStateException(
+          "the worker was built without the trainer's Python sources ("
+              + RESOURCE_ROOT
+              + "/"
+              + MARKER
+              + " is not on the classpath)");
     }
     try {
       URI uri = marker.toURI();
@@ -93,8 +98,9 @@ public final class TrainerPackage {
   }
 
   /**
-   * The directory to put on {@code PYTHONPATH}; extracted if absent. Written to a temp dir and renamed,
-   * so concurrent workers on one root and a crash mid-extraction never leave a partial package.
+   * The directory to put on {@code PYTHONPATH}; extracted if absent. Written to a temp dir and
+   * renamed, so concurrent workers on one root and a crash mid-extraction never leave a partial
+   * package.
    */
   public Path extractUnder(Path root) throws IOException {
     Path runtimeDir = root.toAbsolutePath().resolve("runtime");

@@ -6,8 +6,8 @@ import dev.trainyard.worker.gpu.GpuLease;
 import dev.trainyard.worker.store.ArtifactStore;
 import dev.trainyard.worker.store.FileTrees;
 import dev.trainyard.workflow.ArtifactRef;
-import dev.trainyard.workflow.StepTask;
 import dev.trainyard.workflow.FailureType;
+import dev.trainyard.workflow.StepTask;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,13 +20,16 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * One attempt's work dir laid out as the step contract says: {@code inputs/<name>} links,
- * an empty {@code output/}, {@code step.json}, {@code metrics.jsonl} and {@code step.log}.
+ * One attempt's work dir laid out as the step contract says: {@code inputs/<name>} links, an empty
+ * {@code output/}, {@code step.json}, {@code metrics.jsonl} and {@code step.log}.
  */
 final class AttemptWorkDir implements StepContext {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
-  private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final Set<PosixFilePermission> PRIVATE_DIR =
+      PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> PRIVATE_FILE =
+      PosixFilePermissions.fromString("rw-------");
 
   private final StepTask task;
   private final Path dir;
@@ -56,11 +59,13 @@ final class AttemptWorkDir implements StepContext {
     for (Path d = dir; d.startsWith(root.resolve("work")); d = d.getParent()) {
       Files.setPosixFilePermissions(d, PRIVATE_DIR);
     }
-    // The real path: readers check that the files they open are still inside it (StepFiles.openRegular).
+    // The real path: readers check that the files they open are still inside it
+    // (StepFiles.openRegular).
     dir = dir.toRealPath();
     Files.createDirectories(StepFiles.outputDir(dir));
     Files.createDirectories(StepFiles.inputsDir(dir));
-    Files.createFile(StepFiles.metricsFile(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+    Files.createFile(
+        StepFiles.metricsFile(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
     Files.createFile(StepFiles.logFile(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
     return new AttemptWorkDir(task, dir, linkInputs(task, dir, store));
   }
@@ -79,8 +84,11 @@ final class AttemptWorkDir implements StepContext {
     }
   }
 
-  /** Inputs are symbolic links to the store's read-only artifact dirs: a checkpoint is never copied. */
-  private static Map<String, Path> linkInputs(StepTask task, Path dir, ArtifactStore store) throws IOException {
+  /**
+   * Inputs are symbolic links to the store's read-only artifact dirs: a checkpoint is never copied.
+   */
+  private static Map<String, Path> linkInputs(StepTask task, Path dir, ArtifactStore store)
+      throws IOException {
     Map<String, Path> links = new TreeMap<>();
     Map<String, ArtifactRef> inputs = task.inputs() == null ? Map.of() : task.inputs();
     for (Map.Entry<String, ArtifactRef> input : inputs.entrySet()) {
@@ -134,7 +142,8 @@ final class AttemptWorkDir implements StepContext {
   @Override
   @SuppressWarnings("unchecked")
   public Map<String, Object> resolvedBody() {
-    return (Map<String, Object>) tokens().substituteTree(task.body() == null ? Map.of() : task.body());
+    return (Map<String, Object>)
+        tokens().substituteTree(task.body() == null ? Map.of() : task.body());
   }
 
   InputTokens tokens() {
@@ -142,9 +151,10 @@ final class AttemptWorkDir implements StepContext {
   }
 
   /**
-   * What the step process finds in {@code step.json}: the body with input tokens already resolved (and,
-   * from the planner, every default filled in), {@code runner}, the kind's settings for its runner, and
-   * {@code resume}, an earlier attempt's intermediate checkpoint to continue from (or null).
+   * What the step process finds in {@code step.json}: the body with input tokens already resolved
+   * (and, from the planner, every default filled in), {@code runner}, the kind's settings for its
+   * runner, and {@code resume}, an earlier attempt's intermediate checkpoint to continue from (or
+   * null).
    */
   void writeStepJson(GpuLease lease, Path resume, Map<String, Object> runner) throws IOException {
     Map<String, Object> json = new LinkedHashMap<>();
@@ -162,7 +172,9 @@ final class AttemptWorkDir implements StepContext {
     json.put("gpus", lease.gpus());
     json.put("resume", resume == null ? null : resume.toString());
     json.put("work_dir", dir.toString());
-    Path file = Files.createFile(StepFiles.stepJson(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+    Path file =
+        Files.createFile(
+            StepFiles.stepJson(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
     try (var out = Files.newOutputStream(file)) {
       JSON.writeValue(out, json);
     }

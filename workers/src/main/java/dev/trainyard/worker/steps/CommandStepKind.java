@@ -7,19 +7,21 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code command} kind: the body's {@code run} as a shell command; its output is plain {@code files}.
- * Where the worker has a trainer runtime, the command also sees {@code TRAINYARD_PYTHON} and
- * {@code TRAINYARD_TRAINER_PYTHONPATH}, so a pipeline can call the trainer's tools (e.g. the synthetic
- * dataset generator of the {@code demo} template) without knowing where the worker unpacked them.
+ * The {@code command} kind: the body's {@code run} as a shell command; its output is plain {@code
+ * files}. Where the worker has a trainer runtime, the command also sees {@code TRAINYARD_PYTHON}
+ * and {@code TRAINYARD_TRAINER_PYTHONPATH}, so a pipeline can call the trainer's tools (e.g. the
+ * synthetic dataset generator of the {@code demo} template) without knowing where the worker
+ * unpacked them.
  */
 final class CommandStepKind implements ProcessStepKind {
   /** Work-dir folder of the files behind list variables ({@code lists/TRAINYARD_INPUTS}). */
   static final String LISTS = "lists";
+
   private final StepKind kind;
   private final PythonRuntime python;
 
@@ -50,8 +52,12 @@ final class CommandStepKind implements ProcessStepKind {
     return new Launch(command.command(), env);
   }
 
-  /** A list variable also comes as a file, one item per line: robust to any item, however long the list. */
-  private static Map<String, String> writeLists(CommandStep command, StepContext step) throws IOException {
+  /**
+   * A list variable also comes as a file, one item per line: robust to any item, however long the
+   * list.
+   */
+  private static Map<String, String> writeLists(CommandStep command, StepContext step)
+      throws IOException {
     Map<String, String> files = new LinkedHashMap<>();
     if (command.lists().isEmpty()) {
       return files;

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /** Replaces {@code ${{ inputs.NAME }}} tokens of a step body with the input's absolute path. */
 public final class InputTokens {
-  private static final Pattern TOKEN = Pattern.compile("\\$\\{\\{\\s*inputs\\.([A-Za-z0-9._-]+)\\s*}}");
+  private static final Pattern TOKEN =
+      Pattern.compile("\\$\\{\\{\\s*inputs\\.([A-Za-z0-9._-]+)\\s*}}");
 
   private final Map<String, Path> inputs;
 
@@ -30,9 +31,9 @@ public final class InputTokens {
   }
 
   /**
-   * A body value as one string: a string is substituted; a list (e.g. {@code run: [python, train.py,
-   * --data, ${{ inputs.x }}]}) has each element substituted and joins them with spaces, shell-quoted
-   * when {@code shellQuote} so that a path with spaces stays one argument.
+   * A body value as one string: a string is substituted; a list (e.g. {@code run: [python,
+   * train.py, --data, ${{ inputs.x }}]}) has each element substituted and joins them with spaces,
+   * shell-quoted when {@code shellQuote} so that a path with spaces stays one argument.
    */
   public String render(Object value, boolean shellQuote) {
     if (value instanceof List<?> list) {
@@ -47,8 +48,8 @@ public final class InputTokens {
   }
 
   /**
-   * A copy of a JSON-like tree (maps, lists, scalars) with tokens in every string substituted — what
-   * {@code step.json} carries, so a trainer reads paths rather than tokens.
+   * A copy of a JSON-like tree (maps, lists, scalars) with tokens in every string substituted —
+   * what {@code step.json} carries, so a trainer reads paths rather than tokens.
    */
   public Object substituteTree(Object value) {
     if (value instanceof String s) {

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads {@code metrics.jsonl}: one JSON object per line, e.g. {@code {"step":3,"loss":1.2}}. Opened with
- * {@link StepFiles#openRegular}, so pass a real path.
+ * Reads {@code metrics.jsonl}: one JSON object per line, e.g. {@code {"step":3,"loss":1.2}}. Opened
+ * with {@link StepFiles#openRegular}, so pass a real path.
  */
 public final class MetricsFile {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,7 +34,8 @@ public final class MetricsFile {
     } catch (NoSuchFileException | StepFiles.NotInWorkDirException unusable) {
       return last; // a step that replaced its metrics by a link reports none
     }
-    try (BufferedReader reader = new BufferedReader(Channels.newReader(channel, StandardCharsets.UTF_8))) {
+    try (BufferedReader reader =
+        new BufferedReader(Channels.newReader(channel, StandardCharsets.UTF_8))) {
       for (String line; (line = reader.readLine()) != null; ) {
         if (line.isBlank()) {
           continue;
@@ -60,9 +61,10 @@ public final class MetricsFile {
   }
 
   /**
-   * Progress a step reports on the last complete line of its metrics: {@code step}, {@code totalSteps}
-   * (from {@code total_steps}), {@code etaSeconds} (from {@code eta_s}) and {@code loss}, where present.
-   * Reads only the file's tail, so it is cheap at every heartbeat however long the file grows.
+   * Progress a step reports on the last complete line of its metrics: {@code step}, {@code
+   * totalSteps} (from {@code total_steps}), {@code etaSeconds} (from {@code eta_s}) and {@code
+   * loss}, where present. Reads only the file's tail, so it is cheap at every heartbeat however
+   * long the file grows.
    */
   public static Map<String, Object> progress(Path file) throws IOException {
     Map<String, Object> progress = new java.util.LinkedHashMap<>();

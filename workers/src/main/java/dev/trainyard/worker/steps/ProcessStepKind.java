@@ -12,11 +12,15 @@ public non-sealed interface ProcessStepKind extends StepKindRunner {
    * without holding one.
    *
    * @throws IllegalArgumentException the body is wrong (non-retryable {@code InvalidStep})
-   * @throws StepKindUnavailableException this worker cannot run the kind now, e.g. its runtime is missing
+   * @throws StepKindUnavailableException this worker cannot run the kind now, e.g. its runtime is
+   *     missing
    */
   Launch launch(StepTask task, StepContext step) throws IOException;
 
-  /** Whether the newest intermediate checkpoint of an earlier attempt is passed as {@code resume} in step.json. */
+  /**
+   * Whether the newest intermediate checkpoint of an earlier attempt is passed as {@code resume} in
+   * step.json.
+   */
   default boolean resumable() {
     return false;
   }
@@ -27,7 +31,8 @@ public non-sealed interface ProcessStepKind extends StepKindRunner {
   }
 
   /**
-   * @param command a shell command line, run in the work dir by {@code sh -c} in a new process group
+   * @param command a shell command line, run in the work dir by {@code sh -c} in a new process
+   *     group
    * @param env variables added to the step contract's
    */
   record Launch(String command, Map<String, String> env) {

@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Finds where a retried training attempt resumes: the newest intermediate checkpoint
- * ({@code attempt-<k>/checkpoints/step-<N>/} holding {@value #STATE_FILE}) of any attempt of the same step of
- * the same run up to this one. The trainer writes each under a temp name and renames it, so a dir with
- * the state file is complete. Highest step wins; on a tie the later attempt.
+ * Finds where a retried training attempt resumes: the newest intermediate checkpoint ({@code
+ * attempt-<k>/checkpoints/step-<N>/} holding {@value #STATE_FILE}) of any attempt of the same step
+ * of the same run up to this one. The trainer writes each under a temp name and renames it, so a
+ * dir with the state file is complete. Highest step wins; on a tie the later attempt.
  */
 public final class ResumePoints {
   public static final String CHECKPOINTS = "checkpoints";
@@ -18,7 +18,8 @@ public final class ResumePoints {
 
   private ResumePoints() {}
 
-  public static Optional<Path> newest(Path root, String runId, String stepId, int attempt) throws IOException {
+  public static Optional<Path> newest(Path root, String runId, String stepId, int attempt)
+      throws IOException {
     Path best = null;
     long bestStep = -1;
     for (int a = 1; a <= attempt; a++) {

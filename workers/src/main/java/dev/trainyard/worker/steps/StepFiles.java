@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Where a step attempt's files are: {@code <root>/work/<runId>/<stepId>/attempt-<n>/}. The backend in
- * local mode reads {@link #logFile} and {@link #metricsFile} from here while the step runs.
+ * Where a step attempt's files are: {@code <root>/work/<runId>/<stepId>/attempt-<n>/}. The backend
+ * in local mode reads {@link #logFile} and {@link #metricsFile} from here while the step runs.
  */
 public final class StepFiles {
   public static final String INPUTS = "inputs";
@@ -64,24 +64,29 @@ public final class StepFiles {
   }
 
   /**
-   * Opens a file the step process may have tampered with ({@code step.log}, {@code metrics.jsonl}) for
-   * reading, refusing to be redirected: the file must be a regular file, not a link, FIFO or device, and
-   * its directory must still be where it was made ({@code file}'s parent must be a real path, as
-   * {@link #workDir} under a real root gives). A step that replaces its log by a link to
-   * {@code /etc/passwd} gets {@link NotInWorkDirException}, never the other file's bytes. The checks
-   * bracket the open; a step swapping files back and forth in between is not ruled out, but a link is.
+   * Opens a file the step process may have tampered with ({@code step.log}, {@code metrics.jsonl})
+   * for reading, refusing to be redirected: the file must be a regular file, not a link, FIFO or
+   * device, and its directory must still be where it was made ({@code file}'s parent must be a real
+   * path, as {@link #workDir} under a real root gives). A step that replaces its log by a link to
+   * {@code /etc/passwd} gets {@link NotInWorkDirException}, never the other file's bytes. The
+   * checks bracket the open; a step swapping files back and forth in between is not ruled out, but
+   * a link is.
    */
   public static SeekableByteChannel openRegular(Path file) throws IOException {
     Path dir = file.getParent();
     if (!dir.toRealPath().equals(dir)) {
       throw new NotInWorkDirException(file, "its directory was replaced by a link");
     }
-    BasicFileAttributes before = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    BasicFileAttributes before =
+        Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     if (!before.isRegularFile()) {
-      throw new NotInWorkDirException(file, before.isSymbolicLink() ? "it is a symbolic link" : "it is not a regular file");
+      throw new NotInWorkDirException(
+          file, before.isSymbolicLink() ? "it is a symbolic link" : "it is not a regular file");
     }
-    SeekableByteChannel channel = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
-    BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    SeekableByteChannel channel =
+        Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+    BasicFileAttributes after =
+        Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     if (!Objects.equals(before.fileKey(), after.fileKey())) {
       channel.close();
       throw new NotInWorkDirException(file, "it was replaced while being opened");

@@ -30,7 +30,10 @@ public final class StepKindRegistry {
     return registry;
   }
 
-  /** Every worker-run kind: commands, the reference trainer's kinds (run by {@code python}), the tensor engine's. */
+  /**
+   * Every worker-run kind: commands, the reference trainer's kinds (run by {@code python}), the
+   * tensor engine's.
+   */
   public static StepKindRegistry standard(PythonRuntime python) {
     StepKindRegistry registry = new StepKindRegistry(python);
     for (StepKind kind : StepKinds.all()) {
@@ -41,12 +44,13 @@ public final class StepKindRegistry {
 
   /** The runner of a kind's execution category; empty for kinds that do not run on a worker. */
   static Optional<StepKindRunner> runnerFor(StepKind kind, PythonRuntime python) {
-    return Optional.ofNullable(switch (kind.execution()) {
-      case WORKER_PROCESS -> new CommandStepKind(kind, python);
-      case WORKER_TRAINER -> new TrainerStepKind(kind, python);
-      case WORKER_JAVA -> new TensorStepKind(kind);
-      case APPROVAL, BACKEND -> null;
-    });
+    return Optional.ofNullable(
+        switch (kind.execution()) {
+          case WORKER_PROCESS -> new CommandStepKind(kind, python);
+          case WORKER_TRAINER -> new TrainerStepKind(kind, python);
+          case WORKER_JAVA -> new TensorStepKind(kind);
+          case APPROVAL, BACKEND -> null;
+        });
   }
 
   /** Adds or replaces the runner of its kind. */

@@ -6,9 +6,10 @@ import dev.trainyard.workflow.StepTask;
 
 /**
  * How a worker runs one step kind: as a step process ({@link ProcessStepKind}: {@code command}, the
- * trainer kinds) or inside the worker JVM ({@link InProcessStepKind}: merge and prune, which stream tensors
- * from memory-mapped files and need no interpreter). Either way the attempt gets the same work dir, the
- * same heartbeats and cancellation, and its {@code output/} is stored as one artifact.
+ * trainer kinds) or inside the worker JVM ({@link InProcessStepKind}: merge and prune, which stream
+ * tensors from memory-mapped files and need no interpreter). Either way the attempt gets the same
+ * work dir, the same heartbeats and cancellation, and its {@code output/} is stored as one
+ * artifact.
  */
 public sealed interface StepKindRunner permits ProcessStepKind, InProcessStepKind {
   /** The definition this runs; its one output names and types what {@code output/} holds. */
@@ -17,6 +18,7 @@ public sealed interface StepKindRunner permits ProcessStepKind, InProcessStepKin
   /** The output's name and type for one step (a {@code command} step may choose its type). */
   default Output output(StepTask task) {
     Output output = kind().outputs().get(0);
-    return new Output(output.name(), output.typeIn(task.body() == null ? java.util.Map.of() : task.body()), null);
+    return new Output(
+        output.name(), output.typeIn(task.body() == null ? java.util.Map.of() : task.body()), null);
   }
 }

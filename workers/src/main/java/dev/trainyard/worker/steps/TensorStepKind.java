@@ -31,10 +31,20 @@ public final class TensorStepKind implements InProcessStepKind {
   public void run(StepTask task, StepContext step) throws IOException, InterruptedException {
     // The engine checks for cancellation from its own worker threads: ask the attempt's thread.
     Thread attempt = Thread.currentThread();
-    try (BufferedWriter log = Files.newBufferedWriter(step.log(), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-      TensorSteps.Result result = TensorSteps.run(kind.name(), task.body(), step.inputs(), step.output(), step.metrics(),
-          attempt::isInterrupted, line -> writeLine(log, line));
-      writeLine(log, kind.name() + " (" + result.method() + ") wrote " + result.files().size() + " files");
+    try (BufferedWriter log =
+        Files.newBufferedWriter(step.log(), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+      TensorSteps.Result result =
+          TensorSteps.run(
+              kind.name(),
+              task.body(),
+              step.inputs(),
+              step.output(),
+              step.metrics(),
+              attempt::isInterrupted,
+              line -> writeLine(log, line));
+      writeLine(
+          log,
+          kind.name() + " (" + result.method() + ") wrote " + result.files().size() + " files");
     } catch (CancellationException e) {
       throw new InterruptedException(kind.name() + " was cancelled");
     }

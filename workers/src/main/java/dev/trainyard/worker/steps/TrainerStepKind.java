@@ -11,14 +11,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The reference trainer's kinds ({@code Execution.WORKER_TRAINER}) run as
- * {@code python -m trainyard_trainer step.json} with the packaged trainer on {@code PYTHONPATH}; with more
- * than one GPU, a resumable (training) kind runs under {@code torch.distributed.run} (DDP on this host). What
- * the trainer does is in step.json (the kind's runner settings), not in a list of names here.
+ * The reference trainer's kinds ({@code Execution.WORKER_TRAINER}) run as {@code python -m
+ * trainyard_trainer step.json} with the packaged trainer on {@code PYTHONPATH}; with more than one
+ * GPU, a resumable (training) kind runs under {@code torch.distributed.run} (DDP on this host).
+ * What the trainer does is in step.json (the kind's runner settings), not in a list of names here.
  */
 final class TrainerStepKind implements ProcessStepKind {
   /** Exit codes of the trainer's entry point. */
   static final int EXIT_INVALID = 2;
+
   static final int EXIT_GATE_FAILED = 3;
 
   private final StepKind kind;
@@ -43,10 +44,15 @@ final class TrainerStepKind implements ProcessStepKind {
     Path trainerPath = python.trainerPath();
     String py = ShellQuoting.quote(python.python().toString());
     String stepJson = ShellQuoting.quote(step.stepJson().toString());
-    String command = task.gpus() > 1 && kind.resumable()
-        ? "exec " + py + " -m torch.distributed.run --standalone --nproc_per_node=" + task.gpus()
-            + " -m trainyard_trainer " + stepJson
-        : "exec " + py + " -m trainyard_trainer " + stepJson;
+    String command =
+        task.gpus() > 1 && kind.resumable()
+            ? "exec "
+                + py
+                + " -m torch.distributed.run --standalone --nproc_per_node="
+                + task.gpus()
+                + " -m trainyard_trainer "
+                + stepJson
+            : "exec " + py + " -m trainyard_trainer " + stepJson;
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PYTHONPATH", trainerPath.toString());
     env.put("PYTHONUNBUFFERED", "1");

@@ -13,9 +13,9 @@ import java.util.List;
 public interface ArtifactStore {
 
   /**
-   * Stores the files under {@code outputDir} as one artifact and consumes the directory (it is moved
-   * or deleted). Either the whole artifact is stored or nothing is: a failure never leaves a partial
-   * artifact that {@link #resolve} would hand out.
+   * Stores the files under {@code outputDir} as one artifact and consumes the directory (it is
+   * moved or deleted). Either the whole artifact is stored or nothing is: a failure never leaves a
+   * partial artifact that {@link #resolve} would hand out.
    *
    * @param type {@code checkpoint}, {@code eval-report} or {@code files}
    * @throws InvalidArtifactException if the files cannot form an artifact (e.g. a symbolic link)

@@ -15,54 +15,69 @@ import java.util.Set;
 
 /** Permission and deletion helpers for directory trees that may have been made read-only. */
 public final class FileTrees {
-  private static final Set<PosixFilePermission> READ_ONLY_FILE = PosixFilePermissions.fromString("r--r--r--");
-  private static final Set<PosixFilePermission> READ_ONLY_DIR = PosixFilePermissions.fromString("r-xr-xr-x");
-  private static final Set<PosixFilePermission> WRITABLE_DIR = PosixFilePermissions.fromString("rwxr-xr-x");
+  private static final Set<PosixFilePermission> READ_ONLY_FILE =
+      PosixFilePermissions.fromString("r--r--r--");
+  private static final Set<PosixFilePermission> READ_ONLY_DIR =
+      PosixFilePermissions.fromString("r-xr-xr-x");
+  private static final Set<PosixFilePermission> WRITABLE_DIR =
+      PosixFilePermissions.fromString("rwxr-xr-x");
 
   private FileTrees() {}
 
-  /** Makes every file and directory below {@code dir} read-only; {@code dir} itself too if asked. */
+  /**
+   * Makes every file and directory below {@code dir} read-only; {@code dir} itself too if asked.
+   */
   public static void makeReadOnly(Path dir, boolean includingRoot) throws IOException {
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        if (attrs.isRegularFile()) {
-          Files.setPosixFilePermissions(file, READ_ONLY_FILE);
-        }
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            if (attrs.isRegularFile()) {
+              Files.setPosixFilePermissions(file, READ_ONLY_FILE);
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        if (includingRoot || !d.equals(dir)) {
-          Files.setPosixFilePermissions(d, READ_ONLY_DIR);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            if (includingRoot || !d.equals(dir)) {
+              Files.setPosixFilePermissions(d, READ_ONLY_DIR);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   /**
    * Replaces every regular file below {@code dir} that has other hard links by a copy of its own. A
-   * step can hard-link a file from anywhere on the volume into its output; storing that inode would let
-   * the store's chmod change the outside file, and the outside file's owner change the artifact.
+   * step can hard-link a file from anywhere on the volume into its output; storing that inode would
+   * let the store's chmod change the outside file, and the outside file's owner change the
+   * artifact.
    */
   public static void unshareHardLinks(Path dir) throws IOException {
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        if (attrs.isRegularFile()
-            && ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() > 1) {
-          Path copy = Files.createTempFile(file.getParent(), ".unlink-", "");
-          Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
-          Files.move(copy, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            if (attrs.isRegularFile()
+                && ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS))
+                        .intValue()
+                    > 1) {
+              Path copy = Files.createTempFile(file.getParent(), ".unlink-", "");
+              Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+              Files.move(
+                  copy, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   /** Deletes a tree, first making its directories writable again. Missing paths are fine. */
@@ -70,39 +85,45 @@ public final class FileTrees {
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    Files.walkFileTree(path, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-        Files.setPosixFilePermissions(d, WRITABLE_DIR);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        path,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
+              throws IOException {
+            Files.setPosixFilePermissions(d, WRITABLE_DIR);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw e;
-      }
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.deleteIfExists(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            Files.deleteIfExists(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
-  /** Like {@link #deleteRecursively} but never throws: for clean-up on a path that already failed. */
+  /**
+   * Like {@link #deleteRecursively} but never throws: for clean-up on a path that already failed.
+   */
   public static void deleteQuietly(Path path) {
     try {
       deleteRecursively(path);

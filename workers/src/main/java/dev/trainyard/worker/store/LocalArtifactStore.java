@@ -45,15 +45,18 @@ public final class LocalArtifactStore implements ArtifactStore {
   @Override
   public ProducedArtifact put(Path outputDir, String type) throws IOException {
     if (!Files.isDirectory(outputDir)) {
-      throw new InvalidArtifactException("output " + outputDir + " is not a directory (did the step delete it?)");
+      throw new InvalidArtifactException(
+          "output " + outputDir + " is not a directory (did the step delete it?)");
     }
     Path work = Files.createDirectories(staging.resolve("put-" + UUID.randomUUID()));
     Path content = work.resolve("content");
     try {
-      // Inside the try: a copy across volumes that runs out of space must not leave its half behind.
+      // Inside the try: a copy across volumes that runs out of space must not leave its half
+      // behind.
       takeOver(outputDir, content);
       FileTrees.unshareHardLinks(content);
-      // Sealed, then hashed: the manifest describes the read-only files that are published. (Whatever
+      // Sealed, then hashed: the manifest describes the read-only files that are published.
+      // (Whatever
       // the step started is dead by now, see StepSandbox, so nobody holds them open for writing.)
       FileTrees.makeReadOnly(content, false);
       List<ManifestEntry> entries = Manifests.hashTree(content);
@@ -62,9 +65,13 @@ public final class LocalArtifactStore implements ArtifactStore {
       Path manifestTmp = work.resolve("manifest");
       Files.writeString(manifestTmp, Manifests.canonicalText(entries), StandardCharsets.UTF_8);
       publish(content, target);
-      // The directory rename above is the commit; the manifest file is derived from it and rewriting
+      // The directory rename above is the commit; the manifest file is derived from it and
+      // rewriting
       // it with the same bytes is harmless when two workers store the same content concurrently.
-      Files.move(manifestTmp, artifacts.resolve(id + ".manifest"), StandardCopyOption.ATOMIC_MOVE,
+      Files.move(
+          manifestTmp,
+          artifacts.resolve(id + ".manifest"),
+          StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
       trySetReadOnly(target);
       long size = entries.stream().mapToLong(ManifestEntry::sizeBytes).sum();
@@ -82,7 +89,8 @@ public final class LocalArtifactStore implements ArtifactStore {
   public Path resolve(ArtifactRef ref) throws IOException {
     Path dir = locate(ref);
     if (!Files.isDirectory(dir)) {
-      throw new NoSuchFileException(dir.toString(), null, "artifact " + ref.id() + " is not in this store");
+      throw new NoSuchFileException(
+          dir.toString(), null, "artifact " + ref.id() + " is not in this store");
     }
     Path real = dir.toRealPath();
     if (!real.getParent().equals(artifacts)) {
@@ -103,8 +111,8 @@ public final class LocalArtifactStore implements ArtifactStore {
 
   /**
    * Deletes an artifact's files (retention). The directory is first renamed into staging, so a
-   * reader never sees half an artifact under its id; a crash mid-way leaves a leftover that
-   * {@link #sweepStaging} removes. Returns false if the store did not hold it.
+   * reader never sees half an artifact under its id; a crash mid-way leaves a leftover that {@link
+   * #sweepStaging} removes. Returns false if the store did not hold it.
    */
   public boolean delete(String id) throws IOException {
     if (!Manifests.isArtifactId(id)) {
@@ -117,7 +125,8 @@ public final class LocalArtifactStore implements ArtifactStore {
       return false;
     }
     Path doomed = staging.resolve("delete-" + id + "-" + UUID.randomUUID());
-    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
     Files.deleteIfExists(manifest);
     FileTrees.deleteRecursively(doomed);
@@ -147,10 +156,12 @@ public final class LocalArtifactStore implements ArtifactStore {
     Path path = Path.of(uri).normalize();
     // Checked on the normalised path first so that `..` never reaches the file system.
     if (!path.startsWith(artifacts) || path.getNameCount() != artifacts.getNameCount() + 1) {
-      throw new IllegalArgumentException("artifact uri is outside the store " + artifacts + ": " + ref.uri());
+      throw new IllegalArgumentException(
+          "artifact uri is outside the store " + artifacts + ": " + ref.uri());
     }
     if (ref.id() != null && !path.getFileName().toString().equals(ref.id())) {
-      throw new IllegalArgumentException("artifact uri " + ref.uri() + " does not match id " + ref.id());
+      throw new IllegalArgumentException(
+          "artifact uri " + ref.uri() + " does not match id " + ref.id());
     }
     return path;
   }
@@ -162,8 +173,11 @@ public final class LocalArtifactStore implements ArtifactStore {
     } catch (AtomicMoveNotSupportedException e) {
       try (Stream<Path> files = Files.walk(outputDir)) {
         for (Path source : files.toList()) {
-          Files.copy(source, content.resolve(outputDir.relativize(source).toString()),
-              java.nio.file.LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+          Files.copy(
+              source,
+              content.resolve(outputDir.relativize(source).toString()),
+              java.nio.file.LinkOption.NOFOLLOW_LINKS,
+              StandardCopyOption.COPY_ATTRIBUTES);
         }
       }
       FileTrees.deleteRecursively(outputDir);
@@ -193,7 +207,8 @@ public final class LocalArtifactStore implements ArtifactStore {
 
   private static void trySetReadOnly(Path dir) {
     try {
-      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+      Files.setPosixFilePermissions(
+          dir, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
     } catch (IOException | RuntimeException ignored) {
       // Everything inside is already read-only; the top directory stays writable until now only
       // because renaming a directory needs write access to it.

@@ -16,8 +16,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The canonical manifest of a directory: what an artifact id is the hash of. Every store computes it
- * the same way, so ids agree across stores and languages.
+ * The canonical manifest of a directory: what an artifact id is the hash of. Every store computes
+ * it the same way, so ids agree across stores and languages.
  */
 public final class Manifests {
   private static final int BUFFER_BYTES = 1 << 20;
@@ -31,30 +31,41 @@ public final class Manifests {
    */
   public static List<ManifestEntry> hashTree(Path dir) throws IOException {
     List<ManifestEntry> entries = new ArrayList<>();
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        String relative = relativePath(dir, file);
-        if (!attrs.isRegularFile()) {
-          throw new InvalidArtifactException(
-              "artifact file '" + relative + "' is not a regular file (symbolic links are not stored)");
-        }
-        if (relative.indexOf('\n') >= 0 || relative.indexOf('\r') >= 0) {
-          throw new InvalidArtifactException("artifact file name contains a line break: " + relative.replace("\n", "\\n"));
-        }
-        entries.add(new ManifestEntry(relative, attrs.size(), sha256(file)));
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            String relative = relativePath(dir, file);
+            if (!attrs.isRegularFile()) {
+              throw new InvalidArtifactException(
+                  "artifact file '"
+                      + relative
+                      + "' is not a regular file (symbolic links are not stored)");
+            }
+            if (relative.indexOf('\n') >= 0 || relative.indexOf('\r') >= 0) {
+              throw new InvalidArtifactException(
+                  "artifact file name contains a line break: " + relative.replace("\n", "\\n"));
+            }
+            entries.add(new ManifestEntry(relative, attrs.size(), sha256(file)));
+            return FileVisitResult.CONTINUE;
+          }
+        });
     entries.sort((a, b) -> compareCodePoints(a.path(), b.path()));
     return List.copyOf(entries);
   }
 
-  /** One line per file: {@code <sha256>  <size>  <path>\n}, in the order given (sorted by path). */
+  /** One line per file: {@code <sha256> <size> <path>\n}, in the order given (sorted by path). */
   public static String canonicalText(List<ManifestEntry> entries) {
     StringBuilder text = new StringBuilder();
     for (ManifestEntry e : entries) {
-      text.append(e.sha256()).append("  ").append(e.sizeBytes()).append("  ").append(e.path()).append('\n');
+      text.append(e.sha256())
+          .append("  ")
+          .append(e.sizeBytes())
+          .append("  ")
+          .append(e.path())
+          .append('\n');
     }
     return text.toString();
   }
@@ -62,7 +73,8 @@ public final class Manifests {
   /** The artifact id of a manifest: sha256 (hex) of its canonical text in UTF-8. */
   public static String idOf(List<ManifestEntry> entries) {
     MessageDigest digest = newSha256();
-    return HexFormat.of().formatHex(digest.digest(canonicalText(entries).getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(digest.digest(canonicalText(entries).getBytes(StandardCharsets.UTF_8)));
   }
 
   public static String sha256(Path file) throws IOException {

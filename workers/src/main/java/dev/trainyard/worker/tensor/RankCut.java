@@ -1,16 +1,18 @@
 package dev.trainyard.worker.tensor;
 
 /**
- * A cut in the order of a tensor's elements by magnitude — ascending {@code |x|}, ties broken by index —
- * found by radix selection on the float bits in linear time rather than by sorting. Trimming to a
- * density, breadcrumbs' outlier cuts and magnitude pruning are all "keep the elements whose rank is in
- * [lo, hi)"; the tie rule makes the result deterministic where {@code torch.topk} picks arbitrarily.
+ * A cut in the order of a tensor's elements by magnitude — ascending {@code |x|}, ties broken by
+ * index — found by radix selection on the float bits in linear time rather than by sorting.
+ * Trimming to a density, breadcrumbs' outlier cuts and magnitude pruning are all "keep the elements
+ * whose rank is in [lo, hi)"; the tie rule makes the result deterministic where {@code torch.topk}
+ * picks arbitrarily.
  *
  * <p>{@link #atOrAbove(float, int)} tells whether an element's rank is at least the cut's rank.
  */
 public final class RankCut {
   /** Every element is at or above rank 0. */
   public static final RankCut ALL = new RankCut(-1, 0);
+
   /** No element is at or above rank n. */
   public static final RankCut NONE = new RankCut(Integer.MAX_VALUE, Integer.MAX_VALUE);
 
@@ -23,7 +25,8 @@ public final class RankCut {
   }
 
   static int magnitudeBits(float v) {
-    return Float.floatToRawIntBits(v) & 0x7FFFFFFF; // monotone in |v| for non-NaN; NaN sorts above infinity
+    return Float.floatToRawIntBits(v)
+        & 0x7FFFFFFF; // monotone in |v| for non-NaN; NaN sorts above infinity
   }
 
   public boolean atOrAbove(float value, int index) {
@@ -42,13 +45,16 @@ public final class RankCut {
     int blocks = Parallel.blockCount(n, Parallel.MIN_CHUNK * 4);
     // pass 1: histogram of the high 15 bits of |x|
     int[][] partial = new int[blocks][];
-    Parallel.blocks(n, blocks, (b, from, to) -> {
-      int[] h = new int[1 << 15];
-      for (int i = from; i < to; i++) {
-        h[magnitudeBits(x[i]) >>> 16]++;
-      }
-      partial[b] = h;
-    });
+    Parallel.blocks(
+        n,
+        blocks,
+        (b, from, to) -> {
+          int[] h = new int[1 << 15];
+          for (int i = from; i < to; i++) {
+            h[magnitudeBits(x[i]) >>> 16]++;
+          }
+          partial[b] = h;
+        });
     int[] high = sum(partial, 1 << 15);
     long below = 0;
     int bucket = 0;
@@ -57,16 +63,19 @@ public final class RankCut {
     }
     final int hb = bucket;
     // pass 2: histogram of the low 16 bits within that bucket
-    Parallel.blocks(n, blocks, (b, from, to) -> {
-      int[] h = new int[1 << 16];
-      for (int i = from; i < to; i++) {
-        int bits = magnitudeBits(x[i]);
-        if (bits >>> 16 == hb) {
-          h[bits & 0xFFFF]++;
-        }
-      }
-      partial[b] = h;
-    });
+    Parallel.blocks(
+        n,
+        blocks,
+        (b, from, to) -> {
+          int[] h = new int[1 << 16];
+          for (int i = from; i < to; i++) {
+            int bits = magnitudeBits(x[i]);
+            if (bits >>> 16 == hb) {
+              h[bits & 0xFFFF]++;
+            }
+          }
+          partial[b] = h;
+        });
     int[] low = sum(partial, 1 << 16);
     int lb = 0;
     while (below + low[lb] <= rank) {
@@ -79,15 +88,18 @@ public final class RankCut {
     }
     // the cut falls among equal magnitudes: find the index of the equalsBelow-th equal element
     int[] counts = new int[blocks];
-    Parallel.blocks(n, blocks, (b, from, to) -> {
-      int c = 0;
-      for (int i = from; i < to; i++) {
-        if (magnitudeBits(x[i]) == threshold) {
-          c++;
-        }
-      }
-      counts[b] = c;
-    });
+    Parallel.blocks(
+        n,
+        blocks,
+        (b, from, to) -> {
+          int c = 0;
+          for (int i = from; i < to; i++) {
+            if (magnitudeBits(x[i]) == threshold) {
+              c++;
+            }
+          }
+          counts[b] = c;
+        });
     long per = (n + (long) blocks - 1) / blocks;
     long remaining = equalsBelow;
     for (int b = 0; b < blocks; b++) {

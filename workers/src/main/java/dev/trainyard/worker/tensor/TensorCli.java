@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 
 /**
- * {@code merge --config merge.yaml --out DIR} and {@code prune --config prune.yaml --out DIR} outside the
- * platform. The YAML is a step body whose checkpoint references are paths (relative to the YAML's dir).
+ * {@code merge --config merge.yaml --out DIR} and {@code prune --config prune.yaml --out DIR}
+ * outside the platform. The YAML is a step body whose checkpoint references are paths (relative to
+ * the YAML's dir).
  */
 public final class TensorCli {
   private TensorCli() {}
@@ -40,15 +41,23 @@ public final class TensorCli {
     }
     try {
       @SuppressWarnings("unchecked")
-      Map<String, Object> body = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(config), Map.class);
+      Map<String, Object> body =
+          new ObjectMapper(new YAMLFactory()).readValue(Files.readString(config), Map.class);
       Path dir = config.toAbsolutePath().getParent();
       boolean q = quiet;
-      var result = TensorSteps.run(args[0], body, ref -> dir.resolve(ref), out, null, () -> false,
-          line -> {
-            if (!q) {
-              System.err.println(line);
-            }
-          });
+      var result =
+          TensorSteps.run(
+              args[0],
+              body,
+              ref -> dir.resolve(ref),
+              out,
+              null,
+              () -> false,
+              line -> {
+                if (!q) {
+                  System.err.println(line);
+                }
+              });
       System.out.println(new ObjectMapper().writeValueAsString(result.metrics()));
       return 0;
     } catch (IllegalArgumentException e) {
@@ -63,8 +72,10 @@ public final class TensorCli {
   }
 
   private static int usage() {
-    System.err.println("usage: TensorCli " + String.join("|", TensorSteps.kindNames())
-        + " --config FILE.yaml --out DIR [--quiet]");
+    System.err.println(
+        "usage: TensorCli "
+            + String.join("|", TensorSteps.kindNames())
+            + " --config FILE.yaml --out DIR [--quiet]");
     return 64;
   }
 }

@@ -17,9 +17,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Produces output tensors one at a time, in plan order, while the previous one is being encoded, hashed
- * and written on a writer thread. At most the current tensor's inputs, its output and one output being
- * written are alive: peak memory is (inputs + 2) × the largest tensor, whatever the checkpoint size.
+ * Produces output tensors one at a time, in plan order, while the previous one is being encoded,
+ * hashed and written on a writer thread. At most the current tensor's inputs, its output and one
+ * output being written are alive: peak memory is (inputs + 2) × the largest tensor, whatever the
+ * checkpoint size.
  */
 public final class TensorPipeline {
   /** Computes one output tensor's values. */
@@ -46,14 +47,20 @@ public final class TensorPipeline {
   }
 
   /** Runs every item into {@code writer}; checks {@code cancelled} before each tensor. */
-  public static List<TensorStat> run(List<Item> items, CheckpointWriter writer, BooleanSupplier cancelled,
-      Consumer<String> progress) throws IOException {
+  public static List<TensorStat> run(
+      List<Item> items,
+      CheckpointWriter writer,
+      BooleanSupplier cancelled,
+      Consumer<String> progress)
+      throws IOException {
     List<TensorStat> stats = new ArrayList<>(items.size());
-    ExecutorService io = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "tensor-writer");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService io =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "tensor-writer");
+              t.setDaemon(true);
+              return t;
+            });
     Future<?> pending = null;
     try {
       int done = 0;
@@ -66,20 +73,28 @@ public final class TensorPipeline {
         if (item.producer() != null) {
           float[] values = item.producer().produce();
           long zeros = countZeros(values);
-          stats.add(new TensorStat(spec.name(), spec.dtype().name(), spec.shape(), values.length, zeros));
+          stats.add(
+              new TensorStat(spec.name(), spec.dtype().name(), spec.shape(), values.length, zeros));
           await(pending);
-          write = io.submit(() -> {
-            writer.writeFloats(spec.name(), values);
-            return null;
-          });
+          write =
+              io.submit(
+                  () -> {
+                    writer.writeFloats(spec.name(), values);
+                    return null;
+                  });
         } else {
           Checkpoint.Entry source = item.passThrough();
-          stats.add(new TensorStat(spec.name(), spec.dtype().name(), spec.shape(), spec.numel(), 0));
+          stats.add(
+              new TensorStat(spec.name(), spec.dtype().name(), spec.shape(), spec.numel(), 0));
           await(pending);
-          write = io.submit(() -> {
-            writer.writeRaw(spec.name(), source.file().mapRaw(source.info(), 0, source.info().byteSize()));
-            return null;
-          });
+          write =
+              io.submit(
+                  () -> {
+                    writer.writeRaw(
+                        spec.name(),
+                        source.file().mapRaw(source.info(), 0, source.info().byteSize()));
+                    return null;
+                  });
         }
         pending = write;
         done++;
@@ -115,15 +130,17 @@ public final class TensorPipeline {
 
   static long countZeros(float[] v) {
     LongAdder zeros = new LongAdder();
-    Parallel.forRange(v.length, (from, to) -> {
-      long z = 0;
-      for (int j = from; j < to; j++) {
-        if (v[j] == 0) {
-          z++;
-        }
-      }
-      zeros.add(z);
-    });
+    Parallel.forRange(
+        v.length,
+        (from, to) -> {
+          long z = 0;
+          for (int j = from; j < to; j++) {
+            if (v[j] == 0) {
+              z++;
+            }
+          }
+          zeros.add(z);
+        });
     return zeros.sum();
   }
 }

@@ -30,26 +30,47 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Entry point of the {@code merge} and {@code prune} step kinds: reads the inputs named by the planned
- * step body, writes a Hugging Face checkpoint (config, safetensors, index when sharded, tokenizer files)
- * plus {@value #REPORT} into the output dir, and appends metrics to {@code metrics.jsonl}.
+ * Entry point of the {@code merge} and {@code prune} step kinds: reads the inputs named by the
+ * planned step body, writes a Hugging Face checkpoint (config, safetensors, index when sharded,
+ * tokenizer files) plus {@value #REPORT} into the output dir, and appends metrics to {@code
+ * metrics.jsonl}.
  */
 public final class TensorSteps {
   public static final String REPORT = "trainyard-report.json";
+
   /** Files carried over from the (base) input beside the weights. */
-  public static final List<String> CARRIED_FILES = List.of("tokenizer.json", "tokenizer_config.json",
-      "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json",
-      "generation_config.json", "chat_template.jinja");
-  private static final Pattern TOKEN = Pattern.compile("^\\$\\{\\{\\s*inputs\\.([A-Za-z0-9._-]+)\\s*}}$");
+  public static final List<String> CARRIED_FILES =
+      List.of(
+          "tokenizer.json",
+          "tokenizer_config.json",
+          "special_tokens_map.json",
+          "tokenizer.model",
+          "vocab.json",
+          "merges.txt",
+          "added_tokens.json",
+          "generation_config.json",
+          "chat_template.jinja");
+
+  private static final Pattern TOKEN =
+      Pattern.compile("^\\$\\{\\{\\s*inputs\\.([A-Za-z0-9._-]+)\\s*}}$");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private TensorSteps() {}
 
-  /** An input the step read and the role it played, for lineage ({@code input:base}, {@code input:model}). */
+  /**
+   * An input the step read and the role it played, for lineage ({@code input:base}, {@code
+   * input:model}).
+   */
   public record InputRole(String ref, String role, Path path, Map<String, Object> params) {}
 
-  /** What a run produced: the files written (with sha256), the inputs by role, and summary metrics. */
-  public record Result(String kind, String method, Map<String, WrittenFile> files, List<InputRole> inputs,
+  /**
+   * What a run produced: the files written (with sha256), the inputs by role, and summary metrics.
+   */
+  public record Result(
+      String kind,
+      String method,
+      Map<String, WrittenFile> files,
+      List<InputRole> inputs,
       Map<String, Double> metrics) {}
 
   /**
@@ -61,17 +82,40 @@ public final class TensorSteps {
    *     between tensors); nothing is left in {@code outputDir}
    * @throws IllegalArgumentException for an invalid body or mismatched inputs (all problems listed)
    */
-  public static Result run(String kind, Map<String, Object> body, Map<String, Path> inputs, Path outputDir,
-      Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
+  public static Result run(
+      String kind,
+      Map<String, Object> body,
+      Map<String, Path> inputs,
+      Path outputDir,
+      Path metricsFile,
+      BooleanSupplier cancelled,
+      Consumer<String> progress)
+      throws IOException {
     return run(kind, body, tokenResolver(inputs), outputDir, metricsFile, cancelled, progress);
   }
 
-  /** Like {@link #run(String, Map, Map, Path, Path, BooleanSupplier, Consumer)} with any reference resolver. */
-  public static Result run(String kind, Map<String, Object> body, Function<String, Path> resolve, Path outputDir,
-      Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
-    Operation operation = StepKinds.find(kind).map(OPERATIONS::get).orElseThrow(() -> new IllegalArgumentException(
-        "kind: the tensor engine runs " + kindNames() + ", not '" + kind + "'"));
-    // A planned body is resolved already (a no-op then); the CLI's YAML gets the same defaults here.
+  /**
+   * Like {@link #run(String, Map, Map, Path, Path, BooleanSupplier, Consumer)} with any reference
+   * resolver.
+   */
+  public static Result run(
+      String kind,
+      Map<String, Object> body,
+      Function<String, Path> resolve,
+      Path outputDir,
+      Path metricsFile,
+      BooleanSupplier cancelled,
+      Consumer<String> progress)
+      throws IOException {
+    Operation operation =
+        StepKinds.find(kind)
+            .map(OPERATIONS::get)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "kind: the tensor engine runs " + kindNames() + ", not '" + kind + "'"));
+    // A planned body is resolved already (a no-op then); the CLI's YAML gets the same defaults
+    // here.
     Map<String, Object> resolved = Defaults.resolve(StepKinds.of(kind), body);
     return operation.run(resolved, resolve, outputDir, metricsFile, cancelled, progress);
   }
@@ -79,16 +123,26 @@ public final class TensorSteps {
   /** One kind the engine runs, from its planned body to the written checkpoint. */
   @FunctionalInterface
   private interface Operation {
-    Result run(Map<String, Object> body, Function<String, Path> resolve, Path outputDir, Path metricsFile,
-        BooleanSupplier cancelled, Consumer<String> progress) throws IOException;
+    Result run(
+        Map<String, Object> body,
+        Function<String, Path> resolve,
+        Path outputDir,
+        Path metricsFile,
+        BooleanSupplier cancelled,
+        Consumer<String> progress)
+        throws IOException;
   }
 
   /** The engine's operations by kind definition (not by name: the catalogue owns the names). */
-  private static final Map<StepKind, Operation> OPERATIONS = Map.of(
-      StepKinds.MERGE, (body, resolve, out, metrics, cancelled, progress) ->
-          merge(MergeRequest.parse(body, resolve), body, out, metrics, cancelled, progress),
-      StepKinds.PRUNE, (body, resolve, out, metrics, cancelled, progress) ->
-          prune(PruneRequest.parse(body, resolve), body, out, metrics, cancelled, progress));
+  private static final Map<StepKind, Operation> OPERATIONS =
+      Map.of(
+          StepKinds.MERGE,
+              (body, resolve, out, metrics, cancelled, progress) ->
+                  merge(MergeRequest.parse(body, resolve), body, out, metrics, cancelled, progress),
+          StepKinds.PRUNE,
+              (body, resolve, out, metrics, cancelled, progress) ->
+                  prune(
+                      PruneRequest.parse(body, resolve), body, out, metrics, cancelled, progress));
 
   /** Names of the kinds the engine runs, e.g. for the CLI's usage line. */
   public static List<String> kindNames() {
@@ -103,15 +157,24 @@ public final class TensorSteps {
       }
       Path p = inputs.get(m.group(1));
       if (p == null) {
-        throw new IllegalArgumentException("refers to ${{ inputs." + m.group(1) + " }} but the inputs are "
-            + new java.util.TreeSet<>(inputs.keySet()));
+        throw new IllegalArgumentException(
+            "refers to ${{ inputs."
+                + m.group(1)
+                + " }} but the inputs are "
+                + new java.util.TreeSet<>(inputs.keySet()));
       }
       return p;
     };
   }
 
-  private static Result merge(MergeRequest r, Map<String, Object> body, Path outputDir, Path metricsFile,
-      BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
+  private static Result merge(
+      MergeRequest r,
+      Map<String, Object> body,
+      Path outputDir,
+      Path metricsFile,
+      BooleanSupplier cancelled,
+      Consumer<String> progress)
+      throws IOException {
     long started = System.nanoTime();
     List<Checkpoint> opened = new ArrayList<>();
     try {
@@ -138,8 +201,21 @@ public final class TensorSteps {
       if (config != null && r.dtype() != null) {
         config.put("torch_dtype", torchName(DType.fromConfigName(r.dtype())));
       }
-      return write(StepKinds.MERGE.name(), r.method(), body, items, reference, config, roles, r.maxShardBytes(), outputDir,
-          metricsFile, cancelled, progress, started, Map.of());
+      return write(
+          StepKinds.MERGE.name(),
+          r.method(),
+          body,
+          items,
+          reference,
+          config,
+          roles,
+          r.maxShardBytes(),
+          outputDir,
+          metricsFile,
+          cancelled,
+          progress,
+          started,
+          Map.of());
     } finally {
       for (Checkpoint c : opened) {
         c.close();
@@ -147,19 +223,52 @@ public final class TensorSteps {
     }
   }
 
-  private static Result prune(PruneRequest r, Map<String, Object> body, Path outputDir, Path metricsFile,
-      BooleanSupplier cancelled, Consumer<String> progress) throws IOException {
+  private static Result prune(
+      PruneRequest r,
+      Map<String, Object> body,
+      Path outputDir,
+      Path metricsFile,
+      BooleanSupplier cancelled,
+      Consumer<String> progress)
+      throws IOException {
     long started = System.nanoTime();
     try (Checkpoint model = Checkpoint.open(r.model())) {
       List<InputRole> roles = List.of(new InputRole(r.modelRef(), "model", r.model(), Map.of()));
       if (r.method().equals("width")) {
-        WidthPruner.Plan plan = WidthPruner.plan(r, model); // validates and scores before any output
-        return write(StepKinds.PRUNE.name(), r.method(), body, plan.items(), model, plan.config(), roles, r.maxShardBytes(),
-            outputDir, metricsFile, cancelled, progress, started, Map.of("width", plan.report()));
+        WidthPruner.Plan plan =
+            WidthPruner.plan(r, model); // validates and scores before any output
+        return write(
+            StepKinds.PRUNE.name(),
+            r.method(),
+            body,
+            plan.items(),
+            model,
+            plan.config(),
+            roles,
+            r.maxShardBytes(),
+            outputDir,
+            metricsFile,
+            cancelled,
+            progress,
+            started,
+            Map.of("width", plan.report()));
       }
       List<TensorPipeline.Item> items = Pruner.plan(r, model);
-      return write(StepKinds.PRUNE.name(), r.method(), body, items, model, model.config().orElse(null), roles, r.maxShardBytes(),
-          outputDir, metricsFile, cancelled, progress, started, Map.of());
+      return write(
+          StepKinds.PRUNE.name(),
+          r.method(),
+          body,
+          items,
+          model,
+          model.config().orElse(null),
+          roles,
+          r.maxShardBytes(),
+          outputDir,
+          metricsFile,
+          cancelled,
+          progress,
+          started,
+          Map.of());
     }
   }
 
@@ -169,11 +278,24 @@ public final class TensorSteps {
     return c;
   }
 
-  private static Result write(String kind, String method, Map<String, Object> body, List<TensorPipeline.Item> items,
-      Checkpoint reference, ObjectNode config, List<InputRole> roles, long maxShardBytes, Path outputDir,
-      Path metricsFile, BooleanSupplier cancelled, Consumer<String> progress, long started,
-      Map<String, Object> extraReport) throws IOException {
-    try (CheckpointWriter writer = new CheckpointWriter(outputDir, TensorPipeline.specs(items), maxShardBytes)) {
+  private static Result write(
+      String kind,
+      String method,
+      Map<String, Object> body,
+      List<TensorPipeline.Item> items,
+      Checkpoint reference,
+      ObjectNode config,
+      List<InputRole> roles,
+      long maxShardBytes,
+      Path outputDir,
+      Path metricsFile,
+      BooleanSupplier cancelled,
+      Consumer<String> progress,
+      long started,
+      Map<String, Object> extraReport)
+      throws IOException {
+    try (CheckpointWriter writer =
+        new CheckpointWriter(outputDir, TensorPipeline.specs(items), maxShardBytes)) {
       List<TensorStat> stats = TensorPipeline.run(items, writer, cancelled, progress);
       if (config != null) {
         writer.writeJson("config.json", config);
@@ -198,34 +320,45 @@ public final class TensorSteps {
       report.put("kind", kind);
       report.put("method", method);
       report.put("body", body);
-      report.put("inputs", roles.stream().map(ro -> {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ref", ro.ref());
-        m.put("role", ro.role());
-        m.put("path", ro.path().toString());
-        m.putAll(ro.params());
-        return m;
-      }).toList());
+      report.put(
+          "inputs",
+          roles.stream()
+              .map(
+                  ro -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("ref", ro.ref());
+                    m.put("role", ro.role());
+                    m.put("path", ro.path().toString());
+                    m.putAll(ro.params());
+                    return m;
+                  })
+              .toList());
       report.put("totals", metrics);
       report.putAll(extraReport);
       report.put("tensors", stats.stream().map(TensorStat::toMap).toList());
       writer.writeJson(REPORT, report);
       Map<String, WrittenFile> files = writer.commit();
       appendMetrics(metricsFile, metrics);
-      progress.accept(kind + " done: " + stats.size() + " tensors in " + String.format("%.1f", seconds) + " s");
+      progress.accept(
+          kind + " done: " + stats.size() + " tensors in " + String.format("%.1f", seconds) + " s");
       return new Result(kind, method, files, roles, metrics);
     }
   }
 
-  private static void appendMetrics(Path metricsFile, Map<String, Double> metrics) throws IOException {
+  private static void appendMetrics(Path metricsFile, Map<String, Double> metrics)
+      throws IOException {
     if (metricsFile == null) {
       return;
     }
     Map<String, Object> line = new LinkedHashMap<>();
     line.put("step", 0);
     line.putAll(metrics);
-    Files.writeString(metricsFile, JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    Files.writeString(
+        metricsFile,
+        JSON.writeValueAsString(line) + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
   }
 
   static String torchName(DType d) {

@@ -26,7 +26,8 @@ class GpuAllocatorTest {
   void handsOutDistinctFreeGpus() throws Exception {
     GpuAllocator allocator = new GpuAllocator(List.of(0, 1, 2, 3));
 
-    try (GpuLease a = allocator.acquire(2); GpuLease b = allocator.acquire(2)) {
+    try (GpuLease a = allocator.acquire(2);
+        GpuLease b = allocator.acquire(2)) {
       assertThat(a.gpus()).containsExactly(0, 1);
       assertThat(b.gpus()).containsExactly(2, 3);
       assertThat(a.cudaVisibleDevices()).isEqualTo("0,1");
@@ -40,9 +41,11 @@ class GpuAllocatorTest {
     GpuAllocator allocator = new GpuAllocator(List.of(0, 1));
     GpuLease held = allocator.acquire(1);
 
-    CompletableFuture<GpuLease> waiting = CompletableFuture.supplyAsync(() -> acquire(allocator, 2), threads);
+    CompletableFuture<GpuLease> waiting =
+        CompletableFuture.supplyAsync(() -> acquire(allocator, 2), threads);
 
-    assertThatThrownBy(() -> waiting.get(300, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+    assertThatThrownBy(() -> waiting.get(300, TimeUnit.MILLISECONDS))
+        .isInstanceOf(TimeoutException.class);
     held.close();
     try (GpuLease both = waiting.get(5, TimeUnit.SECONDS)) {
       assertThat(both.gpus()).containsExactly(0, 1);
@@ -74,14 +77,17 @@ class GpuAllocatorTest {
     GpuAllocator allocator = new GpuAllocator(List.of(0));
     GpuLease held = allocator.acquire(1);
     CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-    Thread waiter = Thread.ofPlatform().start(() -> {
-      try {
-        allocator.acquire(1);
-        outcome.complete(null);
-      } catch (Throwable t) {
-        outcome.complete(t);
-      }
-    });
+    Thread waiter =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    allocator.acquire(1);
+                    outcome.complete(null);
+                  } catch (Throwable t) {
+                    outcome.complete(t);
+                  }
+                });
 
     Thread.sleep(100);
     waiter.interrupt();
@@ -97,15 +103,22 @@ class GpuAllocatorTest {
     GpuLease held = allocator.acquire(1);
     AtomicInteger ticks = new AtomicInteger();
 
-    assertThatThrownBy(() -> allocator.acquire(1, Duration.ofMillis(20), () -> {
-      if (ticks.incrementAndGet() == 3) {
-        throw new IllegalStateException("cancelled");
-      }
-    })).hasMessage("cancelled");
+    assertThatThrownBy(
+            () ->
+                allocator.acquire(
+                    1,
+                    Duration.ofMillis(20),
+                    () -> {
+                      if (ticks.incrementAndGet() == 3) {
+                        throw new IllegalStateException("cancelled");
+                      }
+                    }))
+        .hasMessage("cancelled");
 
     held.close();
     try (GpuLease next = allocator.acquire(1)) {
-      assertThat(next.gpus()).containsExactly(0); // the abandoned request left no trace in the queue
+      assertThat(next.gpus())
+          .containsExactly(0); // the abandoned request left no trace in the queue
     }
   }
 
@@ -114,18 +127,23 @@ class GpuAllocatorTest {
     GpuAllocator allocator = new GpuAllocator(List.of(0, 1, 2));
     AtomicInteger inUse = new AtomicInteger();
     AtomicInteger peak = new AtomicInteger();
-    List<CompletableFuture<Void>> steps = java.util.stream.IntStream.range(0, 12)
-        .mapToObj(i -> CompletableFuture.runAsync(() -> {
-          try (GpuLease lease = acquire(allocator, 1 + i % 2)) {
-            int now = inUse.addAndGet(lease.gpus().size());
-            peak.accumulateAndGet(now, Math::max);
-            Thread.sleep(10);
-            inUse.addAndGet(-lease.gpus().size());
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-        }, threads))
-        .toList();
+    List<CompletableFuture<Void>> steps =
+        java.util.stream.IntStream.range(0, 12)
+            .mapToObj(
+                i ->
+                    CompletableFuture.runAsync(
+                        () -> {
+                          try (GpuLease lease = acquire(allocator, 1 + i % 2)) {
+                            int now = inUse.addAndGet(lease.gpus().size());
+                            peak.accumulateAndGet(now, Math::max);
+                            Thread.sleep(10);
+                            inUse.addAndGet(-lease.gpus().size());
+                          } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                          }
+                        },
+                        threads))
+            .toList();
 
     CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
     assertThat(peak.get()).isLessThanOrEqualTo(3);

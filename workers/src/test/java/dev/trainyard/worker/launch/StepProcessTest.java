@@ -2,7 +2,6 @@ package dev.trainyard.worker.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,11 +16,17 @@ class StepProcessTest {
   @Test
   void runsTheCommandInItsWorkDirWithItsEnvironmentAndLogsBothStreams() throws Exception {
     Path log = workDir.resolve("step.log");
-    StepProcess process = StepProcess.start(
-        "echo \"out $GREETING from $(pwd)\"; echo err >&2; exit 3", workDir, Map.of("GREETING", "hi"), log);
+    StepProcess process =
+        StepProcess.start(
+            "echo \"out $GREETING from $(pwd)\"; echo err >&2; exit 3",
+            workDir,
+            Map.of("GREETING", "hi"),
+            log);
 
     assertThat(process.waitFor()).isEqualTo(3);
-    assertThat(Files.readString(log)).contains("out hi from " + workDir.toRealPath()).contains("err");
+    assertThat(Files.readString(log))
+        .contains("out hi from " + workDir.toRealPath())
+        .contains("err");
   }
 
   @Test
@@ -38,9 +43,13 @@ class StepProcessTest {
   void cancellingAStepKillsItsWholeProcessGroup() throws Exception {
     Path log = workDir.resolve("step.log");
     Path pids = workDir.resolve("pids");
-    StepProcess process = StepProcess.start(
-        "sleep 600 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; sleep 600",
-        workDir, Map.of(), log, Duration.ofSeconds(5));
+    StepProcess process =
+        StepProcess.start(
+            "sleep 600 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; sleep 600",
+            workDir,
+            Map.of(),
+            log,
+            Duration.ofSeconds(5));
     List<Long> started = Pids.await(pids, Duration.ofSeconds(10));
     assertThat(started).allSatisfy(pid -> assertThat(Pids.isRunning(pid)).isTrue());
 
@@ -48,7 +57,8 @@ class StepProcessTest {
     process.cancel();
 
     assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(4));
-    assertThat(started).allSatisfy(pid -> assertThat(Pids.isRunning(pid)).as("pid %d", pid).isFalse());
+    assertThat(started)
+        .allSatisfy(pid -> assertThat(Pids.isRunning(pid)).as("pid %d", pid).isFalse());
     assertThat(process.isAlive()).isFalse();
     assertThat(process.wasCancelled()).isTrue();
   }
@@ -57,15 +67,20 @@ class StepProcessTest {
   void aStepThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
     Path log = workDir.resolve("step.log");
     Path pids = workDir.resolve("pids");
-    StepProcess process = StepProcess.start(
-        "trap '' TERM; (trap '' TERM; sleep 600) & echo $! > pids.tmp; mv pids.tmp pids; while true; do sleep 1; done",
-        workDir, Map.of(), log, Duration.ofMillis(500));
+    StepProcess process =
+        StepProcess.start(
+            "trap '' TERM; (trap '' TERM; sleep 600) & echo $! > pids.tmp; mv pids.tmp pids; while true; do sleep 1; done",
+            workDir,
+            Map.of(),
+            log,
+            Duration.ofMillis(500));
     List<Long> started = Pids.await(pids, Duration.ofSeconds(10));
 
     long before = System.nanoTime();
     process.cancel();
 
-    assertThat(Duration.ofNanos(System.nanoTime() - before)).isBetween(Duration.ofMillis(400), Duration.ofSeconds(5));
+    assertThat(Duration.ofNanos(System.nanoTime() - before))
+        .isBetween(Duration.ofMillis(400), Duration.ofSeconds(5));
     assertThat(started).allSatisfy(pid -> assertThat(Pids.isRunning(pid)).isFalse());
     assertThat(process.isAlive()).isFalse();
   }
@@ -74,8 +89,13 @@ class StepProcessTest {
   void cancellingAfterTheShellExitedStillStopsWhatItLeftBehind() throws Exception {
     Path log = workDir.resolve("step.log");
     Path pids = workDir.resolve("pids");
-    StepProcess process = StepProcess.start(
-        "sleep 600 & echo $! > pids.tmp; mv pids.tmp pids; exit 0", workDir, Map.of(), log, Duration.ofSeconds(5));
+    StepProcess process =
+        StepProcess.start(
+            "sleep 600 & echo $! > pids.tmp; mv pids.tmp pids; exit 0",
+            workDir,
+            Map.of(),
+            log,
+            Duration.ofSeconds(5));
     List<Long> started = Pids.await(pids, Duration.ofSeconds(10));
     assertThat(process.waitFor()).isZero();
     assertThat(Pids.isRunning(started.get(0))).isTrue();

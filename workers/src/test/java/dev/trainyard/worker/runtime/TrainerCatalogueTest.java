@@ -15,10 +15,11 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code trainyard_trainer/step_kinds.json} is generated from {@link StepKinds}: the trainer's kinds with
- * their runner settings and config defaults, and the model presets. The trainer itself reads step.json
- * (already resolved); this copy serves its tests (which write step.json by hand) and the benchmark CLI.
- * {@code -Dtrainyard.updateGolden=true} rewrites it after a deliberate change to the catalogue.
+ * {@code trainyard_trainer/step_kinds.json} is generated from {@link StepKinds}: the trainer's
+ * kinds with their runner settings and config defaults, and the model presets. The trainer itself
+ * reads step.json (already resolved); this copy serves its tests (which write step.json by hand)
+ * and the benchmark CLI. {@code -Dtrainyard.updateGolden=true} rewrites it after a deliberate
+ * change to the catalogue.
  */
 class TrainerCatalogueTest {
   static final Path GOLDEN = Path.of("src/main/python/trainyard_trainer/step_kinds.json");
@@ -31,22 +32,37 @@ class TrainerCatalogueTest {
       }
       Map<String, Object> defaults = new TreeMap<>();
       Map<String, Object> derived = new TreeMap<>();
-      kind.configKeys().values().forEach(key -> {
-        if (key.defaultValue() instanceof ValueSchema.Derived rule) {
-          derived.put(key.name(), rule.rule());
-        } else if (key.defaultValue() != null) {
-          defaults.put(key.name(), key.defaultValue());
-        }
-      });
-      kinds.put(kind.name(), Map.of("runner", new TreeMap<>(kind.runner()), "config_defaults", defaults,
-          "derived_defaults", derived));
+      kind.configKeys()
+          .values()
+          .forEach(
+              key -> {
+                if (key.defaultValue() instanceof ValueSchema.Derived rule) {
+                  derived.put(key.name(), rule.rule());
+                } else if (key.defaultValue() != null) {
+                  defaults.put(key.name(), key.defaultValue());
+                }
+              });
+      kinds.put(
+          kind.name(),
+          Map.of(
+              "runner",
+              new TreeMap<>(kind.runner()),
+              "config_defaults",
+              defaults,
+              "derived_defaults",
+              derived));
     }
     Map<String, Object> json = new TreeMap<>();
-    json.put("generated_from", StepKinds.class.getName() + " by " + TrainerCatalogueTest.class.getSimpleName());
+    json.put(
+        "generated_from",
+        StepKinds.class.getName() + " by " + TrainerCatalogueTest.class.getSimpleName());
     json.put("kinds", kinds);
     json.put("model_presets", new TreeMap<>(StepKinds.MODEL_PRESETS));
-    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-        .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true).writeValueAsString(json) + "\n";
+    return new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+            .writeValueAsString(json)
+        + "\n";
   }
 
   @Test

@@ -34,35 +34,47 @@ class InProcessStepKindTest {
   private StepActivities steps;
 
   /** Copies its input's files, upper-cased, and logs one metric: a stand-in for a tensor merge. */
-  private static final InProcessStepKind SHOUT = new InProcessStepKind() {
-    @Override
-    public void run(StepTask task, StepContext step) throws java.io.IOException {
-      Object from = step.resolvedBody().get("from");
-      if (!(from instanceof String path)) {
-        throw new IllegalArgumentException("'from' must name an input");
-      }
-      String text = Files.readString(Path.of(path).resolve("in.txt"));
-      Files.writeString(step.output().resolve("out.txt"), text.toUpperCase());
-      Files.writeString(step.metrics(), "{\"step\":1,\"chars\":" + text.length() + "}\n");
-    }
+  private static final InProcessStepKind SHOUT =
+      new InProcessStepKind() {
+        @Override
+        public void run(StepTask task, StepContext step) throws java.io.IOException {
+          Object from = step.resolvedBody().get("from");
+          if (!(from instanceof String path)) {
+            throw new IllegalArgumentException("'from' must name an input");
+          }
+          String text = Files.readString(Path.of(path).resolve("in.txt"));
+          Files.writeString(step.output().resolve("out.txt"), text.toUpperCase());
+          Files.writeString(step.metrics(), "{\"step\":1,\"chars\":" + text.length() + "}\n");
+        }
 
-    @Override
-    public StepKind kind() {
-      return StepKind.builder("shout", Execution.WORKER_JAVA).output("model", ArtifactType.CHECKPOINT).build();
-    }
-  };
+        @Override
+        public StepKind kind() {
+          return StepKind.builder("shout", Execution.WORKER_JAVA)
+              .output("model", ArtifactType.CHECKPOINT)
+              .build();
+        }
+      };
 
   @BeforeEach
   void setUp() {
     store = new LocalArtifactStore(root);
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new StepActivitiesImpl(root, store, new GpuAllocator(List.of()),
-        Duration.ofSeconds(5), Duration.ofMillis(200), "test-host/1",
-        StepKindRegistry.commandOnly().register(SHOUT)));
-    steps = env.newActivityStub(StepActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(1))
-        .setHeartbeatTimeout(Duration.ofSeconds(2))
-        .build());
+    env.registerActivitiesImplementations(
+        new StepActivitiesImpl(
+            root,
+            store,
+            new GpuAllocator(List.of()),
+            Duration.ofSeconds(5),
+            Duration.ofMillis(200),
+            "test-host/1",
+            StepKindRegistry.commandOnly().register(SHOUT)));
+    steps =
+        env.newActivityStub(
+            StepActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(1))
+                .setHeartbeatTimeout(Duration.ofSeconds(2))
+                .build());
   }
 
   @AfterEach
@@ -76,22 +88,38 @@ class InProcessStepKindTest {
     Files.writeString(in.resolve("in.txt"), "hello");
     ProducedArtifact input = store.put(in, "files");
 
-    StepResult result = steps.execute(new StepTask("run-1", "shout", "shout", 1,
-        Map.of("from", "${{ inputs.params.in }}"), Map.of("params.in", new ArtifactRef(input.id(), input.uri())), 0, 60));
+    StepResult result =
+        steps.execute(
+            new StepTask(
+                "run-1",
+                "shout",
+                "shout",
+                1,
+                Map.of("from", "${{ inputs.params.in }}"),
+                Map.of("params.in", new ArtifactRef(input.id(), input.uri())),
+                0,
+                60));
 
     ProducedArtifact model = result.outputs().get("model");
     assertThat(model.type()).isEqualTo("checkpoint");
-    assertThat(store.resolve(new ArtifactRef(model.id(), model.uri())).resolve("out.txt")).hasContent("HELLO");
+    assertThat(store.resolve(new ArtifactRef(model.id(), model.uri())).resolve("out.txt"))
+        .hasContent("HELLO");
     assertThat(result.metrics()).containsEntry("chars", 5.0);
   }
 
   @Test
   void anInProcessKindRejectingItsBodyFailsAsInvalidStep() {
-    assertThatThrownBy(() -> steps.execute(new StepTask("run-1", "shout", "shout", 1, Map.of(), Map.of(), 0, 60)))
+    assertThatThrownBy(
+            () ->
+                steps.execute(
+                    new StepTask("run-1", "shout", "shout", 1, Map.of(), Map.of(), 0, 60)))
         .cause()
-        .isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
-          assertThat(failure.getType()).isEqualTo("InvalidStep");
-          assertThat(failure.getOriginalMessage()).isEqualTo("step 'shout': 'from' must name an input");
-        });
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            failure -> {
+              assertThat(failure.getType()).isEqualTo("InvalidStep");
+              assertThat(failure.getOriginalMessage())
+                  .isEqualTo("step 'shout': 'from' must name an input");
+            });
   }
 }

@@ -9,9 +9,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class InputTokensTest {
-  private final InputTokens tokens = new InputTokens(Map.of(
-      "params.base", Path.of("/w/inputs/params.base"),
-      "cpt.model", Path.of("/w/inputs/with space")));
+  private final InputTokens tokens =
+      new InputTokens(
+          Map.of(
+              "params.base", Path.of("/w/inputs/params.base"),
+              "cpt.model", Path.of("/w/inputs/with space")));
 
   @Test
   void everyTokenInAStringBecomesThePath() {
@@ -21,22 +23,28 @@ class InputTokensTest {
 
   @Test
   void aListRunIsJoinedWithSpacesAndQuotedForTheShell() {
-    assertThat(tokens.render(List.of("python", "train.py", "--model", "${{ inputs.cpt.model }}"), true))
+    assertThat(
+            tokens.render(
+                List.of("python", "train.py", "--model", "${{ inputs.cpt.model }}"), true))
         .isEqualTo("python train.py --model '/w/inputs/with space'");
-    assertThat(tokens.render(List.of("${{ inputs.params.base }}", "${{ inputs.cpt.model }}"), false))
+    assertThat(
+            tokens.render(List.of("${{ inputs.params.base }}", "${{ inputs.cpt.model }}"), false))
         .isEqualTo("/w/inputs/params.base /w/inputs/with space");
   }
 
   @Test
   void treesAreSubstitutedEverywhere() {
-    Object tree = Map.of("models", List.of(Map.of("model", "${{ inputs.params.base }}", "weight", 1.0)));
+    Object tree =
+        Map.of("models", List.of(Map.of("model", "${{ inputs.params.base }}", "weight", 1.0)));
     assertThat(tokens.substituteTree(tree))
-        .isEqualTo(Map.of("models", List.of(Map.of("model", "/w/inputs/params.base", "weight", 1.0))));
+        .isEqualTo(
+            Map.of("models", List.of(Map.of("model", "/w/inputs/params.base", "weight", 1.0))));
   }
 
   @Test
   void anUnknownInputIsNamedInTheError() {
     assertThatThrownBy(() -> tokens.substitute("${{ inputs.missing }}"))
-        .hasMessageContaining("inputs.missing").hasMessageContaining("[cpt.model, params.base]");
+        .hasMessageContaining("inputs.missing")
+        .hasMessageContaining("[cpt.model, params.base]");
   }
 }

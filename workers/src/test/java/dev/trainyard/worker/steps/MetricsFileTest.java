@@ -14,7 +14,9 @@ class MetricsFileTest {
   @Test
   void keepsTheLastNumericValueOfEachKeyExceptStep() throws Exception {
     Path file = dir.resolve("metrics.jsonl");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         {"step":1,"loss":3.0,"lr":1e-4}
         not json
         {"step":2,"loss":2.0,"note":"text is ignored"}
@@ -37,11 +39,15 @@ class MetricsFileTest {
     Path file = dir.resolve("metrics.jsonl");
     StringBuilder lines = new StringBuilder();
     for (int step = 1; step <= 2000; step++) {
-      lines.append("{\"step\":").append(step).append(",\"loss\":1.25,\"total_steps\":5000,\"eta_s\":42.5}\n");
+      lines
+          .append("{\"step\":")
+          .append(step)
+          .append(",\"loss\":1.25,\"total_steps\":5000,\"eta_s\":42.5}\n");
     }
     Files.writeString(file, lines + "{\"step\":2001,\"lo");
 
-    assertThat(MetricsFile.progress(file)).containsExactlyInAnyOrderEntriesOf(
-        Map.of("step", 2000L, "totalSteps", 5000, "etaSeconds", 42.5, "loss", 1.25));
+    assertThat(MetricsFile.progress(file))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("step", 2000L, "totalSteps", 5000, "etaSeconds", 42.5, "loss", 1.25));
   }
 }

@@ -43,12 +43,21 @@ class ParametersNeverBecomeShellTextTest {
   void setUp() {
     store = new LocalArtifactStore(root);
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new StepActivitiesImpl(
-        root, store, new GpuAllocator(List.of()), Duration.ofSeconds(5), Duration.ofMillis(200), "test-host/1"));
-    steps = env.newActivityStub(StepActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(2))
-        .setHeartbeatTimeout(Duration.ofSeconds(1))
-        .build());
+    env.registerActivitiesImplementations(
+        new StepActivitiesImpl(
+            root,
+            store,
+            new GpuAllocator(List.of()),
+            Duration.ofSeconds(5),
+            Duration.ofMillis(200),
+            "test-host/1"));
+    steps =
+        env.newActivityStub(
+            StepActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(2))
+                .setHeartbeatTimeout(Duration.ofSeconds(1))
+                .build());
   }
 
   @AfterEach
@@ -59,10 +68,20 @@ class ParametersNeverBecomeShellTextTest {
   @Test
   void theProbesPayloadsUsedBareQuotedInAHeredocOrViaEnvNeverExecute() throws Exception {
     Path witness = root.resolve("witness");
-    String breakout = "x'; touch " + witness + "; '$(touch " + witness + ")`touch " + witness + "`\"; touch "
-        + witness + "; \"";
+    String breakout =
+        "x'; touch "
+            + witness
+            + "; '$(touch "
+            + witness
+            + ")`touch "
+            + witness
+            + "`\"; touch "
+            + witness
+            + "; \"";
     for (String payload : List.of(PROBE, breakout)) {
-      ExecutionPlan plan = Pipelines.compile("""
+      ExecutionPlan plan =
+          Pipelines.compile(
+              """
           apiVersion: trainyard/v1
           kind: Pipeline
           name: probe
@@ -83,20 +102,28 @@ class ParametersNeverBecomeShellTextTest {
                 printf '%s\\n' "$MSG" > "$TRAINYARD_OUTPUT/env.txt"
                 echo ${{ params.n }} > "$TRAINYARD_OUTPUT/int.txt"
               cache: false
-          """, Map.of("msg", payload));
-      Path out = run(plan.step("say").orElseThrow(), Map.of(), "run-" + Math.abs(payload.hashCode()));
+          """,
+              Map.of("msg", payload));
+      Path out =
+          run(plan.step("say").orElseThrow(), Map.of(), "run-" + Math.abs(payload.hashCode()));
 
       assertThat(out.resolve("double-quoted.txt")).hasContent(payload);
       assertThat(out.resolve("heredoc.txt")).hasContent(payload);
       assertThat(out.resolve("env.txt")).hasContent(payload);
-      assertThat(out.resolve("bare.txt")).hasContent(payload); // split into words and echoed back: still data
+      assertThat(out.resolve("bare.txt"))
+          .hasContent(payload); // split into words and echoed back: still data
       assertThat(out.resolve("single-quoted.txt")).hasContent("$TRAINYARD_PARAM_MSG");
       assertThat(out.resolve("int.txt")).hasContent("7");
       try (var files = Files.list(out)) {
         for (Path file : files.toList()) {
-          assertThat(Files.readAllLines(file)).as(file.getFileName().toString())
-              .noneMatch(line -> line.contains("ASUBST-RANB") || line.contains("BT-RAN\"")
-                  || line.equals("DQ-BREAKOUT") || line.equals("BT-RAN"));
+          assertThat(Files.readAllLines(file))
+              .as(file.getFileName().toString())
+              .noneMatch(
+                  line ->
+                      line.contains("ASUBST-RANB")
+                          || line.contains("BT-RAN\"")
+                          || line.equals("DQ-BREAKOUT")
+                          || line.equals("BT-RAN"));
         }
       }
     }
@@ -105,7 +132,9 @@ class ParametersNeverBecomeShellTextTest {
 
   @Test
   void aFanInReadsItsInputsAsLinesOfAVariableAndAsAFileListingThem() throws Exception {
-    ExecutionPlan plan = Pipelines.compile("""
+    ExecutionPlan plan =
+        Pipelines.compile(
+            """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: fan
@@ -120,11 +149,16 @@ class ParametersNeverBecomeShellTextTest {
             run: |
               while IFS= read -r d; do cat "$d/p.txt"; done < "$TRAINYARD_INPUT_PARTS_FILE" > "$TRAINYARD_OUTPUT/all.txt"
               printf '%s\\n' "$TRAINYARD_INPUT_PARTS" | wc -l > "$TRAINYARD_OUTPUT/count.txt"
-        """, Map.of());
+        """,
+            Map.of());
     Map<String, ProducedArtifact> produced = new HashMap<>();
     for (String id : List.of("part-0", "part-1", "part-2")) {
-      produced.put(id, steps.execute(task(plan.step(id).orElseThrow(), Map.of(), "run-fan"))
-          .outputs().get("output"));
+      produced.put(
+          id,
+          steps
+              .execute(task(plan.step(id).orElseThrow(), Map.of(), "run-fan"))
+              .outputs()
+              .get("output"));
     }
     Path out = run(plan.step("join").orElseThrow(), produced, "run-fan");
 
@@ -132,12 +166,14 @@ class ParametersNeverBecomeShellTextTest {
     assertThat(out.resolve("count.txt")).hasContent("3");
   }
 
-  private Path run(PlannedStep step, Map<String, ProducedArtifact> produced, String runId) throws Exception {
+  private Path run(PlannedStep step, Map<String, ProducedArtifact> produced, String runId)
+      throws Exception {
     ProducedArtifact output = steps.execute(task(step, produced, runId)).outputs().get("output");
     return store.resolve(new ArtifactRef(output.id(), output.uri()));
   }
 
-  private static StepTask task(PlannedStep step, Map<String, ProducedArtifact> produced, String runId) {
+  private static StepTask task(
+      PlannedStep step, Map<String, ProducedArtifact> produced, String runId) {
     Map<String, ArtifactRef> inputs = new LinkedHashMap<>();
     for (InputBinding binding : step.inputs()) {
       ProducedArtifact artifact = produced.get(binding.fromStep());

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a step process can do to the worker and the store, run for real (this host allows PID and mount
- * namespaces to root, as CI does): nothing it starts outlives it, it cannot write the store, and the files
- * it leaves are read without following links.
+ * What a step process can do to the worker and the store, run for real (this host allows PID and
+ * mount namespaces to root, as CI does): nothing it starts outlives it, it cannot write the store,
+ * and the files it leaves are read without following links.
  */
 class StepContainmentTest {
   @TempDir Path root;
@@ -39,12 +39,21 @@ class StepContainmentTest {
   void setUp() {
     store = new LocalArtifactStore(root);
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new StepActivitiesImpl(
-        root, store, new GpuAllocator(List.of()), Duration.ofSeconds(5), Duration.ofMillis(200), "test-host/1"));
-    steps = env.newActivityStub(StepActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(2))
-        .setHeartbeatTimeout(Duration.ofSeconds(1))
-        .build());
+    env.registerActivitiesImplementations(
+        new StepActivitiesImpl(
+            root,
+            store,
+            new GpuAllocator(List.of()),
+            Duration.ofSeconds(5),
+            Duration.ofMillis(200),
+            "test-host/1"));
+    steps =
+        env.newActivityStub(
+            StepActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(2))
+                .setHeartbeatTimeout(Duration.ofSeconds(1))
+                .build());
   }
 
   @AfterEach
@@ -53,16 +62,24 @@ class StepContainmentTest {
   }
 
   @Test
-  void aDetachedChildThatRewritesThePublishedArtifactAfterTheStepEndsIsDeadAndTheFilesStillMatchTheirHashes()
-      throws Exception {
+  void
+      aDetachedChildThatRewritesThePublishedArtifactAfterTheStepEndsIsDeadAndTheFilesStillMatchTheirHashes()
+          throws Exception {
     String marker = Pids.uniqueSleep(4);
-    StepResult result = steps.execute(command("escape", """
+    StepResult result =
+        steps.execute(
+            command(
+                "escape",
+                """
         echo original > "$TRAINYARD_OUTPUT/model.txt"
         setsid nohup sh -c 'sleep %s; for f in %s/artifacts/*/model.txt; do chmod -R u+w "$(dirname "$f")"; \
         echo tampered > "$f"; done' > /dev/null 2>&1 &
-        """.formatted(marker, root)));
+        """
+                    .formatted(marker, root)));
 
-    assertThat(Pids.withArgument(marker)).as("the detached child, once the step has ended").isEmpty();
+    assertThat(Pids.withArgument(marker))
+        .as("the detached child, once the step has ended")
+        .isEmpty();
     Thread.sleep(5_000); // past the moment it would have rewritten the artifact
     ProducedArtifact output = result.outputs().get("output");
     Path stored = store.resolve(new ArtifactRef(output.id(), output.uri()));
@@ -78,7 +95,16 @@ class StepContainmentTest {
     ProducedArtifact input = store.put(incoming, "files");
     Path inputDir = store.resolve(new ArtifactRef(input.id(), input.uri()));
 
-    StepResult result = steps.execute(new StepTask("run-1", "vandal", "command", 1, Map.of("run", """
+    StepResult result =
+        steps.execute(
+            new StepTask(
+                "run-1",
+                "vandal",
+                "command",
+                1,
+                Map.of(
+                    "run",
+                    """
         try() { if sh -c "$1" 2>> "$TRAINYARD_OUTPUT/errors.txt"; then echo "WROTE: $1"; else echo "refused: $1"; fi; }
         try 'chmod -R u+w %1$s && echo evil > %1$s/weights.bin'
         try 'rm -rf %1$s'
@@ -86,9 +112,15 @@ class StepContainmentTest {
         try 'mkdir %2$s/tmp/put-planted'
         try 'umount %2$s/artifacts'
         try 'mount -o remount,rw %2$s/artifacts'
-        """.formatted(inputDir, root) + "\n"), Map.of(), 0, 60));
+        """
+                            .formatted(inputDir, root)
+                        + "\n"),
+                Map.of(),
+                0,
+                60));
 
-    String log = Files.readString(StepFiles.workDir(root, "run-1", "vandal", 1).resolve("step.log"));
+    String log =
+        Files.readString(StepFiles.workDir(root, "run-1", "vandal", 1).resolve("step.log"));
     assertThat(log).doesNotContain("WROTE").contains("refused: umount");
     assertThat(inputDir.resolve("weights.bin")).hasContent("trusted");
     assertThat(Manifests.idOf(Manifests.hashTree(inputDir))).isEqualTo(input.id());
@@ -96,7 +128,8 @@ class StepContainmentTest {
     assertThat(root.resolve("tmp/put-planted")).doesNotExist();
     ProducedArtifact output = result.outputs().get("output");
     assertThat(store.resolve(new ArtifactRef(output.id(), output.uri())).resolve("errors.txt"))
-        .content().contains("Read-only file system");
+        .content()
+        .contains("Read-only file system");
   }
 
   @Test
@@ -105,12 +138,15 @@ class StepContainmentTest {
     Files.writeString(outside, "someone else's file\n");
     Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("rw-r-----"));
 
-    StepResult result = steps.execute(command("linker", "ln " + outside + " \"$TRAINYARD_OUTPUT/linked.txt\""));
+    StepResult result =
+        steps.execute(command("linker", "ln " + outside + " \"$TRAINYARD_OUTPUT/linked.txt\""));
 
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside))).isEqualTo("rw-r-----");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside)))
+        .isEqualTo("rw-r-----");
     ProducedArtifact output = result.outputs().get("output");
     Path stored = store.resolve(new ArtifactRef(output.id(), output.uri())).resolve("linked.txt");
-    assertThat(Files.getAttribute(stored, "unix:ino")).isNotEqualTo(Files.getAttribute(outside, "unix:ino"));
+    assertThat(Files.getAttribute(stored, "unix:ino"))
+        .isNotEqualTo(Files.getAttribute(outside, "unix:ino"));
     Files.writeString(outside, "changed later\n");
     assertThat(stored).hasContent("someone else's file");
     assertThat(Manifests.idOf(Manifests.hashTree(stored.getParent()))).isEqualTo(output.id());
@@ -118,14 +154,20 @@ class StepContainmentTest {
 
   @Test
   void aLogOrMetricsFileReplacedByALinkToEtcPasswdIsNeverRead() {
-    StepResult result = steps.execute(command("snoop", """
+    StepResult result =
+        steps.execute(
+            command(
+                "snoop",
+                """
         echo '{"step": 1, "loss": 0.5}' >> "$TRAINYARD_METRICS"
         echo before the swap
         ln -sf /etc/passwd "$TRAINYARD_WORKDIR/step.log"
         ln -sf /etc/passwd "$TRAINYARD_METRICS"
         """));
 
-    assertThat(result.logTail()).doesNotContain("root:").contains("not read: it is a symbolic link");
+    assertThat(result.logTail())
+        .doesNotContain("root:")
+        .contains("not read: it is a symbolic link");
     assertThat(result.metrics()).isEmpty();
   }
 
@@ -134,11 +176,15 @@ class StepContainmentTest {
     steps.execute(command("private", "touch \"$TRAINYARD_OUTPUT/made-by-step\""));
 
     Path dir = StepFiles.workDir(root, "run-1", "private", 1);
-    for (Path d : List.of(root.resolve("work"), dir.getParent().getParent(), dir.getParent(), dir)) {
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d))).as("%s", d).isEqualTo("rwx------");
+    for (Path d :
+        List.of(root.resolve("work"), dir.getParent().getParent(), dir.getParent(), dir)) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d)))
+          .as("%s", d)
+          .isEqualTo("rwx------");
     }
     for (String file : List.of("step.json", "step.log", "metrics.jsonl")) {
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(file)))).as(file)
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(file))))
+          .as(file)
           .isEqualTo("rw-------");
     }
   }

@@ -20,9 +20,12 @@ class StepFilesTest {
   @Test
   void idsThatCouldEscapeTheWorkTreeAreRefused() {
     Path root = Path.of("/r");
-    assertThatThrownBy(() -> StepFiles.workDir(root, "../etc", "s", 1)).hasMessageContaining("run id");
-    assertThatThrownBy(() -> StepFiles.workDir(root, "r", "a/b", 1)).hasMessageContaining("step id");
-    assertThatThrownBy(() -> StepFiles.workDir(root, "r", "s", 0)).hasMessageContaining("start at 1");
+    assertThatThrownBy(() -> StepFiles.workDir(root, "../etc", "s", 1))
+        .hasMessageContaining("run id");
+    assertThatThrownBy(() -> StepFiles.workDir(root, "r", "a/b", 1))
+        .hasMessageContaining("step id");
+    assertThatThrownBy(() -> StepFiles.workDir(root, "r", "s", 0))
+        .hasMessageContaining("start at 1");
     assertThatThrownBy(() -> StepFiles.input(root, "..")).hasMessageContaining("input name");
   }
 }

@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The worker's half of "every kind has an executor in its category" (the backend test covers BACKEND). */
+/**
+ * The worker's half of "every kind has an executor in its category" (the backend test covers
+ * BACKEND).
+ */
 class StepKindRegistryTest {
   @TempDir Path root;
 
@@ -23,16 +26,24 @@ class StepKindRegistryTest {
         case WORKER_PROCESS -> assertThat(runner).get().isInstanceOf(CommandStepKind.class);
         case WORKER_TRAINER -> assertThat(runner).get().isInstanceOf(TrainerStepKind.class);
         case WORKER_JAVA -> assertThat(runner).get().isInstanceOf(TensorStepKind.class);
-        case APPROVAL, BACKEND -> assertThat(runner).as(kind.name() + " does not run on a worker").isEmpty();
+        case APPROVAL, BACKEND ->
+            assertThat(runner).as(kind.name() + " does not run on a worker").isEmpty();
       }
       runner.ifPresent(r -> assertThat(r.kind()).isSameAs(kind));
     }
-    assertThat(registry.names()).contains("command", "sft", "merge", "evaluate").doesNotContain("approval", "promote");
+    assertThat(registry.names())
+        .contains("command", "sft", "merge", "evaluate")
+        .doesNotContain("approval", "promote");
   }
 
   @Test
   void aCommandOnlyWorkerRunsJustTheUserCommandKinds() {
-    assertThat(StepKindRegistry.commandOnly().names()).containsExactlyElementsOf(
-        StepKinds.all().stream().filter(k -> k.execution() == Execution.WORKER_PROCESS).map(StepKind::name).sorted().toList());
+    assertThat(StepKindRegistry.commandOnly().names())
+        .containsExactlyElementsOf(
+            StepKinds.all().stream()
+                .filter(k -> k.execution() == Execution.WORKER_PROCESS)
+                .map(StepKind::name)
+                .sorted()
+                .toList());
   }
 }

@@ -1,7 +1,5 @@
 package dev.trainyard.worker.steps;
 
-import dev.trainyard.pipeline.kind.StepKinds;
-import dev.trainyard.pipeline.plan.Defaults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -9,6 +7,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.pipeline.Pipelines;
+import dev.trainyard.pipeline.kind.StepKinds;
+import dev.trainyard.pipeline.plan.Defaults;
 import dev.trainyard.pipeline.plan.ExecutionPlan;
 import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.runtime.PythonRuntime;
@@ -37,9 +37,20 @@ import org.junit.jupiter.api.io.TempDir;
 /** The trainer kinds run for real: the packaged Python trainer, launched by the step activity. */
 class TrainerStepsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Map<String, Object> TINY = Map.of(
-      "preset", "tiny", "hidden_size", 32, "intermediate_size", 64, "num_hidden_layers", 2,
-      "num_attention_heads", 2, "num_key_value_heads", 1);
+  private static final Map<String, Object> TINY =
+      Map.of(
+          "preset",
+          "tiny",
+          "hidden_size",
+          32,
+          "intermediate_size",
+          64,
+          "num_hidden_layers",
+          2,
+          "num_attention_heads",
+          2,
+          "num_key_value_heads",
+          1);
 
   @TempDir Path root;
   private TestActivityEnvironment env;
@@ -57,12 +68,21 @@ class TrainerStepsTest {
   }
 
   private StepActivities steps(PythonRuntime python) {
-    env.registerActivitiesImplementations(new StepActivitiesImpl(root, store, new GpuAllocator(List.of()),
-        Duration.ofSeconds(5), Duration.ofMillis(200), "test-host/1", StepKindRegistry.standard(python)));
-    return env.newActivityStub(StepActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(3))
-        .setHeartbeatTimeout(Duration.ofSeconds(5))
-        .build());
+    env.registerActivitiesImplementations(
+        new StepActivitiesImpl(
+            root,
+            store,
+            new GpuAllocator(List.of()),
+            Duration.ofSeconds(5),
+            Duration.ofMillis(200),
+            "test-host/1",
+            StepKindRegistry.standard(python)));
+    return env.newActivityStub(
+        StepActivities.class,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofMinutes(3))
+            .setHeartbeatTimeout(Duration.ofSeconds(5))
+            .build());
   }
 
   private StepActivities realTrainer() {
@@ -74,49 +94,70 @@ class TrainerStepsTest {
 
   private ArtifactRef corpus() throws Exception {
     Path dir = Files.createDirectories(root.resolve("incoming/corpus"));
-    Files.writeString(dir.resolve("train.txt"), "12+35=47\nthe cat sees a red ball.\n\n".repeat(200));
+    Files.writeString(
+        dir.resolve("train.txt"), "12+35=47\nthe cat sees a red ball.\n\n".repeat(200));
     ProducedArtifact stored = store.put(dir, "dataset");
     return new ArtifactRef(stored.id(), stored.uri());
   }
 
   private static StepTask pretrain(int attempt, ArtifactRef corpus, Map<String, Object> config) {
-    return new StepTask("run-1", "pre", "pretrain", attempt,
+    return new StepTask(
+        "run-1",
+        "pre",
+        "pretrain",
+        attempt,
         // As the planner sends it: the kind's defaults filled in.
-        Defaults.resolve(StepKinds.PRETRAIN, Map.of("model", TINY, "data", "${{ inputs.params.corpus }}", "config", config)),
-        Map.of("params.corpus", corpus), 0, 170);
+        Defaults.resolve(
+            StepKinds.PRETRAIN,
+            Map.of("model", TINY, "data", "${{ inputs.params.corpus }}", "config", config)),
+        Map.of("params.corpus", corpus),
+        0,
+        170);
   }
 
   @Test
   void aPretrainStepProducesAHuggingFaceCheckpointArtifact() throws Exception {
     StepActivities steps = realTrainer();
 
-    StepResult result = steps.execute(pretrain(1, corpus(),
-        Map.of("max_steps", 6, "batch_size", 4, "seq_len", 32, "lr", 0.003)));
+    StepResult result =
+        steps.execute(
+            pretrain(
+                1, corpus(), Map.of("max_steps", 6, "batch_size", 4, "seq_len", 32, "lr", 0.003)));
 
     ProducedArtifact model = result.outputs().get("model");
     assertThat(model.type()).isEqualTo("checkpoint");
-    assertThat(model.files()).extracting(ManifestEntry::path)
-        .contains("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "trainyard.json");
+    assertThat(model.files())
+        .extracting(ManifestEntry::path)
+        .contains(
+            "config.json",
+            "model.safetensors",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "trainyard.json");
     Path dir = store.resolve(new ArtifactRef(model.id(), model.uri()));
     JsonNode config = JSON.readTree(dir.resolve("config.json").toFile());
     assertThat(config.path("architectures").get(0).asText()).isEqualTo("LlamaForCausalLM");
     assertThat(config.path("hidden_size").asInt()).isEqualTo(32);
     assertThat(result.metrics()).containsKeys("loss", "lr", "grad_norm", "tokens_per_s");
-    assertThat(Files.readAllLines(StepFiles.metricsFile(StepFiles.workDir(root, "run-1", "pre", 1)))).hasSize(6);
+    assertThat(
+            Files.readAllLines(StepFiles.metricsFile(StepFiles.workDir(root, "run-1", "pre", 1))))
+        .hasSize(6);
   }
 
   @Test
   void aRetriedAttemptResumesFromTheNewestIntermediateCheckpointOfAnEarlierOne() throws Exception {
     StepActivities steps = realTrainer();
     ArtifactRef corpus = corpus();
-    Map<String, Object> config = Map.of("max_steps", 6, "batch_size", 4, "seq_len", 32, "checkpoint_every", 2);
+    Map<String, Object> config =
+        Map.of("max_steps", 6, "batch_size", 4, "seq_len", 32, "checkpoint_every", 2);
     steps.execute(pretrain(1, corpus, config));
     Path earlier = StepFiles.workDir(root, "run-1", "pre", 1).resolve("checkpoints/step-4");
     assertThat(earlier.resolve(ResumePoints.STATE_FILE)).exists();
 
     StepResult retried = steps.execute(pretrain(2, corpus, config));
 
-    JsonNode stepJson = JSON.readTree(StepFiles.stepJson(StepFiles.workDir(root, "run-1", "pre", 2)).toFile());
+    JsonNode stepJson =
+        JSON.readTree(StepFiles.stepJson(StepFiles.workDir(root, "run-1", "pre", 2)).toFile());
     assertThat(stepJson.path("resume").asText()).isEqualTo(earlier.toString());
     assertThat(retried.metrics()).containsEntry("resumed_from_step", 4.0);
     assertThat(retried.logTail()).contains("resumed from " + earlier + " at step 4");
@@ -125,61 +166,110 @@ class TrainerStepsTest {
   @Test
   void anEvaluateGateThatFailsStopsTheStepWithTheMetricInTheMessage() throws Exception {
     StepActivities steps = realTrainer();
-    ProducedArtifact model = steps.execute(pretrain(1, corpus(),
-        Map.of("max_steps", 2, "batch_size", 2, "seq_len", 16))).outputs().get("model");
+    ProducedArtifact model =
+        steps
+            .execute(pretrain(1, corpus(), Map.of("max_steps", 2, "batch_size", 2, "seq_len", 16)))
+            .outputs()
+            .get("model");
     Path evalDir = Files.createDirectories(root.resolve("incoming/eval"));
-    Files.writeString(evalDir.resolve("qa.jsonl"), "{\"question\": \"12+35=\", \"answer\": \"47\"}\n");
+    Files.writeString(
+        evalDir.resolve("qa.jsonl"), "{\"question\": \"12+35=\", \"answer\": \"47\"}\n");
     ProducedArtifact eval = store.put(evalDir, "dataset");
 
-    StepTask task = new StepTask("run-1", "eval", "evaluate", 1,
-        Defaults.resolve(StepKinds.EVALUATE, Map.of("model", "${{ inputs.pre.model }}", "data", "${{ inputs.params.eval }}",
-            "gate", Map.of("metric", "accuracy", "min", 0.99), "config", Map.of("max_new_tokens", 3))),
-        Map.of("pre.model", new ArtifactRef(model.id(), model.uri()),
-            "params.eval", new ArtifactRef(eval.id(), eval.uri())), 0, 120);
+    StepTask task =
+        new StepTask(
+            "run-1",
+            "eval",
+            "evaluate",
+            1,
+            Defaults.resolve(
+                StepKinds.EVALUATE,
+                Map.of(
+                    "model",
+                    "${{ inputs.pre.model }}",
+                    "data",
+                    "${{ inputs.params.eval }}",
+                    "gate",
+                    Map.of("metric", "accuracy", "min", 0.99),
+                    "config",
+                    Map.of("max_new_tokens", 3))),
+            Map.of(
+                "pre.model",
+                new ArtifactRef(model.id(), model.uri()),
+                "params.eval",
+                new ArtifactRef(eval.id(), eval.uri())),
+            0,
+            120);
 
     assertThatThrownBy(() -> steps.execute(task))
         .cause()
-        .isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
-          assertThat(failure.getType()).isEqualTo("GateFailed");
-          // The report is stored anyway and travels with the failure, so the catalog keeps the scores.
-          StepResult kept = failure.getDetails().get(StepResult.class);
-          assertThat(kept.outputs().get("report").type()).isEqualTo("eval-report");
-          ProducedArtifact report = kept.outputs().get("report");
-          assertThat(report.files()).extracting(ManifestEntry::path).contains("eval.json");
-          try {
-            JsonNode stored = JSON.readTree(store.resolve(new ArtifactRef(report.id(), report.uri())).resolve("eval.json").toFile());
-            assertThat(stored.path("gate").path("passed").asBoolean(true)).isFalse();
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-          assertThat(failure.getOriginalMessage()).contains("gate failed: gate accuracy = 0.0000 below the minimum 0.99");
-        });
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            failure -> {
+              assertThat(failure.getType()).isEqualTo("GateFailed");
+              // The report is stored anyway and travels with the failure, so the catalog keeps the
+              // scores.
+              StepResult kept = failure.getDetails().get(StepResult.class);
+              assertThat(kept.outputs().get("report").type()).isEqualTo("eval-report");
+              ProducedArtifact report = kept.outputs().get("report");
+              assertThat(report.files()).extracting(ManifestEntry::path).contains("eval.json");
+              try {
+                JsonNode stored =
+                    JSON.readTree(
+                        store
+                            .resolve(new ArtifactRef(report.id(), report.uri()))
+                            .resolve("eval.json")
+                            .toFile());
+                assertThat(stored.path("gate").path("passed").asBoolean(true)).isFalse();
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+              assertThat(failure.getOriginalMessage())
+                  .contains("gate failed: gate accuracy = 0.0000 below the minimum 0.99");
+            });
   }
 
   @Test
   void aMissingPythonRuntimeFailsTheStepWithWhatIsMissing() {
-    StepActivities steps = steps(new PythonRuntime(Path.of("/nonexistent/python3"), TrainerPackage::fromClasspath, root));
+    StepActivities steps =
+        steps(
+            new PythonRuntime(
+                Path.of("/nonexistent/python3"), TrainerPackage::fromClasspath, root));
 
-    assertThatThrownBy(() -> steps.execute(new StepTask("run-1", "pre", "pretrain", 1,
-        Map.of("model", "tiny", "data", "/dev/null"), Map.of(), 0, 60)))
+    assertThatThrownBy(
+            () ->
+                steps.execute(
+                    new StepTask(
+                        "run-1",
+                        "pre",
+                        "pretrain",
+                        1,
+                        Map.of("model", "tiny", "data", "/dev/null"),
+                        Map.of(),
+                        0,
+                        60)))
         .cause()
-        .isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
-          assertThat(failure.getType()).isEqualTo("RuntimeMissing");
-          assertThat(failure.isNonRetryable()).isTrue();
-          assertThat(failure.getOriginalMessage())
-              .contains("/nonexistent/python3 does not exist or is not executable")
-              .contains("apt-get install python3-torch")
-              .contains("TRAINYARD_PYTHON")
-              .doesNotContain("Exception");
-        });
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            failure -> {
+              assertThat(failure.getType()).isEqualTo("RuntimeMissing");
+              assertThat(failure.isNonRetryable()).isTrue();
+              assertThat(failure.getOriginalMessage())
+                  .contains("/nonexistent/python3 does not exist or is not executable")
+                  .contains("apt-get install python3-torch")
+                  .contains("TRAINYARD_PYTHON")
+                  .doesNotContain("Exception");
+            });
   }
 
   @Test
   void aPythonWithoutTorchIsReportedAsLackingTorch() throws Exception {
     Path fakePython = root.resolve("python-without-torch");
     // A Python whose import of torch fails, however the host's real one is set up.
-    Files.writeString(fakePython, "#!/bin/sh\nexec /usr/bin/python3 -c 'import sys; sys.modules[\"torch\"] = None; "
-        + "import runpy; sys.argv = [\"trainyard_trainer\", \"check\"]; runpy.run_module(\"trainyard_trainer\", run_name=\"__main__\")'\n");
+    Files.writeString(
+        fakePython,
+        "#!/bin/sh\nexec /usr/bin/python3 -c 'import sys; sys.modules[\"torch\"] = None; "
+            + "import runpy; sys.argv = [\"trainyard_trainer\", \"check\"]; runpy.run_module(\"trainyard_trainer\", run_name=\"__main__\")'\n");
     fakePython.toFile().setExecutable(true);
     assumeThat(Path.of("/usr/bin/python3")).exists();
 
@@ -197,7 +287,8 @@ class TrainerStepsTest {
     Path second = trainer.extractUnder(root);
 
     assertThat(first).isEqualTo(second).startsWith(root.resolve("runtime"));
-    assertThat(first.getFileName().toString()).isEqualTo("trainer-" + trainer.hash().substring(0, 16));
+    assertThat(first.getFileName().toString())
+        .isEqualTo("trainer-" + trainer.hash().substring(0, 16));
     assertThat(first.resolve("trainyard_trainer/train.py")).exists();
   }
 
@@ -207,8 +298,17 @@ class TrainerStepsTest {
 
     ExecutionPlan plan = Pipelines.compile(yaml, Map.of());
 
-    assertThat(plan.steps()).extracting(s -> s.kind())
-        .containsExactly("command", "pretrain", "continual-pretrain", "sft", "dpo", "merge", "prune", "evaluate",
+    assertThat(plan.steps())
+        .extracting(s -> s.kind())
+        .containsExactly(
+            "command",
+            "pretrain",
+            "continual-pretrain",
+            "sft",
+            "dpo",
+            "merge",
+            "prune",
+            "evaluate",
             "evaluate");
   }
 }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What every {@link ArtifactStore} promises. Each implementation's test extends this and says how to
- * make a fresh store.
+ * What every {@link ArtifactStore} promises. Each implementation's test extends this and says how
+ * to make a fresh store.
  */
 public abstract class ArtifactStoreContractTest {
   @TempDir protected Path tmp;
@@ -46,14 +46,18 @@ public abstract class ArtifactStoreContractTest {
 
     ProducedArtifact artifact = store.put(out, "checkpoint");
 
-    String expectedText = sha256("hello\nworld\n") + "  12  tokenizer/vocab.txt\n"
-        + sha256("0123456789") + "  10  weights.bin\n";
+    String expectedText =
+        sha256("hello\nworld\n")
+            + "  12  tokenizer/vocab.txt\n"
+            + sha256("0123456789")
+            + "  10  weights.bin\n";
     assertThat(artifact.id()).isEqualTo(sha256(expectedText));
     assertThat(artifact.type()).isEqualTo("checkpoint");
     assertThat(artifact.sizeBytes()).isEqualTo(22);
-    assertThat(artifact.files()).containsExactly(
-        new ManifestEntry("tokenizer/vocab.txt", 12, sha256("hello\nworld\n")),
-        new ManifestEntry("weights.bin", 10, sha256("0123456789")));
+    assertThat(artifact.files())
+        .containsExactly(
+            new ManifestEntry("tokenizer/vocab.txt", 12, sha256("hello\nworld\n")),
+            new ManifestEntry("weights.bin", 10, sha256("0123456789")));
   }
 
   @Test
@@ -81,7 +85,8 @@ public abstract class ArtifactStoreContractTest {
 
     assertThat(b.id()).isEqualTo(a.id());
     assertThat(b.uri()).isEqualTo(a.uri());
-    assertThat(store.resolve(new ArtifactRef(b.id(), b.uri())).resolve("model.safetensors")).hasContent("same bytes");
+    assertThat(store.resolve(new ArtifactRef(b.id(), b.uri())).resolve("model.safetensors"))
+        .hasContent("same bytes");
   }
 
   @Test
@@ -107,11 +112,13 @@ public abstract class ArtifactStoreContractTest {
   void anUnknownArtifactDoesNotResolve() throws Exception {
     String missing = sha256("never stored");
     assertThat(store.contains(missing)).isFalse();
-    assertThatThrownBy(() -> store.resolve(new ArtifactRef(missing, null))).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> store.resolve(new ArtifactRef(missing, null)))
+        .isInstanceOf(IOException.class);
   }
 
   protected static String sha256(String text) throws Exception {
-    return HexFormat.of().formatHex(
-        MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 }

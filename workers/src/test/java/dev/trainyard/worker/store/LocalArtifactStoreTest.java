@@ -29,11 +29,14 @@ class LocalArtifactStoreTest extends ArtifactStoreContractTest {
     ProducedArtifact artifact = store.put(out, "files");
     Path dir = store.resolve(new ArtifactRef(artifact.id(), artifact.uri()));
 
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("shard/part-0"))))
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("shard/part-0"))))
         .isEqualTo("r--r--r--");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("shard"))))
         .isEqualTo("r-xr-xr-x");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("r-xr-xr-x");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+        .isEqualTo("r-xr-xr-x");
   }
 
   @Test
@@ -53,7 +56,8 @@ class LocalArtifactStoreTest extends ArtifactStoreContractTest {
     try (Stream<Path> staging = Files.list(root.toRealPath().resolve("tmp"))) {
       assertThat(staging).isEmpty();
     }
-    assertThat(local.delete(artifact.id())).isFalse(); // idempotent: a second retention pass is harmless
+    assertThat(local.delete(artifact.id()))
+        .isFalse(); // idempotent: a second retention pass is harmless
     assertThatThrownBy(() -> local.delete("../x")).isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -80,9 +84,14 @@ class LocalArtifactStoreTest extends ArtifactStoreContractTest {
     Path artifacts = root.toRealPath().resolve("artifacts");
 
     assertThatThrownBy(() -> store.resolve(new ArtifactRef(artifact.id(), "file:///etc")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the store");
-    assertThatThrownBy(() -> store.resolve(new ArtifactRef(artifact.id(),
-        "file://" + artifacts + "/" + artifact.id() + "/../../../etc")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("outside the store");
+    assertThatThrownBy(
+            () ->
+                store.resolve(
+                    new ArtifactRef(
+                        artifact.id(),
+                        "file://" + artifacts + "/" + artifact.id() + "/../../../etc")))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> store.resolve(new ArtifactRef("x", "s3://bucket/" + artifact.id())))
         .isInstanceOf(IllegalArgumentException.class);
@@ -99,7 +108,8 @@ class LocalArtifactStoreTest extends ArtifactStoreContractTest {
     Files.createSymbolicLink(out.resolve("escape"), elsewhere);
 
     assertThatThrownBy(() -> store.put(out, "files"))
-        .isInstanceOf(InvalidArtifactException.class).hasMessageContaining("not a regular file");
+        .isInstanceOf(InvalidArtifactException.class)
+        .hasMessageContaining("not a regular file");
 
     try (Stream<Path> artifacts = Files.list(root.resolve("artifacts"));
         Stream<Path> staging = Files.list(root.resolve("tmp"))) {

@@ -29,7 +29,9 @@ class BoundedMemoryTest {
       models.add(generate(tmp.resolve("m" + m), m).toString());
     }
     Path config = tmp.resolve("merge.yaml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         method: ties
         base: m0
         models:
@@ -38,9 +40,22 @@ class BoundedMemoryTest {
         """);
     Path out = tmp.resolve("out");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-        TensorCli.class.getName(), "merge", "--config", config.toString(), "--out", out.toString(), "--quiet")
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-Xmx64m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                TensorCli.class.getName(),
+                "merge",
+                "--config",
+                config.toString(),
+                "--out",
+                out.toString(),
+                "--quiet")
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("child.log").toFile())
+            .start();
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(Files.readString(tmp.resolve("child.log"))).isZero();
     assertThat(Files.size(out.resolve("model.safetensors"))).isGreaterThan(64L << 20);
@@ -52,11 +67,14 @@ class BoundedMemoryTest {
   private static Path generate(Path dir, int seed) throws IOException {
     List<TensorSpec> plan = new ArrayList<>();
     for (int t = 0; t < TENSORS; t++) {
-      plan.add(new TensorSpec("layers." + t + ".weight", DType.BF16, new long[] {1024, ELEMENTS / 1024}));
+      plan.add(
+          new TensorSpec(
+              "layers." + t + ".weight", DType.BF16, new long[] {1024, ELEMENTS / 1024}));
     }
     float[] v = new float[ELEMENTS];
     long state = seed * 0x9E3779B97F4A7C15L + 1;
-    try (CheckpointWriter w = new CheckpointWriter(dir, plan, CheckpointWriter.DEFAULT_MAX_SHARD_BYTES)) {
+    try (CheckpointWriter w =
+        new CheckpointWriter(dir, plan, CheckpointWriter.DEFAULT_MAX_SHARD_BYTES)) {
       for (TensorSpec s : plan) {
         for (int i = 0; i < v.length; i++) {
           state ^= state << 13;

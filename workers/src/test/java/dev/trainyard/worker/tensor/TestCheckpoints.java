@@ -18,6 +18,7 @@ public final class TestCheckpoints {
   private TestCheckpoints() {}
 
   public static final Map<String, long[]> SHAPES = new LinkedHashMap<>();
+
   /** Shapes for hand-made tensors in one test. */
   public static final ThreadLocal<Map<String, long[]>> SHAPES_OVERRIDE = new ThreadLocal<>();
 
@@ -40,13 +41,15 @@ public final class TestCheckpoints {
   public static Map<String, float[]> random(long seed, double scale) {
     Random rnd = new Random(seed);
     Map<String, float[]> out = new LinkedHashMap<>();
-    SHAPES.forEach((name, shape) -> {
-      float[] v = new float[(int) dev.trainyard.worker.tensor.safetensors.TensorInfo.numel(shape)];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = (float) (rnd.nextGaussian() * scale);
-      }
-      out.put(name, v);
-    });
+    SHAPES.forEach(
+        (name, shape) -> {
+          float[] v =
+              new float[(int) dev.trainyard.worker.tensor.safetensors.TensorInfo.numel(shape)];
+          for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (rnd.nextGaussian() * scale);
+          }
+          out.put(name, v);
+        });
     return out;
   }
 
@@ -54,13 +57,14 @@ public final class TestCheckpoints {
   public static Map<String, float[]> fineTune(Map<String, float[]> base, long seed, double scale) {
     Random rnd = new Random(seed);
     Map<String, float[]> out = new LinkedHashMap<>();
-    base.forEach((name, v) -> {
-      float[] c = v.clone();
-      for (int i = 0; i < c.length; i++) {
-        c[i] += (float) (rnd.nextGaussian() * scale);
-      }
-      out.put(name, c);
-    });
+    base.forEach(
+        (name, v) -> {
+          float[] c = v.clone();
+          for (int i = 0; i < c.length; i++) {
+            c[i] += (float) (rnd.nextGaussian() * scale);
+          }
+          out.put(name, c);
+        });
     return out;
   }
 
@@ -68,14 +72,18 @@ public final class TestCheckpoints {
     return write(dir, tensors, dtype, CheckpointWriter.DEFAULT_MAX_SHARD_BYTES);
   }
 
-  public static Path write(Path dir, Map<String, float[]> tensors, DType dtype, long maxShard) throws IOException {
+  public static Path write(Path dir, Map<String, float[]> tensors, DType dtype, long maxShard)
+      throws IOException {
     List<TensorSpec> plan = new ArrayList<>();
     tensors.forEach((name, v) -> plan.add(new TensorSpec(name, dtype, shapeOf(name, v.length))));
     try (CheckpointWriter w = new CheckpointWriter(dir, plan, maxShard)) {
       for (var e : tensors.entrySet()) {
         w.writeFloats(e.getKey(), e.getValue());
       }
-      w.writeFile("config.json", "{\"architectures\":[\"LlamaForCausalLM\"],\"model_type\":\"llama\",\"hidden_size\":16}".getBytes());
+      w.writeFile(
+          "config.json",
+          "{\"architectures\":[\"LlamaForCausalLM\"],\"model_type\":\"llama\",\"hidden_size\":16}"
+              .getBytes());
       w.writeFile("tokenizer.json", "{\"version\":\"1.0\"}".getBytes());
       w.commit();
     }

@@ -19,20 +19,24 @@ public record ConfigKey(
     accepts = List.copyOf(accepts);
   }
 
-  public static ConfigKey optional(String name, ValueType type, Constraint constraint, String description) {
+  public static ConfigKey optional(
+      String name, ValueType type, Constraint constraint, String description) {
     return new ConfigKey(name, type, false, constraint, Map.of(), description, List.of(), null);
   }
 
-  public static ConfigKey required(String name, ValueType type, Constraint constraint, String description) {
+  public static ConfigKey required(
+      String name, ValueType type, Constraint constraint, String description) {
     return new ConfigKey(name, type, true, constraint, Map.of(), description, List.of(), null);
   }
 
   public ConfigKey withEntries(Map<String, ConfigKey> entries) {
-    return new ConfigKey(name, type, required, constraint, entries, description, accepts, defaultValue);
+    return new ConfigKey(
+        name, type, required, constraint, entries, description, accepts, defaultValue);
   }
 
   public ConfigKey accepting(ArtifactType... types) {
-    return new ConfigKey(name, type, required, constraint, entries, description, List.of(types), defaultValue);
+    return new ConfigKey(
+        name, type, required, constraint, entries, description, List.of(types), defaultValue);
   }
 
   /** The planner fills {@code value} in when the key is absent. */

@@ -11,13 +11,20 @@ import java.util.regex.Pattern;
  * Bounds, allowed values or a pattern for one value. Kept as data (not code) so the UI and docs can
  * show the same rule the validator enforces.
  *
- * @param min lower bound or null; {@code minExclusive} makes it {@code > min} instead of {@code >= min}
- * @param max upper bound or null; {@code maxExclusive} makes it {@code < max} instead of {@code <= max}
+ * @param min lower bound or null; {@code minExclusive} makes it {@code > min} instead of {@code >=
+ *     min}
+ * @param max upper bound or null; {@code maxExclusive} makes it {@code < max} instead of {@code <=
+ *     max}
  * @param oneOf allowed string values; empty means any
  * @param pattern a regular expression the whole string must match, or null
  */
 public record Constraint(
-    Double min, boolean minExclusive, Double max, boolean maxExclusive, List<String> oneOf, String pattern) {
+    Double min,
+    boolean minExclusive,
+    Double max,
+    boolean maxExclusive,
+    List<String> oneOf,
+    String pattern) {
   public static final Constraint NONE = new Constraint(null, false, null, false, List.of(), null);
 
   public Constraint {
@@ -48,7 +55,10 @@ public record Constraint(
     return equals(NONE);
   }
 
-  /** The message for a value that breaks this constraint, e.g. {@code must be > 0}; empty when it holds. */
+  /**
+   * The message for a value that breaks this constraint, e.g. {@code must be > 0}; empty when it
+   * holds.
+   */
   public Optional<String> violation(Object value) {
     if (value instanceof Number number && (min != null || max != null)) {
       double x = number.doubleValue();

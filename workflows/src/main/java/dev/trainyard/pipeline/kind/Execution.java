@@ -10,7 +10,9 @@ public enum Execution {
   WORKER_JAVA,
   /** A worker runs the user's shell command as a step process. */
   WORKER_PROCESS,
-  /** A worker runs the reference trainer ({@code python -m trainyard_trainer}) as a step process. */
+  /**
+   * A worker runs the reference trainer ({@code python -m trainyard_trainer}) as a step process.
+   */
   WORKER_TRAINER;
 
   /** Runs on a GPU worker's pool task queue. */

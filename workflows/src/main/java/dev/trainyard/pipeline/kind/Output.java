@@ -3,7 +3,8 @@ package dev.trainyard.pipeline.kind;
 /**
  * One output of a kind, usable as {@code ${{ steps.ID.outputs.NAME }}}.
  *
- * @param typeField a step field that chooses the type instead ({@code command}'s {@code output_type}), or null
+ * @param typeField a step field that chooses the type instead ({@code command}'s {@code
+ *     output_type}), or null
  */
 public record Output(String name, ArtifactType type, String typeField) {
   public static Output of(String name, ArtifactType type) {

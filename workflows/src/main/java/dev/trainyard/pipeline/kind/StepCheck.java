@@ -4,9 +4,9 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * A rule across several fields of one kind's step that a per-value schema cannot say (e.g. an evaluate
- * gate's metric must be one its tasks measure). Runs at validation on the values written literally;
- * a value still an expression is left to the check after substitution.
+ * A rule across several fields of one kind's step that a per-value schema cannot say (e.g. an
+ * evaluate gate's metric must be one its tasks measure). Runs at validation on the values written
+ * literally; a value still an expression is left to the check after substitution.
  */
 @FunctionalInterface
 public interface StepCheck {

@@ -3,7 +3,9 @@ package dev.trainyard.pipeline.kind;
 import java.util.List;
 import java.util.Map;
 
-/** A top-level field of a step, e.g. {@code run} of {@code command} or {@code model} of {@code sft}. */
+/**
+ * A top-level field of a step, e.g. {@code run} of {@code command} or {@code model} of {@code sft}.
+ */
 public record StepField(
     String name,
     ValueType type,
@@ -24,19 +26,23 @@ public record StepField(
   }
 
   public static StepField optional(String name, ValueType type, String description) {
-    return new StepField(name, type, false, Constraint.NONE, Map.of(), description, List.of(), null);
+    return new StepField(
+        name, type, false, Constraint.NONE, Map.of(), description, List.of(), null);
   }
 
   public StepField withConstraint(Constraint constraint) {
-    return new StepField(name, type, required, constraint, entries, description, accepts, defaultValue);
+    return new StepField(
+        name, type, required, constraint, entries, description, accepts, defaultValue);
   }
 
   public StepField withEntries(Map<String, ConfigKey> entries) {
-    return new StepField(name, type, required, constraint, entries, description, accepts, defaultValue);
+    return new StepField(
+        name, type, required, constraint, entries, description, accepts, defaultValue);
   }
 
   public StepField accepting(ArtifactType... types) {
-    return new StepField(name, type, required, constraint, entries, description, List.of(types), defaultValue);
+    return new StepField(
+        name, type, required, constraint, entries, description, List.of(types), defaultValue);
   }
 
   public StepField withDefault(Object value) {

@@ -8,11 +8,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The one definition of a step kind, read by the validator, the planner, the workflow, the cache key,
- * template approval, retention, the evals query, the worker's runner registry, the launch form and the
- * docs. Adding a kind means adding one of these to {@link StepKinds}, its runner and its tests.
+ * The one definition of a step kind, read by the validator, the planner, the workflow, the cache
+ * key, template approval, retention, the evals query, the worker's runner registry, the launch form
+ * and the docs. Adding a kind means adding one of these to {@link StepKinds}, its runner and its
+ * tests.
  *
- * @param fields the kind-specific top-level fields (the common ones are in {@link StepKinds#COMMON_FIELDS})
+ * @param fields the kind-specific top-level fields (the common ones are in {@link
+ *     StepKinds#COMMON_FIELDS})
  * @param outputs what {@code ${{ steps.ID.outputs.NAME }}} may name, with artifact types
  * @param cacheable whether a result may be reused for the same kind, body and inputs (not for
  *     approvals or alias moves: they act on the world, not on their inputs)
@@ -24,8 +26,8 @@ import java.util.Optional;
  * @param runner settings its runner reads from {@code step.json} instead of branching on the name
  *     (e.g. the trainer's objective)
  * @param inputRole the lineage role of every input, or null for {@code input:<field>}
- * @param shellField a field holding a shell command line, or null; parameters and input paths reach it only
- *     as environment variables (validation refuses them as its text)
+ * @param shellField a field holding a shell command line, or null; parameters and input paths reach
+ *     it only as environment variables (validation refuses them as its text)
  * @param example a complete step in YAML, for the docs and the template editor
  * @param checks rules across fields, beyond each field's own schema
  */
@@ -89,7 +91,9 @@ public record StepKind(
     map.put("execution", execution.name());
     map.put("fields", describeAll(fields));
     map.put("outputs", outputNames());
-    map.put("outputTypes", outputs.stream().map(o -> Map.of("name", o.name(), "type", o.type().wireName())).toList());
+    map.put(
+        "outputTypes",
+        outputs.stream().map(o -> Map.of("name", o.name(), "type", o.type().wireName())).toList());
     map.put("cacheable", cacheable);
     map.put("runsUserCode", runsUserCode);
     map.put("failures", failures.stream().map(FailureType::wireName).toList());
@@ -227,8 +231,22 @@ public record StepKind(
     }
 
     public StepKind build() {
-      return new StepKind(name, description, execution, fields, outputs, cacheable, runsUserCode, failures,
-          defaultAttempts, resumable, runner, inputRole, shellField, example, checks);
+      return new StepKind(
+          name,
+          description,
+          execution,
+          fields,
+          outputs,
+          cacheable,
+          runsUserCode,
+          failures,
+          defaultAttempts,
+          resumable,
+          runner,
+          inputRole,
+          shellField,
+          example,
+          checks);
     }
   }
 }

@@ -14,12 +14,12 @@ import static dev.trainyard.pipeline.kind.ValueType.STRING;
 import static dev.trainyard.pipeline.kind.ValueType.STRING_LIST;
 import static dev.trainyard.pipeline.kind.ValueType.STRING_MAP;
 
+import dev.trainyard.workflow.FailureType;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import dev.trainyard.workflow.FailureType;
 
 /** The catalogue of step kinds and of the fields every step may carry. */
 public final class StepKinds {
@@ -29,65 +29,139 @@ public final class StepKinds {
   public static final String POOL_PATTERN = "[a-z0-9-]+";
   public static final int MAX_GPUS = 64;
 
-  /** Fields allowed on every step whatever its kind; they steer scheduling rather than the step's work. */
+  /**
+   * Fields allowed on every step whatever its kind; they steer scheduling rather than the step's
+   * work.
+   */
   public static final Map<String, StepField> COMMON_FIELDS =
       Kinds.byName(
-          StepField.required("id", STRING, "unique step id").withConstraint(Constraint.matching(ID_PATTERN)),
+          StepField.required("id", STRING, "unique step id")
+              .withConstraint(Constraint.matching(ID_PATTERN)),
           StepField.required("kind", STRING, "the step kind"),
           StepField.optional("needs", STRING_LIST, "ids of steps that must succeed first"),
           StepField.optional("resources", OBJECT, "where the step runs")
               .withEntries(
                   Kinds.byName(
                       ConfigKey.optional(
-                          "pool", STRING, Constraint.matching(POOL_PATTERN), "worker pool, default 'default'"),
+                          "pool",
+                          STRING,
+                          Constraint.matching(POOL_PATTERN),
+                          "worker pool, default 'default'"),
                       ConfigKey.optional(
-                          "gpus", INT, Constraint.between(0, MAX_GPUS), "GPUs on one host, default 0"))),
-          StepField.optional("timeout", DURATION, "limit of one attempt: seconds or 90s/10m/2h, default 24h"),
+                          "gpus",
+                          INT,
+                          Constraint.between(0, MAX_GPUS),
+                          "GPUs on one host, default 0"))),
+          StepField.optional(
+              "timeout", DURATION, "limit of one attempt: seconds or 90s/10m/2h, default 24h"),
           StepField.optional("retry", OBJECT, "retry policy of failed attempts")
               .withEntries(
                   Kinds.byName(
                       ConfigKey.optional(
-                          "max_attempts", INT, Constraint.between(1, 100), "attempts including the first"),
-                      ConfigKey.optional("backoff_seconds", NUMBER, Constraint.atLeast(0), "first delay"),
+                          "max_attempts",
+                          INT,
+                          Constraint.between(1, 100),
+                          "attempts including the first"),
                       ConfigKey.optional(
-                          "backoff_multiplier", NUMBER, Constraint.atLeast(1), "delay growth per attempt"))),
-          StepField.optional("matrix", MATRIX, "fan out: one step per combination of the listed values"),
-          StepField.optional("cache", BOOLEAN, "reuse a recorded result with the same inputs and config"),
+                          "backoff_seconds", NUMBER, Constraint.atLeast(0), "first delay"),
+                      ConfigKey.optional(
+                          "backoff_multiplier",
+                          NUMBER,
+                          Constraint.atLeast(1),
+                          "delay growth per attempt"))),
+          StepField.optional(
+              "matrix", MATRIX, "fan out: one step per combination of the listed values"),
+          StepField.optional(
+              "cache", BOOLEAN, "reuse a recorded result with the same inputs and config"),
           StepField.optional("description", STRING, "free text"));
 
   /**
-   * Keys of {@code config:} of the training kinds, with the defaults the planner writes into step.json
-   * (the trainer has none of its own). {@code lr} and {@code weight_decay} differ by kind.
+   * Keys of {@code config:} of the training kinds, with the defaults the planner writes into
+   * step.json (the trainer has none of its own). {@code lr} and {@code weight_decay} differ by
+   * kind.
    */
   private static List<ConfigKey> trainingConfig(double lr, double weightDecay, boolean replays) {
-    var keys = new java.util.ArrayList<>(List.of(
-        ConfigKey.optional("max_steps", INT, Constraint.positive(), "optimizer steps").withDefault(200),
-        ConfigKey.optional("lr", NUMBER, Constraint.positive(), "peak learning rate").withDefault(lr),
-        ConfigKey.optional("warmup_steps", INT, Constraint.atLeast(0), "linear warm-up steps")
-            .withDefault(new ValueSchema.Derived("min(100, max_steps / 10)",
-                c -> c.get("max_steps") instanceof Number n ? Math.min(100, n.longValue() / 10) : null)),
-        ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per micro-batch").withDefault(16),
-        // A window must hold an input and the token it predicts.
-        ConfigKey.optional("seq_len", INT, Constraint.atLeast(2), "tokens per sequence").withDefault(128),
-        ConfigKey.optional("seed", INT, Constraint.NONE, "random seed").withDefault(0),
-        ConfigKey.optional("eval_every", INT, Constraint.positive(),
-            "steps between evaluations on eval_data, recorded as the eval_loss curve (the last step is always evaluated)"),
-        ConfigKey.optional("eval_subset", STRING, Constraint.NONE, "file of the eval dataset"),
-        ConfigKey.optional("checkpoint_every", INT, Constraint.positive(), "steps between checkpoints").withDefault(100),
-        ConfigKey.optional("grad_accum", INT, Constraint.positive(), "micro-batches per optimizer step").withDefault(1),
-        ConfigKey.optional("weight_decay", NUMBER, Constraint.atLeast(0), "AdamW weight decay").withDefault(weightDecay),
-        ConfigKey.optional("min_lr_ratio", NUMBER, Constraint.between(0, 1), "cosine floor as a share of lr")
-            .withDefault(0.1),
-        ConfigKey.optional("grad_clip", NUMBER, Constraint.positive(), "gradient norm clip").withDefault(1.0),
-        ConfigKey.optional("log_every", INT, Constraint.positive(), "steps between metrics lines")
-            .withDefault(new ValueSchema.Derived("1, or 10 beyond 2000 max_steps",
-                c -> c.get("max_steps") instanceof Number n ? (n.longValue() <= 2000 ? 1 : 10) : null)),
-        ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the dataset to train on"),
-        ConfigKey.optional("precision", STRING, Constraint.oneOf("auto", "bf16", "fp32"), "compute precision, default auto"),
-        ConfigKey.optional("compile", ANY, Constraint.NONE, "torch.compile: true, false or \"auto\" (default)"),
-        ConfigKey.optional("device", STRING, Constraint.oneOf("auto", "cpu"), "where to train, default auto"),
-        ConfigKey.optional("cpu_threads", INT, Constraint.positive(),
-            "torch threads on CPU, default $TRAINYARD_CPU_THREADS or 2")));
+    var keys =
+        new java.util.ArrayList<>(
+            List.of(
+                ConfigKey.optional("max_steps", INT, Constraint.positive(), "optimizer steps")
+                    .withDefault(200),
+                ConfigKey.optional("lr", NUMBER, Constraint.positive(), "peak learning rate")
+                    .withDefault(lr),
+                ConfigKey.optional(
+                        "warmup_steps", INT, Constraint.atLeast(0), "linear warm-up steps")
+                    .withDefault(
+                        new ValueSchema.Derived(
+                            "min(100, max_steps / 10)",
+                            c ->
+                                c.get("max_steps") instanceof Number n
+                                    ? Math.min(100, n.longValue() / 10)
+                                    : null)),
+                ConfigKey.optional(
+                        "batch_size", INT, Constraint.positive(), "sequences per micro-batch")
+                    .withDefault(16),
+                // A window must hold an input and the token it predicts.
+                ConfigKey.optional("seq_len", INT, Constraint.atLeast(2), "tokens per sequence")
+                    .withDefault(128),
+                ConfigKey.optional("seed", INT, Constraint.NONE, "random seed").withDefault(0),
+                ConfigKey.optional(
+                    "eval_every",
+                    INT,
+                    Constraint.positive(),
+                    "steps between evaluations on eval_data, recorded as the eval_loss curve (the last step is always evaluated)"),
+                ConfigKey.optional(
+                    "eval_subset", STRING, Constraint.NONE, "file of the eval dataset"),
+                ConfigKey.optional(
+                        "checkpoint_every", INT, Constraint.positive(), "steps between checkpoints")
+                    .withDefault(100),
+                ConfigKey.optional(
+                        "grad_accum",
+                        INT,
+                        Constraint.positive(),
+                        "micro-batches per optimizer step")
+                    .withDefault(1),
+                ConfigKey.optional(
+                        "weight_decay", NUMBER, Constraint.atLeast(0), "AdamW weight decay")
+                    .withDefault(weightDecay),
+                ConfigKey.optional(
+                        "min_lr_ratio",
+                        NUMBER,
+                        Constraint.between(0, 1),
+                        "cosine floor as a share of lr")
+                    .withDefault(0.1),
+                ConfigKey.optional("grad_clip", NUMBER, Constraint.positive(), "gradient norm clip")
+                    .withDefault(1.0),
+                ConfigKey.optional(
+                        "log_every", INT, Constraint.positive(), "steps between metrics lines")
+                    .withDefault(
+                        new ValueSchema.Derived(
+                            "1, or 10 beyond 2000 max_steps",
+                            c ->
+                                c.get("max_steps") instanceof Number n
+                                    ? (n.longValue() <= 2000 ? 1 : 10)
+                                    : null)),
+                ConfigKey.optional(
+                    "subset", STRING, Constraint.NONE, "file of the dataset to train on"),
+                ConfigKey.optional(
+                    "precision",
+                    STRING,
+                    Constraint.oneOf("auto", "bf16", "fp32"),
+                    "compute precision, default auto"),
+                ConfigKey.optional(
+                    "compile",
+                    ANY,
+                    Constraint.NONE,
+                    "torch.compile: true, false or \"auto\" (default)"),
+                ConfigKey.optional(
+                    "device",
+                    STRING,
+                    Constraint.oneOf("auto", "cpu"),
+                    "where to train, default auto"),
+                ConfigKey.optional(
+                    "cpu_threads",
+                    INT,
+                    Constraint.positive(),
+                    "torch threads on CPU, default $TRAINYARD_CPU_THREADS or 2")));
     if (replays) {
       // Only the language-modelling objective mixes in replayed documents.
       keys.add(8, REPLAY);
@@ -96,34 +170,45 @@ public final class StepKinds {
   }
 
   /** Held-out data of a training step, scored with the step's own objective while it trains. */
-  private static final StepField EVAL_DATA = StepField.optional("eval_data", ARTIFACT,
-      "held-out dataset scored with the training objective every config.eval_every steps and at the end")
-      .accepting(ArtifactType.DATASET, ArtifactType.FILES);
+  private static final StepField EVAL_DATA =
+      StepField.optional(
+              "eval_data",
+              ARTIFACT,
+              "held-out dataset scored with the training objective every config.eval_every steps and at the end")
+          .accepting(ArtifactType.DATASET, ArtifactType.FILES);
 
   private static final ConfigKey REPLAY =
-      ConfigKey.optional("replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
-          .withEntries(Kinds.byName(
-              ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset")
-                  .accepting(ArtifactType.DATASET, ArtifactType.FILES),
-              // Below 1: a step that replays only would never read its own data.
-              ConfigKey.required("ratio", NUMBER, new Constraint(0.0, false, 1.0, true, List.of(), null),
-                  "share of replayed data"),
-              ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the replayed dataset")));
+      ConfigKey.optional(
+              "replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
+          .withEntries(
+              Kinds.byName(
+                  ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset")
+                      .accepting(ArtifactType.DATASET, ArtifactType.FILES),
+                  // Below 1: a step that replays only would never read its own data.
+                  ConfigKey.required(
+                      "ratio",
+                      NUMBER,
+                      new Constraint(0.0, false, 1.0, true, List.of(), null),
+                      "share of replayed data"),
+                  ConfigKey.optional(
+                      "subset", STRING, Constraint.NONE, "file of the replayed dataset")));
 
   /**
-   * Architectures a {@code pretrain} step may name as {@code model:} (Llama layout, the trainer's byte
-   * tokenizer). The planner writes the full architecture into step.json, so the trainer keeps no list.
+   * Architectures a {@code pretrain} step may name as {@code model:} (Llama layout, the trainer's
+   * byte tokenizer). The planner writes the full architecture into step.json, so the trainer keeps
+   * no list.
    */
-  public static final Map<String, Map<String, Object>> MODEL_PRESETS = Kinds.inOrder(
-      // ~0.46M parameters: learns 2-digit addition on 2 CPU cores in minutes.
-      "tiny", architecture(96, 256, 4, 4, 2, 256),
-      "mini", architecture(256, 688, 6, 8, 4, 1024),
-      "small", architecture(512, 1376, 8, 8, 4, 2048),
-      "125m", architecture(768, 2048, 12, 12, 12, 2048),
-      "350m", architecture(1024, 2816, 24, 16, 8, 2048));
+  public static final Map<String, Map<String, Object>> MODEL_PRESETS =
+      Kinds.inOrder(
+          // ~0.46M parameters: learns 2-digit addition on 2 CPU cores in minutes.
+          "tiny", architecture(96, 256, 4, 4, 2, 256),
+          "mini", architecture(256, 688, 6, 8, 4, 1024),
+          "small", architecture(512, 1376, 8, 8, 4, 2048),
+          "125m", architecture(768, 2048, 12, 12, 12, 2048),
+          "350m", architecture(1024, 2816, 24, 16, 8, 2048));
 
-  private static Map<String, Object> architecture(int hidden, int intermediate, int layers, int heads, int kvHeads,
-      int positions) {
+  private static Map<String, Object> architecture(
+      int hidden, int intermediate, int layers, int heads, int kvHeads, int positions) {
     var map = new LinkedHashMap<String, Object>();
     map.put("hidden_size", hidden);
     map.put("intermediate_size", intermediate);
@@ -135,8 +220,17 @@ public final class StepKinds {
   }
 
   public static final List<String> MERGE_METHODS =
-      List.of("linear", "task-arithmetic", "ties", "dare", "dare_ties", "dare_linear", "slerp", "model-stock",
-          "breadcrumbs", "breadcrumbs_ties");
+      List.of(
+          "linear",
+          "task-arithmetic",
+          "ties",
+          "dare",
+          "dare_ties",
+          "dare_linear",
+          "slerp",
+          "model-stock",
+          "breadcrumbs",
+          "breadcrumbs_ties");
 
   public static final List<String> PRUNE_METHODS = List.of("magnitude", "nm", "width");
 
@@ -144,131 +238,229 @@ public final class StepKinds {
   private static final long MAX_SHARD_BYTES = 5L * 1000 * 1000 * 1000;
 
   /** Failure types every worker-run kind may raise (see {@code StepActivitiesImpl}). */
-  private static final List<FailureType> WORKER_FAILURES = List.of(FailureType.KIND_NOT_SUPPORTED,
-      FailureType.INVALID_STEP, FailureType.INPUT_MISSING, FailureType.INVALID_INPUT, FailureType.INVALID_OUTPUT,
-      FailureType.INSUFFICIENT_GPUS, FailureType.STEP_FAILED, FailureType.STEP_TIMED_OUT, FailureType.WORKER_IO_ERROR,
-      FailureType.WORKER_SHUTDOWN, FailureType.ARTIFACT_STORE_FAILED);
+  private static final List<FailureType> WORKER_FAILURES =
+      List.of(
+          FailureType.KIND_NOT_SUPPORTED,
+          FailureType.INVALID_STEP,
+          FailureType.INPUT_MISSING,
+          FailureType.INVALID_INPUT,
+          FailureType.INVALID_OUTPUT,
+          FailureType.INSUFFICIENT_GPUS,
+          FailureType.STEP_FAILED,
+          FailureType.STEP_TIMED_OUT,
+          FailureType.WORKER_IO_ERROR,
+          FailureType.WORKER_SHUTDOWN,
+          FailureType.ARTIFACT_STORE_FAILED);
+
   private static final List<FailureType> TRAINER_FAILURES = List.of(FailureType.RUNTIME_MISSING);
-  /** Training resumes from its last checkpoint, so a lost worker costs one interval, not the run. */
+
+  /**
+   * Training resumes from its last checkpoint, so a lost worker costs one interval, not the run.
+   */
   private static final int TRAINING_ATTEMPTS = 3;
 
-  public static final StepKind COMMAND = StepKind.builder("command", Execution.WORKER_PROCESS)
-      .description("Runs a shell command (any trainer or script); files written to $TRAINYARD_OUTPUT become its output.")
-      .field(StepField.required("run", STRING, "shell command"))
-      .field(StepField.optional("env", STRING_MAP, "extra environment variables"))
-      .field(StepField.optional("inputs", ANY, "artifact references the command reads; ${{ inputs }} in run"))
-      .field(StepField.optional("output_type", STRING, "what the output is: files (default), or checkpoint when "
-              + "the command is your own trainer (then it is in the registry, evaluations and retention)")
-          .withConstraint(Constraint.oneOf(ArtifactType.FILES.wireName(), ArtifactType.CHECKPOINT.wireName())))
-      .output(new Output("output", ArtifactType.FILES, "output_type"))
-      .runsUserCode()
-      .failures(WORKER_FAILURES)
-      .inputRole("input")
-      .shellField("run")
-      .example("""
+  public static final StepKind COMMAND =
+      StepKind.builder("command", Execution.WORKER_PROCESS)
+          .description(
+              "Runs a shell command (any trainer or script); files written to $TRAINYARD_OUTPUT become its output.")
+          .field(StepField.required("run", STRING, "shell command"))
+          .field(StepField.optional("env", STRING_MAP, "extra environment variables"))
+          .field(
+              StepField.optional(
+                  "inputs", ANY, "artifact references the command reads; ${{ inputs }} in run"))
+          .field(
+              StepField.optional(
+                      "output_type",
+                      STRING,
+                      "what the output is: files (default), or checkpoint when "
+                          + "the command is your own trainer (then it is in the registry, evaluations and retention)")
+                  .withConstraint(
+                      Constraint.oneOf(
+                          ArtifactType.FILES.wireName(), ArtifactType.CHECKPOINT.wireName())))
+          .output(new Output("output", ArtifactType.FILES, "output_type"))
+          .runsUserCode()
+          .failures(WORKER_FAILURES)
+          .inputRole("input")
+          .shellField("run")
+          .example(
+              """
           - id: hello
             kind: command
             run: echo "hello from ${TRAINYARD_STEP_ID}" > "$TRAINYARD_OUTPUT/hello.txt"
           """)
-      .build();
+          .build();
 
-  public static final StepKind PRETRAIN = training("pretrain", "Pretrains a model from scratch.",
-      StepField.optional("model", PRESET_OR_CONFIG, "model preset name (" + String.join(", ", MODEL_PRESETS.keySet())
-          + ") or architecture config, optionally {preset: NAME, <overrides>}").withDefault("tiny"), 3e-3, 0.1, true)
-      .runner("init", "scratch")
-      .runner("objective", "language-modeling")
-      .example("""
+  public static final StepKind PRETRAIN =
+      training(
+              "pretrain",
+              "Pretrains a model from scratch.",
+              StepField.optional(
+                      "model",
+                      PRESET_OR_CONFIG,
+                      "model preset name ("
+                          + String.join(", ", MODEL_PRESETS.keySet())
+                          + ") or architecture config, optionally {preset: NAME, <overrides>}")
+                  .withDefault("tiny"),
+              3e-3,
+              0.1,
+              true)
+          .runner("init", "scratch")
+          .runner("objective", "language-modeling")
+          .example(
+              """
           - id: pretrain
             kind: pretrain
             model: tiny
             data: ${{ params.corpus }}
             config: {max_steps: 200, lr: 3.0e-3}
           """)
-      .build();
+          .build();
 
-  public static final StepKind CONTINUAL_PRETRAIN = training("continual-pretrain",
-      "Continues pretraining a checkpoint on new data.",
-      StepField.required("model", ARTIFACT, "checkpoint to start from").accepting(ArtifactType.CHECKPOINT), 1e-3, 0.1, true)
-      .runner("init", "checkpoint")
-      .runner("objective", "language-modeling")
-      .example("""
+  public static final StepKind CONTINUAL_PRETRAIN =
+      training(
+              "continual-pretrain",
+              "Continues pretraining a checkpoint on new data.",
+              StepField.required("model", ARTIFACT, "checkpoint to start from")
+                  .accepting(ArtifactType.CHECKPOINT),
+              1e-3,
+              0.1,
+              true)
+          .runner("init", "checkpoint")
+          .runner("objective", "language-modeling")
+          .example(
+              """
           - id: cpt
             kind: continual-pretrain
             model: ${{ params.base }}
             data: ${{ params.corpus }}
             config: {max_steps: 2000, lr: 1.0e-4, warmup_steps: 100}
           """)
-      .build();
+          .build();
 
-  public static final StepKind SFT = training("sft", "Supervised fine-tuning on instruction data.",
-      StepField.required("model", ARTIFACT, "checkpoint to fine-tune").accepting(ArtifactType.CHECKPOINT), 1e-3, 0.0, false)
-      .runner("init", "checkpoint")
-      .runner("objective", "sft")
-      .runner("chat", true)
-      .example("""
+  public static final StepKind SFT =
+      training(
+              "sft",
+              "Supervised fine-tuning on instruction data.",
+              StepField.required("model", ARTIFACT, "checkpoint to fine-tune")
+                  .accepting(ArtifactType.CHECKPOINT),
+              1e-3,
+              0.0,
+              false)
+          .runner("init", "checkpoint")
+          .runner("objective", "sft")
+          .runner("chat", true)
+          .example(
+              """
           - id: sft
             kind: sft
             model: ${{ steps.cpt.outputs.model }}
             data: ${{ params.instructions }}
             config: {max_steps: 300}
           """)
-      .build();
+          .build();
 
-  public static final StepKind DPO = StepKind.builder("dpo", Execution.WORKER_TRAINER)
-      .description("Direct preference optimisation on chosen/rejected pairs.")
-      .field(StepField.required("model", ARTIFACT, "policy checkpoint").accepting(ArtifactType.CHECKPOINT))
-      .field(StepField.required("data", ARTIFACT, "preference dataset")
-          .accepting(ArtifactType.DATASET, ArtifactType.FILES))
-      .field(StepField.optional("reference", ARTIFACT, "reference checkpoint, default the policy's start")
-          .accepting(ArtifactType.CHECKPOINT))
-      .field(EVAL_DATA)
-      .field(config(dpoConfig()))
-      .check(StepKinds::checkEvalEvery)
-      .output("model", ArtifactType.CHECKPOINT)
-      .failures(WORKER_FAILURES)
-      .failures(TRAINER_FAILURES)
-      .defaultAttempts(TRAINING_ATTEMPTS)
-      .resumable()
-      .runner("entry", "train")
-      .runner("init", "checkpoint")
-      .runner("objective", "dpo")
-      .runner("chat", true)
-      .example("""
+  public static final StepKind DPO =
+      StepKind.builder("dpo", Execution.WORKER_TRAINER)
+          .description("Direct preference optimisation on chosen/rejected pairs.")
+          .field(
+              StepField.required("model", ARTIFACT, "policy checkpoint")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(
+              StepField.required("data", ARTIFACT, "preference dataset")
+                  .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+          .field(
+              StepField.optional(
+                      "reference", ARTIFACT, "reference checkpoint, default the policy's start")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(EVAL_DATA)
+          .field(config(dpoConfig()))
+          .check(StepKinds::checkEvalEvery)
+          .output("model", ArtifactType.CHECKPOINT)
+          .failures(WORKER_FAILURES)
+          .failures(TRAINER_FAILURES)
+          .defaultAttempts(TRAINING_ATTEMPTS)
+          .resumable()
+          .runner("entry", "train")
+          .runner("init", "checkpoint")
+          .runner("objective", "dpo")
+          .runner("chat", true)
+          .example(
+              """
           - id: dpo
             kind: dpo
             model: ${{ steps.sft.outputs.model }}
             data: ${{ params.preferences }}
             config: {max_steps: 100, beta: 0.1}
           """)
-      .build();
+          .build();
 
-  public static final StepKind MERGE = StepKind.builder("merge", Execution.WORKER_JAVA)
-      .description("Merges checkpoints tensor by tensor.")
-      .field(StepField.required("method", STRING, "merge method")
-          .withConstraint(Constraint.oneOf(MERGE_METHODS.toArray(String[]::new))))
-      .field(StepField.optional("base", ARTIFACT, "base checkpoint for task-vector methods")
-          .accepting(ArtifactType.CHECKPOINT))
-      .field(StepField.required("models", OBJECT_LIST, "checkpoints to merge")
-          .withEntries(Kinds.byName(
-              ConfigKey.required("model", ARTIFACT, Constraint.NONE, "checkpoint").accepting(ArtifactType.CHECKPOINT),
-              // Numbers, or per-tensor-pattern lists [{filter, value}] as mergekit writes them.
-              ConfigKey.optional("weight", ANY, Constraint.NONE, "mixing weight"),
-              ConfigKey.optional("density", ANY, Constraint.NONE, "kept share (ties/dare/breadcrumbs)"),
-              ConfigKey.optional("gamma", NUMBER, Constraint.between(0, 1), "largest share dropped (breadcrumbs)"))))
-      .field(config(List.of(
-          ConfigKey.optional("dtype", STRING, Constraint.oneOf("float32", "float16", "bfloat16"),
-              "dtype of the merged tensors"),
-          ConfigKey.optional("normalize", BOOLEAN, Constraint.NONE, "normalise weights to sum 1"),
-          ConfigKey.optional("t", ANY, Constraint.NONE, "interpolation factor (slerp), or per-pattern list"),
-          ConfigKey.optional("lambda", ANY, Constraint.NONE, "task-vector scale, or per-pattern list"),
-          ConfigKey.optional("rescale", BOOLEAN, Constraint.NONE, "rescale kept deltas by 1/density (dare)"),
-          ConfigKey.optional("variant", STRING, Constraint.oneOf("linear", "ties"), "dare/breadcrumbs flavour"),
-          ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard")
-              .withDefault(MAX_SHARD_BYTES),
-          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)").withDefault(0))))
-      .output("model", ArtifactType.CHECKPOINT)
-      .failures(WORKER_FAILURES)
-      .example("""
+  public static final StepKind MERGE =
+      StepKind.builder("merge", Execution.WORKER_JAVA)
+          .description("Merges checkpoints tensor by tensor.")
+          .field(
+              StepField.required("method", STRING, "merge method")
+                  .withConstraint(Constraint.oneOf(MERGE_METHODS.toArray(String[]::new))))
+          .field(
+              StepField.optional("base", ARTIFACT, "base checkpoint for task-vector methods")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(
+              StepField.required("models", OBJECT_LIST, "checkpoints to merge")
+                  .withEntries(
+                      Kinds.byName(
+                          ConfigKey.required("model", ARTIFACT, Constraint.NONE, "checkpoint")
+                              .accepting(ArtifactType.CHECKPOINT),
+                          // Numbers, or per-tensor-pattern lists [{filter, value}] as mergekit
+                          // writes them.
+                          ConfigKey.optional("weight", ANY, Constraint.NONE, "mixing weight"),
+                          ConfigKey.optional(
+                              "density",
+                              ANY,
+                              Constraint.NONE,
+                              "kept share (ties/dare/breadcrumbs)"),
+                          ConfigKey.optional(
+                              "gamma",
+                              NUMBER,
+                              Constraint.between(0, 1),
+                              "largest share dropped (breadcrumbs)"))))
+          .field(
+              config(
+                  List.of(
+                      ConfigKey.optional(
+                          "dtype",
+                          STRING,
+                          Constraint.oneOf("float32", "float16", "bfloat16"),
+                          "dtype of the merged tensors"),
+                      ConfigKey.optional(
+                          "normalize", BOOLEAN, Constraint.NONE, "normalise weights to sum 1"),
+                      ConfigKey.optional(
+                          "t",
+                          ANY,
+                          Constraint.NONE,
+                          "interpolation factor (slerp), or per-pattern list"),
+                      ConfigKey.optional(
+                          "lambda", ANY, Constraint.NONE, "task-vector scale, or per-pattern list"),
+                      ConfigKey.optional(
+                          "rescale",
+                          BOOLEAN,
+                          Constraint.NONE,
+                          "rescale kept deltas by 1/density (dare)"),
+                      ConfigKey.optional(
+                          "variant",
+                          STRING,
+                          Constraint.oneOf("linear", "ties"),
+                          "dare/breadcrumbs flavour"),
+                      ConfigKey.optional(
+                              "max_shard_bytes",
+                              INT,
+                              Constraint.positive(),
+                              "bytes per output shard")
+                          .withDefault(MAX_SHARD_BYTES),
+                      ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)")
+                          .withDefault(0))))
+          .output("model", ArtifactType.CHECKPOINT)
+          .failures(WORKER_FAILURES)
+          .example(
+              """
           - id: merge
             kind: merge
             method: task-arithmetic
@@ -277,124 +469,229 @@ public final class StepKinds {
               - {model: "${{ steps.cpt.outputs.model }}", weight: 1.0}
               - {model: "${{ params.chat }}", weight: 1.0}
           """)
-      .build();
+          .build();
 
-  public static final StepKind PRUNE = StepKind.builder("prune", Execution.WORKER_JAVA)
-      .description("Removes weights or layers from a checkpoint.")
-      .field(StepField.required("model", ARTIFACT, "checkpoint to prune").accepting(ArtifactType.CHECKPOINT))
-      .field(StepField.required("method", STRING, "pruning method")
-          .withConstraint(Constraint.oneOf(PRUNE_METHODS.toArray(String[]::new))))
-      .field(config(List.of(
-          ConfigKey.optional("sparsity", NUMBER, Constraint.between(0, 1), "share of weights removed").withDefault(0.5),
-          ConfigKey.optional("scope", STRING, Constraint.oneOf("tensor", "global"), "threshold per tensor or global")
-              .withDefault("tensor"),
-          ConfigKey.optional("n", INT, Constraint.positive(), "N of N:M (kept per group)").withDefault(2),
-          ConfigKey.optional("m", INT, Constraint.positive(), "M of N:M (group size)").withDefault(4),
-          ConfigKey.optional("skip", STRING_LIST, Constraint.NONE,
-              "tensor-name substrings left dense (1-D tensors always are)").withDefault(List.of("embed", "norm", "lm_head")),
-          ConfigKey.optional("mlp_ratio", NUMBER, Constraint.between(0, 1), "share of MLP channels removed (width)"),
-          ConfigKey.optional("heads_ratio", NUMBER, Constraint.between(0, 1),
-              "share of attention head groups removed (width)"),
-          ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard")
-              .withDefault(MAX_SHARD_BYTES),
-          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed").withDefault(0))))
-      .output("model", ArtifactType.CHECKPOINT)
-      .failures(WORKER_FAILURES)
-      .example("""
+  public static final StepKind PRUNE =
+      StepKind.builder("prune", Execution.WORKER_JAVA)
+          .description("Removes weights or layers from a checkpoint.")
+          .field(
+              StepField.required("model", ARTIFACT, "checkpoint to prune")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(
+              StepField.required("method", STRING, "pruning method")
+                  .withConstraint(Constraint.oneOf(PRUNE_METHODS.toArray(String[]::new))))
+          .field(
+              config(
+                  List.of(
+                      ConfigKey.optional(
+                              "sparsity",
+                              NUMBER,
+                              Constraint.between(0, 1),
+                              "share of weights removed")
+                          .withDefault(0.5),
+                      ConfigKey.optional(
+                              "scope",
+                              STRING,
+                              Constraint.oneOf("tensor", "global"),
+                              "threshold per tensor or global")
+                          .withDefault("tensor"),
+                      ConfigKey.optional(
+                              "n", INT, Constraint.positive(), "N of N:M (kept per group)")
+                          .withDefault(2),
+                      ConfigKey.optional("m", INT, Constraint.positive(), "M of N:M (group size)")
+                          .withDefault(4),
+                      ConfigKey.optional(
+                              "skip",
+                              STRING_LIST,
+                              Constraint.NONE,
+                              "tensor-name substrings left dense (1-D tensors always are)")
+                          .withDefault(List.of("embed", "norm", "lm_head")),
+                      ConfigKey.optional(
+                          "mlp_ratio",
+                          NUMBER,
+                          Constraint.between(0, 1),
+                          "share of MLP channels removed (width)"),
+                      ConfigKey.optional(
+                          "heads_ratio",
+                          NUMBER,
+                          Constraint.between(0, 1),
+                          "share of attention head groups removed (width)"),
+                      ConfigKey.optional(
+                              "max_shard_bytes",
+                              INT,
+                              Constraint.positive(),
+                              "bytes per output shard")
+                          .withDefault(MAX_SHARD_BYTES),
+                      ConfigKey.optional("seed", INT, Constraint.NONE, "random seed")
+                          .withDefault(0))))
+          .output("model", ArtifactType.CHECKPOINT)
+          .failures(WORKER_FAILURES)
+          .example(
+              """
           - id: prune
             kind: prune
             model: ${{ steps.merge.outputs.model }}
             method: magnitude
             config: {sparsity: 0.5}
           """)
-      .build();
+          .build();
 
   /**
-   * The evaluate kind's tasks (with their short names) and the pooled metrics each reports; a report also
-   * has {@code <file>/<metric>} per eval file. {@code accuracy} is exact_match where there is one, else
-   * multiple_choice.
+   * The evaluate kind's tasks (with their short names) and the pooled metrics each reports; a
+   * report also has {@code <file>/<metric>} per eval file. {@code accuracy} is exact_match where
+   * there is one, else multiple_choice.
    */
-  public static final Map<String, List<String>> EVAL_TASKS = Kinds.inOrder(
-      "perplexity", List.of("perplexity", "loss"),
-      "exact_match", List.of("exact_match", "accuracy"),
-      "multiple_choice", List.of("multiple_choice", "accuracy"),
-      "preference", List.of("preference_accuracy", "preference_margin"));
-  public static final Map<String, String> EVAL_TASK_ALIASES =
-      Map.of("ppl", "perplexity", "qa", "exact_match", "mc", "multiple_choice", "pairs", "preference");
+  public static final Map<String, List<String>> EVAL_TASKS =
+      Kinds.inOrder(
+          "perplexity", List.of("perplexity", "loss"),
+          "exact_match", List.of("exact_match", "accuracy"),
+          "multiple_choice", List.of("multiple_choice", "accuracy"),
+          "preference", List.of("preference_accuracy", "preference_margin"));
 
-  public static final StepKind EVALUATE = StepKind.builder("evaluate", Execution.WORKER_TRAINER)
-      .description("Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bound.")
-      .field(StepField.required("model", ARTIFACT, "checkpoint to evaluate").accepting(ArtifactType.CHECKPOINT))
-      .field(StepField.required("data", ARTIFACT, "evaluation dataset: one task per file")
-          .accepting(ArtifactType.DATASET, ArtifactType.FILES))
-      .field(StepField.optional("tasks", STRING_LIST, "tasks to run (default every task found in data): "
-          + String.join(", ", EVAL_TASKS.keySet()) + " (or ppl, qa, mc, pairs)"))
-      .field(StepField.optional("gate", OBJECT, "pass/fail bound on one metric")
-          .withEntries(Kinds.byName(
-              ConfigKey.required("metric", STRING, Constraint.NONE, "a metric the tasks measure, or FILE/METRIC"),
-              ConfigKey.optional("min", NUMBER, Constraint.NONE, "lowest passing value"),
-              ConfigKey.optional("max", NUMBER, Constraint.NONE, "highest passing value"))))
-      .field(config(List.of(
-          ConfigKey.optional("batch_size", INT, Constraint.positive(), "sequences per batch").withDefault(32),
-          ConfigKey.optional("max_samples", INT, Constraint.positive(), "cap on examples per task"),
-          ConfigKey.optional("max_new_tokens", INT, Constraint.positive(), "generation length (exact match)")
-              .withDefault(16),
-          ConfigKey.optional("chat", ANY, Constraint.NONE, "use the chat template: true, false or \"auto\"")
-              .withDefault("auto"),
-          ConfigKey.optional("subset", STRING, Constraint.NONE, "file of the evaluation dataset"),
-          ConfigKey.optional("seq_len", INT, Constraint.positive(),
-              "tokens per sequence, default the model's context up to 256 (known only once the model is read)"),
-          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed"))))
-      .output("report", ArtifactType.REPORT)
-      .failures(WORKER_FAILURES)
-      .failures(TRAINER_FAILURES)
-      .failures(List.of(FailureType.GATE_FAILED))
-      .runner("entry", "evaluate")
-      .check(StepKinds::checkEvaluateTasksAndGate)
-      .example("""
+  public static final Map<String, String> EVAL_TASK_ALIASES =
+      Map.of(
+          "ppl", "perplexity", "qa", "exact_match", "mc", "multiple_choice", "pairs", "preference");
+
+  public static final StepKind EVALUATE =
+      StepKind.builder("evaluate", Execution.WORKER_TRAINER)
+          .description(
+              "Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bound.")
+          .field(
+              StepField.required("model", ARTIFACT, "checkpoint to evaluate")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(
+              StepField.required("data", ARTIFACT, "evaluation dataset: one task per file")
+                  .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+          .field(
+              StepField.optional(
+                  "tasks",
+                  STRING_LIST,
+                  "tasks to run (default every task found in data): "
+                      + String.join(", ", EVAL_TASKS.keySet())
+                      + " (or ppl, qa, mc, pairs)"))
+          .field(
+              StepField.optional("gate", OBJECT, "pass/fail bound on one metric")
+                  .withEntries(
+                      Kinds.byName(
+                          ConfigKey.required(
+                              "metric",
+                              STRING,
+                              Constraint.NONE,
+                              "a metric the tasks measure, or FILE/METRIC"),
+                          ConfigKey.optional(
+                              "min", NUMBER, Constraint.NONE, "lowest passing value"),
+                          ConfigKey.optional(
+                              "max", NUMBER, Constraint.NONE, "highest passing value"))))
+          .field(
+              config(
+                  List.of(
+                      ConfigKey.optional(
+                              "batch_size", INT, Constraint.positive(), "sequences per batch")
+                          .withDefault(32),
+                      ConfigKey.optional(
+                          "max_samples", INT, Constraint.positive(), "cap on examples per task"),
+                      ConfigKey.optional(
+                              "max_new_tokens",
+                              INT,
+                              Constraint.positive(),
+                              "generation length (exact match)")
+                          .withDefault(16),
+                      ConfigKey.optional(
+                              "chat",
+                              ANY,
+                              Constraint.NONE,
+                              "use the chat template: true, false or \"auto\"")
+                          .withDefault("auto"),
+                      ConfigKey.optional(
+                          "subset", STRING, Constraint.NONE, "file of the evaluation dataset"),
+                      ConfigKey.optional(
+                          "seq_len",
+                          INT,
+                          Constraint.positive(),
+                          "tokens per sequence, default the model's context up to 256 (known only once the model is read)"),
+                      ConfigKey.optional("seed", INT, Constraint.NONE, "random seed"))))
+          .output("report", ArtifactType.REPORT)
+          .failures(WORKER_FAILURES)
+          .failures(TRAINER_FAILURES)
+          .failures(List.of(FailureType.GATE_FAILED))
+          .runner("entry", "evaluate")
+          .check(StepKinds::checkEvaluateTasksAndGate)
+          .example(
+              """
           - id: eval
             kind: evaluate
             model: ${{ steps.merge.outputs.model }}
             data: ${{ params.evalset }}
             gate: {metric: accuracy, min: 0.6}
           """)
-      .build();
+          .build();
 
-  public static final StepKind APPROVAL = StepKind.builder("approval", Execution.APPROVAL)
-      .description("Waits until a person approves or rejects the run.")
-      .field(StepField.optional("message", STRING, "shown to the approver"))
-      .notCacheable()
-      .example("""
+  public static final StepKind APPROVAL =
+      StepKind.builder("approval", Execution.APPROVAL)
+          .description("Waits until a person approves or rejects the run.")
+          .field(StepField.optional("message", STRING, "shown to the approver"))
+          .notCacheable()
+          .example(
+              """
           - id: sign-off
             kind: approval
             message: promote the merged model?
           """)
-      .build();
+          .build();
 
-  public static final StepKind PROMOTE = StepKind.builder("promote", Execution.BACKEND)
-      .description("Points an alias (e.g. production) at a checkpoint, as the run's launcher: audited and in the "
-          + "alias history.")
-      .field(StepField.required("model", ARTIFACT, "checkpoint to promote").accepting(ArtifactType.CHECKPOINT))
-      .field(StepField.required("alias", STRING, "alias name").withConstraint(Constraint.matching(POOL_PATTERN)))
-      .field(StepField.optional("report", ARTIFACT, "an evaluate step's report: promote only when its gate passed")
-          .accepting(ArtifactType.REPORT))
-      .notCacheable()
-      .failures(List.of(FailureType.KIND_NOT_SUPPORTED, FailureType.INVALID_STEP, FailureType.INPUT_MISSING,
-          FailureType.REFUSED))
-      .example("""
+  public static final StepKind PROMOTE =
+      StepKind.builder("promote", Execution.BACKEND)
+          .description(
+              "Points an alias (e.g. production) at a checkpoint, as the run's launcher: audited and in the "
+                  + "alias history.")
+          .field(
+              StepField.required("model", ARTIFACT, "checkpoint to promote")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(
+              StepField.required("alias", STRING, "alias name")
+                  .withConstraint(Constraint.matching(POOL_PATTERN)))
+          .field(
+              StepField.optional(
+                      "report",
+                      ARTIFACT,
+                      "an evaluate step's report: promote only when its gate passed")
+                  .accepting(ArtifactType.REPORT))
+          .notCacheable()
+          .failures(
+              List.of(
+                  FailureType.KIND_NOT_SUPPORTED,
+                  FailureType.INVALID_STEP,
+                  FailureType.INPUT_MISSING,
+                  FailureType.REFUSED))
+          .example(
+              """
           - id: promote
             kind: promote
             model: ${{ steps.merge.outputs.model }}
             report: ${{ steps.eval.outputs.report }}
             alias: candidate
           """)
-      .build();
+          .build();
 
-  private static final Map<String, StepKind> KINDS = byName(
-      COMMAND, PRETRAIN, CONTINUAL_PRETRAIN, SFT, DPO, MERGE, PRUNE, EVALUATE, APPROVAL, PROMOTE);
+  private static final Map<String, StepKind> KINDS =
+      byName(
+          COMMAND,
+          PRETRAIN,
+          CONTINUAL_PRETRAIN,
+          SFT,
+          DPO,
+          MERGE,
+          PRUNE,
+          EVALUATE,
+          APPROVAL,
+          PROMOTE);
 
-  /** Tasks must be known, and the gate's metric one that those tasks (or any task, when none is named) report. */
-  private static void checkEvaluateTasksAndGate(Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+  /**
+   * Tasks must be known, and the gate's metric one that those tasks (or any task, when none is
+   * named) report.
+   */
+  private static void checkEvaluateTasksAndGate(
+      Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
     var tasks = new java.util.LinkedHashSet<String>();
     boolean allKnown = true;
     if (body.get("tasks") instanceof List<?> listed) {
@@ -407,48 +704,82 @@ public final class StepKinds {
         if (EVAL_TASKS.containsKey(task)) {
           tasks.add(task);
         } else {
-          problem.accept("tasks[" + i + "]", "unknown task '" + name + "'; expected one of "
-              + String.join(", ", EVAL_TASKS.keySet()) + ", " + String.join(", ", new java.util.TreeSet<>(EVAL_TASK_ALIASES.keySet())));
+          problem.accept(
+              "tasks[" + i + "]",
+              "unknown task '"
+                  + name
+                  + "'; expected one of "
+                  + String.join(", ", EVAL_TASKS.keySet())
+                  + ", "
+                  + String.join(", ", new java.util.TreeSet<>(EVAL_TASK_ALIASES.keySet())));
         }
       }
     }
-    if (!(body.get("gate") instanceof Map<?, ?> gate) || !(gate.get("metric") instanceof String metric)
-        || !StepCheck.literal(metric) || !allKnown) {
+    if (!(body.get("gate") instanceof Map<?, ?> gate)
+        || !(gate.get("metric") instanceof String metric)
+        || !StepCheck.literal(metric)
+        || !allKnown) {
       return;
     }
     var measured = new java.util.LinkedHashSet<String>();
-    (tasks.isEmpty() ? EVAL_TASKS.keySet() : tasks).forEach(t -> measured.addAll(EVAL_TASKS.get(t)));
+    (tasks.isEmpty() ? EVAL_TASKS.keySet() : tasks)
+        .forEach(t -> measured.addAll(EVAL_TASKS.get(t)));
     String pooled = metric.contains("/") ? metric.substring(metric.indexOf('/') + 1) : metric;
     if (!measured.contains(pooled)) {
-      problem.accept("gate.metric", "'" + metric + "' is not measured by "
-          + (tasks.isEmpty() ? "any task" : "tasks " + String.join(", ", tasks)) + "; expected one of "
-          + String.join(", ", measured) + " (or FILE/METRIC)");
+      problem.accept(
+          "gate.metric",
+          "'"
+              + metric
+              + "' is not measured by "
+              + (tasks.isEmpty() ? "any task" : "tasks " + String.join(", ", tasks))
+              + "; expected one of "
+              + String.join(", ", measured)
+              + " (or FILE/METRIC)");
     }
   }
 
   /** Evaluating during training needs something to evaluate on. */
-  private static void checkEvalEvery(Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
-    if (body.get("config") instanceof Map<?, ?> config && config.get("eval_every") != null && body.get("eval_data") == null) {
+  private static void checkEvalEvery(
+      Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    if (body.get("config") instanceof Map<?, ?> config
+        && config.get("eval_every") != null
+        && body.get("eval_data") == null) {
       problem.accept("config.eval_every", "needs eval_data: the held-out dataset to evaluate on");
     }
   }
 
   private static List<ConfigKey> dpoConfig() {
     var keys = new java.util.ArrayList<>(trainingConfig(1e-4, 0.0, false));
-    keys.add(ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature").withDefault(0.1));
-    keys.add(ConfigKey.optional("sft_weight", NUMBER, Constraint.atLeast(0), "weight of an SFT loss on chosen answers")
-        .withDefault(0.0));
+    keys.add(
+        ConfigKey.optional("beta", NUMBER, Constraint.positive(), "DPO temperature")
+            .withDefault(0.1));
+    keys.add(
+        ConfigKey.optional(
+                "sft_weight",
+                NUMBER,
+                Constraint.atLeast(0),
+                "weight of an SFT loss on chosen answers")
+            .withDefault(0.0));
     return keys;
   }
 
-  /** The training kinds share data, config and behaviour; each adds its model field and runner settings. */
-  private static StepKind.Builder training(String name, String description, StepField model, double lr,
-      double weightDecay, boolean replays) {
+  /**
+   * The training kinds share data, config and behaviour; each adds its model field and runner
+   * settings.
+   */
+  private static StepKind.Builder training(
+      String name,
+      String description,
+      StepField model,
+      double lr,
+      double weightDecay,
+      boolean replays) {
     return StepKind.builder(name, Execution.WORKER_TRAINER)
         .description(description)
         .field(model)
-        .field(StepField.required("data", ARTIFACT, "training dataset")
-            .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+        .field(
+            StepField.required("data", ARTIFACT, "training dataset")
+                .accepting(ArtifactType.DATASET, ArtifactType.FILES))
         .field(EVAL_DATA)
         .field(config(trainingConfig(lr, weightDecay, replays)))
         .check(StepKinds::checkEvalEvery)
@@ -487,7 +818,8 @@ public final class StepKinds {
 
   /** The kind of a planned or recorded step; plans are only made of known kinds. */
   public static StepKind of(String name) {
-    return find(name).orElseThrow(() -> new IllegalArgumentException("unknown step kind '" + name + "'"));
+    return find(name)
+        .orElseThrow(() -> new IllegalArgumentException("unknown step kind '" + name + "'"));
   }
 
   /** Names of the kinds with an output of {@code type}, e.g. for the evals query. */
@@ -495,7 +827,9 @@ public final class StepKinds {
     return all().stream().filter(k -> k.produces(type)).map(StepKind::name).toList();
   }
 
-  /** Every kind and the common fields as a plain Map/List tree, for the REST API, the form and docs. */
+  /**
+   * Every kind and the common fields as a plain Map/List tree, for the REST API, the form and docs.
+   */
   public static Map<String, Object> describe() {
     var map = new LinkedHashMap<String, Object>();
     map.put("commonFields", StepKind.describeAll(COMMON_FIELDS));

@@ -1,12 +1,17 @@
 package dev.trainyard.pipeline.kind;
 
-/** The shape a step field or config value must have. {@link #label()} is what users read in errors. */
+/**
+ * The shape a step field or config value must have. {@link #label()} is what users read in errors.
+ */
 public enum ValueType {
   STRING("string"),
   INT("int"),
   NUMBER("number"),
   BOOLEAN("boolean"),
-  /** One artifact reference: {@code ${{ params.P }}} (checkpoint/dataset) or {@code ${{ steps.S.outputs.O }}}. */
+  /**
+   * One artifact reference: {@code ${{ params.P }}} (checkpoint/dataset) or {@code ${{
+   * steps.S.outputs.O }}}.
+   */
   ARTIFACT("artifact reference"),
   /** A model preset name or an inline model config (from-scratch pretraining). */
   PRESET_OR_CONFIG("preset name or model config"),
@@ -16,7 +21,10 @@ public enum ValueType {
   OBJECT("object"),
   /** A list of mappings, each described by the schema's entries. */
   OBJECT_LIST("list of objects"),
-  /** Seconds as a positive number, or a string such as {@code 90s}, {@code 10m}, {@code 2h}, {@code 1h30m}. */
+  /**
+   * Seconds as a positive number, or a string such as {@code 90s}, {@code 10m}, {@code 2h}, {@code
+   * 1h30m}.
+   */
   DURATION("duration"),
   /** Keys to non-empty lists of scalars; the step fans out over their cartesian product. */
   MATRIX("matrix"),

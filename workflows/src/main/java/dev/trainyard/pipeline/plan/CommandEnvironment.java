@@ -9,15 +9,20 @@ import java.util.Map;
 
 /**
  * The {@code env:} a planned {@code command} step runs with: a variable per scalar parameter, per
- * matrix key and per named input (see {@link CommandVariables}), then the author's own {@code env:},
- * which wins on a clash. Being part of the planned body, the values also enter the step's cache key.
- * A list (a fan-in's paths) stays a list here; the worker turns it into lines and a file.
+ * matrix key and per named input (see {@link CommandVariables}), then the author's own {@code
+ * env:}, which wins on a clash. Being part of the planned body, the values also enter the step's
+ * cache key. A list (a fan-in's paths) stays a list here; the worker turns it into lines and a
+ * file.
  */
 final class CommandEnvironment {
   private CommandEnvironment() {}
 
-  static Map<String, Object> of(List<ParamSpec> params, Map<String, Object> paramValues,
-      Map<String, Object> matrixValues, Object substitutedInputs, Object authorsEnv) {
+  static Map<String, Object> of(
+      List<ParamSpec> params,
+      Map<String, Object> paramValues,
+      Map<String, Object> matrixValues,
+      Object substitutedInputs,
+      Object authorsEnv) {
     var env = new LinkedHashMap<String, Object>();
     for (ParamSpec param : params) {
       Object value = paramValues.get(param.name());
@@ -25,9 +30,11 @@ final class CommandEnvironment {
         env.put(CommandVariables.param(param.name()), String.valueOf(value));
       }
     }
-    matrixValues.forEach((key, value) -> env.put(CommandVariables.matrix(key), String.valueOf(value)));
+    matrixValues.forEach(
+        (key, value) -> env.put(CommandVariables.matrix(key), String.valueOf(value)));
     if (substitutedInputs instanceof Map<?, ?> named) {
-      named.forEach((key, value) -> env.put(CommandVariables.input(String.valueOf(key)), textOrList(value)));
+      named.forEach(
+          (key, value) -> env.put(CommandVariables.input(String.valueOf(key)), textOrList(value)));
     }
     if (substitutedInputs != null) {
       env.put(CommandVariables.INPUTS, flatten(substitutedInputs));
@@ -39,7 +46,9 @@ final class CommandEnvironment {
   }
 
   private static Object textOrList(Object value) {
-    return value instanceof List<?> || value instanceof Map<?, ?> ? flatten(value) : String.valueOf(value);
+    return value instanceof List<?> || value instanceof Map<?, ?>
+        ? flatten(value)
+        : String.valueOf(value);
   }
 
   private static List<String> flatten(Object value) {

@@ -18,46 +18,67 @@ public final class Defaults {
   /** A copy of {@code body} with every absent field and config key that has a default filled in. */
   public static Map<String, Object> resolve(StepKind kind, Map<String, Object> body) {
     var resolved = new LinkedHashMap<>(body);
-    kind.fields().values().forEach(field -> {
-      if (resolved.get(field.name()) == null && field.defaultValue() != null) {
-        resolved.put(field.name(), field.defaultValue());
-      }
-      if (field.type() == ValueType.PRESET_OR_CONFIG && resolved.get(field.name()) != null) {
-        resolved.put(field.name(), architecture(resolved.get(field.name())));
-      }
-    });
+    kind.fields()
+        .values()
+        .forEach(
+            field -> {
+              if (resolved.get(field.name()) == null && field.defaultValue() != null) {
+                resolved.put(field.name(), field.defaultValue());
+              }
+              if (field.type() == ValueType.PRESET_OR_CONFIG
+                  && resolved.get(field.name()) != null) {
+                resolved.put(field.name(), architecture(resolved.get(field.name())));
+              }
+            });
     var config = kind.fields().get("config");
-    if (config != null && config.entries().values().stream().anyMatch(k -> k.defaultValue() != null)) {
+    if (config != null
+        && config.entries().values().stream().anyMatch(k -> k.defaultValue() != null)) {
       Object given = resolved.get("config");
-      if (given == null || given instanceof Map<?, ?>) { // anything else is reported by its reader, not hidden
-        resolved.put("config", fill(given == null ? Map.of() : (Map<?, ?>) given, config.entries()));
+      if (given == null
+          || given instanceof Map<?, ?>) { // anything else is reported by its reader, not hidden
+        resolved.put(
+            "config", fill(given == null ? Map.of() : (Map<?, ?>) given, config.entries()));
       }
     }
     return resolved;
   }
 
-  /** Constants first, then the rules computed from them (e.g. warm-up from max_steps); rules yield ints as longs. */
-  private static Map<String, Object> fill(Map<?, ?> given, Map<String, ? extends ValueSchema> keys) {
+  /**
+   * Constants first, then the rules computed from them (e.g. warm-up from max_steps); rules yield
+   * ints as longs.
+   */
+  private static Map<String, Object> fill(
+      Map<?, ?> given, Map<String, ? extends ValueSchema> keys) {
     var filled = new LinkedHashMap<String, Object>();
-    given.forEach((k, v) -> {
-      if (v != null) {
-        filled.put(String.valueOf(k), v);
-      }
-    });
-    keys.values().forEach(key -> {
-      if (!filled.containsKey(key.name()) && key.defaultValue() != null
-          && !(key.defaultValue() instanceof ValueSchema.Derived)) {
-        filled.put(key.name(), key.defaultValue());
-      }
-    });
-    keys.values().forEach(key -> {
-      if (!filled.containsKey(key.name()) && key.defaultValue() instanceof ValueSchema.Derived derived) {
-        Object value = derived.compute().apply(filled); // null when an input it needs is ill-typed (reported)
-        if (value != null) {
-          filled.put(key.name(), value);
-        }
-      }
-    });
+    given.forEach(
+        (k, v) -> {
+          if (v != null) {
+            filled.put(String.valueOf(k), v);
+          }
+        });
+    keys.values()
+        .forEach(
+            key -> {
+              if (!filled.containsKey(key.name())
+                  && key.defaultValue() != null
+                  && !(key.defaultValue() instanceof ValueSchema.Derived)) {
+                filled.put(key.name(), key.defaultValue());
+              }
+            });
+    keys.values()
+        .forEach(
+            key -> {
+              if (!filled.containsKey(key.name())
+                  && key.defaultValue() instanceof ValueSchema.Derived derived) {
+                Object value =
+                    derived
+                        .compute()
+                        .apply(filled); // null when an input it needs is ill-typed (reported)
+                if (value != null) {
+                  filled.put(key.name(), value);
+                }
+              }
+            });
     return filled;
   }
 
@@ -66,14 +87,16 @@ public final class Defaults {
     if (model instanceof String name && StepKinds.MODEL_PRESETS.containsKey(name)) {
       return new LinkedHashMap<>(StepKinds.MODEL_PRESETS.get(name));
     }
-    if (model instanceof Map<?, ?> map && map.get("preset") instanceof String name
+    if (model instanceof Map<?, ?> map
+        && map.get("preset") instanceof String name
         && StepKinds.MODEL_PRESETS.containsKey(name)) {
       var merged = new LinkedHashMap<String, Object>(StepKinds.MODEL_PRESETS.get(name));
-      map.forEach((k, v) -> {
-        if (!"preset".equals(k)) {
-          merged.put(String.valueOf(k), v);
-        }
-      });
+      map.forEach(
+          (k, v) -> {
+            if (!"preset".equals(k)) {
+              merged.put(String.valueOf(k), v);
+            }
+          });
       return merged;
     }
     return model; // validated already: an inline architecture

@@ -8,7 +8,8 @@ package dev.trainyard.pipeline.plan;
  *     {@code <step>.<output>}, for parameters {@code params.<param>}.
  * @param role the lineage edge role, e.g. {@code input:model}, {@code input:data}, {@code input}
  */
-public record InputBinding(String name, String role, String fromStep, String output, String artifactId) {
+public record InputBinding(
+    String name, String role, String fromStep, String output, String artifactId) {
   public static InputBinding ofStep(String name, String role, String fromStep, String output) {
     return new InputBinding(name, role, fromStep, output, null);
   }

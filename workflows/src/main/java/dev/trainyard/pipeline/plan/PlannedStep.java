@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param id unique within the plan; a matrix step expands to {@code <id>-<index>} (index from 0)
  * @param kind the step kind, e.g. {@code command}, {@code sft}, {@code approval}
- * @param pool the worker pool whose task queue runs it ({@code resources.pool}, default {@code default})
+ * @param pool the worker pool whose task queue runs it ({@code resources.pool}, default {@code
+ *     default})
  * @param gpus GPUs the step needs on one host ({@code resources.gpus}, default 0)
  * @param needs ids of the steps that must succeed first (explicit {@code needs:} plus references)
  * @param body the kind-specific fields of the step (e.g. {@code run}, {@code env}, {@code model},

@@ -20,8 +20,8 @@ import java.util.Set;
 
 /**
  * Turns a valid spec and resolved parameter values into an {@link ExecutionPlan}: orders the steps,
- * expands matrices, substitutes values, replaces artifact references by input tokens and fills in the
- * kinds' defaults ({@link Defaults}), so each planned body is the fully resolved step.
+ * expands matrices, substitutes values, replaces artifact references by input tokens and fills in
+ * the kinds' defaults ({@link Defaults}), so each planned body is the fully resolved step.
  */
 public final class Planner {
   private final PipelineSpec spec;
@@ -41,7 +41,10 @@ public final class Planner {
     spec.steps().forEach(s -> stepsById.put(s.id(), s));
   }
 
-  /** The plan; problems found after substitution (e.g. a string parameter in an int field) go to {@code problems}. */
+  /**
+   * The plan; problems found after substitution (e.g. a string parameter in an int field) go to
+   * {@code problems}.
+   */
   public ExecutionPlan plan() {
     var planned = new ArrayList<PlannedStep>();
     for (StepSpec step : topologicalOrder()) {
@@ -84,11 +87,15 @@ public final class Planner {
     return order;
   }
 
-  /** Cartesian product in the order the keys and values are written; one empty combination without a matrix. */
+  /**
+   * Cartesian product in the order the keys and values are written; one empty combination without a
+   * matrix.
+   */
   static List<Map<String, Object>> combinations(StepSpec step) {
     if (step.combinationCount() > StepSpec.MAX_COMBINATIONS) {
       // Validation refuses such a spec; a caller that skipped it must not get 10^8 maps built.
-      throw new IllegalStateException(step.path() + ".matrix: more than " + StepSpec.MAX_COMBINATIONS + " combinations");
+      throw new IllegalStateException(
+          step.path() + ".matrix: more than " + StepSpec.MAX_COMBINATIONS + " combinations");
     }
     Map<String, List<Object>> matrix = step.matrix();
     List<Map<String, Object>> result = new ArrayList<>();
@@ -115,8 +122,12 @@ public final class Planner {
     private final Map<String, Object> matrixValues;
     private final LinkedHashSet<InputBinding> inputs = new LinkedHashSet<>();
     private final LinkedHashSet<String> referencedSteps = new LinkedHashSet<>();
-    /** Input token → its artifact type, so a report never reaches a field that needs a checkpoint. */
+
+    /**
+     * Input token → its artifact type, so a report never reaches a field that needs a checkpoint.
+     */
     private final Map<String, ValueChecker.TypedInput> inputTypes = new HashMap<>();
+
     private String inputsText = "";
 
     StepExpansion(StepSpec step, String id, Map<String, Object> matrixValues) {
@@ -129,41 +140,69 @@ public final class Planner {
     PlannedStep plan() {
       // `inputs` first: `${{ inputs }}` elsewhere in the body stands for its substituted tokens.
       Object inputsField = step.body().get("inputs");
-      Object substitutedInputs = inputsField == null ? null : substitute(inputsField, role("inputs"));
+      Object substitutedInputs =
+          inputsField == null ? null : substitute(inputsField, role("inputs"));
       if (substitutedInputs != null) {
         inputsText = String.join(" ", flattenText(substitutedInputs));
       }
       var body = new LinkedHashMap<String, Object>();
-      step.body().forEach((field, value) ->
-          body.put(field, field.equals("inputs") ? substitutedInputs : substitute(value, role(field))));
+      step.body()
+          .forEach(
+              (field, value) ->
+                  body.put(
+                      field,
+                      field.equals("inputs") ? substitutedInputs : substitute(value, role(field))));
       checkSubstituted(body);
       if (kind.shellField() != null) {
-        // Values reach a shell command only as variables (validation refuses them as text of `run:`).
-        body.put("env", CommandEnvironment.of(spec.params(), paramValues, matrixValues, substitutedInputs,
-            body.get("env")));
+        // Values reach a shell command only as variables (validation refuses them as text of
+        // `run:`).
+        body.put(
+            "env",
+            CommandEnvironment.of(
+                spec.params(), paramValues, matrixValues, substitutedInputs, body.get("env")));
       }
       Map<String, Object> resolved = Defaults.resolve(kind, body);
       var needs = new LinkedHashSet<String>();
       step.needs().forEach(need -> needs.addAll(stepsById.get(need).expandedIds()));
       needs.addAll(referencedSteps);
-      return new PlannedStep(id, step.kind(), step.pool(), step.gpus(), List.copyOf(needs), resolved,
-          List.copyOf(inputs), step.timeoutSeconds(), step.retry());
+      return new PlannedStep(
+          id,
+          step.kind(),
+          step.pool(),
+          step.gpus(),
+          List.copyOf(needs),
+          resolved,
+          List.copyOf(inputs),
+          step.timeoutSeconds(),
+          step.retry());
     }
 
-    /** Lineage edge role: by field ({@code input:model}), unless the kind reads its inputs generically. */
+    /**
+     * Lineage edge role: by field ({@code input:model}), unless the kind reads its inputs
+     * generically.
+     */
     private String role(String field) {
       return kind.inputRoleOf(field);
     }
 
     private void checkSubstituted(Map<String, Object> body) {
-      var checker = new ValueChecker(ValueChecker.Stage.PLAN, step.kind(), paramSpecs, problems, inputTypes);
-      body.forEach((field, value) -> {
-        var schema = field.equals("cache") ? StepKinds.COMMON_FIELDS.get(field) : kind.fields().get(field);
-        if (schema != null) {
-          checker.check(step.path() + "." + field, value, schema);
-        }
-      });
-      kind.checks().forEach(check -> check.check(body, (at, message) -> problems.add(step.path() + "." + at, message)));
+      var checker =
+          new ValueChecker(ValueChecker.Stage.PLAN, step.kind(), paramSpecs, problems, inputTypes);
+      body.forEach(
+          (field, value) -> {
+            var schema =
+                field.equals("cache")
+                    ? StepKinds.COMMON_FIELDS.get(field)
+                    : kind.fields().get(field);
+            if (schema != null) {
+              checker.check(step.path() + "." + field, value, schema);
+            }
+          });
+      kind.checks()
+          .forEach(
+              check ->
+                  check.check(
+                      body, (at, message) -> problems.add(step.path() + "." + at, message)));
     }
 
     private Object substitute(Object value, String role) {
@@ -210,7 +249,8 @@ public final class Planner {
         case Expression.MatrixRef ref -> matrixValues.get(ref.key());
         case Expression.StepOutputRef ref -> stepOutput(ref, role);
         case Expression.InputsRef ref -> inputsText;
-        case Expression.Unknown unknown -> throw new IllegalStateException("unvalidated expression " + unknown.text());
+        case Expression.Unknown unknown ->
+            throw new IllegalStateException("unvalidated expression " + unknown.text());
       };
     }
 
@@ -221,8 +261,11 @@ public final class Planner {
       }
       String inputName = "params." + name;
       inputs.add(InputBinding.ofArtifact(inputName, role, (String) value));
-      inputTypes.put(Expressions.inputToken(inputName), new ValueChecker.TypedInput(
-          paramSpecs.get(name).type().artifactType(), "parameter '" + name + "' (" + paramSpecs.get(name).type().yamlName() + ")"));
+      inputTypes.put(
+          Expressions.inputToken(inputName),
+          new ValueChecker.TypedInput(
+              paramSpecs.get(name).type().artifactType(),
+              "parameter '" + name + "' (" + paramSpecs.get(name).type().yamlName() + ")"));
       return Expressions.inputToken(inputName);
     }
 
@@ -234,16 +277,31 @@ public final class Planner {
         String inputName = producerId + "." + ref.output();
         inputs.add(InputBinding.ofStep(inputName, role, producerId, ref.output()));
         referencedSteps.add(producerId);
-        var type = StepKinds.of(producer.kind()).output(ref.output()).map(o -> o.typeIn(producer.body())).orElse(null);
-        inputTypes.put(Expressions.inputToken(inputName), new ValueChecker.TypedInput(
-            type, "output '" + ref.output() + "' of step '" + ref.step() + "' (" + producer.kind() + ")"));
+        var type =
+            StepKinds.of(producer.kind())
+                .output(ref.output())
+                .map(o -> o.typeIn(producer.body()))
+                .orElse(null);
+        inputTypes.put(
+            Expressions.inputToken(inputName),
+            new ValueChecker.TypedInput(
+                type,
+                "output '"
+                    + ref.output()
+                    + "' of step '"
+                    + ref.step()
+                    + "' ("
+                    + producer.kind()
+                    + ")"));
         tokens.add(Expressions.inputToken(inputName));
       }
       return producer.fansOut() ? tokens : tokens.get(0);
     }
   }
 
-  /** Text pieces of a value for interpolation into a string; lists and maps are flattened in order. */
+  /**
+   * Text pieces of a value for interpolation into a string; lists and maps are flattened in order.
+   */
   private static List<String> flattenText(Object value) {
     var pieces = new ArrayList<String>();
     if (value instanceof List<?> list) {

@@ -4,12 +4,13 @@ import java.util.Locale;
 
 /**
  * Names of the environment variables through which a {@code command} step reads parameter values,
- * matrix values and input paths. Values reach the shell only as variables, never as text of
- * {@code run:}, so a value can never become shell syntax however the author quotes it.
+ * matrix values and input paths. Values reach the shell only as variables, never as text of {@code
+ * run:}, so a value can never become shell syntax however the author quotes it.
  */
 public final class CommandVariables {
   /** Every input path of the step, one per line; {@code TRAINYARD_INPUTS_FILE} lists them too. */
   public static final String INPUTS = "TRAINYARD_INPUTS";
+
   /** Appended to a list variable's name: the file that lists its values, one per line. */
   public static final String FILE_SUFFIX = "_FILE";
 

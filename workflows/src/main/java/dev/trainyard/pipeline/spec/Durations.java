@@ -4,15 +4,22 @@ import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses step timeouts: seconds as a number, or text such as {@code 90s}, {@code 10m}, {@code 1h30m}. */
+/**
+ * Parses step timeouts: seconds as a number, or text such as {@code 90s}, {@code 10m}, {@code
+ * 1h30m}.
+ */
 public final class Durations {
   private Durations() {}
 
-  private static final Pattern TEXT = Pattern.compile("(?:(\\d+)h)?\\s*(?:(\\d+)m)?\\s*(?:(\\d+)s)?");
+  private static final Pattern TEXT =
+      Pattern.compile("(?:(\\d+)h)?\\s*(?:(\\d+)m)?\\s*(?:(\\d+)s)?");
 
-  public static final String FORMAT_HINT = "expected seconds or a duration such as 90s, 10m, 2h or 1h30m";
+  public static final String FORMAT_HINT =
+      "expected seconds or a duration such as 90s, 10m, 2h or 1h30m";
 
-  /** Seconds, or empty when the text is not a duration. Zero is returned as is; callers reject it. */
+  /**
+   * Seconds, or empty when the text is not a duration. Zero is returned as is; callers reject it.
+   */
   public static OptionalLong parseSeconds(String text) {
     String trimmed = text.strip();
     if (trimmed.isEmpty()) {

@@ -32,9 +32,13 @@ public final class Expressions {
     return EXPRESSION.matcher(text).replaceAll("").contains("${{");
   }
 
-  /** The expression when the string is exactly one expression (then it may stand for a typed value). */
+  /**
+   * The expression when the string is exactly one expression (then it may stand for a typed value).
+   */
   public static Expression whole(String text, List<Match> matches) {
-    if (matches.size() == 1 && matches.get(0).start() == 0 && matches.get(0).end() == text.length()) {
+    if (matches.size() == 1
+        && matches.get(0).start() == 0
+        && matches.get(0).end() == text.length()) {
       return matches.get(0).expression();
     }
     return null;
@@ -57,13 +61,18 @@ public final class Expressions {
     return new Expression.Unknown(inner);
   }
 
-  private static final Pattern INPUT_TOKEN = Pattern.compile("\\$\\{\\{\\s*inputs\\.([A-Za-z0-9._-]+)\\s*}}");
+  private static final Pattern INPUT_TOKEN =
+      Pattern.compile("\\$\\{\\{\\s*inputs\\.([A-Za-z0-9._-]+)\\s*}}");
 
-  /** The input a planned body's token names ({@code ${{ inputs.NAME }}} → NAME); empty for anything else. */
+  /**
+   * The input a planned body's token names ({@code ${{ inputs.NAME }}} → NAME); empty for anything
+   * else.
+   */
   public static java.util.Optional<String> inputName(Object token) {
     Matcher m;
     return token instanceof String text && (m = INPUT_TOKEN.matcher(text.strip())).matches()
-        ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+        ? java.util.Optional.of(m.group(1))
+        : java.util.Optional.empty();
   }
 
   /** The placeholder the worker resolves to a local path of input {@code name}. */

@@ -10,7 +10,9 @@ import java.util.Map;
 public final class JsonTrees {
   private JsonTrees() {}
 
-  /** Deep, order-keeping, unmodifiable copy, so a parsed spec cannot change under a running plan. */
+  /**
+   * Deep, order-keeping, unmodifiable copy, so a parsed spec cannot change under a running plan.
+   */
   @SuppressWarnings("unchecked")
   public static <T> T freeze(T value) {
     if (value instanceof Map<?, ?> map) {
@@ -27,7 +29,8 @@ public final class JsonTrees {
   }
 
   /** Calls {@code visitor} with the path and text of every string in the tree, in order. */
-  public static void walkStrings(String path, Object value, java.util.function.BiConsumer<String, String> visitor) {
+  public static void walkStrings(
+      String path, Object value, java.util.function.BiConsumer<String, String> visitor) {
     if (value instanceof String text) {
       visitor.accept(path, text);
     } else if (value instanceof Map<?, ?> map) {

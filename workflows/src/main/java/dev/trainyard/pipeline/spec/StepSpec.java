@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * @param index position in {@code steps:}, used in problem paths ({@code steps[index]})
  * @param matrix keys to their values in the order written; empty when the step does not fan out
- * @param body the kind-specific fields (e.g. {@code run}, {@code model}, {@code config}, {@code cache})
+ * @param body the kind-specific fields (e.g. {@code run}, {@code model}, {@code config}, {@code
+ *     cache})
  */
 public record StepSpec(
     int index,
@@ -26,7 +27,10 @@ public record StepSpec(
     Map<String, Object> body) {
   public static final String DEFAULT_POOL = "default";
   public static final long DEFAULT_TIMEOUT_SECONDS = 24 * 60 * 60;
-  /** Most expansions one matrix step may have; validation refuses more before anything is expanded. */
+
+  /**
+   * Most expansions one matrix step may have; validation refuses more before anything is expanded.
+   */
   public static final int MAX_COMBINATIONS = 256;
 
   public StepSpec {
@@ -39,15 +43,19 @@ public record StepSpec(
     return !matrix.isEmpty();
   }
 
-  /** Ids this step expands to: {@code id-0, id-1, ...} for a matrix step, otherwise just {@code id}. */
+  /**
+   * Ids this step expands to: {@code id-0, id-1, ...} for a matrix step, otherwise just {@code id}.
+   */
   public List<String> expandedIds() {
     if (!fansOut()) {
       return List.of(id);
     }
     long count = combinationCount();
     if (count > MAX_COMBINATIONS) {
-      // Validation reports this; expanding anyway would build up to 10^8 ids (the probe's 338-byte bomb).
-      throw new IllegalStateException(path() + ": " + count + " combinations exceed " + MAX_COMBINATIONS);
+      // Validation reports this; expanding anyway would build up to 10^8 ids (the probe's 338-byte
+      // bomb).
+      throw new IllegalStateException(
+          path() + ": " + count + " combinations exceed " + MAX_COMBINATIONS);
     }
     return java.util.stream.IntStream.range(0, (int) count).mapToObj(i -> id + "-" + i).toList();
   }
@@ -68,16 +76,22 @@ public record StepSpec(
     return count;
   }
 
-  /** Ids of the spec steps this one depends on: its {@code needs:} plus every step whose outputs it references. */
+  /**
+   * Ids of the spec steps this one depends on: its {@code needs:} plus every step whose outputs it
+   * references.
+   */
   public java.util.Set<String> dependencies() {
     var ids = new java.util.LinkedHashSet<String>(needs);
-    JsonTrees.walkStrings("", body, (path, text) -> {
-      for (Expressions.Match match : Expressions.find(text)) {
-        if (match.expression() instanceof Expression.StepOutputRef ref) {
-          ids.add(ref.step());
-        }
-      }
-    });
+    JsonTrees.walkStrings(
+        "",
+        body,
+        (path, text) -> {
+          for (Expressions.Match match : Expressions.find(text)) {
+            if (match.expression() instanceof Expression.StepOutputRef ref) {
+              ids.add(ref.step());
+            }
+          }
+        });
     return ids;
   }
 

@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Checks parameter values supplied at launch against the declared parameters and applies defaults. */
+/**
+ * Checks parameter values supplied at launch against the declared parameters and applies defaults.
+ */
 public final class ParamValues {
   private ParamValues() {}
 
@@ -21,7 +23,8 @@ public final class ParamValues {
    * The value of every declared parameter (null for an absent optional one), normalised to plain
    * JSON types: String, Integer/Long, Double (or an integral number for {@code number}), Boolean.
    */
-  public static Map<String, Object> resolve(List<ParamSpec> declared, Map<String, Object> supplied, Problems problems) {
+  public static Map<String, Object> resolve(
+      List<ParamSpec> declared, Map<String, Object> supplied, Problems problems) {
     Map<String, Object> given = supplied == null ? Map.of() : supplied;
     var values = new LinkedHashMap<String, Object>();
     for (ParamSpec param : declared) {
@@ -40,7 +43,8 @@ public final class ParamValues {
       Optional<Object> typed = convert(param.type(), value);
       if (typed.isEmpty()) {
         problems.add(path, typeMessage(param.type(), value));
-      } else if (param.type().isArtifact() && !ARTIFACT_ID.matcher((String) typed.get()).matches()) {
+      } else if (param.type().isArtifact()
+          && !ARTIFACT_ID.matcher((String) typed.get()).matches()) {
         problems.add(path, "expected an artifact id");
       }
       values.put(param.name(), typed.orElse(null));
@@ -56,11 +60,13 @@ public final class ParamValues {
   /** The value as the given type, or empty when it does not fit (no string-to-number coercion). */
   public static Optional<Object> convert(ParamType type, Object value) {
     return switch (type) {
-      case STRING, CHECKPOINT, DATASET -> value instanceof String ? Optional.of(value) : Optional.empty();
+      case STRING, CHECKPOINT, DATASET ->
+          value instanceof String ? Optional.of(value) : Optional.empty();
       case BOOLEAN -> value instanceof Boolean ? Optional.of(value) : Optional.empty();
-      case INT -> ValueChecker.isInteger(value)
-          ? Optional.of(JsonTrees.normalizeInteger(((Number) value).longValue()))
-          : Optional.empty();
+      case INT ->
+          ValueChecker.isInteger(value)
+              ? Optional.of(JsonTrees.normalizeInteger(((Number) value).longValue()))
+              : Optional.empty();
       case NUMBER -> number(value);
     };
   }
@@ -69,7 +75,10 @@ public final class ParamValues {
     if (!(value instanceof Number number)) {
       return Optional.empty();
     }
-    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+    if (value instanceof Integer
+        || value instanceof Long
+        || value instanceof Short
+        || value instanceof Byte) {
       return Optional.of(JsonTrees.normalizeInteger(number.longValue()));
     }
     double d = value instanceof BigDecimal big ? big.doubleValue() : number.doubleValue();

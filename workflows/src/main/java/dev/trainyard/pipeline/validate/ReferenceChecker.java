@@ -16,7 +16,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** Checks what steps refer to: parameters, matrix keys, other steps and their outputs; and finds cycles. */
+/**
+ * Checks what steps refer to: parameters, matrix keys, other steps and their outputs; and finds
+ * cycles.
+ */
 final class ReferenceChecker {
   private ReferenceChecker() {}
 
@@ -30,14 +33,26 @@ final class ReferenceChecker {
           problems.add(step.path() + ".needs[" + i + "]", "unknown step '" + need + "'");
         }
       }
-      step.body().forEach((field, value) -> JsonTrees.walkStrings(step.path() + "." + field, value,
-          (path, text) -> checkString(step, field, path, text, byId, params, problems)));
+      step.body()
+          .forEach(
+              (field, value) ->
+                  JsonTrees.walkStrings(
+                      step.path() + "." + field,
+                      value,
+                      (path, text) ->
+                          checkString(step, field, path, text, byId, params, problems)));
     }
     reportCycles(steps, byId, problems);
   }
 
-  private static void checkString(StepSpec step, String field, String path, String text,
-      Map<String, StepSpec> steps, Map<String, ParamSpec> params, Problems problems) {
+  private static void checkString(
+      StepSpec step,
+      String field,
+      String path,
+      String text,
+      Map<String, StepSpec> steps,
+      Map<String, ParamSpec> params,
+      Problems problems) {
     if (Expressions.hasUnterminated(text)) {
       problems.add(path, "unterminated expression: '${{' without '}}'");
     }
@@ -54,26 +69,40 @@ final class ReferenceChecker {
         }
         case Expression.MatrixRef ref -> {
           if (!step.matrix().containsKey(ref.key())) {
-            problems.add(path, "unknown matrix key '" + ref.key() + "'"
-                + (step.fansOut() ? "; expected one of " + String.join(", ", step.matrix().keySet()) : "; the step has no matrix"));
+            problems.add(
+                path,
+                "unknown matrix key '"
+                    + ref.key()
+                    + "'"
+                    + (step.fansOut()
+                        ? "; expected one of " + String.join(", ", step.matrix().keySet())
+                        : "; the step has no matrix"));
           }
         }
         case Expression.StepOutputRef ref -> checkStepOutput(path, ref, steps, problems);
         case Expression.InputsRef ref -> {
-          boolean hasInputsField = StepKinds.find(step.kind()).map(k -> k.fields().containsKey("inputs")).orElse(true);
+          boolean hasInputsField =
+              StepKinds.find(step.kind()).map(k -> k.fields().containsKey("inputs")).orElse(true);
           if (!hasInputsField) {
-            problems.add(path, source + " needs an inputs field, which kind '" + step.kind() + "' does not have");
+            problems.add(
+                path,
+                source + " needs an inputs field, which kind '" + step.kind() + "' does not have");
           } else if (field.equals("inputs")) {
             problems.add(path, source + " cannot be used inside inputs itself");
           }
         }
-        case Expression.Unknown unknown -> problems.add(path, "unknown expression '" + source
-            + "'; expected params.NAME, matrix.KEY, steps.ID.outputs.NAME or inputs");
+        case Expression.Unknown unknown ->
+            problems.add(
+                path,
+                "unknown expression '"
+                    + source
+                    + "'; expected params.NAME, matrix.KEY, steps.ID.outputs.NAME or inputs");
       }
     }
   }
 
-  private static void checkStepOutput(String path, Expression.StepOutputRef ref, Map<String, StepSpec> steps, Problems problems) {
+  private static void checkStepOutput(
+      String path, Expression.StepOutputRef ref, Map<String, StepSpec> steps, Problems problems) {
     StepSpec target = steps.get(ref.step());
     if (target == null) {
       problems.add(path, "unknown step '" + ref.step() + "'");
@@ -82,13 +111,27 @@ final class ReferenceChecker {
     Optional<StepKind> kind = StepKinds.find(target.kind());
     if (kind.isPresent() && kind.get().output(ref.output()).isEmpty()) {
       List<String> outputs = kind.get().outputNames();
-      problems.add(path, "step '" + ref.step() + "' (kind " + target.kind() + ") has no output '" + ref.output() + "'; "
-          + (outputs.isEmpty() ? "it produces no outputs" : "it produces: " + String.join(", ", outputs)));
+      problems.add(
+          path,
+          "step '"
+              + ref.step()
+              + "' (kind "
+              + target.kind()
+              + ") has no output '"
+              + ref.output()
+              + "'; "
+              + (outputs.isEmpty()
+                  ? "it produces no outputs"
+                  : "it produces: " + String.join(", ", outputs)));
     }
   }
 
-  /** Depth-first search; each back edge closes one cycle, reported once whatever step it is entered from. */
-  private static void reportCycles(List<StepSpec> steps, Map<String, StepSpec> byId, Problems problems) {
+  /**
+   * Depth-first search; each back edge closes one cycle, reported once whatever step it is entered
+   * from.
+   */
+  private static void reportCycles(
+      List<StepSpec> steps, Map<String, StepSpec> byId, Problems problems) {
     Map<String, Integer> state = new HashMap<>(); // absent: unvisited, 1: on the stack, 2: done
     Set<Set<String>> reported = new HashSet<>();
     for (StepSpec step : steps) {
@@ -96,8 +139,13 @@ final class ReferenceChecker {
     }
   }
 
-  private static void visit(String id, Map<String, StepSpec> byId, Map<String, Integer> state,
-      List<String> stack, Set<Set<String>> reported, Problems problems) {
+  private static void visit(
+      String id,
+      Map<String, StepSpec> byId,
+      Map<String, Integer> state,
+      List<String> stack,
+      Set<Set<String>> reported,
+      Problems problems) {
     Integer current = state.get(id);
     if (current != null) {
       if (current == 1) {

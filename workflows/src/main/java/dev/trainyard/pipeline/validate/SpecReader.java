@@ -28,7 +28,8 @@ import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * Reads spec text (YAML or JSON) into a {@link PipelineSpec}, collecting every structural problem
- * with its path. The tree is walked by hand, not data-bound, so that each problem knows where it is.
+ * with its path. The tree is walked by hand, not data-bound, so that each problem knows where it
+ * is.
  */
 public final class SpecReader {
   private SpecReader() {}
@@ -38,15 +39,23 @@ public final class SpecReader {
 
   private static final List<String> TOP_LEVEL_FIELDS =
       List.of("apiVersion", "kind", "name", "description", "params", "steps");
-  private static final List<String> PARAM_FIELDS = List.of("type", "default", "required", "description");
+  private static final List<String> PARAM_FIELDS =
+      List.of("type", "default", "required", "description");
   private static final Pattern PARAM_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  /** YAML 1.1 reads {@code 1e-4} (no dot) as a string; users mean a number, so such text becomes one. */
-  private static final Pattern EXPONENT_NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)[eE][-+]?\\d+");
+
+  /**
+   * YAML 1.1 reads {@code 1e-4} (no dot) as a string; users mean a number, so such text becomes
+   * one.
+   */
+  private static final Pattern EXPONENT_NUMBER =
+      Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)[eE][-+]?\\d+");
 
   private static final int MAX_NESTING = 50;
   private static final int MAX_CODE_POINTS = 1_000_000;
+
   /** Most steps a plan may hold after matrix expansion: a few matrix steps each at the limit. */
   public static final int MAX_PLANNED_STEPS = 4 * StepSpec.MAX_COMBINATIONS;
+
   private static final ObjectMapper YAML = yamlMapper();
 
   /**
@@ -56,18 +65,22 @@ public final class SpecReader {
   public record Result(PipelineSpec spec, List<Problem> problems) {}
 
   private static ObjectMapper yamlMapper() {
-    // Specs come from users over the API: bound what a document may cost to load (billion laughs, deep nesting, huge input).
+    // Specs come from users over the API: bound what a document may cost to load (billion laughs,
+    // deep nesting, huge input).
     LoaderOptions loader = new LoaderOptions();
     loader.setMaxAliasesForCollections(20);
     loader.setNestingDepthLimit(MAX_NESTING);
     loader.setCodePointLimit(MAX_CODE_POINTS);
     loader.setAllowDuplicateKeys(false);
-    // Jackson reads YAML as a token stream, not through SnakeYAML's composer, so the composer's nesting
+    // Jackson reads YAML as a token stream, not through SnakeYAML's composer, so the composer's
+    // nesting
     // limit does not apply: bound nesting on Jackson's side too.
-    YAMLFactory factory = YAMLFactory.builder()
-        .loaderOptions(loader)
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
-        .build();
+    YAMLFactory factory =
+        YAMLFactory.builder()
+            .loaderOptions(loader)
+            .streamReadConstraints(
+                StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+            .build();
     ObjectMapper mapper = new ObjectMapper(factory);
     mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     return mapper;
@@ -105,7 +118,9 @@ public final class SpecReader {
   private static PipelineSpec readDocument(Map<?, ?> document, String text, Problems problems) {
     for (Object key : document.keySet()) {
       if (!TOP_LEVEL_FIELDS.contains(String.valueOf(key))) {
-        problems.add(String.valueOf(key), "unknown field; expected one of " + String.join(", ", TOP_LEVEL_FIELDS));
+        problems.add(
+            String.valueOf(key),
+            "unknown field; expected one of " + String.join(", ", TOP_LEVEL_FIELDS));
       }
     }
     expectConstant(document, "apiVersion", API_VERSION, problems);
@@ -123,7 +138,8 @@ public final class SpecReader {
     return new PipelineSpec(name, description, params, steps, text);
   }
 
-  private static void expectConstant(Map<?, ?> document, String key, String expected, Problems problems) {
+  private static void expectConstant(
+      Map<?, ?> document, String key, String expected, Problems problems) {
     Object value = document.get(key);
     if (value == null) {
       problems.add(key, "required");
@@ -138,7 +154,9 @@ public final class SpecReader {
       return params;
     }
     if (!(value instanceof Map<?, ?> map)) {
-      problems.add("params", "expected a mapping of parameter names to {type, default, required, description}");
+      problems.add(
+          "params",
+          "expected a mapping of parameter names to {type, default, required, description}");
       return params;
     }
     for (var entry : map.entrySet()) {
@@ -157,21 +175,28 @@ public final class SpecReader {
     return params;
   }
 
-  private static Optional<ParamSpec> readParam(String name, String path, Map<?, ?> fields, Problems problems) {
+  private static Optional<ParamSpec> readParam(
+      String name, String path, Map<?, ?> fields, Problems problems) {
     for (Object key : fields.keySet()) {
       if (!PARAM_FIELDS.contains(String.valueOf(key))) {
-        problems.add(path + "." + key, "unknown field; expected one of " + String.join(", ", PARAM_FIELDS));
+        problems.add(
+            path + "." + key, "unknown field; expected one of " + String.join(", ", PARAM_FIELDS));
       }
     }
     String typeName = string(fields, "type", path + ".type", true, problems);
     Optional<ParamType> type = typeName == null ? Optional.empty() : ParamType.fromYaml(typeName);
     if (typeName != null && type.isEmpty()) {
-      problems.add(path + ".type", "unknown type '" + typeName + "'; expected one of "
-          + String.join(", ", ParamType.yamlNames()));
+      problems.add(
+          path + ".type",
+          "unknown type '"
+              + typeName
+              + "'; expected one of "
+              + String.join(", ", ParamType.yamlNames()));
     }
     Object defaultValue = fields.get("default");
     if (defaultValue != null && type.isPresent()) {
-      // Artifact defaults name a checkpoint the backend resolves at launch; only their type is known here.
+      // Artifact defaults name a checkpoint the backend resolves at launch; only their type is
+      // known here.
       Optional<Object> typed = ParamValues.convert(type.get(), defaultValue);
       if (typed.isEmpty()) {
         problems.add(path + ".default", ParamValues.typeMessage(type.get(), defaultValue));
@@ -190,7 +215,8 @@ public final class SpecReader {
     return Optional.of(new ParamSpec(name, type.get(), isRequired, defaultValue, description));
   }
 
-  private static List<StepSpec> readSteps(Map<?, ?> document, Map<String, ParamSpec> params, Problems problems) {
+  private static List<StepSpec> readSteps(
+      Map<?, ?> document, Map<String, ParamSpec> params, Problems problems) {
     var steps = new ArrayList<StepSpec>();
     Object value = document.get("steps");
     if (value == null) {
@@ -217,7 +243,8 @@ public final class SpecReader {
       }
       String first = firstPathById.putIfAbsent(spec.id(), path);
       if (first != null) {
-        problems.add(path + ".id", "duplicate id '" + spec.id() + "' (first used at " + first + ")");
+        problems.add(
+            path + ".id", "duplicate id '" + spec.id() + "' (first used at " + first + ")");
       } else {
         steps.add(spec);
       }
@@ -227,9 +254,10 @@ public final class SpecReader {
   }
 
   /**
-   * A matrix step {@code work} expands to {@code work-0, ...}; a step already named so would be ambiguous.
-   * Only steps within the combination limit are expanded (the checker reports the others), and the
-   * whole plan is bounded too, so that no spec makes the planner build more than {@link #MAX_PLANNED_STEPS}.
+   * A matrix step {@code work} expands to {@code work-0, ...}; a step already named so would be
+   * ambiguous. Only steps within the combination limit are expanded (the checker reports the
+   * others), and the whole plan is bounded too, so that no spec makes the planner build more than
+   * {@link #MAX_PLANNED_STEPS}.
    */
   private static void reportExpansionClashes(List<StepSpec> steps, Problems problems) {
     var stepsById = new HashMap<String, StepSpec>();
@@ -247,18 +275,22 @@ public final class SpecReader {
       for (String expanded : step.expandedIds()) {
         StepSpec other = stepsById.get(expanded);
         if (other != null) {
-          problems.add(other.path() + ".id",
+          problems.add(
+              other.path() + ".id",
               "id '" + expanded + "' clashes with an expansion of matrix step '" + step.id() + "'");
         }
       }
     }
     if (planned > MAX_PLANNED_STEPS) {
-      problems.add("steps", "too many steps once matrices are expanded (more than " + MAX_PLANNED_STEPS + ")");
+      problems.add(
+          "steps",
+          "too many steps once matrices are expanded (more than " + MAX_PLANNED_STEPS + ")");
     }
   }
 
   /** Null when the step lacks a usable id; every problem found is recorded either way. */
-  private static StepSpec readStep(int index, String path, Map<?, ?> step, Map<String, ParamSpec> params, Problems problems) {
+  private static StepSpec readStep(
+      int index, String path, Map<?, ?> step, Map<String, ParamSpec> params, Problems problems) {
     String id = string(step, "id", path + ".id", true, problems);
     if (id != null && !id.matches(StepKinds.ID_PATTERN)) {
       problems.add(path + ".id", "'" + id + "' must match " + StepKinds.ID_PATTERN);
@@ -267,8 +299,12 @@ public final class SpecReader {
     String kindName = string(step, "kind", path + ".kind", true, problems);
     Optional<StepKind> kind = kindName == null ? Optional.empty() : StepKinds.find(kindName);
     if (kindName != null && kind.isEmpty()) {
-      problems.add(path + ".kind", "unknown step kind '" + kindName + "'; expected one of "
-          + String.join(", ", StepKinds.names()));
+      problems.add(
+          path + ".kind",
+          "unknown step kind '"
+              + kindName
+              + "'; expected one of "
+              + String.join(", ", StepKinds.names()));
     }
     ValueChecker checker = new ValueChecker(ValueChecker.Stage.SPEC, kindName, params, problems);
     var body = new LinkedHashMap<String, Object>();
@@ -288,17 +324,29 @@ public final class SpecReader {
       if (kind.isPresent()) {
         StepField own = kind.get().fields().get(field);
         if (own == null) {
-          problems.add(path + "." + field, "unknown field for kind '" + kindName + "'; expected one of "
-              + String.join(", ", allowedFields(kind.get())));
+          problems.add(
+              path + "." + field,
+              "unknown field for kind '"
+                  + kindName
+                  + "'; expected one of "
+                  + String.join(", ", allowedFields(kind.get())));
         } else {
           checker.check(path + "." + field, entry.getValue(), own);
         }
       }
     }
-    kind.ifPresent(k -> k.fields().values().stream()
-        .filter(f -> f.required() && !step.containsKey(f.name()))
-        .forEach(f -> problems.add(path + "." + f.name(), "required")));
-    kind.ifPresent(k -> k.checks().forEach(check -> check.check(body, (at, message) -> problems.add(path + "." + at, message))));
+    kind.ifPresent(
+        k ->
+            k.fields().values().stream()
+                .filter(f -> f.required() && !step.containsKey(f.name()))
+                .forEach(f -> problems.add(path + "." + f.name(), "required")));
+    kind.ifPresent(
+        k ->
+            k.checks()
+                .forEach(
+                    check ->
+                        check.check(
+                            body, (at, message) -> problems.add(path + "." + at, message))));
     if (id == null || kindName == null) {
       return null;
     }
@@ -310,7 +358,9 @@ public final class SpecReader {
         resource(step, "pool", String.class, StepSpec.DEFAULT_POOL),
         resource(step, "gpus", Number.class, 0).intValue(),
         timeoutSeconds(step.get("timeout")),
-        retry(step.get("retry"), kind.map(StepKind::defaultAttempts).orElse(RetrySpec.DEFAULT.maxAttempts())),
+        retry(
+            step.get("retry"),
+            kind.map(StepKind::defaultAttempts).orElse(RetrySpec.DEFAULT.maxAttempts())),
         matrix(step.get("matrix")),
         step.get("description") instanceof String text ? text : null,
         body);
@@ -333,14 +383,17 @@ public final class SpecReader {
   }
 
   private static <T> T resource(Map<?, ?> step, String key, Class<T> type, T fallback) {
-    if (step.get("resources") instanceof Map<?, ?> resources && type.isInstance(resources.get(key))) {
+    if (step.get("resources") instanceof Map<?, ?> resources
+        && type.isInstance(resources.get(key))) {
       return type.cast(resources.get(key));
     }
     return fallback;
   }
 
   private static long timeoutSeconds(Object value) {
-    if (value instanceof Number number && ValueChecker.isInteger(number) && number.longValue() > 0) {
+    if (value instanceof Number number
+        && ValueChecker.isInteger(number)
+        && number.longValue() > 0) {
       return number.longValue();
     }
     if (value instanceof String text) {
@@ -352,31 +405,42 @@ public final class SpecReader {
     return StepSpec.DEFAULT_TIMEOUT_SECONDS;
   }
 
-  /** @param defaultAttempts the kind's attempts when the spec names none (a lost worker should not fail training) */
+  /**
+   * @param defaultAttempts the kind's attempts when the spec names none (a lost worker should not
+   *     fail training)
+   */
   private static RetrySpec retry(Object value, int defaultAttempts) {
-    RetrySpec d = new RetrySpec(defaultAttempts, RetrySpec.DEFAULT.backoffSeconds(), RetrySpec.DEFAULT.backoffMultiplier());
+    RetrySpec d =
+        new RetrySpec(
+            defaultAttempts,
+            RetrySpec.DEFAULT.backoffSeconds(),
+            RetrySpec.DEFAULT.backoffMultiplier());
     if (!(value instanceof Map<?, ?> retry)) {
       return d;
     }
     return new RetrySpec(
         retry.get("max_attempts") instanceof Number n ? n.intValue() : d.maxAttempts(),
         retry.get("backoff_seconds") instanceof Number n ? n.doubleValue() : d.backoffSeconds(),
-        retry.get("backoff_multiplier") instanceof Number n ? n.doubleValue() : d.backoffMultiplier());
+        retry.get("backoff_multiplier") instanceof Number n
+            ? n.doubleValue()
+            : d.backoffMultiplier());
   }
 
   private static Map<String, List<Object>> matrix(Object value) {
     var matrix = new LinkedHashMap<String, List<Object>>();
     if (value instanceof Map<?, ?> map) {
-      map.forEach((k, v) -> {
-        if (v instanceof List<?> list && !list.isEmpty()) {
-          matrix.put(String.valueOf(k), new ArrayList<>(list));
-        }
-      });
+      map.forEach(
+          (k, v) -> {
+            if (v instanceof List<?> list && !list.isEmpty()) {
+              matrix.put(String.valueOf(k), new ArrayList<>(list));
+            }
+          });
     }
     return matrix;
   }
 
-  private static String string(Map<?, ?> map, String key, String path, boolean required, Problems problems) {
+  private static String string(
+      Map<?, ?> map, String key, String path, boolean required, Problems problems) {
     Object value = map.get(key);
     if (value == null) {
       if (required) {
@@ -391,7 +455,10 @@ public final class SpecReader {
     return text;
   }
 
-  /** The tree as plain Java values: LinkedHashMap, ArrayList, String, Integer/Long, Double, Boolean, null. */
+  /**
+   * The tree as plain Java values: LinkedHashMap, ArrayList, String, Integer/Long, Double, Boolean,
+   * null.
+   */
   static Object toJava(JsonNode node) {
     if (node.isObject()) {
       var map = new LinkedHashMap<String, Object>();
@@ -404,7 +471,9 @@ public final class SpecReader {
       return list;
     }
     if (node.isIntegralNumber()) {
-      return node.canConvertToLong() ? JsonTrees.normalizeInteger(node.longValue()) : node.doubleValue();
+      return node.canConvertToLong()
+          ? JsonTrees.normalizeInteger(node.longValue())
+          : node.doubleValue();
     }
     if (node.isNumber()) {
       return node.doubleValue();
@@ -424,9 +493,10 @@ public final class SpecReader {
 
   private static String syntaxMessage(JsonProcessingException e) {
     JsonLocation location = e.getLocation();
-    String where = location == null || location.getLineNr() < 1
-        ? ""
-        : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    String where =
+        location == null || location.getLineNr() < 1
+            ? ""
+            : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     return "invalid YAML" + where + ": " + firstLine(e.getOriginalMessage());
   }
 

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * Checks one value against its schema from the kind catalogue. Runs twice: on the spec as written
- * (where a value that is exactly one {@code ${{ }}} expression stands for a value known only at launch)
- * and on each planned step after substitution.
+ * (where a value that is exactly one {@code ${{ }}} expression stands for a value known only at
+ * launch) and on each planned step after substitution.
  */
 public final class ValueChecker {
   /** When the check runs, which decides how expressions and artifact references are treated. */
@@ -34,22 +34,32 @@ public final class ValueChecker {
   private final String kindName;
   private final Map<String, ParamSpec> params;
   private final Problems problems;
+
   /** At the plan stage: each input token's artifact type and how the spec wrote the reference. */
   private final Map<String, TypedInput> inputTypes;
 
-  /** What an input token stands for: its artifact type and the reference as written, for messages. */
+  /**
+   * What an input token stands for: its artifact type and the reference as written, for messages.
+   */
   public record TypedInput(ArtifactType type, String written) {}
 
   /**
    * @param kindName used in the message about unknown config keys
    * @param params declared parameters, to tell artifact parameters from plain ones
    */
-  public ValueChecker(Stage stage, String kindName, Map<String, ParamSpec> params, Problems problems) {
+  public ValueChecker(
+      Stage stage, String kindName, Map<String, ParamSpec> params, Problems problems) {
     this(stage, kindName, params, problems, Map.of());
   }
 
-  /** @param inputTypes at the plan stage: input token → what it stands for, to check artifact types */
-  public ValueChecker(Stage stage, String kindName, Map<String, ParamSpec> params, Problems problems,
+  /**
+   * @param inputTypes at the plan stage: input token → what it stands for, to check artifact types
+   */
+  public ValueChecker(
+      Stage stage,
+      String kindName,
+      Map<String, ParamSpec> params,
+      Problems problems,
       Map<String, TypedInput> inputTypes) {
     this.stage = stage;
     this.kindName = kindName;
@@ -58,13 +68,21 @@ public final class ValueChecker {
     this.inputTypes = inputTypes;
   }
 
-  /** Checks the fields of a mapping: required ones present, no unknown ones, each value well-typed. */
-  public void checkEntries(String path, Map<?, ?> map, Map<String, ? extends ValueSchema> schemas, String unknownMessage) {
+  /**
+   * Checks the fields of a mapping: required ones present, no unknown ones, each value well-typed.
+   */
+  public void checkEntries(
+      String path,
+      Map<?, ?> map,
+      Map<String, ? extends ValueSchema> schemas,
+      String unknownMessage) {
     for (var entry : map.entrySet()) {
       String key = String.valueOf(entry.getKey());
       ValueSchema schema = schemas.get(key);
       if (schema == null) {
-        problems.add(path + "." + key, unknownMessage + "; expected one of " + String.join(", ", schemas.keySet()));
+        problems.add(
+            path + "." + key,
+            unknownMessage + "; expected one of " + String.join(", ", schemas.keySet()));
       } else {
         check(path + "." + key, entry.getValue(), schema);
       }
@@ -84,7 +102,9 @@ public final class ValueChecker {
       }
       return;
     }
-    if (stage == Stage.SPEC && value instanceof String text && Expressions.whole(text, Expressions.find(text)) != null) {
+    if (stage == Stage.SPEC
+        && value instanceof String text
+        && Expressions.whole(text, Expressions.find(text)) != null) {
       // Known only at launch; the plan stage checks the substituted value.
       switch (schema.type()) {
         case ARTIFACT -> checkArtifactReference(path, text);
@@ -127,7 +147,9 @@ public final class ValueChecker {
           if (map.get("preset") instanceof String name) {
             checkPreset(path + ".preset", name);
           } else if (map.containsKey("preset")) {
-            problems.add(path + ".preset", "expected a preset name, got " + JsonTrees.describe(map.get("preset")));
+            problems.add(
+                path + ".preset",
+                "expected a preset name, got " + JsonTrees.describe(map.get("preset")));
           }
         } else {
           typeError(path, schema, value);
@@ -137,11 +159,12 @@ public final class ValueChecker {
         if (!(value instanceof Map<?, ?> map)) {
           typeError(path, schema, value);
         } else {
-          map.forEach((k, v) -> {
-            if (!(v instanceof String)) {
-              problems.add(path + "." + k, "expected string, got " + JsonTrees.describe(v));
-            }
-          });
+          map.forEach(
+              (k, v) -> {
+                if (!(v instanceof String)) {
+                  problems.add(path + "." + k, "expected string, got " + JsonTrees.describe(v));
+                }
+              });
         }
       }
       case STRING_LIST -> {
@@ -150,7 +173,8 @@ public final class ValueChecker {
         } else {
           for (int i = 0; i < list.size(); i++) {
             if (!(list.get(i) instanceof String)) {
-              problems.add(path + "[" + i + "]", "expected string, got " + JsonTrees.describe(list.get(i)));
+              problems.add(
+                  path + "[" + i + "]", "expected string, got " + JsonTrees.describe(list.get(i)));
             }
           }
         }
@@ -170,7 +194,8 @@ public final class ValueChecker {
             if (list.get(i) instanceof Map<?, ?> map) {
               checkEntries(path + "[" + i + "]", map, schema.entries(), "unknown key");
             } else {
-              problems.add(path + "[" + i + "]", "expected object, got " + JsonTrees.describe(list.get(i)));
+              problems.add(
+                  path + "[" + i + "]", "expected object, got " + JsonTrees.describe(list.get(i)));
             }
           }
         }
@@ -183,8 +208,12 @@ public final class ValueChecker {
 
   private void checkPreset(String path, String name) {
     if (Expressions.find(name).isEmpty() && !StepKinds.MODEL_PRESETS.containsKey(name)) {
-      problems.add(path, "unknown model preset '" + name + "'; presets are "
-          + String.join(", ", StepKinds.MODEL_PRESETS.keySet()));
+      problems.add(
+          path,
+          "unknown model preset '"
+              + name
+              + "'; presets are "
+              + String.join(", ", StepKinds.MODEL_PRESETS.keySet()));
     }
   }
 
@@ -196,15 +225,16 @@ public final class ValueChecker {
 
   private void checkArtifactReference(String path, String text) {
     Expression expression = Expressions.whole(text, Expressions.find(text));
-    boolean ok = switch (expression) {
-      case Expression.StepOutputRef ref -> true;
-      case Expression.ParamRef ref -> {
-        ParamSpec param = params.get(ref.name());
-        // An unknown parameter is reported by the reference check; do not report it twice.
-        yield param == null || param.type().isArtifact();
-      }
-      default -> false;
-    };
+    boolean ok =
+        switch (expression) {
+          case Expression.StepOutputRef ref -> true;
+          case Expression.ParamRef ref -> {
+            ParamSpec param = params.get(ref.name());
+            // An unknown parameter is reported by the reference check; do not report it twice.
+            yield param == null || param.type().isArtifact();
+          }
+          default -> false;
+        };
     if (!ok) {
       problems.add(path, artifactHint());
     }
@@ -212,17 +242,30 @@ public final class ValueChecker {
 
   private void checkArtifact(String path, Object value, ValueSchema schema) {
     if (stage == Stage.PLAN) {
-      // After planning an artifact is an input token, or a list of them for a fan-in from a matrix step.
-      boolean ok = value instanceof String || value instanceof List<?> list && list.stream().allMatch(String.class::isInstance);
+      // After planning an artifact is an input token, or a list of them for a fan-in from a matrix
+      // step.
+      boolean ok =
+          value instanceof String
+              || value instanceof List<?> list && list.stream().allMatch(String.class::isInstance);
       if (!ok) {
         problems.add(path, "expected an input reference, got " + JsonTrees.describe(value));
         return;
       }
       for (Object token : value instanceof List<?> list ? list : List.of(value)) {
         TypedInput input = inputTypes.get(token);
-        if (input != null && input.type() != null && !schema.accepts().isEmpty() && !schema.accepts().contains(input.type())) {
-          problems.add(path, "expected " + String.join(" or ", schema.accepts().stream().map(ArtifactType::wireName).toList())
-              + ", but " + input.written() + " is " + input.type().wireName());
+        if (input != null
+            && input.type() != null
+            && !schema.accepts().isEmpty()
+            && !schema.accepts().contains(input.type())) {
+          problems.add(
+              path,
+              "expected "
+                  + String.join(
+                      " or ", schema.accepts().stream().map(ArtifactType::wireName).toList())
+                  + ", but "
+                  + input.written()
+                  + " is "
+                  + input.type().wireName());
         }
       }
       return;
@@ -244,7 +287,8 @@ public final class ValueChecker {
       seconds = OptionalLong.empty();
     }
     if (seconds.isEmpty()) {
-      problems.add(path, "bad duration " + JsonTrees.describe(value) + "; " + Durations.FORMAT_HINT);
+      problems.add(
+          path, "bad duration " + JsonTrees.describe(value) + "; " + Durations.FORMAT_HINT);
     } else if (seconds.getAsLong() <= 0) {
       problems.add(path, "must be > 0");
     }
@@ -252,7 +296,8 @@ public final class ValueChecker {
 
   private void checkMatrix(String path, Object value) {
     if (!(value instanceof Map<?, ?> map)) {
-      problems.add(path, "expected a mapping of keys to lists of values, got " + JsonTrees.describe(value));
+      problems.add(
+          path, "expected a mapping of keys to lists of values, got " + JsonTrees.describe(value));
       return;
     }
     if (map.isEmpty()) {
@@ -270,7 +315,10 @@ public final class ValueChecker {
         continue;
       }
       // Saturate: the product of many lists would overflow a long and wrap to a small number.
-      combinations = combinations > Long.MAX_VALUE / values.size() ? Long.MAX_VALUE : combinations * values.size();
+      combinations =
+          combinations > Long.MAX_VALUE / values.size()
+              ? Long.MAX_VALUE
+              : combinations * values.size();
       for (int i = 0; i < values.size(); i++) {
         Object item = values.get(i);
         if (!(item instanceof String || item instanceof Number || item instanceof Boolean)) {
@@ -279,8 +327,13 @@ public final class ValueChecker {
       }
     }
     if (combinations > MAX_MATRIX_COMBINATIONS) {
-      problems.add(path, "too many combinations ("
-          + (combinations == Long.MAX_VALUE ? "over " + Long.MAX_VALUE : combinations) + " > " + MAX_MATRIX_COMBINATIONS + ")");
+      problems.add(
+          path,
+          "too many combinations ("
+              + (combinations == Long.MAX_VALUE ? "over " + Long.MAX_VALUE : combinations)
+              + " > "
+              + MAX_MATRIX_COMBINATIONS
+              + ")");
     }
   }
 
@@ -294,13 +347,18 @@ public final class ValueChecker {
 
   /** Integral numbers, including YAML's {@code 3.0}; the planner normalises them. */
   public static boolean isInteger(Object value) {
-    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+    if (value instanceof Integer
+        || value instanceof Long
+        || value instanceof Short
+        || value instanceof Byte) {
       return true;
     }
     if (value instanceof java.math.BigInteger big) {
       return big.bitLength() < 64;
     }
-    if (value instanceof Double || value instanceof Float || value instanceof java.math.BigDecimal) {
+    if (value instanceof Double
+        || value instanceof Float
+        || value instanceof java.math.BigDecimal) {
       double d = ((Number) value).doubleValue();
       return Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) < 0x1p63;
     }

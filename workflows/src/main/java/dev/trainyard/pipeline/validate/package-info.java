@@ -1,6 +1,6 @@
 /**
- * Reading and checking specs: YAML/JSON to {@link dev.trainyard.pipeline.spec.PipelineSpec}, types and
- * bounds from the kind catalogue, references, cycles, and launch parameters. Every problem is
+ * Reading and checking specs: YAML/JSON to {@link dev.trainyard.pipeline.spec.PipelineSpec}, types
+ * and bounds from the kind catalogue, references, cycles, and launch parameters. Every problem is
  * collected with its path ({@code steps[1].config.lr: must be > 0}) and thrown together in an
  * {@link dev.trainyard.pipeline.validate.InvalidSpecException}.
  */

@@ -22,7 +22,8 @@ public final class CanonicalJson {
 
   public static String sha256(Object value) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text(value).getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text(value).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -67,8 +68,11 @@ public final class CanonicalJson {
         }
         out.append(']');
       }
-      case NUMBER -> out.append(node.canConvertToExactIntegral() ? node.bigIntegerValue().toString()
-          : Double.toString(node.doubleValue()));
+      case NUMBER ->
+          out.append(
+              node.canConvertToExactIntegral()
+                  ? node.bigIntegerValue().toString()
+                  : Double.toString(node.doubleValue()));
       case STRING -> out.append(quote(node.textValue()));
       case BOOLEAN -> out.append(node.booleanValue());
       default -> out.append("null");

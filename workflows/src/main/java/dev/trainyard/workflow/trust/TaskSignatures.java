@@ -37,15 +37,29 @@ public final class TaskSignatures {
     return CanonicalJson.sha256(resolved);
   }
 
-  public static byte[] stepPayload(String runId, String stepId, int templateVersion, String resolvedStepSha256) {
-    return String.join("\n", "trainyard-step-grant/v1", runId, stepId, Integer.toString(templateVersion),
-        resolvedStepSha256).getBytes(StandardCharsets.UTF_8);
+  public static byte[] stepPayload(
+      String runId, String stepId, int templateVersion, String resolvedStepSha256) {
+    return String.join(
+            "\n",
+            "trainyard-step-grant/v1",
+            runId,
+            stepId,
+            Integer.toString(templateVersion),
+            resolvedStepSha256)
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /** An approval of one waiting attempt of an approval step, by one user. */
-  public static byte[] approvalPayload(String runId, String stepId, int attempt, String approvedBy) {
-    return String.join("\n", "trainyard-approval/v1", runId, stepId, Integer.toString(attempt),
-        String.valueOf(approvedBy)).getBytes(StandardCharsets.UTF_8);
+  public static byte[] approvalPayload(
+      String runId, String stepId, int attempt, String approvedBy) {
+    return String.join(
+            "\n",
+            "trainyard-approval/v1",
+            runId,
+            stepId,
+            Integer.toString(attempt),
+            String.valueOf(approvedBy))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   public static boolean verifies(PublicKey key, byte[] payload, String signature) {
@@ -67,7 +81,8 @@ public final class TaskSignatures {
     String text = Files.readString(pem, StandardCharsets.US_ASCII);
     String base64 = text.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
     try {
-      return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+      return KeyFactory.getInstance(ALGORITHM)
+          .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new IOException(pem + " is not an Ed25519 public key in PEM: " + e.getMessage(), e);
     }
@@ -75,7 +90,8 @@ public final class TaskSignatures {
 
   public static String publicKeyPem(PublicKey key) {
     return "-----BEGIN PUBLIC KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(key.getEncoded())
         + "\n-----END PUBLIC KEY-----\n";
   }
 }

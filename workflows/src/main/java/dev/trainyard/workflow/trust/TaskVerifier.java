@@ -24,10 +24,15 @@ public final class TaskVerifier {
     if (grant == null) {
       return Optional.of("it carries no backend signature");
     }
-    byte[] payload = TaskSignatures.stepPayload(task.runId(), task.stepId(), grant.templateVersion(),
-        TaskSignatures.resolvedStepSha256(task));
+    byte[] payload =
+        TaskSignatures.stepPayload(
+            task.runId(),
+            task.stepId(),
+            grant.templateVersion(),
+            TaskSignatures.resolvedStepSha256(task));
     return TaskSignatures.verifies(backendKey, payload, grant.signature())
         ? Optional.empty()
-        : Optional.of("its backend signature does not match the run, step, template version and body");
+        : Optional.of(
+            "its backend signature does not match the run, step, template version and body");
   }
 }

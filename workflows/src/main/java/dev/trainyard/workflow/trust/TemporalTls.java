@@ -12,13 +12,16 @@ import javax.net.ssl.SSLException;
 
 /**
  * A Temporal client's mTLS settings: its certificate and key (PEM, key in PKCS#8) and the CA that
- * signed the server's certificate. The same three files serve the backend, the in-process worker and
- * standalone workers ({@code --tls-cert/--tls-key/--tls-ca}).
+ * signed the server's certificate. The same three files serve the backend, the in-process worker
+ * and standalone workers ({@code --tls-cert/--tls-key/--tls-ca}).
  */
 public record TemporalTls(Path cert, Path key, Path ca) {
-  /** Local mode's client files in {@code <home>/tls/}, as the backend writes them at first start. */
+  /**
+   * Local mode's client files in {@code <home>/tls/}, as the backend writes them at first start.
+   */
   public static TemporalTls clientIn(Path dir) {
-    return new TemporalTls(dir.resolve("client.pem"), dir.resolve("client.key"), dir.resolve("ca.pem"));
+    return new TemporalTls(
+        dir.resolve("client.pem"), dir.resolve("client.key"), dir.resolve("ca.pem"));
   }
 
   /** Every file that is missing or unreadable, with what it is for; empty when all can be read. */
@@ -40,9 +43,14 @@ public record TemporalTls(Path cert, Path key, Path ca) {
 
   public SslContext clientContext() {
     try {
-      return GrpcSslContexts.forClient().trustManager(ca.toFile()).keyManager(cert.toFile(), key.toFile()).build();
+      return GrpcSslContexts.forClient()
+          .trustManager(ca.toFile())
+          .keyManager(cert.toFile(), key.toFile())
+          .build();
     } catch (SSLException | IllegalArgumentException e) {
-      throw new UncheckedIOException(new SSLException("cannot load the Temporal TLS files " + this + ": " + e.getMessage(), e));
+      throw new UncheckedIOException(
+          new SSLException(
+              "cannot load the Temporal TLS files " + this + ": " + e.getMessage(), e));
     }
   }
 

@@ -8,8 +8,8 @@ import io.temporal.activity.ActivityInterface;
 /**
  * The backend's checks of a workflow against the catalog, run as local activities of the workflow
  * worker (the backend hosts both). Temporal access alone (a stolen certificate, a misconfigured
- * cluster) can start a {@code Pipeline} workflow or signal one; these make such a workflow do nothing.
- * Every refusal is written to the audit log.
+ * cluster) can start a {@code Pipeline} workflow or signal one; these make such a workflow do
+ * nothing. Every refusal is written to the audit log.
  */
 @ActivityInterface(namePrefix = "Trust")
 public interface TrustActivities {
@@ -22,8 +22,8 @@ public interface TrustActivities {
 
   /**
    * Signs {@code task} (which carries no grant yet) when it is the recorded plan's step with the
-   * catalog's inputs, the run is unfinished and every approval before it is recorded; otherwise fails
-   * with a non-retryable {@code StepRefused}.
+   * catalog's inputs, the run is unfinished and every approval before it is recorded; otherwise
+   * fails with a non-retryable {@code StepRefused}.
    */
   StepGrant grantStep(StepTask task);
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class KindSchemasTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+  private static final JsonSchemaFactory FACTORY =
+      JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
   private static final JsonSchema META = FACTORY.getSchema(SchemaLocation.of(KindSchemas.DIALECT));
 
   @Test
@@ -32,7 +33,8 @@ class KindSchemasTest {
   @Test
   void theMetaSchemaReallyRejectsABrokenSchema() {
     // Guards the check above: the validator must not accept anything.
-    assertThat(META.validate(JSON.valueToTree(java.util.Map.of("type", 12, "required", "id")))).isNotEmpty();
+    assertThat(META.validate(JSON.valueToTree(java.util.Map.of("type", 12, "required", "id"))))
+        .isNotEmpty();
   }
 
   @Test
@@ -40,7 +42,9 @@ class KindSchemasTest {
     for (StepKind kind : StepKinds.all()) {
       assertThat(kind.example()).as(kind.name() + " has an example").isNotNull();
       JsonSchema schema = schemaOf(kind);
-      assertThat(schema.validate(JSON.valueToTree(KindSchemas.example(kind)))).as(kind.name()).isEmpty();
+      assertThat(schema.validate(JSON.valueToTree(KindSchemas.example(kind))))
+          .as(kind.name())
+          .isEmpty();
     }
   }
 
@@ -48,25 +52,52 @@ class KindSchemasTest {
   void theSchemaRefusesWhatTheValidatorRefuses() throws Exception {
     JsonSchema sft = schemaOf(StepKinds.SFT);
 
-    assertThat(paths(sft.validate(yaml("""
-        {id: s, kind: sft, model: "${{ params.base }}", data: "${{ params.d }}", config: {lr: 0}}""")))).contains("$.config.lr");
-    assertThat(messages(sft.validate(yaml("""
+    assertThat(
+            paths(
+                sft.validate(
+                    yaml(
+                        """
+        {id: s, kind: sft, model: "${{ params.base }}", data: "${{ params.d }}", config: {lr: 0}}"""))))
+        .contains("$.config.lr");
+    assertThat(
+            messages(
+                sft.validate(
+                    yaml(
+                        """
         {id: s, kind: sft, model: "${{ params.base }}", data: "${{ params.d }}", colour: red}"""))))
         .anyMatch(m -> m.contains("colour"));
     assertThat(messages(sft.validate(yaml("{id: s, kind: sft, data: \"${{ params.d }}\"}"))))
         .anyMatch(m -> m.contains("model"));
-    assertThat(paths(sft.validate(yaml("""
-        {id: s, kind: sft, model: some-checkpoint-name, data: "${{ params.d }}"}""")))).contains("$.model");
-    assertThat(paths(sft.validate(yaml("""
-        {id: Bad_Id, kind: sft, model: "${{ params.base }}", data: "${{ params.d }}"}""")))).contains("$.id");
-    assertThat(paths(sft.validate(yaml("""
-        {id: s, kind: merge, model: "${{ params.base }}", data: "${{ params.d }}"}""")))).contains("$.kind");
+    assertThat(
+            paths(
+                sft.validate(
+                    yaml(
+                        """
+        {id: s, kind: sft, model: some-checkpoint-name, data: "${{ params.d }}"}"""))))
+        .contains("$.model");
+    assertThat(
+            paths(
+                sft.validate(
+                    yaml(
+                        """
+        {id: Bad_Id, kind: sft, model: "${{ params.base }}", data: "${{ params.d }}"}"""))))
+        .contains("$.id");
+    assertThat(
+            paths(
+                sft.validate(
+                    yaml(
+                        """
+        {id: s, kind: merge, model: "${{ params.base }}", data: "${{ params.d }}"}"""))))
+        .contains("$.kind");
   }
 
   @Test
   void anExpressionStandsForAValueKnownAtLaunch() throws Exception {
     JsonSchema sft = schemaOf(StepKinds.SFT);
-    assertThat(sft.validate(yaml("""
+    assertThat(
+            sft.validate(
+                yaml(
+                    """
         id: s
         kind: sft
         model: ${{ steps.cpt.outputs.model }}
@@ -74,13 +105,16 @@ class KindSchemasTest {
         timeout: 2h
         matrix: {lr: [1.0e-4, 3.0e-4]}
         config: {lr: "${{ matrix.lr }}", max_steps: "${{ params.steps }}", precision: bf16}
-        """))).isEmpty();
+        """)))
+        .isEmpty();
   }
 
   @Test
   void aWholePipelineValidatesAgainstThePipelineSchema() throws Exception {
     JsonSchema pipeline = FACTORY.getSchema(JSON.valueToTree(KindSchemas.pipeline()));
-    JsonNode spec = yaml("""
+    JsonNode spec =
+        yaml(
+            """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: cpt-then-merge
@@ -99,7 +133,8 @@ class KindSchemasTest {
             models: [{model: "${{ steps.cpt.outputs.model }}"}, {model: "${{ params.base }}"}]
         """);
     assertThat(pipeline.validate(spec)).isEmpty();
-    ((com.fasterxml.jackson.databind.node.ObjectNode) spec.get("steps").get(1)).put("method", "average");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) spec.get("steps").get(1))
+        .put("method", "average");
     assertThat(pipeline.validate(spec)).isNotEmpty();
   }
 
@@ -110,7 +145,8 @@ class KindSchemasTest {
     assertThat(maxSteps.at("/anyOf/0/type").asText()).isEqualTo("integer");
     assertThat(maxSteps.at("/anyOf/0/exclusiveMinimum").isIntegralNumber()).isTrue();
     assertThat(maxSteps.at("/anyOf/1/pattern").asText()).isEqualTo(KindSchemas.EXPRESSION_PATTERN);
-    assertThat(sft.at("/properties/id/pattern").asText()).isEqualTo("^(?:" + StepKinds.ID_PATTERN + ")$");
+    assertThat(sft.at("/properties/id/pattern").asText())
+        .isEqualTo("^(?:" + StepKinds.ID_PATTERN + ")$");
     assertThat(sft.at("/properties/timeout/anyOf")).hasSize(3);
   }
 

@@ -10,10 +10,23 @@ import org.junit.jupiter.api.Test;
 class StepKindsTest {
   @Test
   void everyKindDescribesItself() {
-    assertThat(StepKinds.names()).containsExactly(
-        "command", "pretrain", "continual-pretrain", "sft", "dpo", "merge", "prune", "evaluate", "approval", "promote");
-    assertThat(StepKinds.find("dpo").orElseThrow().configKeys()).containsKeys("beta", "lr").doesNotContainKey("replay");
-    assertThat(StepKinds.find("continual-pretrain").orElseThrow().configKeys()).containsKey("replay");
+    assertThat(StepKinds.names())
+        .containsExactly(
+            "command",
+            "pretrain",
+            "continual-pretrain",
+            "sft",
+            "dpo",
+            "merge",
+            "prune",
+            "evaluate",
+            "approval",
+            "promote");
+    assertThat(StepKinds.find("dpo").orElseThrow().configKeys())
+        .containsKeys("beta", "lr")
+        .doesNotContainKey("replay");
+    assertThat(StepKinds.find("continual-pretrain").orElseThrow().configKeys())
+        .containsKey("replay");
     assertThat(StepKinds.find("sft").orElseThrow().configKeys()).doesNotContainKey("beta");
     assertThat(StepKinds.find("evaluate").orElseThrow().outputNames()).containsExactly("report");
     assertThat(StepKinds.find("approval").orElseThrow().outputNames()).isEmpty();
@@ -24,8 +37,10 @@ class StepKindsTest {
     Map<String, Object> described = StepKinds.describe();
     String json = new ObjectMapper().writeValueAsString(described);
 
-    assertThat(json).contains("\"name\":\"lr\",\"type\":\"number\",\"required\":false,"
-        + "\"constraint\":{\"exclusiveMinimum\":0.0,\"text\":\"> 0\"}");
+    assertThat(json)
+        .contains(
+            "\"name\":\"lr\",\"type\":\"number\",\"required\":false,"
+                + "\"constraint\":{\"exclusiveMinimum\":0.0,\"text\":\"> 0\"}");
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> kinds = (List<Map<String, Object>>) described.get("kinds");
     assertThat(kinds).extracting(k -> k.get("name")).contains("merge");

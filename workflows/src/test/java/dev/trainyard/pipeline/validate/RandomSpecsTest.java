@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 class RandomSpecsTest {
   static final int CASES = 10_000;
 
-  static final List<String> SEEDS = List.of("""
+  static final List<String> SEEDS =
+      List.of(
+          """
       apiVersion: trainyard/v1
       kind: Pipeline
       name: hello
@@ -45,7 +47,8 @@ class RandomSpecsTest {
         - id: gate
           kind: approval
           needs: [join]
-      """, """
+      """,
+          """
       {"apiVersion": "trainyard/v1", "kind": "Pipeline", "name": "train",
        "params": {"data": {"type": "dataset"}, "lr": {"type": "number", "default": 0.001}},
        "steps": [
@@ -58,10 +61,56 @@ class RandomSpecsTest {
        ]}
       """);
 
-  static final String[] TOKENS = {"${{", "}}", "${{ steps.", "${{ params.", ".outputs.", ":", " - ", "[", "]", "{", "}",
-      "&a ", "*a", "<<: *a", "\n", "\n  ", "\t", "\"", "'", "#", "null", "true", "1e309", "-1", "99999999999999999999",
-      "é", "\u0000", "\uD83D\uDE00", "---", "...", "!!binary", "!!python/object", "? ", "|", ">", "id", "kind", "needs",
-      "matrix", "steps", "params", "type", "default", "run", "cache", "retry", "timeout", "gpus"};
+  static final String[] TOKENS = {
+    "${{",
+    "}}",
+    "${{ steps.",
+    "${{ params.",
+    ".outputs.",
+    ":",
+    " - ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "\n",
+    "\n  ",
+    "\t",
+    "\"",
+    "'",
+    "#",
+    "null",
+    "true",
+    "1e309",
+    "-1",
+    "99999999999999999999",
+    "é",
+    "\u0000",
+    "\uD83D\uDE00",
+    "---",
+    "...",
+    "!!binary",
+    "!!python/object",
+    "? ",
+    "|",
+    ">",
+    "id",
+    "kind",
+    "needs",
+    "matrix",
+    "steps",
+    "params",
+    "type",
+    "default",
+    "run",
+    "cache",
+    "retry",
+    "timeout",
+    "gpus"
+  };
 
   @Test
   void tenThousandMutatedSpecsNeverEscapeAsAnythingButProblemsWithPaths() {
@@ -80,16 +129,25 @@ class RandomSpecsTest {
           }
         } catch (InvalidSpecException e) {
           refused++;
-          if (e.problems().isEmpty() || e.problems().stream()
-              .anyMatch(p -> p.path() == null || p.path().isBlank() || p.message() == null || p.message().isBlank())) {
+          if (e.problems().isEmpty()
+              || e.problems().stream()
+                  .anyMatch(
+                      p ->
+                          p.path() == null
+                              || p.path().isBlank()
+                              || p.message() == null
+                              || p.message().isBlank())) {
             escaped.add("case " + i + ": a problem without path or message: " + e.problems());
           }
         } catch (RuntimeException | StackOverflowError e) {
-          escaped.add("case " + i + " (" + (compile ? "compile" : "parse") + "): " + e + "\n" + text);
+          escaped.add(
+              "case " + i + " (" + (compile ? "compile" : "parse") + "): " + e + "\n" + text);
         }
       }
     }
-    assertThat(escaped).as("inputs that escaped as something other than problems with paths").isEmpty();
+    assertThat(escaped)
+        .as("inputs that escaped as something other than problems with paths")
+        .isEmpty();
     assertThat(refused).as("most mutations are refused").isGreaterThan(CASES / 2);
   }
 
@@ -108,7 +166,9 @@ class RandomSpecsTest {
           }
         }
         case 3 -> text.setCharAt(at, (char) (32 + random.nextInt(95)));
-        default -> text.replace(at, Math.min(text.length(), at + 3), TOKENS[random.nextInt(TOKENS.length)]);
+        default ->
+            text.replace(
+                at, Math.min(text.length(), at + 3), TOKENS[random.nextInt(TOKENS.length)]);
       }
     }
     return text.toString();
@@ -116,7 +176,9 @@ class RandomSpecsTest {
 
   private static Map<String, Object> randomParams(Random random) {
     Map<String, Object> params = new HashMap<>();
-    Object[] values = {"x", 3, 3.5, true, null, "a".repeat(64), List.of(1), Map.of("k", 1), -7L, ""};
+    Object[] values = {
+      "x", 3, 3.5, true, null, "a".repeat(64), List.of(1), Map.of("k", 1), -7L, ""
+    };
     for (String name : new String[] {"greeting", "shards", "base", "data", "lr", "extra"}) {
       if (random.nextBoolean()) {
         params.put(name, values[random.nextInt(values.length)]);

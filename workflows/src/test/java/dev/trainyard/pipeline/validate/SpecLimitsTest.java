@@ -17,8 +17,14 @@ class SpecLimitsTest {
   static final String MATRIX_BOMB = bomb(8, 10);
 
   static String bomb(int keys, int values) {
-    String list = IntStream.range(0, values).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]"));
-    String matrix = IntStream.range(0, keys).mapToObj(k -> "k" + k + ": " + list).collect(Collectors.joining(", ", "{", "}"));
+    String list =
+        IntStream.range(0, values)
+            .mapToObj(Integer::toString)
+            .collect(Collectors.joining(",", "[", "]"));
+    String matrix =
+        IntStream.range(0, keys)
+            .mapToObj(k -> "k" + k + ": " + list)
+            .collect(Collectors.joining(", ", "{", "}"));
     return """
         apiVersion: trainyard/v1
         kind: Pipeline
@@ -28,17 +34,20 @@ class SpecLimitsTest {
             kind: command
             run: echo ${{ matrix.k0 }}
             matrix: %s
-        """.formatted(matrix);
+        """
+        .formatted(matrix);
   }
 
   private static List<String> problems(String text) {
-    var e = catchThrowableOfType(InvalidSpecException.class, () -> Pipelines.compile(text, Map.of()));
+    var e =
+        catchThrowableOfType(InvalidSpecException.class, () -> Pipelines.compile(text, Map.of()));
     assertThat(e).as("expected the spec to be refused").isNotNull();
     return e.problems().stream().map(Problem::toString).toList();
   }
 
   private static long allocatedBytes() {
-    return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+    return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+        .getCurrentThreadAllocatedBytes();
   }
 
   @Test
@@ -47,29 +56,42 @@ class SpecLimitsTest {
     long before = allocatedBytes();
     List<String> problems = problems(MATRIX_BOMB);
     long allocated = allocatedBytes() - before;
-    assertThat(problems).containsExactly("steps[0].matrix: too many combinations (100000000 > 256)");
+    assertThat(problems)
+        .containsExactly("steps[0].matrix: too many combinations (100000000 > 256)");
     // 10^8 expanded ids would be gigabytes; parsing 338 bytes and counting costs a few megabytes.
     assertThat(allocated).as("bytes allocated while refusing the bomb").isLessThan(64L << 20);
   }
 
   @Test
   void aMatrixWhoseProductOverflowsALongIsStillRefused() {
-    // 2^64 combinations: a long product wraps to 0, which used to pass the limit and hang the planner.
+    // 2^64 combinations: a long product wraps to 0, which used to pass the limit and hang the
+    // planner.
     assertThat(problems(bomb(64, 2)))
         .containsExactly("steps[0].matrix: too many combinations (over 9223372036854775807 > 256)");
   }
 
   @Test
   void thePlanAsAWholeIsBoundedAfterExpansion() {
-    String list = IntStream.range(0, 16).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]"));
+    String list =
+        IntStream.range(0, 16)
+            .mapToObj(Integer::toString)
+            .collect(Collectors.joining(",", "[", "]"));
     var steps = new StringBuilder();
     for (int i = 0; i < 5; i++) {
       // 5 steps of 256 expansions each: every one within the per-step limit, 1,280 in all.
-      steps.append("  - id: w").append(i).append("\n    kind: command\n    run: echo ${{ matrix.a }}\n")
-          .append("    matrix: {a: ").append(list).append(", b: ").append(list).append("}\n");
+      steps
+          .append("  - id: w")
+          .append(i)
+          .append("\n    kind: command\n    run: echo ${{ matrix.a }}\n")
+          .append("    matrix: {a: ")
+          .append(list)
+          .append(", b: ")
+          .append(list)
+          .append("}\n");
     }
     String spec = "apiVersion: trainyard/v1\nkind: Pipeline\nname: wide\nsteps:\n" + steps;
-    assertThat(problems(spec)).containsExactly("steps: too many steps once matrices are expanded (more than 1024)");
+    assertThat(problems(spec))
+        .containsExactly("steps: too many steps once matrices are expanded (more than 1024)");
   }
 
   @Test

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class SpecValidationTest {
   private static final String ARTIFACT = "a".repeat(64);
 
-  private static final String HEADER = """
+  private static final String HEADER =
+      """
       apiVersion: trainyard/v1
       kind: Pipeline
       name: t
@@ -24,7 +25,8 @@ class SpecValidationTest {
       steps:
       """;
 
-  private static final String TRAIN = """
+  private static final String TRAIN =
+      """
         - id: train
           kind: sft
           model: ${{ params.base }}
@@ -63,12 +65,16 @@ class SpecValidationTest {
     assertThat(parseProblems("description: " + "y".repeat(1_000_001)))
         .containsExactly("$: too large: 1000014 characters, at most 1000000");
     assertThat(parseProblems("description: " + "[".repeat(60) + "]".repeat(60)))
-        .singleElement().asString().startsWith("$: invalid YAML").contains("nesting depth");
+        .singleElement()
+        .asString()
+        .startsWith("$: invalid YAML")
+        .contains("nesting depth");
   }
 
   @Test
   void numberParametersAcceptIntegersAndIntParametersAcceptIntegralDoubles() {
-    String text = """
+    String text =
+        """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: t
@@ -82,43 +88,57 @@ class SpecValidationTest {
         """;
     var plan = Pipelines.compile(text, Map.of("lr", 2L, "steps", 3.0));
     assertThat(plan.steps().get(0).body().get("run")).isEqualTo("echo 2 3");
-    assertThat(compileProblems(text, Map.of("lr", "0.1", "steps", 3.5))).containsExactly(
-        "params.lr: expected number, got \"0.1\"", "params.steps: expected int, got 3.5");
+    assertThat(compileProblems(text, Map.of("lr", "0.1", "steps", 3.5)))
+        .containsExactly(
+            "params.lr: expected number, got \"0.1\"", "params.steps: expected int, got 3.5");
   }
 
   @Test
   void wrongApiVersionAndKindAreReported() {
-    String text = HEADER.replace("trainyard/v1", "trainyard/v2").replace("kind: Pipeline", "kind: Job") + TRAIN;
-    assertThat(parseProblems(text)).containsExactly(
-        "apiVersion: expected trainyard/v1, got \"trainyard/v2\"",
-        "kind: expected Pipeline, got \"Job\"");
+    String text =
+        HEADER.replace("trainyard/v1", "trainyard/v2").replace("kind: Pipeline", "kind: Job")
+            + TRAIN;
+    assertThat(parseProblems(text))
+        .containsExactly(
+            "apiVersion: expected trainyard/v1, got \"trainyard/v2\"",
+            "kind: expected Pipeline, got \"Job\"");
   }
 
   @Test
   void missingNameIsReported() {
-    assertThat(parseProblems(HEADER.replace("name: t\n", "") + TRAIN)).containsExactly("name: required");
+    assertThat(parseProblems(HEADER.replace("name: t\n", "") + TRAIN))
+        .containsExactly("name: required");
   }
 
   @Test
   void unknownStepKindListsTheKnownOnes() {
-    assertThat(stepProblems(TRAIN + TRAIN.replace("train", "b") + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + TRAIN.replace("train", "b")
+                    + """
           - id: c
             kind: trian
-        """)).containsExactly(
-        "steps[2].kind: unknown step kind 'trian'; expected one of command, pretrain, continual-pretrain, "
-            + "sft, dpo, merge, prune, evaluate, approval, promote");
+        """))
+        .containsExactly(
+            "steps[2].kind: unknown step kind 'trian'; expected one of command, pretrain, continual-pretrain, "
+                + "sft, dpo, merge, prune, evaluate, approval, promote");
   }
 
   @Test
   void missingStepIdIsReported() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - kind: approval
-        """)).containsExactly("steps[0].id: required");
+        """))
+        .containsExactly("steps[0].id: required");
   }
 
   @Test
   void duplicateStepIdPointsAtTheFirstUse() {
-    assertThat(stepProblems(TRAIN + TRAIN)).containsExactly("steps[1].id: duplicate id 'train' (first used at steps[0])");
+    assertThat(stepProblems(TRAIN + TRAIN))
+        .containsExactly("steps[1].id: duplicate id 'train' (first used at steps[0])");
   }
 
   @Test
@@ -129,54 +149,81 @@ class SpecValidationTest {
 
   @Test
   void unknownTopLevelFieldForTheKindIsReported() {
-    assertThat(stepProblems(TRAIN + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + """
             run: echo hi
-        """)).containsExactly(
-        "steps[0].run: unknown field for kind 'sft'; expected one of model, data, eval_data, config, "
-            + "id, kind, needs, resources, timeout, retry, matrix, cache, description");
+        """))
+        .containsExactly(
+            "steps[0].run: unknown field for kind 'sft'; expected one of model, data, eval_data, config, "
+                + "id, kind, needs, resources, timeout, retry, matrix, cache, description");
   }
 
   @Test
   void unknownConfigKeyIsReported() {
-    assertThat(stepProblems(TRAIN + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + """
             config: {learning_rate: 0.1}
-        """)).containsExactly(
-        "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
-            + "warmup_steps, batch_size, seq_len, seed, eval_every, eval_subset, checkpoint_every, "
-            + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, compile, device, "
-            + "cpu_threads");
+        """))
+        .containsExactly(
+            "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
+                + "warmup_steps, batch_size, seq_len, seed, eval_every, eval_subset, checkpoint_every, "
+                + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, compile, device, "
+                + "cpu_threads");
   }
 
   @Test
   void configPresetIsRejectedBecauseNoTrainerReadsIt() {
-    assertThat(stepProblems(TRAIN + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + """
             config: {preset: fast}
-        """)).singleElement().asString().startsWith("steps[0].config.preset: unknown config key for kind 'sft'");
+        """))
+        .singleElement()
+        .asString()
+        .startsWith("steps[0].config.preset: unknown config key for kind 'sft'");
   }
 
   @Test
   void replayIsRejectedForSftAndDpoWhoseObjectivesCannotReplay() {
     String replay = "    config: {replay: {dataset: \"${{ params.corpus }}\", ratio: 0.1}}\n";
-    assertThat(stepProblems(TRAIN + replay)).singleElement().asString()
+    assertThat(stepProblems(TRAIN + replay))
+        .singleElement()
+        .asString()
         .startsWith("steps[0].config.replay: unknown config key for kind 'sft'");
-    assertThat(stepProblems(TRAIN.replace("kind: sft", "kind: dpo") + replay)).singleElement().asString()
+    assertThat(stepProblems(TRAIN.replace("kind: sft", "kind: dpo") + replay))
+        .singleElement()
+        .asString()
         .startsWith("steps[0].config.replay: unknown config key for kind 'dpo'");
-    assertThat(Pipelines.parse(HEADER + TRAIN.replace("kind: sft", "kind: continual-pretrain") + replay).steps())
+    assertThat(
+            Pipelines.parse(
+                    HEADER + TRAIN.replace("kind: sft", "kind: continual-pretrain") + replay)
+                .steps())
         .hasSize(1);
   }
 
   @Test
   void aReplayRatioOfOneAndASequenceOfOneTokenAreRejectedBeforeTheTrainerSeesThem() {
-    assertThat(stepProblems(TRAIN.replace("kind: sft", "kind: continual-pretrain") + """
+    assertThat(
+            stepProblems(
+                TRAIN.replace("kind: sft", "kind: continual-pretrain")
+                    + """
             config: {seq_len: 1, replay: {dataset: "${{ params.corpus }}", ratio: 1}}
-        """)).containsExactly(
-        "steps[0].config.seq_len: must be >= 2",
-        "steps[0].config.replay.ratio: must be >= 0 and < 1");
+        """))
+        .containsExactly(
+            "steps[0].config.seq_len: must be >= 2",
+            "steps[0].config.replay.ratio: must be >= 0 and < 1");
   }
 
   @Test
   void anUnknownModelPresetIsRejectedWithTheKnownOnes() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: pre
             kind: pretrain
             model: gigantic
@@ -185,14 +232,17 @@ class SpecValidationTest {
             kind: pretrain
             model: {preset: huge, num_hidden_layers: 2}
             data: ${{ params.corpus }}
-        """)).containsExactly(
-        "steps[0].model: unknown model preset 'gigantic'; presets are tiny, mini, small, 125m, 350m",
-        "steps[1].model.preset: unknown model preset 'huge'; presets are tiny, mini, small, 125m, 350m");
+        """))
+        .containsExactly(
+            "steps[0].model: unknown model preset 'gigantic'; presets are tiny, mini, small, 125m, 350m",
+            "steps[1].model.preset: unknown model preset 'huge'; presets are tiny, mini, small, 125m, 350m");
   }
 
   @Test
   void anEvaluateStepNeedsDataAndItsGateAMetricItsTasksMeasure() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: eval
             kind: evaluate
             model: ${{ params.base }}
@@ -208,27 +258,36 @@ class SpecValidationTest {
             data: ${{ params.corpus }}
             tasks: [perplexity]
             gate: {metric: accuracy, min: 0.5}
-        """)).containsExactly(
-        "steps[0].data: required",
-        "steps[0].gate.metric: 'acuracy' is not measured by any task; expected one of perplexity, loss, "
-            + "exact_match, accuracy, multiple_choice, preference_accuracy, preference_margin (or FILE/METRIC)",
-        "steps[1].tasks[1]: unknown task 'trivia'; expected one of perplexity, exact_match, multiple_choice, "
-            + "preference, mc, pairs, ppl, qa",
-        "steps[2].gate.metric: 'accuracy' is not measured by tasks perplexity; expected one of perplexity, loss "
-            + "(or FILE/METRIC)");
-    assertThat(Pipelines.parse(HEADER + """
+        """))
+        .containsExactly(
+            "steps[0].data: required",
+            "steps[0].gate.metric: 'acuracy' is not measured by any task; expected one of perplexity, loss, "
+                + "exact_match, accuracy, multiple_choice, preference_accuracy, preference_margin (or FILE/METRIC)",
+            "steps[1].tasks[1]: unknown task 'trivia'; expected one of perplexity, exact_match, multiple_choice, "
+                + "preference, mc, pairs, ppl, qa",
+            "steps[2].gate.metric: 'accuracy' is not measured by tasks perplexity; expected one of perplexity, loss "
+                + "(or FILE/METRIC)");
+    assertThat(
+            Pipelines.parse(
+                    HEADER
+                        + """
           - id: eval
             kind: evaluate
             model: ${{ params.base }}
             data: ${{ params.corpus }}
             tasks: [qa]
             gate: {metric: arithmetic/accuracy, min: 0.5}
-        """).steps()).hasSize(1);
+        """)
+                .steps())
+        .hasSize(1);
   }
 
   @Test
   void aCommandsFilesAReportOrADatasetIsNeverAcceptedWhereACheckpointIsNeeded() {
-    assertThat(compileProblems(HEADER + """
+    assertThat(
+            compileProblems(
+                HEADER
+                    + """
           - id: files
             kind: command
             run: "true"
@@ -252,16 +311,21 @@ class SpecValidationTest {
             kind: merge
             method: linear
             models: [{model: "${{ steps.eval.outputs.report }}"}]
-        """, Map.of("base", ARTIFACT, "corpus", ARTIFACT))).containsExactly(
-        "steps[2].model: expected checkpoint, but output 'output' of step 'files' (command) is files",
-        "steps[3].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report",
-        "steps[4].model: expected checkpoint, but parameter 'corpus' (dataset) is dataset",
-        "steps[5].models[0].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report");
+        """,
+                Map.of("base", ARTIFACT, "corpus", ARTIFACT)))
+        .containsExactly(
+            "steps[2].model: expected checkpoint, but output 'output' of step 'files' (command) is files",
+            "steps[3].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report",
+            "steps[4].model: expected checkpoint, but parameter 'corpus' (dataset) is dataset",
+            "steps[5].models[0].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report");
   }
 
   @Test
   void aCommandThatDeclaresItsOutputACheckpointFeedsTrainingAndItsFilesAreData() {
-    var plan = Pipelines.compile(HEADER + """
+    var plan =
+        Pipelines.compile(
+            HEADER
+                + """
           - id: trainer
             kind: command
             output_type: checkpoint
@@ -273,85 +337,126 @@ class SpecValidationTest {
             kind: sft
             model: ${{ steps.trainer.outputs.output }}
             data: ${{ steps.data.outputs.output }}
-        """, Map.of("base", ARTIFACT, "corpus", ARTIFACT));
+        """,
+            Map.of("base", ARTIFACT, "corpus", ARTIFACT));
     assertThat(plan.steps()).hasSize(3);
   }
 
   @Test
   void evalEveryNeedsEvalDataToEvaluateOn() {
-    assertThat(stepProblems(TRAIN + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + """
             config: {eval_every: 50}
-        """)).containsExactly("steps[0].config.eval_every: needs eval_data: the held-out dataset to evaluate on");
-    assertThat(Pipelines.parse(HEADER + TRAIN + """
+        """))
+        .containsExactly(
+            "steps[0].config.eval_every: needs eval_data: the held-out dataset to evaluate on");
+    assertThat(
+            Pipelines.parse(
+                    HEADER
+                        + TRAIN
+                        + """
             eval_data: ${{ params.corpus }}
             config: {eval_every: 50}
-        """).steps()).hasSize(1);
+        """)
+                .steps())
+        .hasSize(1);
   }
 
   @Test
   void wrongTypeOfConfigValueIsReported() {
-    assertThat(stepProblems(TRAIN + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + """
             config: {max_steps: many}
-        """)).containsExactly("steps[0].config.max_steps: expected int, got \"many\"");
+        """))
+        .containsExactly("steps[0].config.max_steps: expected int, got \"many\"");
   }
 
   @Test
   void wrongTypeOfFieldIsReported() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: a
             kind: command
             run: [echo, hi]
-        """)).containsExactly("steps[0].run: expected string, got a list");
+        """))
+        .containsExactly("steps[0].run: expected string, got a list");
   }
 
   @Test
   void constraintViolationIsReported() {
-    assertThat(stepProblems(TRAIN + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + """
             config: {lr: 0}
-        """)).containsExactly("steps[0].config.lr: must be > 0");
+        """))
+        .containsExactly("steps[0].config.lr: must be > 0");
   }
 
   @Test
   void referenceToAnUnknownStepIsReported() {
-    assertThat(stepProblems(TRAIN + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + """
           - id: eval
             kind: evaluate
             model: ${{ steps.nope.outputs.model }}
             data: ${{ params.corpus }}
-        """)).containsExactly("steps[1].model: unknown step 'nope'");
+        """))
+        .containsExactly("steps[1].model: unknown step 'nope'");
   }
 
   @Test
   void needsOnAnUnknownStepIsReported() {
-    assertThat(stepProblems(TRAIN + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + """
           - id: gate
             kind: approval
             needs: [train, nope]
-        """)).containsExactly("steps[1].needs[1]: unknown step 'nope'");
+        """))
+        .containsExactly("steps[1].needs[1]: unknown step 'nope'");
   }
 
   @Test
   void referenceToAnOutputTheKindDoesNotProduceIsReported() {
-    assertThat(stepProblems(TRAIN + """
+    assertThat(
+            stepProblems(
+                TRAIN
+                    + """
           - id: eval
             kind: evaluate
             model: ${{ steps.train.outputs.report }}
             data: ${{ params.corpus }}
-        """)).containsExactly("steps[1].model: step 'train' (kind sft) has no output 'report'; it produces: model");
+        """))
+        .containsExactly(
+            "steps[1].model: step 'train' (kind sft) has no output 'report'; it produces: model");
   }
 
   @Test
   void unknownParameterReferenceIsReported() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: a
             kind: command
             run: echo ${{ params.greting }}
-        """)).containsExactly("steps[0].run: unknown parameter 'greting'");
+        """))
+        .containsExactly("steps[0].run: unknown parameter 'greting'");
   }
 
   @Test
   void aStringPathOrListWrittenIntoACommandsRunIsRefusedWithItsPathAndTheVariableToUse() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: make
             kind: command
             matrix: {word: [a, b], n: [1, 2]}
@@ -365,25 +470,28 @@ class SpecValidationTest {
             inputs: ["${{ steps.make.outputs.output }}"]
             env: {GREETING: "${{ params.greeting }}", FROM: "${{ steps.make.outputs.output }}"}
             run: cat "${{ steps.make.outputs.output }}" ${{ inputs }}
-        """)).containsExactly(
-        "steps[0].run: ${{ params.greeting }} would be pasted into the shell script, where no quoting stops a value "
-            + "from running as code; pass it through the environment instead: \"$TRAINYARD_PARAM_GREETING\"",
-        "steps[0].run: ${{ matrix.word }} would be pasted into the shell script, where no quoting stops a value "
-            + "from running as code; pass it through the environment instead: \"$TRAINYARD_MATRIX_WORD\"",
-        "steps[0].run: ${{ params.corpus }} would be pasted into the shell script, where no quoting stops a value "
-            + "from running as code; name it under inputs: (inputs: {corpus: ${{ params.corpus }}}) and use "
-            + "\"$TRAINYARD_INPUT_CORPUS\"",
-        "steps[1].run: ${{ steps.make.outputs.output }} would be pasted into the shell script, where no quoting "
-            + "stops a value from running as code; name it under inputs: (inputs: {make: ${{ steps.make.outputs.output }}}) "
-            + "and use \"$TRAINYARD_INPUT_MAKE\"",
-        "steps[1].run: ${{ inputs }} would be pasted into the shell script, where no quoting stops a value from "
-            + "running as code; read the environment instead: $TRAINYARD_INPUTS (one path per line) or the file "
-            + "$TRAINYARD_INPUTS_FILE");
+        """))
+        .containsExactly(
+            "steps[0].run: ${{ params.greeting }} would be pasted into the shell script, where no quoting stops a value "
+                + "from running as code; pass it through the environment instead: \"$TRAINYARD_PARAM_GREETING\"",
+            "steps[0].run: ${{ matrix.word }} would be pasted into the shell script, where no quoting stops a value "
+                + "from running as code; pass it through the environment instead: \"$TRAINYARD_MATRIX_WORD\"",
+            "steps[0].run: ${{ params.corpus }} would be pasted into the shell script, where no quoting stops a value "
+                + "from running as code; name it under inputs: (inputs: {corpus: ${{ params.corpus }}}) and use "
+                + "\"$TRAINYARD_INPUT_CORPUS\"",
+            "steps[1].run: ${{ steps.make.outputs.output }} would be pasted into the shell script, where no quoting "
+                + "stops a value from running as code; name it under inputs: (inputs: {make: ${{ steps.make.outputs.output }}}) "
+                + "and use \"$TRAINYARD_INPUT_MAKE\"",
+            "steps[1].run: ${{ inputs }} would be pasted into the shell script, where no quoting stops a value from "
+                + "running as code; read the environment instead: $TRAINYARD_INPUTS (one path per line) or the file "
+                + "$TRAINYARD_INPUTS_FILE");
   }
 
   @Test
   void cycleIsReportedWithItsSteps() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: a
             kind: command
             inputs: ["${{ steps.b.outputs.output }}"]
@@ -392,23 +500,29 @@ class SpecValidationTest {
             kind: command
             needs: [a]
             run: echo
-        """)).containsExactly("steps: dependency cycle a -> b -> a");
+        """))
+        .containsExactly("steps: dependency cycle a -> b -> a");
   }
 
   @Test
   void missingRequiredParameterAtLaunchIsReported() {
-    assertThat(compileProblems(HEADER + TRAIN, Map.of("corpus", ARTIFACT))).containsExactly("params.base: required");
+    assertThat(compileProblems(HEADER + TRAIN, Map.of("corpus", ARTIFACT)))
+        .containsExactly("params.base: required");
   }
 
   @Test
   void wrongParameterTypeAtLaunchIsReported() {
-    assertThat(compileProblems(HEADER + TRAIN, Map.of("base", ARTIFACT, "corpus", ARTIFACT, "shards", "x")))
+    assertThat(
+            compileProblems(
+                HEADER + TRAIN, Map.of("base", ARTIFACT, "corpus", ARTIFACT, "shards", "x")))
         .containsExactly("params.shards: expected int, got \"x\"");
   }
 
   @Test
   void unknownParameterAtLaunchIsReported() {
-    assertThat(compileProblems(HEADER + TRAIN, Map.of("base", ARTIFACT, "corpus", ARTIFACT, "extra", 1)))
+    assertThat(
+            compileProblems(
+                HEADER + TRAIN, Map.of("base", ARTIFACT, "corpus", ARTIFACT, "extra", 1)))
         .containsExactly("params.extra: unknown parameter");
   }
 
@@ -420,44 +534,55 @@ class SpecValidationTest {
 
   @Test
   void badResourceRequestsAreReported() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: a
             kind: approval
             resources: {pool: GPU_A, gpus: -1}
           - id: b
             kind: approval
             resources: {gpus: 65}
-        """)).containsExactly(
-        "steps[0].resources.pool: must match [a-z0-9-]+",
-        "steps[0].resources.gpus: must be >= 0 and <= 64",
-        "steps[1].resources.gpus: must be >= 0 and <= 64");
+        """))
+        .containsExactly(
+            "steps[0].resources.pool: must match [a-z0-9-]+",
+            "steps[0].resources.gpus: must be >= 0 and <= 64",
+            "steps[1].resources.gpus: must be >= 0 and <= 64");
   }
 
   @Test
   void badTimeoutFormatIsReported() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: a
             kind: approval
             timeout: 10x
-        """)).containsExactly(
-        "steps[0].timeout: bad duration \"10x\"; expected seconds or a duration such as 90s, 10m, 2h or 1h30m");
+        """))
+        .containsExactly(
+            "steps[0].timeout: bad duration \"10x\"; expected seconds or a duration such as 90s, 10m, 2h or 1h30m");
   }
 
   @Test
   void badRetryValuesAreReported() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: a
             kind: approval
             retry: {max_attempts: 0, backoff_seconds: -1, jitter: true}
-        """)).containsExactly(
-        "steps[0].retry.max_attempts: must be >= 1 and <= 100",
-        "steps[0].retry.backoff_seconds: must be >= 0",
-        "steps[0].retry.jitter: unknown key; expected one of max_attempts, backoff_seconds, backoff_multiplier");
+        """))
+        .containsExactly(
+            "steps[0].retry.max_attempts: must be >= 1 and <= 100",
+            "steps[0].retry.backoff_seconds: must be >= 0",
+            "steps[0].retry.jitter: unknown key; expected one of max_attempts, backoff_seconds, backoff_multiplier");
   }
 
   @Test
   void badMatrixIsReported() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: a
             kind: command
             matrix: {shard: [], lr: [0.1, [0.2]]}
@@ -466,15 +591,18 @@ class SpecValidationTest {
             kind: command
             matrix: {}
             run: echo
-        """)).containsExactly(
-        "steps[0].matrix.shard: must be a non-empty list",
-        "steps[0].matrix.lr[1]: must be a scalar (string, number or boolean)",
-        "steps[1].matrix: must not be empty");
+        """))
+        .containsExactly(
+            "steps[0].matrix.shard: must be a non-empty list",
+            "steps[0].matrix.lr[1]: must be a scalar (string, number or boolean)",
+            "steps[1].matrix: must not be empty");
   }
 
   @Test
   void everyProblemIsReportedNotJustTheFirst() {
-    assertThat(stepProblems("""
+    assertThat(
+            stepProblems(
+                """
           - id: train
             kind: sft
             model: ${{ params.base }}
@@ -486,35 +614,42 @@ class SpecValidationTest {
             kind: evaluate
             model: ${{ steps.nope.outputs.model }}
             data: ${{ params.corpus }}
-        """)).containsExactly(
-        "steps[0].config.lr: must be > 0",
-        "steps[1].id: 'Bad' must match [a-z][a-z0-9-]{0,62}",
-        "steps[2].model: unknown step 'nope'");
+        """))
+        .containsExactly(
+            "steps[0].config.lr: must be > 0",
+            "steps[1].id: 'Bad' must match [a-z][a-z0-9-]{0,62}",
+            "steps[2].model: unknown step 'nope'");
   }
 
   @Test
   void specAndParameterProblemsAreReportedTogether() {
-    assertThat(compileProblems(HEADER + TRAIN + "    config: {lr: 0}\n", Map.of("corpus", ARTIFACT)))
+    assertThat(
+            compileProblems(HEADER + TRAIN + "    config: {lr: 0}\n", Map.of("corpus", ARTIFACT)))
         .containsExactly("steps[0].config.lr: must be > 0", "params.base: required");
   }
 
   @Test
   void aParameterOfTheWrongTypeForItsFieldIsCaughtAfterSubstitution() {
-    assertThat(compileProblems(HEADER + TRAIN + "    config: {max_steps: \"${{ params.greeting }}\"}\n",
-        Map.of("base", ARTIFACT, "corpus", ARTIFACT)))
+    assertThat(
+            compileProblems(
+                HEADER + TRAIN + "    config: {max_steps: \"${{ params.greeting }}\"}\n",
+                Map.of("base", ARTIFACT, "corpus", ARTIFACT)))
         .containsExactly("steps[0].config.max_steps: expected int, got \"hi\"");
   }
 
   @Test
   void artifactFieldsMustReferenceAnArtifact() {
     assertThat(stepProblems(TRAIN.replace("${{ params.base }}", "${{ params.greeting }}")))
-        .containsExactly("steps[0].model: must reference an artifact: ${{ params.NAME }} of type checkpoint or "
-            + "dataset, or ${{ steps.ID.outputs.NAME }}");
+        .containsExactly(
+            "steps[0].model: must reference an artifact: ${{ params.NAME }} of type checkpoint or "
+                + "dataset, or ${{ steps.ID.outputs.NAME }}");
   }
 
   @Test
   void badParameterDeclarationsAreReported() {
-    assertThat(parseProblems("""
+    assertThat(
+            parseProblems(
+                """
         apiVersion: trainyard/v1
         kind: Pipeline
         name: t
@@ -524,8 +659,9 @@ class SpecValidationTest {
         steps:
           - id: a
             kind: approval
-        """)).containsExactly(
-        "params.shards.default: expected int, got \"many\"",
-        "params.mode.type: unknown type 'str'; expected one of string, int, number, boolean, checkpoint, dataset");
+        """))
+        .containsExactly(
+            "params.shards.default: expected int, got \"many\"",
+            "params.mode.type: unknown type 'str'; expected one of string, int, number, boolean, checkpoint, dataset");
   }
 }

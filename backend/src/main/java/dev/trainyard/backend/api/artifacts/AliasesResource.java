@@ -18,11 +18,12 @@ import jakarta.ws.rs.core.MediaType;
 import java.time.OffsetDateTime;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
-/** Aliases ({@code production}, {@code candidate}): mutable pointers to immutable artifacts, with history. */
+/**
+ * Aliases ({@code production}, {@code candidate}): mutable pointers to immutable artifacts, with
+ * history.
+ */
 @Path("/api/v1/aliases")
 @Produces(MediaType.APPLICATION_JSON)
 public class AliasesResource {
@@ -47,7 +48,8 @@ public class AliasesResource {
 
   /**
    * Alias names are global, but an alias is visible only to those who see the artifact it points at
-   * (issue 11, Low): another team's {@code production} and its history stay unknown, like a missing one.
+   * (issue 11, Low): another team's {@code production} and its history stay unknown, like a missing
+   * one.
    */
   private boolean visible(String artifactId) {
     ArtifactEntity artifact = artifactId == null ? null : ArtifactEntity.findById(artifactId);
@@ -70,43 +72,61 @@ public class AliasesResource {
   @Operation(summary = "List aliases", description = "Every alias and the artifact it points at.")
   @GET
   public AliasList list() {
-    return new AliasList(AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream()
-        .filter(a -> visible(a.artifactId)).map(AliasesResource::view).toList());
+    return new AliasList(
+        AliasEntity.<AliasEntity>listAll(Sort.by("name")).stream()
+            .filter(a -> visible(a.artifactId))
+            .map(AliasesResource::view)
+            .toList());
   }
 
-  @Operation(summary = "Get an alias", description = "The artifact an alias points at, and who moved it there when.")
+  @Operation(
+      summary = "Get an alias",
+      description = "The artifact an alias points at, and who moved it there when.")
   @GET
   @Path("/{name}")
   public AliasView get(@PathParam("name") String name) {
     return view(visibleAlias(name));
   }
 
-  @Operation(summary = "Move an alias",
-      description = "Points an alias (created if new) at an artifact; audited, and kept in the alias history.")
+  @Operation(
+      summary = "Move an alias",
+      description =
+          "Points an alias (created if new) at an artifact; audited, and kept in the alias history.")
   @PUT
   @Path("/{name}")
   @Consumes(MediaType.APPLICATION_JSON)
   public AliasView move(@PathParam("name") String name, MoveBody body) {
     if (!name.matches("[a-z][a-z0-9._-]{0,63}")) {
-      throw ApiProblem.badRequest("name", "lowercase letters, digits, '.', '_' and '-', starting with a letter");
+      throw ApiProblem.badRequest(
+          "name", "lowercase letters, digits, '.', '_' and '-', starting with a letter");
     }
     if (body == null || body.artifact() == null) {
-      throw ApiProblem.badRequest("artifact", "required: the artifact id (or a unique prefix) to point at");
+      throw ApiProblem.badRequest(
+          "artifact", "required: the artifact id (or a unique prefix) to point at");
     }
     ArtifactEntity target = artifacts.find(body.artifact());
     if (target.deleted()) {
-      throw ApiProblem.conflict("artifact " + target.id + " was deleted by retention on " + target.deletedAt.toLocalDate()
-          + "; an alias cannot point at it");
+      throw ApiProblem.conflict(
+          "artifact "
+              + target.id
+              + " was deleted by retention on "
+              + target.deletedAt.toLocalDate()
+              + "; an alias cannot point at it");
     }
     String user = scope.caller().name();
-    return QuarkusTransaction.requiringNew().call(() -> {
-      try {
-        aliases.move(name, target.id, user);
-      } catch (Aliases.TargetDeleted e) {
-        throw ApiProblem.conflict("artifact " + target.id + " was deleted by retention a moment ago; an alias cannot point at it");
-      }
-      return view(AliasEntity.findById(name));
-    });
+    return QuarkusTransaction.requiringNew()
+        .call(
+            () -> {
+              try {
+                aliases.move(name, target.id, user);
+              } catch (Aliases.TargetDeleted e) {
+                throw ApiProblem.conflict(
+                    "artifact "
+                        + target.id
+                        + " was deleted by retention a moment ago; an alias cannot point at it");
+              }
+              return view(AliasEntity.findById(name));
+            });
   }
 
   @Operation(summary = "An alias's history", description = "Every move of an alias, oldest first.")
@@ -115,12 +135,24 @@ public class AliasesResource {
   public AliasHistory history(@PathParam("name") String name) {
     visibleAlias(name);
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery(
-            "SELECT artifact_id, previous_artifact_id, changed_at, changed_by FROM alias_history WHERE name = ?1 ORDER BY id")
-        .setParameter(1, name).getResultList();
-    return new AliasHistory(rows.stream().filter(r -> visible((String) r[0])).map(r -> new HistoryEntry((String) r[0], (String) r[1],
-        r[2] instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC) : (OffsetDateTime) r[2],
-        (String) r[3])).toList());
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT artifact_id, previous_artifact_id, changed_at, changed_by FROM alias_history WHERE name = ?1 ORDER BY id")
+            .setParameter(1, name)
+            .getResultList();
+    return new AliasHistory(
+        rows.stream()
+            .filter(r -> visible((String) r[0]))
+            .map(
+                r ->
+                    new HistoryEntry(
+                        (String) r[0],
+                        (String) r[1],
+                        r[2] instanceof java.time.Instant i
+                            ? i.atOffset(java.time.ZoneOffset.UTC)
+                            : (OffsetDateTime) r[2],
+                        (String) r[3]))
+            .toList());
   }
 
   private static AliasView view(AliasEntity a) {

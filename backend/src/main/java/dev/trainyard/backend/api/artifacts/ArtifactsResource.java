@@ -1,15 +1,15 @@
 package dev.trainyard.backend.api.artifacts;
 
-import dev.trainyard.pipeline.kind.ArtifactType;
-import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.catalog.AliasEntity;
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import dev.trainyard.backend.catalog.ArtifactFileEntity;
 import dev.trainyard.backend.lineage.LineageService;
 import dev.trainyard.backend.runs.ArtifactResolver;
-import io.quarkus.panache.common.Sort;
 import dev.trainyard.backend.security.TeamScope;
+import dev.trainyard.pipeline.kind.ArtifactType;
+import dev.trainyard.pipeline.kind.StepKinds;
+import io.quarkus.panache.common.Sort;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -22,9 +22,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 @Path("/api/v1/artifacts")
 @Produces(MediaType.APPLICATION_JSON)
@@ -66,8 +64,9 @@ public class ArtifactsResource {
       @Schema(nullable = true) String reason) {}
 
   /**
-   * @param parameters element count of the checkpoint's tensors, and {@code sparsity} the share of them that
-   *     are zero, where the producing step measured them (tensor steps do); null otherwise
+   * @param parameters element count of the checkpoint's tensors, and {@code sparsity} the share of
+   *     them that are zero, where the producing step measured them (tensor steps do); null
+   *     otherwise
    */
   public record ArtifactSummary(
       String id,
@@ -83,13 +82,17 @@ public class ArtifactsResource {
   public record ArtifactList(List<ArtifactSummary> items) {}
 
   /**
-   * @param q a prefix of the name (any case), of the content id, or of an alias pointing at the artifact:
-   *     what the launch form's pickers search by
+   * @param q a prefix of the name (any case), of the content id, or of an alias pointing at the
+   *     artifact: what the launch form's pickers search by
    */
-  @Operation(summary = "List artifacts",
-      description = "Checkpoints, datasets and reports the caller may see, newest first; q searches names, ids and aliases by prefix.")
+  @Operation(
+      summary = "List artifacts",
+      description =
+          "Checkpoints, datasets and reports the caller may see, newest first; q searches names, ids and aliases by prefix.")
   @GET
-  public ArtifactList list(@QueryParam("type") String type, @QueryParam("limit") @DefaultValue("100") int limit,
+  public ArtifactList list(
+      @QueryParam("type") String type,
+      @QueryParam("limit") @DefaultValue("100") int limit,
       @QueryParam("q") String q) {
     if (limit < 1 || limit > 1000) {
       throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
@@ -105,24 +108,45 @@ public class ArtifactsResource {
     }
     if (q != null && !q.isBlank()) {
       // '_' is legal in names, so LIKE's wildcards are escaped: the prefix is taken literally.
-      String prefix = q.strip().toLowerCase(java.util.Locale.ROOT)
-          .replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-      where.append(" and (lower(name) like :q escape '\\' or id like :q escape '\\'"
-          + " or id in (select x.artifactId from AliasEntity x where lower(x.name) like :q escape '\\'))");
+      String prefix =
+          q.strip()
+                  .toLowerCase(java.util.Locale.ROOT)
+                  .replace("\\", "\\\\")
+                  .replace("%", "\\%")
+                  .replace("_", "\\_")
+              + "%";
+      where.append(
+          " and (lower(name) like :q escape '\\' or id like :q escape '\\'"
+              + " or id in (select x.artifactId from AliasEntity x where lower(x.name) like :q escape '\\'))");
       params.and("q", prefix);
     }
     if (scope.visibleTeams() != null) {
       where.append(" and team in :teams");
       params.and("teams", scope.visibleTeams());
     }
-    List<ArtifactEntity> rows = ArtifactEntity.<ArtifactEntity>find(where.toString(), Sort.descending("createdAt"), params)
-        .range(0, limit - 1).list();
-    Map<String, Object[]> measured = measured(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
-    return new ArtifactList(rows.stream().map(a -> {
-      Object[] m = measured.getOrDefault(a.id, new Object[3]);
-      return new ArtifactSummary(a.id, a.type, a.name, a.sizeBytes, a.createdAt, producer(a), parametersOf(m), sparsityOf(m),
-          a.deleted());
-    }).toList());
+    List<ArtifactEntity> rows =
+        ArtifactEntity.<ArtifactEntity>find(where.toString(), Sort.descending("createdAt"), params)
+            .range(0, limit - 1)
+            .list();
+    Map<String, Object[]> measured =
+        measured(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
+    return new ArtifactList(
+        rows.stream()
+            .map(
+                a -> {
+                  Object[] m = measured.getOrDefault(a.id, new Object[3]);
+                  return new ArtifactSummary(
+                      a.id,
+                      a.type,
+                      a.name,
+                      a.sizeBytes,
+                      a.createdAt,
+                      producer(a),
+                      parametersOf(m),
+                      sparsityOf(m),
+                      a.deleted());
+                })
+            .toList());
   }
 
   private static Long parametersOf(Object[] measured) {
@@ -134,20 +158,22 @@ public class ArtifactsResource {
   }
 
   /**
-   * {@code parameters} and {@code sparsity} from the final metrics of the attempt that wrote each artifact
-   * (the tensor steps report both): read from what is stored, in one query for the page.
+   * {@code parameters} and {@code sparsity} from the final metrics of the attempt that wrote each
+   * artifact (the tensor steps report both): read from what is stored, in one query for the page.
    */
   private Map<String, Object[]> measured(List<String> ids) {
     if (ids.isEmpty()) {
       return Map.of();
     }
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery(
-            "SELECT a.id, jsonb_extract_path_text(sa.metrics, 'parameters'), jsonb_extract_path_text(sa.metrics, 'sparsity')"
-                + " FROM artifact a JOIN step_attempt sa"
-                + " ON sa.run_id = a.run_id AND sa.step_id = a.step_id AND sa.attempt = a.attempt"
-                + " WHERE a.id IN (:ids) AND sa.metrics IS NOT NULL")
-        .setParameter("ids", ids).getResultList();
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT a.id, jsonb_extract_path_text(sa.metrics, 'parameters'), jsonb_extract_path_text(sa.metrics, 'sparsity')"
+                    + " FROM artifact a JOIN step_attempt sa"
+                    + " ON sa.run_id = a.run_id AND sa.step_id = a.step_id AND sa.attempt = a.attempt"
+                    + " WHERE a.id IN (:ids) AND sa.metrics IS NOT NULL")
+            .setParameter("ids", ids)
+            .getResultList();
     Map<String, Object[]> out = new java.util.HashMap<>();
     for (Object[] r : rows) {
       out.put((String) r[0], r);
@@ -155,88 +181,144 @@ public class ArtifactsResource {
     return out;
   }
 
-  @Operation(summary = "Get an artifact",
-      description = "An artifact by alias, name or id (prefix): its files with their hashes, producer, aliases and tombstone.")
+  @Operation(
+      summary = "Get an artifact",
+      description =
+          "An artifact by alias, name or id (prefix): its files with their hashes, producer, aliases and tombstone.")
   @GET
   @Path("/{ref}")
   public ArtifactView get(@PathParam("ref") String ref) {
     ArtifactEntity a = find(ref);
-    Object[] m = a.runId == null ? new Object[3] : measured(List.of(a.id)).getOrDefault(a.id, new Object[3]);
-    return new ArtifactView(a.id, a.type, a.name, a.team, a.uri, a.sizeBytes, a.createdAt, a.createdBy, producer(a),
-        ArtifactFileEntity.ofArtifact(a.id).stream().map(f -> new FileView(f.path, f.sizeBytes, f.sha256)).toList(),
+    Object[] m =
+        a.runId == null ? new Object[3] : measured(List.of(a.id)).getOrDefault(a.id, new Object[3]);
+    return new ArtifactView(
+        a.id,
+        a.type,
+        a.name,
+        a.team,
+        a.uri,
+        a.sizeBytes,
+        a.createdAt,
+        a.createdBy,
+        producer(a),
+        ArtifactFileEntity.ofArtifact(a.id).stream()
+            .map(f -> new FileView(f.path, f.sizeBytes, f.sha256))
+            .toList(),
         AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList(),
-        parametersOf(m), sparsityOf(m), a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null,
+        parametersOf(m),
+        sparsityOf(m),
+        a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null,
         a.failed);
   }
 
   /** The canonical manifest text whose sha256 is the artifact id. */
-  @Operation(summary = "An artifact's manifest",
-      description = "The canonical manifest text (sha256, size and path per file) whose sha256 is the artifact id.")
+  @Operation(
+      summary = "An artifact's manifest",
+      description =
+          "The canonical manifest text (sha256, size and path per file) whose sha256 is the artifact id.")
   @GET
   @Path("/{ref}/manifest")
   @Produces(MediaType.TEXT_PLAIN)
   public String manifest(@PathParam("ref") String ref) {
     StringBuilder text = new StringBuilder();
     for (ArtifactFileEntity f : ArtifactFileEntity.ofArtifact(find(ref).id)) {
-      text.append(f.sha256).append("  ").append(f.sizeBytes).append("  ").append(f.path).append('\n');
+      text.append(f.sha256)
+          .append("  ")
+          .append(f.sizeBytes)
+          .append("  ")
+          .append(f.path)
+          .append('\n');
     }
     return text.toString();
   }
 
-  @Operation(summary = "An artifact's lineage",
-      description = "Everything upstream (ancestors) or downstream (descendants) of an artifact, as a graph of artifacts and step attempts.")
+  @Operation(
+      summary = "An artifact's lineage",
+      description =
+          "Everything upstream (ancestors) or downstream (descendants) of an artifact, as a graph of artifacts and step attempts.")
   @GET
   @Path("/{ref}/lineage")
-  public LineageService.Graph lineage(@PathParam("ref") String ref,
+  public LineageService.Graph lineage(
+      @PathParam("ref") String ref,
       @QueryParam("direction") @DefaultValue("ancestors") String direction) {
-    LineageService.Direction dir = switch (direction) {
-      case "ancestors" -> LineageService.Direction.ANCESTORS;
-      case "descendants" -> LineageService.Direction.DESCENDANTS;
-      default -> throw ApiProblem.badRequest("direction", "must be 'ancestors' or 'descendants'");
-    };
+    LineageService.Direction dir =
+        switch (direction) {
+          case "ancestors" -> LineageService.Direction.ANCESTORS;
+          case "descendants" -> LineageService.Direction.DESCENDANTS;
+          default ->
+              throw ApiProblem.badRequest("direction", "must be 'ancestors' or 'descendants'");
+        };
     return lineage.walk("artifact:" + find(ref).id, dir);
   }
 
-  public record EvalResult(String suite, String metric, double value, boolean higherIsBetter, String runId,
-      String stepId, int attempt, OffsetDateTime evaluatedAt) {}
+  public record EvalResult(
+      String suite,
+      String metric,
+      double value,
+      boolean higherIsBetter,
+      String runId,
+      String stepId,
+      int attempt,
+      OffsetDateTime evaluatedAt) {}
 
   public record EvalResults(List<EvalResult> items) {}
 
-  /** Every metric a report-producing step ({@code evaluate}) measured on this checkpoint (its model input), newest first. */
-  @Operation(summary = "A checkpoint's evaluations",
+  /**
+   * Every metric a report-producing step ({@code evaluate}) measured on this checkpoint (its model
+   * input), newest first.
+   */
+  @Operation(
+      summary = "A checkpoint's evaluations",
       description = "Every metric an evaluate step measured on this checkpoint, newest first.")
   @GET
   @Path("/{ref}/evals")
   public EvalResults evals(@PathParam("ref") String ref) {
     ArtifactEntity artifact = find(ref);
     @SuppressWarnings("unchecked")
-    List<Object[]> rows = em.createNativeQuery(
-            "SELECT sa.run_id, sa.step_id, sa.attempt, CAST(sa.metrics AS text), sa.finished_at FROM lineage_edge e "
-                + "JOIN step_attempt sa ON e.to_node = 'step:' || sa.run_id || '/' || sa.step_id || '/' || sa.attempt "
-                + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id "
-                + "WHERE e.from_node = ?1 AND e.role = 'input:model' AND s.kind IN (?2) AND sa.status = 'SUCCEEDED' "
-                + "ORDER BY sa.finished_at DESC")
-        .setParameter(1, "artifact:" + artifact.id)
-        .setParameter(2, StepKinds.producing(ArtifactType.REPORT))
-        .getResultList();
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT sa.run_id, sa.step_id, sa.attempt, CAST(sa.metrics AS text), sa.finished_at FROM lineage_edge e "
+                    + "JOIN step_attempt sa ON e.to_node = 'step:' || sa.run_id || '/' || sa.step_id || '/' || sa.attempt "
+                    + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id "
+                    + "WHERE e.from_node = ?1 AND e.role = 'input:model' AND s.kind IN (?2) AND sa.status = 'SUCCEEDED' "
+                    + "ORDER BY sa.finished_at DESC")
+            .setParameter(1, "artifact:" + artifact.id)
+            .setParameter(2, StepKinds.producing(ArtifactType.REPORT))
+            .getResultList();
     List<EvalResult> items = new java.util.ArrayList<>();
     for (Object[] row : rows) {
       Map<String, Double> metrics;
       try {
-        metrics = row[3] == null ? Map.of() : json.readValue((String) row[3],
-            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Double>>() {});
+        metrics =
+            row[3] == null
+                ? Map.of()
+                : json.readValue(
+                    (String) row[3],
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, Double>>() {});
       } catch (java.io.IOException e) {
         continue;
       }
-      OffsetDateTime at = row[4] instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC) : (OffsetDateTime) row[4];
-      metrics.forEach((name, value) -> {
-        int slash = name.indexOf('/');
-        String suite = slash < 0 ? "all" : name.substring(0, slash);
-        String metric = slash < 0 ? name : name.substring(slash + 1);
-        boolean lowerIsBetter = metric.contains("loss") || metric.contains("perplexity");
-        items.add(new EvalResult(suite, metric, value, !lowerIsBetter, (String) row[0], (String) row[1],
-            ((Number) row[2]).intValue(), at));
-      });
+      OffsetDateTime at =
+          row[4] instanceof java.time.Instant i
+              ? i.atOffset(java.time.ZoneOffset.UTC)
+              : (OffsetDateTime) row[4];
+      metrics.forEach(
+          (name, value) -> {
+            int slash = name.indexOf('/');
+            String suite = slash < 0 ? "all" : name.substring(0, slash);
+            String metric = slash < 0 ? name : name.substring(slash + 1);
+            boolean lowerIsBetter = metric.contains("loss") || metric.contains("perplexity");
+            items.add(
+                new EvalResult(
+                    suite,
+                    metric,
+                    value,
+                    !lowerIsBetter,
+                    (String) row[0],
+                    (String) row[1],
+                    ((Number) row[2]).intValue(),
+                    at));
+          });
     }
     return new EvalResults(items);
   }

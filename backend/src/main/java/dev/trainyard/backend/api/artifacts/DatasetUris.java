@@ -9,9 +9,10 @@ import java.util.List;
 
 /**
  * Strict parsing of dataset URIs (issue 11 M1, M5). Only {@code file:///absolute/path} is accepted:
- * no host ({@code file://localhost/}, {@code file://evil/}), no relative form ({@code file:etc/passwd}),
- * no query or fragment, no {@code .} or {@code ..} segment, no NUL. Remote schemes are refused until
- * an S3 store exists to verify their content. Every refusal is a field error, never an exception.
+ * no host ({@code file://localhost/}, {@code file://evil/}), no relative form ({@code
+ * file:etc/passwd}), no query or fragment, no {@code .} or {@code ..} segment, no NUL. Remote
+ * schemes are refused until an S3 store exists to verify their content. Every refusal is a field
+ * error, never an exception.
  */
 final class DatasetUris {
   private DatasetUris() {}
@@ -29,13 +30,20 @@ final class DatasetUris {
     }
     String scheme = uri.getScheme();
     if (scheme == null || !scheme.equals("file")) {
-      problems.add(new FieldError("uri", scheme != null && scheme.equalsIgnoreCase("s3")
-          ? "s3 URIs are refused until an S3 artifact store can verify their content; " + FORM
-          : "unsupported scheme; " + FORM));
+      problems.add(
+          new FieldError(
+              "uri",
+              scheme != null && scheme.equalsIgnoreCase("s3")
+                  ? "s3 URIs are refused until an S3 artifact store can verify their content; "
+                      + FORM
+                  : "unsupported scheme; " + FORM));
       return null;
     }
     String path = uri.getPath();
-    if (uri.isOpaque() || uri.getRawAuthority() != null || !text.startsWith("file:///") || path == null
+    if (uri.isOpaque()
+        || uri.getRawAuthority() != null
+        || !text.startsWith("file:///")
+        || path == null
         || !path.startsWith("/")) {
       problems.add(new FieldError("uri", "must name no host and an absolute path; " + FORM));
       return null;

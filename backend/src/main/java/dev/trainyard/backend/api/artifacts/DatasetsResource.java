@@ -26,9 +26,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
- * Datasets are artifacts registered by URI. The server hashes the content itself and the hash is the
- * id: a client never chooses an id (issue 11 M1, squatting a step's future output). A client may
- * still send the sha256 it expects; registration is refused if the content differs.
+ * Datasets are artifacts registered by URI. The server hashes the content itself and the hash is
+ * the id: a client never chooses an id (issue 11 M1, squatting a step's future output). A client
+ * may still send the sha256 it expects; registration is refused if the content differs.
  */
 @Path("/api/v1/datasets")
 @Produces(MediaType.APPLICATION_JSON)
@@ -40,16 +40,20 @@ public class DatasetsResource {
   public record RegisterBody(String name, String uri, String sha256, String team) {}
 
   /**
-   * One message for a file that is missing, unreadable, not regular or outside the dataset roots, so
-   * registration is no oracle for what exists on the server.
+   * One message for a file that is missing, unreadable, not regular or outside the dataset roots,
+   * so registration is no oracle for what exists on the server.
    */
   static final String NO_DATASET_FILE =
       "no readable regular file at this URI inside the dataset roots (trainyard.datasets.roots)";
 
-  @Operation(summary = "Register a dataset",
-      description = "Registers a local file by its file:/// URI; the server hashes the content (the hash is the id). "
-          + "An expected sha256 may be sent: registration is refused if the content differs.")
-  @APIResponse(responseCode = "201", description = "The dataset was registered (or already was, under this name)",
+  @Operation(
+      summary = "Register a dataset",
+      description =
+          "Registers a local file by its file:/// URI; the server hashes the content (the hash is the id). "
+              + "An expected sha256 may be sent: registration is refused if the content differs.")
+  @APIResponse(
+      responseCode = "201",
+      description = "The dataset was registered (or already was, under this name)",
       content = @Content(schema = @Schema(implementation = ArtifactsResource.ArtifactView.class)))
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -59,7 +63,9 @@ public class DatasetsResource {
     }
     List<FieldError> problems = new ArrayList<>();
     if (body.name() == null || !body.name().matches("[a-z0-9][a-z0-9._-]{0,127}")) {
-      problems.add(new FieldError("name", "required; lowercase letters, digits, '.', '_' and '-' (max 128)"));
+      problems.add(
+          new FieldError(
+              "name", "required; lowercase letters, digits, '.', '_' and '-' (max 128)"));
     }
     if (body.sha256() != null && !body.sha256().matches("[0-9a-f]{64}")) {
       problems.add(new FieldError("sha256", "64 lowercase hex characters when given"));
@@ -99,49 +105,60 @@ public class DatasetsResource {
     String team = scope.teamForNew(body.team());
     java.nio.file.Path named = file;
     String fileName = named.getFileName().toString();
-    ArtifactEntity created = QuarkusTransaction.requiringNew().call(() -> {
-      ArtifactEntity existing = ArtifactEntity.findById(id);
-      if (existing != null) {
-        if ("dataset".equals(existing.type) && body.name().equals(existing.name)) {
-          return existing;
-        }
-        // Never describe another team's object (issue 11, Low): its name and type stay unsaid.
-        throw ApiProblem.conflict(caller.sees(existing.team)
-            ? "this content is already registered as '" + existing.name + "' (" + existing.type + ")"
-            : "this content is already registered");
-      }
-      if (ArtifactEntity.count("type = 'dataset' and name = ?1", body.name()) > 0) {
-        throw ApiProblem.conflict("a dataset named '" + body.name() + "' exists with other content");
-      }
-      ArtifactEntity a = new ArtifactEntity();
-      a.id = id;
-      a.type = "dataset";
-      a.name = body.name();
-      a.uri = named.toUri().toString();
-      a.sizeBytes = fileSize;
-      a.createdAt = OffsetDateTime.now();
-      a.createdBy = user;
-      a.team = team;
-      a.persist();
-      ArtifactFileEntity f = new ArtifactFileEntity();
-      f.artifactId = a.id;
-      f.path = fileName;
-      f.sizeBytes = fileSize;
-      f.sha256 = id;
-      f.persist();
-      return a;
-    });
+    ArtifactEntity created =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () -> {
+                  ArtifactEntity existing = ArtifactEntity.findById(id);
+                  if (existing != null) {
+                    if ("dataset".equals(existing.type) && body.name().equals(existing.name)) {
+                      return existing;
+                    }
+                    // Never describe another team's object (issue 11, Low): its name and type stay
+                    // unsaid.
+                    throw ApiProblem.conflict(
+                        caller.sees(existing.team)
+                            ? "this content is already registered as '"
+                                + existing.name
+                                + "' ("
+                                + existing.type
+                                + ")"
+                            : "this content is already registered");
+                  }
+                  if (ArtifactEntity.count("type = 'dataset' and name = ?1", body.name()) > 0) {
+                    throw ApiProblem.conflict(
+                        "a dataset named '" + body.name() + "' exists with other content");
+                  }
+                  ArtifactEntity a = new ArtifactEntity();
+                  a.id = id;
+                  a.type = "dataset";
+                  a.name = body.name();
+                  a.uri = named.toUri().toString();
+                  a.sizeBytes = fileSize;
+                  a.createdAt = OffsetDateTime.now();
+                  a.createdBy = user;
+                  a.team = team;
+                  a.persist();
+                  ArtifactFileEntity f = new ArtifactFileEntity();
+                  f.artifactId = a.id;
+                  f.path = fileName;
+                  f.sizeBytes = fileSize;
+                  f.sha256 = id;
+                  f.persist();
+                  return a;
+                });
     return Response.status(201).entity(artifacts.get(created.id)).build();
   }
 
   /**
-   * The file's real path (links and {@code ..} resolved) when it is a regular file inside a configured
-   * root; null otherwise, for every reason alike.
+   * The file's real path (links and {@code ..} resolved) when it is a regular file inside a
+   * configured root; null otherwise, for every reason alike.
    */
   private java.nio.file.Path realFileInsideRoots(java.nio.file.Path file) {
     try {
       java.nio.file.Path real = file.toRealPath();
-      if (!Files.isRegularFile(real, java.nio.file.LinkOption.NOFOLLOW_LINKS) || !Files.isReadable(real)) {
+      if (!Files.isRegularFile(real, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+          || !Files.isReadable(real)) {
         return null;
       }
       for (java.nio.file.Path root : config.datasets().roots()) {
@@ -156,7 +173,8 @@ public class DatasetsResource {
   }
 
   static String sha256(java.nio.file.Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+    try (InputStream in =
+        new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     } catch (java.security.NoSuchAlgorithmException e) {

@@ -11,9 +11,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** The audit log (admins): list and filter events, and verify the hash chain. */
 @Path("/api/v1/audit")
@@ -21,14 +19,22 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 public class AuditResource {
   @Inject AuditLog log;
 
-  /** A page of events, oldest first; {@code nextAfter} (null on the last page) is the cursor for the next. */
+  /**
+   * A page of events, oldest first; {@code nextAfter} (null on the last page) is the cursor for the
+   * next.
+   */
   public record AuditPage(List<AuditLog.Event> items, @Schema(nullable = true) Long nextAfter) {}
 
-  @Operation(summary = "List audit events",
-      description = "Admins: events oldest first, filtered by actor and action; pass nextAfter as after for the next page.")
+  @Operation(
+      summary = "List audit events",
+      description =
+          "Admins: events oldest first, filtered by actor and action; pass nextAfter as after for the next page.")
   @GET
-  public AuditPage list(@QueryParam("actor") String actor, @QueryParam("action") String action,
-      @QueryParam("after") Long after, @QueryParam("limit") @DefaultValue("100") int limit) {
+  public AuditPage list(
+      @QueryParam("actor") String actor,
+      @QueryParam("action") String action,
+      @QueryParam("after") Long after,
+      @QueryParam("limit") @DefaultValue("100") int limit) {
     if (limit < 1 || limit > 1000) {
       throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
     }
@@ -37,8 +43,10 @@ public class AuditResource {
     return new AuditPage(events, next);
   }
 
-  @Operation(summary = "Verify the audit hash chain",
-      description = "Admins: recomputes every event's hash and reports each row where the chain is broken.")
+  @Operation(
+      summary = "Verify the audit hash chain",
+      description =
+          "Admins: recomputes every event's hash and reports each row where the chain is broken.")
   @GET
   @Path("/verify")
   public AuditLog.Verification verify() {

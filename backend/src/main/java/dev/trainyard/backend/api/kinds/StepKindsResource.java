@@ -16,8 +16,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
  * The step-kind catalogue, published from {@link StepKinds} (the one definition of each kind): each
- * kind's facts and its step as a JSON Schema (draft 2020-12) document, plus the whole pipeline's schema.
- * The template editor and {@code docs/spec-reference.md} read the same generator.
+ * kind's facts and its step as a JSON Schema (draft 2020-12) document, plus the whole pipeline's
+ * schema. The template editor and {@code docs/spec-reference.md} read the same generator.
  */
 @Path("/api/v1/step-kinds")
 @Produces(MediaType.APPLICATION_JSON)
@@ -25,13 +25,22 @@ public class StepKindsResource {
   public record KindOutput(String name, String type) {}
 
   /**
-   * @param execution where its steps run: APPROVAL, BACKEND, WORKER_JAVA, WORKER_PROCESS or WORKER_TRAINER
+   * @param execution where its steps run: APPROVAL, BACKEND, WORKER_JAVA, WORKER_PROCESS or
+   *     WORKER_TRAINER
    * @param runsUserCode whether a template containing it needs an admin's approval
    * @param example one step in YAML
    * @param schema the step as a JSON Schema 2020-12 document (a free-form tree by nature)
    */
-  public record KindInfo(String name, String description, String execution, List<KindOutput> outputs,
-      boolean cacheable, boolean runsUserCode, List<String> failures, int defaultAttempts, String example,
+  public record KindInfo(
+      String name,
+      String description,
+      String execution,
+      List<KindOutput> outputs,
+      boolean cacheable,
+      boolean runsUserCode,
+      List<String> failures,
+      int defaultAttempts,
+      String example,
       Map<String, Object> schema) {}
 
   /**
@@ -41,12 +50,17 @@ public class StepKindsResource {
   public record Catalogue(String dialect, List<KindInfo> kinds, Map<String, Object> pipeline) {}
 
   // The catalogue is code: computed once.
-  private static final Catalogue CATALOGUE = new Catalogue(KindSchemas.DIALECT,
-      StepKinds.all().stream().map(StepKindsResource::info).toList(), KindSchemas.pipeline());
+  private static final Catalogue CATALOGUE =
+      new Catalogue(
+          KindSchemas.DIALECT,
+          StepKinds.all().stream().map(StepKindsResource::info).toList(),
+          KindSchemas.pipeline());
 
-  @Operation(summary = "List the step kinds",
-      description = "Every step kind with its facts and its step as JSON Schema (draft 2020-12), and the whole "
-          + "pipeline spec's schema; generated from the kind definitions, as docs/spec-reference.md is.")
+  @Operation(
+      summary = "List the step kinds",
+      description =
+          "Every step kind with its facts and its step as JSON Schema (draft 2020-12), and the whole "
+              + "pipeline spec's schema; generated from the kind definitions, as docs/spec-reference.md is.")
   @GET
   public Catalogue list() {
     return CATALOGUE;
@@ -56,14 +70,26 @@ public class StepKindsResource {
   @GET
   @Path("/{name}")
   public KindInfo get(@PathParam("name") String name) {
-    return CATALOGUE.kinds().stream().filter(k -> k.name().equals(name)).findFirst()
-        .orElseThrow(() -> ApiProblem.notFound("no step kind '" + name + "'; known: " + String.join(", ", StepKinds.names())));
+    return CATALOGUE.kinds().stream()
+        .filter(k -> k.name().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                ApiProblem.notFound(
+                    "no step kind '" + name + "'; known: " + String.join(", ", StepKinds.names())));
   }
 
   private static KindInfo info(StepKind kind) {
-    return new KindInfo(kind.name(), kind.description(), kind.execution().name(),
+    return new KindInfo(
+        kind.name(),
+        kind.description(),
+        kind.execution().name(),
         kind.outputs().stream().map(o -> new KindOutput(o.name(), o.type().wireName())).toList(),
-        kind.cacheable(), kind.runsUserCode(), kind.failures().stream().map(FailureType::wireName).toList(),
-        kind.defaultAttempts(), kind.example(), KindSchemas.of(kind));
+        kind.cacheable(),
+        kind.runsUserCode(),
+        kind.failures().stream().map(FailureType::wireName).toList(),
+        kind.defaultAttempts(),
+        kind.example(),
+        KindSchemas.of(kind));
   }
 }

@@ -18,29 +18,35 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponse;
 
 /**
  * Says in the document what SmallRye cannot read from the code:
+ *
  * <ul>
  *   <li>every property of a response record is present (Jackson writes each record component, null
  *       included), so generated clients see {@code name: string | null}, not an optional field;
  *       request bodies are left alone, their fields stay optional;
  *   <li>every operation may answer a problem ({@code default} response), and an error response
  *       SmallRye listed without a body has the problem body;
- *   <li>a field whose {@code @Schema} names another type ({@code implementation = RunStatus.class}) or
- *       alternatives ({@code oneOf}) is that type: SmallRye's extra {@code type: object} beside it is dropped,
- *       as it would contradict the reference.
+ *   <li>a field whose {@code @Schema} names another type ({@code implementation = RunStatus.class})
+ *       or alternatives ({@code oneOf}) is that type: SmallRye's extra {@code type: object} beside
+ *       it is dropped, as it would contradict the reference.
  * </ul>
  */
 @OpenApiFilter(OpenApiFilter.RunStage.BUILD)
 public class ContractFilter implements OASFilter {
   /** The name of the problem response that {@code package-info.java} declares. */
   static final String PROBLEM = "Problem";
+
   private static final String PROBLEM_REF = "#/components/responses/" + PROBLEM;
   private static final String SCHEMA_PREFIX = "#/components/schemas/";
 
   @Override
   public void filterOpenAPI(OpenAPI openAPI) {
-    // SmallRye also filters partial models (e.g. before the annotations are read): nothing to do there.
-    if (openAPI.getPaths() == null || openAPI.getPaths().getPathItems() == null || openAPI.getComponents() == null
-        || openAPI.getComponents().getResponses() == null || !openAPI.getComponents().getResponses().containsKey(PROBLEM)) {
+    // SmallRye also filters partial models (e.g. before the annotations are read): nothing to do
+    // there.
+    if (openAPI.getPaths() == null
+        || openAPI.getPaths().getPathItems() == null
+        || openAPI.getComponents() == null
+        || openAPI.getComponents().getResponses() == null
+        || !openAPI.getComponents().getResponses().containsKey(PROBLEM)) {
       return;
     }
     Deque<Schema> toVisit = new ArrayDeque<>();
@@ -50,14 +56,23 @@ public class ContractFilter implements OASFilter {
         for (Map.Entry<String, APIResponse> entry : new ArrayList<>(responses.entrySet())) {
           APIResponse response = entry.getValue();
           boolean error = entry.getKey().startsWith("4") || entry.getKey().startsWith("5");
-          if (error && response.getRef() == null && (response.getContent() == null
-              || response.getContent().getMediaTypes().isEmpty())) {
-            operation.getResponses().addAPIResponse(entry.getKey(), OASFactory.createAPIResponse()
-                .description(response.getDescription()).content(problemContent(openAPI)));
+          if (error
+              && response.getRef() == null
+              && (response.getContent() == null
+                  || response.getContent().getMediaTypes().isEmpty())) {
+            operation
+                .getResponses()
+                .addAPIResponse(
+                    entry.getKey(),
+                    OASFactory.createAPIResponse()
+                        .description(response.getDescription())
+                        .content(problemContent(openAPI)));
           }
           if (response.getContent() != null) {
-            response.getContent().getMediaTypes().values().stream().map(MediaType::getSchema)
-                .filter(s -> s != null).forEach(toVisit::add);
+            response.getContent().getMediaTypes().values().stream()
+                .map(MediaType::getSchema)
+                .filter(s -> s != null)
+                .forEach(toVisit::add);
           }
         }
         if (operation.getResponses().getDefaultValue() == null) {
@@ -65,16 +80,21 @@ public class ContractFilter implements OASFilter {
         }
       }
     }
-    toVisit.addAll(problemContent(openAPI).getMediaTypes().values().stream().map(MediaType::getSchema).toList());
+    toVisit.addAll(
+        problemContent(openAPI).getMediaTypes().values().stream()
+            .map(MediaType::getSchema)
+            .toList());
     markPresent(openAPI, toVisit);
     openAPI.getComponents().getSchemas().values().forEach(ContractFilter::dropContradictingType);
   }
 
   private static void dropContradictingType(Schema schema) {
     List<Schema.SchemaType> type = schema.getType();
-    boolean bareObject = type != null && type.contains(Schema.SchemaType.OBJECT)
-        && (schema.getProperties() == null || schema.getProperties().isEmpty())
-        && schema.getAdditionalPropertiesSchema() == null;
+    boolean bareObject =
+        type != null
+            && type.contains(Schema.SchemaType.OBJECT)
+            && (schema.getProperties() == null || schema.getProperties().isEmpty())
+            && schema.getAdditionalPropertiesSchema() == null;
     if (bareObject && schema.getOneOf() != null && type.contains(Schema.SchemaType.NULL)) {
       // A nullable field of such a type: null becomes one more alternative.
       schema.addOneOf(OASFactory.createSchema().addType(Schema.SchemaType.NULL));
@@ -87,7 +107,10 @@ public class ContractFilter implements OASFilter {
     }
   }
 
-  /** Walks from the response bodies through references, items and maps; each object's properties are all present. */
+  /**
+   * Walks from the response bodies through references, items and maps; each object's properties are
+   * all present.
+   */
   private static void markPresent(OpenAPI openAPI, Deque<Schema> toVisit) {
     Map<String, Schema> components = openAPI.getComponents().getSchemas();
     Set<Schema> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -113,7 +136,8 @@ public class ContractFilter implements OASFilter {
       if (schema.getAdditionalPropertiesSchema() != null) {
         toVisit.push(schema.getAdditionalPropertiesSchema());
       }
-      for (List<Schema> alternatives : java.util.Arrays.asList(schema.getAnyOf(), schema.getOneOf(), schema.getAllOf())) {
+      for (List<Schema> alternatives :
+          java.util.Arrays.asList(schema.getAnyOf(), schema.getOneOf(), schema.getAllOf())) {
         if (alternatives != null) {
           alternatives.forEach(toVisit::push);
         }
@@ -121,7 +145,8 @@ public class ContractFilter implements OASFilter {
     }
   }
 
-  private static org.eclipse.microprofile.openapi.models.media.Content problemContent(OpenAPI openAPI) {
+  private static org.eclipse.microprofile.openapi.models.media.Content problemContent(
+      OpenAPI openAPI) {
     return openAPI.getComponents().getResponses().get(PROBLEM).getContent();
   }
 }

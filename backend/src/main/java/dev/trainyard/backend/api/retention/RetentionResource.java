@@ -20,9 +20,6 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * A template's checkpoint retention: the policy (admins set it), a dry-run plan anyone who sees the
@@ -39,14 +36,17 @@ public class RetentionResource {
 
   public record ApplyBody(Boolean dryRun) {}
 
-  @Operation(summary = "Get a retention policy",
-      description = "How many of a template's newest intermediate and final checkpoints retention keeps.")
+  @Operation(
+      summary = "Get a retention policy",
+      description =
+          "How many of a template's newest intermediate and final checkpoints retention keeps.")
   @GET
   public Policy get(@PathParam("name") String name) {
     return retention.policy(template(name).name);
   }
 
-  @Operation(summary = "Set a retention policy",
+  @Operation(
+      summary = "Set a retention policy",
       description = "Admins set how many of the newest intermediate and final checkpoints to keep.")
   @PUT
   @Consumes(MediaType.APPLICATION_JSON)
@@ -54,20 +54,27 @@ public class RetentionResource {
     TemplateEntity template = template(name);
     List<FieldError> problems = new ArrayList<>();
     if (body == null || body.keepLastIntermediate() == null) {
-      problems.add(new FieldError("keepLastIntermediate", "required: how many of the newest intermediate checkpoints to keep (0 or more)"));
+      problems.add(
+          new FieldError(
+              "keepLastIntermediate",
+              "required: how many of the newest intermediate checkpoints to keep (0 or more)"));
     } else if (body.keepLastIntermediate() < 0) {
       problems.add(new FieldError("keepLastIntermediate", "must be 0 or more"));
     }
     if (body != null && body.keepLastFinals() != null && body.keepLastFinals() < 0) {
-      problems.add(new FieldError("keepLastFinals", "must be 0 or more, or null to keep every final checkpoint"));
+      problems.add(
+          new FieldError(
+              "keepLastFinals", "must be 0 or more, or null to keep every final checkpoint"));
     }
     if (!problems.isEmpty()) {
       throw ApiProblem.invalid(problems);
     }
-    return retention.setPolicy(template.name, body.keepLastIntermediate(), body.keepLastFinals(), scope.caller().name());
+    return retention.setPolicy(
+        template.name, body.keepLastIntermediate(), body.keepLastFinals(), scope.caller().name());
   }
 
-  @Operation(summary = "Plan retention",
+  @Operation(
+      summary = "Plan retention",
       description = "A dry run: what applying the policy now would delete and keep, and why.")
   @GET
   @Path("/plan")
@@ -75,8 +82,10 @@ public class RetentionResource {
     return retention.plan(template(name));
   }
 
-  @Operation(summary = "Apply retention",
-      description = "Admins delete the checkpoints the policy does not keep (dryRun: only plan); answers what it did.")
+  @Operation(
+      summary = "Apply retention",
+      description =
+          "Admins delete the checkpoints the policy does not keep (dryRun: only plan); answers what it did.")
   @POST
   @Path("/apply")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -85,8 +94,10 @@ public class RetentionResource {
     if (body != null && Boolean.TRUE.equals(body.dryRun())) {
       return retention.plan(template);
     }
-    return retention.apply(template,
-        new RetentionService.Requester(scope.caller(), request.clientAddress(), request.requestId()));
+    return retention.apply(
+        template,
+        new RetentionService.Requester(
+            scope.caller(), request.clientAddress(), request.requestId()));
   }
 
   private TemplateEntity template(String name) {

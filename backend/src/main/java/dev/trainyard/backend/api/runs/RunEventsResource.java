@@ -1,5 +1,6 @@
 package dev.trainyard.backend.api.runs;
 
+import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.api.runs.RunViews.RunView;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
@@ -8,7 +9,6 @@ import dev.trainyard.workflow.RunStatus;
 import io.quarkus.arc.Arc;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import dev.trainyard.backend.api.ApiProblem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.control.ActivateRequestContext;
 import jakarta.inject.Inject;
@@ -26,8 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jboss.resteasy.reactive.RestStreamElementType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /**
  * Live run updates as server-sent events: the run (with steps and attempts) each time it changes,
@@ -53,13 +53,16 @@ public class RunEventsResource {
 
   @Inject dev.trainyard.backend.config.TrainyardConfig config;
 
-  @Operation(summary = "Watch a run",
-      description = "Server-sent events: the run each time it changes, ending after it reaches a final status.")
+  @Operation(
+      summary = "Watch a run",
+      description =
+          "Server-sent events: the run each time it changes, ending after it reaches a final status.")
   @GET
   @Path("/{id}/events")
   @Produces(MediaType.SERVER_SENT_EVENTS)
   @RestStreamElementType(MediaType.APPLICATION_JSON)
-  @io.smallrye.common.annotation.Blocking // the checks below use the database; the stream then holds no thread
+  @io.smallrye.common.annotation
+      .Blocking // the checks below use the database; the stream then holds no thread
   public Multi<RunView> events(@PathParam("id") String id) {
     int maxStreamsPerCaller = config.events().maxStreamsPerCaller();
     runs.get(id); // 404 (also for another team's run) before the stream starts
@@ -67,8 +70,13 @@ public class RunEventsResource {
     AtomicInteger open = OPEN.computeIfAbsent(caller, k -> new AtomicInteger());
     if (open.incrementAndGet() > maxStreamsPerCaller) {
       open.decrementAndGet();
-      throw new ApiProblem(429, "Too Many Requests", "at most " + maxStreamsPerCaller
-          + " event streams per caller are open at once; close one first", List.of());
+      throw new ApiProblem(
+          429,
+          "Too Many Requests",
+          "at most "
+              + maxStreamsPerCaller
+              + " event streams per caller are open at once; close one first",
+          List.of());
     }
     try {
       return stream(id).onTermination().invoke(open::decrementAndGet);
@@ -81,13 +89,23 @@ public class RunEventsResource {
   private Multi<RunView> stream(String id) {
     RunView end = new RunView(null, null, 0, null, null, null, null, null, 0, null, null, null);
     AtomicReference<RunView> last = new AtomicReference<>();
-    return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(POLL)
-        .onOverflow().drop()
-        .onItem().transformToUniAndConcatenate(tick -> Uni.createFrom().item(() -> load(id)).runSubscriptionOn(LOADS))
+    return Multi.createFrom()
+        .ticks()
+        .startingAfter(Duration.ofMillis(1))
+        .every(POLL)
+        .onOverflow()
+        .drop()
+        .onItem()
+        .transformToUniAndConcatenate(
+            tick -> Uni.createFrom().item(() -> load(id)).runSubscriptionOn(LOADS))
         .filter(view -> !view.equals(last.getAndSet(view)))
         // Emit the final view, then end: the sentinel after it stops the stream.
-        .onItem().transformToIterable(view -> RunStatus.valueOf(view.status()).terminal() ? List.of(view, end) : List.of(view))
-        .select().first(view -> view != end);
+        .onItem()
+        .transformToIterable(
+            view ->
+                RunStatus.valueOf(view.status()).terminal() ? List.of(view, end) : List.of(view))
+        .select()
+        .first(view -> view != end);
   }
 
   private RunView load(String id) {
@@ -116,12 +134,19 @@ public class RunEventsResource {
     @ActivateRequestContext
     public RunView load(String id) {
       // A new transaction means a new session: never the stale entities of an earlier tick.
-      return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
-        var run = dev.trainyard.backend.catalog.RunEntity.<dev.trainyard.backend.catalog.RunEntity>findById(id);
-        RunService service = Arc.container().instance(RunService.class).get();
-        return RunView.of(Objects.requireNonNull(run), StepEntity.ofRun(id), StepAttemptEntity.ofRun(id),
-            service.completedOutputs(id));
-      });
+      return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+          .call(
+              () -> {
+                var run =
+                    dev.trainyard.backend.catalog.RunEntity
+                        .<dev.trainyard.backend.catalog.RunEntity>findById(id);
+                RunService service = Arc.container().instance(RunService.class).get();
+                return RunView.of(
+                    Objects.requireNonNull(run),
+                    StepEntity.ofRun(id),
+                    StepAttemptEntity.ofRun(id),
+                    service.completedOutputs(id));
+              });
     }
   }
 }

@@ -16,11 +16,12 @@ import java.util.Set;
 
 /**
  * The filters of {@code GET /api/v1/runs}, validated all at once (every bad parameter is reported
- * with its name), turned into a JPQL condition that the keyset walk over (createdAt, id) composes with.
- * Every condition is an equality, a range or a prefix, so each has an index (V1, V2, V5).
+ * with its name), turned into a JPQL condition that the keyset walk over (createdAt, id) composes
+ * with. Every condition is an equality, a range or a prefix, so each has an index (V1, V2, V5).
  */
 final class RunListQuery {
-  static final Set<String> STATUSES = Set.of("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
+  static final Set<String> STATUSES =
+      Set.of("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
   static final int MAX_Q = 200;
 
   final StringBuilder where = new StringBuilder("1 = 1");
@@ -52,7 +53,10 @@ final class RunListQuery {
     return this;
   }
 
-  /** {@code from} inclusive, {@code to} exclusive; a bare date as {@code to} includes that whole day (UTC). */
+  /**
+   * {@code from} inclusive, {@code to} exclusive; a bare date as {@code to} includes that whole day
+   * (UTC).
+   */
   RunListQuery created(String from, String to) {
     OffsetDateTime start = instant("createdFrom", from, false);
     OffsetDateTime end = instant("createdTo", to, true);
@@ -71,8 +75,9 @@ final class RunListQuery {
   }
 
   /**
-   * Free text: a prefix of the run id, the template name or the launcher, case-insensitive. Prefixes,
-   * not substrings, so the planner can use the text_pattern_ops indexes of V5 instead of a scan.
+   * Free text: a prefix of the run id, the template name or the launcher, case-insensitive.
+   * Prefixes, not substrings, so the planner can use the text_pattern_ops indexes of V5 instead of
+   * a scan.
    */
   RunListQuery search(String q) {
     if (q == null || q.isBlank()) {
@@ -82,10 +87,13 @@ final class RunListQuery {
       problems.add(new FieldError("q", "must be at most " + MAX_Q + " characters"));
       return this;
     }
-    String prefix = q.strip().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+    String prefix =
+        q.strip().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_")
+            + "%";
     // Run ids are lower case already, so the plain id index serves them.
-    where.append(" and (id like :q escape '!' or lower(templateName) like :q escape '!'"
-        + " or lower(launchedBy) like :q escape '!')");
+    where.append(
+        " and (id like :q escape '!' or lower(templateName) like :q escape '!'"
+            + " or lower(launchedBy) like :q escape '!')");
     params.and("q", prefix);
     return this;
   }
@@ -111,7 +119,8 @@ final class RunListQuery {
       return this;
     }
     try {
-      String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
+      String[] parts =
+          new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
       params.and("cAt", OffsetDateTime.parse(parts[0])).and("cId", parts[1]);
       where.append(" and (createdAt < :cAt or (createdAt = :cAt and id < :cId))");
     } catch (RuntimeException e) {
@@ -121,14 +130,19 @@ final class RunListQuery {
   }
 
   static String cursorOf(OffsetDateTime createdAt, String id) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString((createdAt + "|" + id).getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString((createdAt + "|" + id).getBytes(StandardCharsets.UTF_8));
   }
 
   /** Throws 400 naming every bad parameter. */
   RunListQuery validate() {
     if (!problems.isEmpty()) {
-      throw new ApiProblem(400, "Bad Request",
-          String.join("; ", problems.stream().map(FieldError::toString).toList()), problems);
+      throw new ApiProblem(
+          400,
+          "Bad Request",
+          String.join("; ", problems.stream().map(FieldError::toString).toList()),
+          problems);
     }
     return this;
   }
@@ -144,7 +158,9 @@ final class RunListQuery {
         LocalDate day = LocalDate.parse(value);
         return (endOfDay ? day.plusDays(1) : day).atStartOfDay().atOffset(ZoneOffset.UTC);
       } catch (DateTimeParseException notADate) {
-        problems.add(new FieldError(param, "must be a date (2025-01-31) or an instant (2025-01-31T12:00:00Z)"));
+        problems.add(
+            new FieldError(
+                param, "must be a date (2025-01-31) or an instant (2025-01-31T12:00:00Z)"));
         return null;
       }
     }

@@ -1,16 +1,16 @@
 package dev.trainyard.backend.api.runs;
 
+import dev.trainyard.backend.api.openapi.ParamValue;
 import dev.trainyard.backend.catalog.RunEntity;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
 import dev.trainyard.backend.runs.StepFilesReader;
 import dev.trainyard.workflow.ArtifactRef;
+import dev.trainyard.workflow.RunStatus;
+import dev.trainyard.workflow.StepStatus;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
-import dev.trainyard.backend.api.openapi.ParamValue;
-import dev.trainyard.workflow.RunStatus;
-import dev.trainyard.workflow.StepStatus;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Read models of runs as the API answers them. */
@@ -28,8 +28,15 @@ public final class RunViews {
       @Schema(nullable = true) String launchedBy) {
     /** From the columns the runs list selects, in record order. */
     static RunSummary of(Object[] r) {
-      return new RunSummary((String) r[0], (String) r[1], (Integer) r[2], (String) r[3], (OffsetDateTime) r[4],
-          (OffsetDateTime) r[5], (OffsetDateTime) r[6], (String) r[7]);
+      return new RunSummary(
+          (String) r[0],
+          (String) r[1],
+          (Integer) r[2],
+          (String) r[3],
+          (OffsetDateTime) r[4],
+          (OffsetDateTime) r[5],
+          (OffsetDateTime) r[6],
+          (String) r[7]);
     }
   }
 
@@ -43,7 +50,15 @@ public final class RunViews {
       @Schema(nullable = true) Map<String, Double> metrics,
       @Schema(nullable = true) String cacheHitOf) {
     static AttemptView of(StepAttemptEntity a) {
-      return new AttemptView(a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.error, a.metrics, a.cacheSource);
+      return new AttemptView(
+          a.attempt,
+          a.status,
+          a.worker,
+          a.startedAt,
+          a.finishedAt,
+          a.error,
+          a.metrics,
+          a.cacheSource);
     }
   }
 
@@ -70,27 +85,59 @@ public final class RunViews {
       @Schema(additionalProperties = ParamValue.class) Map<String, Object> params,
       @Schema(nullable = true) String error,
       List<StepView> steps) {
-    static RunView of(RunEntity run, List<StepEntity> steps, List<StepAttemptEntity> attempts,
+    static RunView of(
+        RunEntity run,
+        List<StepEntity> steps,
+        List<StepAttemptEntity> attempts,
         Map<String, Map<String, ArtifactRef>> outputs) {
-      List<StepView> stepViews = steps.stream()
-          .map(s -> new StepView(s.stepId, s.kind, s.status, s.needs,
-              attempts.stream().filter(a -> a.stepId.equals(s.stepId)).map(AttemptView::of).toList(),
-              outputs.getOrDefault(s.stepId, Map.of()).entrySet().stream()
-                  .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> new OutputView(e.getValue().id()),
-                      (a, b) -> b, java.util.LinkedHashMap::new))))
-          .toList();
-      return new RunView(run.id, run.templateName, run.templateVersion, run.status, run.createdAt, run.startedAt,
-          run.finishedAt, run.launchedBy, run.executions, run.params, run.error, stepViews);
+      List<StepView> stepViews =
+          steps.stream()
+              .map(
+                  s ->
+                      new StepView(
+                          s.stepId,
+                          s.kind,
+                          s.status,
+                          s.needs,
+                          attempts.stream()
+                              .filter(a -> a.stepId.equals(s.stepId))
+                              .map(AttemptView::of)
+                              .toList(),
+                          outputs.getOrDefault(s.stepId, Map.of()).entrySet().stream()
+                              .collect(
+                                  java.util.stream.Collectors.toMap(
+                                      Map.Entry::getKey,
+                                      e -> new OutputView(e.getValue().id()),
+                                      (a, b) -> b,
+                                      java.util.LinkedHashMap::new))))
+              .toList();
+      return new RunView(
+          run.id,
+          run.templateName,
+          run.templateVersion,
+          run.status,
+          run.createdAt,
+          run.startedAt,
+          run.finishedAt,
+          run.launchedBy,
+          run.executions,
+          run.params,
+          run.error,
+          stepViews);
     }
   }
 
   /** A step's metric points, in the order its metrics file has them. */
   public record StepMetrics(List<StepFilesReader.MetricPoint> points) {}
 
-  /** @param nextCursor the cursor of the next page; null on the last */
+  /**
+   * @param nextCursor the cursor of the next page; null on the last
+   */
   public record RunPage(List<RunSummary> items, @Schema(nullable = true) String nextCursor) {}
 
-  public record LaunchBody(String template, Integer version,
+  public record LaunchBody(
+      String template,
+      Integer version,
       @Schema(additionalProperties = ParamValue.class) Map<String, Object> params) {}
 
   public record CancelBody(String reason) {}

@@ -41,14 +41,22 @@ public class RunsResource {
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
   @Inject EntityManager em;
 
-  @Operation(summary = "Launch a run",
-      description = "Starts a run of a template version with the given parameters, validated first. With an Idempotency-Key, repeating the request answers the run it created; the same key with a different body is refused.")
-  @APIResponse(responseCode = "201", description = "The run was created",
+  @Operation(
+      summary = "Launch a run",
+      description =
+          "Starts a run of a template version with the given parameters, validated first. With an Idempotency-Key, repeating the request answers the run it created; the same key with a different body is refused.")
+  @APIResponse(
+      responseCode = "201",
+      description = "The run was created",
       content = @Content(schema = @Schema(implementation = RunView.class)))
-  @APIResponse(responseCode = "200", description = "The run this Idempotency-Key created before, for the same body",
+  @APIResponse(
+      responseCode = "200",
+      description = "The run this Idempotency-Key created before, for the same body",
       content = @Content(schema = @Schema(implementation = RunView.class)))
-  @APIResponse(responseCode = "422",
-      description = "The body is invalid (every problem with its path), or this Idempotency-Key was used with another body")
+  @APIResponse(
+      responseCode = "422",
+      description =
+          "The body is invalid (every problem with its path), or this Idempotency-Key was used with another body")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response launch(LaunchBody body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
@@ -58,32 +66,59 @@ public class RunsResource {
     if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
       throw ApiProblem.badRequest("Idempotency-Key", "must be 1 to 200 characters");
     }
-    RunService.Launch launch = runs.launch(body.template(), body.version(), body.params(), idempotencyKey);
+    RunService.Launch launch =
+        runs.launch(body.template(), body.version(), body.params(), idempotencyKey);
     return Response.status(launch.created() ? 201 : 200).entity(view(launch.run())).build();
   }
 
   /**
-   * Newest first, keyset-paginated; every filter composes with the others, the cursor and team scoping.
-   * {@code createdFrom} is inclusive, {@code createdTo} exclusive (a bare date includes that day);
-   * {@code q} matches a prefix of the run id, template name or launcher, ignoring case.
+   * Newest first, keyset-paginated; every filter composes with the others, the cursor and team
+   * scoping. {@code createdFrom} is inclusive, {@code createdTo} exclusive (a bare date includes
+   * that day); {@code q} matches a prefix of the run id, template name or launcher, ignoring case.
    */
-  @Operation(summary = "List runs",
-      description = "Newest first, keyset-paginated; filters compose with each other, the cursor and team scoping.")
+  @Operation(
+      summary = "List runs",
+      description =
+          "Newest first, keyset-paginated; filters compose with each other, the cursor and team scoping.")
   @GET
-  public RunPage list(@QueryParam("status") String status, @QueryParam("template") String template,
-      @QueryParam("team") String team, @QueryParam("launchedBy") String launchedBy,
-      @QueryParam("createdFrom") String createdFrom, @QueryParam("createdTo") String createdTo,
-      @QueryParam("q") String q, @QueryParam("limit") @DefaultValue("50") int limit,
+  public RunPage list(
+      @QueryParam("status") String status,
+      @QueryParam("template") String template,
+      @QueryParam("team") String team,
+      @QueryParam("launchedBy") String launchedBy,
+      @QueryParam("createdFrom") String createdFrom,
+      @QueryParam("createdTo") String createdTo,
+      @QueryParam("q") String q,
+      @QueryParam("limit") @DefaultValue("50") int limit,
       @QueryParam("cursor") String cursor) {
-    RunListQuery query = new RunListQuery().status(status).equal("template", "templateName", template)
-        .equal("team", "team", team).equal("launchedBy", "launchedBy", launchedBy).created(createdFrom, createdTo)
-        .search(q).teams(scope.visibleTeams()).limit(limit).after(cursor).validate();
+    RunListQuery query =
+        new RunListQuery()
+            .status(status)
+            .equal("template", "templateName", template)
+            .equal("team", "team", team)
+            .equal("launchedBy", "launchedBy", launchedBy)
+            .created(createdFrom, createdTo)
+            .search(q)
+            .teams(scope.visibleTeams())
+            .limit(limit)
+            .after(cursor)
+            .validate();
     // Only the summary's columns: loading entities would parse every run's params and plan (JSONB).
-    TypedQuery<Object[]> found = em.createQuery("select id, templateName, templateVersion, status, createdAt, startedAt,"
-        + " finishedAt, launchedBy from RunEntity where " + query.where + " order by createdAt desc, id desc", Object[].class);
+    TypedQuery<Object[]> found =
+        em.createQuery(
+            "select id, templateName, templateVersion, status, createdAt, startedAt,"
+                + " finishedAt, launchedBy from RunEntity where "
+                + query.where
+                + " order by createdAt desc, id desc",
+            Object[].class);
     query.params.map().forEach(found::setParameter);
-    List<RunSummary> rows = found.setMaxResults(limit + 1).getResultList().stream() // one more than a page tells if more exist
-        .map(RunSummary::of).toList();
+    List<RunSummary> rows =
+        found
+            .setMaxResults(limit + 1)
+            .getResultList()
+            .stream() // one more than a page tells if more exist
+            .map(RunSummary::of)
+            .toList();
     List<RunSummary> page = rows.subList(0, Math.min(limit, rows.size()));
     String next = null;
     if (rows.size() > limit) {
@@ -93,17 +128,26 @@ public class RunsResource {
     return new RunPage(page, next);
   }
 
-  @Operation(summary = "Get a run", description = "A run with its steps, their attempts and outputs.")
+  @Operation(
+      summary = "Get a run",
+      description = "A run with its steps, their attempts and outputs.")
   @GET
   @Path("/{id}")
   public RunView get(@PathParam("id") String id) {
     return view(runs.get(id));
   }
 
-  @Operation(summary = "Cancel a run",
-      description = "Cancels a run that has not ended; the body, optional, is {\"reason\": \"...\"}. Running step processes are killed.")
-  @APIResponse(responseCode = "202", description = "Cancellation was requested",
-      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RunView.class)))
+  @Operation(
+      summary = "Cancel a run",
+      description =
+          "Cancels a run that has not ended; the body, optional, is {\"reason\": \"...\"}. Running step processes are killed.")
+  @APIResponse(
+      responseCode = "202",
+      description = "Cancellation was requested",
+      content =
+          @Content(
+              mediaType = "application/json",
+              schema = @Schema(implementation = RunView.class)))
   @POST
   @Path("/{id}/cancel")
   @Consumes(MediaType.WILDCARD)
@@ -120,9 +164,13 @@ public class RunsResource {
     return Response.accepted(view(runs.cancel(id, reason))).build();
   }
 
-  @Operation(summary = "Retry a run",
-      description = "Runs a failed, cancelled or interrupted run again from its unfinished steps, reusing every completed step's outputs.")
-  @APIResponse(responseCode = "202", description = "The retry was started",
+  @Operation(
+      summary = "Retry a run",
+      description =
+          "Runs a failed, cancelled or interrupted run again from its unfinished steps, reusing every completed step's outputs.")
+  @APIResponse(
+      responseCode = "202",
+      description = "The retry was started",
       content = @Content(schema = @Schema(implementation = RunView.class)))
   @POST
   @Path("/{id}/retry")
@@ -130,8 +178,12 @@ public class RunsResource {
     return Response.accepted(view(runs.retry(id))).build();
   }
 
-  @Operation(summary = "Approve a step", description = "Lets an approval step that is waiting go on.")
-  @APIResponse(responseCode = "202", description = "The approval was sent to the run",
+  @Operation(
+      summary = "Approve a step",
+      description = "Lets an approval step that is waiting go on.")
+  @APIResponse(
+      responseCode = "202",
+      description = "The approval was sent to the run",
       content = @Content(schema = @Schema(implementation = RunView.class)))
   @POST
   @Path("/{id}/steps/{step}/approve")
@@ -139,25 +191,37 @@ public class RunsResource {
     return Response.accepted(view(runs.approve(id, step, scope.caller().name()))).build();
   }
 
-  @Operation(summary = "A step attempt's log",
+  @Operation(
+      summary = "A step attempt's log",
       description = "Its stdout and stderr as text; the latest attempt unless one is named.")
   @GET
   @Path("/{id}/steps/{step}/log")
   @Produces(MediaType.TEXT_PLAIN)
-  public String log(@PathParam("id") String id, @PathParam("step") String step, @QueryParam("attempt") Integer attempt) {
+  public String log(
+      @PathParam("id") String id,
+      @PathParam("step") String step,
+      @QueryParam("attempt") Integer attempt) {
     return stepFiles.log(runs.get(id).id, step, attempt);
   }
 
-  @Operation(summary = "A step attempt's metrics",
-      description = "Every metric point the step wrote to its metrics file; the latest attempt unless one is named.")
+  @Operation(
+      summary = "A step attempt's metrics",
+      description =
+          "Every metric point the step wrote to its metrics file; the latest attempt unless one is named.")
   @GET
   @Path("/{id}/steps/{step}/metrics")
-  public RunViews.StepMetrics metrics(@PathParam("id") String id, @PathParam("step") String step,
+  public RunViews.StepMetrics metrics(
+      @PathParam("id") String id,
+      @PathParam("step") String step,
       @QueryParam("attempt") Integer attempt) {
     return new RunViews.StepMetrics(stepFiles.metrics(runs.get(id).id, step, attempt));
   }
 
   private RunView view(RunEntity run) {
-    return RunView.of(run, StepEntity.ofRun(run.id), StepAttemptEntity.ofRun(run.id), runs.completedOutputs(run.id));
+    return RunView.of(
+        run,
+        StepEntity.ofRun(run.id),
+        StepAttemptEntity.ofRun(run.id),
+        runs.completedOutputs(run.id));
   }
 }

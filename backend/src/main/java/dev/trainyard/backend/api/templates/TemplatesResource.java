@@ -2,9 +2,11 @@ package dev.trainyard.backend.api.templates;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.trainyard.backend.api.ApiProblem;
+import dev.trainyard.backend.api.openapi.ParamValue;
 import dev.trainyard.backend.audit.NotAChange;
 import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.catalog.TemplateVersionEntity;
+import dev.trainyard.backend.security.TeamScope;
 import dev.trainyard.backend.templates.TemplateService;
 import dev.trainyard.pipeline.Pipelines;
 import dev.trainyard.pipeline.spec.PipelineSpec;
@@ -15,9 +17,8 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.QueryParam;
-import dev.trainyard.backend.security.TeamScope;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.OffsetDateTime;
@@ -26,7 +27,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import dev.trainyard.backend.api.openapi.ParamValue;
 
 @Path("/api/v1/templates")
 @Produces(MediaType.APPLICATION_JSON)
@@ -55,15 +55,18 @@ public class TemplatesResource {
 
   /**
    * @param needs the explicit {@code needs:} as written
-   * @param dependsOn every step this one waits for: its needs plus the steps whose outputs it references
+   * @param dependsOn every step this one waits for: its needs plus the steps whose outputs it
+   *     references
    */
   public record StepInfo(String id, String kind, List<String> needs, List<String> dependsOn) {}
 
   public record ParamInfo(
       String name,
-      @Schema(enumeration = {"string", "int", "number", "boolean", "checkpoint", "dataset"}) String type,
+      @Schema(enumeration = {"string", "int", "number", "boolean", "checkpoint", "dataset"})
+          String type,
       boolean required,
-      @JsonProperty("default") @Schema(implementation = ParamValue.class, nullable = true) Object defaultValue,
+      @JsonProperty("default") @Schema(implementation = ParamValue.class, nullable = true)
+          Object defaultValue,
       @Schema(nullable = true) String description) {}
 
   public record TemplateDetail(
@@ -78,42 +81,66 @@ public class TemplatesResource {
       List<ParamInfo> params,
       List<StepInfo> steps) {}
 
-  @Operation(summary = "List templates",
-      description = "Every pipeline template the caller's teams may see, by name, with its latest version.")
+  @Operation(
+      summary = "List templates",
+      description =
+          "Every pipeline template the caller's teams may see, by name, with its latest version.")
   @GET
   public TemplateList list() {
-    List<TemplateSummary> items = TemplateEntity.<TemplateEntity>listAll(io.quarkus.panache.common.Sort.by("name")).stream()
-        .filter(t -> scope.caller().sees(t.team))
-        .map(t -> new TemplateSummary(t.name, t.description, t.team,
-            TemplateVersionEntity.latest(t.name).map(v -> v.version).orElse(0), t.createdAt))
-        .toList();
+    List<TemplateSummary> items =
+        TemplateEntity.<TemplateEntity>listAll(io.quarkus.panache.common.Sort.by("name")).stream()
+            .filter(t -> scope.caller().sees(t.team))
+            .map(
+                t ->
+                    new TemplateSummary(
+                        t.name,
+                        t.description,
+                        t.team,
+                        TemplateVersionEntity.latest(t.name).map(v -> v.version).orElse(0),
+                        t.createdAt))
+            .toList();
     return new TemplateList(items);
   }
 
-  @Operation(summary = "Create a template",
-      description = "Creates a template from a pipeline spec (YAML or JSON text in spec); it is validated first, every problem answered with its path.")
-  @APIResponse(responseCode = "201", description = "The template was created, as version 1",
+  @Operation(
+      summary = "Create a template",
+      description =
+          "Creates a template from a pipeline spec (YAML or JSON text in spec); it is validated first, every problem answered with its path.")
+  @APIResponse(
+      responseCode = "201",
+      description = "The template was created, as version 1",
       content = @Content(schema = @Schema(implementation = TemplateDetail.class)))
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   public Response create(SpecBody body, @QueryParam("team") String team) {
-    TemplateVersionEntity version = templates.create(requireSpec(body), scope.caller(), scope.teamForNew(team));
+    TemplateVersionEntity version =
+        templates.create(requireSpec(body), scope.caller(), scope.teamForNew(team));
     return Response.status(201).entity(detail(version.templateName, version.version)).build();
   }
 
-  @Operation(summary = "Create a template from YAML",
+  @Operation(
+      summary = "Create a template from YAML",
       description = "As the JSON form, with the spec as the request body.")
-  @APIResponse(responseCode = "201", description = "The template was created, as version 1",
-      content = @Content(mediaType = "application/json", schema = @Schema(implementation = TemplateDetail.class)))
+  @APIResponse(
+      responseCode = "201",
+      description = "The template was created, as version 1",
+      content =
+          @Content(
+              mediaType = "application/json",
+              schema = @Schema(implementation = TemplateDetail.class)))
   @POST
   @Consumes({"application/yaml", "text/yaml", MediaType.TEXT_PLAIN})
   public Response createFromYaml(String yaml, @QueryParam("team") String team) {
     return create(new SpecBody(yaml), team);
   }
 
-  @Operation(summary = "Add a template version",
-      description = "Adds the next version of a template from a pipeline spec, validated as on creation.")
-  @APIResponse(responseCode = "201", description = "The new version was created",
+  @Operation(
+      summary = "Add a template version",
+      description =
+          "Adds the next version of a template from a pipeline spec, validated as on creation.")
+  @APIResponse(
+      responseCode = "201",
+      description = "The new version was created",
       content = @Content(schema = @Schema(implementation = TemplateDetail.class)))
   @POST
   @Path("/{name}/versions")
@@ -123,10 +150,16 @@ public class TemplatesResource {
     return Response.status(201).entity(detail(name, version.version)).build();
   }
 
-  @Operation(summary = "Add a template version from YAML",
+  @Operation(
+      summary = "Add a template version from YAML",
       description = "As the JSON form, with the spec as the request body.")
-  @APIResponse(responseCode = "201", description = "The new version was created",
-      content = @Content(mediaType = "application/json", schema = @Schema(implementation = TemplateDetail.class)))
+  @APIResponse(
+      responseCode = "201",
+      description = "The new version was created",
+      content =
+          @Content(
+              mediaType = "application/json",
+              schema = @Schema(implementation = TemplateDetail.class)))
   @POST
   @Path("/{name}/versions")
   @Consumes({"application/yaml", "text/yaml", MediaType.TEXT_PLAIN})
@@ -134,17 +167,23 @@ public class TemplatesResource {
     return newVersion(name, new SpecBody(yaml));
   }
 
-  @Operation(summary = "Get a template",
-      description = "The latest version of a template: its spec, parameters, steps and every version.")
+  @Operation(
+      summary = "Get a template",
+      description =
+          "The latest version of a template: its spec, parameters, steps and every version.")
   @GET
   @Path("/{name}")
   public TemplateDetail get(@PathParam("name") String name) {
     return detail(name, null);
   }
 
-  /** An admin approves a version containing {@code command} steps, so that operators may launch it. */
-  @Operation(summary = "Approve a template version",
-      description = "Admins approve a version containing command steps, so that operators may launch it.")
+  /**
+   * An admin approves a version containing {@code command} steps, so that operators may launch it.
+   */
+  @Operation(
+      summary = "Approve a template version",
+      description =
+          "Admins approve a version containing command steps, so that operators may launch it.")
   @POST
   @Path("/{name}/versions/{version}/approve")
   public TemplateDetail approve(@PathParam("name") String name, @PathParam("version") int version) {
@@ -152,11 +191,13 @@ public class TemplatesResource {
     return detail(name, version);
   }
 
-  @Operation(summary = "Get a template version",
+  @Operation(
+      summary = "Get a template version",
       description = "One version of a template: its spec, parameters and steps.")
   @GET
   @Path("/{name}/versions/{version}")
-  public TemplateDetail getVersion(@PathParam("name") String name, @PathParam("version") int version) {
+  public TemplateDetail getVersion(
+      @PathParam("name") String name, @PathParam("version") int version) {
     return detail(name, version);
   }
 
@@ -168,21 +209,30 @@ public class TemplatesResource {
    *
    * @param problems every problem found, each with its path; empty when {@code valid}
    * @param name the spec's name when it has a usable one
-   * @param latestVersion the latest version of the template of that name the caller sees, or null: saving
-   *     then adds a version instead of creating the template
-   * @param needsApproval whether the saved version would wait for an admin's approval (it runs user code)
+   * @param latestVersion the latest version of the template of that name the caller sees, or null:
+   *     saving then adds a version instead of creating the template
+   * @param needsApproval whether the saved version would wait for an admin's approval (it runs user
+   *     code)
    * @param steps the step graph, as far as the spec could be read (partial while it has problems)
    */
-  public record Validation(boolean valid, List<SpecProblem> problems, String name, Integer latestVersion,
-      boolean needsApproval, List<StepInfo> steps) {}
+  public record Validation(
+      boolean valid,
+      List<SpecProblem> problems,
+      String name,
+      Integer latestVersion,
+      boolean needsApproval,
+      List<StepInfo> steps) {}
 
   /**
    * Checks a spec as creating a template would and answers with every problem, creating nothing.
-   * Operators may call it (as they may create templates); it is not audited, since it changes nothing.
+   * Operators may call it (as they may create templates); it is not audited, since it changes
+   * nothing.
    */
-  @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Validate a spec without saving it",
-      description = "Checks a pipeline spec (YAML or JSON text in spec) as creating a template would, and answers "
-          + "valid or every problem with its path; creates nothing and is not audited.")
+  @org.eclipse.microprofile.openapi.annotations.Operation(
+      summary = "Validate a spec without saving it",
+      description =
+          "Checks a pipeline spec (YAML or JSON text in spec) as creating a template would, and answers "
+              + "valid or every problem with its path; creates nothing and is not audited.")
   @POST
   @Path("/validate")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -190,16 +240,24 @@ public class TemplatesResource {
   public Validation validate(SpecBody body) {
     SpecReader.Result result = Pipelines.check(requireSpec(body));
     PipelineSpec spec = result.spec();
-    List<StepInfo> steps = spec == null ? List.of() : spec.steps().stream().map(TemplatesResource::stepInfo).toList();
-    Integer latest = spec == null || spec.name() == null ? null : templates.latestVisible(spec.name(), scope.caller());
-    return new Validation(result.problems().isEmpty(),
+    List<StepInfo> steps =
+        spec == null ? List.of() : spec.steps().stream().map(TemplatesResource::stepInfo).toList();
+    Integer latest =
+        spec == null || spec.name() == null
+            ? null
+            : templates.latestVisible(spec.name(), scope.caller());
+    return new Validation(
+        result.problems().isEmpty(),
         result.problems().stream().map(p -> new SpecProblem(p.path(), p.message())).toList(),
-        spec == null ? null : spec.name(), latest,
+        spec == null ? null : spec.name(),
+        latest,
         // Only a readable spec names known kinds; approval is a question about what would be saved.
-        result.problems().isEmpty() && TemplateService.needsApproval(spec, scope.caller()), steps);
+        result.problems().isEmpty() && TemplateService.needsApproval(spec, scope.caller()),
+        steps);
   }
 
-  @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Validate a YAML spec without saving it",
+  @org.eclipse.microprofile.openapi.annotations.Operation(
+      summary = "Validate a YAML spec without saving it",
       description = "As the JSON form, with the spec as the request body.")
   @POST
   @Path("/validate")
@@ -217,13 +275,35 @@ public class TemplatesResource {
     TemplateVersionEntity version = templates.version(name, number);
     List<TemplateVersionEntity> versions = TemplateVersionEntity.ofTemplate(name);
     PipelineSpec spec = Pipelines.parse(version.spec);
-    return new TemplateDetail(name, template.description, template.team, versions.get(versions.size() - 1).version,
-        version.version, version.approvedBy != null,
-        versions.stream().map(v -> new VersionInfo(v.version, v.createdAt, v.createdBy, v.specSha256,
-            v.approvedBy != null, v.approvedBy)).toList(),
+    return new TemplateDetail(
+        name,
+        template.description,
+        template.team,
+        versions.get(versions.size() - 1).version,
+        version.version,
+        version.approvedBy != null,
+        versions.stream()
+            .map(
+                v ->
+                    new VersionInfo(
+                        v.version,
+                        v.createdAt,
+                        v.createdBy,
+                        v.specSha256,
+                        v.approvedBy != null,
+                        v.approvedBy))
+            .toList(),
         version.spec,
-        spec.params().stream().map(p -> new ParamInfo(p.name(), p.type().name().toLowerCase(), p.required(),
-            p.defaultValue(), p.description())).toList(),
+        spec.params().stream()
+            .map(
+                p ->
+                    new ParamInfo(
+                        p.name(),
+                        p.type().name().toLowerCase(),
+                        p.required(),
+                        p.defaultValue(),
+                        p.description()))
+            .toList(),
         spec.steps().stream().map(TemplatesResource::stepInfo).toList());
   }
 

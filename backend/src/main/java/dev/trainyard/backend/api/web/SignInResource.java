@@ -12,15 +12,14 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
- * Browser sign-in. {@code /auth/config} tells the dashboard how to sign in (paste the local token, or
- * go to Keycloak); {@code /login} needs an authenticated caller, so in team mode Quarkus OIDC answers it
- * with the authorization-code flow (PKCE) and, once Keycloak sends the browser back with a session
- * cookie, this resource sends it on to the dashboard.
+ * Browser sign-in. {@code /auth/config} tells the dashboard how to sign in (paste the local token,
+ * or go to Keycloak); {@code /login} needs an authenticated caller, so in team mode Quarkus OIDC
+ * answers it with the authorization-code flow (PKCE) and, once Keycloak sends the browser back with
+ * a session cookie, this resource sends it on to the dashboard.
  */
 @Path("/")
 public class SignInResource {
@@ -29,11 +28,15 @@ public class SignInResource {
   @Inject TrainyardConfig config;
 
   /** Team mode also names the paths that sign a browser in and out; local mode has none (null). */
-  public record AuthConfig(@Schema(enumeration = {"local", "oidc"}) String mode, @Schema(nullable = true) String signIn,
+  public record AuthConfig(
+      @Schema(enumeration = {"local", "oidc"}) String mode,
+      @Schema(nullable = true) String signIn,
       @Schema(nullable = true) String signOut) {}
 
-  @Operation(summary = "How browsers sign in",
-      description = "Local mode: paste the token the server printed. Team mode: the sign-in and sign-out paths (Keycloak).")
+  @Operation(
+      summary = "How browsers sign in",
+      description =
+          "Local mode: paste the token the server printed. Team mode: the sign-in and sign-out paths (Keycloak).")
   @GET
   @Path("auth/config")
   @Produces(MediaType.APPLICATION_JSON)
@@ -48,11 +51,13 @@ public class SignInResource {
 
   /**
    * Local mode: trades the printed token for an HttpOnly, SameSite=Strict session cookie, so the
-   * dashboard keeps no secret where page scripts can read it. JSON only: a cross-site form cannot send
-   * it without a CORS preflight, which this server never grants.
+   * dashboard keeps no secret where page scripts can read it. JSON only: a cross-site form cannot
+   * send it without a CORS preflight, which this server never grants.
    */
-  @Operation(summary = "Start a dashboard session",
-      description = "Local mode: trades the token printed at start for an HttpOnly, SameSite=Strict session cookie.")
+  @Operation(
+      summary = "Start a dashboard session",
+      description =
+          "Local mode: trades the token printed at start for an HttpOnly, SameSite=Strict session cookie.")
   @APIResponse(responseCode = "204", description = "Signed in: the session cookie is set")
   @POST
   @Path("auth/session")
@@ -62,14 +67,22 @@ public class SignInResource {
       return Response.status(404).build();
     }
     if (body == null || !localToken.matches(body.token())) {
-      throw new dev.trainyard.backend.api.ApiProblem(401, "Unauthorized", "not the token this server printed at start",
-          java.util.List.of(new dev.trainyard.backend.api.ApiProblem.FieldError("token", "does not match")));
+      throw new dev.trainyard.backend.api.ApiProblem(
+          401,
+          "Unauthorized",
+          "not the token this server printed at start",
+          java.util.List.of(
+              new dev.trainyard.backend.api.ApiProblem.FieldError("token", "does not match")));
     }
-    return Response.noContent().header("Set-Cookie", sessionCookie(localToken.sessionValue().orElseThrow(), -1)).build();
+    return Response.noContent()
+        .header("Set-Cookie", sessionCookie(localToken.sessionValue().orElseThrow(), -1))
+        .build();
   }
 
   /** Signs the dashboard out: the browser drops the cookie. */
-  @Operation(summary = "End the dashboard session", description = "The browser drops the session cookie.")
+  @Operation(
+      summary = "End the dashboard session",
+      description = "The browser drops the session cookie.")
   @APIResponse(responseCode = "204", description = "Signed out")
   @DELETE
   @Path("auth/session")
@@ -78,12 +91,17 @@ public class SignInResource {
   }
 
   private static String sessionCookie(String value, int maxAgeSeconds) {
-    return dev.trainyard.backend.security.LocalTokenMechanism.SESSION_COOKIE + "=" + value
-        + "; Path=/; HttpOnly; SameSite=Strict" + (maxAgeSeconds >= 0 ? "; Max-Age=" + maxAgeSeconds : "");
+    return dev.trainyard.backend.security.LocalTokenMechanism.SESSION_COOKIE
+        + "="
+        + value
+        + "; Path=/; HttpOnly; SameSite=Strict"
+        + (maxAgeSeconds >= 0 ? "; Max-Age=" + maxAgeSeconds : "");
   }
 
-  @Operation(summary = "Browser sign-in",
-      description = "Team mode: Quarkus OIDC sends the browser through Keycloak; once signed in it is sent on to the dashboard.")
+  @Operation(
+      summary = "Browser sign-in",
+      description =
+          "Team mode: Quarkus OIDC sends the browser through Keycloak; once signed in it is sent on to the dashboard.")
   @APIResponse(responseCode = "303", description = "Signed in: on to the dashboard")
   @GET
   @Path("login")

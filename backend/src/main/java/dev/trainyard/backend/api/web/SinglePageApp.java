@@ -11,17 +11,23 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class SinglePageApp {
   void register(@Observes Filters filters) {
-    filters.register(rc -> {
-      String path = rc.normalizedPath();
-      boolean clientRoute = "GET".equals(rc.request().method().name())
-          && !path.startsWith("/api/") && !path.startsWith("/q/") && !path.equals("/")
-          && !path.equals(SignInResource.SIGN_IN) && !path.startsWith("/auth/")
-          && !path.substring(path.lastIndexOf('/') + 1).contains(".");
-      if (clientRoute) {
-        rc.reroute("/index.html");
-      } else {
-        rc.next();
-      }
-    }, 100);
+    filters.register(
+        rc -> {
+          String path = rc.normalizedPath();
+          boolean clientRoute =
+              "GET".equals(rc.request().method().name())
+                  && !path.startsWith("/api/")
+                  && !path.startsWith("/q/")
+                  && !path.equals("/")
+                  && !path.equals(SignInResource.SIGN_IN)
+                  && !path.startsWith("/auth/")
+                  && !path.substring(path.lastIndexOf('/') + 1).contains(".");
+          if (clientRoute) {
+            rc.reroute("/index.html");
+          } else {
+            rc.next();
+          }
+        },
+        100);
   }
 }

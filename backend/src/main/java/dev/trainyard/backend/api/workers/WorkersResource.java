@@ -20,9 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * The worker fleet: the in-process worker of local mode with its GPUs and running steps, and every
@@ -37,14 +35,21 @@ public class WorkersResource {
 
   public record Gpu(int index, String name, long memoryTotalBytes) {}
 
-  public record WorkerView(String id, List<String> pools, String host,
-      @Schema(enumeration = {"IDLE", "BUSY", "POLLING"}) String status, Instant lastHeartbeatAt,
-      int runningSteps, List<Gpu> gpus) {}
+  public record WorkerView(
+      String id,
+      List<String> pools,
+      String host,
+      @Schema(enumeration = {"IDLE", "BUSY", "POLLING"}) String status,
+      Instant lastHeartbeatAt,
+      int runningSteps,
+      List<Gpu> gpus) {}
 
   public record WorkerList(List<WorkerView> items) {}
 
-  @Operation(summary = "List workers",
-      description = "The in-process worker of local mode with its GPUs, and every worker polling a pool's task queue.")
+  @Operation(
+      summary = "List workers",
+      description =
+          "The in-process worker of local mode with its GPUs, and every worker polling a pool's task queue.")
   @GET
   public WorkerList list() {
     Map<String, WorkerView> workers = new LinkedHashMap<>();
@@ -56,33 +61,61 @@ public class WorkersResource {
         if (workers.containsKey("local") && id.contains("@")) {
           continue; // the in-process worker, already listed with more detail
         }
-        Instant seen = Instant.ofEpochSecond(poller.getLastAccessTime().getSeconds(), poller.getLastAccessTime().getNanos());
-        workers.merge(id, new WorkerView(id, List.of(pool), id.contains("@") ? id.substring(id.indexOf('@') + 1) : id,
-                "POLLING", seen, 0, List.of()),
-            (a, b) -> new WorkerView(a.id(), concat(a.pools(), b.pools()), a.host(), a.status(), a.lastHeartbeatAt(), 0,
-                List.of()));
+        Instant seen =
+            Instant.ofEpochSecond(
+                poller.getLastAccessTime().getSeconds(), poller.getLastAccessTime().getNanos());
+        workers.merge(
+            id,
+            new WorkerView(
+                id,
+                List.of(pool),
+                id.contains("@") ? id.substring(id.indexOf('@') + 1) : id,
+                "POLLING",
+                seen,
+                0,
+                List.of()),
+            (a, b) ->
+                new WorkerView(
+                    a.id(),
+                    concat(a.pools(), b.pools()),
+                    a.host(),
+                    a.status(),
+                    a.lastHeartbeatAt(),
+                    0,
+                    List.of()));
       }
     }
     return new WorkerList(List.copyOf(workers.values()));
   }
 
   private WorkerView local(TrainyardWorker worker) {
-    List<Gpu> gpus = worker.gpus().gpus().stream()
-        .map(g -> new Gpu(g.index(), g.name(), g.memoryMiB() * 1024 * 1024)).toList();
+    List<Gpu> gpus =
+        worker.gpus().gpus().stream()
+            .map(g -> new Gpu(g.index(), g.name(), g.memoryMiB() * 1024 * 1024))
+            .toList();
     String host = java.util.Optional.ofNullable(System.getenv("HOSTNAME")).orElse("localhost");
-    return new WorkerView("local", worker.config().pools(), host, worker.runningSteps() > 0 ? "BUSY" : "IDLE",
-        Instant.now(), worker.runningSteps(), gpus);
+    return new WorkerView(
+        "local",
+        worker.config().pools(),
+        host,
+        worker.runningSteps() > 0 ? "BUSY" : "IDLE",
+        Instant.now(),
+        worker.runningSteps(),
+        gpus);
   }
 
   /** Pollers of a pool's queue; empty where the service does not answer DescribeTaskQueue. */
   private List<PollerInfo> pollers(String pool) {
     try {
-      return client.getWorkflowServiceStubs().blockingStub()
-          .describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
-              .setNamespace(client.getOptions().getNamespace())
-              .setTaskQueue(TaskQueue.newBuilder().setName(TaskQueues.pool(pool)).build())
-              .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
-              .build())
+      return client
+          .getWorkflowServiceStubs()
+          .blockingStub()
+          .describeTaskQueue(
+              DescribeTaskQueueRequest.newBuilder()
+                  .setNamespace(client.getOptions().getNamespace())
+                  .setTaskQueue(TaskQueue.newBuilder().setName(TaskQueues.pool(pool)).build())
+                  .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+                  .build())
           .getPollersList();
     } catch (RuntimeException unsupported) {
       return List.of();

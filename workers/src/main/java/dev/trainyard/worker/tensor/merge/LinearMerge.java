@@ -2,7 +2,9 @@ package dev.trainyard.worker.tensor.merge;
 
 import dev.trainyard.worker.tensor.Parallel;
 
-/** Weighted average {@code Σ wᵢ xᵢ / Σ wᵢ} (the division only when normalising, mergekit's default). */
+/**
+ * Weighted average {@code Σ wᵢ xᵢ / Σ wᵢ} (the division only when normalising, mergekit's default).
+ */
 public final class LinearMerge implements MergeMethod {
   private final MergeSettings settings;
 
@@ -21,15 +23,17 @@ public final class LinearMerge implements MergeMethod {
     }
     double divisor = settings.normalize(true) ? sum : 1.0;
     float[] out = models[0];
-    Parallel.forRange(out.length, (from, to) -> {
-      for (int j = from; j < to; j++) {
-        double acc = 0;
-        for (int i = 0; i < m; i++) {
-          acc += w[i] * models[i][j];
-        }
-        out[j] = (float) (acc / divisor);
-      }
-    });
+    Parallel.forRange(
+        out.length,
+        (from, to) -> {
+          for (int j = from; j < to; j++) {
+            double acc = 0;
+            for (int i = 0; i < m; i++) {
+              acc += w[i] * models[i][j];
+            }
+            out[j] = (float) (acc / divisor);
+          }
+        });
     return out;
   }
 }

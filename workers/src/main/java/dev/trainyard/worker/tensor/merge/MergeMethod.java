@@ -1,8 +1,8 @@
 package dev.trainyard.worker.tensor.merge;
 
 /**
- * One merge method applied to one tensor. Inputs are the decoded tensors, all of one shape; a method may
- * overwrite the model arrays (they are not used again) and returns the merged values.
+ * One merge method applied to one tensor. Inputs are the decoded tensors, all of one shape; a
+ * method may overwrite the model arrays (they are not used again) and returns the merged values.
  */
 public interface MergeMethod {
   /**

@@ -13,14 +13,24 @@ import java.util.function.Function;
  *
  * @param baseRef the reference as written, for the lineage record
  */
-public record MergeRequest(String method, Path base, String baseRef, List<Path> models, List<String> modelRefs,
-    MergeSettings settings, String dtype, long maxShardBytes) {
+public record MergeRequest(
+    String method,
+    Path base,
+    String baseRef,
+    List<Path> models,
+    List<String> modelRefs,
+    MergeSettings settings,
+    String dtype,
+    long maxShardBytes) {
 
   public static final List<String> METHODS =
       List.of("linear", "task-arithmetic", "ties", "dare", "slerp", "model-stock", "breadcrumbs");
+
   /** The kind's keys; values come resolved (defaults filled in) by {@code Defaults}. */
   private static final Set<String> CONFIG_KEYS = StepKinds.MERGE.configKeys().keySet();
-  private static final Set<String> MODEL_KEYS = StepKinds.MERGE.fields().get("models").entries().keySet();
+
+  private static final Set<String> MODEL_KEYS =
+      StepKinds.MERGE.fields().get("models").entries().keySet();
 
   /** Parses a body; every problem is collected, then reported at once. */
   public static MergeRequest parse(Map<String, Object> body, Function<String, Path> resolve) {
@@ -39,7 +49,12 @@ public record MergeRequest(String method, Path base, String baseRef, List<Path> 
     Map<String, Object> config = map(body.get("config"), "config", errors);
     for (String key : config.keySet()) {
       if (!CONFIG_KEYS.contains(key)) {
-        errors.add("config." + key + ": unknown key (known: " + new java.util.TreeSet<>(CONFIG_KEYS) + ")");
+        errors.add(
+            "config."
+                + key
+                + ": unknown key (known: "
+                + new java.util.TreeSet<>(CONFIG_KEYS)
+                + ")");
       }
     }
     Object baseValue = body.get("base");
@@ -60,10 +75,11 @@ public record MergeRequest(String method, Path base, String baseRef, List<Path> 
         }
         models.add(resolveRef(at + ".model", entry.get("model"), resolve, errors));
         refs.add(String.valueOf(entry.get("model")));
-        params.add(new MergeSettings.ModelParams(
-            param(at + ".weight", entry.get("weight"), errors, null),
-            param(at + ".density", entry.get("density"), errors, new double[] {0, 1}),
-            param(at + ".gamma", entry.get("gamma"), errors, new double[] {0, 1})));
+        params.add(
+            new MergeSettings.ModelParams(
+                param(at + ".weight", entry.get("weight"), errors, null),
+                param(at + ".density", entry.get("density"), errors, new double[] {0, 1}),
+                param(at + ".gamma", entry.get("gamma"), errors, new double[] {0, 1})));
       }
     }
     if (config.get("variant") != null) {
@@ -90,7 +106,9 @@ public record MergeRequest(String method, Path base, String baseRef, List<Path> 
       case "slerp" -> {
         int count = models.size() + (base == null ? 0 : 1);
         if (count != 2) {
-          errors.add("models: slerp interpolates exactly two checkpoints (base and one model), got " + count);
+          errors.add(
+              "models: slerp interpolates exactly two checkpoints (base and one model), got "
+                  + count);
         }
         if (t == null) {
           errors.add("config.t: slerp needs the interpolation factor t");
@@ -106,21 +124,33 @@ public record MergeRequest(String method, Path base, String baseRef, List<Path> 
       }
       default -> {
         if (base == null && METHODS.contains(method)) {
-          errors.add("base: " + method + " needs a base checkpoint (task vectors are model − base)");
+          errors.add(
+              "base: " + method + " needs a base checkpoint (task vectors are model − base)");
         }
       }
     }
     if (List.of("linear", "task-arithmetic", "slerp", "model-stock").contains(method)) {
       for (int i = 0; i < params.size(); i++) {
         if (params.get(i).density() != null) {
-          errors.add("models[" + i + "].density: " + method + " does not sparsify; density applies to ties, dare, breadcrumbs");
+          errors.add(
+              "models["
+                  + i
+                  + "].density: "
+                  + method
+                  + " does not sparsify; density applies to ties, dare, breadcrumbs");
         }
       }
     }
-    if (method.equals("linear") && !Boolean.FALSE.equals(config.get("normalize")) && errors.isEmpty()) {
-      double sum = params.stream().mapToDouble(p -> p.weight() == null ? 1 : p.weight().values().get(0)).sum();
+    if (method.equals("linear")
+        && !Boolean.FALSE.equals(config.get("normalize"))
+        && errors.isEmpty()) {
+      double sum =
+          params.stream()
+              .mapToDouble(p -> p.weight() == null ? 1 : p.weight().values().get(0))
+              .sum();
       if (Math.abs(sum) < 1e-12) {
-        errors.add("models: weights sum to 0, which normalize cannot divide by; set config.normalize: false");
+        errors.add(
+            "models: weights sum to 0, which normalize cannot divide by; set config.normalize: false");
       }
     }
     if (!(config.get("seed") instanceof Number)) {
@@ -137,9 +167,16 @@ public record MergeRequest(String method, Path base, String baseRef, List<Path> 
     if (!errors.isEmpty()) {
       throw new InvalidMergeException(errors);
     }
-    return new MergeRequest(method, base, baseValue == null ? null : String.valueOf(baseValue), models, refs,
-        new MergeSettings(params, lambda, normalize, rescale, t, seed, variant == null ? "linear" : variant),
-        dtype, maxShard);
+    return new MergeRequest(
+        method,
+        base,
+        baseValue == null ? null : String.valueOf(baseValue),
+        models,
+        refs,
+        new MergeSettings(
+            params, lambda, normalize, rescale, t, seed, variant == null ? "linear" : variant),
+        dtype,
+        maxShard);
   }
 
   static String normaliseMethod(String m) {
@@ -158,7 +195,8 @@ public record MergeRequest(String method, Path base, String baseRef, List<Path> 
     return Map.of();
   }
 
-  private static Path resolveRef(String at, Object ref, Function<String, Path> resolve, List<String> errors) {
+  private static Path resolveRef(
+      String at, Object ref, Function<String, Path> resolve, List<String> errors) {
     if (!(ref instanceof String s) || s.isBlank()) {
       errors.add(at + ": must name a checkpoint");
       return null;

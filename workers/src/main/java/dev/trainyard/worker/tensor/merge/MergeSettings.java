@@ -3,11 +3,17 @@ package dev.trainyard.worker.tensor.merge;
 import java.util.List;
 
 /**
- * Parameters of a merge after parsing: per model (weight, density, gamma) and global, each resolvable
- * per tensor name. Defaults follow mergekit.
+ * Parameters of a merge after parsing: per model (weight, density, gamma) and global, each
+ * resolvable per tensor name. Defaults follow mergekit.
  */
 public record MergeSettings(
-    List<ModelParams> models, Param lambda, Boolean normalize, Boolean rescale, Param t, long seed, String variant) {
+    List<ModelParams> models,
+    Param lambda,
+    Boolean normalize,
+    Boolean rescale,
+    Param t,
+    long seed,
+    String variant) {
 
   /** Parameters given on one entry of {@code models:}. */
   public record ModelParams(Param weight, Param density, Param gamma) {

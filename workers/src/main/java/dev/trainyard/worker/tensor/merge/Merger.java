@@ -6,15 +6,14 @@ import dev.trainyard.worker.tensor.safetensors.Checkpoint;
 import dev.trainyard.worker.tensor.safetensors.DType;
 import dev.trainyard.worker.tensor.safetensors.TensorInfo;
 import dev.trainyard.worker.tensor.safetensors.TensorSpec;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Plans a merge: opens every input, refuses architecture and shape mismatches before any work (listing
- * all of them), and yields one pipeline item per output tensor.
+ * Plans a merge: opens every input, refuses architecture and shape mismatches before any work
+ * (listing all of them), and yields one pipeline item per output tensor.
  */
 public final class Merger {
   private static final int MAX_LISTED = 20;
@@ -34,7 +33,8 @@ public final class Merger {
    * @param base the opened base, or {@code null}
    * @param models the opened models, in request order
    */
-  public static List<TensorPipeline.Item> plan(MergeRequest r, Checkpoint base, List<Checkpoint> models) {
+  public static List<TensorPipeline.Item> plan(
+      MergeRequest r, Checkpoint base, List<Checkpoint> models) {
     Checkpoint reference = base != null ? base : models.get(0);
     List<Checkpoint> all = new ArrayList<>();
     if (base != null) {
@@ -53,11 +53,27 @@ public final class Merger {
         if (o == null) {
           errors.add(other.dir() + ": missing tensor '" + e.getKey() + "'");
         } else if (!Arrays.equals(o.info().shape(), ri.shape())) {
-          errors.add(other.dir() + ": tensor '" + e.getKey() + "' has shape " + o.info().shapeText() + ", "
-              + reference.dir() + " has " + ri.shapeText());
+          errors.add(
+              other.dir()
+                  + ": tensor '"
+                  + e.getKey()
+                  + "' has shape "
+                  + o.info().shapeText()
+                  + ", "
+                  + reference.dir()
+                  + " has "
+                  + ri.shapeText());
         } else if (ri.dtype().isFloat() != o.info().dtype().isFloat()) {
-          errors.add(other.dir() + ": tensor '" + e.getKey() + "' is " + o.info().dtype() + ", " + reference.dir()
-              + " has " + ri.dtype());
+          errors.add(
+              other.dir()
+                  + ": tensor '"
+                  + e.getKey()
+                  + "' is "
+                  + o.info().dtype()
+                  + ", "
+                  + reference.dir()
+                  + " has "
+                  + ri.dtype());
         }
       }
       for (String name : other.tensors().keySet()) {
@@ -67,7 +83,8 @@ public final class Merger {
       }
     }
     if (!errors.isEmpty()) {
-      List<String> shown = errors.size() > MAX_LISTED ? new ArrayList<>(errors.subList(0, MAX_LISTED)) : errors;
+      List<String> shown =
+          errors.size() > MAX_LISTED ? new ArrayList<>(errors.subList(0, MAX_LISTED)) : errors;
       if (errors.size() > MAX_LISTED) {
         shown.add("… and " + (errors.size() - MAX_LISTED) + " more");
       }
@@ -80,23 +97,29 @@ public final class Merger {
       String name = e.getKey();
       TensorInfo info = e.getValue().info();
       if (!info.dtype().isFloat()) {
-        items.add(TensorPipeline.Item.copied(new TensorSpec(name, info.dtype(), info.shape()), e.getValue()));
+        items.add(
+            TensorPipeline.Item.copied(
+                new TensorSpec(name, info.dtype(), info.shape()), e.getValue()));
         continue;
       }
       DType out = forced != null ? forced : info.dtype();
-      items.add(TensorPipeline.Item.computed(new TensorSpec(name, out, info.shape()), () -> {
-        float[] b = base == null ? null : base.entry(name).readFloats();
-        float[][] xs = new float[models.size()][];
-        for (int i = 0; i < xs.length; i++) {
-          xs[i] = models.get(i).entry(name).readFloats();
-        }
-        return method.merge(name, b, xs);
-      }));
+      items.add(
+          TensorPipeline.Item.computed(
+              new TensorSpec(name, out, info.shape()),
+              () -> {
+                float[] b = base == null ? null : base.entry(name).readFloats();
+                float[][] xs = new float[models.size()][];
+                for (int i = 0; i < xs.length; i++) {
+                  xs[i] = models.get(i).entry(name).readFloats();
+                }
+                return method.merge(name, b, xs);
+              }));
     }
     return items;
   }
 
-  private static void checkArchitectures(Checkpoint reference, List<Checkpoint> all, List<String> errors) {
+  private static void checkArchitectures(
+      Checkpoint reference, List<Checkpoint> all, List<String> errors) {
     ObjectNode rc = reference.config().orElse(null);
     if (rc == null) {
       return;
@@ -106,9 +129,20 @@ public final class Merger {
       if (oc == null || c == reference) {
         continue;
       }
-      for (String key : List.of("architectures", "model_type", "hidden_size", "num_hidden_layers", "vocab_size")) {
+      for (String key :
+          List.of(
+              "architectures", "model_type", "hidden_size", "num_hidden_layers", "vocab_size")) {
         if (rc.has(key) && oc.has(key) && !Objects.equals(rc.get(key), oc.get(key))) {
-          errors.add(c.dir() + ": config.json " + key + " is " + oc.get(key) + ", " + reference.dir() + " has " + rc.get(key));
+          errors.add(
+              c.dir()
+                  + ": config.json "
+                  + key
+                  + " is "
+                  + oc.get(key)
+                  + ", "
+                  + reference.dir()
+                  + " has "
+                  + rc.get(key));
         }
       }
     }

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A parameter that may differ per tensor, as in mergekit: a number, or a list of
- * {@code {filter: "self_attn", value: 0.3}} entries where the first entry whose filter occurs in the
- * tensor name wins and an entry without filter is the fallback.
+ * A parameter that may differ per tensor, as in mergekit: a number, or a list of {@code {filter:
+ * "self_attn", value: 0.3}} entries where the first entry whose filter occurs in the tensor name
+ * wins and an entry without filter is the fallback.
  */
 public final class Param {
   private record Rule(String filter, double value) {}
@@ -36,14 +36,16 @@ public final class Param {
       List<Rule> rules = new ArrayList<>();
       for (Object o : list) {
         if (!(o instanceof Map<?, ?> m) || !(m.get("value") instanceof Number v)) {
-          throw new IllegalArgumentException(name + ": each entry must be {filter: text, value: number}, got " + o);
+          throw new IllegalArgumentException(
+              name + ": each entry must be {filter: text, value: number}, got " + o);
         }
         Object filter = m.get("filter");
         rules.add(new Rule(filter == null ? null : String.valueOf(filter), v.doubleValue()));
       }
       return new Param(name, List.copyOf(rules));
     }
-    throw new IllegalArgumentException(name + ": must be a number or a list of {filter, value}, got " + value);
+    throw new IllegalArgumentException(
+        name + ": must be a number or a list of {filter, value}, got " + value);
   }
 
   /** The value for one tensor, or {@code fallback} when no rule matches. */

@@ -4,8 +4,8 @@ import dev.trainyard.worker.tensor.Parallel;
 
 /**
  * Spherical interpolation between two models by {@code t} (per tensor-name pattern), treating each
- * tensor as one vector; nearly colinear tensors ({@code |cos| > 0.9995}) are interpolated linearly, as
- * mergekit does.
+ * tensor as one vector; nearly colinear tensors ({@code |cos| > 0.9995}) are interpolated linearly,
+ * as mergekit does.
  */
 public final class SlerpMerge implements MergeMethod {
   static final double DOT_THRESHOLD = 0.9995;
@@ -39,11 +39,13 @@ public final class SlerpMerge implements MergeMethod {
       s1 = Math.sin(thetaT) / sin0;
     }
     float[] out = v0;
-    Parallel.forRange(n, (from, to) -> {
-      for (int j = from; j < to; j++) {
-        out[j] = (float) (s0 * v0[j] + s1 * v1[j]);
-      }
-    });
+    Parallel.forRange(
+        n,
+        (from, to) -> {
+          for (int j = from; j < to; j++) {
+            out[j] = (float) (s0 * v0[j] + s1 * v1[j]);
+          }
+        });
     return out;
   }
 
@@ -51,15 +53,18 @@ public final class SlerpMerge implements MergeMethod {
     int n = a.length;
     int blocks = Parallel.blockCount(n, Parallel.MIN_CHUNK);
     double[][] partial = new double[blocks][3];
-    Parallel.blocks(n, blocks, (blk, from, to) -> {
-      double aa = 0, bb = 0, ab = 0;
-      for (int j = from; j < to; j++) {
-        aa += (double) a[j] * a[j];
-        bb += (double) b[j] * b[j];
-        ab += (double) a[j] * b[j];
-      }
-      partial[blk] = new double[] {aa, bb, ab};
-    });
+    Parallel.blocks(
+        n,
+        blocks,
+        (blk, from, to) -> {
+          double aa = 0, bb = 0, ab = 0;
+          for (int j = from; j < to; j++) {
+            aa += (double) a[j] * a[j];
+            bb += (double) b[j] * b[j];
+            ab += (double) a[j] * b[j];
+          }
+          partial[blk] = new double[] {aa, bb, ab};
+        });
     double[] s = new double[3];
     for (double[] p : partial) {
       s[0] += p[0];

@@ -4,15 +4,20 @@ import dev.trainyard.worker.tensor.Parallel;
 import dev.trainyard.worker.tensor.RankCut;
 
 /**
- * mergekit's generalised task arithmetic: task vectors {@code δᵢ = xᵢ − base} are sparsified
- * (TIES: top-k by magnitude; DARE: seeded random drop with 1/density rescale; breadcrumbs: drop the
- * largest {@code gamma} share and the smallest so that {@code density} remains), weighted, optionally
- * sign-elected (TIES consensus: the sign of {@code Σ wᵢδᵢ}, then a mean over agreeing entries), scaled
- * by λ and added to the base.
+ * mergekit's generalised task arithmetic: task vectors {@code δᵢ = xᵢ − base} are sparsified (TIES:
+ * top-k by magnitude; DARE: seeded random drop with 1/density rescale; breadcrumbs: drop the
+ * largest {@code gamma} share and the smallest so that {@code density} remains), weighted,
+ * optionally sign-elected (TIES consensus: the sign of {@code Σ wᵢδᵢ}, then a mean over agreeing
+ * entries), scaled by λ and added to the base.
  */
 public final class TaskVectorMerge implements MergeMethod {
   /** How task vectors are thinned before mixing. */
-  public enum Sparsification { NONE, MAGNITUDE, RANDOM, OUTLIERS }
+  public enum Sparsification {
+    NONE,
+    MAGNITUDE,
+    RANDOM,
+    OUTLIERS
+  }
 
   private final MergeSettings settings;
   private final Sparsification sparsification;
@@ -20,7 +25,10 @@ public final class TaskVectorMerge implements MergeMethod {
   private final boolean normalize;
   private final boolean rescale;
 
-  public TaskVectorMerge(MergeSettings settings, Sparsification sparsification, boolean consensus,
+  public TaskVectorMerge(
+      MergeSettings settings,
+      Sparsification sparsification,
+      boolean consensus,
       boolean defaultNormalize) {
     this.settings = settings;
     this.sparsification = sparsification;
@@ -48,49 +56,53 @@ public final class TaskVectorMerge implements MergeMethod {
     for (int i = 0; i < m; i++) {
       w[i] = settings.models().get(i).weight(name);
       float[] x = models[i];
-      Parallel.forRange(n, (from, to) -> {
-        for (int j = from; j < to; j++) {
-          x[j] -= base[j];
-        }
-      });
+      Parallel.forRange(
+          n,
+          (from, to) -> {
+            for (int j = from; j < to; j++) {
+              x[j] -= base[j];
+            }
+          });
       sparsify(name, i, x);
     }
     double lambda = settings.lambda(name);
-    Parallel.forRange(n, (from, to) -> {
-      for (int j = from; j < to; j++) {
-        double mixed = 0;
-        double divisor = 0;
-        if (consensus) {
-          double total = 0;
-          for (int i = 0; i < m; i++) {
-            total += w[i] * models[i][j];
-          }
-          double majority = total >= 0 ? 1 : -1;
-          for (int i = 0; i < m; i++) {
-            double wd = w[i] * models[i][j];
-            if (Math.signum(wd) == majority) {
-              mixed += wd;
-              divisor += w[i];
+    Parallel.forRange(
+        n,
+        (from, to) -> {
+          for (int j = from; j < to; j++) {
+            double mixed = 0;
+            double divisor = 0;
+            if (consensus) {
+              double total = 0;
+              for (int i = 0; i < m; i++) {
+                total += w[i] * models[i][j];
+              }
+              double majority = total >= 0 ? 1 : -1;
+              for (int i = 0; i < m; i++) {
+                double wd = w[i] * models[i][j];
+                if (Math.signum(wd) == majority) {
+                  mixed += wd;
+                  divisor += w[i];
+                }
+              }
+              if (divisor == 0) {
+                divisor = 1;
+              }
+            } else {
+              for (int i = 0; i < m; i++) {
+                mixed += w[i] * models[i][j];
+                divisor += w[i];
+              }
+              if (Math.abs(divisor) < 1e-8) {
+                divisor = 1;
+              }
             }
+            if (normalize) {
+              mixed /= divisor;
+            }
+            base[j] = (float) (base[j] + mixed * lambda);
           }
-          if (divisor == 0) {
-            divisor = 1;
-          }
-        } else {
-          for (int i = 0; i < m; i++) {
-            mixed += w[i] * models[i][j];
-            divisor += w[i];
-          }
-          if (Math.abs(divisor) < 1e-8) {
-            divisor = 1;
-          }
-        }
-        if (normalize) {
-          mixed /= divisor;
-        }
-        base[j] = (float) (base[j] + mixed * lambda);
-      }
-    });
+        });
     return base;
   }
 
@@ -104,22 +116,26 @@ public final class TaskVectorMerge implements MergeMethod {
       case MAGNITUDE -> {
         long k = (long) (density * n);
         RankCut cut = RankCut.at(d, n, n - k);
-        Parallel.forRange(n, (from, to) -> {
-          for (int j = from; j < to; j++) {
-            if (!cut.atOrAbove(d[j], j)) {
-              d[j] = 0;
-            }
-          }
-        });
+        Parallel.forRange(
+            n,
+            (from, to) -> {
+              for (int j = from; j < to; j++) {
+                if (!cut.atOrAbove(d[j], j)) {
+                  d[j] = 0;
+                }
+              }
+            });
       }
       case RANDOM -> {
         DropMask mask = new DropMask(settings.seed(), model, name, density);
         double scale = rescale && density > 0 ? 1 / density : 1;
-        Parallel.forRange(n, (from, to) -> {
-          for (int j = from; j < to; j++) {
-            d[j] = mask.keep(j) ? (float) (d[j] * scale) : 0;
-          }
-        });
+        Parallel.forRange(
+            n,
+            (from, to) -> {
+              for (int j = from; j < to; j++) {
+                d[j] = mask.keep(j) ? (float) (d[j] * scale) : 0;
+              }
+            });
       }
       case OUTLIERS -> {
         long target = (long) (density * n);
@@ -131,13 +147,15 @@ public final class TaskVectorMerge implements MergeMethod {
         }
         RankCut lo = RankCut.at(d, n, bottom);
         RankCut hi = RankCut.at(d, n, n - top);
-        Parallel.forRange(n, (from, to) -> {
-          for (int j = from; j < to; j++) {
-            if (!lo.atOrAbove(d[j], j) || hi.atOrAbove(d[j], j)) {
-              d[j] = 0;
-            }
-          }
-        });
+        Parallel.forRange(
+            n,
+            (from, to) -> {
+              for (int j = from; j < to; j++) {
+                if (!lo.atOrAbove(d[j], j) || hi.atOrAbove(d[j], j)) {
+                  d[j] = 0;
+                }
+              }
+            });
       }
       default -> throw new IllegalStateException();
     }

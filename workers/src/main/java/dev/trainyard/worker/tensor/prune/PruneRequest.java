@@ -12,16 +12,28 @@ import java.util.function.Function;
 /**
  * A prune as the step body states it.
  *
- * @param skip substrings of tensor names left dense (embeddings, norms and the head by default); 1-D
- *     tensors (biases, norms) are always left dense
- * @param mlpRatio method {@code width}: fraction of MLP intermediate channels removed (0 when absent)
- * @param headsRatio method {@code width}: fraction of attention KV groups (with their query heads) removed
- *     (0 when absent)
+ * @param skip substrings of tensor names left dense (embeddings, norms and the head by default);
+ *     1-D tensors (biases, norms) are always left dense
+ * @param mlpRatio method {@code width}: fraction of MLP intermediate channels removed (0 when
+ *     absent)
+ * @param headsRatio method {@code width}: fraction of attention KV groups (with their query heads)
+ *     removed (0 when absent)
  */
-public record PruneRequest(Path model, String modelRef, String method, double sparsity, boolean global, int n,
-    int m, List<String> skip, long maxShardBytes, double mlpRatio, double headsRatio) {
+public record PruneRequest(
+    Path model,
+    String modelRef,
+    String method,
+    double sparsity,
+    boolean global,
+    int n,
+    int m,
+    List<String> skip,
+    long maxShardBytes,
+    double mlpRatio,
+    double headsRatio) {
 
   public static final List<String> METHODS = StepKinds.PRUNE_METHODS;
+
   /** The kind's config keys; the values come resolved (defaults filled in) by {@code Defaults}. */
   private static final Set<String> CONFIG_KEYS = StepKinds.PRUNE.configKeys().keySet();
 
@@ -46,10 +58,16 @@ public record PruneRequest(Path model, String modelRef, String method, double sp
       }
     }
     @SuppressWarnings("unchecked")
-    Map<String, Object> config = body.get("config") instanceof Map<?, ?> c ? (Map<String, Object>) c : Map.of();
+    Map<String, Object> config =
+        body.get("config") instanceof Map<?, ?> c ? (Map<String, Object>) c : Map.of();
     for (String key : config.keySet()) {
       if (!CONFIG_KEYS.contains(key)) {
-        errors.add("config." + key + ": unknown key (known: " + new java.util.TreeSet<>(CONFIG_KEYS) + ")");
+        errors.add(
+            "config."
+                + key
+                + ": unknown key (known: "
+                + new java.util.TreeSet<>(CONFIG_KEYS)
+                + ")");
       }
     }
     double sparsity = config.get("sparsity") instanceof Number x ? x.doubleValue() : Double.NaN;
@@ -80,12 +98,23 @@ public record PruneRequest(Path model, String modelRef, String method, double sp
     if (!errors.isEmpty()) {
       throw new InvalidMergeException(errors);
     }
-    return new PruneRequest(model, String.valueOf(ref), method, sparsity, scope.equals("global"), n, m, skip, maxShard,
-        mlpRatio, headsRatio);
+    return new PruneRequest(
+        model,
+        String.valueOf(ref),
+        method,
+        sparsity,
+        scope.equals("global"),
+        n,
+        m,
+        skip,
+        maxShard,
+        mlpRatio,
+        headsRatio);
   }
 
   /** A width ratio: absent = 0; otherwise a number in [0, 1], and only for method {@code width}. */
-  private static double ratio(Map<String, Object> config, String key, String method, List<String> errors) {
+  private static double ratio(
+      Map<String, Object> config, String key, String method, List<String> errors) {
     if (!config.containsKey(key)) {
       return 0;
     }

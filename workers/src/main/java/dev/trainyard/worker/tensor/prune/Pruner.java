@@ -14,8 +14,10 @@ import java.util.List;
 public final class Pruner {
   private Pruner() {}
 
-  public static List<TensorPipeline.Item> plan(PruneRequest r, Checkpoint model) throws IOException {
-    GlobalThreshold global = r.global() && r.method().equals("magnitude") ? GlobalThreshold.find(r, model) : null;
+  public static List<TensorPipeline.Item> plan(PruneRequest r, Checkpoint model)
+      throws IOException {
+    GlobalThreshold global =
+        r.global() && r.method().equals("magnitude") ? GlobalThreshold.find(r, model) : null;
     List<TensorPipeline.Item> items = new ArrayList<>();
     for (var e : model.tensors().entrySet()) {
       String name = e.getKey();
@@ -26,67 +28,80 @@ public final class Pruner {
         continue;
       }
       Checkpoint.Entry source = e.getValue();
-      items.add(TensorPipeline.Item.computed(spec, () -> {
-        float[] x = source.readFloats();
-        if (r.method().equals("nm")) {
-          nm(x, (int) info.dim(info.rank() - 1), r.n(), r.m());
-        } else if (global != null) {
-          global.apply(x);
-        } else {
-          magnitude(x, r.sparsity());
-        }
-        return x;
-      }));
+      items.add(
+          TensorPipeline.Item.computed(
+              spec,
+              () -> {
+                float[] x = source.readFloats();
+                if (r.method().equals("nm")) {
+                  nm(x, (int) info.dim(info.rank() - 1), r.n(), r.m());
+                } else if (global != null) {
+                  global.apply(x);
+                } else {
+                  magnitude(x, r.sparsity());
+                }
+                return x;
+              }));
     }
     return items;
   }
 
-  /** Zeroes the {@code floor(sparsity · n)} smallest-magnitude elements (ties: lower index first). */
+  /**
+   * Zeroes the {@code floor(sparsity · n)} smallest-magnitude elements (ties: lower index first).
+   */
   public static void magnitude(float[] x, double sparsity) {
     long k = (long) (sparsity * x.length);
     RankCut cut = RankCut.at(x, x.length, k);
-    Parallel.forRange(x.length, (from, to) -> {
-      for (int j = from; j < to; j++) {
-        if (!cut.atOrAbove(x[j], j)) {
-          x[j] = 0;
-        }
-      }
-    });
+    Parallel.forRange(
+        x.length,
+        (from, to) -> {
+          for (int j = from; j < to; j++) {
+            if (!cut.atOrAbove(x[j], j)) {
+              x[j] = 0;
+            }
+          }
+        });
   }
 
   /**
-   * In every group of {@code m} consecutive elements along the last dimension keeps the {@code n} largest
-   * magnitudes (ties: lower index kept) — the layout sparse tensor cores accelerate for 2:4. Rows whose
-   * length is not a multiple of m leave the tail group dense.
+   * In every group of {@code m} consecutive elements along the last dimension keeps the {@code n}
+   * largest magnitudes (ties: lower index kept) — the layout sparse tensor cores accelerate for
+   * 2:4. Rows whose length is not a multiple of m leave the tail group dense.
    */
   public static void nm(float[] x, int rowLength, int n, int m) {
     int rows = x.length / Math.max(1, rowLength);
     int groupsPerRow = rowLength / m;
-    Parallel.forRange(rows, Math.max(1, Parallel.MIN_CHUNK / Math.max(1, rowLength)), (r0, r1) -> {
-      float[] mags = new float[m];
-      for (int r = r0; r < r1; r++) {
-        for (int g = 0; g < groupsPerRow; g++) {
-          int start = r * rowLength + g * m;
-          for (int i = 0; i < m; i++) {
-            mags[i] = Math.abs(x[start + i]);
-          }
-          for (int i = 0; i < m; i++) {
-            int larger = 0; // elements that outrank i: larger magnitude, or equal and earlier
-            for (int k = 0; k < m; k++) {
-              if (mags[k] > mags[i] || (mags[k] == mags[i] && k < i)) {
-                larger++;
+    Parallel.forRange(
+        rows,
+        Math.max(1, Parallel.MIN_CHUNK / Math.max(1, rowLength)),
+        (r0, r1) -> {
+          float[] mags = new float[m];
+          for (int r = r0; r < r1; r++) {
+            for (int g = 0; g < groupsPerRow; g++) {
+              int start = r * rowLength + g * m;
+              for (int i = 0; i < m; i++) {
+                mags[i] = Math.abs(x[start + i]);
+              }
+              for (int i = 0; i < m; i++) {
+                int larger = 0; // elements that outrank i: larger magnitude, or equal and earlier
+                for (int k = 0; k < m; k++) {
+                  if (mags[k] > mags[i] || (mags[k] == mags[i] && k < i)) {
+                    larger++;
+                  }
+                }
+                if (larger >= n) {
+                  x[start + i] = 0;
+                }
               }
             }
-            if (larger >= n) {
-              x[start + i] = 0;
-            }
           }
-        }
-      }
-    });
+        });
   }
 
-  /** One magnitude threshold over every pruned tensor, found by a radix histogram over the whole model. */
+  /**
+   * One magnitude threshold over every pruned tensor, found by a radix histogram over the whole
+   * model.
+   */
   static final class GlobalThreshold {
     private final int threshold;
     private long equalsToZero;
@@ -97,8 +112,11 @@ public final class Pruner {
     }
 
     static GlobalThreshold find(PruneRequest r, Checkpoint model) throws IOException {
-      List<Checkpoint.Entry> entries = model.tensors().entrySet().stream()
-          .filter(e -> r.prunes(e.getKey(), e.getValue().info())).map(java.util.Map.Entry::getValue).toList();
+      List<Checkpoint.Entry> entries =
+          model.tensors().entrySet().stream()
+              .filter(e -> r.prunes(e.getKey(), e.getValue().info()))
+              .map(java.util.Map.Entry::getValue)
+              .toList();
       long total = entries.stream().mapToLong(e -> e.info().numel()).sum();
       long rank = (long) (r.sparsity() * total);
       if (rank <= 0) {
@@ -138,7 +156,10 @@ public final class Pruner {
       return Float.floatToRawIntBits(v) & 0x7FFFFFFF;
     }
 
-    /** Called for tensors in plan order: ties at the threshold are zeroed in that order until the count is met. */
+    /**
+     * Called for tensors in plan order: ties at the threshold are zeroed in that order until the
+     * count is met.
+     */
     void apply(float[] x) {
       for (int j = 0; j < x.length; j++) {
         int b = bits(x[j]);

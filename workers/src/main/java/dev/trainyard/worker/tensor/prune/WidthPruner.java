@@ -21,31 +21,32 @@ import java.util.stream.IntStream;
 
 /**
  * Structured width pruning of a Llama-shaped checkpoint (method {@code width}): removes whole MLP
- * intermediate channels and whole attention KV groups by weight norm, slices the affected matrices and
- * rewrites {@code config.json} into the smaller model.
+ * intermediate channels and whole attention KV groups by weight norm, slices the affected matrices
+ * and rewrites {@code config.json} into the smaller model.
  *
- * <p><b>MLP channels.</b> Channel {@code j} of a layer is scored
- * {@code ‖gate_proj[j,:]‖₂ · ‖up_proj[j,:]‖₂ + ‖down_proj[:,j]‖₂}. The channel's activation is
- * {@code silu(gate·x) · (up·x)}, so the product of the two input-row norms bounds how large it can get
- * (linearly in each), while the down column norm is how strongly the channel writes back into the
- * residual stream; their sum keeps a channel that matters on either side. The same number of channels,
- * {@code max(1, round(ffn · (1 − mlp_ratio)))}, is kept in every layer so {@code intermediate_size}
- * stays uniform.
+ * <p><b>MLP channels.</b> Channel {@code j} of a layer is scored {@code ‖gate_proj[j,:]‖₂ ·
+ * ‖up_proj[j,:]‖₂ + ‖down_proj[:,j]‖₂}. The channel's activation is {@code silu(gate·x) · (up·x)},
+ * so the product of the two input-row norms bounds how large it can get (linearly in each), while
+ * the down column norm is how strongly the channel writes back into the residual stream; their sum
+ * keeps a channel that matters on either side. The same number of channels, {@code max(1, round(ffn
+ * · (1 − mlp_ratio)))}, is kept in every layer so {@code intermediate_size} stays uniform.
  *
  * <p><b>Attention heads.</b> With grouped-query attention a KV head serves {@code heads / kv_heads}
- * query heads (query head {@code h} uses group {@code h / rep}, as HF's {@code repeat_kv}), so whole
- * groups are removed: group {@code g} is scored by the L2 norm of all its weights together — its query
- * rows, key rows, value rows and the {@code o_proj} columns of its query heads. Every layer keeps
- * {@code max(1, round(kv_heads · (1 − heads_ratio)))} groups.
+ * query heads (query head {@code h} uses group {@code h / rep}, as HF's {@code repeat_kv}), so
+ * whole groups are removed: group {@code g} is scored by the L2 norm of all its weights together —
+ * its query rows, key rows, value rows and the {@code o_proj} columns of its query heads. Every
+ * layer keeps {@code max(1, round(kv_heads · (1 − heads_ratio)))} groups.
  *
- * <p>Ties keep the lower index; kept indices stay in their original order. Biases ({@code *_proj.bias})
- * are sliced like their weight's rows; every other tensor is copied byte for byte, and dtypes are
- * preserved. Scoring reads one tensor at a time; each sliced tensor is produced from its own input only.
+ * <p>Ties keep the lower index; kept indices stay in their original order. Biases ({@code
+ * *_proj.bias}) are sliced like their weight's rows; every other tensor is copied byte for byte,
+ * and dtypes are preserved. Scoring reads one tensor at a time; each sliced tensor is produced from
+ * its own input only.
  */
 public final class WidthPruner {
   private static final Pattern LAYER = Pattern.compile("^model\\.layers\\.(\\d+)\\.");
   private static final Pattern PROJ =
-      Pattern.compile("^model\\.layers\\.(\\d+)\\.(mlp|self_attn)\\.(gate|up|down|q|k|v|o)_proj\\.(weight|bias)$");
+      Pattern.compile(
+          "^model\\.layers\\.(\\d+)\\.(mlp|self_attn)\\.(gate|up|down|q|k|v|o)_proj\\.(weight|bias)$");
 
   private WidthPruner() {}
 
@@ -53,7 +54,10 @@ public final class WidthPruner {
   public record Layer(int index, int[] keptChannels, int[] keptGroups) {}
 
   /** The planned output: items in input order, the rewritten config and the report section. */
-  public record Plan(List<TensorPipeline.Item> items, ObjectNode config, List<Layer> layers,
+  public record Plan(
+      List<TensorPipeline.Item> items,
+      ObjectNode config,
+      List<Layer> layers,
       Map<String, Object> report) {}
 
   /** Model dimensions from {@code config.json}. */
@@ -64,19 +68,31 @@ public final class WidthPruner {
   }
 
   /**
-   * Validates the checkpoint against the Llama layout, scores every layer and plans the sliced output.
+   * Validates the checkpoint against the Llama layout, scores every layer and plans the sliced
+   * output.
    *
-   * @throws IllegalArgumentException naming every problem when the checkpoint is not Llama-shaped; nothing
-   *     has been written then
+   * @throws IllegalArgumentException naming every problem when the checkpoint is not Llama-shaped;
+   *     nothing has been written then
    */
   public static Plan plan(PruneRequest r, Checkpoint model) throws IOException {
     boolean mlp = r.mlpRatio() > 0;
     boolean attn = r.headsRatio() > 0;
-    ObjectNode config = model.config().orElseThrow(() -> new IllegalArgumentException(
-        "model: width pruning rewrites config.json, but " + model.dir() + " has none"));
+    ObjectNode config =
+        model
+            .config()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "model: width pruning rewrites config.json, but "
+                            + model.dir()
+                            + " has none"));
     Dims dims = dims(config, model, mlp, attn);
-    int keepChannels = mlp ? Math.max(1, (int) Math.round(dims.ffn() * (1 - r.mlpRatio()))) : dims.ffn();
-    int keepGroups = attn ? Math.max(1, (int) Math.round(dims.kvHeads() * (1 - r.headsRatio()))) : dims.kvHeads();
+    int keepChannels =
+        mlp ? Math.max(1, (int) Math.round(dims.ffn() * (1 - r.mlpRatio()))) : dims.ffn();
+    int keepGroups =
+        attn
+            ? Math.max(1, (int) Math.round(dims.kvHeads() * (1 - r.headsRatio())))
+            : dims.kvHeads();
 
     List<Layer> layers = new ArrayList<>();
     for (int i = 0; i < dims.layers(); i++) {
@@ -101,7 +117,8 @@ public final class WidthPruner {
         slice = l == null ? null : slice(m.group(3), m.group(4).equals("bias"), l, dims);
       }
       if (slice == null) {
-        items.add(TensorPipeline.Item.copied(new TensorSpec(name, info.dtype(), info.shape()), source));
+        items.add(
+            TensorPipeline.Item.copied(new TensorSpec(name, info.dtype(), info.shape()), source));
         after += info.numel();
         continue;
       }
@@ -109,16 +126,19 @@ public final class WidthPruner {
       long[] shape = s.shape(info.shape());
       TensorSpec spec = new TensorSpec(name, info.dtype(), shape);
       after += spec.numel();
-      items.add(TensorPipeline.Item.computed(spec, () -> s.apply(source.readFloats(), info.shape())));
+      items.add(
+          TensorPipeline.Item.computed(spec, () -> s.apply(source.readFloats(), info.shape())));
     }
 
     ObjectNode out = config.deepCopy();
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("mlp_ratio", r.mlpRatio());
     report.put("heads_ratio", r.headsRatio());
-    report.put("scores", Map.of(
-        "mlp", "|gate_proj[j,:]|_2 * |up_proj[j,:]|_2 + |down_proj[:,j]|_2",
-        "heads", "|q rows, k rows, v rows, o columns of the KV group|_2"));
+    report.put(
+        "scores",
+        Map.of(
+            "mlp", "|gate_proj[j,:]|_2 * |up_proj[j,:]|_2 + |down_proj[:,j]|_2",
+            "heads", "|q rows, k rows, v rows, o columns of the KV group|_2"));
     if (mlp) {
       out.put("intermediate_size", keepChannels);
       report.put("intermediate_size", Map.of("before", dims.ffn(), "after", keepChannels));
@@ -127,37 +147,50 @@ public final class WidthPruner {
       out.put("num_attention_heads", keepGroups * dims.rep());
       out.put("num_key_value_heads", keepGroups);
       out.put("head_dim", dims.headDim());
-      report.put("num_attention_heads", Map.of("before", dims.heads(), "after", keepGroups * dims.rep()));
+      report.put(
+          "num_attention_heads", Map.of("before", dims.heads(), "after", keepGroups * dims.rep()));
       report.put("num_key_value_heads", Map.of("before", dims.kvHeads(), "after", keepGroups));
       report.put("head_dim", dims.headDim());
     }
     report.put("parameters_before", before);
     report.put("parameters_after", after);
-    report.put("layers", layers.stream().map(l -> {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("layer", l.index());
-      if (l.keptChannels() != null) {
-        m.put("kept_channels", l.keptChannels());
-      }
-      if (l.keptGroups() != null) {
-        m.put("kept_kv_groups", l.keptGroups());
-      }
-      return m;
-    }).toList());
+    report.put(
+        "layers",
+        layers.stream()
+            .map(
+                l -> {
+                  Map<String, Object> m = new LinkedHashMap<>();
+                  m.put("layer", l.index());
+                  if (l.keptChannels() != null) {
+                    m.put("kept_channels", l.keptChannels());
+                  }
+                  if (l.keptGroups() != null) {
+                    m.put("kept_kv_groups", l.keptGroups());
+                  }
+                  return m;
+                })
+            .toList());
     return new Plan(items, out, layers, report);
   }
 
-  // ---- validation ---------------------------------------------------------------------------------
+  // ---- validation
+  // ---------------------------------------------------------------------------------
 
   private static Dims dims(ObjectNode config, Checkpoint model, boolean mlp, boolean attn) {
     List<String> errors = new ArrayList<>();
     int hidden = intKey(config, "hidden_size", -1, errors);
     int heads = attn ? intKey(config, "num_attention_heads", -1, errors) : 1;
     int kvHeads = attn ? intKey(config, "num_key_value_heads", heads, errors) : 1;
-    int headDim = attn && heads > 0 ? intKey(config, "head_dim", hidden > 0 ? hidden / heads : -1, errors) : 1;
+    int headDim =
+        attn && heads > 0
+            ? intKey(config, "head_dim", hidden > 0 ? hidden / heads : -1, errors)
+            : 1;
     if (attn && heads > 0 && kvHeads > 0 && heads % kvHeads != 0) {
-      errors.add("model: config.json num_attention_heads " + heads + " is not a multiple of num_key_value_heads "
-          + kvHeads);
+      errors.add(
+          "model: config.json num_attention_heads "
+              + heads
+              + " is not a multiple of num_key_value_heads "
+              + kvHeads);
     }
     TreeSet<Integer> present = new TreeSet<>();
     for (String name : model.tensors().keySet()) {
@@ -166,12 +199,18 @@ public final class WidthPruner {
         present.add(Integer.parseInt(m.group(1)));
       }
     }
-    int layers = config.has("num_hidden_layers") ? intKey(config, "num_hidden_layers", -1, errors)
-        : present.isEmpty() ? 0 : present.last() + 1;
+    int layers =
+        config.has("num_hidden_layers")
+            ? intKey(config, "num_hidden_layers", -1, errors)
+            : present.isEmpty() ? 0 : present.last() + 1;
     if (layers <= 0) {
       errors.add("model: no decoder layers (model.layers.N.*) found");
     } else if (!present.isEmpty() && present.last() >= layers) {
-      errors.add("model: tensors of layer " + present.last() + " but config.json num_hidden_layers is " + layers);
+      errors.add(
+          "model: tensors of layer "
+              + present.last()
+              + " but config.json num_hidden_layers is "
+              + layers);
     }
     int ffn = -1;
     if (mlp) {
@@ -245,8 +284,13 @@ public final class WidthPruner {
     } else if (Arrays.stream(shape).anyMatch(x -> x <= 0)) {
       return; // a dimension the config does not give: reported already
     } else if (!Arrays.equals(i.shape(), shape)) {
-      errors.add("model: tensor '" + name + "' has shape " + i.shapeText() + ", expected "
-          + Arrays.toString(shape));
+      errors.add(
+          "model: tensor '"
+              + name
+              + "' has shape "
+              + i.shapeText()
+              + ", expected "
+              + Arrays.toString(shape));
     } else if (!i.dtype().isFloat()) {
       errors.add("model: tensor '" + name + "' has dtype " + i.dtype() + ", not a float type");
     }
@@ -258,7 +302,8 @@ public final class WidthPruner {
     }
   }
 
-  // ---- scoring ------------------------------------------------------------------------------------
+  // ---- scoring
+  // ------------------------------------------------------------------------------------
 
   private static double[] mlpScores(Checkpoint model, int layer) throws IOException {
     String p = "model.layers." + layer + ".mlp.";
@@ -287,7 +332,8 @@ public final class WidthPruner {
       sq[row / hd / rep] += q[row];
     }
     for (String kv : List.of("k_proj", "v_proj")) {
-      double[] rows = rowSquares(model.entry(p + kv + ".weight").readFloats(), dims.kvHeads() * hd, d);
+      double[] rows =
+          rowSquares(model.entry(p + kv + ".weight").readFloats(), dims.kvHeads() * hd, d);
       for (int row = 0; row < rows.length; row++) {
         sq[row / hd] += rows[row];
       }
@@ -336,12 +382,17 @@ public final class WidthPruner {
 
   /** The {@code k} highest scores' indices (ties: lower index first), in ascending index order. */
   static int[] topK(double[] score, int k) {
-    return IntStream.range(0, score.length).boxed()
+    return IntStream.range(0, score.length)
+        .boxed()
         .sorted(Comparator.<Integer>comparingDouble(i -> -score[i]).thenComparingInt(i -> i))
-        .limit(k).mapToInt(Integer::intValue).sorted().toArray();
+        .limit(k)
+        .mapToInt(Integer::intValue)
+        .sorted()
+        .toArray();
   }
 
-  // ---- slicing ------------------------------------------------------------------------------------
+  // ---- slicing
+  // ------------------------------------------------------------------------------------
 
   /** Keeps the rows (dim 0) or columns (dim 1) listed in {@code index}. */
   private record Slice(int[] index, boolean columns) {
@@ -381,13 +432,18 @@ public final class WidthPruner {
         return l.keptChannels() == null || bias ? null : new Slice(l.keptChannels(), true);
       }
       case "q" -> {
-        return l.keptGroups() == null ? null : new Slice(rows(l.keptGroups(), dims.rep() * dims.headDim()), false);
+        return l.keptGroups() == null
+            ? null
+            : new Slice(rows(l.keptGroups(), dims.rep() * dims.headDim()), false);
       }
       case "k", "v" -> {
-        return l.keptGroups() == null ? null : new Slice(rows(l.keptGroups(), dims.headDim()), false);
+        return l.keptGroups() == null
+            ? null
+            : new Slice(rows(l.keptGroups(), dims.headDim()), false);
       }
       case "o" -> {
-        return l.keptGroups() == null || bias ? null
+        return l.keptGroups() == null || bias
+            ? null
             : new Slice(rows(l.keptGroups(), dims.rep() * dims.headDim()), true);
       }
       default -> {

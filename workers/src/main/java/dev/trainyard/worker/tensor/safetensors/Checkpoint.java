@@ -17,8 +17,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A Hugging Face checkpoint directory opened for reading: {@code model.safetensors}, or shards listed by
- * {@code model.safetensors.index.json}, plus {@code config.json}. Every shard header is checked on open.
+ * A Hugging Face checkpoint directory opened for reading: {@code model.safetensors}, or shards
+ * listed by {@code model.safetensors.index.json}, plus {@code config.json}. Every shard header is
+ * checked on open.
  */
 public final class Checkpoint implements AutoCloseable {
   public static final String INDEX = "model.safetensors.index.json";
@@ -37,7 +38,8 @@ public final class Checkpoint implements AutoCloseable {
   private final Map<String, Entry> tensors;
   private final ObjectNode config;
 
-  private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, Entry> tensors, ObjectNode config) {
+  private Checkpoint(
+      Path dir, List<SafetensorsFile> files, Map<String, Entry> tensors, ObjectNode config) {
     this.dir = dir;
     this.files = files;
     this.tensors = tensors;
@@ -68,14 +70,19 @@ public final class Checkpoint implements AutoCloseable {
           SafetensorsFile f = byName.get(e.getValue());
           TensorInfo info = f.tensors().get(e.getKey());
           if (info == null) {
-            throw new SafetensorsException(f.path(), "tensor '" + e.getKey() + "' listed in " + INDEX + " is not in this shard");
+            throw new SafetensorsException(
+                f.path(),
+                "tensor '" + e.getKey() + "' listed in " + INDEX + " is not in this shard");
           }
           tensors.put(e.getKey(), new Entry(f, info));
         }
       } else {
         List<Path> shards;
         try (Stream<Path> list = Files.list(dir)) {
-          shards = list.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+          shards =
+              list.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+                  .sorted()
+                  .toList();
         }
         if (shards.isEmpty()) {
           throw new SafetensorsException(dir, "no *.safetensors file and no " + INDEX);
@@ -86,12 +93,14 @@ public final class Checkpoint implements AutoCloseable {
           for (TensorInfo info : f.tensors().values()) {
             Entry previous = tensors.put(info.name(), new Entry(f, info));
             if (previous != null) {
-              throw new SafetensorsException(p, "tensor '" + info.name() + "' is also in " + previous.file().path());
+              throw new SafetensorsException(
+                  p, "tensor '" + info.name() + "' is also in " + previous.file().path());
             }
           }
         }
       }
-      return new Checkpoint(dir, List.copyOf(files), Collections.unmodifiableMap(tensors), readConfig(dir));
+      return new Checkpoint(
+          dir, List.copyOf(files), Collections.unmodifiableMap(tensors), readConfig(dir));
     } catch (IOException | RuntimeException e) {
       for (SafetensorsFile f : files) {
         f.close();
@@ -115,7 +124,8 @@ public final class Checkpoint implements AutoCloseable {
     for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
       var e = it.next();
       if (!e.getValue().isTextual()) {
-        throw new SafetensorsException(index, "weight_map['" + e.getKey() + "'] is not a file name");
+        throw new SafetensorsException(
+            index, "weight_map['" + e.getKey() + "'] is not a file name");
       }
       out.put(e.getKey(), e.getValue().asText());
     }

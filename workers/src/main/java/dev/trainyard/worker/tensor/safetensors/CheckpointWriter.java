@@ -23,14 +23,15 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * Writes a checkpoint in the Hugging Face layout: shards of at most {@code maxShardBytes}
- * ({@code model-00001-of-00003.safetensors} and an index), or one {@code model.safetensors}. Everything
- * is written into a hidden staging directory and moved into place only by {@link #commit()}, so a failed
- * or cancelled step never leaves a half-written checkpoint behind.
+ * Writes a checkpoint in the Hugging Face layout: shards of at most {@code maxShardBytes} ({@code
+ * model-00001-of-00003.safetensors} and an index), or one {@code model.safetensors}. Everything is
+ * written into a hidden staging directory and moved into place only by {@link #commit()}, so a
+ * failed or cancelled step never leaves a half-written checkpoint behind.
  */
 public final class CheckpointWriter implements AutoCloseable {
   public static final long DEFAULT_MAX_SHARD_BYTES = 5L * 1000 * 1000 * 1000;
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final Path outDir;
   private final Path staging;
@@ -43,7 +44,8 @@ public final class CheckpointWriter implements AutoCloseable {
   private SafetensorsWriter current;
   private boolean committed;
 
-  public CheckpointWriter(Path outDir, List<TensorSpec> plan, long maxShardBytes) throws IOException {
+  public CheckpointWriter(Path outDir, List<TensorSpec> plan, long maxShardBytes)
+      throws IOException {
     this.outDir = outDir;
     Files.createDirectories(outDir);
     this.staging = Files.createDirectory(outDir.resolve(".staging-" + UUID.randomUUID()));
@@ -63,8 +65,10 @@ public final class CheckpointWriter implements AutoCloseable {
     shards.add(open);
     this.totalBytes = total;
     for (int i = 0; i < shards.size(); i++) {
-      shardNames.add(shards.size() == 1 ? Checkpoint.SINGLE
-          : String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size()));
+      shardNames.add(
+          shards.size() == 1
+              ? Checkpoint.SINGLE
+              : String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size()));
     }
   }
 
@@ -79,7 +83,9 @@ public final class CheckpointWriter implements AutoCloseable {
       if (shard >= shards.size()) {
         throw new IllegalStateException("more tensors written than planned");
       }
-      current = new SafetensorsWriter(staging.resolve(shardNames.get(shard)), shards.get(shard), Map.of("format", "pt"));
+      current =
+          new SafetensorsWriter(
+              staging.resolve(shardNames.get(shard)), shards.get(shard), Map.of("format", "pt"));
     }
     inShard++;
     return current;
@@ -110,15 +116,20 @@ public final class CheckpointWriter implements AutoCloseable {
     MessageDigest md = newDigest();
     long size;
     try (InputStream in = Files.newInputStream(source);
-        OutputStream out = new DigestOutputStream(Files.newOutputStream(staging.resolve(name)), md)) {
+        OutputStream out =
+            new DigestOutputStream(Files.newOutputStream(staging.resolve(name)), md)) {
       size = in.transferTo(out);
     }
     written.put(name, new WrittenFile(name, size, HexFormat.of().formatHex(md.digest())));
   }
 
-  /** Finishes the last shard, writes the index when sharded, and moves every file into the output dir. */
+  /**
+   * Finishes the last shard, writes the index when sharded, and moves every file into the output
+   * dir.
+   */
   public Map<String, WrittenFile> commit() throws IOException {
-    if (shard < shards.size() - 1 || (current != null && inShard < shards.get(shard).size())
+    if (shard < shards.size() - 1
+        || (current != null && inShard < shards.get(shard).size())
         || (current == null && !shards.get(0).isEmpty())) {
       throw new IllegalStateException("not every planned tensor was written");
     }
@@ -127,7 +138,9 @@ public final class CheckpointWriter implements AutoCloseable {
       written.put(f.name(), f);
     } else {
       // a checkpoint without tensors still gets its (empty) file, so that it loads
-      try (var w = new SafetensorsWriter(staging.resolve(Checkpoint.SINGLE), List.of(), Map.of("format", "pt"))) {
+      try (var w =
+          new SafetensorsWriter(
+              staging.resolve(Checkpoint.SINGLE), List.of(), Map.of("format", "pt"))) {
         WrittenFile f = w.finish();
         written.put(f.name(), f);
       }
@@ -139,10 +152,15 @@ public final class CheckpointWriter implements AutoCloseable {
           weightMap.put(t.name(), shardNames.get(i));
         }
       }
-      writeJson(Checkpoint.INDEX, Map.of("metadata", Map.of("total_size", totalBytes), "weight_map", weightMap));
+      writeJson(
+          Checkpoint.INDEX,
+          Map.of("metadata", Map.of("total_size", totalBytes), "weight_map", weightMap));
     }
     for (String name : written.keySet()) {
-      Files.move(staging.resolve(name), outDir.resolve(name), StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          staging.resolve(name),
+          outDir.resolve(name),
+          StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
     }
     Files.delete(staging);

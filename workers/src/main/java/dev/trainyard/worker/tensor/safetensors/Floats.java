@@ -11,7 +11,8 @@ public final class Floats {
   public static short floatToBf16(float value) {
     int bits = Float.floatToRawIntBits(value);
     if ((bits & 0x7FFFFFFF) > 0x7F800000) {
-      return (short) ((bits >>> 16) | 0x0040); // keep NaN a (quiet) NaN rather than rounding it to infinity
+      return (short)
+          ((bits >>> 16) | 0x0040); // keep NaN a (quiet) NaN rather than rounding it to infinity
     }
     int rounding = 0x7FFF + ((bits >>> 16) & 1);
     return (short) ((bits + rounding) >>> 16);

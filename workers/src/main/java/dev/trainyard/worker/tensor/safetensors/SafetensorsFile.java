@@ -20,15 +20,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A safetensors file opened for reading: the header is parsed and checked completely on open, so that
- * corrupt input is refused before any work starts; tensor data is memory-mapped on access, never
- * copied onto the heap except into the caller's float array.
+ * A safetensors file opened for reading: the header is parsed and checked completely on open, so
+ * that corrupt input is refused before any work starts; tensor data is memory-mapped on access,
+ * never copied onto the heap except into the caller's float array.
  */
 public final class SafetensorsFile implements AutoCloseable {
-  /** The reference implementation's limit; a larger header is corruption or an attack, not a model. */
+  /**
+   * The reference implementation's limit; a larger header is corruption or an attack, not a model.
+   */
   public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
   /** Regions mapped at once; a mapping is limited to 2 GiB and large tensors are read piecewise. */
   private static final long MAP_CHUNK = 1L << 30;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path path;
@@ -37,7 +41,11 @@ public final class SafetensorsFile implements AutoCloseable {
   private final Map<String, TensorInfo> tensors;
   private final Map<String, String> metadata;
 
-  private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> tensors,
+  private SafetensorsFile(
+      Path path,
+      FileChannel channel,
+      long dataStart,
+      Map<String, TensorInfo> tensors,
       Map<String, String> metadata) {
     this.path = path;
     this.channel = channel;
@@ -59,18 +67,29 @@ public final class SafetensorsFile implements AutoCloseable {
   private static SafetensorsFile parse(Path path, FileChannel channel) throws IOException {
     long size = channel.size();
     if (size < 8) {
-      throw new SafetensorsException(path, "truncated: " + size + " bytes, too short for the 8-byte header length");
+      throw new SafetensorsException(
+          path, "truncated: " + size + " bytes, too short for the 8-byte header length");
     }
     ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     readFully(channel, lenBuf, 0);
     long headerLen = lenBuf.flip().getLong();
     if (headerLen < 0 || headerLen > MAX_HEADER_BYTES) {
-      throw new SafetensorsException(path, "header too large: " + Long.toUnsignedString(headerLen)
-          + " bytes (limit " + MAX_HEADER_BYTES + ")");
+      throw new SafetensorsException(
+          path,
+          "header too large: "
+              + Long.toUnsignedString(headerLen)
+              + " bytes (limit "
+              + MAX_HEADER_BYTES
+              + ")");
     }
     if (8 + headerLen > size) {
-      throw new SafetensorsException(path, "truncated: header says " + headerLen + " bytes but the file has only "
-          + (size - 8) + " after the length");
+      throw new SafetensorsException(
+          path,
+          "truncated: header says "
+              + headerLen
+              + " bytes but the file has only "
+              + (size - 8)
+              + " after the length");
     }
     ByteBuffer header = ByteBuffer.allocate((int) headerLen);
     readFully(channel, header, 8);
@@ -93,7 +112,9 @@ public final class SafetensorsFile implements AutoCloseable {
         if (!e.getValue().isObject()) {
           throw new SafetensorsException(path, "bad JSON header: __metadata__ is not an object");
         }
-        e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+        e.getValue()
+            .fields()
+            .forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
         continue;
       }
       tensors.put(e.getKey(), entry(path, e.getKey(), e.getValue(), dataLen));
@@ -103,12 +124,29 @@ public final class SafetensorsFile implements AutoCloseable {
     TensorInfo previous = null;
     for (TensorInfo t : byOffset) {
       if (previous != null && t.begin() < previous.end()) {
-        throw new SafetensorsException(path, "tensor '" + t.name() + "' data [" + t.begin() + ", " + t.end()
-            + ") overlaps tensor '" + previous.name() + "' [" + previous.begin() + ", " + previous.end() + ")");
+        throw new SafetensorsException(
+            path,
+            "tensor '"
+                + t.name()
+                + "' data ["
+                + t.begin()
+                + ", "
+                + t.end()
+                + ") overlaps tensor '"
+                + previous.name()
+                + "' ["
+                + previous.begin()
+                + ", "
+                + previous.end()
+                + ")");
       }
       previous = t;
     }
-    return new SafetensorsFile(path, channel, dataStart, Collections.unmodifiableMap(tensors),
+    return new SafetensorsFile(
+        path,
+        channel,
+        dataStart,
+        Collections.unmodifiableMap(tensors),
         Collections.unmodifiableMap(metadata));
   }
 
@@ -123,8 +161,12 @@ public final class SafetensorsFile implements AutoCloseable {
     if (dtypeNode == null || !dtypeNode.isTextual()) {
       throw new SafetensorsException(path, where + "missing dtype");
     }
-    DType dtype = DType.parse(dtypeNode.asText())
-        .orElseThrow(() -> new SafetensorsException(path, where + "unknown dtype '" + dtypeNode.asText() + "'"));
+    DType dtype =
+        DType.parse(dtypeNode.asText())
+            .orElseThrow(
+                () ->
+                    new SafetensorsException(
+                        path, where + "unknown dtype '" + dtypeNode.asText() + "'"));
     if (shapeNode == null || !shapeNode.isArray()) {
       throw new SafetensorsException(path, where + "missing shape");
     }
@@ -136,8 +178,11 @@ public final class SafetensorsFile implements AutoCloseable {
       }
       shape[i] = d.asLong();
     }
-    if (offsets == null || !offsets.isArray() || offsets.size() != 2
-        || !offsets.get(0).isIntegralNumber() || !offsets.get(1).isIntegralNumber()) {
+    if (offsets == null
+        || !offsets.isArray()
+        || offsets.size() != 2
+        || !offsets.get(0).isIntegralNumber()
+        || !offsets.get(1).isIntegralNumber()) {
       throw new SafetensorsException(path, where + "data_offsets must be [begin, end]");
     }
     long begin = offsets.get(0).asLong();
@@ -146,24 +191,43 @@ public final class SafetensorsFile implements AutoCloseable {
       throw new SafetensorsException(path, where + "bad data_offsets [" + begin + ", " + end + "]");
     }
     if (end > dataLen) {
-      throw new SafetensorsException(path, where + "data_offsets [" + begin + ", " + end
-          + "] out of range: the data section has " + dataLen + " bytes (truncated file?)");
+      throw new SafetensorsException(
+          path,
+          where
+              + "data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] out of range: the data section has "
+              + dataLen
+              + " bytes (truncated file?)");
     }
     long numel;
     try {
       numel = TensorInfo.numel(shape);
       long expected = Math.multiplyExact(numel, (long) dtype.size());
       if (expected != end - begin) {
-        throw new SafetensorsException(path, where + "dtype/shape mismatch: " + dtype + " " + shapeNode + " needs "
-            + expected + " bytes but data_offsets span " + (end - begin));
+        throw new SafetensorsException(
+            path,
+            where
+                + "dtype/shape mismatch: "
+                + dtype
+                + " "
+                + shapeNode
+                + " needs "
+                + expected
+                + " bytes but data_offsets span "
+                + (end - begin));
       }
     } catch (ArithmeticException overflow) {
-      throw new SafetensorsException(path, where + "dtype/shape mismatch: shape " + shapeNode + " overflows");
+      throw new SafetensorsException(
+          path, where + "dtype/shape mismatch: shape " + shapeNode + " overflows");
     }
     return new TensorInfo(name, dtype, shape, begin, end);
   }
 
-  private static void readFully(FileChannel channel, ByteBuffer buf, long position) throws IOException {
+  private static void readFully(FileChannel channel, ByteBuffer buf, long position)
+      throws IOException {
     while (buf.hasRemaining()) {
       int n = channel.read(buf, position);
       if (n < 0) {
@@ -195,23 +259,35 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /**
-   * Decodes elements {@code [from, from + count)} of a float tensor into {@code dst[dstOffset..]}. Safe to
-   * call from several threads at once.
+   * Decodes elements {@code [from, from + count)} of a float tensor into {@code dst[dstOffset..]}.
+   * Safe to call from several threads at once.
    */
-  public void readFloats(TensorInfo t, long from, float[] dst, int dstOffset, int count) throws IOException {
+  public void readFloats(TensorInfo t, long from, float[] dst, int dstOffset, int count)
+      throws IOException {
     if (!t.dtype().isFloat()) {
-      throw new SafetensorsException(path, "tensor '" + t.name() + "' has dtype " + t.dtype() + ", not a float type");
+      throw new SafetensorsException(
+          path, "tensor '" + t.name() + "' has dtype " + t.dtype() + ", not a float type");
     }
     int es = t.dtype().size();
     long perMap = MAP_CHUNK / es;
     int done = 0;
     while (done < count) {
       int n = (int) Math.min(count - done, perMap);
-      MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + (from + done) * es,
-          (long) n * es);
+      MappedByteBuffer map =
+          channel.map(
+              FileChannel.MapMode.READ_ONLY,
+              dataStart + t.begin() + (from + done) * es,
+              (long) n * es);
       int base = dstOffset + done;
-      dev.trainyard.worker.tensor.Parallel.forRange(n, (a, b) -> decode(t.dtype(),
-          map.slice(a * es, (b - a) * es).order(ByteOrder.LITTLE_ENDIAN), dst, base + a, b - a));
+      dev.trainyard.worker.tensor.Parallel.forRange(
+          n,
+          (a, b) ->
+              decode(
+                  t.dtype(),
+                  map.slice(a * es, (b - a) * es).order(ByteOrder.LITTLE_ENDIAN),
+                  dst,
+                  base + a,
+                  b - a));
       done += n;
     }
   }
@@ -220,7 +296,8 @@ public final class SafetensorsFile implements AutoCloseable {
   public float[] readFloats(TensorInfo t) throws IOException {
     long n = t.numel();
     if (n > Integer.MAX_VALUE - 8) {
-      throw new SafetensorsException(path, "tensor '" + t.name() + "' has " + n + " elements, more than one array holds");
+      throw new SafetensorsException(
+          path, "tensor '" + t.name() + "' has " + n + " elements, more than one array holds");
     }
     float[] out = new float[(int) n];
     readFloats(t, 0, out, 0, (int) n);
@@ -229,7 +306,8 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /** The raw bytes of a tensor as a read-only mapping (for tensors passed through unchanged). */
   public ByteBuffer mapRaw(TensorInfo t, long fromByte, long length) throws IOException {
-    return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + fromByte, length)
+    return channel
+        .map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + fromByte, length)
         .order(ByteOrder.LITTLE_ENDIAN);
   }
 

@@ -16,8 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes one safetensors file sequentially: the header is fixed up front from the planned tensors, then
- * each tensor's data follows in plan order, hashed (sha256) as it is written — the file is never read back.
+ * Writes one safetensors file sequentially: the header is fixed up front from the planned tensors,
+ * then each tensor's data follows in plan order, hashed (sha256) as it is written — the file is
+ * never read back.
  */
 public final class SafetensorsWriter implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,11 +28,13 @@ public final class SafetensorsWriter implements AutoCloseable {
   private final List<TensorSpec> plan;
   private final FileChannel channel;
   private final MessageDigest digest;
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+  private final ByteBuffer buffer =
+      ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private int next;
   private long written;
 
-  public SafetensorsWriter(Path path, List<TensorSpec> plan, Map<String, String> metadata) throws IOException {
+  public SafetensorsWriter(Path path, List<TensorSpec> plan, Map<String, String> metadata)
+      throws IOException {
     this.path = path;
     this.plan = List.copyOf(plan);
     try {
@@ -46,7 +49,10 @@ public final class SafetensorsWriter implements AutoCloseable {
     emit(head);
   }
 
-  /** The JSON header, padded with spaces to a multiple of 8 bytes so that the data section is aligned. */
+  /**
+   * The JSON header, padded with spaces to a multiple of 8 bytes so that the data section is
+   * aligned.
+   */
   static byte[] header(List<TensorSpec> plan, Map<String, String> metadata) {
     Map<String, Object> root = new LinkedHashMap<>();
     if (!metadata.isEmpty()) {
@@ -55,7 +61,10 @@ public final class SafetensorsWriter implements AutoCloseable {
     long offset = 0;
     for (TensorSpec t : plan) {
       long end = offset + t.byteSize();
-      root.put(t.name(), Map.of("dtype", t.dtype().name(), "shape", t.shape(), "data_offsets", List.of(offset, end)));
+      root.put(
+          t.name(),
+          Map.of(
+              "dtype", t.dtype().name(), "shape", t.shape(), "data_offsets", List.of(offset, end)));
       offset = end;
     }
     try {
@@ -69,18 +78,32 @@ public final class SafetensorsWriter implements AutoCloseable {
 
   private TensorSpec expect(String name) {
     if (next >= plan.size() || !plan.get(next).name().equals(name)) {
-      throw new IllegalStateException(path + ": expected tensor "
-          + (next < plan.size() ? "'" + plan.get(next).name() + "'" : "none") + " next, got '" + name + "'");
+      throw new IllegalStateException(
+          path
+              + ": expected tensor "
+              + (next < plan.size() ? "'" + plan.get(next).name() + "'" : "none")
+              + " next, got '"
+              + name
+              + "'");
     }
     return plan.get(next++);
   }
 
-  /** Encodes and writes the next tensor of the plan from floats, rounding to nearest even for 16-bit types. */
+  /**
+   * Encodes and writes the next tensor of the plan from floats, rounding to nearest even for 16-bit
+   * types.
+   */
   public void writeFloats(String name, float[] data) throws IOException {
     TensorSpec spec = expect(name);
     if (spec.numel() != data.length) {
-      throw new IllegalStateException(path + ": tensor '" + name + "' planned with " + spec.numel()
-          + " elements, got " + data.length);
+      throw new IllegalStateException(
+          path
+              + ": tensor '"
+              + name
+              + "' planned with "
+              + spec.numel()
+              + " elements, got "
+              + data.length);
     }
     int es = spec.dtype().size();
     int perChunk = BUFFER_BYTES / es;
@@ -97,8 +120,14 @@ public final class SafetensorsWriter implements AutoCloseable {
   public void writeRaw(String name, ByteBuffer data) throws IOException {
     TensorSpec spec = expect(name);
     if (spec.byteSize() != data.remaining()) {
-      throw new IllegalStateException(path + ": tensor '" + name + "' planned with " + spec.byteSize()
-          + " bytes, got " + data.remaining());
+      throw new IllegalStateException(
+          path
+              + ": tensor '"
+              + name
+              + "' planned with "
+              + spec.byteSize()
+              + " bytes, got "
+              + data.remaining());
     }
     while (data.hasRemaining()) {
       ByteBuffer slice = data.slice();
@@ -141,13 +170,18 @@ public final class SafetensorsWriter implements AutoCloseable {
     }
   }
 
-  /** Closes the file once every planned tensor was written; its sha256 covers exactly the bytes written. */
+  /**
+   * Closes the file once every planned tensor was written; its sha256 covers exactly the bytes
+   * written.
+   */
   public WrittenFile finish() throws IOException {
     if (next != plan.size()) {
-      throw new IllegalStateException(path + ": " + (plan.size() - next) + " planned tensors were not written");
+      throw new IllegalStateException(
+          path + ": " + (plan.size() - next) + " planned tensors were not written");
     }
     channel.close();
-    return new WrittenFile(path.getFileName().toString(), written, HexFormat.of().formatHex(digest.digest()));
+    return new WrittenFile(
+        path.getFileName().toString(), written, HexFormat.of().formatHex(digest.digest()));
   }
 
   @Override

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PrunerTest {
   @TempDir Path tmp;
 
-  private Map<String, float[]> prune(Map<String, Object> body, Map<String, float[]> model) throws IOException {
+  private Map<String, float[]> prune(Map<String, Object> body, Map<String, float[]> model)
+      throws IOException {
     Path in = TestCheckpoints.write(tmp.resolve("in"), model, DType.F32);
     Path out = tmp.resolve("out");
     TensorSteps.run("prune", body, Map.of("m", in), out, null, () -> false, s -> {});
@@ -29,7 +30,16 @@ class PrunerTest {
   @Test
   void magnitudePruningZeroesTheSmallestPerTensorAndSkipsEmbeddingsAndNorms() throws IOException {
     Map<String, float[]> model = TestCheckpoints.random(3, 1.0);
-    var out = prune(Map.of("model", "${{ inputs.m }}", "method", "magnitude", "config", Map.of("sparsity", 0.5)), model);
+    var out =
+        prune(
+            Map.of(
+                "model",
+                "${{ inputs.m }}",
+                "method",
+                "magnitude",
+                "config",
+                Map.of("sparsity", 0.5)),
+            model);
     for (String name : model.keySet()) {
       float[] x = model.get(name);
       boolean pruned = name.contains("q_proj") || name.contains("up_proj");
@@ -39,7 +49,8 @@ class PrunerTest {
       }
       int k = x.length / 2;
       Integer[] order = IntStream.range(0, x.length).boxed().toArray(Integer[]::new);
-      Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> Math.abs(x[i])).thenComparingInt(i -> i));
+      Arrays.sort(
+          order, Comparator.<Integer>comparingDouble(i -> Math.abs(x[i])).thenComparingInt(i -> i));
       float[] expected = x.clone();
       for (int r = 0; r < k; r++) {
         expected[order[r]] = 0;
@@ -55,11 +66,20 @@ class PrunerTest {
     for (int i = 0; i < q.length; i++) {
       q[i] *= 10; // q_proj is larger: a global threshold prunes it less
     }
-    var out = prune(Map.of("model", "${{ inputs.m }}", "method", "magnitude",
-        "config", Map.of("sparsity", 0.5, "scope", "global")), model);
+    var out =
+        prune(
+            Map.of(
+                "model",
+                "${{ inputs.m }}",
+                "method",
+                "magnitude",
+                "config",
+                Map.of("sparsity", 0.5, "scope", "global")),
+            model);
     float[] all = new float[q.length + model.get("model.layers.0.mlp.up_proj.weight").length];
     System.arraycopy(q, 0, all, 0, q.length);
-    System.arraycopy(model.get("model.layers.0.mlp.up_proj.weight"), 0, all, q.length, all.length - q.length);
+    System.arraycopy(
+        model.get("model.layers.0.mlp.up_proj.weight"), 0, all, q.length, all.length - q.length);
     float[] mags = new float[all.length];
     for (int i = 0; i < all.length; i++) {
       mags[i] = Math.abs(all[i]);
@@ -67,7 +87,8 @@ class PrunerTest {
     Arrays.sort(mags);
     float threshold = mags[all.length / 2];
     long zeros = 0;
-    for (String name : List.of("model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.up_proj.weight")) {
+    for (String name :
+        List.of("model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.up_proj.weight")) {
       float[] before = model.get(name);
       float[] after = out.get(name);
       for (int i = 0; i < before.length; i++) {
@@ -90,15 +111,21 @@ class PrunerTest {
     float[] after = out.get("model.layers.0.mlp.up_proj.weight");
     for (int g = 0; g < before.length; g += 4) {
       Integer[] idx = {g, g + 1, g + 2, g + 3};
-      Arrays.sort(idx, Comparator.<Integer>comparingDouble(i -> -Math.abs(before[i])).thenComparingInt(i -> i));
+      Arrays.sort(
+          idx,
+          Comparator.<Integer>comparingDouble(i -> -Math.abs(before[i])).thenComparingInt(i -> i));
       assertThat(after[idx[0]]).isEqualTo(before[idx[0]]);
       assertThat(after[idx[1]]).isEqualTo(before[idx[1]]);
       assertThat(after[idx[2]]).isZero();
       assertThat(after[idx[3]]).isZero();
     }
-    var report = new ObjectMapper().readTree(tmp.resolve("out").resolve(TensorSteps.REPORT).toFile());
-    var up = java.util.stream.StreamSupport.stream(report.get("tensors").spliterator(), false)
-        .filter(t -> t.get("name").asText().equals("model.layers.0.mlp.up_proj.weight")).findFirst().orElseThrow();
+    var report =
+        new ObjectMapper().readTree(tmp.resolve("out").resolve(TensorSteps.REPORT).toFile());
+    var up =
+        java.util.stream.StreamSupport.stream(report.get("tensors").spliterator(), false)
+            .filter(t -> t.get("name").asText().equals("model.layers.0.mlp.up_proj.weight"))
+            .findFirst()
+            .orElseThrow();
     assertThat(up.get("sparsity").asDouble()).isEqualTo(0.5);
   }
 }

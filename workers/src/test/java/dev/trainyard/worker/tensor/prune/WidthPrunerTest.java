@@ -31,7 +31,9 @@ class WidthPrunerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path tmp;
 
-  /** A small random Llama: 3 layers, hidden 16, ffn 24, 8 query heads over 4 KV groups, head_dim 6. */
+  /**
+   * A small random Llama: 3 layers, hidden 16, ffn 24, 8 query heads over 4 KV groups, head_dim 6.
+   */
   record Llama(int layers, int d, int ffn, int heads, int kv, int hd, boolean bias) {}
 
   private static final Llama SMALL = new Llama(3, 16, 24, 8, 4, 6, false);
@@ -64,13 +66,15 @@ class WidthPrunerTest {
     return s;
   }
 
-  private Path write(String name, Llama m, DType dtype, long seed, boolean headDimInConfig) throws IOException {
+  private Path write(String name, Llama m, DType dtype, long seed, boolean headDimInConfig)
+      throws IOException {
     Map<String, long[]> shapes = shapes(m);
     Random rnd = new Random(seed);
     List<TensorSpec> plan = new ArrayList<>();
     shapes.forEach((n, s) -> plan.add(new TensorSpec(n, dtype, s)));
     Path dir = tmp.resolve(name);
-    try (CheckpointWriter w = new CheckpointWriter(dir, plan, 4096)) { // small shards: the index path too
+    try (CheckpointWriter w =
+        new CheckpointWriter(dir, plan, 4096)) { // small shards: the index path too
       for (var e : shapes.entrySet()) {
         float[] v = new float[(int) Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b)];
         for (int i = 0; i < v.length; i++) {
@@ -106,7 +110,8 @@ class WidthPrunerTest {
     return out;
   }
 
-  // ---- the reference: a straightforward computation over 2-D arrays ---------------------------------
+  // ---- the reference: a straightforward computation over 2-D arrays
+  // ---------------------------------
 
   private static float[][] matrix(float[] x, long[] shape) {
     int rows = (int) shape[0];
@@ -127,7 +132,9 @@ class WidthPrunerTest {
     for (int i = 0; i < score.length; i++) {
       idx.add(i);
     }
-    idx.sort((a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a]) : Integer.compare(a, b));
+    idx.sort(
+        (a, b) ->
+            score[a] != score[b] ? Double.compare(score[b], score[a]) : Integer.compare(a, b));
     return idx.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
   }
 
@@ -218,13 +225,17 @@ class WidthPrunerTest {
     return out;
   }
 
-  // ---- tests --------------------------------------------------------------------------------------
+  // ---- tests
+  // --------------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F32", "BF16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "BF16"})
   void slicesTheLowestNormChannelsAndGroupsAndRewritesTheConfig(DType dtype) throws IOException {
     Llama m = new Llama(3, 16, 24, 8, 4, 6, true);
-    Path in = write("in", m, dtype, 11, true); // head_dim 6 ≠ hidden / heads: the config must say so
+    Path in =
+        write("in", m, dtype, 11, true); // head_dim 6 ≠ hidden / heads: the config must say so
     Path out = prune(in, Map.of("mlp_ratio", 0.5, "heads_ratio", 0.5));
     Map<String, float[]> before = TestCheckpoints.read(in);
     Map<String, float[]> after = TestCheckpoints.read(out);
@@ -236,31 +247,43 @@ class WidthPrunerTest {
       int[] channels = refChannels(before, m, i, keepChannels);
       int[] groups = refGroups(before, m, i, keepGroups);
       JsonNode layer = report.get("layers").get(i);
-      assertThat(ints(layer.get("kept_channels"))).as("layer %d channels", i).containsExactly(channels);
-      assertThat(ints(layer.get("kept_kv_groups"))).as("layer %d groups", i).containsExactly(groups);
+      assertThat(ints(layer.get("kept_channels")))
+          .as("layer %d channels", i)
+          .containsExactly(channels);
+      assertThat(ints(layer.get("kept_kv_groups")))
+          .as("layer %d groups", i)
+          .containsExactly(groups);
       List<Integer> ch = Arrays.stream(channels).boxed().toList();
       List<Integer> qRows = headRows(groups, rep * m.hd());
       List<Integer> kvRows = headRows(groups, m.hd());
       String p = "model.layers." + i + ".";
-      assertThat(after.get(p + "mlp.gate_proj.weight")).containsExactly(keepRows(before.get(p + "mlp.gate_proj.weight"), m.d(), ch));
-      assertThat(after.get(p + "mlp.up_proj.weight")).containsExactly(keepRows(before.get(p + "mlp.up_proj.weight"), m.d(), ch));
+      assertThat(after.get(p + "mlp.gate_proj.weight"))
+          .containsExactly(keepRows(before.get(p + "mlp.gate_proj.weight"), m.d(), ch));
+      assertThat(after.get(p + "mlp.up_proj.weight"))
+          .containsExactly(keepRows(before.get(p + "mlp.up_proj.weight"), m.d(), ch));
       assertThat(after.get(p + "mlp.down_proj.weight"))
           .containsExactly(keepCols(before.get(p + "mlp.down_proj.weight"), m.d(), m.ffn(), ch));
-      assertThat(after.get(p + "mlp.gate_proj.bias")).containsExactly(keepRows(before.get(p + "mlp.gate_proj.bias"), 1, ch));
-      assertThat(after.get(p + "mlp.up_proj.bias")).containsExactly(keepRows(before.get(p + "mlp.up_proj.bias"), 1, ch));
-      assertThat(after.get(p + "mlp.down_proj.bias")).containsExactly(before.get(p + "mlp.down_proj.bias"));
+      assertThat(after.get(p + "mlp.gate_proj.bias"))
+          .containsExactly(keepRows(before.get(p + "mlp.gate_proj.bias"), 1, ch));
+      assertThat(after.get(p + "mlp.up_proj.bias"))
+          .containsExactly(keepRows(before.get(p + "mlp.up_proj.bias"), 1, ch));
+      assertThat(after.get(p + "mlp.down_proj.bias"))
+          .containsExactly(before.get(p + "mlp.down_proj.bias"));
       assertThat(after.get(p + "self_attn.q_proj.weight"))
           .containsExactly(keepRows(before.get(p + "self_attn.q_proj.weight"), m.d(), qRows));
       for (String kv : List.of("k_proj", "v_proj")) {
         assertThat(after.get(p + "self_attn." + kv + ".weight"))
-            .containsExactly(keepRows(before.get(p + "self_attn." + kv + ".weight"), m.d(), kvRows));
+            .containsExactly(
+                keepRows(before.get(p + "self_attn." + kv + ".weight"), m.d(), kvRows));
         assertThat(after.get(p + "self_attn." + kv + ".bias"))
             .containsExactly(keepRows(before.get(p + "self_attn." + kv + ".bias"), 1, kvRows));
       }
       assertThat(after.get(p + "self_attn.q_proj.bias"))
           .containsExactly(keepRows(before.get(p + "self_attn.q_proj.bias"), 1, qRows));
       assertThat(after.get(p + "self_attn.o_proj.weight"))
-          .containsExactly(keepCols(before.get(p + "self_attn.o_proj.weight"), m.d(), m.heads() * m.hd(), qRows));
+          .containsExactly(
+              keepCols(
+                  before.get(p + "self_attn.o_proj.weight"), m.d(), m.heads() * m.hd(), qRows));
     }
     for (String name : before.keySet()) {
       if (!name.contains("_proj.")) {
@@ -284,7 +307,9 @@ class WidthPrunerTest {
     long paramsBefore = before.values().stream().mapToLong(v -> v.length).sum();
     long paramsAfter = after.values().stream().mapToLong(v -> v.length).sum();
     assertThat(report.get("parameters_before").longValue()).isEqualTo(paramsBefore);
-    assertThat(report.get("parameters_after").longValue()).isEqualTo(paramsAfter).isLessThan(paramsBefore);
+    assertThat(report.get("parameters_after").longValue())
+        .isEqualTo(paramsAfter)
+        .isLessThan(paramsBefore);
   }
 
   @Test
@@ -303,11 +328,18 @@ class WidthPrunerTest {
       int[] groups = refGroups(before, m, i, 1);
       String p = "model.layers." + i + ".";
       assertThat(after.get(p + "self_attn.k_proj.weight"))
-          .containsExactly(keepRows(before.get(p + "self_attn.k_proj.weight"), m.d(), headRows(groups, m.hd())));
-      assertThat(after.get(p + "mlp.down_proj.weight")).containsExactly(before.get(p + "mlp.down_proj.weight"));
+          .containsExactly(
+              keepRows(before.get(p + "self_attn.k_proj.weight"), m.d(), headRows(groups, m.hd())));
+      assertThat(after.get(p + "mlp.down_proj.weight"))
+          .containsExactly(before.get(p + "mlp.down_proj.weight"));
     }
-    assertThat(JSON.readTree(out.resolve(TensorSteps.REPORT).toFile()).get("width").get("layers").get(0)
-        .has("kept_channels")).isFalse();
+    assertThat(
+            JSON.readTree(out.resolve(TensorSteps.REPORT).toFile())
+                .get("width")
+                .get("layers")
+                .get(0)
+                .has("kept_channels"))
+        .isFalse();
   }
 
   @Test
@@ -317,8 +349,10 @@ class WidthPrunerTest {
     Map<String, float[]> before = TestCheckpoints.read(in);
     JsonNode report = JSON.readTree(out.resolve(TensorSteps.REPORT).toFile()).get("width");
     for (int i = 0; i < SMALL.layers(); i++) {
-      assertThat(ints(report.get("layers").get(i).get("kept_kv_groups"))).containsExactly(refGroups(before, SMALL, i, 1));
-      assertThat(ints(report.get("layers").get(i).get("kept_channels"))).containsExactly(refChannels(before, SMALL, i, 18));
+      assertThat(ints(report.get("layers").get(i).get("kept_kv_groups")))
+          .containsExactly(refGroups(before, SMALL, i, 1));
+      assertThat(ints(report.get("layers").get(i).get("kept_channels")))
+          .containsExactly(refChannels(before, SMALL, i, 18));
     }
     JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
     assertThat(config.get("num_key_value_heads").intValue()).isEqualTo(1);
@@ -337,16 +371,49 @@ class WidthPrunerTest {
     Path in = write("in", SMALL, DType.F32, 1, true);
     Path out = tmp.resolve("out");
     for (Object bad : List.of(1.5, -0.1, "half")) {
-      assertThatThrownBy(() -> TensorSteps.run("prune", body(Map.of("mlp_ratio", bad)), Map.of("m", in), out, null,
-          () -> false, s -> {}))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("config.mlp_ratio: must be between 0 and 1");
-      assertThatThrownBy(() -> TensorSteps.run("prune", body(Map.of("heads_ratio", bad)), Map.of("m", in), out, null,
-          () -> false, s -> {}))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("config.heads_ratio: must be between 0 and 1");
+      assertThatThrownBy(
+              () ->
+                  TensorSteps.run(
+                      "prune",
+                      body(Map.of("mlp_ratio", bad)),
+                      Map.of("m", in),
+                      out,
+                      null,
+                      () -> false,
+                      s -> {}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("config.mlp_ratio: must be between 0 and 1");
+      assertThatThrownBy(
+              () ->
+                  TensorSteps.run(
+                      "prune",
+                      body(Map.of("heads_ratio", bad)),
+                      Map.of("m", in),
+                      out,
+                      null,
+                      () -> false,
+                      s -> {}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("config.heads_ratio: must be between 0 and 1");
     }
-    assertThatThrownBy(() -> TensorSteps.run("prune", Map.of("model", "${{ inputs.m }}", "method", "magnitude",
-        "config", Map.of("mlp_ratio", 0.5)), Map.of("m", in), out, null, () -> false, s -> {}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("config.mlp_ratio: only method 'width'");
+    assertThatThrownBy(
+            () ->
+                TensorSteps.run(
+                    "prune",
+                    Map.of(
+                        "model",
+                        "${{ inputs.m }}",
+                        "method",
+                        "magnitude",
+                        "config",
+                        Map.of("mlp_ratio", 0.5)),
+                    Map.of("m", in),
+                    out,
+                    null,
+                    () -> false,
+                    s -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("config.mlp_ratio: only method 'width'");
     assertThat(out).doesNotExist();
   }
 
@@ -354,11 +421,20 @@ class WidthPrunerTest {
   void aCheckpointThatIsNotLlamaShapedIsRefusedBeforeAnyOutput() throws IOException {
     Path in = TestCheckpoints.write(tmp.resolve("in"), TestCheckpoints.random(2, 1.0), DType.F32);
     Path out = tmp.resolve("out");
-    assertThatThrownBy(() -> TensorSteps.run("prune", body(Map.of("mlp_ratio", 0.5)), Map.of("m", in), out, null,
-        () -> false, s -> {}))
+    assertThatThrownBy(
+            () ->
+                TensorSteps.run(
+                    "prune",
+                    body(Map.of("mlp_ratio", 0.5)),
+                    Map.of("m", in),
+                    out,
+                    null,
+                    () -> false,
+                    s -> {}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("model: width pruning needs a Llama-shaped checkpoint")
-        .hasMessageContaining("config.json has no intermediate_size").hasMessageNotContaining("Exception");
+        .hasMessageContaining("config.json has no intermediate_size")
+        .hasMessageNotContaining("Exception");
     assertThat(out).doesNotExist();
 
     // right config, a tensor of the wrong shape
@@ -366,22 +442,40 @@ class WidthPrunerTest {
     JsonNode cfg = JSON.readTree(in2.resolve("config.json").toFile());
     ((com.fasterxml.jackson.databind.node.ObjectNode) cfg).put("intermediate_size", 30);
     Files.write(in2.resolve("config.json"), JSON.writeValueAsBytes(cfg));
-    assertThatThrownBy(() -> TensorSteps.run("prune", body(Map.of("mlp_ratio", 0.5)), Map.of("m", in2), out, null,
-        () -> false, s -> {}))
+    assertThatThrownBy(
+            () ->
+                TensorSteps.run(
+                    "prune",
+                    body(Map.of("mlp_ratio", 0.5)),
+                    Map.of("m", in2),
+                    out,
+                    null,
+                    () -> false,
+                    s -> {}))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("tensor 'model.layers.0.mlp.gate_proj.weight' has shape [24, 16], expected [30, 16]");
+        .hasMessageContaining(
+            "tensor 'model.layers.0.mlp.gate_proj.weight' has shape [24, 16], expected [30, 16]");
     assertThat(out).doesNotExist();
 
     // no attention tensors at all
-    assertThatThrownBy(() -> TensorSteps.run("prune", body(Map.of("heads_ratio", 0.5)), Map.of("m", in), out, null,
-        () -> false, s -> {}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("num_attention_heads");
+    assertThatThrownBy(
+            () ->
+                TensorSteps.run(
+                    "prune",
+                    body(Map.of("heads_ratio", 0.5)),
+                    Map.of("m", in),
+                    out,
+                    null,
+                    () -> false,
+                    s -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("num_attention_heads");
     assertThat(out).doesNotExist();
   }
 
   /**
-   * The MLP-pruned checkpoint loads in the reference trainer, and its logits equal the original model's
-   * with the removed channels' down_proj columns zeroed (exactly what removing them means).
+   * The MLP-pruned checkpoint loads in the reference trainer, and its logits equal the original
+   * model's with the removed channels' down_proj columns zeroed (exactly what removing them means).
    */
   @Test
   void mlpPrunedCheckpointLoadsInTheReferenceTrainer() throws Exception {
@@ -390,17 +484,26 @@ class WidthPrunerTest {
     assumeTrue(Files.isExecutable(python) && Files.isDirectory(src));
     assumeTrue(exec(python, src, "import torch").exit() == 0, "torch not available");
     Path in = tmp.resolve("trainer-in");
-    Exec made = exec(python, src, """
+    Exec made =
+        exec(
+            python,
+            src,
+            """
         import sys, torch
         from trainyard_trainer import checkpoint, model
         torch.manual_seed(0)
         c = model.LlamaConfig(hidden_size=32, intermediate_size=40, num_hidden_layers=2, num_attention_heads=4,
                               num_key_value_heads=2)
         checkpoint.save_model(model.LlamaForCausalLM(c), sys.argv[1], dtype=torch.bfloat16)
-        """, in.toString());
+        """,
+            in.toString());
     assertThat(made.exit()).as(made.output()).isZero();
     Path out = prune(in, Map.of("mlp_ratio", 0.5));
-    Exec check = exec(python, src, """
+    Exec check =
+        exec(
+            python,
+            src,
+            """
         import sys, json, torch
         from trainyard_trainer import checkpoint
         a, _ = checkpoint.load_model(sys.argv[1])
@@ -418,7 +521,9 @@ class WidthPrunerTest {
             err = (la - lb).abs().max().item()
         print("max abs diff", err)
         assert err < 1e-4, err
-        """, in.toString(), out.toString());
+        """,
+            in.toString(),
+            out.toString());
     assertThat(check.exit()).as(check.output()).isZero();
   }
 
