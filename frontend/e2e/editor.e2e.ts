@@ -19,11 +19,11 @@ params:
 steps:
   - id: greet
     kind: command
-    run: echo \${{ params.greeting }} > "$TRAINYARD_OUTPUT/greeting.txt"
+    run: echo "$TRAINYARD_PARAM_GREETING" > "$TRAINYARD_OUTPUT/greeting.txt"
   - id: shout
     kind: ${secondKind}
     inputs: {greeting: "\${{ steps.greet.outputs.output }}"}
-    run: tr a-z A-Z < \${{ inputs }}/greeting.txt > "$TRAINYARD_OUTPUT/loud.txt"
+    run: tr a-z A-Z < "$TRAINYARD_INPUT_GREETING/greeting.txt" > "$TRAINYARD_OUTPUT/loud.txt"
     timeout: 0
 `;
 

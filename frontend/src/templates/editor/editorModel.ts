@@ -10,7 +10,7 @@ params:
 steps:
   - id: greet
     kind: command
-    run: echo \${{ params.greeting }} > "$TRAINYARD_OUTPUT/greeting.txt"
+    run: echo "$TRAINYARD_PARAM_GREETING" > "$TRAINYARD_OUTPUT/greeting.txt"
 `;
 
 export type SaveTarget =

@@ -179,7 +179,7 @@ class TemplateEditorApiTest {
           - id: use
             kind: command
             inputs: {made: "${{ steps.make.outputs.output }}"}
-            run: cat ${{ inputs }}
+            run: cat "$TRAINYARD_INPUT_MADE"
           - id: sign-off
             kind: approval
             needs: [use]
