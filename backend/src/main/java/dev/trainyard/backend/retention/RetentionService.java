@@ -1,17 +1,15 @@
 package dev.trainyard.backend.retention;
 
 import dev.trainyard.backend.api.ApiProblem;
-import dev.trainyard.backend.audit.AuditLog;
 import dev.trainyard.backend.catalog.CatalogLedger;
 import dev.trainyard.backend.catalog.TemplateEntity;
-import dev.trainyard.backend.common.Sha256;
 import dev.trainyard.backend.config.TrainyardConfig;
+import dev.trainyard.backend.home.AttemptFiles;
+import dev.trainyard.backend.retention.RetentionRules.Candidate;
+import dev.trainyard.backend.retention.RetentionRules.Producer;
+import dev.trainyard.backend.retention.RetentionRules.Protections;
 import dev.trainyard.backend.security.Caller;
 import dev.trainyard.pipeline.kind.ArtifactType;
-import dev.trainyard.worker.steps.ResumePoints;
-import dev.trainyard.worker.steps.StepFiles;
-import dev.trainyard.worker.store.FileTrees;
-import dev.trainyard.worker.store.LocalArtifactStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,12 +21,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.jboss.logging.Logger;
@@ -41,22 +38,21 @@ import org.jboss.logging.Logger;
  * lineage of an aliased checkpoint (its ancestors must stay reproducible), while a run that is not
  * finished produced or will read it, or when a run of another template produced it too.
  *
- * <p>Deleting writes a tombstone (the row, its file hashes and its lineage edges stay) and an audit
- * event in one transaction, then removes the files; a pass finding tombstoned files still present
- * (a crash in between) removes them. Trainer resume states under the work dirs of steps that
- * succeeded are removed too: a succeeded step never resumes.
+ * <p>This class reads the rows and the policy; {@link RetentionRules} decides from them (no
+ * database); {@link RetentionExecutor} applies the plan. Deleting writes a tombstone (the row, its
+ * file hashes and its lineage edges stay) and an audit event in one transaction, then removes the
+ * files; a pass finding tombstoned files still present (a crash in between) removes them. Trainer
+ * resume states under the work dirs of steps that succeeded are removed too: a succeeded step never
+ * resumes.
  */
 @ApplicationScoped
 public class RetentionService {
   private static final Logger LOG = Logger.getLogger(RetentionService.class);
-  private static final Set<String> UNFINISHED = Set.of("PENDING", "RUNNING");
-
-  /** A run that can still be retried reuses its completed steps' outputs: those stay too. */
-  private static final Set<String> RETRYABLE = Set.of("FAILED", "CANCELLED", "INTERRUPTED");
 
   @Inject EntityManager em;
-  @Inject AuditLog audit;
   @Inject TrainyardConfig config;
+  @Inject AttemptFiles attempts;
+  @Inject RetentionExecutor executor;
 
   public record Policy(
       String template,
@@ -185,197 +181,13 @@ public class RetentionService {
     return new Report(template.name, policy, true, decisions, states, bytes, List.of());
   }
 
-  /** Applies the policy: tombstones and audits each deletion, then removes the files. */
+  /**
+   * Applies the policy: tombstones and audits each deletion, then removes the files (see
+   * RetentionExecutor).
+   */
   public synchronized Report apply(TemplateEntity template, Requester requester) {
-    Report plan = plan(template);
-    LocalArtifactStore store = new LocalArtifactStore(config.home());
-    List<String> errors = new ArrayList<>();
-    List<Decision> done = new ArrayList<>();
-    for (Decision d : plan.decisions()) {
-      if (!d.action().equals("DELETE")) {
-        done.add(d);
-        continue;
-      }
-      String keptMeanwhile =
-          QuarkusTransaction.requiringNew()
-              .call(
-                  () -> {
-                    // The row lock first: alias moves, launches and cache hits share-lock the row
-                    // and re-check it,
-                    // so from here on nothing new can start to depend on it; then everything the
-                    // plan checked, again.
-                    @SuppressWarnings("unchecked")
-                    List<Object> row =
-                        em.createNativeQuery(
-                                "SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NULL FOR UPDATE")
-                            .setParameter(1, d.artifactId())
-                            .getResultList();
-                    if (row.isEmpty()) {
-                      return "already deleted";
-                    }
-                    String protection = protectionNow(d.artifactId());
-                    if (protection != null) {
-                      return protection;
-                    }
-                    em.createNativeQuery(
-                            "UPDATE artifact SET deleted_at = now(), deleted_by = ?2, deletion_reason = ?3 WHERE id = ?1")
-                        .setParameter(1, d.artifactId())
-                        .setParameter(2, requester.caller().name())
-                        .setParameter(
-                            3, "retention of template " + template.name + ": " + d.reason())
-                        .executeUpdate();
-                    auditDeletion(requester, "artifact:" + d.artifactId(), d.reason());
-                    return null;
-                  });
-      done.add(
-          keptMeanwhile == null
-              ? d
-              : new Decision(
-                  d.artifactId(),
-                  d.runId(),
-                  d.stepId(),
-                  d.output(),
-                  d.sizeBytes(),
-                  d.createdAt(),
-                  d.finalOutput(),
-                  "KEEP",
-                  keptMeanwhile + " (since the plan)"));
-      if (keptMeanwhile == null && !store.contains(d.artifactId())) {
-        errors.add(
-            "artifact "
-                + d.artifactId()
-                + ": no files under "
-                + store.root()
-                + "; if its store is a worker's "
-                + "own root, delete them there");
-      }
-    }
-    for (String id : tombstonedStillStored(store)) {
-      try {
-        // Under the row lock, and only while still deleted: identical bytes stored again revive the
-        // row.
-        QuarkusTransaction.requiringNew()
-            .run(
-                () -> {
-                  if (!em.createNativeQuery(
-                          "SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NOT NULL FOR UPDATE")
-                      .setParameter(1, id)
-                      .getResultList()
-                      .isEmpty()) {
-                    try {
-                      store.delete(id);
-                    } catch (IOException e) {
-                      throw new java.io.UncheckedIOException(e);
-                    }
-                  }
-                });
-      } catch (RuntimeException e) {
-        errors.add(
-            "artifact "
-                + id
-                + ": files not deleted yet ("
-                + e.getMessage()
-                + "); the next pass retries");
-        LOG.warnf("retention could not delete the files of %s: %s", id, e);
-      }
-    }
-    for (ResumeState state : plan.resumeStates()) {
-      try {
-        QuarkusTransaction.requiringNew()
-            .run(
-                () ->
-                    auditDeletion(
-                        requester,
-                        "resume-state:"
-                            + state.runId()
-                            + "/"
-                            + state.stepId()
-                            + "/"
-                            + state.attempt(),
-                        "trainer resume state of a succeeded step"));
-        FileTrees.deleteRecursively(config.home().resolve(state.path()));
-      } catch (IOException | RuntimeException e) {
-        errors.add(state.path() + ": " + e.getMessage());
-      }
-    }
-    long freed =
-        done.stream().filter(d -> d.action().equals("DELETE")).mapToLong(Decision::sizeBytes).sum()
-            + plan.resumeStates().stream().mapToLong(ResumeState::sizeBytes).sum();
-    return new Report(
-        template.name, plan.policy(), false, done, plan.resumeStates(), freed, errors);
+    return executor.apply(plan(template), requester);
   }
-
-  private void auditDeletion(Requester requester, String target, String reason) {
-    Caller c = requester.caller();
-    audit.append(
-        c.name(),
-        String.join(",", new TreeSet<>(c.roles())),
-        String.join(",", new TreeSet<>(c.teams())),
-        "RETENTION DELETE",
-        target,
-        200,
-        requester.clientAddress(),
-        requester.requestId(),
-        Sha256.of(reason));
-  }
-
-  /** Why the artifact must stay, read now (inside the deleting transaction), or null. */
-  private String protectionNow(String id) {
-    @SuppressWarnings("unchecked")
-    List<String> alias =
-        em.createNativeQuery("SELECT name FROM alias WHERE artifact_id = ?1 LIMIT 1")
-            .setParameter(1, id)
-            .getResultList();
-    if (!alias.isEmpty()) {
-      return "alias '" + alias.get(0) + "' points at it";
-    }
-    @SuppressWarnings("unchecked")
-    List<String> derived =
-        em.createNativeQuery(
-                "WITH RECURSIVE reach(node) AS (SELECT CAST(?1 AS text) UNION "
-                    + "SELECT e.to_node FROM lineage_edge e JOIN reach r ON e.from_node = r.node) "
-                    + "SELECT a.name FROM alias a JOIN reach r ON r.node = 'artifact:' || a.artifact_id LIMIT 1")
-            .setParameter(1, "artifact:" + id)
-            .getResultList();
-    if (!derived.isEmpty()) {
-      return "in the lineage of alias '" + derived.get(0) + "'";
-    }
-    @SuppressWarnings("unchecked")
-    List<String> producers =
-        em.createNativeQuery(
-                "SELECT r.status FROM step_output so JOIN run r ON r.id = so.run_id "
-                    + "WHERE so.artifact_id = ?1 AND r.status IN ('PENDING', 'RUNNING', 'FAILED', 'CANCELLED', 'INTERRUPTED') LIMIT 1")
-            .setParameter(1, id)
-            .getResultList();
-    if (!producers.isEmpty()) {
-      return "a " + producers.get(0) + " run produced it";
-    }
-    @SuppressWarnings("unchecked")
-    List<String> readers =
-        em.createNativeQuery(
-                "SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING') "
-                    + "AND strpos(CAST(plan AS text) || CAST(params AS text), ?1) > 0 LIMIT 1")
-            .setParameter(1, id)
-            .getResultList();
-    return readers.isEmpty() ? null : "unfinished run " + readers.get(0) + " reads it";
-  }
-
-  private List<String> tombstonedStillStored(LocalArtifactStore store) {
-    @SuppressWarnings("unchecked")
-    List<String> ids =
-        em.createNativeQuery("SELECT id FROM artifact WHERE deleted_at IS NOT NULL")
-            .getResultList();
-    return ids.stream().filter(store::contains).toList();
-  }
-
-  private record Producer(
-      String runId,
-      String stepId,
-      String output,
-      String runStatus,
-      String runTemplate,
-      Instant runCreatedAt,
-      boolean consumedInRun) {}
 
   private List<Decision> decide(String template, Policy policy) {
     @SuppressWarnings("unchecked")
@@ -390,7 +202,6 @@ public class RetentionService {
             .setParameter(1, template)
             .setParameter(2, ArtifactType.CHECKPOINT.wireName())
             .getResultList();
-    record Candidate(String id, long size, OffsetDateTime createdAt, List<Producer> producers) {}
     Map<String, Candidate> byId = new LinkedHashMap<>();
     for (Object[] r : rows) {
       Candidate c =
@@ -408,82 +219,11 @@ public class RetentionService {
                   time(r[8]).toInstant(),
                   (Boolean) r[9]));
     }
-    Map<String, String> aliasOf = aliases();
-    Map<String, String> lineageOfAlias = ancestorsOfAliased();
-    String unfinishedPlans = unfinishedRunPlans();
-
-    // Newest first, so the first N of each kind are the ones the policy keeps.
-    Comparator<Candidate> newestFirst =
-        Comparator.comparing(
-                (Candidate c) ->
-                    c.producers().stream()
-                        .map(Producer::runCreatedAt)
-                        .max(Comparator.naturalOrder())
-                        .orElseThrow())
-            .reversed();
-    List<Candidate> ordered = byId.values().stream().sorted(newestFirst).toList();
-    int intermediatesSeen = 0;
-    int finalsSeen = 0;
-    List<Decision> decisions = new ArrayList<>();
-    for (Candidate c : ordered) {
-      Producer first = c.producers().get(0);
-      boolean isFinal = c.producers().stream().anyMatch(p -> !p.consumedInRun());
-      String keep;
-      if (aliasOf.containsKey(c.id())) {
-        keep = "alias '" + aliasOf.get(c.id()) + "' points at it";
-      } else if (lineageOfAlias.containsKey(c.id())) {
-        keep = "in the lineage of alias '" + lineageOfAlias.get(c.id()) + "'";
-      } else if (c.producers().stream().anyMatch(p -> UNFINISHED.contains(p.runStatus()))) {
-        keep = "its run is not finished";
-      } else if (c.producers().stream().anyMatch(p -> RETRYABLE.contains(p.runStatus()))) {
-        keep =
-            "its run is "
-                + c.producers().stream()
-                    .map(Producer::runStatus)
-                    .filter(RETRYABLE::contains)
-                    .findFirst()
-                    .orElseThrow()
-                + " and may be retried";
-      } else if (unfinishedPlans.contains(c.id())) {
-        keep = "an unfinished run reads it";
-      } else if (c.producers().stream().anyMatch(p -> !p.runTemplate().equals(template))) {
-        keep = "a run of another template produced it too";
-      } else if (isFinal) {
-        finalsSeen++;
-        keep =
-            policy.keepLastFinals() == null
-                ? "final checkpoint; the policy keeps every final"
-                : finalsSeen <= policy.keepLastFinals()
-                    ? "one of the " + policy.keepLastFinals() + " newest finals"
-                    : null;
-      } else {
-        intermediatesSeen++;
-        keep =
-            intermediatesSeen <= policy.keepLastIntermediate()
-                ? "one of the " + policy.keepLastIntermediate() + " newest intermediates"
-                : null;
-      }
-      String reason =
-          keep != null
-              ? keep
-              : (isFinal
-                  ? "final checkpoint older than the " + policy.keepLastFinals() + " newest"
-                  : "intermediate checkpoint older than the "
-                      + policy.keepLastIntermediate()
-                      + " newest");
-      decisions.add(
-          new Decision(
-              c.id(),
-              first.runId(),
-              first.stepId(),
-              first.output(),
-              c.size(),
-              c.createdAt(),
-              isFinal,
-              keep != null ? "KEEP" : "DELETE",
-              reason));
-    }
-    return decisions;
+    return RetentionRules.decide(
+        template,
+        policy,
+        List.copyOf(byId.values()),
+        new Protections(aliases(), ancestorsOfAliased(), unfinishedRunPlans()));
   }
 
   /** artifact id → alias name, for every alias. */
@@ -535,24 +275,20 @@ public class RetentionService {
             .getResultList();
     List<ResumeState> states = new ArrayList<>();
     for (Object[] r : rows) {
-      Path dir;
+      String runId = (String) r[0];
+      String stepId = (String) r[1];
+      int attempt = ((Number) r[2]).intValue();
+      Optional<Path> dir;
       try {
-        dir =
-            StepFiles.workDir(
-                    config.home(), (String) r[0], (String) r[1], ((Number) r[2]).intValue())
-                .resolve(ResumePoints.CHECKPOINTS);
+        dir = attempts.resumeStates(runId, stepId, attempt);
       } catch (IllegalArgumentException unsafeName) {
         continue;
       }
-      if (Files.isDirectory(dir)) {
-        states.add(
-            new ResumeState(
-                (String) r[0],
-                (String) r[1],
-                ((Number) r[2]).intValue(),
-                config.home().relativize(dir).toString(),
-                sizeOf(dir)));
-      }
+      dir.ifPresent(
+          d ->
+              states.add(
+                  new ResumeState(
+                      runId, stepId, attempt, config.home().relativize(d).toString(), sizeOf(d))));
     }
     return states;
   }

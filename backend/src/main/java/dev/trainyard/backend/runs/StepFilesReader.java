@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
-import dev.trainyard.backend.config.TrainyardConfig;
-import dev.trainyard.worker.steps.StepFiles;
+import dev.trainyard.backend.home.AttemptFiles;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.BufferedReader;
@@ -14,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,7 +27,7 @@ import java.util.Map;
 public class StepFilesReader {
   private static final long MAX_LOG_BYTES = 1 << 20;
 
-  @Inject TrainyardConfig config;
+  @Inject AttemptFiles files;
   @Inject ObjectMapper json;
 
   public String log(String runId, String stepId, Integer attempt) {
@@ -38,8 +36,7 @@ public class StepFilesReader {
     // its
     // log by a link to /etc/passwd; then the ledger's tail (read the same way by the worker) is
     // shown.
-    try (SeekableByteChannel in =
-        StepFiles.openRegular(workDir(runId, stepId, chosen.attempt).resolve(StepFiles.LOG))) {
+    try (SeekableByteChannel in = files.openLog(runId, stepId, chosen.attempt)) {
       long start = Math.max(0, in.size() - MAX_LOG_BYTES);
       ByteBuffer bytes = ByteBuffer.allocate((int) (in.size() - start));
       in.position(start);
@@ -59,8 +56,7 @@ public class StepFilesReader {
     List<MetricPoint> points = new ArrayList<>();
     SeekableByteChannel file = null;
     try {
-      file =
-          StepFiles.openRegular(workDir(runId, stepId, chosen.attempt).resolve(StepFiles.METRICS));
+      file = files.openMetrics(runId, stepId, chosen.attempt);
     } catch (IOException | IllegalArgumentException unreadable) {
       // no live file (not local mode, cleaned up) or not a regular file in the attempt's dir
     }
@@ -108,13 +104,5 @@ public class StepFilesReader {
                         + runId
                         + " has no "
                         + (attempt == null ? "attempt yet" : "attempt " + attempt)));
-  }
-
-  /**
-   * The attempt's dir under the real home, so that a link in its place is noticed
-   * (StepFiles.openRegular).
-   */
-  private Path workDir(String runId, String stepId, int attempt) throws IOException {
-    return StepFiles.workDir(config.home().toRealPath(), runId, stepId, attempt);
   }
 }

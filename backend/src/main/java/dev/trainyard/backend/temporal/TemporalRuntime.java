@@ -258,9 +258,18 @@ public class TemporalRuntime {
     return java.util.Optional.ofNullable(tls);
   }
 
-  /** The in-process worker of local mode, if any. */
-  public java.util.Optional<TrainyardWorker> embeddedWorker() {
-    return java.util.Optional.ofNullable(stepWorker);
+  /** The in-process worker of local mode, if any: what it serves and runs now. */
+  public java.util.Optional<EmbeddedWorker> embeddedWorker() {
+    TrainyardWorker w = stepWorker;
+    return java.util.Optional.ofNullable(w)
+        .map(
+            worker ->
+                new EmbeddedWorker(
+                    worker.config().pools(),
+                    worker.gpus().gpus().stream()
+                        .map(g -> new EmbeddedWorker.Gpu(g.index(), g.name(), g.memoryMiB()))
+                        .toList(),
+                    worker.runningSteps()));
   }
 
   /** Where workers connect: the embedded service's address, or the configured target. */

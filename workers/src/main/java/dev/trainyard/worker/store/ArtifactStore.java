@@ -31,6 +31,15 @@ public interface ArtifactStore {
   /** Whether the store holds a complete artifact with this id. */
   boolean contains(String id);
 
+  /**
+   * Deletes the artifact's files (retention, after its row is tombstoned). A reader never sees half
+   * an artifact under its id: afterwards {@link #contains} is false and {@link #resolve} fails.
+   *
+   * @return false if the store did not hold it
+   * @throws IllegalArgumentException if {@code id} is not an artifact id (nothing is touched)
+   */
+  boolean delete(String id) throws IOException;
+
   /** Directories of this host that hold the store's files: step processes get them read-only. */
   default List<Path> localDirectories() {
     return List.of();

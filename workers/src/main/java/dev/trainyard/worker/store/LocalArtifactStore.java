@@ -114,6 +114,7 @@ public final class LocalArtifactStore implements ArtifactStore {
    * reader never sees half an artifact under its id; a crash mid-way leaves a leftover that {@link
    * #sweepStaging} removes. Returns false if the store did not hold it.
    */
+  @Override
   public boolean delete(String id) throws IOException {
     if (!Manifests.isArtifactId(id)) {
       throw new IllegalArgumentException("not an artifact id: " + id);

@@ -116,6 +116,54 @@ public abstract class ArtifactStoreContractTest {
         .isInstanceOf(IOException.class);
   }
 
+  @Test
+  void aDeletedArtifactIsGoneAndOthersStay() throws Exception {
+    Path doomedOut = newOutputDir("doomed");
+    Files.writeString(doomedOut.resolve("weights.bin"), "old");
+    Path keptOut = newOutputDir("kept");
+    Files.writeString(keptOut.resolve("weights.bin"), "new");
+    ProducedArtifact doomed = store.put(doomedOut, "checkpoint");
+    ProducedArtifact kept = store.put(keptOut, "checkpoint");
+
+    assertThat(store.delete(doomed.id())).isTrue();
+
+    assertThat(store.contains(doomed.id())).isFalse();
+    assertThatThrownBy(() -> store.resolve(new ArtifactRef(doomed.id(), doomed.uri())))
+        .isInstanceOf(IOException.class);
+    assertThat(store.resolve(new ArtifactRef(kept.id(), kept.uri())).resolve("weights.bin"))
+        .hasContent("new");
+  }
+
+  @Test
+  void deletingAnArtifactTheStoreDoesNotHoldSaysSo() throws Exception {
+    assertThat(store.delete(sha256("never stored"))).isFalse();
+  }
+
+  @Test
+  void deleteRefusesWhatIsNotAnArtifactId() throws Exception {
+    ProducedArtifact stored = store.put(newOutputDir("a"), "files");
+
+    assertThatThrownBy(() -> store.delete("../" + stored.id()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(store.contains(stored.id())).isTrue();
+  }
+
+  @Test
+  void identicalContentStoredAgainAfterADeleteIsStoredAfresh() throws Exception {
+    Path first = newOutputDir("first");
+    Files.writeString(first.resolve("x"), "same");
+    ProducedArtifact artifact = store.put(first, "files");
+    store.delete(artifact.id());
+
+    Path second = newOutputDir("second");
+    Files.writeString(second.resolve("x"), "same");
+    ProducedArtifact again = store.put(second, "files");
+
+    assertThat(again.id()).isEqualTo(artifact.id());
+    assertThat(store.resolve(new ArtifactRef(again.id(), again.uri())).resolve("x"))
+        .hasContent("same");
+  }
+
   protected static String sha256(String text) throws Exception {
     return HexFormat.of()
         .formatHex(

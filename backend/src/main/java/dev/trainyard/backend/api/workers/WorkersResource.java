@@ -1,8 +1,8 @@
 package dev.trainyard.backend.api.workers;
 
 import dev.trainyard.backend.config.TrainyardConfig;
+import dev.trainyard.backend.temporal.EmbeddedWorker;
 import dev.trainyard.backend.temporal.TemporalRuntime;
-import dev.trainyard.worker.TrainyardWorker;
 import dev.trainyard.workflow.TaskQueues;
 import io.temporal.api.enums.v1.TaskQueueType;
 import io.temporal.api.taskqueue.v1.PollerInfo;
@@ -88,15 +88,15 @@ public class WorkersResource {
     return new WorkerList(List.copyOf(workers.values()));
   }
 
-  private WorkerView local(TrainyardWorker worker) {
+  private WorkerView local(EmbeddedWorker worker) {
     List<Gpu> gpus =
-        worker.gpus().gpus().stream()
+        worker.gpus().stream()
             .map(g -> new Gpu(g.index(), g.name(), g.memoryMiB() * 1024 * 1024))
             .toList();
     String host = java.util.Optional.ofNullable(System.getenv("HOSTNAME")).orElse("localhost");
     return new WorkerView(
         "local",
-        worker.config().pools(),
+        worker.pools(),
         host,
         worker.runningSteps() > 0 ? "BUSY" : "IDLE",
         Instant.now(),
