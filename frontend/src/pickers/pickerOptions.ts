@@ -1,5 +1,5 @@
 // What the artifact picker offers for a typed text, and whether that text names an artifact the way the
-// server resolves it (RunService + ArtifactResolver): an alias, an exact name, or a unique id prefix of ≥ 12.
+// server resolves it (LaunchParams + ArtifactResolver): an alias, an exact name, or a unique id prefix of ≥ 12.
 import type { Alias, ArtifactSummary } from '../api/types';
 
 export type PickerKind = 'checkpoint' | 'dataset';

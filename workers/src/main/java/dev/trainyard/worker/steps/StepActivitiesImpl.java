@@ -1,6 +1,5 @@
 package dev.trainyard.worker.steps;
 
-import dev.trainyard.pipeline.kind.Output;
 import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.gpu.GpuLease;
 import dev.trainyard.worker.launch.StepProcess;
@@ -8,9 +7,7 @@ import dev.trainyard.worker.launch.StepSandbox;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import dev.trainyard.worker.runtime.RuntimeCheck;
 import dev.trainyard.worker.store.ArtifactStore;
-import dev.trainyard.worker.store.InvalidArtifactException;
 import dev.trainyard.workflow.FailureType;
-import dev.trainyard.workflow.ProducedArtifact;
 import dev.trainyard.workflow.StepActivities;
 import dev.trainyard.workflow.StepResult;
 import dev.trainyard.workflow.StepTask;
@@ -25,9 +22,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -38,16 +32,17 @@ import java.util.logging.Logger;
  */
 public final class StepActivitiesImpl implements StepActivities {
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
-  private static final int FAILURE_LOG_LINES = 20;
   private static final Logger LOG = Logger.getLogger(StepActivitiesImpl.class.getName());
 
   private final Path root;
   private final ArtifactStore store;
   private final GpuAllocator gpus;
   private final Duration terminationGrace;
-  private final Duration heartbeatInterval;
+  private final HeartbeatLoop heartbeats;
   private final String workerId;
   private final StepKindRegistry kinds;
+  private final StepFailures failures;
+  private final OutputStorer outputs;
   private final Set<StepProcess> running = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
   private volatile StepSandbox sandbox;
@@ -93,9 +88,11 @@ public final class StepActivitiesImpl implements StepActivities {
     this.store = store;
     this.gpus = gpus;
     this.terminationGrace = terminationGrace;
-    this.heartbeatInterval = heartbeatInterval;
+    this.heartbeats = new HeartbeatLoop(heartbeatInterval);
     this.workerId = workerId;
     this.kinds = kinds;
+    this.failures = new StepFailures(workerId);
+    this.outputs = new OutputStorer(store, heartbeats, workerId);
   }
 
   /**
@@ -132,16 +129,7 @@ public final class StepActivitiesImpl implements StepActivities {
   @Override
   public StepResult execute(StepTask task) {
     StepKindRunner kind =
-        kinds
-            .find(task.kind())
-            .orElseThrow(
-                () ->
-                    FailureType.KIND_NOT_SUPPORTED.failure(
-                        "step kind '"
-                            + task.kind()
-                            + "' is not supported by this worker (it runs "
-                            + kinds.names()
-                            + ")"));
+        kinds.find(task.kind()).orElseThrow(() -> failures.kindNotSupported(task, kinds.names()));
     ActivityExecutionContext context = Activity.getExecutionContext();
     long startedNanos = System.nanoTime();
     try {
@@ -165,12 +153,10 @@ public final class StepActivitiesImpl implements StepActivities {
         };
       }
     } catch (IOException e) {
-      // Disk trouble on this host; another attempt (maybe elsewhere) may succeed.
-      throw FailureType.WORKER_IO_ERROR.failure(
-          "step '" + task.stepId() + "' could not be run on " + workerId + ": " + e, e);
+      throw failures.workerIo(task, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw FailureType.WORKER_SHUTDOWN.failure("worker " + workerId + " is shutting down");
+      throw failures.interrupted();
     }
   }
 
@@ -179,10 +165,9 @@ public final class StepActivitiesImpl implements StepActivities {
     try {
       return kind.launch(task, workDir);
     } catch (IllegalArgumentException e) {
-      throw FailureType.INVALID_STEP.failure("step '" + task.stepId() + "': " + e.getMessage());
+      throw failures.invalidStep(task, e);
     } catch (StepKindUnavailableException e) {
-      throw FailureType.RUNTIME_MISSING.failure(
-          "step '" + task.stepId() + "' cannot run on " + workerId + ": " + e.getMessage());
+      throw failures.runtimeMissing(task, e);
     }
   }
 
@@ -248,29 +233,19 @@ public final class StepActivitiesImpl implements StepActivities {
       running.remove(process);
     }
     if (process.wasCancelled() && shuttingDown) {
-      throw FailureType.WORKER_SHUTDOWN.failure(
-          "step '"
-              + task.stepId()
-              + "' was stopped because worker "
-              + workerId
-              + " is shutting down");
+      throw failures.stoppedForShutdown(task);
     }
     if (exitCode != 0) {
       FailureType type = kind.failureType(exitCode);
-      String message =
-          "step '"
-              + task.stepId()
-              + "' exited with code "
-              + exitCode
-              + ": "
-              + LogTail.lastLines(log, FAILURE_LOG_LINES);
+      String message = StepFailures.exitMessage(task, exitCode, log);
       if (type.keepsOutput()) {
         // A failed gate's report is the evidence: store it, so its scores are not only a log line.
-        throw type.failure(message, stored(task, kind, workDir, lease, context, startedNanos));
+        throw type.failure(
+            message, outputs.store(task, kind, workDir, lease, context, startedNanos));
       }
       throw type.failure(message);
     }
-    return stored(task, kind, workDir, lease, context, startedNanos);
+    return outputs.store(task, kind, workDir, lease, context, startedNanos);
   }
 
   /**
@@ -299,64 +274,27 @@ public final class StepActivitiesImpl implements StepActivities {
                     done.completeExceptionally(e);
                   }
                 });
-    Duration limit = task.timeoutSeconds() > 0 ? Duration.ofSeconds(task.timeoutSeconds()) : null;
+    Duration limit = timeLimit(task);
     try {
-      while (true) {
-        try {
-          done.get(heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
-          break;
-        } catch (TimeoutException stillRunning) {
-          Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
-          if (shuttingDown) {
-            throw FailureType.WORKER_SHUTDOWN.failure(
-                "step '"
-                    + task.stepId()
-                    + "' was stopped because worker "
-                    + workerId
-                    + " is shutting down");
-          }
-          if (limit != null && elapsed.compareTo(limit) >= 0) {
-            throw FailureType.STEP_TIMED_OUT.failure(
-                "step '" + task.stepId() + "' exceeded its timeout of " + limit.toSeconds() + " s");
-          }
-          context.heartbeat(progress("running", elapsed, workDir.metrics()));
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (cause instanceof IllegalArgumentException invalid) {
-            throw FailureType.INVALID_STEP.failure(
-                "step '" + task.stepId() + "': " + invalid.getMessage());
-          }
-          if (cause instanceof IOException io) {
-            throw io;
-          }
-          throw FailureType.STEP_FAILED.failure("step '" + task.stepId() + "' failed: " + cause);
-        }
-      }
+      heartbeats.untilDone(
+          done,
+          () -> {
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
+            if (shuttingDown) {
+              throw failures.stoppedForShutdown(task);
+            }
+            if (limit != null && elapsed.compareTo(limit) >= 0) {
+              throw failures.timedOut(task, limit);
+            }
+            context.heartbeat(StepProgress.of("running", elapsed, workDir.metrics()));
+          });
+    } catch (ExecutionException e) {
+      throw failures.inProcess(task, e.getCause());
     } catch (RuntimeException | InterruptedException e) {
       worker.interrupt(); // the step must not outlive the attempt
       throw e;
     }
-    return stored(task, kind, workDir, lease, context, startedNanos);
-  }
-
-  private StepResult stored(
-      StepTask task,
-      StepKindRunner kind,
-      AttemptWorkDir workDir,
-      GpuLease lease,
-      ActivityExecutionContext context,
-      long startedNanos)
-      throws IOException, InterruptedException {
-    Output declared = kind.output(task);
-    ProducedArtifact output =
-        storeWhileHeartbeating(
-            task, workDir.output(), declared.type().wireName(), context, startedNanos);
-    return new StepResult(
-        Map.of(declared.name(), output),
-        MetricsFile.lastValues(workDir.metrics()),
-        workerId,
-        lease.gpus(),
-        LogTail.read(workDir.log(), LogTail.DEFAULT_BYTES));
+    return outputs.store(task, kind, workDir, lease, context, startedNanos);
   }
 
   /**
@@ -370,143 +308,51 @@ public final class StepActivitiesImpl implements StepActivities {
       ActivityExecutionContext context,
       long startedNanos)
       throws InterruptedException {
-    Path log = workDir.log();
-    Duration limit = task.timeoutSeconds() > 0 ? Duration.ofSeconds(task.timeoutSeconds()) : null;
+    Duration limit = timeLimit(task);
     try {
-      while (true) {
-        var exit = process.waitFor(heartbeatInterval);
-        if (exit.isPresent()) {
-          return exit.get();
-        }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
-        if (limit != null && elapsed.compareTo(limit) >= 0) {
-          process.cancel();
-          throw FailureType.STEP_TIMED_OUT.failure(
-              "step '"
-                  + task.stepId()
-                  + "' exceeded its timeout of "
-                  + limit.toSeconds()
-                  + " s and was killed: "
-                  + LogTail.lastLines(log, FAILURE_LOG_LINES));
-        }
-        context.heartbeat(progress("running", elapsed, workDir.metrics()));
-      }
+      return heartbeats.until(
+          process::waitFor,
+          () -> {
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
+            if (limit != null && elapsed.compareTo(limit) >= 0) {
+              process.cancel();
+              throw failures.killedForTimeout(task, limit, workDir.log());
+            }
+            context.heartbeat(StepProgress.of("running", elapsed, workDir.metrics()));
+          });
     } catch (RuntimeException | InterruptedException e) {
       // ActivityCompletionException (cancelled, timed out, workflow gone), interrupt on shutdown,
-      // or
-      // our own timeout: the step must not outlive the attempt.
+      // or our own timeout: the step must not outlive the attempt.
       process.cancel();
       throw e;
     }
   }
 
-  /**
-   * Hashing a large checkpoint takes minutes; the activity keeps heartbeating meanwhile so Temporal
-   * does not declare it lost. A cancellation arriving now abandons the wait; the put itself
-   * finishes or fails atomically on its own thread.
-   */
-  private ProducedArtifact storeWhileHeartbeating(
-      StepTask task,
-      Path outputDir,
-      String type,
-      ActivityExecutionContext context,
-      long startedNanos)
-      throws IOException, InterruptedException {
-    CompletableFuture<ProducedArtifact> put = new CompletableFuture<>();
-    Thread.ofVirtual()
-        .name("store-" + task.stepId())
-        .start(
-            () -> {
-              try {
-                put.complete(store.put(outputDir, type));
-              } catch (Throwable e) {
-                put.completeExceptionally(e);
-              }
-            });
-    while (true) {
-      try {
-        return put.get(heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException stillHashing) {
-        context.heartbeat(
-            progress("storing-output", Duration.ofNanos(System.nanoTime() - startedNanos)));
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof InvalidArtifactException invalid) {
-          throw FailureType.INVALID_OUTPUT.failure(
-              "step '"
-                  + task.stepId()
-                  + "' wrote an output that cannot be stored: "
-                  + invalid.getMessage());
-        }
-        if (e.getCause() instanceof IOException io) {
-          // Retryable: a full or read-only store is an operator's fix away from working.
-          throw FailureType.ARTIFACT_STORE_FAILED.failure(
-              "step '"
-                  + task.stepId()
-                  + "' finished but the artifact store "
-                  + "could not store its output: "
-                  + storeProblem(io)
-                  + "; nothing was registered (the files stay in "
-                  + "this attempt's output dir); a retry runs the step again once the store has room or is writable",
-              io);
-        }
-        if (e.getCause() instanceof RuntimeException runtime) {
-          throw runtime;
-        }
-        throw new IllegalStateException(e.getCause());
-      }
-    }
-  }
-
-  /** "No space left on device (/path)" rather than a bare exception class. */
-  private static String storeProblem(IOException io) {
-    if (io instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
-      return fs.getReason() + " (" + fs.getFile() + ")";
-    }
-    return io.getMessage() != null ? io.getMessage() : io.toString();
+  private static Duration timeLimit(StepTask task) {
+    return task.timeoutSeconds() > 0 ? Duration.ofSeconds(task.timeoutSeconds()) : null;
   }
 
   private GpuLease acquireGpus(StepTask task, ActivityExecutionContext context, long startedNanos)
       throws InterruptedException {
     try {
+      // The allocator runs its own wait; this beat is the same check-then-heartbeat as the others.
       return gpus.acquire(
           task.gpus(),
-          heartbeatInterval,
+          heartbeats.interval(),
           () -> {
             refuseIfShuttingDown(task);
             context.heartbeat(
-                progress("waiting-for-gpus", Duration.ofNanos(System.nanoTime() - startedNanos)));
+                StepProgress.of(
+                    "waiting-for-gpus", Duration.ofNanos(System.nanoTime() - startedNanos)));
           });
     } catch (IllegalArgumentException e) {
-      throw FailureType.INSUFFICIENT_GPUS.failure(
-          "step '" + task.stepId() + "': " + e.getMessage());
+      throw failures.insufficientGpus(task, e);
     }
   }
 
   private void refuseIfShuttingDown(StepTask task) {
     if (shuttingDown) {
-      throw FailureType.WORKER_SHUTDOWN.failure(
-          "step '"
-              + task.stepId()
-              + "' was not started because worker "
-              + workerId
-              + " is shutting down");
+      throw failures.notStarted(task);
     }
-  }
-
-  private static Map<String, Object> progress(String phase, Duration elapsed) {
-    return Map.of("phase", phase, "elapsedSeconds", elapsed.toSeconds());
-  }
-
-  /**
-   * Progress with the step's own view of it (step/total, ETA) from the last line of metrics.jsonl.
-   */
-  private static Map<String, Object> progress(String phase, Duration elapsed, Path metrics) {
-    Map<String, Object> progress = new java.util.LinkedHashMap<>(progress(phase, elapsed));
-    try {
-      progress.putAll(MetricsFile.progress(metrics));
-    } catch (IOException | RuntimeException unreadable) {
-      LOG.log(Level.FINE, "metrics unreadable for progress", unreadable);
-    }
-    return progress;
   }
 }

@@ -4,7 +4,7 @@ import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.api.runs.RunViews.RunView;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
-import dev.trainyard.backend.runs.RunService;
+import dev.trainyard.backend.runs.RunReader;
 import dev.trainyard.workflow.RunStatus;
 import io.quarkus.arc.Arc;
 import io.smallrye.mutiny.Multi;
@@ -47,7 +47,7 @@ public class RunEventsResource {
   private static final Semaphore LOAD_PERMITS = new Semaphore(CONCURRENT_LOADS);
   private static final ConcurrentHashMap<String, AtomicInteger> OPEN = new ConcurrentHashMap<>();
 
-  @Inject RunService runs;
+  @Inject RunReader runs;
   @Inject Snapshots snapshots;
   @Inject dev.trainyard.backend.security.TeamScope scope;
 
@@ -140,7 +140,7 @@ public class RunEventsResource {
                 var run =
                     dev.trainyard.backend.catalog.RunEntity
                         .<dev.trainyard.backend.catalog.RunEntity>findById(id);
-                RunService service = Arc.container().instance(RunService.class).get();
+                RunReader service = Arc.container().instance(RunReader.class).get();
                 return RunView.of(
                     Objects.requireNonNull(run),
                     StepEntity.ofRun(id),

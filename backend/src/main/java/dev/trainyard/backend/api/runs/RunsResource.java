@@ -10,6 +10,8 @@ import dev.trainyard.backend.api.runs.RunViews.RunView;
 import dev.trainyard.backend.catalog.RunEntity;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
+import dev.trainyard.backend.runs.RunControl;
+import dev.trainyard.backend.runs.RunReader;
 import dev.trainyard.backend.runs.RunService;
 import dev.trainyard.backend.runs.StepFilesReader;
 import jakarta.inject.Inject;
@@ -35,7 +37,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Path("/api/v1/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public class RunsResource {
-  @Inject RunService runs;
+  @Inject RunService launcher;
+  @Inject RunControl control;
+  @Inject RunReader runs;
   @Inject StepFilesReader stepFiles;
   @Inject dev.trainyard.backend.security.TeamScope scope;
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
@@ -67,7 +71,7 @@ public class RunsResource {
       throw ApiProblem.badRequest("Idempotency-Key", "must be 1 to 200 characters");
     }
     RunService.Launch launch =
-        runs.launch(body.template(), body.version(), body.params(), idempotencyKey);
+        launcher.launch(body.template(), body.version(), body.params(), idempotencyKey);
     return Response.status(launch.created() ? 201 : 200).entity(view(launch.run())).build();
   }
 
@@ -161,7 +165,7 @@ public class RunsResource {
         reason = parsed.reason();
       }
     }
-    return Response.accepted(view(runs.cancel(id, reason))).build();
+    return Response.accepted(view(control.cancel(id, reason))).build();
   }
 
   @Operation(
@@ -175,7 +179,7 @@ public class RunsResource {
   @POST
   @Path("/{id}/retry")
   public Response retry(@PathParam("id") String id) {
-    return Response.accepted(view(runs.retry(id))).build();
+    return Response.accepted(view(control.retry(id))).build();
   }
 
   @Operation(
@@ -188,7 +192,7 @@ public class RunsResource {
   @POST
   @Path("/{id}/steps/{step}/approve")
   public Response approve(@PathParam("id") String id, @PathParam("step") String step) {
-    return Response.accepted(view(runs.approve(id, step, scope.caller().name()))).build();
+    return Response.accepted(view(control.approve(id, step, scope.caller().name()))).build();
   }
 
   @Operation(

@@ -1,0 +1,192 @@
+package dev.trainyard.backend.runs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trainyard.backend.api.ApiProblem;
+import dev.trainyard.backend.catalog.ArtifactEntity;
+import dev.trainyard.backend.catalog.RunEntity;
+import dev.trainyard.backend.catalog.StepAttemptEntity;
+import dev.trainyard.backend.catalog.StepEntity;
+import dev.trainyard.backend.trust.SigningKey;
+import dev.trainyard.pipeline.plan.ExecutionPlan;
+import dev.trainyard.pipeline.plan.InputBinding;
+import dev.trainyard.pipeline.plan.PlannedStep;
+import dev.trainyard.workflow.ArtifactRef;
+import dev.trainyard.workflow.PipelineWorkflow;
+import dev.trainyard.workflow.RunRequest;
+import dev.trainyard.workflow.RunStatus;
+import dev.trainyard.workflow.StepStatus;
+import dev.trainyard.workflow.trust.TaskSignatures;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowServiceException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Cancels, approves and retries runs, through their workflows. */
+@ApplicationScoped
+public class RunControl {
+  private static final Set<String> RETRYABLE = Set.of("FAILED", "CANCELLED", "INTERRUPTED");
+
+  @Inject RunReader reader;
+  @Inject RunWorkflows workflows;
+  @Inject WorkflowClient temporal;
+  @Inject ObjectMapper json;
+  @Inject EntityManager em;
+  @Inject SigningKey signing;
+
+  public RunEntity cancel(String runId, String reason) {
+    RunEntity run = reader.get(runId);
+    if (RunStatus.valueOf(run.status).terminal()) {
+      throw ApiProblem.conflict("run " + runId + " is already " + run.status);
+    }
+    try {
+      temporal.newWorkflowStub(PipelineWorkflow.class, runId).cancel(reason);
+    } catch (WorkflowNotFoundException e) {
+      // Its execution is gone (lost with an embedded service): the catalog is all there is to
+      // update.
+      QuarkusTransaction.requiringNew()
+          .run(() -> markLost(runId, RunStatus.CANCELLED, "cancelled: " + reason));
+    } catch (WorkflowServiceException e) {
+      throw RunWorkflows.unavailable(e);
+    }
+    return reader.get(runId);
+  }
+
+  public RunEntity approve(String runId, String stepId, String user) {
+    reader.get(runId);
+    StepEntity step = StepEntity.findById(new StepEntity.Key(runId, stepId));
+    if (step == null) {
+      throw ApiProblem.notFound("run " + runId + " has no step '" + stepId + "'");
+    }
+    if (!StepStatus.WAITING_APPROVAL.name().equals(step.status)) {
+      throw ApiProblem.conflict(
+          "step '" + stepId + "' is " + step.status + ", not WAITING_APPROVAL");
+    }
+    // Signed for the waiting attempt: the workflow drops approval signals the backend did not sign
+    // (H2).
+    Number waiting =
+        (Number)
+            em.createNativeQuery(
+                    "SELECT max(attempt) FROM step_attempt WHERE run_id = ?1 "
+                        + "AND step_id = ?2 AND status = 'WAITING_APPROVAL'")
+                .setParameter(1, runId)
+                .setParameter(2, stepId)
+                .getSingleResult();
+    if (waiting == null) {
+      throw ApiProblem.conflict("step '" + stepId + "' has no attempt waiting for approval");
+    }
+    String signature =
+        signing.sign(TaskSignatures.approvalPayload(runId, stepId, waiting.intValue(), user));
+    try {
+      temporal
+          .newWorkflowStub(PipelineWorkflow.class, runId)
+          .approve(new PipelineWorkflow.Approval(stepId, user, signature));
+    } catch (WorkflowServiceException e) {
+      throw RunWorkflows.unavailable(e);
+    }
+    return reader.get(runId);
+  }
+
+  /** Runs the run again from its failed steps, reusing every completed step's recorded outputs. */
+  public RunEntity retry(String runId) {
+    RunEntity run = reader.get(runId);
+    if (!RETRYABLE.contains(run.status)) {
+      throw ApiProblem.conflict(
+          "run "
+              + runId
+              + " is "
+              + run.status
+              + "; only FAILED, CANCELLED or INTERRUPTED runs can be retried");
+    }
+    ExecutionPlan plan = json.convertValue(run.plan, ExecutionPlan.class);
+    Map<String, Map<String, ArtifactRef>> reused = reader.completedOutputs(runId);
+    // A step whose outputs retention deleted is no longer complete: the retry runs it again.
+    @SuppressWarnings("unchecked")
+    List<String> pruned =
+        em.createNativeQuery(
+                "SELECT DISTINCT so.step_id FROM step_output so "
+                    + "JOIN artifact a ON a.id = so.artifact_id WHERE so.run_id = ?1 AND a.deleted_at IS NOT NULL")
+            .setParameter(1, runId)
+            .getResultList();
+    pruned.forEach(reused::remove);
+    Map<String, Integer> attempts = new HashMap<>();
+    for (StepAttemptEntity attempt : StepAttemptEntity.ofRun(runId)) {
+      attempts.merge(attempt.stepId, attempt.attempt, Math::max);
+    }
+    Map<String, ArtifactRef> artifacts = new HashMap<>();
+    for (PlannedStep step : plan.steps()) {
+      for (InputBinding binding : step.inputs()) {
+        if (!binding.fromStepOutput()) {
+          ArtifactEntity artifact = ArtifactEntity.findById(binding.artifactId());
+          if (artifact != null && artifact.deleted()) {
+            throw ApiProblem.conflict(
+                "run "
+                    + runId
+                    + " reads "
+                    + artifact.id
+                    + ", which retention deleted on "
+                    + artifact.deletedAt.toLocalDate()
+                    + "; launch a new run with another input");
+          }
+          if (artifact != null) {
+            artifacts.put(artifact.id, new ArtifactRef(artifact.id, artifact.uri));
+          }
+        }
+      }
+    }
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              em.createNativeQuery(
+                      "UPDATE run SET status = 'PENDING', error = NULL, finished_at = NULL, "
+                          + "executions = executions + 1 WHERE id = ?1")
+                  .setParameter(1, runId)
+                  .executeUpdate();
+              em.createNativeQuery(
+                      "UPDATE step SET status = 'PENDING' WHERE run_id = ?1 AND (status NOT IN ('SUCCEEDED', 'REUSED') "
+                          + "OR step_id IN (SELECT so.step_id FROM step_output so JOIN artifact a ON a.id = so.artifact_id "
+                          + "WHERE so.run_id = ?1 AND a.deleted_at IS NOT NULL))")
+                  .setParameter(1, runId)
+                  .executeUpdate();
+              workflows.start(
+                  new RunRequest(runId, plan, artifacts, reused, attempts),
+                  WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+            });
+    em.clear(); // the run was read before the update above: answer with what is stored now
+    return reader.get(runId);
+  }
+
+  /**
+   * Marks a run whose execution no longer exists as ended, with its unfinished steps and attempts.
+   */
+  void markLost(String runId, RunStatus status, String error) {
+    String stepStatus = status == RunStatus.CANCELLED ? "CANCELLED" : "FAILED";
+    em.createNativeQuery(
+            "UPDATE step_attempt SET status = ?2, error = ?3, finished_at = now() "
+                + "WHERE run_id = ?1 AND status IN ('RUNNING', 'WAITING_APPROVAL')")
+        .setParameter(1, runId)
+        .setParameter(2, stepStatus)
+        .setParameter(3, error)
+        .executeUpdate();
+    em.createNativeQuery(
+            "UPDATE step SET status = CASE WHEN status = 'PENDING' THEN ?3 ELSE ?2 END "
+                + "WHERE run_id = ?1 AND status IN ('PENDING', 'RUNNING', 'WAITING_APPROVAL')")
+        .setParameter(1, runId)
+        .setParameter(2, stepStatus)
+        .setParameter(3, status == RunStatus.CANCELLED ? "CANCELLED" : "PENDING")
+        .executeUpdate();
+    em.createNativeQuery(
+            "UPDATE run SET status = ?2, error = ?3, finished_at = now() WHERE id = ?1")
+        .setParameter(1, runId)
+        .setParameter(2, status.name())
+        .setParameter(3, error)
+        .executeUpdate();
+  }
+}

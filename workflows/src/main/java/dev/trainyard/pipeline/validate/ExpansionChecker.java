@@ -1,0 +1,47 @@
+package dev.trainyard.pipeline.validate;
+
+import dev.trainyard.pipeline.spec.StepSpec;
+import java.util.HashMap;
+import java.util.List;
+
+/** Checks on the steps a spec's matrices expand to: no id clashes, and a bounded plan. */
+final class ExpansionChecker {
+  private ExpansionChecker() {}
+
+  /**
+   * A matrix step {@code work} expands to {@code work-0, ...}; a step already named so would be
+   * ambiguous. Only steps within the combination limit are expanded (the checker reports the
+   * others), and the whole plan is bounded too, so that no spec makes the planner build more than
+   * {@link SpecReader#MAX_PLANNED_STEPS}.
+   */
+  static void check(List<StepSpec> steps, Problems problems) {
+    var stepsById = new HashMap<String, StepSpec>();
+    steps.forEach(step -> stepsById.put(step.id(), step));
+    long planned = 0;
+    for (StepSpec step : steps) {
+      long count = step.combinationCount();
+      if (count > StepSpec.MAX_COMBINATIONS) {
+        continue;
+      }
+      planned += count;
+      if (!step.fansOut()) {
+        continue;
+      }
+      for (String expanded : step.expandedIds()) {
+        StepSpec other = stepsById.get(expanded);
+        if (other != null) {
+          problems.add(
+              other.path() + ".id",
+              "id '" + expanded + "' clashes with an expansion of matrix step '" + step.id() + "'");
+        }
+      }
+    }
+    if (planned > SpecReader.MAX_PLANNED_STEPS) {
+      problems.add(
+          "steps",
+          "too many steps once matrices are expanded (more than "
+              + SpecReader.MAX_PLANNED_STEPS
+              + ")");
+    }
+  }
+}
