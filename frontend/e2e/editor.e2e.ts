@@ -36,7 +36,7 @@ test('write a template in the editor: every problem with its path as you type, t
   await page.getByRole('link', { name: 'New template' }).click();
   await expect(page.getByRole('heading', { name: 'New template' })).toBeVisible();
 
-  const editor = page.getByLabel('Spec YAML');
+  const editor = page.getByRole('textbox', { name: 'Spec YAML' });
   await editor.fill(spec(name, 'comand'));
   const problems = page.getByRole('list', { name: 'Problems' });
   await expect(problems).toContainText("steps[1].kind: unknown step kind 'comand'");
@@ -61,9 +61,11 @@ test('write a template in the editor: every problem with its path as you type, t
 
   // Edit it again: the editor starts from the saved spec and saves version 2.
   await page.getByRole('link', { name: 'Edit as a new version' }).click();
-  await expect(page.getByLabel('Spec YAML')).toHaveValue(/id: shout/);
+  // The template page shows its spec under the same label; wait for the editor's own heading first.
+  await expect(page.getByRole('heading', { name: `Edit ${name}` })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Spec YAML' })).toHaveValue(/id: shout/);
   await page
-    .getByLabel('Spec YAML')
+    .getByRole('textbox', { name: 'Spec YAML' })
     .fill(spec(name, 'command').replace('    timeout: 0\n', '    timeout: 20m\n'));
   await page.getByRole('button', { name: 'Save as version 2' }).click();
   await page.waitForURL(`**/templates/${name}`);
