@@ -60,7 +60,7 @@ public final class StepProcess {
       throws IOException {
     Files.createDirectories(logFile.toAbsolutePath().getParent());
     List<String> argv = new java.util.ArrayList<>(List.of(setsid()));
-    argv.addAll(sandbox.argv(command));
+    argv.addAll(sandbox.argv(command, workDir));
     ProcessBuilder builder =
         new ProcessBuilder(argv)
             .directory(workDir.toFile())
