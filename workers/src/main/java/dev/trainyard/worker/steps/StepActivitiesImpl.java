@@ -230,6 +230,11 @@ public final class StepActivitiesImpl implements StepActivities {
       // A step sees of the root only the store and the trainer runtime (and its own step's dirs).
       List<Path> readOnly = new java.util.ArrayList<>(store.localDirectories());
       readOnly.add(root.resolve("runtime"));
+      kinds
+          .python()
+          .map(p -> p.python().getParent())
+          .filter(bin -> bin != null && bin.isAbsolute() && bin.startsWith(root))
+          .ifPresent(bin -> readOnly.add(bin.getParent())); // a virtualenv kept in the root
       known = sandbox = StepSandbox.detect(root, readOnly, hiddenFromSteps);
     }
     return known;
