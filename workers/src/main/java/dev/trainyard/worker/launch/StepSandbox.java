@@ -36,13 +36,14 @@ public final class StepSandbox {
    * The namespace's init. With a worker root: an empty tmpfs (the view) replaces the root, with
    * only the read-only dirs under it (the store, the trainer runtime), the step's earlier attempts
    * (read-only: a resume reads their checkpoints) and its own attempt dir (read-write) bound back;
-   * the view is built on an empty mount point under the root first and then moved onto the root, as
-   * the sources are unreachable once the root is covered. Then the hidden paths outside the root
-   * are covered (an empty read-only tmpfs on a dir, /dev/null on a file), the shell re-enters its
-   * work dir through the view (its old cwd would still reach the covered root through {@code ..}),
-   * and the step runs without capabilities, forwarding SIGTERM. Its stdin is a pipe the worker
-   * holds open: end of file means the worker died (even by SIGKILL), and then everything in the
-   * namespace is killed, so no orphan keeps a GPU busy.
+   * the view is built on an empty mount point under the root first, as the sources are unreachable
+   * once the root is covered, and then bound recursively onto the root (a move is refused in a user
+   * namespace). Then the hidden paths outside the root are covered (an empty read-only tmpfs on a
+   * dir, /dev/null on a file), the shell re-enters its work dir through the view (its old cwd would
+   * still reach the covered root through {@code ..}), and the step runs without capabilities,
+   * forwarding SIGTERM. Its stdin is a pipe the worker holds open: end of file means the worker
+   * died (even by SIGKILL), and then everything in the namespace is killed, so no orphan keeps a
+   * GPU busy.
    */
   private static final String INIT =
       """
@@ -66,7 +67,7 @@ public final class StepSandbox {
       if [ -n "$root" ]; then
         steps=$(dirname "$work"); t=$(inview "$steps")
         mkdir -p "$t" && ro "$steps" "$t" && mount --bind "$work" "$(inview "$work")" || fail "cannot bind $work into the step's view"
-        mount -o remount,ro "$view" && mount --move "$view" "$root" || fail "cannot put the step's view on $root"
+        mount -o remount,bind,ro "$view" && mount --rbind "$view" "$root" || fail "cannot put the step's view on $root"
       fi
       for p do
         if [ -d "$p" ]; then mount -t tmpfs -o ro,mode=0755,size=4k trainyard-hidden "$p"

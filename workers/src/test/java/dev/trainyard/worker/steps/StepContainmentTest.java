@@ -270,6 +270,25 @@ class StepContainmentTest {
   }
 
   @Test
+  void aSecretInTheWorkersEnvironmentDoesNotReachTheStep() throws Exception {
+    assertThat(System.getenv("QUARKUS_DATASOURCE_PASSWORD"))
+        .as("set by the workers pom for this test")
+        .isNotBlank();
+
+    StepResult result = steps.execute(command("env", "env > \"$TRAINYARD_OUTPUT/env.txt\""));
+
+    ProducedArtifact output = result.outputs().get("output");
+    String env =
+        Files.readString(
+            store.resolve(new ArtifactRef(output.id(), output.uri())).resolve("env.txt"));
+    assertThat(env)
+        .doesNotContain("QUARKUS_DATASOURCE_PASSWORD")
+        .doesNotContain(System.getenv("QUARKUS_DATASOURCE_PASSWORD"))
+        .contains("PATH=")
+        .contains("TRAINYARD_OUTPUT=");
+  }
+
+  @Test
   void aRetriedStepStillReadsItsEarlierAttemptsCheckpointsButCannotChangeThem() throws Exception {
     Path earlier =
         Files.createDirectories(
