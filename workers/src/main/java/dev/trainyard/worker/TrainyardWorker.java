@@ -58,7 +58,11 @@ public final class TrainyardWorker implements AutoCloseable {
     this.store = store;
     this.activities =
         new StepActivitiesImpl(
-            config.root(), store, new GpuAllocator(gpus), config.terminationGrace());
+            config.root(),
+            store,
+            new GpuAllocator(gpus),
+            config.terminationGrace(),
+            config.hiddenFromSteps());
   }
 
   private static LocalArtifactStore newLocalStore(WorkerConfig config) {

@@ -13,13 +13,21 @@ import java.util.List;
  * @param maxConcurrentSteps steps it runs at once per pool (GPU steps are further limited by free
  *     GPUs)
  * @param terminationGrace time a cancelled step gets between SIGTERM and SIGKILL
+ * @param hiddenFromSteps files and dirs outside {@code root} that steps must not read (this
+ *     worker's TLS key, the embedding backend's secrets); all of {@code root} but the store, the
+ *     trainer runtime and the step's own dirs is hidden from steps anyway
  */
 public record WorkerConfig(
-    Path root, List<String> pools, int maxConcurrentSteps, Duration terminationGrace) {
+    Path root,
+    List<String> pools,
+    int maxConcurrentSteps,
+    Duration terminationGrace,
+    List<Path> hiddenFromSteps) {
   public static final Duration DEFAULT_TERMINATION_GRACE = Duration.ofSeconds(10);
 
   public WorkerConfig {
     pools = List.copyOf(pools);
+    hiddenFromSteps = List.copyOf(hiddenFromSteps);
     if (root == null) {
       throw new IllegalArgumentException("worker root dir is required");
     }
@@ -38,6 +46,12 @@ public record WorkerConfig(
     if (terminationGrace == null || terminationGrace.isNegative()) {
       throw new IllegalArgumentException("terminationGrace must be >= 0");
     }
+  }
+
+  /** Hides nothing outside {@code root}. */
+  public WorkerConfig(
+      Path root, List<String> pools, int maxConcurrentSteps, Duration terminationGrace) {
+    this(root, pools, maxConcurrentSteps, terminationGrace, List.of());
   }
 
   /** One pool, {@code default}; concurrency and grace at their defaults. What local mode uses. */

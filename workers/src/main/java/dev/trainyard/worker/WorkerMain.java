@@ -94,8 +94,14 @@ public final class WorkerMain {
         options.maxConcurrentSteps() != null
             ? options.maxConcurrentSteps()
             : Math.max(1, gpus.count());
+    // Steps never see the worker root but their own share of it; the TLS key may live elsewhere.
     WorkerConfig config =
-        new WorkerConfig(options.root(), options.pools(), concurrency, options.terminationGrace());
+        new WorkerConfig(
+            options.root(),
+            options.pools(),
+            concurrency,
+            options.terminationGrace(),
+            options.tls() == null ? List.of() : List.of(options.tls().key()));
 
     TaskVerifier verifier;
     try {

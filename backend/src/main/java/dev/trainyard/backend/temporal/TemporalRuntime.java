@@ -30,7 +30,10 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -158,7 +161,8 @@ public class TemporalRuntime {
                   config.home(),
                   config.worker().pools(),
                   config.worker().maxConcurrentSteps(),
-                  Duration.ofSeconds(10)),
+                  Duration.ofSeconds(10),
+                  secretsOutsideHome()),
               client,
               signing.verifier());
       stepWorker.start();
@@ -167,6 +171,20 @@ public class TemporalRuntime {
   }
 
   private volatile boolean stopping;
+
+  /**
+   * What the in-process worker's steps must not read besides the home (which they see only the
+   * store and trainer runtime of): the secret files configured to live elsewhere.
+   */
+  private List<Path> secretsOutsideHome() {
+    List<Path> secrets = new ArrayList<>();
+    if (tls != null) {
+      secrets.add(tls.key());
+    }
+    secrets.add(config.audit().hmacKeyFile());
+    secrets.add(config.audit().anchorFile());
+    return secrets;
+  }
 
   /**
    * Sticky execution off against a standalone SDK test server. After a workflow task completes, the

@@ -15,6 +15,11 @@ import java.util.concurrent.TimeUnit;
  * Output (stdout and stderr, interleaved as written) is appended to a log file.
  */
 public final class StepProcess {
+  /** Variables of this process that name its own secrets (Quarkus and Trainyard settings only). */
+  static final java.util.regex.Pattern OWN_SECRET_VARIABLE =
+      java.util.regex.Pattern.compile(
+          "(QUARKUS|TRAINYARD)_\\w*(PASSWORD|SECRET|HMAC_KEY|PRIVATE_KEY|CREDENTIALS)\\w*");
+
   public static final Duration DEFAULT_TERMINATION_GRACE = Duration.ofSeconds(10);
   private static final String SETSID = "/usr/bin/setsid";
   private static final Duration POLL = Duration.ofMillis(100);
@@ -60,7 +65,7 @@ public final class StepProcess {
       throws IOException {
     Files.createDirectories(logFile.toAbsolutePath().getParent());
     List<String> argv = new java.util.ArrayList<>(List.of(setsid()));
-    argv.addAll(sandbox.argv(command));
+    argv.addAll(sandbox.argv(command, workDir));
     ProcessBuilder builder =
         new ProcessBuilder(argv)
             .directory(workDir.toFile())
@@ -72,6 +77,10 @@ public final class StepProcess {
                 sandbox.contained()
                     ? ProcessBuilder.Redirect.PIPE
                     : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    // The backend's and worker's own secrets given as variables (QUARKUS_DATASOURCE_PASSWORD,
+    // TRAINYARD_AUDIT_HMAC_KEY, …) are not the step's; the step's own env (the spec's) is set
+    // after.
+    builder.environment().keySet().removeIf(name -> OWN_SECRET_VARIABLE.matcher(name).matches());
     builder.environment().putAll(env);
     return new StepProcess(builder.start(), terminationGrace);
   }

@@ -43,6 +43,7 @@ public final class StepActivitiesImpl implements StepActivities {
   private final StepKindRegistry kinds;
   private final StepFailures failures;
   private final OutputStorer outputs;
+  private final List<Path> hiddenFromSteps;
   private final Set<StepProcess> running = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
   private volatile StepSandbox sandbox;
@@ -53,7 +54,28 @@ public final class StepActivitiesImpl implements StepActivities {
    */
   public StepActivitiesImpl(
       Path root, ArtifactStore store, GpuAllocator gpus, Duration terminationGrace) {
-    this(root, store, gpus, terminationGrace, DEFAULT_HEARTBEAT_INTERVAL, WorkerIdentity.current());
+    this(root, store, gpus, terminationGrace, List.of());
+  }
+
+  /**
+   * @param hiddenFromSteps secrets outside {@code root} a step must not read (the rest of the root
+   *     is hidden anyway, see {@link StepSandbox})
+   */
+  public StepActivitiesImpl(
+      Path root,
+      ArtifactStore store,
+      GpuAllocator gpus,
+      Duration terminationGrace,
+      List<Path> hiddenFromSteps) {
+    this(
+        root,
+        store,
+        gpus,
+        terminationGrace,
+        DEFAULT_HEARTBEAT_INTERVAL,
+        WorkerIdentity.current(),
+        StepKindRegistry.standard(PythonRuntime.fromEnvironment(root.toAbsolutePath())),
+        hiddenFromSteps);
   }
 
   public StepActivitiesImpl(
@@ -84,6 +106,19 @@ public final class StepActivitiesImpl implements StepActivities {
       Duration heartbeatInterval,
       String workerId,
       StepKindRegistry kinds) {
+    this(root, store, gpus, terminationGrace, heartbeatInterval, workerId, kinds, List.of());
+  }
+
+  private StepActivitiesImpl(
+      Path root,
+      ArtifactStore store,
+      GpuAllocator gpus,
+      Duration terminationGrace,
+      Duration heartbeatInterval,
+      String workerId,
+      StepKindRegistry kinds,
+      List<Path> hiddenFromSteps) {
+    this.hiddenFromSteps = List.copyOf(hiddenFromSteps);
     this.root = root.toAbsolutePath();
     this.store = store;
     this.gpus = gpus;
@@ -177,7 +212,15 @@ public final class StepActivitiesImpl implements StepActivities {
   private StepSandbox sandbox() {
     StepSandbox known = sandbox;
     if (known == null) {
-      known = sandbox = StepSandbox.detect(store.localDirectories());
+      // A step sees of the root only the store and the trainer runtime (and its own step's dirs).
+      List<Path> readOnly = new java.util.ArrayList<>(store.localDirectories());
+      readOnly.add(root.resolve("runtime"));
+      kinds
+          .python()
+          .map(p -> p.python().getParent())
+          .filter(bin -> bin != null && bin.isAbsolute() && bin.startsWith(root))
+          .ifPresent(bin -> readOnly.add(bin.getParent())); // a virtualenv kept in the root
+      known = sandbox = StepSandbox.detect(root, readOnly, hiddenFromSteps);
     }
     return known;
   }

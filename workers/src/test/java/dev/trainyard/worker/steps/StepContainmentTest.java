@@ -134,7 +134,11 @@ class StepContainmentTest {
 
   @Test
   void aHardLinkToAFileOutsideTheOutputIsCopiedAndTheOutsideFileKeepsItsMode() throws Exception {
-    Path outside = root.resolve("outside.txt");
+    // A file elsewhere under the root is not even visible to the step (and a link across the
+    // mounts of its view is refused); its attempt dir's kept checkpoints are, so one sits there.
+    Path checkpoints =
+        StepFiles.workDir(root, "run-1", "linker", 1).resolve(ResumePoints.CHECKPOINTS);
+    Path outside = Files.createDirectories(checkpoints).resolve("outside.txt");
     Files.writeString(outside, "someone else's file\n");
     Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("rw-r-----"));
 
@@ -187,6 +191,131 @@ class StepContainmentTest {
           .as(file)
           .isEqualTo("rw-------");
     }
+  }
+
+  @Test
+  void aStepReadsNoneOfTheWorkersAndBackendsSecretsNorAnotherAttemptsStepJson(
+      @TempDir Path elsewhere) throws Exception {
+    // The home's layout in local mode (the in-process worker's root is the home), each file
+    // holding a marker; plus a TLS key outside the root, which the worker is told to hide.
+    List<Path> secretFiles =
+        List.of(
+            root.resolve("secrets/db-password"),
+            root.resolve("secrets/audit-hmac.key"),
+            root.resolve("keys/task-signing.key"),
+            root.resolve("tls/client.key"),
+            root.resolve("postgres/PG_VERSION"),
+            root.resolve("local-token"),
+            elsewhere.resolve("worker-tls.key"));
+    for (Path file : secretFiles) {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, "SECRET-BYTES " + file.getFileName() + "\n");
+    }
+    Path outsideKey = elsewhere.resolve("worker-tls.key");
+    // Another run's attempt: its step.json holds that run's parameter values.
+    Path otherStepJson = StepFiles.workDir(root, "run-0", "other", 1).resolve("step.json");
+    Files.createDirectories(otherStepJson.getParent());
+    Files.writeString(otherStepJson, "{\"params\": {\"token\": \"SECRET-BYTES other-run\"}}\n");
+
+    StepResult result;
+    TestActivityEnvironment hiding = TestActivityEnvironment.newInstance();
+    try {
+      hiding.registerActivitiesImplementations(
+          new StepActivitiesImpl(
+              root,
+              store,
+              new GpuAllocator(List.of()),
+              Duration.ofSeconds(5),
+              List.of(outsideKey)));
+      StepActivities hidingSteps =
+          hiding.newActivityStub(
+              StepActivities.class,
+              ActivityOptions.newBuilder()
+                  .setStartToCloseTimeout(Duration.ofMinutes(2))
+                  .setHeartbeatTimeout(Duration.ofSeconds(10))
+                  .build());
+      StringBuilder run = new StringBuilder("out=\"$TRAINYARD_OUTPUT/seen.txt\"\n");
+      for (Path file : secretFiles) {
+        run.append("cat '").append(file).append("' >> \"$out\" 2>&1\n");
+      }
+      for (String dir : List.of("secrets", "keys", "tls", "postgres", "work", "work/run-0", "")) {
+        run.append("ls -la '").append(root.resolve(dir)).append("' >> \"$out\" 2>&1\n");
+      }
+      run.append("cat '").append(otherStepJson).append("' >> \"$out\" 2>&1\n");
+      run.append("grep -r --exclude=seen.txt SECRET-\"\"BYTES '")
+          .append(root)
+          .append("' >> \"$out\" 2>&1\n");
+      // Its old cwd must not lead back to the covered root either.
+      run.append("cat ../../../run-0/other/attempt-1/step.json >> \"$out\" 2>&1\n");
+      run.append("cat \"$TRAINYARD_WORKDIR/step.json\" > \"$TRAINYARD_OUTPUT/own-step.json\"\n");
+      result =
+          hidingSteps.execute(
+              new StepTask(
+                  "run-1", "snoop", "command", 1, Map.of("run", run.toString()), Map.of(), 0, 60));
+    } finally {
+      hiding.close();
+    }
+
+    ProducedArtifact output = result.outputs().get("output");
+    Path stored = store.resolve(new ArtifactRef(output.id(), output.uri()));
+    String seen = Files.readString(stored.resolve("seen.txt"));
+    assertThat(seen)
+        .as("what the step could read")
+        .doesNotContain("SECRET-BYTES")
+        .contains("No such file or directory");
+    assertThat(stored.resolve("own-step.json")).content().contains("\"snoop\"");
+    for (Path file : secretFiles) {
+      assertThat(file).as("left as it was").content().startsWith("SECRET-BYTES");
+    }
+  }
+
+  @Test
+  void aSecretInTheWorkersEnvironmentDoesNotReachTheStep() throws Exception {
+    assertThat(System.getenv("QUARKUS_DATASOURCE_PASSWORD"))
+        .as("set by the workers pom for this test")
+        .isNotBlank();
+
+    StepResult result = steps.execute(command("env", "env > \"$TRAINYARD_OUTPUT/env.txt\""));
+
+    ProducedArtifact output = result.outputs().get("output");
+    String env =
+        Files.readString(
+            store.resolve(new ArtifactRef(output.id(), output.uri())).resolve("env.txt"));
+    assertThat(env)
+        .doesNotContain("QUARKUS_DATASOURCE_PASSWORD")
+        .doesNotContain(System.getenv("QUARKUS_DATASOURCE_PASSWORD"))
+        .contains("PATH=")
+        .contains("TRAINYARD_OUTPUT=");
+  }
+
+  @Test
+  void aRetriedStepStillReadsItsEarlierAttemptsCheckpointsButCannotChangeThem() throws Exception {
+    Path earlier =
+        Files.createDirectories(
+            StepFiles.workDir(root, "run-1", "resumer", 1)
+                .resolve(ResumePoints.CHECKPOINTS)
+                .resolve("step-5"));
+    Files.writeString(earlier.resolve(ResumePoints.STATE_FILE), "state of attempt 1\n");
+
+    StepResult result =
+        steps.execute(
+            new StepTask(
+                "run-1",
+                "resumer",
+                "command",
+                2,
+                Map.of(
+                    "run",
+                    "cat '%1$s/%2$s' > \"$TRAINYARD_OUTPUT/resumed.txt\"; echo x >> '%1$s/%2$s' || echo refused >> \"$TRAINYARD_OUTPUT/resumed.txt\""
+                        .formatted(earlier, ResumePoints.STATE_FILE)),
+                Map.of(),
+                0,
+                60));
+
+    ProducedArtifact output = result.outputs().get("output");
+    assertThat(store.resolve(new ArtifactRef(output.id(), output.uri())).resolve("resumed.txt"))
+        .hasContent("state of attempt 1\nrefused");
+    assertThat(earlier.resolve(ResumePoints.STATE_FILE)).hasContent("state of attempt 1");
   }
 
   private static StepTask command(String stepId, String run) {
