@@ -6,17 +6,13 @@ import dev.trainyard.pipeline.Pipelines;
 import dev.trainyard.pipeline.plan.ExecutionPlan;
 import dev.trainyard.pipeline.plan.InputBinding;
 import dev.trainyard.pipeline.plan.PlannedStep;
-import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.store.LocalArtifactStore;
 import dev.trainyard.workflow.ArtifactRef;
 import dev.trainyard.workflow.ProducedArtifact;
 import dev.trainyard.workflow.StepActivities;
 import dev.trainyard.workflow.StepTask;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.testing.TestActivityEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,34 +31,20 @@ class ParametersNeverBecomeShellTextTest {
   static final String PROBE = "A$(echo SUBST-RAN)B`echo BT-RAN`\"; echo DQ-BREAKOUT";
 
   @TempDir Path root;
-  private TestActivityEnvironment env;
+  private RealStepActivities activities;
   private LocalArtifactStore store;
   private StepActivities steps;
 
   @BeforeEach
   void setUp() {
-    store = new LocalArtifactStore(root);
-    env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(
-        new StepActivitiesImpl(
-            root,
-            store,
-            new GpuAllocator(List.of()),
-            Duration.ofSeconds(5),
-            Duration.ofMillis(200),
-            "test-host/1"));
-    steps =
-        env.newActivityStub(
-            StepActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofMinutes(2))
-                .setHeartbeatTimeout(Duration.ofSeconds(1))
-                .build());
+    activities = RealStepActivities.start(root, List.of());
+    store = activities.store();
+    steps = activities.steps();
   }
 
   @AfterEach
   void tearDown() {
-    env.close();
+    activities.close();
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.trainyard.worker.steps;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.launch.Pids;
 import dev.trainyard.worker.store.LocalArtifactStore;
 import dev.trainyard.workflow.ArtifactRef;
@@ -11,11 +10,9 @@ import dev.trainyard.workflow.ProducedArtifact;
 import dev.trainyard.workflow.StepActivities;
 import dev.trainyard.workflow.StepResult;
 import dev.trainyard.workflow.StepTask;
-import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
-import io.temporal.testing.TestActivityEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,34 +36,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StepActivitiesImplTest {
   @TempDir Path root;
-  private TestActivityEnvironment env;
+  private RealStepActivities activities;
   private LocalArtifactStore store;
   private StepActivities steps;
 
   @BeforeEach
   void setUp() {
-    store = new LocalArtifactStore(root);
-    env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(
-        new StepActivitiesImpl(
-            root,
-            store,
-            new GpuAllocator(List.of(0, 1)),
-            Duration.ofSeconds(5),
-            Duration.ofMillis(200),
-            "test-host/1"));
-    steps =
-        env.newActivityStub(
-            StepActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofMinutes(2))
-                .setHeartbeatTimeout(Duration.ofSeconds(1))
-                .build());
+    activities = RealStepActivities.start(root, List.of(0, 1));
+    store = activities.store();
+    steps = activities.steps();
   }
 
   @AfterEach
   void tearDown() {
-    env.close();
+    activities.close();
   }
 
   @Test
@@ -250,7 +233,7 @@ class StepActivitiesImplTest {
     Pids.await(ready, Duration.ofSeconds(10));
     List<Long> started = Pids.awaitWithArgument(marker, 2, Duration.ofSeconds(10));
 
-    env.requestCancelActivity();
+    activities.env().requestCancelActivity();
 
     assertThatThrownBy(() -> running.get(20, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)

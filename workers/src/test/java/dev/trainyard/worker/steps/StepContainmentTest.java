@@ -31,34 +31,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StepContainmentTest {
   @TempDir Path root;
-  private TestActivityEnvironment env;
+  private RealStepActivities activities;
   private LocalArtifactStore store;
   private StepActivities steps;
 
   @BeforeEach
   void setUp() {
-    store = new LocalArtifactStore(root);
-    env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(
-        new StepActivitiesImpl(
-            root,
-            store,
-            new GpuAllocator(List.of()),
-            Duration.ofSeconds(5),
-            Duration.ofMillis(200),
-            "test-host/1"));
-    steps =
-        env.newActivityStub(
-            StepActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofMinutes(2))
-                .setHeartbeatTimeout(Duration.ofSeconds(1))
-                .build());
+    activities = RealStepActivities.start(root, List.of());
+    store = activities.store();
+    steps = activities.steps();
   }
 
   @AfterEach
   void tearDown() {
-    env.close();
+    activities.close();
   }
 
   @Test
