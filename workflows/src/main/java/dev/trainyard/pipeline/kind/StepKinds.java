@@ -237,6 +237,11 @@ public final class StepKinds {
   /** Largest safetensors shard the tensor engine writes by default (5 GB, as Hugging Face does). */
   private static final long MAX_SHARD_BYTES = 5L * 1000 * 1000 * 1000;
 
+  /** The tensor engine's shard size, shared by every kind that writes a checkpoint in Java. */
+  private static final ConfigKey SHARD_BYTES =
+      ConfigKey.optional("max_shard_bytes", INT, Constraint.positive(), "bytes per output shard")
+          .withDefault(MAX_SHARD_BYTES);
+
   /** Failure types every worker-run kind may raise (see {@code StepActivitiesImpl}). */
   private static final List<FailureType> WORKER_FAILURES =
       List.of(
@@ -449,12 +454,7 @@ public final class StepKinds {
                           STRING,
                           Constraint.oneOf("linear", "ties"),
                           "dare/breadcrumbs flavour"),
-                      ConfigKey.optional(
-                              "max_shard_bytes",
-                              INT,
-                              Constraint.positive(),
-                              "bytes per output shard")
-                          .withDefault(MAX_SHARD_BYTES),
+                      SHARD_BYTES,
                       ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)")
                           .withDefault(0))))
           .output("model", ArtifactType.CHECKPOINT)
@@ -516,12 +516,7 @@ public final class StepKinds {
                           NUMBER,
                           Constraint.between(0, 1),
                           "share of attention head groups removed (width)"),
-                      ConfigKey.optional(
-                              "max_shard_bytes",
-                              INT,
-                              Constraint.positive(),
-                              "bytes per output shard")
-                          .withDefault(MAX_SHARD_BYTES),
+                      SHARD_BYTES,
                       ConfigKey.optional("seed", INT, Constraint.NONE, "random seed")
                           .withDefault(0))))
           .output("model", ArtifactType.CHECKPOINT)
