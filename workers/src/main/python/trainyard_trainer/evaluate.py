@@ -19,8 +19,6 @@ from . import data as D
 from .runtime import MetricsWriter, Runtime
 from .tokenizer import ByteTokenizer
 
-TASK_ALIASES = {"qa": "exact_match", "mc": "multiple_choice", "ppl": "perplexity", "pairs": "preference"}
-
 
 class GateFailed(Exception):
     pass
@@ -166,7 +164,8 @@ def run(body, step_json, log=print):
                 info = dict(info, chat=bool(json.load(f).get("chat_template")))
     model.to(rt.device).eval()
     ev = Evaluator(model, info, rt, cfg)
-    wanted = {TASK_ALIASES.get(t, t) for t in (body.get("tasks") or [])}
+    # The planner writes canonical task names (aliases are resolved in Java, StepKinds).
+    wanted = set(body.get("tasks") or [])
     max_samples = cfg.get("max_samples")
 
     files = D.resolve_files(body["data"], cfg.get("subset"), step_json.get("kind"))

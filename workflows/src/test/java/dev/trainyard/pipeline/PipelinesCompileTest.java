@@ -486,4 +486,28 @@ class PipelinesCompileTest {
             Map.entry("max_shard_bytes", 5_000_000_000L),
             Map.entry("seed", 0));
   }
+
+  @Test
+  void aPlannedEvaluateNamesItsTasksCanonicallySoTheTrainerKnowsNoAliases() {
+    ExecutionPlan plan =
+        Pipelines.compile(
+            """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: eval
+        params:
+          base: {type: checkpoint}
+          corpus: {type: dataset}
+        steps:
+          - id: eval
+            kind: evaluate
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            tasks: [qa, ppl, multiple_choice, pairs]
+        """,
+            Map.of("base", BASE_ID, "corpus", BASE_ID));
+
+    assertThat(plan.step("eval").orElseThrow().body().get("tasks"))
+        .isEqualTo(List.of("exact_match", "perplexity", "multiple_choice", "preference"));
+  }
 }

@@ -457,6 +457,7 @@ public final class StepKinds {
                       SHARD_BYTES,
                       ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)")
                           .withDefault(0))))
+          .check(MergeRules::check)
           .output("model", ArtifactType.CHECKPOINT)
           .failures(WORKER_FAILURES)
           .example(

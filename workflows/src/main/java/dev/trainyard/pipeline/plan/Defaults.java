@@ -30,6 +30,15 @@ public final class Defaults {
                 resolved.put(field.name(), architecture(resolved.get(field.name())));
               }
             });
+    if (kind == StepKinds.EVALUATE && resolved.get("tasks") instanceof java.util.List<?> tasks) {
+      // Aliases are spelling for people; step.json names each task one way, so only Java knows
+      // them.
+      resolved.put(
+          "tasks",
+          tasks.stream()
+              .map(t -> t instanceof String s ? StepKinds.EVAL_TASK_ALIASES.getOrDefault(s, s) : t)
+              .toList());
+    }
     var config = kind.fields().get("config");
     if (config != null
         && config.entries().values().stream().anyMatch(k -> k.defaultValue() != null)) {

@@ -283,6 +283,53 @@ class SpecValidationTest {
   }
 
   @Test
+  void eachMergeMethodsNeedsAreRefusedAtValidationWithTheirPaths() {
+    assertThat(
+            stepProblems(
+                """
+          - id: ta
+            kind: merge
+            method: ties
+            models:
+              - {model: "${{ params.base }}", weight: 1.0}
+          - id: sl
+            kind: merge
+            method: slerp
+            base: ${{ params.base }}
+            models:
+              - {model: "${{ params.base }}"}
+              - {model: "${{ params.base }}"}
+          - id: lin
+            kind: merge
+            method: linear
+            base: ${{ params.base }}
+            models:
+              - {model: "${{ params.base }}", weight: 1.0, density: 0.5}
+              - {model: "${{ params.base }}", weight: -1.0}
+          - id: stock
+            kind: merge
+            method: model-stock
+            models:
+              - {model: "${{ params.base }}"}
+          - id: dare
+            kind: merge
+            method: dare_ties
+            base: ${{ params.base }}
+            models:
+              - {model: "${{ params.base }}", weight: 0.5, density: 0.5}
+        """))
+        .containsExactly(
+            "steps[0].base: ties needs a base checkpoint (task vectors are model − base)",
+            "steps[1].models: slerp interpolates exactly two checkpoints (base and one model), got 3",
+            "steps[1].config.t: slerp needs the interpolation factor t",
+            "steps[2].base: linear does not use a base; list it under models with its weight",
+            "steps[2].models[0].density: linear does not sparsify; density applies to ties, dare, breadcrumbs",
+            "steps[2].models: weights sum to 0, which normalize cannot divide by; set config.normalize: false",
+            "steps[3].base: model-stock needs a base checkpoint",
+            "steps[3].models: model-stock needs at least two fine-tuned models");
+  }
+
+  @Test
   void aCommandsFilesAReportOrADatasetIsNeverAcceptedWhereACheckpointIsNeeded() {
     assertThat(
             compileProblems(

@@ -1,5 +1,6 @@
 package dev.trainyard.worker.tensor.merge;
 
+import dev.trainyard.pipeline.kind.MergeRules;
 import dev.trainyard.pipeline.kind.StepKinds;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,8 +24,7 @@ public record MergeRequest(
     String dtype,
     long maxShardBytes) {
 
-  public static final List<String> METHODS =
-      List.of("linear", "task-arithmetic", "ties", "dare", "slerp", "model-stock", "breadcrumbs");
+  public static final List<String> METHODS = MergeRules.METHODS;
 
   /** The kind's keys; values come resolved (defaults filled in) by {@code Defaults}. */
   private static final Set<String> CONFIG_KEYS = StepKinds.MERGE.configKeys().keySet();
@@ -35,14 +35,9 @@ public record MergeRequest(
   /** Parses a body; every problem is collected, then reported at once. */
   public static MergeRequest parse(Map<String, Object> body, Function<String, Path> resolve) {
     List<String> errors = new ArrayList<>();
-    String method = normaliseMethod(String.valueOf(body.get("method")));
-    String variant = null;
-    if (method.equals("dare-ties") || method.equals("breadcrumbs-ties")) {
-      variant = "ties";
-      method = method.substring(0, method.indexOf("-ties"));
-    } else if (method.equals("dare-linear")) {
-      method = "dare";
-    }
+    MergeRules.Method canonical = MergeRules.canonical(String.valueOf(body.get("method")));
+    String method = canonical.name();
+    String variant = canonical.variant();
     if (!METHODS.contains(method)) {
       errors.add("method: must be one of " + METHODS + ", got '" + body.get("method") + "'");
     }
@@ -97,62 +92,8 @@ public record MergeRequest(
         errors.add("config.dtype: " + e.getMessage());
       }
     }
-    switch (method) {
-      case "linear" -> {
-        if (base != null) {
-          errors.add("base: linear does not use a base; list it under models with its weight");
-        }
-      }
-      case "slerp" -> {
-        int count = models.size() + (base == null ? 0 : 1);
-        if (count != 2) {
-          errors.add(
-              "models: slerp interpolates exactly two checkpoints (base and one model), got "
-                  + count);
-        }
-        if (t == null) {
-          errors.add("config.t: slerp needs the interpolation factor t");
-        }
-      }
-      case "model-stock" -> {
-        if (base == null) {
-          errors.add("base: model-stock needs a base checkpoint");
-        }
-        if (models.size() < 2) {
-          errors.add("models: model-stock needs at least two fine-tuned models");
-        }
-      }
-      default -> {
-        if (base == null && METHODS.contains(method)) {
-          errors.add(
-              "base: " + method + " needs a base checkpoint (task vectors are model − base)");
-        }
-      }
-    }
-    if (List.of("linear", "task-arithmetic", "slerp", "model-stock").contains(method)) {
-      for (int i = 0; i < params.size(); i++) {
-        if (params.get(i).density() != null) {
-          errors.add(
-              "models["
-                  + i
-                  + "].density: "
-                  + method
-                  + " does not sparsify; density applies to ties, dare, breadcrumbs");
-        }
-      }
-    }
-    if (method.equals("linear")
-        && !Boolean.FALSE.equals(config.get("normalize"))
-        && errors.isEmpty()) {
-      double sum =
-          params.stream()
-              .mapToDouble(p -> p.weight() == null ? 1 : p.weight().values().get(0))
-              .sum();
-      if (Math.abs(sum) < 1e-12) {
-        errors.add(
-            "models: weights sum to 0, which normalize cannot divide by; set config.normalize: false");
-      }
-    }
+    // Values are resolved here, so the kind's own cross-field rules see every one of them.
+    MergeRules.check(body, (at, message) -> errors.add(at + ": " + message));
     if (!(config.get("seed") instanceof Number)) {
       errors.add("config.seed: must be an integer");
     }
@@ -177,10 +118,6 @@ public record MergeRequest(
             params, lambda, normalize, rescale, t, seed, variant == null ? "linear" : variant),
         dtype,
         maxShard);
-  }
-
-  static String normaliseMethod(String m) {
-    return m.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 
   @SuppressWarnings("unchecked")

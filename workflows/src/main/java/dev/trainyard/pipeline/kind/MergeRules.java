@@ -1,0 +1,120 @@
+package dev.trainyard.pipeline.kind;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * What each merge method needs across fields (a base or none, how many models, which knobs apply),
+ * checked once here: at validation, so a launch is refused with the field's path, and again by the
+ * tensor engine on the resolved body, so its CLI gives the same answers.
+ */
+public final class MergeRules {
+  private MergeRules() {}
+
+  /** The methods the tensor engine implements, after {@link #canonical} folds the spellings. */
+  public static final List<String> METHODS =
+      List.of("linear", "task-arithmetic", "ties", "dare", "slerp", "model-stock", "breadcrumbs");
+
+  /** Methods that do not sparsify deltas, so {@code density} means nothing to them. */
+  private static final List<String> DENSE = List.of("linear", "task-arithmetic", "slerp");
+
+  /**
+   * The method as the engine runs it, and the variant a compound name implies ({@code dare_ties} is
+   * dare with ties sign election, as mergekit spells it).
+   */
+  public record Method(String name, String variant) {}
+
+  public static Method canonical(String written) {
+    String m = written.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+    return switch (m) {
+      case "dare-ties" -> new Method("dare", "ties");
+      case "breadcrumbs-ties" -> new Method("breadcrumbs", "ties");
+      case "dare-linear" -> new Method("dare", "linear");
+      default -> new Method(m, null);
+    };
+  }
+
+  /**
+   * The rules of {@link StepKinds#MERGE} that a per-field schema cannot say. Values still written
+   * as {@code ${{ }}} expressions are left alone: the engine checks them once resolved.
+   */
+  public static void check(Map<String, Object> body, BiConsumer<String, String> problem) {
+    if (!(body.get("method") instanceof String written) || !StepCheck.literal(written)) {
+      return;
+    }
+    String method = canonical(written).name();
+    if (!METHODS.contains(method)) {
+      return; // the field's own constraint names the choices
+    }
+    boolean hasBase = body.get("base") != null;
+    List<?> models = body.get("models") instanceof List<?> list ? list : List.of();
+    Map<?, ?> config = body.get("config") instanceof Map<?, ?> c ? c : Map.of();
+    switch (method) {
+      case "linear" -> {
+        if (hasBase) {
+          problem.accept(
+              "base", "linear does not use a base; list it under models with its weight");
+        }
+      }
+      case "slerp" -> {
+        int count = models.size() + (hasBase ? 1 : 0);
+        if (count != 2) {
+          problem.accept(
+              "models",
+              "slerp interpolates exactly two checkpoints (base and one model), got " + count);
+        }
+        if (config.get("t") == null) {
+          problem.accept("config.t", "slerp needs the interpolation factor t");
+        }
+      }
+      case "model-stock" -> {
+        if (!hasBase) {
+          problem.accept("base", "model-stock needs a base checkpoint");
+        }
+        if (models.size() < 2) {
+          problem.accept("models", "model-stock needs at least two fine-tuned models");
+        }
+      }
+      default -> {
+        if (!hasBase) {
+          problem.accept(
+              "base", method + " needs a base checkpoint (task vectors are model − base)");
+        }
+      }
+    }
+    if (DENSE.contains(method) || method.equals("model-stock")) {
+      for (int i = 0; i < models.size(); i++) {
+        if (models.get(i) instanceof Map<?, ?> entry && entry.get("density") != null) {
+          problem.accept(
+              "models[" + i + "].density",
+              method + " does not sparsify; density applies to ties, dare, breadcrumbs");
+        }
+      }
+    }
+    if (method.equals("linear") && !Boolean.FALSE.equals(config.get("normalize"))) {
+      double sum = 0;
+      for (Object m : models) {
+        Object weight = m instanceof Map<?, ?> entry ? entry.get("weight") : null;
+        if (weight == null) {
+          sum += 1;
+        } else if (weight instanceof Number n) {
+          sum += n.doubleValue();
+        } else if (weight instanceof List<?> patterns
+            && !patterns.isEmpty()
+            && patterns.get(0) instanceof Map<?, ?> first
+            && first.get("value") instanceof Number n) {
+          sum += n.doubleValue(); // a per-tensor list: its first pattern, as the engine applies it
+        } else {
+          return; // an expression or a per-tensor list: the engine sums what it resolves to
+        }
+      }
+      if (!models.isEmpty() && Math.abs(sum) < 1e-12) {
+        problem.accept(
+            "models",
+            "weights sum to 0, which normalize cannot divide by; set config.normalize: false");
+      }
+    }
+  }
+}
