@@ -37,6 +37,8 @@ def resolved(kind, body):
         if key not in config:
             config[key] = DERIVED[rule](config)
     body["config"] = config
+    if isinstance(body.get("data"), list):
+        body["data"] = [dict(spec["source_defaults"], **s) if isinstance(s, dict) else s for s in body["data"]]
     model = body.get("model")
     if spec["runner"].get("init") == "scratch":
         model = "tiny" if model is None else model

@@ -89,7 +89,8 @@ def data_sources(body, cfg, kind):
         for n, s in enumerate(specs):
             if not isinstance(s.get("dataset"), str):
                 raise ValueError(f"data[{n}].dataset: required (an artifact)")
-            s.setdefault("weight", 1.0)
+            if "weight" not in s:
+                raise ValueError(f"data[{n}].weight: missing from step.json (the planner writes every default)")
             if not s["weight"] > 0:
                 raise ValueError(f"data[{n}].weight: must be > 0")
     else:

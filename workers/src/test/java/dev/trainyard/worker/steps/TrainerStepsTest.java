@@ -145,6 +145,60 @@ class TrainerStepsTest {
   }
 
   @Test
+  void aMixtureStepRecordsTheTokensItConsumedPerSourceArtifactInItsCheckpointAndMetrics()
+      throws Exception {
+    StepActivities steps = realTrainer();
+    ArtifactRef web = corpus();
+    Path other = Files.createDirectories(root.resolve("incoming/other"));
+    Files.writeString(other.resolve("train.txt"), "def f(x):\n    return x + 1\n\n".repeat(200));
+    ProducedArtifact stored = store.put(other, "dataset");
+    ArtifactRef code = new ArtifactRef(stored.id(), stored.uri());
+    List<Map<String, Object>> data =
+        List.of(
+            Map.of("dataset", "${{ inputs.params.web }}", "weight", 3),
+            Map.of("dataset", "${{ inputs.params.code }}", "weight", 1));
+    var task =
+        new StepTask(
+            "run-1",
+            "mix",
+            "pretrain",
+            1,
+            Defaults.resolve(
+                StepKinds.PRETRAIN,
+                Map.of(
+                    "model",
+                    TINY,
+                    "data",
+                    data,
+                    "config",
+                    Map.of("max_steps", 5, "batch_size", 8, "seq_len", 16))),
+            Map.of("params.web", web, "params.code", code),
+            0,
+            170);
+
+    StepResult result = steps.execute(task);
+
+    assertThat(result.metrics())
+        .containsEntry("mix/params.web/tokens", 480.0)
+        .containsEntry("mix/params.code/tokens", 160.0)
+        .containsEntry("mix/params.web/sequences", 30.0);
+    ProducedArtifact model = result.outputs().get("model");
+    JsonNode mixture =
+        JSON.readTree(
+                store
+                    .resolve(new ArtifactRef(model.id(), model.uri()))
+                    .resolve("trainyard.json")
+                    .toFile())
+            .path("mixture");
+    assertThat(mixture).hasSize(2);
+    assertThat(mixture.get(0).path("source").asText()).isEqualTo(web.id());
+    assertThat(mixture.get(0).path("weight").asDouble()).isEqualTo(0.75);
+    assertThat(mixture.get(0).path("tokens").asLong()).isEqualTo(480);
+    assertThat(mixture.get(1).path("source").asText()).isEqualTo(code.id());
+    assertThat(mixture.get(1).path("tokens").asLong()).isEqualTo(160);
+  }
+
+  @Test
   void aRetriedAttemptResumesFromTheNewestIntermediateCheckpointOfAnEarlierOne() throws Exception {
     StepActivities steps = realTrainer();
     ArtifactRef corpus = corpus();
