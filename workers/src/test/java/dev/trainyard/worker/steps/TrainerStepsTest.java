@@ -218,6 +218,50 @@ class TrainerStepsTest {
   }
 
   @Test
+  void textIntoACheckpointWithoutATokenizerFailsAsInvalidAndIsNeverRetried() throws Exception {
+    StepActivities steps = realTrainer();
+    ArtifactRef corpus = corpus();
+    ProducedArtifact trained =
+        steps
+            .execute(pretrain(1, corpus, Map.of("max_steps", 2, "batch_size", 2, "seq_len", 16)))
+            .outputs()
+            .get("model");
+    // The same weights without tokenizer files: nothing says how its ids map to text.
+    Path bare = Files.createDirectories(root.resolve("incoming/bare"));
+    Path from = store.resolve(new ArtifactRef(trained.id(), trained.uri()));
+    for (String name : List.of("config.json", "model.safetensors", "trainyard.json")) {
+      Files.copy(from.resolve(name), bare.resolve(name));
+    }
+    ProducedArtifact model = store.put(bare, "checkpoint");
+    StepTask task =
+        new StepTask(
+            "run-1",
+            "tune",
+            "continual-pretrain",
+            1,
+            Defaults.resolve(
+                StepKinds.CONTINUAL_PRETRAIN,
+                Map.of(
+                    "model", "${{ inputs.params.base }}", "data", "${{ inputs.params.corpus }}")),
+            Map.of(
+                "params.base", new ArtifactRef(model.id(), model.uri()), "params.corpus", corpus),
+            0,
+            120);
+
+    assertThatThrownBy(() -> steps.execute(task))
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            failure -> {
+              assertThat(failure.getType()).isEqualTo("InvalidStep");
+              assertThat(failure.isNonRetryable()).isTrue();
+              assertThat(failure.getOriginalMessage())
+                  .contains("the checkpoint has no tokenizer")
+                  .contains("train it on token shards");
+            });
+  }
+
+  @Test
   void anEvaluateGateThatFailsStopsTheStepWithTheMetricInTheMessage() throws Exception {
     StepActivities steps = realTrainer();
     ProducedArtifact model =
