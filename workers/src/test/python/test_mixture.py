@@ -178,6 +178,13 @@ def test_a_mixture_resumed_from_its_training_state_ends_bitwise_identical(tmp_pa
     assert math_rows == 28  # capped below its weight's share of 32
 
 
+def test_the_outputs_of_a_matrix_step_are_a_mixture_of_equal_parts(tmp_path, three_token_sources):
+    assert run_step(tmp_path, "pretrain", {"model": TINY, "data": list(three_token_sources[:2]),
+                                           "config": dict(FAST, max_steps=4)}) == 0
+    last = metrics(tmp_path)[-1]
+    assert last["mix/params.web/tokens"] == last["mix/params.code/tokens"] == 4 * 8 * 16 / 2
+
+
 def test_max_epochs_too_small_for_the_run_is_refused_before_training(tmp_path, three_token_sources, capsys):
     body = mixture_body(three_token_sources)
     for s in body["data"]:

@@ -93,6 +93,12 @@ def test_token_shards_of_another_tokenizer_are_refused(tmp_path, byte_model, cap
     assert "made with another tokenizer" in error_of(capsys)
 
 
+def test_dpo_refuses_token_shards_it_cannot_pair(tmp_path, byte_model, capsys):
+    shards = byte_tokens(byte_model, tmp_path / "t", [[256] + [97] * 30 + [257]] * 4)
+    assert run_step(tmp_path / "w", "dpo", {"model": byte_model, "data": shards, "config": FAST}) == 2
+    assert "dpo reads preference datasets" in error_of(capsys)
+
+
 def test_text_and_token_shards_do_not_mix(tmp_path, datasets_dir, capsys):
     shards = write_tokens(str(tmp_path / "t"), {"train": [[1] * 40] * 4}, 200)
     assert run_step(tmp_path / "w", "pretrain", {"model": TINY, "data": [{"dataset": datasets_dir},

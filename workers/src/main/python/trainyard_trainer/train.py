@@ -85,7 +85,8 @@ def data_sources(body, cfg, kind):
     elif isinstance(data, list) and data:
         if cfg.subset is not None:
             raise ValueError("config.subset: with a list of sources, give each source its own subset")
-        specs = [dict(s) if isinstance(s, dict) else {"dataset": s} for s in data]
+        # A fan-in (the outputs of a matrix step) is a mixture of equal parts.
+        specs = [dict(s) if isinstance(s, dict) else {"dataset": s, "weight": 1.0} for s in data]
         for n, s in enumerate(specs):
             if not isinstance(s.get("dataset"), str):
                 raise ValueError(f"data[{n}].dataset: required (an artifact)")
