@@ -1,8 +1,12 @@
 """One training loop; the kinds differ only in their data and objective.
 
-pretrain / continual-pretrain: next-token loss on packed text windows (continual-pretrain re-warms the
+pretrain / continual-pretrain: next-token loss on packed windows (continual-pretrain re-warms the
 learning rate and may replay earlier data at a ratio). sft: next-token loss on response tokens only.
 dpo: sigmoid DPO loss against a frozen reference.
+
+A step's data is a mixture of sources (one artifact is a mixture of one; see mixture.py), each a text
+dataset the trainer tokenizes with its byte tokenizer or token shards it reads as they are; which of the
+two a model may take is decided by its tokenizer (tokenizer.py), never by a fallback.
 """
 
 import copy
