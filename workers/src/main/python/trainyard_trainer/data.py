@@ -176,8 +176,8 @@ def collate(pairs, pad_id):
     ids = torch.full((len(pairs), T), pad_id, dtype=torch.long)
     labels = torch.full((len(pairs), T), IGNORE, dtype=torch.long)
     for r, (i, l) in enumerate(pairs):
-        ids[r, : len(i)] = torch.tensor(i, dtype=torch.long)
-        labels[r, : len(l)] = torch.tensor(l, dtype=torch.long)
+        ids[r, : len(i)] = torch.as_tensor(i, dtype=torch.long)
+        labels[r, : len(l)] = torch.as_tensor(l, dtype=torch.long)
     return ids, labels
 
 
@@ -301,6 +301,6 @@ class MaskedDocuments:
     def __getitem__(self, i):
         s, a, b = self.docs[i]
         ids, mask, _ = self.shards[s]
-        ids, mask = ids[a:b].astype("int64"), mask[a:b]
-        labels = [int(t) if m else IGNORE for t, m in zip(ids[1:], mask[1:])]
-        return ids[:-1].tolist(), labels
+        ids = torch.from_numpy(ids[a:b].astype("int64"))
+        targets = torch.from_numpy(mask[a + 1:b].astype(bool))
+        return ids[:-1], torch.where(targets, ids[1:], torch.full_like(ids[1:], IGNORE))

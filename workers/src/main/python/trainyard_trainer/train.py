@@ -480,7 +480,10 @@ def _describe_data(specs, loaded):
 
 
 def _mixture_metrics(mixture):
+    """Tokens and sequences per source; one source's are the line's own ``tokens`` already."""
     out = {}
+    if len(mixture.sources) < 2:
+        return out
     for s in mixture.consumed():
         out[f"mix/{s['name']}/tokens"] = s["tokens"]
         out[f"mix/{s['name']}/sequences"] = s["sequences"]
