@@ -86,6 +86,20 @@ def test_replay_is_the_two_source_case_with_the_schedule_it_always_had():
         assert [int(x[0]) for x, _ in rows] == [0] * (n - k) + [1] * k
 
 
+def test_a_training_state_of_the_version_before_mixtures_resumes_the_same_batches():
+    make = lambda: Mixture([Source("data", windows(50, 4, 0), 0.7, seed=5),
+                            Source("replay", windows(30, 4, 1), 0.3, seed=6)])
+    straight = make()
+    served = [straight.take(8) for _ in range(30)]
+    main, replay = 0, 0
+    for calls in range(12):  # what that version saved after 12 calls: {main, replay, calls}
+        k = math.floor((calls + 1) * 8 * 0.3) - math.floor(calls * 8 * 0.3)
+        main, replay = main + 8 - k, replay + k
+    resumed = Mixture(make().sources, {"main": main, "replay": replay, "calls": 12, "tokens": 12 * 8 * 4})
+    for expected in served[12:]:
+        assert [(int(x[0]), int(y[0])) for x, y in resumed.take(8)] == [(int(x[0]), int(y[0])) for x, y in expected]
+
+
 def test_a_mixture_state_names_its_sources():
     state = Mixture(three()).state()
     other = [Source(f"x{i}", windows(5, 16, i), 1.0, seed=i) for i in range(3)]
