@@ -18,7 +18,7 @@ import torch
 from . import __version__
 from . import safetensors
 from .model import LlamaConfig, LlamaForCausalLM
-from .tokenizer import ByteTokenizer, CHAT_TEMPLATE
+from . import tokenizer as tok
 
 MAX_SHARD_BYTES = 2 * 1024 ** 3
 STATE_FILE = "trainer_state.pt"
@@ -35,17 +35,22 @@ def read_json(path):
         return json.load(f)
 
 
-def save_model(model, directory, info=None, dtype=torch.float32):
-    """Writes the checkpoint files into ``directory`` (created if needed)."""
+def save_model(model, directory, info=None, dtype=torch.float32, tokenizer=None):
+    """Writes the checkpoint files into ``directory`` (created if needed); ``tokenizer`` (default the byte
+    tokenizer) is written with it and its special ids and hash go into config.json."""
+    tokenizer = tokenizer or tok.BYTE
     os.makedirs(directory, exist_ok=True)
     raw = model.module if hasattr(model, "module") else model
     raw = getattr(raw, "_orig_mod", raw)
     tensors = {k: v.detach().to("cpu", dtype) for k, v in raw.hf_state_dict().items()}
     dtype_name = str(dtype).replace("torch.", "")
-    _write_json(os.path.join(directory, "config.json"), raw.config.to_hf(dtype_name))
+    hf = raw.config.to_hf(dtype_name)
+    if not tokenizer.is_byte:
+        hf.update(tokenizer.config_entries())
+    _write_json(os.path.join(directory, "config.json"), hf)
     _write_json(os.path.join(directory, "generation_config.json"),
-                {"bos_token_id": raw.config.to_hf()["bos_token_id"], "eos_token_id": raw.config.to_hf()["eos_token_id"],
-                 "pad_token_id": raw.config.to_hf()["pad_token_id"], "do_sample": False})
+                {"bos_token_id": hf["bos_token_id"], "eos_token_id": hf["eos_token_id"],
+                 "pad_token_id": hf["pad_token_id"], "do_sample": False})
     total = sum(t.numel() * t.element_size() for t in tensors.values())
     meta = {"format": "pt"}
     if total <= MAX_SHARD_BYTES:
@@ -55,7 +60,10 @@ def save_model(model, directory, info=None, dtype=torch.float32):
     info = dict(info or {})
     info.setdefault("trainer", f"trainyard-trainer {__version__}")
     info["parameters"] = sum(t.numel() for t in tensors.values())
-    ByteTokenizer().save(directory, info.get("chat_template", CHAT_TEMPLATE))
+    if tokenizer.is_byte:
+        tok.ByteTokenizer().save(directory, info.get("chat_template") or tok.CHAT_TEMPLATE)
+    else:
+        tokenizer.save(directory)
     _write_json(os.path.join(directory, "trainyard.json"), info)
 
 
@@ -91,13 +99,15 @@ def load_state_dict(directory):
     return safetensors.load_file(single)
 
 
-def load_model(directory):
-    """The model (float32, CPU) and the checkpoint's trainyard.json (empty if absent)."""
+def load_model(directory, text=True):
+    """The model (float32, CPU) and the checkpoint's trainyard.json (empty if absent). ``text``: the caller
+    tokenizes text for it, so the checkpoint must have the byte tokenizer (see tokenizer.require_byte)."""
     directory = os.path.realpath(directory)
     cfg_path = os.path.join(directory, "config.json")
     if not os.path.exists(cfg_path):
         raise FileNotFoundError(f"{directory}: no config.json (is this a checkpoint?)")
-    ByteTokenizer.check_compatible(directory)
+    if text:
+        tok.require_byte(directory)
     config = LlamaConfig.from_hf(read_json(cfg_path))
     model = LlamaForCausalLM(config)
     model.load_hf_state_dict({k: v.float() for k, v in load_state_dict(directory).items()})
@@ -121,12 +131,13 @@ def set_rng_state(state):
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_training_state(checkpoints_dir, step, model, optimizer, data_state, info, keep=2):
-    """Writes ``step-<N>`` atomically and keeps the newest ``keep`` states."""
+def save_training_state(checkpoints_dir, step, model, optimizer, data_state, info, tokenizer=None, keep=2):
+    """Writes ``step-<N>`` atomically and keeps the newest ``keep`` states; ``data_state`` holds the data
+    position (the mixture's per-source counters), so a resumed run serves the same batches."""
     final = os.path.join(checkpoints_dir, f"step-{step}")
     tmp = os.path.join(checkpoints_dir, f".tmp-step-{step}")
     shutil.rmtree(tmp, ignore_errors=True)
-    save_model(model, tmp, info)
+    save_model(model, tmp, info, tokenizer=tokenizer)
     torch.save({"step": step, "optimizer": optimizer.state_dict(), "data": data_state, "rng": rng_state(),
                 "trainer": __version__}, os.path.join(tmp, STATE_FILE))
     shutil.rmtree(final, ignore_errors=True)

@@ -176,8 +176,8 @@ def collate(pairs, pad_id):
     ids = torch.full((len(pairs), T), pad_id, dtype=torch.long)
     labels = torch.full((len(pairs), T), IGNORE, dtype=torch.long)
     for r, (i, l) in enumerate(pairs):
-        ids[r, : len(i)] = torch.tensor(i, dtype=torch.long)
-        labels[r, : len(l)] = torch.tensor(l, dtype=torch.long)
+        ids[r, : len(i)] = torch.as_tensor(i, dtype=torch.long)
+        labels[r, : len(l)] = torch.as_tensor(l, dtype=torch.long)
     return ids, labels
 
 
@@ -191,3 +191,116 @@ def preference_triples(records):
         out.append(([(p, False), (tok.encode_response(rec["chosen"]), True)],
                     [(p, False), (tok.encode_response(rec["rejected"]), True)]))
     return out
+
+
+# ---- token shards (a `tokens` artifact, docs/trainer.md "Token shards") ----
+
+TOKENS_INDEX = "tokens.json"
+TOKENS_FORMAT = "trainyard-tokens/1"
+_DTYPES = {"uint16": "<u2", "uint32": "<u4"}
+
+
+def is_tokens(path):
+    return os.path.isdir(path) and os.path.exists(os.path.join(path, TOKENS_INDEX))
+
+
+class TokenShards:
+    """One split of a tokens artifact, memory-mapped: per shard the flat ids, the loss mask (1 = the token is
+    a loss target) and the document start offsets."""
+
+    def __init__(self, path, split):
+        import numpy as np
+
+        path = os.path.realpath(path)
+        with open(os.path.join(path, TOKENS_INDEX), encoding="utf-8") as f:
+            self.index = index = json.load(f)
+        if index.get("format") != TOKENS_FORMAT:
+            raise DataError(f"{path}: tokens.json format '{index.get('format')}' is not {TOKENS_FORMAT}")
+        if index.get("dtype") not in _DTYPES:
+            raise DataError(f"{path}: tokens.json dtype '{index.get('dtype')}' is not uint16 or uint32")
+        splits = index.get("splits") or {}
+        if split not in splits:
+            raise DataError(f"{path}: the tokens have no '{split}' split; they have {sorted(splits)}")
+        self.path, self.split = path, split
+        self.vocab_size = int(index["vocab_size"])
+        self.records = index.get("records", "text")
+        self.shards = []
+        for n, shard in enumerate(splits[split].get("shards") or []):
+            where = f"{path}: splits.{split}.shards[{n}]"
+            files = {}
+            for key in ("tokens", "mask", "docs"):
+                p = os.path.realpath(os.path.join(path, shard[key]))
+                if not p.startswith(path + os.sep) or not os.path.isfile(p):
+                    raise DataError(f"{where}.{key}: {shard[key]} is not a file of the artifact")
+                files[key] = p
+            ids = np.memmap(files["tokens"], dtype=_DTYPES[index["dtype"]], mode="r") \
+                if os.path.getsize(files["tokens"]) else np.zeros(0, dtype=_DTYPES[index["dtype"]])
+            mask = np.fromfile(files["mask"], dtype=np.uint8)
+            docs = np.fromfile(files["docs"], dtype="<i8")
+            if len(mask) != len(ids) or len(docs) < 1 or docs[0] != 0 or docs[-1] != len(ids) \
+                    or (np.diff(docs) < 0).any():
+                raise DataError(f"{where}: .tokens ({len(ids)}), .mask ({len(mask)}) and .docs do not agree")
+            if len(ids):
+                self.shards.append((ids, mask, docs))
+        if not self.shards:
+            raise DataError(f"{path}: the '{split}' split holds no tokens")
+
+    def max_id(self):
+        return max(int(ids.max()) for ids, _, _ in self.shards)
+
+    def tokens(self):
+        return sum(len(ids) for ids, _, _ in self.shards)
+
+
+class PackedWindows:
+    """Documents of the shards as one stream per shard (they are stored contiguously, each already framed by
+    the tokenizer) cut into windows of seq_len+1 tokens; a target counts in the loss where its mask is 1."""
+
+    def __init__(self, shards, seq_len, shorten=False):
+        self.shards, self.seq_len, self.starts = shards.shards, seq_len, []
+        total = shards.tokens()
+        if shorten and total >= 2:
+            self.seq_len = seq_len = min(seq_len, max(len(ids) for ids, _, _ in self.shards) - 1)
+        for s, (ids, _, _) in enumerate(self.shards):
+            self.starts += [(s, i * seq_len) for i in range((len(ids) - 1) // seq_len)]
+        if not self.starts:
+            raise DataError(f"{shards.path}: the '{shards.split}' split has {total} tokens, fewer than one "
+                            f"sequence of {seq_len + 1} in a shard")
+
+    def __len__(self):
+        return len(self.starts)
+
+    def __getitem__(self, i):
+        s, start = self.starts[i]
+        ids, mask, _ = self.shards[s]
+        w = torch.from_numpy(ids[start:start + self.seq_len + 1].astype("int64"))
+        m = torch.from_numpy(mask[start + 1:start + self.seq_len + 1].astype(bool))
+        return w[:-1], torch.where(m, w[1:], torch.full_like(w[1:], IGNORE))
+
+
+class MaskedDocuments:
+    """Each document (e.g. one rendered conversation) is one example, cropped to seq_len+1 tokens; documents
+    whose kept part has no loss target are skipped (they would teach nothing)."""
+
+    def __init__(self, shards, seq_len):
+        import numpy as np
+
+        self.shards, self.docs = shards.shards, []
+        for s, (_, mask, docs) in enumerate(self.shards):
+            cs = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+            starts, ends = docs[:-1], np.minimum(docs[1:], docs[:-1] + seq_len + 1)
+            ok = (ends - starts >= 2) & (cs[ends] - cs[np.minimum(starts + 1, ends)] > 0)
+            self.docs += [(s, int(a), int(b)) for a, b in zip(starts[ok], ends[ok])]
+        if not self.docs:
+            raise DataError(f"{shards.path}: no document of the '{shards.split}' split has a loss target "
+                            f"(mask 1) within {seq_len + 1} tokens")
+
+    def __len__(self):
+        return len(self.docs)
+
+    def __getitem__(self, i):
+        s, a, b = self.docs[i]
+        ids, mask, _ = self.shards[s]
+        ids = torch.from_numpy(ids[a:b].astype("int64"))
+        targets = torch.from_numpy(mask[a + 1:b].astype(bool))
+        return ids[:-1], torch.where(targets, ids[1:], torch.full_like(ids[1:], IGNORE))

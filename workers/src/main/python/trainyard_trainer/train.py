@@ -1,11 +1,16 @@
 """One training loop; the kinds differ only in their data and objective.
 
-pretrain / continual-pretrain: next-token loss on packed text windows (continual-pretrain re-warms the
+pretrain / continual-pretrain: next-token loss on packed windows (continual-pretrain re-warms the
 learning rate and may replay earlier data at a ratio). sft: next-token loss on response tokens only.
 dpo: sigmoid DPO loss against a frozen reference.
+
+A step's data is a mixture of sources (one artifact is a mixture of one; see mixture.py), each a text
+dataset the trainer tokenizes with its byte tokenizer or token shards it reads as they are; which of the
+two a model may take is decided by its tokenizer (tokenizer.py), never by a fallback.
 """
 
 import copy
+import json
 import math
 import os
 import sys
@@ -17,8 +22,9 @@ import torch.nn.functional as F
 from . import checkpoint as ckpt
 from . import data as D
 from .model import LlamaForCausalLM, resolve_config
+from . import tokenizer as tok
+from .mixture import Mixture, Source, normalised
 from .runtime import Clock, MetricsWriter, Runtime
-from .tokenizer import CHAT_TEMPLATE, ByteTokenizer
 
 class TrainConfig:
     """The step's config as the planner resolved it: every key with a default is present (see the kind's
@@ -71,40 +77,119 @@ class TrainConfig:
         return self.lr * (self.min_lr_ratio + (1 - self.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-# ---- objectives: each builds its data and turns a batch into (loss, stats, tokens) ----
+# ---- data: a step's sources, each read as examples of its objective ----
+
+def data_sources(body, cfg, kind):
+    """The step's ``data`` as a list of sources ``{dataset, weight, subset, max_epochs, name, role}``:
+    one artifact is a one-source mixture, ``config.replay`` appends a source with its ratio as the weight
+    (the others scaled to 1 - ratio). One code path serves them all."""
+    data = body.get("data")
+    if isinstance(data, str):
+        specs = [{"dataset": data, "subset": cfg.subset, "weight": 1.0}]
+    elif isinstance(data, list) and data:
+        if cfg.subset is not None:
+            raise ValueError("config.subset: with a list of sources, give each source its own subset")
+        # A fan-in (the outputs of a matrix step) is a mixture of equal parts.
+        specs = [dict(s) if isinstance(s, dict) else {"dataset": s, "weight": 1.0} for s in data]
+        for n, s in enumerate(specs):
+            if not isinstance(s.get("dataset"), str):
+                raise ValueError(f"data[{n}].dataset: required (an artifact)")
+            if "weight" not in s:
+                raise ValueError(f"data[{n}].weight: missing from step.json (the planner writes every default)")
+            if not s["weight"] > 0:
+                raise ValueError(f"data[{n}].weight: must be > 0")
+    else:
+        raise ValueError(f"{kind}: 'data' (a dataset, token shards or a list of sources) is required")
+    for s in specs:
+        s.setdefault("role", kind)
+    if cfg.replay and float(cfg.replay["ratio"]) > 0:
+        ratio = float(cfg.replay["ratio"])
+        shares = normalised([float(s["weight"]) for s in specs])
+        for s, share in zip(specs, shares):
+            s["weight"] = share * (1 - ratio) if len(specs) > 1 else 1 - ratio
+        specs.append({"dataset": cfg.replay["dataset"], "subset": cfg.replay.get("subset"), "weight": ratio,
+                      "name": "replay", "role": "replay"})
+    names = set()
+    for s in specs:
+        base = s.get("name") or (os.path.basename(os.path.normpath(s["dataset"]))
+                                 + (f":{s['subset']}" if s.get("subset") else ""))
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base}#{n}", n + 1
+        names.add(name)
+        s["name"] = name
+    return specs
+
+
+class ByteWindows:
+    """Packed windows of byte-tokenized text as (inputs, targets) rows."""
+
+    def __init__(self, windows):
+        self.windows = windows
+
+    def __len__(self):
+        return len(self.windows)
+
+    def __getitem__(self, i):
+        w = self.windows[i]
+        return w[:-1], w[1:]
+
+
+def load_examples(path, subset, role, objective_name, seq_len, held_out=False):
+    """A dataset or token shards as the objective's examples, and what they are (format, subset, shards)."""
+    if D.is_tokens(path):
+        if subset is None:
+            with open(os.path.join(path, D.TOKENS_INDEX), encoding="utf-8") as f:
+                splits = json.load(f).get("splits") or {}
+            subset = "eval" if held_out and "eval" in splits else "train"
+        shards = D.TokenShards(path, subset)
+        if objective_name == "dpo":
+            raise D.DataError(f"{path}: dpo reads preference datasets (prompt/chosen/rejected); it does not "
+                              "train from token shards")
+        items = (D.MaskedDocuments(shards, seq_len) if objective_name == "sft"
+                 else D.PackedWindows(shards, seq_len, shorten=held_out))
+        return items, {"format": "tokens", "subset": subset, "shards": shards, "path": path}
+    files = D.resolve_files(path, subset, role)
+    if objective_name == "language-modeling":
+        items = ByteWindows(D.pack_windows(D.read_texts(files), seq_len))
+    elif objective_name == "sft":
+        items = [D.sft_example(s, seq_len) for s in D.sft_pairs(D.read_records(files))]
+    else:
+        triples = D.preference_triples(D.read_records(files))
+        items = [(D.sft_example(c, seq_len), D.sft_example(r, seq_len)) for c, r in triples]
+    return items, {"format": "text", "subset": subset, "files": files, "path": path}
+
+
+def _pair_tokens(item):
+    return len(item[0][0]) + len(item[1][0])
+
+
+def build_mixture(specs, objective_name, cfg, state, lineage):
+    sources, loaded = [], []
+    for i, spec in enumerate(specs):
+        items, what = load_examples(spec["dataset"], spec.get("subset"), spec["role"], objective_name, cfg.seq_len)
+        loaded.append(what)
+        describe = dict(lineage(spec["dataset"]), subset=what["subset"])
+        sources.append(Source(spec["name"], items, spec["weight"], cfg.seed + i, spec.get("max_epochs"),
+                              describe, _pair_tokens if objective_name == "dpo" else None))
+    return Mixture(sources, state.get("mixture") if "mixture" in state else state), loaded
+
+
+# ---- objectives: each turns examples into batches and a batch into (loss, stats, tokens) ----
 
 class LanguageModeling:
-    def __init__(self, cfg, data_path, kind, state):
-        files = D.resolve_files(data_path, cfg.subset, kind)
-        self.windows = D.pack_windows(D.read_texts(files), cfg.seq_len)
-        self.order = D.ExampleOrder(len(self.windows), cfg.seed, state.get("main", 0))
-        self.replay_windows, self.replay_order, self.ratio = None, None, 0.0
-        if cfg.replay:
-            rfiles = D.resolve_files(cfg.replay["dataset"], cfg.replay.get("subset"), "replay")
-            self.replay_windows = D.pack_windows(D.read_texts(rfiles), cfg.seq_len)
-            self.replay_order = D.ExampleOrder(len(self.replay_windows), cfg.seed + 1, state.get("replay", 0))
-            self.ratio = float(cfg.replay.get("ratio", 0.1))
-        self.calls = state.get("calls", 0)
-        self.files = files
+    def __init__(self, mixture, pad_id):
+        self.mixture = mixture
 
     def state(self):
-        s = {"main": self.order.consumed, "calls": self.calls}
-        if self.replay_order:
-            s["replay"] = self.replay_order.consumed
-        return s
+        return {"mixture": self.mixture.state()}
+
+    @staticmethod
+    def collate(rows, pad_id=None):
+        return torch.stack([x for x, _ in rows]), torch.stack([y for _, y in rows])
 
     def next_batch(self, n):
-        # How many replayed sequences this call gets is a function of the call count alone, so the mix
-        # is exactly `ratio` over time and identical after a resume.
-        k = 0
-        if self.replay_order:
-            k = math.floor((self.calls + 1) * n * self.ratio) - math.floor(self.calls * n * self.ratio)
-        self.calls += 1
-        rows = [self.windows[i] for i in self.order.take(n - k)]
-        if k:
-            rows += [self.replay_windows[i] for i in self.replay_order.take(k)]
-        w = torch.stack(rows)
-        return w[:, :-1], w[:, 1:]
+        return self.collate(self.mixture.take(n))
 
     def loss(self, model, batch, rt):
         x, y = (t.to(rt.device) for t in batch)
@@ -113,34 +198,13 @@ class LanguageModeling:
         loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1), ignore_index=D.IGNORE)
         return loss, {}, x.numel()
 
-    def eval_batches(self, n):
-        for i in range(0, len(self.windows), n):
-            w = self.windows[i:i + n]
-            yield w[:, :-1], w[:, 1:]
 
+class SupervisedFineTuning(LanguageModeling):
+    def __init__(self, mixture, pad_id):
+        self.mixture, self.pad_id = mixture, pad_id
 
-class SupervisedFineTuning:
-    def __init__(self, cfg, data_path, kind, state):
-        self.files = D.resolve_files(data_path, cfg.subset, kind)
-        self.examples = [D.sft_example(s, cfg.seq_len) for s in D.sft_pairs(D.read_records(self.files))]
-        self.order = D.ExampleOrder(len(self.examples), cfg.seed, state.get("main", 0))
-
-    def state(self):
-        return {"main": self.order.consumed}
-
-    def next_batch(self, n):
-        return D.collate([self.examples[i] for i in self.order.take(n)], ByteTokenizer.pad_id)
-
-    def eval_batches(self, n):
-        for i in range(0, len(self.examples), n):
-            yield D.collate(self.examples[i:i + n], ByteTokenizer.pad_id)
-
-    def loss(self, model, batch, rt):
-        x, y = (t.to(rt.device) for t in batch)
-        with rt.autocast():
-            logits = model(x)
-        loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1), ignore_index=D.IGNORE)
-        return loss, {}, x.numel()
+    def collate(self, rows, pad_id=None):
+        return D.collate(rows, self.pad_id)
 
 
 def sequence_logps(model, ids, labels, rt, with_counts=False):
@@ -155,27 +219,21 @@ def sequence_logps(model, ids, labels, rt, with_counts=False):
 
 
 class DirectPreference:
-    def __init__(self, cfg, data_path, kind, state, reference):
-        self.files = D.resolve_files(data_path, cfg.subset, kind)
-        triples = D.preference_triples(D.read_records(self.files))
-        self.pairs = [(D.sft_example(c, cfg.seq_len), D.sft_example(r, cfg.seq_len)) for c, r in triples]
-        self.order = D.ExampleOrder(len(self.pairs), cfg.seed, state.get("main", 0))
+    def __init__(self, mixture, pad_id, cfg, reference):
+        self.mixture, self.pad_id = mixture, pad_id
         self.reference = reference
         self.beta = cfg.beta
         self.sft_weight = cfg.sft_weight
 
     def state(self):
-        return {"main": self.order.consumed}
+        return {"mixture": self.mixture.state()}
+
+    def collate(self, pairs):
+        # One forward pass over chosen rows then rejected rows.
+        return D.collate([c for c, _ in pairs] + [r for _, r in pairs], self.pad_id)
 
     def next_batch(self, n):
-        chosen_rejected = [self.pairs[i] for i in self.order.take(n)]
-        # One forward pass over chosen rows then rejected rows.
-        return D.collate([c for c, _ in chosen_rejected] + [r for _, r in chosen_rejected], ByteTokenizer.pad_id)
-
-    def eval_batches(self, n):
-        for i in range(0, len(self.pairs), n):
-            chunk = self.pairs[i:i + n]
-            yield D.collate([c for c, _ in chunk] + [r for _, r in chunk], ByteTokenizer.pad_id)
+        return self.collate(self.mixture.take(n))
 
     def loss(self, model, batch, rt):
         ids, labels = (t.to(rt.device) for t in batch)
@@ -195,13 +253,14 @@ class DirectPreference:
         return loss, stats, ids.numel()
 
 
-def evaluate_during_training(objective, model, rt, batch_size):
+def evaluate_during_training(objective, examples, model, rt, batch_size):
     """Mean loss (and the objective's stats) over every held-out example, without touching the RNG or the
     training data order; recorded as ``eval_*`` metrics, so a run's metrics hold an eval curve."""
     model.eval()
     total, rows, stats_sum = 0.0, 0, {}
     with torch.no_grad():
-        for batch in objective.eval_batches(batch_size):
+        for i in range(0, len(examples), batch_size):
+            batch = objective.collate([examples[j] for j in range(i, min(i + batch_size, len(examples)))])
             loss, stats, _ = objective.loss(model, batch, rt)
             n = batch[0].shape[0]
             total += loss.item() * n
@@ -228,40 +287,54 @@ def run(kind, body, step_json, runner, log=print):
     resume_dir = step_json.get("resume")
     state = ckpt.load_training_state(resume_dir) if resume_dir else None
 
+    data_state = state["data"] if state else {}
+    specs = data_sources(body, cfg, kind)
+    mixture, loaded = build_mixture(specs, objective_name, cfg, data_state, _lineage(step_json))
+    held_out, held_out_what = None, []
+    if body.get("eval_data"):
+        held_out, what = load_examples(body["eval_data"], cfg.eval_subset, kind, objective_name, cfg.seq_len,
+                                       held_out=True)
+        held_out_what = [what]
+    data_tokenizer = _tokenizer_of_data(loaded + held_out_what)
+
     torch.manual_seed(cfg.seed)
-    info = {"kind": kind, "chat_template": CHAT_TEMPLATE, "chat": bool(runner.get("chat"))}
+    info = {"kind": kind, "chat_template": tok.CHAT_TEMPLATE, "chat": bool(runner.get("chat"))}
     if init == "scratch":
-        config = resolve_config(body.get("model"))
+        spec = body.get("model")
+        if data_tokenizer and isinstance(spec, dict) and "vocab_size" not in spec:
+            # The architecture fits the shards' tokenizer: every id has a row, rounded up for friendly shapes.
+            spec = dict(spec, vocab_size=-(-max(d["shards"].vocab_size for d in loaded) // 64) * 64)
+        config = resolve_config(spec)
         model = LlamaForCausalLM(config)
         model.init_weights(torch.Generator().manual_seed(cfg.seed))
+        tokenizer = data_tokenizer or tok.BYTE
     else:
         if not isinstance(body.get("model"), str):
             raise ValueError(f"{kind}: 'model' must be a checkpoint")
-        model, parent = ckpt.load_model(body["model"])
+        model, parent = ckpt.load_model(body["model"], text=False)
+        tokenizer = _checkpoint_tokenizer(body["model"], data_tokenizer)
         info["chat"] = info["chat"] or bool(parent.get("chat"))
-        info["chat_template"] = parent.get("chat_template", CHAT_TEMPLATE)
-    if "data" not in body:
-        raise ValueError(f"{kind}: 'data' (a dataset) is required")
-
-    data_state = state["data"] if state else {}
-    def build(config, data_path, state):
-        if objective_name == "dpo":
-            return DirectPreference(config, data_path, kind, state, reference)
-        if objective_name == "sft":
-            return SupervisedFineTuning(config, data_path, kind, state)
-        return LanguageModeling(config, data_path, kind, state)
+        info["chat_template"] = parent.get("chat_template", tok.CHAT_TEMPLATE)
+    if not tokenizer.is_byte:
+        info["chat_template"] = tokenizer.chat_template
+    info["tokenizer"] = {"kind": tokenizer.kind, "sha256": tokenizer.sha256}
+    _check_ids_fit(loaded + held_out_what, model.config.vocab_size)
+    pad_id = tokenizer.pad_id if tokenizer.pad_id is not None else 0
 
     reference = None
     if objective_name == "dpo":
         reference = ckpt.load_model(body["reference"])[0] if body.get("reference") else copy.deepcopy(model)
         reference.requires_grad_(False)
         reference.eval().to(rt.device)
-    objective = build(cfg, body["data"], data_state)
-    held_out = None
-    if body.get("eval_data"):
-        eval_cfg = copy.copy(cfg)
-        eval_cfg.subset, eval_cfg.replay = cfg.eval_subset, None
-        held_out = build(eval_cfg, body["eval_data"], {})
+        objective = DirectPreference(mixture, pad_id, cfg, reference)
+    elif objective_name == "sft":
+        objective = SupervisedFineTuning(mixture, pad_id)
+    else:
+        objective = LanguageModeling(mixture, pad_id)
+    needed = cfg.max_steps * cfg.grad_accum * cfg.batch_size * rt.world
+    if mixture.capacity() is not None and mixture.capacity() < needed:
+        raise ValueError(f"data: the sources' max_epochs allow {mixture.capacity()} sequences, and "
+                         f"{cfg.max_steps} steps need {needed}; raise max_epochs or lower config.max_steps")
 
     start = 0
     if state:
@@ -277,7 +350,7 @@ def run(kind, body, step_json, runner, log=print):
         metrics.write(step=start, resumed_from_step=start)
     tokens_seen = state.get("data", {}).get("tokens", 0) if state else 0
     log(f"{kind}: {n_params:,} parameters on {rt.device} (world {rt.world}, bf16 {rt.bf16}, "
-        f"compile {rt.compile}); {cfg.max_steps} steps, data {[os.path.basename(f) for f in objective.files]}")
+        f"compile {rt.compile}); {cfg.max_steps} steps, data {_describe_data(specs, loaded)}")
 
     wrapped.train()
     checkpoints_dir = os.path.join(work_dir, "checkpoints")
@@ -319,6 +392,7 @@ def run(kind, body, step_json, runner, log=print):
             if peak:
                 line["mfu"] = tps * flops_per_token / (peak * rt.world)
             line.update(rt.gpu_metrics())
+            line.update(_mixture_metrics(mixture))
             if done == cfg.max_steps:
                 # The registry shows a checkpoint's parameter count from its step's last metrics.
                 line["parameters"] = n_params
@@ -326,22 +400,94 @@ def run(kind, body, step_json, runner, log=print):
             if done % (cfg.log_every * 10) == 0 or done == cfg.max_steps or done == start + 1:
                 log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in line.items()))
         if held_out and ((cfg.eval_every and done % cfg.eval_every == 0) or done == cfg.max_steps):
-            scores = evaluate_during_training(held_out, model, rt, cfg.batch_size)
+            scores = evaluate_during_training(objective, held_out, model, rt, cfg.batch_size)
             metrics.write(step=done, total_steps=cfg.max_steps, **{k: rt.mean(v) for k, v in scores.items()})
             log(f"eval at step {done}: " + " ".join(f"{k}={v:.4g}" for k, v in scores.items()))
         if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.max_steps and rt.main:
             data_state = dict(objective.state(), tokens=tokens_seen)
-            path = ckpt.save_training_state(checkpoints_dir, done, model, optimizer, data_state, info)
+            path = ckpt.save_training_state(checkpoints_dir, done, model, optimizer, data_state, info, tokenizer)
             log(f"saved training state {path}")
 
     if rt.main:
         info.update({"steps": cfg.max_steps, "tokens": tokens_seen, "config": cfg.raw,
-                     "resumed_from_step": start if state else None})
-        ckpt.save_model(model, out_dir, info)
+                     "resumed_from_step": start if state else None, "mixture": mixture.consumed()})
+        ckpt.save_model(model, out_dir, info, tokenizer=tokenizer)
         log(f"wrote checkpoint to {out_dir}")
     metrics.close()
     rt.close()
     return 0
+
+
+def _lineage(step_json):
+    """A source path → what lineage knows it by: the step input it came in as and that input's artifact id
+    (``artifacts`` of step.json), so the consumed mixture names artifacts, not paths."""
+    by_path = {os.path.realpath(p): name for name, p in (step_json.get("inputs") or {}).items()}
+    ids = step_json.get("artifacts") or {}
+
+    def of(path):
+        name = by_path.get(os.path.realpath(path))
+        return {"input": name, "source": ids.get(name)}
+    return of
+
+
+def _tokenizer_of_data(loaded):
+    """The tokenizer of the token shards among the data (None for text); all must share it."""
+    formats = {d["format"] for d in loaded}
+    if len(formats) > 1:
+        raise ValueError("data: the sources mix text datasets and token shards; a model reads ids of one "
+                         "tokenizer, so tokenize every source with it")
+    if formats != {"tokens"}:
+        return None
+    shas = {d["shards"].index.get("tokenizer_sha256") for d in loaded}
+    if len(shas) > 1:
+        raise ValueError(f"data: the token shards were made with different tokenizers (tokenizer.json sha256 "
+                         f"{', '.join(sorted(str(s)[:12] for s in shas))}); a model reads ids of one tokenizer")
+    return tok.of_tokens(loaded[0]["path"], loaded[0]["shards"].index)
+
+
+def _checkpoint_tokenizer(directory, data_tokenizer):
+    """The tokenizer the trained checkpoint keeps: its own. Text needs it to be the byte tokenizer; token
+    shards need them to have been made with it (or the checkpoint to have none, then it takes theirs)."""
+    if data_tokenizer is None:
+        return tok.require_byte(directory)
+    own = tok.of_checkpoint(directory)
+    if own is None:
+        return data_tokenizer
+    if own.sha256 != data_tokenizer.sha256:
+        raise ValueError(f"data: the token shards were made with another tokenizer (tokenizer.json sha256 "
+                         f"{str(data_tokenizer.sha256)[:12]}) than the model's ({own.sha256[:12]}, {directory}); "
+                         "their ids would mean other text")
+    return own
+
+
+def _check_ids_fit(loaded, vocab_size):
+    for d in loaded:
+        if d["format"] != "tokens":
+            continue
+        shards = d["shards"]
+        if shards.vocab_size > vocab_size:
+            raise ValueError(f"{d['path']}: the tokens' vocab_size {shards.vocab_size} does not fit the model's "
+                             f"vocab_size {vocab_size}")
+        top = shards.max_id()
+        if top >= vocab_size:
+            raise ValueError(f"{d['path']}: the '{shards.split}' split holds token id {top}, but the model's "
+                             f"vocab_size is {vocab_size}")
+
+
+def _describe_data(specs, loaded):
+    return ", ".join(f"{s['name']} ({d['format']}{', ' + str(d['subset']) if d['subset'] else ''}, "
+                     f"weight {s['weight']:.3g})" for s, d in zip(specs, loaded))
+
+
+def _mixture_metrics(mixture):
+    """Tokens and sequences per source; one source's are the line's own ``tokens`` already."""
+    out = {}
+    if len(mixture.sources) < 2:
+        return out
+    for s in mixture.consumed():
+        out[f"mix/{s['name']}/tokens"] = s["tokens"]
+        out[f"mix/{s['name']}/sequences"] = s["sequences"]
+    return out
 
 
 def _shard(t, rt, objective_name):

@@ -167,6 +167,12 @@ final class AttemptWorkDir implements StepContext {
     Map<String, String> inputPaths = new TreeMap<>();
     inputs.forEach((name, path) -> inputPaths.put(name, path.toString()));
     json.put("inputs", inputPaths);
+    // What lineage knows each input by: a trainer records the mixture it consumed per artifact.
+    Map<String, String> artifactIds = new TreeMap<>();
+    if (task.inputs() != null) {
+      task.inputs().forEach((name, ref) -> artifactIds.put(name, ref.id()));
+    }
+    json.put("artifacts", artifactIds);
     json.put("output", output().toString());
     json.put("metrics", metrics().toString());
     json.put("gpus", lease.gpus());

@@ -42,6 +42,14 @@ class TrainerCatalogueTest {
                   defaults.put(key.name(), key.defaultValue());
                 }
               });
+      // Defaults of each source of a mixture (data: [{dataset, weight, ...}]).
+      Map<String, Object> sourceDefaults = new TreeMap<>();
+      var data = kind.fields().get("data");
+      if (data != null && data.type() == dev.trainyard.pipeline.kind.ValueType.SOURCES) {
+        data.entries().values().stream()
+            .filter(key -> key.defaultValue() != null)
+            .forEach(key -> sourceDefaults.put(key.name(), key.defaultValue()));
+      }
       kinds.put(
           kind.name(),
           Map.of(
@@ -50,7 +58,9 @@ class TrainerCatalogueTest {
               "config_defaults",
               defaults,
               "derived_defaults",
-              derived));
+              derived,
+              "source_defaults",
+              sourceDefaults));
     }
     Map<String, Object> json = new TreeMap<>();
     json.put(

@@ -145,6 +145,60 @@ class TrainerStepsTest {
   }
 
   @Test
+  void aMixtureStepRecordsTheTokensItConsumedPerSourceArtifactInItsCheckpointAndMetrics()
+      throws Exception {
+    StepActivities steps = realTrainer();
+    ArtifactRef web = corpus();
+    Path other = Files.createDirectories(root.resolve("incoming/other"));
+    Files.writeString(other.resolve("train.txt"), "def f(x):\n    return x + 1\n\n".repeat(200));
+    ProducedArtifact stored = store.put(other, "dataset");
+    ArtifactRef code = new ArtifactRef(stored.id(), stored.uri());
+    List<Map<String, Object>> data =
+        List.of(
+            Map.of("dataset", "${{ inputs.params.web }}", "weight", 3),
+            Map.of("dataset", "${{ inputs.params.code }}", "weight", 1));
+    var task =
+        new StepTask(
+            "run-1",
+            "mix",
+            "pretrain",
+            1,
+            Defaults.resolve(
+                StepKinds.PRETRAIN,
+                Map.of(
+                    "model",
+                    TINY,
+                    "data",
+                    data,
+                    "config",
+                    Map.of("max_steps", 5, "batch_size", 8, "seq_len", 16))),
+            Map.of("params.web", web, "params.code", code),
+            0,
+            170);
+
+    StepResult result = steps.execute(task);
+
+    assertThat(result.metrics())
+        .containsEntry("mix/params.web/tokens", 480.0)
+        .containsEntry("mix/params.code/tokens", 160.0)
+        .containsEntry("mix/params.web/sequences", 30.0);
+    ProducedArtifact model = result.outputs().get("model");
+    JsonNode mixture =
+        JSON.readTree(
+                store
+                    .resolve(new ArtifactRef(model.id(), model.uri()))
+                    .resolve("trainyard.json")
+                    .toFile())
+            .path("mixture");
+    assertThat(mixture).hasSize(2);
+    assertThat(mixture.get(0).path("source").asText()).isEqualTo(web.id());
+    assertThat(mixture.get(0).path("weight").asDouble()).isEqualTo(0.75);
+    assertThat(mixture.get(0).path("tokens").asLong()).isEqualTo(480);
+    assertThat(mixture.get(1).path("source").asText()).isEqualTo(code.id());
+    assertThat(mixture.get(1).path("tokens").asLong()).isEqualTo(160);
+  }
+
+  @Test
   void aRetriedAttemptResumesFromTheNewestIntermediateCheckpointOfAnEarlierOne() throws Exception {
     StepActivities steps = realTrainer();
     ArtifactRef corpus = corpus();
@@ -161,6 +215,50 @@ class TrainerStepsTest {
     assertThat(stepJson.path("resume").asText()).isEqualTo(earlier.toString());
     assertThat(retried.metrics()).containsEntry("resumed_from_step", 4.0);
     assertThat(retried.logTail()).contains("resumed from " + earlier + " at step 4");
+  }
+
+  @Test
+  void textIntoACheckpointWithoutATokenizerFailsAsInvalidAndIsNeverRetried() throws Exception {
+    StepActivities steps = realTrainer();
+    ArtifactRef corpus = corpus();
+    ProducedArtifact trained =
+        steps
+            .execute(pretrain(1, corpus, Map.of("max_steps", 2, "batch_size", 2, "seq_len", 16)))
+            .outputs()
+            .get("model");
+    // The same weights without tokenizer files: nothing says how its ids map to text.
+    Path bare = Files.createDirectories(root.resolve("incoming/bare"));
+    Path from = store.resolve(new ArtifactRef(trained.id(), trained.uri()));
+    for (String name : List.of("config.json", "model.safetensors", "trainyard.json")) {
+      Files.copy(from.resolve(name), bare.resolve(name));
+    }
+    ProducedArtifact model = store.put(bare, "checkpoint");
+    StepTask task =
+        new StepTask(
+            "run-1",
+            "tune",
+            "continual-pretrain",
+            1,
+            Defaults.resolve(
+                StepKinds.CONTINUAL_PRETRAIN,
+                Map.of(
+                    "model", "${{ inputs.params.base }}", "data", "${{ inputs.params.corpus }}")),
+            Map.of(
+                "params.base", new ArtifactRef(model.id(), model.uri()), "params.corpus", corpus),
+            0,
+            120);
+
+    assertThatThrownBy(() -> steps.execute(task))
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            failure -> {
+              assertThat(failure.getType()).isEqualTo("InvalidStep");
+              assertThat(failure.isNonRetryable()).isTrue();
+              assertThat(failure.getOriginalMessage())
+                  .contains("the checkpoint has no tokenizer")
+                  .contains("train it on token shards");
+            });
   }
 
   @Test

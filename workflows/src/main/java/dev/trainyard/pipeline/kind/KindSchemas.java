@@ -281,6 +281,20 @@ public final class KindSchemas {
         map.put("type", "array");
         map.put("items", object(schema.entries()));
       }
+      case SOURCES ->
+          map.put(
+              "anyOf",
+              List.of(
+                  ordered("type", "string", "pattern", ARTIFACT_REFERENCE_PATTERN),
+                  ordered(
+                      "type",
+                      "array",
+                      "minItems",
+                      1,
+                      "maxItems",
+                      StepKinds.MAX_SOURCES,
+                      "items",
+                      object(schema.entries()))));
       case DURATION ->
           map.put(
               "anyOf",

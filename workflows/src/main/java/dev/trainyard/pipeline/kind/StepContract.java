@@ -63,6 +63,7 @@ public final class StepContract {
               "the step's own fields as planned: parameters substituted, `config` defaults filled in, "
                   + "artifact references replaced by their local paths"),
           new Entry("inputs", "input name to local path"),
+          new Entry("artifacts", "input name to its artifact id (as lineage records it)"),
           new Entry("output", "path of `output/`"),
           new Entry("metrics", "path of `metrics.jsonl`"),
           new Entry("gpus", "indices of the leased GPUs"),

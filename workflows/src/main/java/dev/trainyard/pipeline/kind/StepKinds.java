@@ -10,6 +10,7 @@ import static dev.trainyard.pipeline.kind.ValueType.NUMBER;
 import static dev.trainyard.pipeline.kind.ValueType.OBJECT;
 import static dev.trainyard.pipeline.kind.ValueType.OBJECT_LIST;
 import static dev.trainyard.pipeline.kind.ValueType.PRESET_OR_CONFIG;
+import static dev.trainyard.pipeline.kind.ValueType.SOURCES;
 import static dev.trainyard.pipeline.kind.ValueType.STRING;
 import static dev.trainyard.pipeline.kind.ValueType.STRING_LIST;
 import static dev.trainyard.pipeline.kind.ValueType.STRING_MAP;
@@ -110,7 +111,10 @@ public final class StepKinds {
                     Constraint.positive(),
                     "steps between evaluations on eval_data, recorded as the eval_loss curve (the last step is always evaluated)"),
                 ConfigKey.optional(
-                    "eval_subset", STRING, Constraint.NONE, "file of the eval dataset"),
+                    "eval_subset",
+                    STRING,
+                    Constraint.NONE,
+                    "file of the eval dataset, or split of eval token shards (default eval when they have one)"),
                 ConfigKey.optional(
                         "checkpoint_every", INT, Constraint.positive(), "steps between checkpoints")
                     .withDefault(100),
@@ -141,7 +145,10 @@ public final class StepKinds {
                                     ? (n.longValue() <= 2000 ? 1 : 10)
                                     : null)),
                 ConfigKey.optional(
-                    "subset", STRING, Constraint.NONE, "file of the dataset to train on"),
+                    "subset",
+                    STRING,
+                    Constraint.NONE,
+                    "file of the dataset to train on, or split of token shards (default train)"),
                 ConfigKey.optional(
                     "precision",
                     STRING,
@@ -174,16 +181,56 @@ public final class StepKinds {
       StepField.optional(
               "eval_data",
               ARTIFACT,
-              "held-out dataset scored with the training objective every config.eval_every steps and at the end")
-          .accepting(ArtifactType.DATASET, ArtifactType.FILES);
+              "held-out dataset or token shards scored with the training objective every config.eval_every steps and at the end")
+          .accepting(ArtifactType.DATASET, ArtifactType.FILES, ArtifactType.TOKENS);
+
+  /** Most sources of one mixture: each is read and held by the trainer. */
+  public static final int MAX_SOURCES = 16;
+
+  /**
+   * The data of a training kind: one artifact, or a mixture of weighted sources (the trainer's
+   * sampler, docs/trainer.md "Mixtures").
+   */
+  private static StepField trainingData(String description) {
+    return StepField.required("data", SOURCES, description)
+        .accepting(ArtifactType.DATASET, ArtifactType.FILES, ArtifactType.TOKENS)
+        .withEntries(
+            Kinds.byName(
+                ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "dataset or token shards")
+                    .accepting(ArtifactType.DATASET, ArtifactType.FILES, ArtifactType.TOKENS),
+                ConfigKey.optional(
+                        "weight",
+                        NUMBER,
+                        Constraint.positive(),
+                        "share of training sequences, normalised over the sources")
+                    .withDefault(1.0),
+                ConfigKey.optional(
+                    "subset",
+                    STRING,
+                    Constraint.NONE,
+                    "file of the dataset, or split of the token shards (default train)"),
+                ConfigKey.optional(
+                    "max_epochs",
+                    NUMBER,
+                    Constraint.positive(),
+                    "passes over the source at most (a fraction is part of one); then its weight goes to the others"),
+                ConfigKey.optional(
+                    "name",
+                    STRING,
+                    Constraint.matching("[A-Za-z0-9._:-]{1,64}"),
+                    "name in the metrics (mix/NAME/tokens), default the input and subset")));
+  }
 
   private static final ConfigKey REPLAY =
       ConfigKey.optional(
-              "replay", OBJECT, Constraint.NONE, "mix in earlier data against forgetting")
+              "replay",
+              OBJECT,
+              Constraint.NONE,
+              "mix in earlier data against forgetting: a second source of weight ratio, the data's scaled to 1 - ratio")
           .withEntries(
               Kinds.byName(
                   ConfigKey.required("dataset", ARTIFACT, Constraint.NONE, "replayed dataset")
-                      .accepting(ArtifactType.DATASET, ArtifactType.FILES),
+                      .accepting(ArtifactType.DATASET, ArtifactType.FILES, ArtifactType.TOKENS),
                   // Below 1: a step that replays only would never read its own data.
                   ConfigKey.required(
                       "ratio",
@@ -370,9 +417,7 @@ public final class StepKinds {
           .field(
               StepField.required("model", ARTIFACT, "policy checkpoint")
                   .accepting(ArtifactType.CHECKPOINT))
-          .field(
-              StepField.required("data", ARTIFACT, "preference dataset")
-                  .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+          .field(trainingData("preference dataset, or a mixture of them"))
           .field(
               StepField.optional(
                       "reference", ARTIFACT, "reference checkpoint, default the policy's start")
@@ -380,6 +425,7 @@ public final class StepKinds {
           .field(EVAL_DATA)
           .field(config(dpoConfig()))
           .check(StepKinds::checkEvalEvery)
+          .check(StepKinds::checkSources)
           .output("model", ArtifactType.CHECKPOINT)
           .failures(WORKER_FAILURES)
           .failures(TRAINER_FAILURES)
@@ -744,6 +790,33 @@ public final class StepKinds {
     }
   }
 
+  /**
+   * A mixture has 1 to {@link #MAX_SOURCES} sources, each names its own subset (config.subset is
+   * for one artifact), and the names in its metrics are unique.
+   */
+  private static void checkSources(
+      Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    if (!(body.get("data") instanceof List<?> sources)
+        || !sources.stream().anyMatch(Map.class::isInstance)) {
+      return; // one artifact, a fan-in of them, or no source (reported by the field's check)
+    }
+    if (sources.size() > MAX_SOURCES) {
+      problem.accept(
+          "data", "a mixture has 1 to " + MAX_SOURCES + " sources, got " + sources.size());
+    }
+    if (body.get("config") instanceof Map<?, ?> config && config.get("subset") != null) {
+      problem.accept(
+          "config.subset", "with a list of sources, give each source its own subset instead");
+    }
+    var names = new java.util.HashSet<Object>();
+    for (int i = 0; i < sources.size(); i++) {
+      Object name = sources.get(i) instanceof Map<?, ?> source ? source.get("name") : null;
+      if (name != null && !names.add(name)) {
+        problem.accept("data[" + i + "].name", "'" + name + "' names an earlier source too");
+      }
+    }
+  }
+
   private static List<ConfigKey> dpoConfig() {
     var keys = new java.util.ArrayList<>(trainingConfig(1e-4, 0.0, false));
     keys.add(
@@ -773,12 +846,11 @@ public final class StepKinds {
     return StepKind.builder(name, Execution.WORKER_TRAINER)
         .description(description)
         .field(model)
-        .field(
-            StepField.required("data", ARTIFACT, "training dataset")
-                .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+        .field(trainingData("training dataset or token shards, or a mixture of sources"))
         .field(EVAL_DATA)
         .field(config(trainingConfig(lr, weightDecay, replays)))
         .check(StepKinds::checkEvalEvery)
+        .check(StepKinds::checkSources)
         .output("model", ArtifactType.CHECKPOINT)
         .failures(WORKER_FAILURES)
         .failures(TRAINER_FAILURES)

@@ -22,6 +22,11 @@ public enum ValueType {
   /** A list of mappings, each described by the schema's entries. */
   OBJECT_LIST("list of objects"),
   /**
+   * Training data: one artifact reference, or a mixture, a list of sources each described by the
+   * schema's entries (one of them the artifact).
+   */
+  SOURCES("artifact reference or list of sources"),
+  /**
    * Seconds as a positive number, or a string such as {@code 90s}, {@code 10m}, {@code 2h}, {@code
    * 1h30m}.
    */

@@ -29,6 +29,15 @@ public final class Defaults {
                   && resolved.get(field.name()) != null) {
                 resolved.put(field.name(), architecture(resolved.get(field.name())));
               }
+              if (field.type() == ValueType.SOURCES
+                  && resolved.get(field.name()) instanceof java.util.List<?> sources) {
+                // Each source of a mixture gets its defaults (weight 1) like a config does.
+                resolved.put(
+                    field.name(),
+                    sources.stream()
+                        .map(s -> s instanceof Map<?, ?> m ? fill(m, field.entries()) : s)
+                        .toList());
+              }
             });
     if (kind == StepKinds.EVALUATE && resolved.get("tasks") instanceof java.util.List<?> tasks) {
       // Aliases are spelling for people; step.json names each task one way, so only Java knows

@@ -316,8 +316,10 @@ public final class SpecReference {
         .append(" | ")
         .append(cell(schema.description() == null ? "" : schema.description()))
         .append(" |\n");
+    // A mixture's entries are those of each listed source: data[].weight.
+    String entries = name + (schema.type().name().equals("SOURCES") ? "[]." : ".");
     for (ConfigKey entry : schema.entries().values()) {
-      rows(md, name + ".", entry);
+      rows(md, entries, entry);
     }
   }
 

@@ -107,7 +107,7 @@ public final class ValueChecker {
         && Expressions.whole(text, Expressions.find(text)) != null) {
       // Known only at launch; the plan stage checks the substituted value.
       switch (schema.type()) {
-        case ARTIFACT -> checkArtifactReference(path, text);
+        case ARTIFACT, SOURCES -> checkArtifactReference(path, text);
         default -> {}
       }
       return;
@@ -198,6 +198,27 @@ public final class ValueChecker {
                   path + "[" + i + "]", "expected object, got " + JsonTrees.describe(list.get(i)));
             }
           }
+        }
+      }
+      case SOURCES -> {
+        // One artifact (or a fan-in of them once planned), else a list of source objects.
+        if (value instanceof List<?> list
+            && !list.isEmpty()
+            && list.stream().anyMatch(Map.class::isInstance)) {
+          for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) instanceof Map<?, ?> map) {
+              checkEntries(path + "[" + i + "]", map, schema.entries(), "unknown key");
+            } else {
+              problems.add(
+                  path + "[" + i + "]",
+                  "expected a source {dataset, weight, subset, max_epochs}, got "
+                      + JsonTrees.describe(list.get(i)));
+            }
+          }
+        } else if (value instanceof List<?> list && list.isEmpty()) {
+          problems.add(path, "expected an artifact reference or at least one source");
+        } else {
+          checkArtifact(path, value, schema);
         }
       }
       case DURATION -> checkDuration(path, value);
