@@ -326,6 +326,7 @@ public final class FormatCheck {
       return;
     }
     boolean answered = false;
+    boolean badSpeaker = false;
     int i = 0;
     for (Iterator<JsonNode> it = turns.elements(); it.hasNext(); i++) {
       JsonNode turn = it.next();
@@ -336,8 +337,10 @@ public final class FormatCheck {
       }
       JsonNode speaker = turn.get(speakerKey);
       if (speaker == null || !speaker.isTextual()) {
+        badSpeaker = true;
         add(new Problem(file, line, at + "." + speakerKey, "required, a string"));
       } else if (!speakers.contains(speaker.asText())) {
+        badSpeaker = true;
         add(
             new Problem(
                 file,
@@ -352,7 +355,7 @@ public final class FormatCheck {
         add(new Problem(file, line, at + "." + textKey, "required, a string"));
       }
     }
-    if (!answered) {
+    if (!answered && !badSpeaker) {
       add(new Problem(file, line, field, "has no assistant turn: nothing to train on"));
     }
   }

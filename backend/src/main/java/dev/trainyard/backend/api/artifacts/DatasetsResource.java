@@ -234,7 +234,7 @@ public class DatasetsResource {
   @Operation(
       summary = "List dataset versions",
       description =
-          "Versions of the datasets the caller may see, newest first; q is a prefix of the name.")
+          "Versions of the datasets the caller may see, newest first; q is a prefix of the name or of the version's id.")
   @GET
   public DatasetVersionList list(
       @QueryParam("q") String q, @QueryParam("limit") @DefaultValue("200") int limit) {
@@ -252,7 +252,9 @@ public class DatasetsResource {
     Caller caller = scope.caller();
     List<DatasetVersionEntity> rows =
         DatasetVersionEntity.<DatasetVersionEntity>find(
-                "name like ?1 escape '\\' order by createdAt desc, version desc", prefix + "%")
+                "(name like ?1 escape '\\' or artifactId like ?1 escape '\\')"
+                    + " order by createdAt desc, version desc",
+                prefix + "%")
             .list()
             .stream()
             .filter(v -> caller.sees(v.team))
