@@ -14,6 +14,11 @@ public enum DatasetFormat {
   PREFERENCE("preference"),
   /** JSONL {@code {"prompt", "response"}} or {@code {"instruction", "input"?, "output"}}. */
   INSTRUCTION("instruction"),
+  /**
+   * JSONL evaluation tasks: exact match {@code {"question" (or "prompt"), "answer"}} or multiple
+   * choice {@code {"question", "choices", "answer": index}}.
+   */
+  EVAL("eval"),
   /** The trainer's subset index ({@code trainyard-datasets.json}). */
   METADATA("metadata"),
   /** Files of several formats. */

@@ -79,7 +79,8 @@ public final class DatasetRefs {
     if (alias != null) {
       ArtifactEntity target = ArtifactEntity.findById(alias.artifactId);
       if (target != null && "dataset".equals(target.type) && sees.test(target.team)) {
-        return new Found(target);
+        DatasetVersionEntity version = DatasetVersionEntity.findById(target.id);
+        return version != null ? found(version) : new Found(target);
       }
     }
     Map<String, DatasetVersionEntity> latestByTeam =

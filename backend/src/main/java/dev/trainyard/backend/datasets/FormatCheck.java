@@ -206,7 +206,8 @@ public final class FormatCheck {
                   line,
                   null,
                   "unknown record: expected 'text', 'messages' (role/content), 'conversations'"
-                      + " (from/value), 'prompt'/'chosen'/'rejected' or 'prompt'/'response'"));
+                      + " (from/value), 'prompt'/'chosen'/'rejected', 'prompt'/'response' or"
+                      + " 'question'/'answer'"));
           continue;
         }
         if (fileFormat == null) {
@@ -256,6 +257,9 @@ public final class FormatCheck {
     if (record.has("text")) {
       return DatasetFormat.JSONL_TEXT;
     }
+    if (record.has("answer") || record.has("choices")) {
+      return DatasetFormat.EVAL;
+    }
     if (record.has("response") || record.has("instruction")) {
       return DatasetFormat.INSTRUCTION;
     }
@@ -269,6 +273,28 @@ public final class FormatCheck {
         requireText(record, "prompt", file, line, true);
         requireText(record, "chosen", file, line, false);
         requireText(record, "rejected", file, line, false);
+      }
+      case EVAL -> {
+        String question = record.has("question") ? "question" : "prompt";
+        requireText(record, question, file, line, false);
+        JsonNode choices = record.get("choices");
+        JsonNode answer = record.get("answer");
+        if (choices == null) {
+          requireText(record, "answer", file, line, false);
+        } else if (!choices.isArray() || choices.size() < 2) {
+          add(new Problem(file, line, "choices", "must be an array of at least two strings"));
+        } else {
+          for (int i = 0; i < choices.size(); i++) {
+            if (!choices.get(i).isTextual()) {
+              add(new Problem(file, line, "choices[" + i + "]", "must be a string"));
+            }
+          }
+          if (answer == null || !answer.canConvertToInt() || !answer.isIntegralNumber()) {
+            add(new Problem(file, line, "answer", "must be the index of the right choice"));
+          } else if (answer.asInt() < 0 || answer.asInt() >= choices.size()) {
+            add(new Problem(file, line, "answer", "must be between 0 and " + (choices.size() - 1)));
+          }
+        }
       }
       case INSTRUCTION -> {
         if (record.has("instruction")) {

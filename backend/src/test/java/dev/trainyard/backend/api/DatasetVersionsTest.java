@@ -305,6 +305,33 @@ class DatasetVersionsTest {
   }
 
   @Test
+  void theTrainersGeneratedDatasetRegistersWithEachFilesFormat() throws Exception {
+    Path out = Files.createTempDirectory("trainyard-generated");
+    ProcessBuilder generator =
+        new ProcessBuilder(
+                "/usr/bin/python3", "-m", "trainyard_trainer.datasets", "--out", out.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    generator
+        .environment()
+        .put("PYTHONPATH", Path.of("../workers/src/main/python").toAbsolutePath().toString());
+    assertThat(generator.start().waitFor()).as("the trainer's dataset generator").isZero();
+    JsonPath v = register(unique("generated"), out);
+    Map<String, String> formats = new java.util.TreeMap<>();
+    for (Map<String, Object> f : v.<Map<String, Object>>getList("files")) {
+      formats.put((String) f.get("path"), (String) f.get("format"));
+    }
+    assertThat(formats)
+        .containsEntry("general.txt", "text")
+        .containsEntry("instructions.jsonl", "instruction")
+        .containsEntry("preferences.jsonl", "preference")
+        .containsEntry("eval/qa.jsonl", "eval")
+        .containsEntry("eval/mc.jsonl", "eval")
+        .containsEntry("trainyard-datasets.json", "metadata");
+    assertThat(v.getString("format")).isEqualTo("mixed");
+  }
+
+  @Test
   void anUploadOverTheLimitIs413AndNothingIsKeptWhileSmallerUploadsAndTarsRegister()
       throws Exception {
     String name = unique("upload");

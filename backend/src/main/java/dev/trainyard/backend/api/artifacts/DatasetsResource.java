@@ -62,8 +62,9 @@ public class DatasetsResource {
 
   /**
    * @param ref how a launch names exactly this version ({@code corpus:v3})
-   * @param format {@code text}, {@code jsonl-text}, {@code chat}, {@code preference}, {@code
-   *     instruction}, {@code mixed}, or {@code unchecked} (registered before versions existed)
+   * @param format {@code text}, {@code jsonl-text}, {@code chat}, {@code preference}, {@code eval},
+   *     {@code instruction}, {@code mixed}, or {@code unchecked} (registered before versions
+   *     existed)
    * @param records records (documents, lines, conversations) in all files
    */
   public record DatasetVersionView(
