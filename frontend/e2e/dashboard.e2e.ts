@@ -192,7 +192,7 @@ steps:
   - id: count
     kind: command
     inputs: {corpus: "\${{ params.corpus }}"}
-    run: 'wc -l "$TRAINYARD_INPUT_CORPUS" > $TRAINYARD_OUTPUT/n'
+    run: 'cat "$TRAINYARD_INPUT_CORPUS"/*.jsonl | wc -l > $TRAINYARD_OUTPUT/n'
   - id: report
     kind: command
     inputs: {count: "\${{ steps.count.outputs.output }}"}
