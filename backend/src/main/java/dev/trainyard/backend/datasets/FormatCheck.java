@@ -3,13 +3,8 @@ package dev.trainyard.backend.datasets;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -133,38 +128,40 @@ public final class FormatCheck {
     return new FileFormat(DatasetFormat.MIXED, 0);
   }
 
-  private static BufferedReader strictUtf8(Path file) throws IOException {
-    CharsetDecoder decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-    return new BufferedReader(
-        new InputStreamReader(
-            Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
-            decoder),
-        1 << 16);
+  /** The longest record (line) read into memory: 16 MiB. */
+  static final int MAX_LINE_BYTES = 16 << 20;
+
+  private static BoundedLines lines(InputStream in) {
+    return new BoundedLines(in, MAX_LINE_BYTES);
+  }
+
+  private static InputStream open(Path file) throws IOException {
+    return Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
   }
 
   private FileFormat text(Path file, String relative) throws IOException {
     long documents = 0;
     long line = 0;
+    long problemsBefore = problemCount;
     boolean inDocument = false;
-    try (BufferedReader in = strictUtf8(file)) {
-      for (String text; (text = in.readLine()) != null; ) {
+    try (InputStream in = open(file)) {
+      BoundedLines lines = lines(in);
+      for (String text; (text = lines.next()) != null; ) {
         line++;
-        if (text.isBlank()) {
+        if (text == BoundedLines.NOT_UTF8) {
+          add(new Problem(relative, line, null, "not UTF-8 text"));
+          continue;
+        }
+        // A line too long to keep is text all the same.
+        if (text != BoundedLines.TOO_LONG && text.isBlank()) {
           inDocument = false;
         } else if (!inDocument) {
           inDocument = true;
           documents++;
         }
       }
-    } catch (CharacterCodingException e) {
-      add(new Problem(relative, line + 1, null, "not UTF-8 text"));
-      return new FileFormat(DatasetFormat.TEXT, documents);
     }
-    if (documents == 0) {
+    if (documents == 0 && problemCount == problemsBefore) {
       add(new Problem(relative, 0, null, "holds no text"));
     }
     return new FileFormat(DatasetFormat.TEXT, documents);
@@ -176,9 +173,20 @@ public final class FormatCheck {
     long records = 0;
     long line = 0;
     long problemsBefore = problemCount;
-    try (BufferedReader in = strictUtf8(file)) {
-      for (String text; (text = in.readLine()) != null; ) {
+    try (InputStream in = open(file)) {
+      BoundedLines lines = lines(in);
+      for (String text; (text = lines.next()) != null; ) {
         line++;
+        if (text == BoundedLines.NOT_UTF8) {
+          add(new Problem(relative, line, null, "not UTF-8 text"));
+          continue;
+        }
+        if (text == BoundedLines.TOO_LONG) {
+          add(
+              new Problem(
+                  relative, line, null, "a record longer than " + MAX_LINE_BYTES + " bytes"));
+          continue;
+        }
         if (text.isBlank()) {
           continue;
         }
@@ -234,8 +242,6 @@ public final class FormatCheck {
           records++;
         }
       }
-    } catch (CharacterCodingException e) {
-      add(new Problem(relative, line + 1, null, "not UTF-8 text"));
     }
     if (records == 0 && problemCount == problemsBefore) {
       add(new Problem(relative, 0, null, "holds no records"));
