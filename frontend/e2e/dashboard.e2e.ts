@@ -179,7 +179,7 @@ test('pick a dataset in the launch form, and read the spec beside its step graph
   fs.writeFileSync(file, `{"text": "picker ${tag}"}\n`);
   const reg = await request.post('/api/v1/datasets', { data: { name: dataset, uri: `file://${file}` } });
   expect(reg.status(), await reg.text()).toBe(201);
-  const sha: string = (await reg.json()).id; // the content hash the server computed
+  const sha: string = (await reg.json()).id; // the manifest hash of the stored copy
   const name = `picker-e2e-${tag}`;
   const res = await request.post('/api/v1/templates', {
     headers: { 'Content-Type': 'application/yaml' },
@@ -192,7 +192,7 @@ steps:
   - id: count
     kind: command
     inputs: {corpus: "\${{ params.corpus }}"}
-    run: 'wc -l "$TRAINYARD_INPUT_CORPUS" > $TRAINYARD_OUTPUT/n'
+    run: 'cat "$TRAINYARD_INPUT_CORPUS"/*.jsonl | wc -l > $TRAINYARD_OUTPUT/n'
   - id: report
     kind: command
     inputs: {count: "\${{ steps.count.outputs.output }}"}
@@ -213,15 +213,17 @@ steps:
   await expect(page.getByText('No datasets match “no-such-dataset”.')).toBeVisible();
   await page.getByRole('button', { name: 'Launch run' }).click();
   await expect(page.getByTestId('field-corpus').locator('.field-error')).toHaveText(
-    "no dataset with alias, name or id 'no-such-dataset'",
+    "no dataset with alias, name, name:vN or id 'no-such-dataset'",
   );
 
   await corpus.fill(dataset.slice(0, -3));
-  await expect(page.getByRole('option', { name: new RegExp(dataset) })).toBeVisible();
+  // The dataset's latest version comes first, then each version (name:vN).
+  await expect(page.getByRole('option', { name: new RegExp(`^${dataset} \\(latest: v1\\)`) })).toBeVisible();
+  await expect(page.getByRole('option', { name: new RegExp(`^${dataset}:v1`) })).toBeVisible();
   await corpus.press('ArrowDown');
   await corpus.press('Enter');
-  await expect(corpus).toHaveValue(sha);
-  await expect(page.getByTestId('param-corpus-chosen')).toContainText(dataset);
+  await expect(corpus).toHaveValue(dataset);
+  await expect(page.getByTestId('param-corpus-chosen')).toContainText(sha.slice(0, 12));
   await shot(page, 'template-spec-and-picker');
   await expect(page).toHaveURL(new RegExp(`/templates/${name}$`));
 });

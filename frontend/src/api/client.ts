@@ -5,6 +5,8 @@ import type {
   Artifact,
   ArtifactList,
   DatasetRegistration,
+  DatasetVersion,
+  DatasetVersionList,
   EvalResults,
   WorkerList,
   LaunchRequest,
@@ -190,7 +192,15 @@ export const api = {
     return res.text();
   },
 
-  registerDataset: (body: DatasetRegistration) => json<Artifact>('/datasets', { method: 'POST', body }),
+  registerDataset: (body: DatasetRegistration) => json<DatasetVersion>('/datasets', { method: 'POST', body }),
+
+  /** Dataset versions, newest first; `q`: a prefix of the name or of the version's content id. */
+  listDatasets: (search: { q?: string; limit?: number }, signal?: AbortSignal) =>
+    json<DatasetVersionList>('/datasets', { signal, query: { q: search.q, limit: search.limit } }),
+
+  /** Every version of one dataset name, newest first. */
+  getDatasetVersions: (name: string, signal?: AbortSignal) =>
+    json<DatasetVersionList>(`/datasets/${enc(name)}`, { signal }),
 
   listAliases: (signal?: AbortSignal) => json<AliasList>('/aliases', { signal }),
 

@@ -69,6 +69,8 @@ export type ArtifactList = Schemas['ArtifactList'];
 export type Tombstone = Schemas['Tombstone'];
 export type Artifact = Schemas['ArtifactView'];
 export type DatasetRegistration = Schemas['RegisterBody'];
+export type DatasetVersion = Schemas['DatasetVersionView'];
+export type DatasetVersionList = Schemas['DatasetVersionList'];
 
 export type Alias = Schemas['AliasView'];
 export type AliasList = Schemas['AliasList'];

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ArtifactSummary } from '../api/types';
+import type { ArtifactSummary, DatasetVersion } from '../api/types';
 import { formatCount, formatShare } from '../common/format';
 import { CheckpointsPage } from './CheckpointsPage';
 
@@ -89,7 +89,16 @@ describe('registering a dataset', () => {
       vi.fn(async (url: string, init?: RequestInit) => {
         if (url === '/api/v1/datasets' && init?.method === 'POST') {
           posted.push(JSON.parse(init.body as string));
-          return json({ id: 'cc'.padEnd(64, '3'), name: 'wiki-small', type: 'dataset' }, 201);
+          return json(
+            {
+              id: 'cc'.padEnd(64, '3'),
+              name: 'wiki-small',
+              ref: 'wiki-small:v1',
+              format: 'jsonl-text',
+              records: 3,
+            },
+            201,
+          );
         }
         return json({ items: [] });
       }),
@@ -102,8 +111,57 @@ describe('registering a dataset', () => {
     fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'wiki-small' } });
     fireEvent.change(screen.getByLabelText('URI'), { target: { value: 'file:///data/wiki.jsonl' } });
     fireEvent.click(screen.getByRole('button', { name: 'Register' }));
-    expect(await screen.findByText(/Registered wiki-small/)).toBeTruthy();
+    expect(await screen.findByText(/Registered wiki-small:v1 \(jsonl-text, 3 records\)/)).toBeTruthy();
     expect(posted).toEqual([{ name: 'wiki-small', uri: 'file:///data/wiki.jsonl' }]);
+  });
+});
+
+describe('the datasets tab', () => {
+  it('lists every version of each dataset, newest first, with its format and record count', async () => {
+    const version = (v: number, id: string, format: string, records: number): DatasetVersion => ({
+      id: id.padEnd(64, '0'),
+      name: 'corpus',
+      team: 'default',
+      version: v,
+      ref: `corpus:v${v}`,
+      format,
+      records,
+      sizeBytes: 4096,
+      source: 'file:///data/corpus',
+      createdAt: `2026-11-0${v}T10:00:00Z`,
+      createdBy: 'ana',
+      aliases: v === 1 ? ['production'] : [],
+      files: [],
+    });
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url.startsWith('/api/v1/datasets')
+          ? json({ items: [version(2, 'ab12', 'chat', 1234), version(1, 'cd34', 'text', 10)] })
+          : json({ items: [] }),
+      ),
+    );
+    render(
+      <MemoryRouter initialEntries={['/checkpoints?type=dataset']}>
+        <CheckpointsPage />
+      </MemoryRouter>,
+    );
+    const table = await screen.findByRole('table', { name: 'Datasets' });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(
+      rows.map((r) =>
+        within(r)
+          .getAllByRole('cell')
+          .slice(0, 6)
+          .map((c) => c.textContent),
+      ),
+    ).toEqual([
+      ['corpus', 'corpus:v2 latest', 'ab1200000000…', 'chat', '1,234', ''],
+      ['', 'corpus:v1', 'cd3400000000…', 'text', '10', 'production'],
+    ]);
+    expect(within(rows[1]).getByRole('link', { name: 'corpus:v1' }).getAttribute('href')).toBe(
+      `/artifacts/${'cd34'.padEnd(64, '0')}`,
+    );
   });
 });
 

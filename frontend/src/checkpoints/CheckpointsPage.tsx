@@ -5,6 +5,7 @@ import type { ArtifactSummary } from '../api/types';
 import { formatBytes, formatCount, formatShare, formatTime, shortId } from '../common/format';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
+import { DatasetVersionsTable } from '../datasets/DatasetVersionsTable';
 
 const TYPES = [
   { value: 'checkpoint', label: 'Checkpoints' },
@@ -19,6 +20,7 @@ export function CheckpointsPage() {
   const artifacts = useApi((s) => api.listArtifacts(type === 'all' ? undefined : type, 500, s), [type]);
   const aliases = useApi((s) => api.listAliases(s), []);
   const [filter, setFilter] = useState('');
+  const [registered, setRegistered] = useState(0);
   const aliasesOf = new Map<string, string[]>();
   for (const a of aliases.data?.items ?? [])
     aliasesOf.set(a.artifactId, [...(aliasesOf.get(a.artifactId) ?? []), a.name]);
@@ -53,9 +55,14 @@ export function CheckpointsPage() {
           />
         </label>
       </div>
-      {artifacts.error && <ErrorBox error={artifacts.error} title="Could not load the registry" />}
-      {artifacts.loading && !artifacts.data && <Loading what={`Loading ${label.toLowerCase()}`} />}
-      {artifacts.data && rows.length === 0 && (
+      {type === 'dataset' && <DatasetVersionsTable filter={filter} reloadKey={registered} />}
+      {type !== 'dataset' && artifacts.error && (
+        <ErrorBox error={artifacts.error} title="Could not load the registry" />
+      )}
+      {type !== 'dataset' && artifacts.loading && !artifacts.data && (
+        <Loading what={`Loading ${label.toLowerCase()}`} />
+      )}
+      {type !== 'dataset' && artifacts.data && rows.length === 0 && (
         <Empty>
           {filter
             ? 'Nothing matches this filter.'
@@ -66,7 +73,7 @@ export function CheckpointsPage() {
                 : 'No artifacts yet.'}
         </Empty>
       )}
-      {rows.length > 0 && (
+      {type !== 'dataset' && rows.length > 0 && (
         <table aria-label={label}>
           <thead>
             <tr>
@@ -122,7 +129,14 @@ export function CheckpointsPage() {
           </tbody>
         </table>
       )}
-      {(type === 'dataset' || type === 'all') && <RegisterDataset onDone={artifacts.reload} />}
+      {(type === 'dataset' || type === 'all') && (
+        <RegisterDataset
+          onDone={() => {
+            artifacts.reload();
+            setRegistered((n) => n + 1);
+          }}
+        />
+      )}
     </section>
   );
 }
@@ -158,7 +172,7 @@ function RegisterDataset({ onDone }: { onDone: () => void }) {
         uri: values.uri,
         ...(values.sha256 ? { sha256: values.sha256 } : {}),
       });
-      setMessage({ ok: true, text: `Registered ${a.name}.`, id: a.id });
+      setMessage({ ok: true, text: `Registered ${a.ref} (${a.format}, ${a.records} records).`, id: a.id });
       onDone();
     } catch (err) {
       if (err instanceof ApiError && err.problem.errors?.length) {
@@ -197,7 +211,7 @@ function RegisterDataset({ onDone }: { onDone: () => void }) {
       <summary>Register a dataset</summary>
       <form onSubmit={submit} className="launch-form" noValidate aria-label="Register a dataset">
         {field('name', 'Name', 'wiki-small')}
-        {field('uri', 'URI', 'file:///data/wiki.jsonl')}
+        {field('uri', 'URI', 'file:///data/wiki.jsonl (a file or directory under the data roots)')}
         {field('sha256', 'sha256 (optional)', 'checked against the hash the server computes')}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Registering…' : 'Register'}

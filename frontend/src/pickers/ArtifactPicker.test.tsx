@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Alias, ArtifactSummary, ParamSpec } from '../api/types';
+import type { Alias, ArtifactSummary, DatasetVersion, ParamSpec } from '../api/types';
 import { LaunchForm } from '../templates/LaunchForm';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -32,6 +32,27 @@ const WIKI: ArtifactSummary = {
   name: 'wiki-small',
   producedBy: null,
 };
+/** The versions of the datasets among the fake server's artifacts: each is version 1 of its name. */
+function versionsOf(artifacts: ArtifactSummary[]): DatasetVersion[] {
+  return artifacts
+    .filter((a) => a.type === 'dataset')
+    .map((a) => ({
+      id: a.id,
+      name: a.name ?? 'unnamed',
+      team: 'default',
+      version: 1,
+      ref: `${a.name}:v1`,
+      format: 'jsonl-text',
+      records: 10,
+      sizeBytes: a.sizeBytes,
+      source: 'file:///data/x.jsonl',
+      createdAt: a.createdAt,
+      createdBy: 'ana',
+      aliases: [],
+      files: [],
+    }));
+}
+
 const ALIASES: Alias[] = [
   { name: 'production', artifactId: TINY.id, updatedAt: '2026-11-02T00:00:00Z', updatedBy: 'ana' },
 ];
@@ -42,7 +63,7 @@ const PARAMS: ParamSpec[] = [
 ];
 
 /** A fake server that answers /artifacts?q= by prefix the way the backend does. */
-function stubServer(artifacts: ArtifactSummary[], aliases = ALIASES) {
+function stubServer(artifacts: ArtifactSummary[], aliases = ALIASES, extraVersions: DatasetVersion[] = []) {
   const calls: string[] = [];
   vi.stubGlobal(
     'fetch',
@@ -50,6 +71,14 @@ function stubServer(artifacts: ArtifactSummary[], aliases = ALIASES) {
       calls.push(input);
       const u = new URL(input, 'http://x');
       if (u.pathname === '/api/v1/aliases') return json({ items: aliases });
+      if (u.pathname === '/api/v1/datasets') {
+        const q = u.searchParams.get('q') ?? '';
+        return json({
+          items: [...versionsOf(artifacts), ...extraVersions].filter(
+            (v) => v.name.startsWith(q) || v.id.startsWith(q),
+          ),
+        });
+      }
       const q = (u.searchParams.get('q') ?? '').toLowerCase();
       const type = u.searchParams.get('type');
       const items = artifacts.filter(
@@ -131,17 +160,72 @@ describe('ArtifactPicker in the launch form', () => {
     expect(screen.queryByRole('option', { name: /tiny-llama/ })).toBeNull();
   });
 
+  it('offers a dataset by name (its latest version), by alias and by each version, and launches the chosen one', async () => {
+    const v1 = versionsOf([WIKI])[0];
+    const v2: DatasetVersion = {
+      ...v1,
+      id: 'cafe'.padEnd(64, '3'),
+      version: 2,
+      ref: 'wiki-small:v2',
+      format: 'chat',
+      records: 1234,
+    };
+    const aliases: Alias[] = [
+      { name: 'production', artifactId: v1.id, updatedAt: '2026-11-02T00:00:00Z', updatedBy: 'ana' },
+    ];
+    stubServer([TINY], aliases, [v2, v1]);
+    const onSubmit = vi.fn().mockResolvedValue(undefined);
+    render(<LaunchForm params={PARAMS} onSubmit={onSubmit} />);
+
+    fireEvent.change(combo('base'), { target: { value: 'tiny-llama' } });
+    const corpus = combo('corpus');
+    fireEvent.change(corpus, { target: { value: 'wiki' } });
+    const list = await screen.findByRole('listbox', { name: 'Matching datasets' });
+    await waitFor(() =>
+      expect(
+        within(list)
+          .getAllByRole('option')
+          .map((o) => o.textContent),
+      ).toEqual([
+        'wiki-small (latest: v2)cafe33333333 · chat · 1,234 records',
+        'aliaswiki-small@productionv1 · dd2222222222 · jsonl-text · 10 records',
+        'wiki-small:v2cafe33333333 · chat · 1,234 records',
+        'wiki-small:v1dd2222222222 · jsonl-text · 10 records',
+      ]),
+    );
+    fireEvent.mouseDown(within(list).getByRole('option', { name: /^wiki-small:v1/ }));
+    expect(corpus.value).toBe('wiki-small:v1');
+    await waitFor(() => expect(screen.queryByText(/Searching/)).toBeNull());
+    fireEvent.click(screen.getByRole('button', { name: 'Launch run' }));
+    await waitFor(() =>
+      expect(onSubmit).toHaveBeenCalledWith({ base: 'tiny-llama', corpus: 'wiki-small:v1' }),
+    );
+  });
+
+  it('stops a launch naming a dataset version that does not exist', async () => {
+    stubServer([TINY, WIKI]);
+    const onSubmit = vi.fn().mockResolvedValue(undefined);
+    render(<LaunchForm params={PARAMS} onSubmit={onSubmit} />);
+    fireEvent.change(combo('base'), { target: { value: 'tiny-llama' } });
+    fireEvent.change(combo('corpus'), { target: { value: 'wiki-small:v7' } });
+    await screen.findAllByRole('option');
+    await waitFor(() => expect(screen.queryByText(/Searching/)).toBeNull());
+    fireEvent.click(screen.getByRole('button', { name: 'Launch run' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('field-corpus').querySelector('.field-error')?.textContent).toBe(
+        "no dataset 'wiki-small' with version 7",
+      ),
+    );
+    expect(onSubmit).not.toHaveBeenCalled();
+  });
+
   it('searches only datasets for a dataset parameter', async () => {
     const calls = stubServer([TINY, WIKI]);
     render(<LaunchForm params={PARAMS} onSubmit={vi.fn()} />);
 
     fireEvent.change(combo('corpus'), { target: { value: 'w' } });
-    expect(await screen.findByRole('option', { name: /wiki-small/ })).toBeTruthy();
-    expect(
-      calls.some(
-        (c) => c.startsWith('/api/v1/artifacts?') && c.includes('type=dataset') && c.includes('q=w'),
-      ),
-    ).toBe(true);
+    expect(await screen.findAllByRole('option', { name: /wiki-small/ })).toHaveLength(2);
+    expect(calls.some((c) => c.startsWith('/api/v1/datasets?') && c.includes('q=w'))).toBe(true);
   });
 
   it('says when nothing matches and when the search fails', async () => {

@@ -2,10 +2,13 @@
 // prefix as the user types. The text stays free: anything the server resolves may be typed by hand.
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { api } from '../api/client';
-import type { Alias, ArtifactSummary } from '../api/types';
+import type { Alias, ArtifactSummary, DatasetVersion } from '../api/types';
 import {
+  datasetOptions,
+  datasetSearchText,
   pickerOptions,
   searchType,
+  unresolvedDataset,
   unresolvedMessage,
   type PickerKind,
   type PickerOption,
@@ -32,7 +35,7 @@ type Search =
   | { state: 'idle' }
   | { state: 'loading' }
   | { state: 'error'; message: string }
-  | { state: 'done'; q: string; artifacts: ArtifactSummary[] };
+  | { state: 'done'; q: string; artifacts: ArtifactSummary[]; versions?: DatasetVersion[] };
 
 export function ArtifactPicker({
   id,
@@ -64,23 +67,37 @@ export function ArtifactPicker({
     onResolvedRef.current?.(null); // the verdict was about the previous text
     const timer = setTimeout(() => {
       const q = value.trim();
-      Promise.all([
-        api.searchArtifacts({ type: searchType(kind), q: q || undefined, limit: PAGE }, ctl.signal),
-        aliases ? Promise.resolve({ items: aliases }) : api.listAliases(ctl.signal),
-      ])
-        .then(([found, al]) => {
-          if (ctl.signal.aborted) return;
-          setAliases(al.items);
-          setSearch({ state: 'done', q, artifacts: found.items });
-          onResolvedRef.current?.(
-            unresolvedMessage(kind, q, found.items, al.items, found.items.length >= PAGE),
-          );
-        })
-        .catch((e: unknown) => {
-          if (ctl.signal.aborted) return;
-          setSearch({ state: 'error', message: e instanceof Error ? e.message : String(e) });
-          onResolvedRef.current?.(null); // cannot tell: leave it to the server
-        });
+      const al = aliases ? Promise.resolve({ items: aliases }) : api.listAliases(ctl.signal);
+      // A dataset parameter picks a version: the dataset list knows names, numbers and formats.
+      const searched =
+        kind === 'dataset'
+          ? Promise.all([
+              api.listDatasets({ q: datasetSearchText(q) || undefined, limit: PAGE }, ctl.signal),
+              al,
+            ]).then(([found, al]) => {
+              if (ctl.signal.aborted) return;
+              setAliases(al.items);
+              setSearch({ state: 'done', q, artifacts: [], versions: found.items });
+              onResolvedRef.current?.(
+                unresolvedDataset(q, found.items, al.items, found.items.length >= PAGE),
+              );
+            })
+          : Promise.all([
+              api.searchArtifacts({ type: searchType(kind), q: q || undefined, limit: PAGE }, ctl.signal),
+              al,
+            ]).then(([found, al]) => {
+              if (ctl.signal.aborted) return;
+              setAliases(al.items);
+              setSearch({ state: 'done', q, artifacts: found.items });
+              onResolvedRef.current?.(
+                unresolvedMessage(kind, q, found.items, al.items, found.items.length >= PAGE),
+              );
+            });
+      searched.catch((e: unknown) => {
+        if (ctl.signal.aborted) return;
+        setSearch({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+        onResolvedRef.current?.(null); // cannot tell: leave it to the server
+      });
     }, DEBOUNCE_MS);
     return () => {
       ctl.abort();
@@ -90,7 +107,12 @@ export function ArtifactPicker({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value, kind, touched]);
 
-  const options = search.state === 'done' ? pickerOptions(search.q, search.artifacts, aliases ?? []) : [];
+  const options =
+    search.state !== 'done'
+      ? []
+      : search.versions
+        ? datasetOptions(search.q, search.versions, aliases ?? [])
+        : pickerOptions(search.q, search.artifacts, aliases ?? []);
   const expanded = open && touched;
 
   const choose = (o: PickerOption) => {

@@ -4,6 +4,7 @@ import { ArtifactPicker } from '../pickers/ArtifactPicker';
 import type { FieldError, ParamSpec, ParamValue } from '../api/types';
 import {
   initialValues,
+  DATASET_REFERENCE_HINT,
   REFERENCE_HINT,
   routeServerErrors,
   toRequestParams,
@@ -157,7 +158,7 @@ function ParamField({ param: p, value, error, onChange, onResolved }: FieldProps
         value={String(value ?? '')}
         onChange={(v) => onChange(p.name, v)}
         onResolved={(m) => onResolved(p.name, m)}
-        placeholder={REFERENCE_HINT}
+        placeholder={p.type === 'dataset' ? DATASET_REFERENCE_HINT : REFERENCE_HINT}
         invalid={!!error}
         describedBy={common['aria-describedby']}
         required={p.required}
@@ -189,7 +190,9 @@ function ParamField({ param: p, value, error, onChange, onResolved }: FieldProps
       {input}
       {(isRef || p.description) && (
         <small id={hintId} className="hint">
-          {[p.description, isRef ? REFERENCE_HINT : null].filter(Boolean).join(' — ')}
+          {[p.description, isRef ? (p.type === 'dataset' ? DATASET_REFERENCE_HINT : REFERENCE_HINT) : null]
+            .filter(Boolean)
+            .join(' — ')}
         </small>
       )}
       {error && (

@@ -80,3 +80,5 @@ export function routeServerErrors(
 }
 
 export const REFERENCE_HINT = 'alias, name or sha256';
+/** A dataset parameter names a version (DatasetRefs on the server). */
+export const DATASET_REFERENCE_HINT = 'name (latest), name:vN, name@alias or sha256 prefix';

@@ -6,8 +6,8 @@ read, in path order. Formats (docs/trainer.md):
 
 * text (pretrain, continual-pretrain, perplexity): ``.txt`` — documents separated by a blank line — or
   ``.jsonl`` with ``{"text": ...}``.
-* instructions (sft): ``{"prompt", "response"}``, ``{"instruction", "input"?, "output"}`` or
-  ``{"messages": [{"role", "content"}, ...]}``.
+* instructions (sft): ``{"prompt", "response"}``, ``{"instruction", "input"?, "output"}``,
+  ``{"messages": [{"role", "content"}, ...]}`` or ShareGPT's ``{"conversations": [{"from", "value"}, ...]}``.
 * preferences (dpo): ``{"prompt", "chosen", "rejected"}``.
 
 The order examples are served in is a pure function of (seed, epoch, position), so a resumed run that
@@ -22,6 +22,7 @@ import torch
 from .tokenizer import ByteTokenizer
 
 MANIFEST = "trainyard-datasets.json"
+SHAREGPT_ROLES = {"human": "user", "gpt": "assistant"}
 IGNORE = -100
 
 
@@ -137,6 +138,10 @@ def sft_pairs(records):
     tok = ByteTokenizer()
     out = []
     for rec in records:
+        if "conversations" in rec and "messages" not in rec:
+            # ShareGPT's shape, which dataset registration accepts beside OpenAI's messages.
+            rec = dict(rec, messages=[{"role": SHAREGPT_ROLES.get(t.get("from"), t.get("from")),
+                                       "content": t.get("value", "")} for t in rec["conversations"]])
         if "messages" in rec:
             segs = [([tok.bos_id], False)]
             for m in rec["messages"]:

@@ -17,6 +17,16 @@ public final class Sha256 {
     return HexFormat.of().formatHex(digest().digest(bytes));
   }
 
+  /** Of a file's content, streamed. */
+  public static String ofFile(java.nio.file.Path file) throws java.io.IOException {
+    MessageDigest digest = digest();
+    try (var in =
+        new java.security.DigestInputStream(java.nio.file.Files.newInputStream(file), digest)) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
   public static MessageDigest digest() {
     try {
       return MessageDigest.getInstance("SHA-256");

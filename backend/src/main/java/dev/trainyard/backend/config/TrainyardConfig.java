@@ -71,6 +71,14 @@ public interface TrainyardConfig {
   interface Datasets {
     /** Directories local dataset files must live in; nothing outside them can be registered. */
     List<Path> roots();
+
+    /**
+     * The largest dataset upload (bytes); a larger one is answered 413 and nothing is kept. The
+     * HTTP layer's {@code quarkus.http.limits.max-body-size} bounds every request body too, so an
+     * upload limit above it needs that raised as well.
+     */
+    @WithDefault("1G")
+    io.quarkus.runtime.configuration.MemorySize maxUploadSize();
   }
 
   interface Auth {

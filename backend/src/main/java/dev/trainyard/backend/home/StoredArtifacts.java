@@ -1,9 +1,23 @@
 package dev.trainyard.backend.home;
 
+import dev.trainyard.workflow.ProducedArtifact;
 import java.io.IOException;
+import java.nio.file.Path;
 
-/** The artifact store of the home, as retention needs it. */
+/** The artifact store of the home, as retention and dataset registration need it. */
 public interface StoredArtifacts {
+  /**
+   * Stores the files under {@code dir} as one artifact, content-addressed as step outputs are, and
+   * consumes the directory. All or nothing: a failure leaves no partial artifact.
+   */
+  ProducedArtifact put(Path dir, String type) throws IOException;
+
+  /**
+   * A directory on the store's own volume where files to {@link #put} are assembled, so that the
+   * put moves them instead of copying; swept when the embedded worker starts.
+   */
+  Path stagingArea() throws IOException;
+
   /** Whether the store holds the artifact's files. */
   boolean contains(String id);
 

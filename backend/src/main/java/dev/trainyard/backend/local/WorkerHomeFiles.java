@@ -35,6 +35,17 @@ public class WorkerHomeFiles implements StoredArtifacts, AttemptFiles {
   }
 
   @Override
+  public dev.trainyard.workflow.ProducedArtifact put(Path dir, String type) throws IOException {
+    return store().put(dir, type);
+  }
+
+  @Override
+  public Path stagingArea() {
+    // The store's own staging dir (LocalArtifactStore.localDirectories: artifacts, then staging).
+    return local().localDirectories().get(1);
+  }
+
+  @Override
   public boolean contains(String id) {
     return store().contains(id);
   }

@@ -2,6 +2,7 @@ package dev.trainyard.backend.runs;
 
 import dev.trainyard.backend.api.ApiProblem.FieldError;
 import dev.trainyard.backend.catalog.ArtifactEntity;
+import dev.trainyard.backend.datasets.DatasetRefs;
 import dev.trainyard.backend.security.Caller;
 import dev.trainyard.pipeline.spec.ParamSpec;
 import dev.trainyard.pipeline.spec.ParamType;
@@ -40,9 +41,20 @@ final class LaunchParams {
           given.containsKey(param.name()) ? given.get(param.name()) : param.defaultValue();
       if (param.type().isArtifact() && value instanceof String ref) {
         String wanted = param.type().artifactType().wireName();
-        Optional<ArtifactEntity> artifact =
-            ArtifactResolver.resolve(ref, param.type() == ParamType.DATASET ? wanted : null)
-                .filter(a -> caller.sees(a.team));
+        Optional<ArtifactEntity> artifact;
+        if (param.type() == ParamType.DATASET) {
+          // Datasets have versions: name, name:vN, name@alias, a hash prefix (DatasetRefs).
+          DatasetRefs.Resolution found = DatasetRefs.resolve(ref, caller::sees);
+          if (!(found instanceof DatasetRefs.Found)) {
+            problems.add(new FieldError("params." + param.name(), found.problem()));
+            resolved.put(param.name(), "0".repeat(64));
+            continue;
+          }
+          artifact =
+              found instanceof DatasetRefs.Found f ? Optional.of(f.artifact()) : Optional.empty();
+        } else {
+          artifact = ArtifactResolver.resolve(ref, null).filter(a -> caller.sees(a.team));
+        }
         if (artifact.isPresent() && !artifact.get().type.equals(wanted)) {
           // A command's files or a report given as a checkpoint would fail minutes later in the
           // trainer.

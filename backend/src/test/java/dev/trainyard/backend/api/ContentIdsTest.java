@@ -94,14 +94,27 @@ class ContentIdsTest {
   void theServerHashesDatasetContentItselfAndAClaimedHashIsOptional() throws Exception {
     Path file = Files.createTempFile("trainyard-computed", ".jsonl");
     Files.writeString(file, "{\"text\": \"" + UUID.randomUUID() + "\"}\n");
-    String actual = sha256(Files.readAllBytes(file));
+    byte[] bytes = Files.readAllBytes(file);
+    String actual = sha256(bytes);
+    // The id is the manifest's hash, as for step outputs: computed from the stored copy.
+    String manifestId =
+        Manifests.idOf(
+            List.of(new ManifestEntry(file.getFileName().toString(), bytes.length, actual)));
     given()
         .contentType(ContentType.JSON)
-        .body(Map.of("name", "computed-" + actual.substring(0, 8), "uri", file.toUri().toString()))
+        .body(
+            Map.of(
+                "name",
+                "computed-" + actual.substring(0, 8),
+                "uri",
+                file.toUri().toString(),
+                "sha256",
+                actual))
         .post("/api/v1/datasets")
         .then()
         .statusCode(201)
-        .body("id", equalTo(actual));
+        .body("id", equalTo(manifestId))
+        .body("files[0].sha256", equalTo(actual));
     // A wrong claim is refused without revealing the real hash.
     Path other = Files.createTempFile("trainyard-computed", ".jsonl");
     Files.writeString(other, "{\"text\": \"" + UUID.randomUUID() + "\"}\n");
@@ -174,13 +187,11 @@ class ContentIdsTest {
             .statusCode(422)
             .extract()
             .path("errors[0].message");
-    Path unreadable = Files.createTempDirectory("trainyard-dir");
+    // A directory is a dataset too, but not one outside the roots.
     String directory =
         given()
             .contentType(ContentType.JSON)
-            .body(
-                Map.of(
-                    "name", "oracle-c", "uri", unreadable.toUri().toString().replaceAll("/$", "")))
+            .body(Map.of("name", "oracle-c", "uri", "file:///etc"))
             .post("/api/v1/datasets")
             .then()
             .statusCode(422)

@@ -248,8 +248,8 @@ class LocalModeSecurityTest {
         .post("/api/v1/datasets")
         .then()
         .statusCode(201)
-        .body("id", equalTo(good))
-        .body("type", equalTo("dataset"));
+        .body("files[0].sha256", equalTo(good))
+        .body("format", equalTo("jsonl-text"));
   }
 
   private static String sha256(String text) throws Exception {

@@ -59,7 +59,8 @@ final class DatasetUris {
       }
     }
     if (path.indexOf('\0') >= 0 || path.endsWith("/")) {
-      problems.add(new FieldError("uri", "must name a file; " + FORM));
+      problems.add(
+          new FieldError("uri", "must name a file or directory, without a trailing '/'; " + FORM));
       return null;
     }
     try {

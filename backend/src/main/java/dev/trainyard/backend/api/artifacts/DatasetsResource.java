@@ -2,183 +2,315 @@ package dev.trainyard.backend.api.artifacts;
 
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.api.ApiProblem.FieldError;
-import dev.trainyard.backend.catalog.ArtifactEntity;
+import dev.trainyard.backend.catalog.AliasEntity;
 import dev.trainyard.backend.catalog.ArtifactFileEntity;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.trainyard.backend.catalog.DatasetVersionEntity;
+import dev.trainyard.backend.datasets.DatasetRefs;
+import dev.trainyard.backend.datasets.DatasetRegistry;
+import dev.trainyard.backend.datasets.DatasetRegistry.Staged;
+import dev.trainyard.backend.security.Caller;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
- * Datasets are artifacts registered by URI. The server hashes the content itself and the hash is
- * the id: a client never chooses an id (issue 11 M1, squatting a step's future output). A client
- * may still send the sha256 it expects; registration is refused if the content differs.
+ * Datasets: named, versioned, content-addressed artifacts. A registration (a file or directory
+ * under the data roots, or an upload) is copied into the artifact store, checked record by record
+ * and numbered as the name's next version; the server computes the id from the content, a client
+ * never chooses it (issue 11 M1).
  */
 @Path("/api/v1/datasets")
 @Produces(MediaType.APPLICATION_JSON)
 public class DatasetsResource {
-  @jakarta.inject.Inject ArtifactsResource artifacts;
-  @jakarta.inject.Inject dev.trainyard.backend.security.TeamScope scope;
-  @jakarta.inject.Inject dev.trainyard.backend.config.TrainyardConfig config;
+  @Inject dev.trainyard.backend.security.TeamScope scope;
+  @Inject DatasetRegistry registry;
 
-  public record RegisterBody(String name, String uri, String sha256, String team) {}
+  public record RegisterBody(
+      String name,
+      @Schema(description = "file:///absolute/path of a file or directory inside the data roots")
+          String uri,
+      @Schema(nullable = true, description = "the single file's expected sha256") String sha256,
+      @Schema(nullable = true) String team) {}
+
+  public record DatasetFile(
+      String path,
+      long sizeBytes,
+      String sha256,
+      @Schema(nullable = true, description = "what the format check found in this file")
+          String format,
+      @Schema(nullable = true) Long records) {}
 
   /**
-   * One message for a file that is missing, unreadable, not regular or outside the dataset roots,
-   * so registration is no oracle for what exists on the server.
+   * @param ref how a launch names exactly this version ({@code corpus:v3})
+   * @param format {@code text}, {@code jsonl-text}, {@code chat}, {@code preference}, {@code eval},
+   *     {@code instruction}, {@code mixed}, or {@code unchecked} (registered before versions
+   *     existed)
+   * @param records records (documents, lines, conversations) in all files
+   */
+  public record DatasetVersionView(
+      String id,
+      String name,
+      String team,
+      int version,
+      String ref,
+      String format,
+      long records,
+      long sizeBytes,
+      String source,
+      OffsetDateTime createdAt,
+      String createdBy,
+      List<String> aliases,
+      List<DatasetFile> files) {}
+
+  public record DatasetVersionList(List<DatasetVersionView> items) {}
+
+  /**
+   * One message for a path that is missing, unreadable, special or outside the dataset roots, so
+   * registration is no oracle for what exists on the server.
    */
   static final String NO_DATASET_FILE =
-      "no readable regular file at this URI inside the dataset roots (trainyard.datasets.roots)";
+      "no readable regular file or directory at this URI inside the dataset roots (trainyard.datasets.roots)";
+
+  private static final String NAME = "[a-z0-9][a-z0-9._-]{0,127}";
+  private static final String NAME_RULE =
+      "required; lowercase letters, digits, '.', '_' and '-' (max 128)";
 
   @Operation(
-      summary = "Register a dataset",
+      summary = "Register a dataset version",
       description =
-          "Registers a local file by its file:/// URI; the server hashes the content (the hash is the id). "
-              + "An expected sha256 may be sent: registration is refused if the content differs.")
+          "Copies a file or directory under the data roots (file:/// URI) into the artifact store, checks every"
+              + " record's format (422 naming file, line and field of each bad one; nothing is registered then),"
+              + " and records it as the name's next version. The same content under the same name is the version"
+              + " it already is.")
   @APIResponse(
       responseCode = "201",
-      description = "The dataset was registered (or already was, under this name)",
-      content = @Content(schema = @Schema(implementation = ArtifactsResource.ArtifactView.class)))
+      description = "The version (new, or the one this content already was)",
+      content = @Content(schema = @Schema(implementation = DatasetVersionView.class)))
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
-  public Response register(RegisterBody body) {
+  public Response register(RegisterBody body) throws IOException {
     if (body == null) {
       throw ApiProblem.badRequest("$", "a JSON body {name, uri, sha256?} is required");
     }
     List<FieldError> problems = new ArrayList<>();
-    if (body.name() == null || !body.name().matches("[a-z0-9][a-z0-9._-]{0,127}")) {
-      problems.add(
-          new FieldError(
-              "name", "required; lowercase letters, digits, '.', '_' and '-' (max 128)"));
+    if (body.name() == null || !body.name().matches(NAME)) {
+      problems.add(new FieldError("name", NAME_RULE));
     }
     if (body.sha256() != null && !body.sha256().matches("[0-9a-f]{64}")) {
       problems.add(new FieldError("sha256", "64 lowercase hex characters when given"));
     }
-    java.nio.file.Path file = null;
+    java.nio.file.Path path = null;
     if (body.uri() == null) {
       problems.add(new FieldError("uri", "required"));
     } else {
-      file = DatasetUris.localPath(body.uri(), problems);
-    }
-    long size = 0;
-    String contentSha256 = null;
-    if (file != null) {
-      java.nio.file.Path real = realFileInsideRoots(file);
-      if (real == null) {
-        problems.add(new FieldError("uri", NO_DATASET_FILE));
-      } else {
-        try {
-          size = Files.size(real);
-          contentSha256 = sha256(real);
-        } catch (IOException e) {
-          problems.add(new FieldError("uri", NO_DATASET_FILE));
-        }
-      }
-    }
-    if (contentSha256 != null && body.sha256() != null && !contentSha256.equals(body.sha256())) {
-      // The actual hash is not echoed: the caller learns only that its expectation was wrong.
-      problems.add(new FieldError("sha256", "does not match the file's content"));
+      path = DatasetUris.localPath(body.uri(), problems);
     }
     if (!problems.isEmpty()) {
       throw ApiProblem.invalid(problems);
     }
-    long fileSize = size;
-    String id = contentSha256;
-    String user = scope.caller().name();
-    var caller = scope.caller();
     String team = scope.teamForNew(body.team());
-    java.nio.file.Path named = file;
-    String fileName = named.getFileName().toString();
-    ArtifactEntity created =
-        QuarkusTransaction.requiringNew()
-            .call(
-                () -> {
-                  ArtifactEntity existing = ArtifactEntity.findById(id);
-                  if (existing != null) {
-                    if ("dataset".equals(existing.type) && body.name().equals(existing.name)) {
-                      return existing;
-                    }
-                    // Never describe another team's object (issue 11, Low): its name and type stay
-                    // unsaid.
-                    throw ApiProblem.conflict(
-                        caller.sees(existing.team)
-                            ? "this content is already registered as '"
-                                + existing.name
-                                + "' ("
-                                + existing.type
-                                + ")"
-                            : "this content is already registered");
-                  }
-                  if (ArtifactEntity.count("type = 'dataset' and name = ?1", body.name()) > 0) {
-                    throw ApiProblem.conflict(
-                        "a dataset named '" + body.name() + "' exists with other content");
-                  }
-                  ArtifactEntity a = new ArtifactEntity();
-                  a.id = id;
-                  a.type = "dataset";
-                  a.name = body.name();
-                  a.uri = named.toUri().toString();
-                  a.sizeBytes = fileSize;
-                  a.createdAt = OffsetDateTime.now();
-                  a.createdBy = user;
-                  a.team = team;
-                  a.persist();
-                  ArtifactFileEntity f = new ArtifactFileEntity();
-                  f.artifactId = a.id;
-                  f.path = fileName;
-                  f.sizeBytes = fileSize;
-                  f.sha256 = id;
-                  f.persist();
-                  return a;
-                });
-    return Response.status(201).entity(artifacts.get(created.id)).build();
+    try (Staged staged = registry.stageLocal(path)) {
+      if (staged == null) {
+        throw ApiProblem.invalid(List.of(new FieldError("uri", NO_DATASET_FILE)));
+      }
+      return register(staged, body.name(), team, body.uri(), body.sha256());
+    } catch (DatasetRegistry.Rejected e) {
+      throw invalid(e);
+    }
   }
 
-  /**
-   * The file's real path (links and {@code ..} resolved) when it is a regular file inside a
-   * configured root; null otherwise, for every reason alike.
-   */
-  private java.nio.file.Path realFileInsideRoots(java.nio.file.Path file) {
+  @Operation(
+      summary = "Upload a dataset version",
+      description =
+          "Streams the body into the artifact store as the name's next version: one file"
+              + " (application/octet-stream, named by `file`, .txt or .jsonl) or a directory as a tar"
+              + " (application/x-tar). Bodies over trainyard.datasets.max-upload-size are answered 413 and"
+              + " nothing is kept. Checked and versioned like a registration.")
+  @APIResponse(
+      responseCode = "201",
+      description = "The version (new, or the one this content already was)",
+      content = @Content(schema = @Schema(implementation = DatasetVersionView.class)))
+  @APIResponse(responseCode = "413", description = "The upload is over the size limit")
+  @POST
+  @Path("/upload")
+  @Consumes({MediaType.APPLICATION_OCTET_STREAM, "application/x-tar"})
+  @RequestBody(
+      content = {
+        @Content(
+            mediaType = MediaType.APPLICATION_OCTET_STREAM,
+            schema =
+                @Schema(
+                    type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING,
+                    format = "binary")),
+        @Content(
+            mediaType = "application/x-tar",
+            schema =
+                @Schema(
+                    type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING,
+                    format = "binary"))
+      })
+  public Response upload(
+      @QueryParam("name") String name,
+      @QueryParam("file") String file,
+      @QueryParam("team") String team,
+      @jakarta.ws.rs.HeaderParam("Content-Type") String contentType,
+      InputStream body)
+      throws IOException {
+    boolean tar =
+        contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-tar");
+    List<FieldError> problems = new ArrayList<>();
+    if (name == null || !name.matches(NAME)) {
+      problems.add(new FieldError("name", NAME_RULE));
+    }
+    if (!tar
+        && (file == null
+            || !file.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
+            || !(file.endsWith(".txt") || file.endsWith(".jsonl")))) {
+      problems.add(
+          new FieldError(
+              "file", "required for a single file: a plain name ending in .txt or .jsonl"));
+    }
+    if (!problems.isEmpty()) {
+      throw ApiProblem.invalid(problems);
+    }
+    String owner = scope.teamForNew(team);
+    try (Staged staged = tar ? registry.stageTar(body) : registry.stageUpload(body, file)) {
+      return register(staged, name, owner, "upload:" + (tar ? name + ".tar" : file), null);
+    } catch (DatasetRegistry.Rejected e) {
+      throw invalid(e);
+    } catch (DatasetRegistry.TooLarge e) {
+      throw new ApiProblem(
+          413,
+          "Payload Too Large",
+          e.getMessage(),
+          List.of(new FieldError("body", e.getMessage())));
+    }
+  }
+
+  private Response register(Staged staged, String name, String team, String source, String sha256)
+      throws IOException {
+    Caller caller = scope.caller();
+    DatasetRegistry.Registered done;
     try {
-      java.nio.file.Path real = file.toRealPath();
-      if (!Files.isRegularFile(real, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-          || !Files.isReadable(real)) {
-        return null;
-      }
-      for (java.nio.file.Path root : config.datasets().roots()) {
-        if (Files.isDirectory(root) && real.startsWith(root.toRealPath())) {
-          return real;
-        }
-      }
-    } catch (IOException | SecurityException e) {
-      return null;
+      done = registry.register(staged, name, team, caller.name(), source, sha256, caller::sees);
+    } catch (DatasetRegistry.Conflict e) {
+      throw ApiProblem.conflict(e.getMessage());
     }
-    return null;
+    return Response.status(201).entity(view(done.version())).build();
   }
 
-  static String sha256(java.nio.file.Path file) throws IOException {
-    try (InputStream in =
-        new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+  private static ApiProblem invalid(DatasetRegistry.Rejected e) {
+    List<FieldError> errors = new ArrayList<>();
+    for (DatasetRegistry.Issue issue : e.issues()) {
+      errors.add(new FieldError(issue.path(), issue.message()));
     }
+    if (e.count() > e.issues().size()) {
+      errors.add(
+          new FieldError(
+              "$", "and " + (e.count() - e.issues().size()) + " more bad records not listed"));
+    }
+    return ApiProblem.invalid(errors);
+  }
+
+  @Operation(
+      summary = "List dataset versions",
+      description =
+          "Versions of the datasets the caller may see, newest first; q is a prefix of the name or of the version's id.")
+  @GET
+  public DatasetVersionList list(
+      @QueryParam("q") String q, @QueryParam("limit") @DefaultValue("200") int limit) {
+    if (limit < 1 || limit > 1000) {
+      throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
+    }
+    String prefix =
+        q == null
+            ? ""
+            : q.strip()
+                .toLowerCase(Locale.ROOT)
+                .replace("\\", "\\\\")
+                .replace("%", "\\%")
+                .replace("_", "\\_");
+    Caller caller = scope.caller();
+    List<DatasetVersionEntity> rows =
+        DatasetVersionEntity.<DatasetVersionEntity>find(
+                "(name like ?1 escape '\\' or artifactId like ?1 escape '\\')"
+                    + " order by createdAt desc, version desc",
+                prefix + "%")
+            .list()
+            .stream()
+            .filter(v -> caller.sees(v.team))
+            .limit(limit)
+            .toList();
+    return new DatasetVersionList(rows.stream().map(DatasetsResource::view).toList());
+  }
+
+  @Operation(
+      summary = "A dataset's versions",
+      description = "Every version of one dataset name the caller may see, newest first.")
+  @GET
+  @Path("/{name}")
+  public DatasetVersionList versions(@PathParam("name") String name) {
+    List<DatasetVersionEntity> rows = DatasetRefs.versions(name, scope.caller()::sees);
+    if (rows.isEmpty()) {
+      throw ApiProblem.notFound("no dataset '" + name + "'");
+    }
+    return new DatasetVersionList(rows.stream().map(DatasetsResource::view).toList());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static DatasetVersionView view(DatasetVersionEntity v) {
+    var artifact =
+        dev.trainyard.backend.catalog.ArtifactEntity
+            .<dev.trainyard.backend.catalog.ArtifactEntity>findById(v.artifactId);
+    Map<String, Object> formats = v.fileFormats == null ? Map.of() : v.fileFormats;
+    List<DatasetFile> files =
+        ArtifactFileEntity.ofArtifact(v.artifactId).stream()
+            .map(
+                f -> {
+                  Map<String, Object> found = (Map<String, Object>) formats.get(f.path);
+                  return new DatasetFile(
+                      f.path,
+                      f.sizeBytes,
+                      f.sha256,
+                      found == null ? null : (String) found.get("format"),
+                      found == null ? null : ((Number) found.get("records")).longValue());
+                })
+            .toList();
+    return new DatasetVersionView(
+        v.artifactId,
+        v.name,
+        v.team,
+        v.version,
+        v.ref(),
+        v.format,
+        v.records,
+        artifact == null ? 0 : artifact.sizeBytes,
+        v.source,
+        v.createdAt,
+        v.createdBy,
+        AliasEntity.<AliasEntity>list("artifactId", v.artifactId).stream()
+            .map(x -> x.name)
+            .toList(),
+        files);
   }
 }

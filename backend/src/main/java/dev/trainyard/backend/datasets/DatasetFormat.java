@@ -1,0 +1,36 @@
+package dev.trainyard.backend.datasets;
+
+/** What a dataset file holds, as the format check found it; stored with the version. */
+public enum DatasetFormat {
+  /** {@code .txt}: documents separated by a blank line. */
+  TEXT("text"),
+  /** JSONL {@code {"text": ...}}. */
+  JSONL_TEXT("jsonl-text"),
+  /**
+   * JSONL conversations: OpenAI {@code messages} (role/content) or ShareGPT {@code conversations}.
+   */
+  CHAT("chat"),
+  /** JSONL {@code {"prompt", "chosen", "rejected"}}. */
+  PREFERENCE("preference"),
+  /** JSONL {@code {"prompt", "response"}} or {@code {"instruction", "input"?, "output"}}. */
+  INSTRUCTION("instruction"),
+  /**
+   * JSONL evaluation tasks: exact match {@code {"question" (or "prompt"), "answer"}} or multiple
+   * choice {@code {"question", "choices", "answer": index}}.
+   */
+  EVAL("eval"),
+  /** The trainer's subset index ({@code trainyard-datasets.json}). */
+  METADATA("metadata"),
+  /** Files of several formats. */
+  MIXED("mixed");
+
+  private final String wireName;
+
+  DatasetFormat(String wireName) {
+    this.wireName = wireName;
+  }
+
+  public String wireName() {
+    return wireName;
+  }
+}
