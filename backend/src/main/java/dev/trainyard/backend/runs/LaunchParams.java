@@ -3,6 +3,7 @@ package dev.trainyard.backend.runs;
 import dev.trainyard.backend.api.ApiProblem.FieldError;
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import dev.trainyard.backend.security.Caller;
+import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.pipeline.spec.ParamSpec;
 import dev.trainyard.pipeline.spec.ParamType;
 import dev.trainyard.pipeline.spec.PipelineSpec;
@@ -43,7 +44,13 @@ final class LaunchParams {
         Optional<ArtifactEntity> artifact =
             ArtifactResolver.resolve(ref, param.type() == ParamType.DATASET ? wanted : null)
                 .filter(a -> caller.sees(a.team));
-        if (artifact.isPresent() && !artifact.get().type.equals(wanted)) {
+        if (artifact.isEmpty() && param.type() == ParamType.DATASET) {
+          // Packed token shards are data too: a dataset parameter may name them (issue 13).
+          artifact =
+              ArtifactResolver.resolve(ref, ArtifactType.TOKENS.wireName())
+                  .filter(a -> caller.sees(a.team));
+        }
+        if (artifact.isPresent() && !accepted(param.type()).contains(artifact.get().type)) {
           // A command's files or a report given as a checkpoint would fail minutes later in the
           // trainer.
           problems.add(
@@ -88,5 +95,12 @@ final class LaunchParams {
       }
     }
     return new Resolved(resolved, artifacts);
+  }
+
+  /** The artifact types a parameter of this type may name. */
+  private static java.util.Set<String> accepted(ParamType type) {
+    return type == ParamType.DATASET
+        ? java.util.Set.of(type.artifactType().wireName(), ArtifactType.TOKENS.wireName())
+        : java.util.Set.of(type.artifactType().wireName());
   }
 }
