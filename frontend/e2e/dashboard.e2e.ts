@@ -73,7 +73,13 @@ test('open an output artifact and follow its lineage to its ancestors', async ({
   await expect(page.getByTestId('model-card')).toContainText('Produced by run');
   await shot(page, 'artifact');
 
-  // a file's link downloads exactly the stored bytes (the manifest's hash), and the tar is offered
+  // a file's link downloads exactly the stored bytes (the manifest's hash), and the tar is offered.
+  // The browser fetches a download itself, with its cookies but not the test's extra headers: sign
+  // this browser in as a user does (the session cookie).
+  await page.request.post('/auth/session', {
+    data: { token: process.env.E2E_TOKEN },
+    headers: { 'X-Trainyard-CSRF': '1' },
+  });
   const artifactId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]);
   const stored = await (await request.get(`/api/v1/artifacts/${encodeURIComponent(artifactId)}`)).json();
   const [download] = await Promise.all([

@@ -102,9 +102,9 @@ public class ArtifactDownloads {
           // part's).
           .header("Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(digest) + ":")
           .header("X-Content-SHA256", f.sha256)
+          // Served from the dashboard's origin: an attachment, never rendered (and every response
+          // carries X-Content-Type-Options: nosniff, application.properties).
           .header("Content-Disposition", attachment(baseName(path)))
-          // Served from the dashboard's origin: never rendered, never sniffed into HTML.
-          .header("X-Content-Type-Options", "nosniff")
           .build();
     } catch (IOException e) {
       closeQuietly(channel);
@@ -149,7 +149,6 @@ public class ArtifactDownloads {
         .header(
             "Content-Disposition",
             attachment((a.name == null ? a.type : a.name) + "-" + a.id.substring(0, 12) + ".tar"))
-        .header("X-Content-Type-Options", "nosniff")
         .build();
   }
 
