@@ -309,6 +309,37 @@ class AuthorizationMatrixTest {
         200,
         403,
         200);
+    String storedA =
+        dev.trainyard.backend.api.StoredArtifactFixture.store(
+            config.home(),
+            "checkpoint",
+            null,
+            "team-a",
+            Map.of("config.json", "{\"matrix\": \"team-a\"}".getBytes()));
+    add(
+        calls,
+        expected,
+        "GET /artifacts/{team-a artifact}/files/{path}",
+        c -> as(c).get("/api/v1/artifacts/" + storedA + "/files/config.json"),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "GET /artifacts/{team-a artifact}/archive",
+        c -> as(c).get("/api/v1/artifacts/" + storedA + "/archive"),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
     add(
         calls,
         expected,
