@@ -1,5 +1,6 @@
 // What a user does in the dashboard, against the real backend in local mode.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -71,6 +72,23 @@ test('open an output artifact and follow its lineage to its ancestors', async ({
   await expect(ancestors.getByRole('link', { name: /greet/ }).first()).toBeVisible();
   await expect(page.getByTestId('model-card')).toContainText('Produced by run');
   await shot(page, 'artifact');
+
+  // a file's link downloads exactly the stored bytes (the manifest's hash), and the tar is offered.
+  // The browser fetches a download itself, with its cookies but not the test's extra headers: sign
+  // this browser in as a user does (the session cookie).
+  await page.request.post('/auth/session', {
+    data: { token: process.env.E2E_TOKEN },
+    headers: { 'X-Trainyard-CSRF': '1' },
+  });
+  const artifactId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]);
+  const stored = await (await request.get(`/api/v1/artifacts/${encodeURIComponent(artifactId)}`)).json();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('table', { name: 'Files' }).getByRole('link').first().click(),
+  ]);
+  const bytes = fs.readFileSync(await download.path());
+  expect(createHash('sha256').update(bytes).digest('hex')).toBe(stored.files[0].sha256);
+  await expect(page.getByRole('link', { name: 'Download all (tar)' })).toHaveAttribute('href', /\/archive$/);
 
   await ancestors
     .getByRole('link', { name: /^greet\.output/ })

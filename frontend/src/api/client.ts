@@ -192,6 +192,16 @@ export const api = {
     return res.text();
   },
 
+  /**
+   * Where the browser downloads one stored file (plain links: the session cookie authorizes them, and
+   * the server answers with an attachment). Each path segment is encoded, the slashes kept.
+   */
+  artifactFileUrl: (id: string, path: string) =>
+    url(`/artifacts/${enc(id)}/files/${path.split('/').map(encodeURIComponent).join('/')}`),
+
+  /** Where the browser downloads the whole artifact as one tar, streamed by the server. */
+  artifactArchiveUrl: (id: string) => url(`/artifacts/${enc(id)}/archive`),
+
   registerDataset: (body: DatasetRegistration) => json<DatasetVersion>('/datasets', { method: 'POST', body }),
 
   /** Dataset versions, newest first; `q`: a prefix of the name or of the version's content id. */

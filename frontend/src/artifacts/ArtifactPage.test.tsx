@@ -89,4 +89,36 @@ describe('ArtifactPage', () => {
     await screen.findByRole('heading', { name: /tiny-pruned/ });
     expect(screen.queryByText(/Kept from a failed attempt/)).toBeNull();
   });
+
+  it('links every file and the whole artifact as tar to their downloads', async () => {
+    renderPage({
+      ...PRUNED,
+      aliases: [],
+      files: [
+        { path: 'config.json', sizeBytes: 120, sha256: 'a'.repeat(64) },
+        { path: 'train/shard 00000.tokens', sizeBytes: 4096, sha256: 'b'.repeat(64) },
+      ],
+    });
+    const files = await screen.findByRole('table', { name: 'Files' });
+    const links = within(files).getAllByRole('link');
+    expect(links.map((l) => l.getAttribute('href'))).toEqual([
+      `/api/v1/artifacts/${ID}/files/config.json`,
+      `/api/v1/artifacts/${ID}/files/train/shard%2000000.tokens`,
+    ]);
+    expect(links.every((l) => l.hasAttribute('download'))).toBe(true);
+    const all = screen.getByRole('link', { name: 'Download all (tar)' });
+    expect(all.getAttribute('href')).toBe(`/api/v1/artifacts/${ID}/archive`);
+  });
+
+  it('offers no downloads once retention deleted the files', async () => {
+    renderPage({
+      ...PRUNED,
+      aliases: [],
+      files: [{ path: 'config.json', sizeBytes: 120, sha256: 'a'.repeat(64) }],
+      deleted: { at: '2026-11-03T00:00:00Z', by: 'retention-policy', reason: 'kept last 2' },
+    });
+    const files = await screen.findByRole('table', { name: 'Files' });
+    expect(within(files).queryAllByRole('link')).toHaveLength(0);
+    expect(screen.queryByRole('link', { name: 'Download all (tar)' })).toBeNull();
+  });
 });

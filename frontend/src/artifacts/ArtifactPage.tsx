@@ -117,7 +117,14 @@ export function ArtifactPage() {
             <LineageList id={a.id} direction="ancestors" title="Ancestors (upstream)" />
             <LineageList id={a.id} direction="descendants" title="Descendants (downstream)" />
           </div>
-          <h2>Files</h2>
+          <h2>
+            Files{' '}
+            {a.files.length > 0 && !a.deleted && (
+              <a className="button-link small" href={api.artifactArchiveUrl(a.id)} download>
+                Download all (tar)
+              </a>
+            )}
+          </h2>
           {a.files.length === 0 ? (
             <Empty>No files.</Empty>
           ) : (
@@ -133,7 +140,13 @@ export function ArtifactPage() {
                 {a.files.map((f) => (
                   <tr key={f.path}>
                     <td>
-                      <code>{f.path}</code>
+                      {a.deleted ? (
+                        <code>{f.path}</code>
+                      ) : (
+                        <a href={api.artifactFileUrl(a.id, f.path)} download title={`Download ${f.path}`}>
+                          <code>{f.path}</code>
+                        </a>
+                      )}
                     </td>
                     <td className="num">{formatBytes(f.sizeBytes)}</td>
                     <td>

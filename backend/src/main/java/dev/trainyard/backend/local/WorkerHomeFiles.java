@@ -1,6 +1,7 @@
 package dev.trainyard.backend.local;
 
 import dev.trainyard.backend.config.TrainyardConfig;
+import dev.trainyard.backend.home.ArtifactPaths;
 import dev.trainyard.backend.home.AttemptFiles;
 import dev.trainyard.backend.home.StoredArtifacts;
 import dev.trainyard.worker.steps.ResumePoints;
@@ -8,6 +9,8 @@ import dev.trainyard.worker.steps.StepFiles;
 import dev.trainyard.worker.store.ArtifactStore;
 import dev.trainyard.worker.store.FileTrees;
 import dev.trainyard.worker.store.LocalArtifactStore;
+import dev.trainyard.worker.store.Manifests;
+import dev.trainyard.workflow.ArtifactRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -53,6 +56,23 @@ public class WorkerHomeFiles implements StoredArtifacts, AttemptFiles {
   @Override
   public boolean delete(String id) throws IOException {
     return store().delete(id);
+  }
+
+  @Override
+  public SeekableByteChannel openFile(String id, String path) throws IOException {
+    if (!Manifests.isArtifactId(id)) {
+      throw new IllegalArgumentException("not an artifact id: " + id);
+    }
+    if (!ArtifactPaths.isSafe(path)) {
+      throw new IllegalArgumentException("not a path inside an artifact: " + path);
+    }
+    // By id only, never by a row's uri: what is served is what this store holds under that id.
+    Path dir = store().resolve(new ArtifactRef(id, null));
+    Path file = dir.resolve(path);
+    if (!file.normalize().startsWith(dir)) {
+      throw new IllegalArgumentException("not a path inside an artifact: " + path);
+    }
+    return StepFiles.openRegular(file);
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.trainyard.backend.api.ApiProblem.FieldError;
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import dev.trainyard.backend.datasets.DatasetRefs;
 import dev.trainyard.backend.security.Caller;
+import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.pipeline.spec.ParamSpec;
 import dev.trainyard.pipeline.spec.ParamType;
 import dev.trainyard.pipeline.spec.PipelineSpec;
@@ -45,17 +46,23 @@ final class LaunchParams {
         if (param.type() == ParamType.DATASET) {
           // Datasets have versions: name, name:vN, name@alias, a hash prefix (DatasetRefs).
           DatasetRefs.Resolution found = DatasetRefs.resolve(ref, caller::sees);
-          if (!(found instanceof DatasetRefs.Found)) {
-            problems.add(new FieldError("params." + param.name(), found.problem()));
-            resolved.put(param.name(), "0".repeat(64));
-            continue;
+          if (found instanceof DatasetRefs.Found f) {
+            artifact = Optional.of(f.artifact());
+          } else {
+            // Packed token shards are data too: a dataset parameter may name them (issue 13).
+            artifact =
+                ArtifactResolver.resolve(ref, ArtifactType.TOKENS.wireName())
+                    .filter(a -> caller.sees(a.team));
+            if (artifact.isEmpty()) {
+              problems.add(new FieldError("params." + param.name(), found.problem()));
+              resolved.put(param.name(), "0".repeat(64));
+              continue;
+            }
           }
-          artifact =
-              found instanceof DatasetRefs.Found f ? Optional.of(f.artifact()) : Optional.empty();
         } else {
           artifact = ArtifactResolver.resolve(ref, null).filter(a -> caller.sees(a.team));
         }
-        if (artifact.isPresent() && !artifact.get().type.equals(wanted)) {
+        if (artifact.isPresent() && !accepted(param.type()).contains(artifact.get().type)) {
           // A command's files or a report given as a checkpoint would fail minutes later in the
           // trainer.
           problems.add(
@@ -100,5 +107,12 @@ final class LaunchParams {
       }
     }
     return new Resolved(resolved, artifacts);
+  }
+
+  /** The artifact types a parameter of this type may name. */
+  private static java.util.Set<String> accepted(ParamType type) {
+    return type == ParamType.DATASET
+        ? java.util.Set.of(type.artifactType().wireName(), ArtifactType.TOKENS.wireName())
+        : java.util.Set.of(type.artifactType().wireName());
   }
 }

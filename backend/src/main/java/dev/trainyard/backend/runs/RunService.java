@@ -54,6 +54,7 @@ public class RunService {
   @Inject ObjectMapper json;
   @Inject EntityManager em;
   @Inject TeamScope scope;
+  @Inject dev.trainyard.backend.home.StoredArtifacts stored;
 
   public record Launch(RunEntity run, boolean created) {}
 
@@ -107,6 +108,9 @@ public class RunService {
       for (Problem p : e.problems()) {
         problems.add(new FieldError(p.path(), p.message()));
       }
+    }
+    if (plan != null) {
+      problems.addAll(VocabularyFit.problems(spec, plan, stored, json));
     }
     if (!problems.isEmpty()) {
       throw ApiProblem.invalid(problems);

@@ -60,7 +60,39 @@ public class RunGate implements TrustActivities {
 
   /** The catalog's run, share-locked for the checking transaction. */
   private record RecordedRun(
-      String status, ExecutionPlan plan, String templateName, int templateVersion) {}
+      String status,
+      VerifiedPlan verified,
+      String templateName,
+      int templateVersion,
+      String templateApprovedBy) {
+    ExecutionPlan plan() {
+      return verified.plan();
+    }
+  }
+
+  /**
+   * A run's recorded plan, parsed once and checked against the text it was parsed from, with the
+   * hash of each step's body as it is needed. Keyed by the run and the digest PostgreSQL computes
+   * of the stored plan on every check, so a plan that changed in the catalog is read again, never
+   * served from here.
+   */
+  private record VerifiedPlan(String digest, ExecutionPlan plan, Map<String, String> bodySha256) {
+    String bodySha256(PlannedStep step) {
+      return bodySha256.computeIfAbsent(step.id(), id -> CanonicalJson.sha256(step.body()));
+    }
+  }
+
+  /** Bounded: runs in flight at once; an evicted run only parses its plan again. */
+  private static final int PLANS_KEPT = 1024;
+
+  private final Map<String, VerifiedPlan> plans =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, VerifiedPlan> eldest) {
+              return size() > PLANS_KEPT;
+            }
+          });
 
   @Override
   public String admitRun(RunRequest request) {
@@ -182,7 +214,7 @@ public class RunGate implements TrustActivities {
     if (!planned.kind().equals(task.kind())
         || planned.gpus() != task.gpus()
         || planned.timeoutSeconds() != task.timeoutSeconds()
-        || !CanonicalJson.sha256(planned.body()).equals(CanonicalJson.sha256(task.body()))) {
+        || !run.verified().bodySha256(planned).equals(CanonicalJson.sha256(task.body()))) {
       return "step '" + task.stepId() + "' is not the step recorded in the run's plan";
     }
     Set<String> bound = new HashSet<>();
@@ -222,14 +254,7 @@ public class RunGate implements TrustActivities {
     if (!UNFINISHED.contains(run.status())) {
       return "run " + runId + " is already " + run.status();
     }
-    @SuppressWarnings("unchecked")
-    List<String> approvedBy =
-        em.createNativeQuery(
-                "SELECT approved_by FROM template_version WHERE template_name = ?1 AND version = ?2")
-            .setParameter(1, run.templateName())
-            .setParameter(2, run.templateVersion())
-            .getResultList();
-    if (approvedBy.isEmpty() || approvedBy.get(0) == null) {
+    if (run.templateApprovedBy() == null) {
       return "template '"
           + run.templateName()
           + "' version "
@@ -244,22 +269,54 @@ public class RunGate implements TrustActivities {
    * starts its workflow before it commits — and then reads what it committed.
    */
   private RecordedRun lockRun(String runId) {
+    // The plan's digest, not the plan: each step of a long pipeline would otherwise transfer and
+    // parse the whole plan again (issue: per-step overhead after the security fixes).
     @SuppressWarnings("unchecked")
     List<Object[]> rows =
         em.createNativeQuery(
-                "SELECT status, CAST(plan AS text), template_name, template_version FROM run WHERE id = ?1 FOR SHARE")
+                "SELECT r.status, encode(sha256(convert_to(CAST(r.plan AS text), 'UTF8')), 'hex'),"
+                    + " r.template_name, r.template_version, tv.approved_by FROM run r"
+                    + " LEFT JOIN template_version tv"
+                    + " ON tv.template_name = r.template_name AND tv.version = r.template_version"
+                    + " WHERE r.id = ?1 FOR SHARE OF r")
             .setParameter(1, runId)
             .getResultList();
     if (rows.isEmpty()) {
+      plans.remove(runId);
       return null;
     }
     Object[] row = rows.get(0);
+    return new RecordedRun(
+        (String) row[0],
+        recordedPlan(runId, (String) row[1]),
+        (String) row[2],
+        ((Number) row[3]).intValue(),
+        (String) row[4]);
+  }
+
+  /** The run's plan as stored now (the row is share-locked by the caller's transaction). */
+  private VerifiedPlan recordedPlan(String runId, String digest) {
+    VerifiedPlan known = plans.get(runId);
+    if (known != null && known.digest().equals(digest)) {
+      return known;
+    }
+    @SuppressWarnings("unchecked")
+    List<String> texts =
+        em.createNativeQuery("SELECT CAST(plan AS text) FROM run WHERE id = ?1")
+            .setParameter(1, runId)
+            .getResultList();
+    String text = texts.get(0);
+    if (!Sha256.of(text).equals(digest)) {
+      throw new IllegalStateException("run " + runId + "'s plan changed while it was read");
+    }
     try {
-      return new RecordedRun(
-          (String) row[0],
-          json.readValue((String) row[1], ExecutionPlan.class),
-          (String) row[2],
-          ((Number) row[3]).intValue());
+      VerifiedPlan read =
+          new VerifiedPlan(
+              digest,
+              json.readValue(text, ExecutionPlan.class),
+              new java.util.concurrent.ConcurrentHashMap<>());
+      plans.put(runId, read);
+      return read;
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("run " + runId + " has an unreadable plan", e);
     }

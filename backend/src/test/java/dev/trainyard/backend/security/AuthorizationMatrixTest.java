@@ -39,6 +39,8 @@ class AuthorizationMatrixTest {
       List.of("anonymous", "viewer-a", "operator-a", "operator-b", "admin", "worker-1", "ci");
   static final Map<String, String> TOKENS = new LinkedHashMap<>();
 
+  @jakarta.inject.Inject dev.trainyard.backend.config.TrainyardConfig config;
+
   @BeforeAll
   static void tokens() {
     Assumptions.assumeTrue(
@@ -307,6 +309,37 @@ class AuthorizationMatrixTest {
         200,
         403,
         200);
+    String storedA =
+        dev.trainyard.backend.api.StoredArtifactFixture.store(
+            config.home(),
+            "checkpoint",
+            null,
+            "team-a",
+            Map.of("config.json", "{\"matrix\": \"team-a\"}".getBytes()));
+    add(
+        calls,
+        expected,
+        "GET /artifacts/{team-a artifact}/files/{path}",
+        c -> as(c).get("/api/v1/artifacts/" + storedA + "/files/config.json"),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "GET /artifacts/{team-a artifact}/archive",
+        c -> as(c).get("/api/v1/artifacts/" + storedA + "/archive"),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
     add(
         calls,
         expected,
@@ -519,6 +552,28 @@ class AuthorizationMatrixTest {
             .extract()
             .asString();
     assertThat(taken).doesNotContain("/versions").doesNotContain("team-a");
+  }
+
+  @Test
+  void anotherTeamsArtifactFilesAndArchiveAnswerExactlyAsAMissingArtifactDoes() throws Exception {
+    String secret = "team a weights " + java.util.UUID.randomUUID();
+    String id =
+        dev.trainyard.backend.api.StoredArtifactFixture.store(
+            config.home(), "checkpoint", null, "team-a", Map.of("model.bin", secret.getBytes()));
+    String missing = "e".repeat(64);
+    for (String suffix : List.of("/files/model.bin", "/archive")) {
+      as("operator-a").get("/api/v1/artifacts/" + id + suffix).then().statusCode(200);
+      Response other = as("operator-b").get("/api/v1/artifacts/" + id + suffix);
+      Response none = as("operator-b").get("/api/v1/artifacts/" + missing + suffix);
+      assertThat(other.statusCode()).as(suffix).isEqualTo(404).isEqualTo(none.statusCode());
+      assertThat(other.asString()).doesNotContain(secret);
+      assertThat(other.asString().replace(id, "<ref>"))
+          .isEqualTo(none.asString().replace(missing, "<ref>"));
+      assertThat(other.getHeaders().asList().stream().map(h -> h.getName()).sorted().toList())
+          .isEqualTo(none.getHeaders().asList().stream().map(h -> h.getName()).sorted().toList());
+    }
+    assertThat(as("operator-a").get("/api/v1/artifacts/" + id + "/files/model.bin").asString())
+        .isEqualTo(secret);
   }
 
   @Test

@@ -61,6 +61,8 @@ class TemporalBackDoorTest {
 
   @Inject TemporalRuntime temporal;
   @Inject TrainyardConfig config;
+  @Inject jakarta.persistence.EntityManager em;
+  @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
   private WorkflowServiceStubs stolenStubs;
   private WorkflowClient stolen;
@@ -254,6 +256,77 @@ class TemporalBackDoorTest {
             e ->
                 assertThat(e.get("action").toString())
                     .contains("its plan is not the one recorded"));
+  }
+
+  /**
+   * The gate keeps each run's parsed plan between steps; a plan that changes in the catalog after
+   * the first step was signed is read again, so the next step, still the workflow's original, no
+   * longer matches and is refused. A cache keyed by the run alone would sign it.
+   */
+  @Test
+  void aPlanChangedInTheCatalogAfterTheFirstSignedStepGetsTheNextStepRefused() throws Exception {
+    Path marker = Files.createTempDirectory("trainyard-h2").resolve("second-ran");
+    Api.createTemplate(
+        """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: plan-changed-mid-run
+        steps:
+          - id: first
+            kind: command
+            run: "echo one > $TRAINYARD_OUTPUT/one"
+          - id: gate
+            kind: approval
+            needs: [first]
+          - id: second
+            kind: command
+            needs: [gate]
+            run: "touch %s; echo two > $TRAINYARD_OUTPUT/two"
+        """
+            .formatted(marker));
+    String runId = Api.launch("plan-changed-mid-run", Map.of()).getString("id");
+    Api.awaitStepStatus(runId, "gate", "WAITING_APPROVAL", Duration.ofSeconds(60));
+    assertThat(Api.run(runId).getString("steps.find { it.id == 'first' }.status"))
+        .isEqualTo("SUCCEEDED");
+
+    io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              String text =
+                  (String)
+                      em.createNativeQuery("SELECT CAST(plan AS text) FROM run WHERE id = ?1")
+                          .setParameter(1, runId)
+                          .getSingleResult();
+              try {
+                var plan = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(text);
+                for (var step : plan.withArray("steps")) {
+                  if (step.path("id").asText().equals("second")) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) step.get("body"))
+                        .put("run", "echo changed > $TRAINYARD_OUTPUT/two");
+                  }
+                }
+                int changed =
+                    em.createNativeQuery("UPDATE run SET plan = CAST(?1 AS jsonb) WHERE id = ?2")
+                        .setParameter(1, json.writeValueAsString(plan))
+                        .setParameter(2, runId)
+                        .executeUpdate();
+                assertThat(changed).isEqualTo(1);
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    given().post("/api/v1/runs/" + runId + "/steps/gate/approve").then().statusCode(202);
+
+    JsonPath done = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(60));
+    assertThat(done.getString("status")).isEqualTo("FAILED");
+    assertThat(done.getString("steps.find { it.id == 'second' }.status")).isEqualTo("FAILED");
+    assertThat(marker).doesNotExist();
+    assertThat(refusals("/api/v1/runs/" + runId + "/steps/second"))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.get("action").toString())
+                    .contains("step 'second' is not the step recorded in the run's plan"));
   }
 
   /** Another local account cannot take the certificate or the signing key from the home. */

@@ -13,21 +13,27 @@ import io.quarkus.panache.common.Sort;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 @Path("/api/v1/artifacts")
 @Produces(MediaType.APPLICATION_JSON)
 public class ArtifactsResource {
   @Inject LineageService lineage;
+  @Inject ArtifactDownloads downloads;
   @Inject TeamScope scope;
   @Inject jakarta.persistence.EntityManager em;
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
@@ -230,6 +236,56 @@ public class ArtifactsResource {
           .append('\n');
     }
     return text.toString();
+  }
+
+  @Operation(
+      summary = "Download one file of an artifact",
+      description =
+          "The stored bytes of one manifest file. Single byte ranges (Range: bytes=a-b, a-, -n) answer 206 with"
+              + " Content-Range, or 416 when no byte is in range; Repr-Digest (RFC 9530) and X-Content-SHA256"
+              + " carry the whole file's sha256 from the manifest.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The whole file",
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_OCTET_STREAM,
+              schema = @Schema(type = SchemaType.STRING, format = "binary")))
+  @APIResponse(
+      responseCode = "206",
+      description = "The requested byte range",
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_OCTET_STREAM,
+              schema = @Schema(type = SchemaType.STRING, format = "binary")))
+  @APIResponse(responseCode = "416", description = "No byte of the file is in the range")
+  @GET
+  @Path("/{ref}/files/{path: .+}")
+  @Produces(MediaType.APPLICATION_OCTET_STREAM)
+  public Response file(
+      @PathParam("ref") String ref,
+      @PathParam("path") String path,
+      @HeaderParam("Range") String range,
+      @HeaderParam("If-Range") String ifRange) {
+    return downloads.file(find(ref), path, range, ifRange);
+  }
+
+  @Operation(
+      summary = "Download a whole artifact as tar",
+      description =
+          "Every manifest file, under its manifest path, in one uncompressed tar streamed as it is read.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The tar",
+      content =
+          @Content(
+              mediaType = ArtifactDownloads.TAR,
+              schema = @Schema(type = SchemaType.STRING, format = "binary")))
+  @GET
+  @Path("/{ref}/archive")
+  @Produces(ArtifactDownloads.TAR)
+  public Response archive(@PathParam("ref") String ref) {
+    return downloads.archive(find(ref));
   }
 
   @Operation(
