@@ -200,8 +200,8 @@ class RetentionExecutor {
     @SuppressWarnings("unchecked")
     List<String> readers =
         em.createNativeQuery(
-                "SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING') "
-                    + "AND strpos(CAST(plan AS text) || CAST(params AS text), ?1) > 0 LIMIT 1")
+                "SELECT r.id FROM run_input ri JOIN run r ON r.id = ri.run_id "
+                    + "WHERE ri.artifact_id = ?1 AND r.status IN ('PENDING', 'RUNNING') ORDER BY r.id LIMIT 1")
             .setParameter(1, id)
             .getResultList();
     return readers.isEmpty() ? null : "unfinished run " + readers.get(0) + " reads it";

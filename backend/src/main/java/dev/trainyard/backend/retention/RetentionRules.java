@@ -44,10 +44,13 @@ public final class RetentionRules {
    *
    * @param aliasOf artifact id → the alias pointing at it
    * @param lineageOfAlias artifact id → an alias whose checkpoint was derived from it
-   * @param unfinishedRunText plans and params of unfinished runs: they name what those runs read
+   * @param readByUnfinishedRun artifact id → an unfinished run that reads it (from {@code
+   *     run_input})
    */
   public record Protections(
-      Map<String, String> aliasOf, Map<String, String> lineageOfAlias, String unfinishedRunText) {}
+      Map<String, String> aliasOf,
+      Map<String, String> lineageOfAlias,
+      Map<String, String> readByUnfinishedRun) {}
 
   /** The decisions, newest checkpoint first. */
   public static List<Decision> decide(
@@ -123,7 +126,7 @@ public final class RetentionRules {
     if (retryable.isPresent()) {
       return "its run is " + retryable.get() + " and may be retried";
     }
-    if (protections.unfinishedRunText().contains(c.id())) {
+    if (protections.readByUnfinishedRun().containsKey(c.id())) {
       return "an unfinished run reads it";
     }
     if (c.producers().stream().anyMatch(p -> !p.runTemplate().equals(template))) {

@@ -223,7 +223,7 @@ public class RetentionService {
         template,
         policy,
         List.copyOf(byId.values()),
-        new Protections(aliases(), ancestorsOfAliased(), unfinishedRunPlans()));
+        new Protections(aliases(), ancestorsOfAliased(), readByUnfinishedRuns()));
   }
 
   /** artifact id → alias name, for every alias. */
@@ -250,18 +250,17 @@ public class RetentionService {
     return out;
   }
 
-  /**
-   * The plans and params of unfinished runs, as text: they name every artifact those runs will
-   * read.
-   */
-  private String unfinishedRunPlans() {
+  /** artifact id → an unfinished run that reads it, as recorded at launch in run_input. */
+  private Map<String, String> readByUnfinishedRuns() {
     @SuppressWarnings("unchecked")
-    List<String> plans =
+    List<Object[]> rows =
         em.createNativeQuery(
-                "SELECT CAST(plan AS text) || CAST(params AS text) FROM run "
-                    + "WHERE status IN ('PENDING', 'RUNNING')")
+                "SELECT ri.artifact_id, min(ri.run_id) FROM run_input ri JOIN run r ON r.id = ri.run_id "
+                    + "WHERE r.status IN ('PENDING', 'RUNNING') GROUP BY ri.artifact_id")
             .getResultList();
-    return String.join("\n", plans);
+    Map<String, String> out = new LinkedHashMap<>();
+    rows.forEach(r -> out.put((String) r[0], (String) r[1]));
+    return out;
   }
 
   private List<ResumeState> resumeStates(String template) {

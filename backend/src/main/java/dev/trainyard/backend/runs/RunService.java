@@ -54,6 +54,7 @@ public class RunService {
   @Inject ObjectMapper json;
   @Inject EntityManager em;
   @Inject TeamScope scope;
+  @Inject RunRepository repository;
 
   public record Launch(RunEntity run, boolean created) {}
 
@@ -144,16 +145,7 @@ public class RunService {
           RunRequest.fresh(runId, compiled, artifacts),
           WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE);
     } catch (RuntimeException e) {
-      QuarkusTransaction.requiringNew()
-          .run(
-              () -> {
-                em.createNativeQuery("DELETE FROM step WHERE run_id = ?1")
-                    .setParameter(1, runId)
-                    .executeUpdate();
-                em.createNativeQuery("DELETE FROM run WHERE id = ?1")
-                    .setParameter(1, runId)
-                    .executeUpdate();
-              });
+      QuarkusTransaction.requiringNew().run(() -> repository.deleteUnstarted(runId));
       throw e;
     }
     return new Launch(run, true);
@@ -215,6 +207,7 @@ public class RunService {
       step.persist();
     }
     em.flush();
+    repository.insertInputs(runId, plan);
     return run;
   }
 

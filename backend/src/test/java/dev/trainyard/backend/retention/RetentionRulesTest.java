@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The retention rules on rows alone: no database, no files. */
 class RetentionRulesTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-  private static final Protections NONE = new Protections(Map.of(), Map.of(), "");
+  private static final Protections NONE = new Protections(Map.of(), Map.of(), Map.of());
 
   private static Policy keep(int intermediates, Integer finals) {
     return new Policy("tpl", intermediates, finals, OffsetDateTime.now(ZoneOffset.UTC), "admin");
@@ -102,9 +102,7 @@ class RetentionRulesTest {
             checkpoint("newest", 8, "SUCCEEDED", true));
     Protections protections =
         new Protections(
-            Map.of("aliased", "prod"),
-            Map.of("ancestor", "prod"),
-            "{\"steps\":[{\"inputs\":{\"base\":\"read\"}}]}");
+            Map.of("aliased", "prod"), Map.of("ancestor", "prod"), Map.of("read", "run-9"));
 
     Map<String, String> actions =
         actions(RetentionRules.decide("tpl", keep(1, 0), rows, protections));
