@@ -10,6 +10,7 @@ import dev.trainyard.backend.retention.RetentionRules.Producer;
 import dev.trainyard.backend.retention.RetentionRules.Protections;
 import dev.trainyard.backend.security.Caller;
 import dev.trainyard.pipeline.kind.ArtifactType;
+import dev.trainyard.workflow.RunStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -214,7 +215,7 @@ public class RetentionService {
                   (String) r[3],
                   (String) r[4],
                   (String) r[5],
-                  (String) r[6],
+                  RunStatus.valueOf((String) r[6]),
                   (String) r[7],
                   time(r[8]).toInstant(),
                   (Boolean) r[9]));

@@ -27,13 +27,10 @@ import jakarta.persistence.EntityManager;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Cancels, approves and retries runs, through their workflows. */
 @ApplicationScoped
 public class RunControl {
-  private static final Set<String> RETRYABLE = Set.of("FAILED", "CANCELLED", "INTERRUPTED");
-
   @Inject RunReader reader;
   @Inject RunWorkflows workflows;
   @Inject WorkflowClient temporal;
@@ -43,7 +40,7 @@ public class RunControl {
 
   public RunEntity cancel(String runId, String reason) {
     RunEntity run = reader.get(runId);
-    if (RunStatus.valueOf(run.status).terminal()) {
+    if (run.status.terminal()) {
       throw ApiProblem.conflict("run " + runId + " is already " + run.status);
     }
     try {
@@ -65,7 +62,7 @@ public class RunControl {
     if (step == null) {
       throw ApiProblem.notFound("run " + runId + " has no step '" + stepId + "'");
     }
-    if (!StepStatus.WAITING_APPROVAL.name().equals(step.status)) {
+    if (step.status != StepStatus.WAITING_APPROVAL) {
       throw ApiProblem.conflict(
           "step '" + stepId + "' is " + step.status + ", not WAITING_APPROVAL");
     }
@@ -97,7 +94,7 @@ public class RunControl {
   /** Runs the run again from its failed steps, reusing every completed step's recorded outputs. */
   public RunEntity retry(String runId) {
     RunEntity run = reader.get(runId);
-    if (!RETRYABLE.contains(run.status)) {
+    if (!run.status.retryable()) {
       throw ApiProblem.conflict(
           "run "
               + runId

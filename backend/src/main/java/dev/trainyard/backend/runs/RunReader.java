@@ -50,8 +50,7 @@ public class RunReader {
 
     // Approval steps succeed without outputs but must still count as completed.
     for (StepEntity step : StepEntity.ofRun(runId)) {
-      if ((step.status.equals("SUCCEEDED") || step.status.equals("REUSED"))
-          && !outputs.containsKey(step.stepId)) {
+      if (step.status.done() && !outputs.containsKey(step.stepId)) {
         outputs.put(step.stepId, Map.of());
       }
     }

@@ -184,7 +184,7 @@ public class RunService {
     run.id = runId;
     run.templateName = template.templateName;
     run.templateVersion = template.version;
-    run.status = RunStatus.PENDING.name();
+    run.status = RunStatus.PENDING;
     run.params = new LinkedHashMap<>(params);
     @SuppressWarnings("unchecked")
     Map<String, Object> planTree = json.convertValue(plan, Map.class);
@@ -202,7 +202,7 @@ public class RunService {
       step.stepId = planned.id();
       step.position = position++;
       step.kind = planned.kind();
-      step.status = StepStatus.PENDING.name();
+      step.status = StepStatus.PENDING;
       step.needs = planned.needs();
       step.persist();
     }

@@ -7,6 +7,7 @@ import dev.trainyard.backend.retention.RetentionRules.Producer;
 import dev.trainyard.backend.retention.RetentionRules.Protections;
 import dev.trainyard.backend.retention.RetentionService.Decision;
 import dev.trainyard.backend.retention.RetentionService.Policy;
+import dev.trainyard.workflow.RunStatus;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -37,7 +38,15 @@ class RetentionRulesTest {
         100L * n,
         at.atOffset(ZoneOffset.UTC),
         new ArrayList<>(
-            List.of(new Producer("run-" + n, "train", "model", status, template, at, consumed))));
+            List.of(
+                new Producer(
+                    "run-" + n,
+                    "train",
+                    "model",
+                    RunStatus.valueOf(status),
+                    template,
+                    at,
+                    consumed))));
   }
 
   private static Map<String, String> actions(List<Decision> decisions) {
@@ -125,7 +134,7 @@ class RetentionRulesTest {
         .producers()
         .add(
             new Producer(
-                "run-9", "train", "model", "SUCCEEDED", "tpl", T0.plusSeconds(540), false));
+                "run-9", "train", "model", RunStatus.SUCCEEDED, "tpl", T0.plusSeconds(540), false));
     List<Candidate> rows = List.of(checkpoint("f5", 5, "SUCCEEDED", false), reused);
 
     List<Decision> decisions = RetentionRules.decide("tpl", keep(0, 1), rows, NONE);

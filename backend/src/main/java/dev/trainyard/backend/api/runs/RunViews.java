@@ -32,7 +32,7 @@ public final class RunViews {
           (String) r[0],
           (String) r[1],
           (Integer) r[2],
-          (String) r[3],
+          ((RunStatus) r[3]).name(),
           (OffsetDateTime) r[4],
           (OffsetDateTime) r[5],
           (OffsetDateTime) r[6],
@@ -52,7 +52,7 @@ public final class RunViews {
     static AttemptView of(StepAttemptEntity a) {
       return new AttemptView(
           a.attempt,
-          a.status,
+          a.status.name(),
           a.worker,
           a.startedAt,
           a.finishedAt,
@@ -97,7 +97,7 @@ public final class RunViews {
                       new StepView(
                           s.stepId,
                           s.kind,
-                          s.status,
+                          s.status.name(),
                           s.needs,
                           attempts.stream()
                               .filter(a -> a.stepId.equals(s.stepId))
@@ -115,7 +115,7 @@ public final class RunViews {
           run.id,
           run.templateName,
           run.templateVersion,
-          run.status,
+          run.status.name(),
           run.createdAt,
           run.startedAt,
           run.finishedAt,
