@@ -4,6 +4,8 @@ import dev.trainyard.backend.audit.AuditLog;
 import dev.trainyard.backend.common.Sha256;
 import dev.trainyard.backend.home.AttemptFiles;
 import dev.trainyard.backend.home.StoredArtifacts;
+import dev.trainyard.backend.lineage.LineageNode;
+import dev.trainyard.backend.lineage.LineageRepository;
 import dev.trainyard.backend.retention.RetentionService.Decision;
 import dev.trainyard.backend.retention.RetentionService.Report;
 import dev.trainyard.backend.retention.RetentionService.Requester;
@@ -16,6 +18,7 @@ import jakarta.persistence.EntityManager;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.jboss.logging.Logger;
 
@@ -33,6 +36,7 @@ class RetentionExecutor {
   @Inject AuditLog audit;
   @Inject StoredArtifacts store;
   @Inject AttemptFiles attempts;
+  @Inject LineageRepository lineage;
 
   /** Applies a plan: tombstones and audits each deletion, then removes the files. */
   Report apply(Report plan, Requester requester) {
@@ -71,7 +75,8 @@ class RetentionExecutor {
                         .setParameter(
                             3, "retention of template " + plan.template() + ": " + d.reason())
                         .executeUpdate();
-                    auditDeletion(requester, "artifact:" + d.artifactId(), d.reason());
+                    auditDeletion(
+                        requester, LineageNode.artifact(d.artifactId()).format(), d.reason());
                     return null;
                   });
       done.add(
@@ -176,16 +181,9 @@ class RetentionExecutor {
     if (!alias.isEmpty()) {
       return "alias '" + alias.get(0) + "' points at it";
     }
-    @SuppressWarnings("unchecked")
-    List<String> derived =
-        em.createNativeQuery(
-                "WITH RECURSIVE reach(node) AS (SELECT CAST(?1 AS text) UNION "
-                    + "SELECT e.to_node FROM lineage_edge e JOIN reach r ON e.from_node = r.node) "
-                    + "SELECT a.name FROM alias a JOIN reach r ON r.node = 'artifact:' || a.artifact_id LIMIT 1")
-            .setParameter(1, "artifact:" + id)
-            .getResultList();
-    if (!derived.isEmpty()) {
-      return "in the lineage of alias '" + derived.get(0) + "'";
+    Optional<String> derived = lineage.aliasDownstreamOf(id);
+    if (derived.isPresent()) {
+      return "in the lineage of alias '" + derived.get() + "'";
     }
     @SuppressWarnings("unchecked")
     List<String> producers =

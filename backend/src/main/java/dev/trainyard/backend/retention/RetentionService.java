@@ -5,6 +5,8 @@ import dev.trainyard.backend.catalog.CatalogLedger;
 import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.config.TrainyardConfig;
 import dev.trainyard.backend.home.AttemptFiles;
+import dev.trainyard.backend.lineage.LineageNode;
+import dev.trainyard.backend.lineage.LineageRepository;
 import dev.trainyard.backend.retention.RetentionRules.Candidate;
 import dev.trainyard.backend.retention.RetentionRules.Producer;
 import dev.trainyard.backend.retention.RetentionRules.Protections;
@@ -54,6 +56,7 @@ public class RetentionService {
   @Inject TrainyardConfig config;
   @Inject AttemptFiles attempts;
   @Inject RetentionExecutor executor;
+  @Inject LineageRepository lineage;
 
   public record Policy(
       String template,
@@ -195,13 +198,15 @@ public class RetentionService {
     List<Object[]> rows =
         em.createNativeQuery(
                 "SELECT a.id, a.size_bytes, a.created_at, so.run_id, so.step_id, so.name, r.status, r.template_name, "
-                    + "r.created_at, EXISTS (SELECT 1 FROM lineage_edge e WHERE e.from_node = 'artifact:' || a.id "
-                    + "AND starts_with(e.to_node, 'step:' || so.run_id || '/')) "
+                    + "r.created_at, EXISTS (SELECT 1 FROM lineage_edge e WHERE e.from_node = ?3 || a.id "
+                    + "AND starts_with(e.to_node, ?4 || so.run_id || '/')) "
                     + "FROM artifact a JOIN step_output so ON so.artifact_id = a.id JOIN run r ON r.id = so.run_id "
                     + "WHERE a.type = ?2 AND a.deleted_at IS NULL AND a.id IN (SELECT so2.artifact_id "
                     + "FROM step_output so2 JOIN run r2 ON r2.id = so2.run_id WHERE r2.template_name = ?1)")
             .setParameter(1, template)
             .setParameter(2, ArtifactType.CHECKPOINT.wireName())
+            .setParameter(3, LineageNode.Kind.ARTIFACT.prefix())
+            .setParameter(4, LineageNode.Kind.STEP.prefix())
             .getResultList();
     Map<String, Candidate> byId = new LinkedHashMap<>();
     for (Object[] r : rows) {
@@ -224,7 +229,7 @@ public class RetentionService {
         template,
         policy,
         List.copyOf(byId.values()),
-        new Protections(aliases(), ancestorsOfAliased(), readByUnfinishedRuns()));
+        new Protections(aliases(), lineage.ancestorsOfAliased(), readByUnfinishedRuns()));
   }
 
   /** artifact id → alias name, for every alias. */
@@ -234,20 +239,6 @@ public class RetentionService {
         em.createNativeQuery("SELECT artifact_id, name FROM alias ORDER BY name").getResultList();
     Map<String, String> out = new LinkedHashMap<>();
     rows.forEach(r -> out.putIfAbsent((String) r[0], (String) r[1]));
-    return out;
-  }
-
-  /** Every artifact an aliased checkpoint was derived from (directly or not) → the alias's name. */
-  private Map<String, String> ancestorsOfAliased() {
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "WITH RECURSIVE reach(node, alias) AS (SELECT 'artifact:' || artifact_id, name FROM alias UNION "
-                    + "SELECT e.from_node, r.alias FROM lineage_edge e JOIN reach r ON e.to_node = r.node) "
-                    + "SELECT substring(node from 10), min(alias) FROM reach WHERE starts_with(node, 'artifact:') GROUP BY node")
-            .getResultList();
-    Map<String, String> out = new LinkedHashMap<>();
-    rows.forEach(r -> out.put((String) r[0], (String) r[1]));
     return out;
   }
 
