@@ -14,7 +14,6 @@ import dev.trainyard.backend.security.Caller;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +31,7 @@ import org.jboss.logging.Logger;
 class RetentionExecutor {
   private static final Logger LOG = Logger.getLogger(RetentionExecutor.class);
 
-  @Inject EntityManager em;
+  @Inject RetentionRepository repository;
   @Inject AuditLog audit;
   @Inject StoredArtifacts store;
   @Inject AttemptFiles attempts;
@@ -55,26 +54,17 @@ class RetentionExecutor {
                     // and re-check it,
                     // so from here on nothing new can start to depend on it; then everything the
                     // plan checked, again.
-                    @SuppressWarnings("unchecked")
-                    List<Object> row =
-                        em.createNativeQuery(
-                                "SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NULL FOR UPDATE")
-                            .setParameter(1, d.artifactId())
-                            .getResultList();
-                    if (row.isEmpty()) {
+                    if (!repository.lockLive(d.artifactId())) {
                       return "already deleted";
                     }
                     String protection = protectionNow(d.artifactId());
                     if (protection != null) {
                       return protection;
                     }
-                    em.createNativeQuery(
-                            "UPDATE artifact SET deleted_at = now(), deleted_by = ?2, deletion_reason = ?3 WHERE id = ?1")
-                        .setParameter(1, d.artifactId())
-                        .setParameter(2, requester.caller().name())
-                        .setParameter(
-                            3, "retention of template " + plan.template() + ": " + d.reason())
-                        .executeUpdate();
+                    repository.tombstone(
+                        d.artifactId(),
+                        requester.caller().name(),
+                        "retention of template " + plan.template() + ": " + d.reason());
                     auditDeletion(
                         requester, LineageNode.artifact(d.artifactId()).format(), d.reason());
                     return null;
@@ -109,11 +99,7 @@ class RetentionExecutor {
         QuarkusTransaction.requiringNew()
             .run(
                 () -> {
-                  if (!em.createNativeQuery(
-                          "SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NOT NULL FOR UPDATE")
-                      .setParameter(1, id)
-                      .getResultList()
-                      .isEmpty()) {
+                  if (repository.lockTombstone(id)) {
                     try {
                       store.delete(id);
                     } catch (IOException e) {
@@ -173,43 +159,25 @@ class RetentionExecutor {
 
   /** Why the artifact must stay, read now (inside the deleting transaction), or null. */
   private String protectionNow(String id) {
-    @SuppressWarnings("unchecked")
-    List<String> alias =
-        em.createNativeQuery("SELECT name FROM alias WHERE artifact_id = ?1 LIMIT 1")
-            .setParameter(1, id)
-            .getResultList();
-    if (!alias.isEmpty()) {
-      return "alias '" + alias.get(0) + "' points at it";
+    Optional<String> alias = repository.aliasAt(id);
+    if (alias.isPresent()) {
+      return "alias '" + alias.get() + "' points at it";
     }
     Optional<String> derived = lineage.aliasDownstreamOf(id);
     if (derived.isPresent()) {
       return "in the lineage of alias '" + derived.get() + "'";
     }
-    @SuppressWarnings("unchecked")
-    List<String> producers =
-        em.createNativeQuery(
-                "SELECT r.status FROM step_output so JOIN run r ON r.id = so.run_id "
-                    + "WHERE so.artifact_id = ?1 AND r.status IN ('PENDING', 'RUNNING', 'FAILED', 'CANCELLED', 'INTERRUPTED') LIMIT 1")
-            .setParameter(1, id)
-            .getResultList();
-    if (!producers.isEmpty()) {
-      return "a " + producers.get(0) + " run produced it";
+    Optional<String> producer = repository.unfinishedOrRetryableProducer(id);
+    if (producer.isPresent()) {
+      return "a " + producer.get() + " run produced it";
     }
-    @SuppressWarnings("unchecked")
-    List<String> readers =
-        em.createNativeQuery(
-                "SELECT r.id FROM run_input ri JOIN run r ON r.id = ri.run_id "
-                    + "WHERE ri.artifact_id = ?1 AND r.status IN ('PENDING', 'RUNNING') ORDER BY r.id LIMIT 1")
-            .setParameter(1, id)
-            .getResultList();
-    return readers.isEmpty() ? null : "unfinished run " + readers.get(0) + " reads it";
+    return repository
+        .unfinishedReader(id)
+        .map(run -> "unfinished run " + run + " reads it")
+        .orElse(null);
   }
 
   private List<String> tombstonedStillStored() {
-    @SuppressWarnings("unchecked")
-    List<String> ids =
-        em.createNativeQuery("SELECT id FROM artifact WHERE deleted_at IS NOT NULL")
-            .getResultList();
-    return ids.stream().filter(store::contains).toList();
+    return repository.tombstones().stream().filter(store::contains).toList();
   }
 }

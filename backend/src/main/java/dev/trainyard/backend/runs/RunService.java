@@ -158,12 +158,7 @@ public class RunService {
    */
   private void requireInputsStored(java.util.Collection<String> artifactIds) {
     for (String id : artifactIds) {
-      @SuppressWarnings("unchecked")
-      List<Object> deletedAt =
-          em.createNativeQuery("SELECT deleted_at FROM artifact WHERE id = ?1 FOR SHARE")
-              .setParameter(1, id)
-              .getResultList();
-      if (!deletedAt.isEmpty() && deletedAt.get(0) != null) {
+      if (repository.deletedUnderShareLock(id)) {
         throw ApiProblem.conflict(
             "input "
                 + id
@@ -245,7 +240,7 @@ public class RunService {
               : a.equals(b) ? 0 : 1;
 
   private Optional<RunEntity> byIdempotencyKey(String key) {
-    return RunEntity.find("idempotencyKey", key).firstResultOptional();
+    return repository.byIdempotencyKey(key);
   }
 
   private static String newRunId() {

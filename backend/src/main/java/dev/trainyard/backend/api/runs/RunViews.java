@@ -4,6 +4,7 @@ import dev.trainyard.backend.api.openapi.ParamValue;
 import dev.trainyard.backend.catalog.RunEntity;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
+import dev.trainyard.backend.runs.RunRepository;
 import dev.trainyard.backend.runs.StepFilesReader;
 import dev.trainyard.workflow.ArtifactRef;
 import dev.trainyard.workflow.RunStatus;
@@ -26,17 +27,16 @@ public final class RunViews {
       @Schema(nullable = true) OffsetDateTime startedAt,
       @Schema(nullable = true) OffsetDateTime finishedAt,
       @Schema(nullable = true) String launchedBy) {
-    /** From the columns the runs list selects, in record order. */
-    static RunSummary of(Object[] r) {
+    static RunSummary of(RunRepository.RunSummaryRow r) {
       return new RunSummary(
-          (String) r[0],
-          (String) r[1],
-          (Integer) r[2],
-          ((RunStatus) r[3]).name(),
-          (OffsetDateTime) r[4],
-          (OffsetDateTime) r[5],
-          (OffsetDateTime) r[6],
-          (String) r[7]);
+          r.id(),
+          r.templateName(),
+          r.templateVersion(),
+          r.status().name(),
+          r.createdAt(),
+          r.startedAt(),
+          r.finishedAt(),
+          r.launchedBy());
     }
   }
 
