@@ -14,4 +14,9 @@ public enum RunStatus {
   public boolean terminal() {
     return this != PENDING && this != RUNNING;
   }
+
+  /** Ended without succeeding: a retry runs it again, reusing its completed steps' outputs. */
+  public boolean retryable() {
+    return this == FAILED || this == CANCELLED || this == INTERRUPTED;
+  }
 }

@@ -5,7 +5,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
@@ -36,10 +35,9 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class AuditLog {
   static final String GENESIS = "0".repeat(64);
-  private static final long CHAIN_LOCK = 0x7472_6169_6e79_6172L; // "trainyar"
   private static final Logger LOG = Logger.getLogger(AuditLog.class);
 
-  @Inject EntityManager em;
+  @Inject AuditRepository repository;
   @Inject AuditKey key;
   @Inject AuditAnchor anchor;
   @Inject TransactionSynchronizationRegistry transactions;
@@ -91,20 +89,10 @@ public class AuditLog {
     QuarkusTransaction.joiningExisting()
         .run(
             () -> {
-              em.createNativeQuery("SELECT pg_advisory_xact_lock(?1)")
-                  .setParameter(1, CHAIN_LOCK)
-                  .getSingleResult();
-              @SuppressWarnings("unchecked")
-              List<String> last =
-                  em.createNativeQuery("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1")
-                      .getResultList();
-              String prev = last.isEmpty() ? GENESIS : last.get(0);
+              repository.lockChain();
+              String prev = repository.lastHash().orElse(GENESIS);
               // Taken under the lock, so ids rise in chain order; the MAC binds each row to its id.
-              long id =
-                  ((Number)
-                          em.createNativeQuery("SELECT nextval('audit_event_id_seq')")
-                              .getSingleResult())
-                      .longValue();
+              long id = repository.nextId();
               // Microseconds: what PostgreSQL stores, so verification recomputes the same text.
               OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
               String hash =
@@ -120,24 +108,22 @@ public class AuditLog {
                       clientAddress,
                       requestId,
                       requestDigest);
-              em.createNativeQuery(
-                      "INSERT INTO audit_event (id, at, actor, roles, teams, action, target, status, client_address, "
-                          + "request_id, request_digest, prev_hash, hash, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")
-                  .setParameter(1, id)
-                  .setParameter(2, at)
-                  .setParameter(3, actor)
-                  .setParameter(4, roles)
-                  .setParameter(5, teams)
-                  .setParameter(6, action)
-                  .setParameter(7, target)
-                  .setParameter(8, status)
-                  .setParameter(9, clientAddress)
-                  .setParameter(10, requestId)
-                  .setParameter(11, requestDigest)
-                  .setParameter(12, prev)
-                  .setParameter(13, hash)
-                  .setParameter(14, key.mac(id, hash))
-                  .executeUpdate();
+              repository.insert(
+                  new Event(
+                      id,
+                      at,
+                      actor,
+                      roles,
+                      teams,
+                      action,
+                      target,
+                      status,
+                      clientAddress,
+                      requestId,
+                      requestDigest,
+                      prev,
+                      hash),
+                  key.mac(id, hash));
               transactions.registerInterposedSynchronization(
                   new Synchronization() {
                     @Override
@@ -165,55 +151,23 @@ public class AuditLog {
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
-              @SuppressWarnings("unchecked")
-              List<Object[]> head =
-                  em.createNativeQuery(
-                          "SELECT id, hash, (SELECT count(*) FROM audit_event WHERE mac IS NOT NULL) "
-                              + "FROM audit_event ORDER BY id DESC LIMIT 1")
-                      .getResultList();
+              var head = repository.head();
               if (head.isEmpty()) {
                 return;
               }
-              long keyed = ((Number) head.get(0)[2]).longValue();
+              long keyed = head.get().keyedRows();
               if (keyed > 0) {
                 LOG.warnf(
                     "the audit anchor %s is missing although %d keyed audit rows exist: they are reported unverified",
                     anchor.file(), keyed);
                 return;
               }
-              anchor.append(((Number) head.get(0)[0]).longValue(), (String) head.get(0)[1]);
+              anchor.append(head.get().id(), head.get().hash());
             });
   }
 
   public List<Event> list(String actor, String action, Long afterId, int limit) {
-    StringBuilder sql =
-        new StringBuilder(
-            "SELECT id, at, actor, roles, teams, action, target, status, client_address, "
-                + "request_id, request_digest, prev_hash, hash FROM audit_event WHERE 1 = 1");
-    if (actor != null) {
-      sql.append(" AND actor = :actor");
-    }
-    if (action != null) {
-      sql.append(" AND action LIKE :action");
-    }
-    if (afterId != null) {
-      sql.append(" AND id > :after");
-    }
-    sql.append(" ORDER BY id LIMIT :limit");
-    var query = em.createNativeQuery(sql.toString());
-    if (actor != null) {
-      query.setParameter("actor", actor);
-    }
-    if (action != null) {
-      query.setParameter("action", "%" + action + "%");
-    }
-    if (afterId != null) {
-      query.setParameter("after", afterId);
-    }
-    query.setParameter("limit", limit);
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows = query.getResultList();
-    return rows.stream().map(AuditLog::event).toList();
+    return repository.list(actor, action, afterId, limit);
   }
 
   /**
@@ -229,17 +183,10 @@ public class AuditLog {
     // Under the appenders' lock no row commits while the rows and the anchor are read, so the
     // anchor
     // never names a row newer than the rows read (which would look deleted).
-    em.createNativeQuery("SELECT pg_advisory_xact_lock(?1)")
-        .setParameter(1, CHAIN_LOCK)
-        .getSingleResult();
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "SELECT id, at, actor, roles, teams, action, target, status, "
-                    + "client_address, request_id, request_digest, prev_hash, hash, mac FROM audit_event ORDER BY id")
-            .getResultList();
+    repository.lockChain();
+    List<AuditRepository.Row> rows = repository.all();
     List<AuditAnchor.Entry> anchored = anchor.read();
-    long newest = rows.isEmpty() ? 0 : ((Number) rows.get(rows.size() - 1)[0]).longValue();
+    long newest = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).event().id();
     if (anchored.stream().noneMatch(a -> a.id() >= newest) && !rows.isEmpty()) {
       // The newest commit may be a moment from its anchor line (written right after the commit).
       try {
@@ -255,9 +202,9 @@ public class AuditLog {
     long previousId = 0;
     boolean keyedSeen = false;
     long unkeyed = 0;
-    for (Object[] row : rows) {
-      Event e = event(row);
-      String mac = (String) row[13];
+    for (AuditRepository.Row row : rows) {
+      Event e = row.event();
+      String mac = row.mac();
       hashes.put(e.id(), e.hash());
       if (!e.prevHash().equals(expectedPrev)) {
         // Ids may skip where an append rolled back; only a broken link means rows went missing.
@@ -337,25 +284,6 @@ public class AuditLog {
         tail.size(),
         tail.isEmpty() ? null : tail.get(0),
         unkeyed);
-  }
-
-  private static Event event(Object[] r) {
-    OffsetDateTime at =
-        r[1] instanceof java.time.Instant i ? i.atOffset(ZoneOffset.UTC) : ((OffsetDateTime) r[1]);
-    return new Event(
-        ((Number) r[0]).longValue(),
-        at.withOffsetSameInstant(ZoneOffset.UTC),
-        (String) r[2],
-        (String) r[3],
-        (String) r[4],
-        (String) r[5],
-        (String) r[6],
-        ((Number) r[7]).intValue(),
-        (String) r[8],
-        (String) r[9],
-        (String) r[10],
-        (String) r[11],
-        (String) r[12]);
   }
 
   static String hash(

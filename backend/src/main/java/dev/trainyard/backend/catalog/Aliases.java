@@ -4,8 +4,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.time.OffsetDateTime;
+import java.util.List;
 
-/** Moves aliases, with history; the one place the alias API and the {@code promote} step share. */
+/**
+ * The alias SQL: moves, with history; the one place the alias API and the {@code promote} step
+ * share.
+ */
 @ApplicationScoped
 public class Aliases {
   @Inject EntityManager em;
@@ -50,5 +54,30 @@ public class Aliases {
         .setParameter(4, user)
         .executeUpdate();
     return previous;
+  }
+
+  /** One move of an alias. */
+  public record Move(
+      String artifactId, String previousArtifactId, OffsetDateTime changedAt, String changedBy) {}
+
+  /** Every move of the alias, oldest first. */
+  public List<Move> history(String name) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT artifact_id, previous_artifact_id, changed_at, changed_by FROM alias_history WHERE name = ?1 ORDER BY id")
+            .setParameter(1, name)
+            .getResultList();
+    return rows.stream()
+        .map(
+            r ->
+                new Move(
+                    (String) r[0],
+                    (String) r[1],
+                    r[2] instanceof java.time.Instant i
+                        ? i.atOffset(java.time.ZoneOffset.UTC)
+                        : (OffsetDateTime) r[2],
+                    (String) r[3]))
+        .toList();
   }
 }

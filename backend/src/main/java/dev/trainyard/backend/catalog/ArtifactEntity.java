@@ -37,4 +37,9 @@ public class ArtifactEntity extends PanacheEntityBase {
   public boolean deleted() {
     return deletedAt != null;
   }
+
+  /** Artifacts whose id starts with the prefix (hex digits only: no LIKE wildcard). */
+  public static java.util.List<ArtifactEntity> withIdPrefix(String hexPrefix) {
+    return list("id like ?1", hexPrefix + "%");
+  }
 }

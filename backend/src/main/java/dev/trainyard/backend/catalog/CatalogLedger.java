@@ -2,6 +2,8 @@ package dev.trainyard.backend.catalog;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trainyard.backend.lineage.LineageNode;
+import dev.trainyard.backend.lineage.LineageRepository;
 import dev.trainyard.workflow.ArtifactRef;
 import dev.trainyard.workflow.InputUse;
 import dev.trainyard.workflow.LedgerActivities;
@@ -30,15 +32,21 @@ public class CatalogLedger implements LedgerActivities {
   private final EntityManager em;
   private final ObjectMapper json;
   private final Event<RunSucceeded> succeeded;
+  private final LineageRepository lineage;
 
   /** Fired after a run's success is committed (retention policies apply then). */
   public record RunSucceeded(String runId) {}
 
   @Inject
-  public CatalogLedger(EntityManager em, ObjectMapper json, Event<RunSucceeded> succeeded) {
+  public CatalogLedger(
+      EntityManager em,
+      ObjectMapper json,
+      Event<RunSucceeded> succeeded,
+      LineageRepository lineage) {
     this.em = em;
     this.json = json;
     this.succeeded = succeeded;
+    this.lineage = lineage;
   }
 
   @Override
@@ -127,7 +135,10 @@ public class CatalogLedger implements LedgerActivities {
                 return null;
               }
               Object[] source = sources.get(0);
-              String sourceId = source[0] + "/" + source[1] + "/" + source[2];
+              LineageNode sourceNode =
+                  LineageNode.step(
+                      (String) source[0], (String) source[1], ((Number) source[2]).intValue());
+              String sourceId = sourceNode.id(); // <run>/<step>/<attempt>, as cache_source keeps it
               Map<String, ArtifactRef> outputs =
                   outputsOf(
                       (String) source[0], (String) source[1], ((Number) source[2]).intValue());
@@ -163,7 +174,7 @@ public class CatalogLedger implements LedgerActivities {
                   .setParameter(5, cacheKey)
                   .setParameter(6, sourceId)
                   .executeUpdate();
-              String stepNode = stepNode(runId, stepId, attempt);
+              LineageNode stepNode = LineageNode.step(runId, stepId, attempt);
               outputs.forEach(
                   (name, ref) -> {
                     em.createNativeQuery(
@@ -175,12 +186,13 @@ public class CatalogLedger implements LedgerActivities {
                         .setParameter(4, name)
                         .setParameter(5, ref.id())
                         .executeUpdate();
-                    edge(stepNode, "artifact:" + ref.id(), "output:" + name);
+                    lineage.insertEdge(stepNode, LineageNode.artifact(ref.id()), "output:" + name);
                   });
               for (InputUse input : inputs) {
-                edge("artifact:" + input.artifactId(), stepNode, input.role());
+                lineage.insertEdge(
+                    LineageNode.artifact(input.artifactId()), stepNode, input.role());
               }
-              edge("step:" + sourceId, stepNode, "cache-hit");
+              lineage.insertEdge(sourceNode, stepNode, "cache-hit");
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
               return new StepCacheHit(outputs, sourceId);
             });
@@ -295,7 +307,7 @@ public class CatalogLedger implements LedgerActivities {
       List<InputUse> inputs,
       boolean failed) {
     {
-      String stepNode = stepNode(runId, stepId, attempt);
+      LineageNode stepNode = LineageNode.step(runId, stepId, attempt);
       for (var output : result.outputs().entrySet()) {
         ProducedArtifact artifact = output.getValue();
         em.createNativeQuery(
@@ -335,10 +347,11 @@ public class CatalogLedger implements LedgerActivities {
             .setParameter(4, output.getKey())
             .setParameter(5, artifact.id())
             .executeUpdate();
-        edge(stepNode, "artifact:" + artifact.id(), "output:" + output.getKey());
+        lineage.insertEdge(
+            stepNode, LineageNode.artifact(artifact.id()), "output:" + output.getKey());
       }
       for (InputUse input : inputs) {
-        edge("artifact:" + input.artifactId(), stepNode, input.role());
+        lineage.insertEdge(LineageNode.artifact(input.artifactId()), stepNode, input.role());
       }
     }
   }
@@ -408,19 +421,6 @@ public class CatalogLedger implements LedgerActivities {
         .setParameter(2, stepId)
         .setParameter(3, status.name())
         .executeUpdate();
-  }
-
-  private void edge(String from, String to, String role) {
-    em.createNativeQuery(
-            "INSERT INTO lineage_edge (from_node, to_node, role) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
-        .setParameter(1, from)
-        .setParameter(2, to)
-        .setParameter(3, role)
-        .executeUpdate();
-  }
-
-  public static String stepNode(String runId, String stepId, int attempt) {
-    return "step:" + runId + "/" + stepId + "/" + attempt;
   }
 
   private String toJson(Object value) {

@@ -1,7 +1,10 @@
 package dev.trainyard.backend.catalog;
 
+import dev.trainyard.workflow.RunStatus;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.OffsetDateTime;
@@ -15,7 +18,10 @@ public class RunEntity extends PanacheEntityBase {
   @Id public String id;
   public String templateName;
   public int templateVersion;
-  public String status;
+
+  /** Stored by name: exactly the values V8's run_status_check allows. */
+  @Enumerated(EnumType.STRING)
+  public RunStatus status;
 
   @JdbcTypeCode(SqlTypes.JSON)
   public Map<String, Object> params;

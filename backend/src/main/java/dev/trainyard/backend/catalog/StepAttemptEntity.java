@@ -1,8 +1,11 @@
 package dev.trainyard.backend.catalog;
 
+import dev.trainyard.workflow.StepStatus;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
@@ -20,7 +23,11 @@ public class StepAttemptEntity extends PanacheEntityBase {
   @Id public String runId;
   @Id public String stepId;
   @Id public int attempt;
-  public String status;
+
+  /** Stored by name: exactly the values V8's step_attempt_status_check allows. */
+  @Enumerated(EnumType.STRING)
+  public StepStatus status;
+
   public String worker;
   public String gpuIds;
   public OffsetDateTime startedAt;

@@ -1,7 +1,10 @@
 package dev.trainyard.backend.catalog;
 
+import dev.trainyard.workflow.StepStatus;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
@@ -18,7 +21,10 @@ public class StepEntity extends PanacheEntityBase {
   @Id public String stepId;
   public int position;
   public String kind;
-  public String status;
+
+  /** Stored by name: exactly the values V8's step_status_check allows. */
+  @Enumerated(EnumType.STRING)
+  public StepStatus status;
 
   @JdbcTypeCode(SqlTypes.JSON)
   public List<String> needs;

@@ -4,6 +4,8 @@ import dev.trainyard.backend.audit.AuditLog;
 import dev.trainyard.backend.common.Sha256;
 import dev.trainyard.backend.home.AttemptFiles;
 import dev.trainyard.backend.home.StoredArtifacts;
+import dev.trainyard.backend.lineage.LineageNode;
+import dev.trainyard.backend.lineage.LineageRepository;
 import dev.trainyard.backend.retention.RetentionService.Decision;
 import dev.trainyard.backend.retention.RetentionService.Report;
 import dev.trainyard.backend.retention.RetentionService.Requester;
@@ -12,10 +14,10 @@ import dev.trainyard.backend.security.Caller;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.jboss.logging.Logger;
 
@@ -29,10 +31,11 @@ import org.jboss.logging.Logger;
 class RetentionExecutor {
   private static final Logger LOG = Logger.getLogger(RetentionExecutor.class);
 
-  @Inject EntityManager em;
+  @Inject RetentionRepository repository;
   @Inject AuditLog audit;
   @Inject StoredArtifacts store;
   @Inject AttemptFiles attempts;
+  @Inject LineageRepository lineage;
 
   /** Applies a plan: tombstones and audits each deletion, then removes the files. */
   Report apply(Report plan, Requester requester) {
@@ -51,27 +54,19 @@ class RetentionExecutor {
                     // and re-check it,
                     // so from here on nothing new can start to depend on it; then everything the
                     // plan checked, again.
-                    @SuppressWarnings("unchecked")
-                    List<Object> row =
-                        em.createNativeQuery(
-                                "SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NULL FOR UPDATE")
-                            .setParameter(1, d.artifactId())
-                            .getResultList();
-                    if (row.isEmpty()) {
+                    if (!repository.lockLive(d.artifactId())) {
                       return "already deleted";
                     }
                     String protection = protectionNow(d.artifactId());
                     if (protection != null) {
                       return protection;
                     }
-                    em.createNativeQuery(
-                            "UPDATE artifact SET deleted_at = now(), deleted_by = ?2, deletion_reason = ?3 WHERE id = ?1")
-                        .setParameter(1, d.artifactId())
-                        .setParameter(2, requester.caller().name())
-                        .setParameter(
-                            3, "retention of template " + plan.template() + ": " + d.reason())
-                        .executeUpdate();
-                    auditDeletion(requester, "artifact:" + d.artifactId(), d.reason());
+                    repository.tombstone(
+                        d.artifactId(),
+                        requester.caller().name(),
+                        "retention of template " + plan.template() + ": " + d.reason());
+                    auditDeletion(
+                        requester, LineageNode.artifact(d.artifactId()).format(), d.reason());
                     return null;
                   });
       done.add(
@@ -104,11 +99,7 @@ class RetentionExecutor {
         QuarkusTransaction.requiringNew()
             .run(
                 () -> {
-                  if (!em.createNativeQuery(
-                          "SELECT id FROM artifact WHERE id = ?1 AND deleted_at IS NOT NULL FOR UPDATE")
-                      .setParameter(1, id)
-                      .getResultList()
-                      .isEmpty()) {
+                  if (repository.lockTombstone(id)) {
                     try {
                       store.delete(id);
                     } catch (IOException e) {
@@ -168,50 +159,25 @@ class RetentionExecutor {
 
   /** Why the artifact must stay, read now (inside the deleting transaction), or null. */
   private String protectionNow(String id) {
-    @SuppressWarnings("unchecked")
-    List<String> alias =
-        em.createNativeQuery("SELECT name FROM alias WHERE artifact_id = ?1 LIMIT 1")
-            .setParameter(1, id)
-            .getResultList();
-    if (!alias.isEmpty()) {
-      return "alias '" + alias.get(0) + "' points at it";
+    Optional<String> alias = repository.aliasAt(id);
+    if (alias.isPresent()) {
+      return "alias '" + alias.get() + "' points at it";
     }
-    @SuppressWarnings("unchecked")
-    List<String> derived =
-        em.createNativeQuery(
-                "WITH RECURSIVE reach(node) AS (SELECT CAST(?1 AS text) UNION "
-                    + "SELECT e.to_node FROM lineage_edge e JOIN reach r ON e.from_node = r.node) "
-                    + "SELECT a.name FROM alias a JOIN reach r ON r.node = 'artifact:' || a.artifact_id LIMIT 1")
-            .setParameter(1, "artifact:" + id)
-            .getResultList();
-    if (!derived.isEmpty()) {
-      return "in the lineage of alias '" + derived.get(0) + "'";
+    Optional<String> derived = lineage.aliasDownstreamOf(id);
+    if (derived.isPresent()) {
+      return "in the lineage of alias '" + derived.get() + "'";
     }
-    @SuppressWarnings("unchecked")
-    List<String> producers =
-        em.createNativeQuery(
-                "SELECT r.status FROM step_output so JOIN run r ON r.id = so.run_id "
-                    + "WHERE so.artifact_id = ?1 AND r.status IN ('PENDING', 'RUNNING', 'FAILED', 'CANCELLED', 'INTERRUPTED') LIMIT 1")
-            .setParameter(1, id)
-            .getResultList();
-    if (!producers.isEmpty()) {
-      return "a " + producers.get(0) + " run produced it";
+    Optional<String> producer = repository.unfinishedOrRetryableProducer(id);
+    if (producer.isPresent()) {
+      return "a " + producer.get() + " run produced it";
     }
-    @SuppressWarnings("unchecked")
-    List<String> readers =
-        em.createNativeQuery(
-                "SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING') "
-                    + "AND strpos(CAST(plan AS text) || CAST(params AS text), ?1) > 0 LIMIT 1")
-            .setParameter(1, id)
-            .getResultList();
-    return readers.isEmpty() ? null : "unfinished run " + readers.get(0) + " reads it";
+    return repository
+        .unfinishedReader(id)
+        .map(run -> "unfinished run " + run + " reads it")
+        .orElse(null);
   }
 
   private List<String> tombstonedStillStored() {
-    @SuppressWarnings("unchecked")
-    List<String> ids =
-        em.createNativeQuery("SELECT id FROM artifact WHERE deleted_at IS NOT NULL")
-            .getResultList();
-    return ids.stream().filter(store::contains).toList();
+    return repository.tombstones().stream().filter(store::contains).toList();
   }
 }

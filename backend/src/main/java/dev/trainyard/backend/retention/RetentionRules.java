@@ -2,13 +2,13 @@ package dev.trainyard.backend.retention;
 
 import dev.trainyard.backend.retention.RetentionService.Decision;
 import dev.trainyard.backend.retention.RetentionService.Policy;
+import dev.trainyard.workflow.RunStatus;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What a template's retention policy does with each checkpoint, decided from rows alone: no
@@ -18,11 +18,6 @@ import java.util.Set;
  * intermediates, or it goes.
  */
 public final class RetentionRules {
-  static final Set<String> UNFINISHED = Set.of("PENDING", "RUNNING");
-
-  /** A run that can still be retried reuses its completed steps' outputs: those stay too. */
-  static final Set<String> RETRYABLE = Set.of("FAILED", "CANCELLED", "INTERRUPTED");
-
   private RetentionRules() {}
 
   /** One step output that is the checkpoint, with its run. */
@@ -30,7 +25,7 @@ public final class RetentionRules {
       String runId,
       String stepId,
       String output,
-      String runStatus,
+      RunStatus runStatus,
       String runTemplate,
       Instant runCreatedAt,
       boolean consumedInRun) {}
@@ -44,10 +39,13 @@ public final class RetentionRules {
    *
    * @param aliasOf artifact id → the alias pointing at it
    * @param lineageOfAlias artifact id → an alias whose checkpoint was derived from it
-   * @param unfinishedRunText plans and params of unfinished runs: they name what those runs read
+   * @param readByUnfinishedRun artifact id → an unfinished run that reads it (from {@code
+   *     run_input})
    */
   public record Protections(
-      Map<String, String> aliasOf, Map<String, String> lineageOfAlias, String unfinishedRunText) {}
+      Map<String, String> aliasOf,
+      Map<String, String> lineageOfAlias,
+      Map<String, String> readByUnfinishedRun) {}
 
   /** The decisions, newest checkpoint first. */
   public static List<Decision> decide(
@@ -115,15 +113,16 @@ public final class RetentionRules {
     if (protections.lineageOfAlias().containsKey(c.id())) {
       return "in the lineage of alias '" + protections.lineageOfAlias().get(c.id()) + "'";
     }
-    if (c.producers().stream().anyMatch(p -> UNFINISHED.contains(p.runStatus()))) {
+    if (c.producers().stream().anyMatch(p -> !p.runStatus().terminal())) {
       return "its run is not finished";
     }
+    // A run that can still be retried reuses its completed steps' outputs: those stay too.
     var retryable =
-        c.producers().stream().map(Producer::runStatus).filter(RETRYABLE::contains).findFirst();
+        c.producers().stream().map(Producer::runStatus).filter(RunStatus::retryable).findFirst();
     if (retryable.isPresent()) {
       return "its run is " + retryable.get() + " and may be retried";
     }
-    if (protections.unfinishedRunText().contains(c.id())) {
+    if (protections.readByUnfinishedRun().containsKey(c.id())) {
       return "an unfinished run reads it";
     }
     if (c.producers().stream().anyMatch(p -> !p.runTemplate().equals(template))) {

@@ -5,21 +5,19 @@ import dev.trainyard.backend.catalog.CatalogLedger;
 import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.config.TrainyardConfig;
 import dev.trainyard.backend.home.AttemptFiles;
+import dev.trainyard.backend.lineage.LineageRepository;
 import dev.trainyard.backend.retention.RetentionRules.Candidate;
 import dev.trainyard.backend.retention.RetentionRules.Producer;
 import dev.trainyard.backend.retention.RetentionRules.Protections;
 import dev.trainyard.backend.security.Caller;
-import dev.trainyard.pipeline.kind.ArtifactType;
+import dev.trainyard.workflow.RunStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,10 +47,11 @@ import org.jboss.logging.Logger;
 public class RetentionService {
   private static final Logger LOG = Logger.getLogger(RetentionService.class);
 
-  @Inject EntityManager em;
+  @Inject RetentionRepository repository;
   @Inject TrainyardConfig config;
   @Inject AttemptFiles attempts;
   @Inject RetentionExecutor executor;
+  @Inject LineageRepository lineage;
 
   public record Policy(
       String template,
@@ -102,14 +101,7 @@ public class RetentionService {
   synchronized void onRunSucceeded(
       @jakarta.enterprise.event.ObservesAsync CatalogLedger.RunSucceeded event) {
     try {
-      @SuppressWarnings("unchecked")
-      List<String> templates =
-          em.createNativeQuery(
-                  "SELECT r.template_name FROM run r JOIN retention_policy p "
-                      + "ON p.template_name = r.template_name WHERE r.id = ?1")
-              .setParameter(1, event.runId())
-              .getResultList();
-      for (String name : templates) {
+      for (String name : repository.templateWithPolicyOf(event.runId()).stream().toList()) {
         Report report =
             apply(
                 TemplateEntity.findById(name),
@@ -130,40 +122,27 @@ public class RetentionService {
   }
 
   public Policy policy(String template) {
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "SELECT keep_last_intermediate, keep_last_finals, updated_at, updated_by "
-                    + "FROM retention_policy WHERE template_name = ?1")
-            .setParameter(1, template)
-            .getResultList();
-    if (rows.isEmpty()) {
-      throw ApiProblem.notFound(
-          "template '" + template + "' has no retention policy; an admin can PUT one");
-    }
-    Object[] r = rows.get(0);
+    RetentionRepository.PolicyRow row =
+        repository
+            .policy(template)
+            .orElseThrow(
+                () ->
+                    ApiProblem.notFound(
+                        "template '"
+                            + template
+                            + "' has no retention policy; an admin can PUT one"));
     return new Policy(
         template,
-        ((Number) r[0]).intValue(),
-        r[1] == null ? null : ((Number) r[1]).intValue(),
-        time(r[2]),
-        (String) r[3]);
+        row.keepLastIntermediate(),
+        row.keepLastFinals(),
+        row.updatedAt(),
+        row.updatedBy());
   }
 
   public Policy setPolicy(
       String template, int keepLastIntermediate, Integer keepLastFinals, String user) {
     QuarkusTransaction.requiringNew()
-        .run(
-            () ->
-                em.createNativeQuery(
-                        "INSERT INTO retention_policy (template_name, keep_last_intermediate, keep_last_finals, updated_by) "
-                            + "VALUES (?1, ?2, NULLIF(?3, -1), ?4) ON CONFLICT (template_name) DO UPDATE SET keep_last_intermediate = ?2, "
-                            + "keep_last_finals = NULLIF(?3, -1), updated_by = ?4, updated_at = now()")
-                    .setParameter(1, template)
-                    .setParameter(2, keepLastIntermediate)
-                    .setParameter(3, keepLastFinals == null ? -1 : keepLastFinals)
-                    .setParameter(4, user)
-                    .executeUpdate());
+        .run(() -> repository.upsertPolicy(template, keepLastIntermediate, keepLastFinals, user));
     return policy(template);
   }
 
@@ -190,94 +169,37 @@ public class RetentionService {
   }
 
   private List<Decision> decide(String template, Policy policy) {
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "SELECT a.id, a.size_bytes, a.created_at, so.run_id, so.step_id, so.name, r.status, r.template_name, "
-                    + "r.created_at, EXISTS (SELECT 1 FROM lineage_edge e WHERE e.from_node = 'artifact:' || a.id "
-                    + "AND starts_with(e.to_node, 'step:' || so.run_id || '/')) "
-                    + "FROM artifact a JOIN step_output so ON so.artifact_id = a.id JOIN run r ON r.id = so.run_id "
-                    + "WHERE a.type = ?2 AND a.deleted_at IS NULL AND a.id IN (SELECT so2.artifact_id "
-                    + "FROM step_output so2 JOIN run r2 ON r2.id = so2.run_id WHERE r2.template_name = ?1)")
-            .setParameter(1, template)
-            .setParameter(2, ArtifactType.CHECKPOINT.wireName())
-            .getResultList();
     Map<String, Candidate> byId = new LinkedHashMap<>();
-    for (Object[] r : rows) {
+    for (RetentionRepository.CheckpointRow r : repository.checkpointsOf(template)) {
       Candidate c =
           byId.computeIfAbsent(
-              (String) r[0],
-              id -> new Candidate(id, ((Number) r[1]).longValue(), time(r[2]), new ArrayList<>()));
+              r.artifactId(),
+              id -> new Candidate(id, r.sizeBytes(), r.createdAt(), new ArrayList<>()));
       c.producers()
           .add(
               new Producer(
-                  (String) r[3],
-                  (String) r[4],
-                  (String) r[5],
-                  (String) r[6],
-                  (String) r[7],
-                  time(r[8]).toInstant(),
-                  (Boolean) r[9]));
+                  r.runId(),
+                  r.stepId(),
+                  r.output(),
+                  RunStatus.valueOf(r.runStatus()),
+                  r.runTemplate(),
+                  r.runCreatedAt().toInstant(),
+                  r.consumedInRun()));
     }
     return RetentionRules.decide(
         template,
         policy,
         List.copyOf(byId.values()),
-        new Protections(aliases(), ancestorsOfAliased(), unfinishedRunPlans()));
-  }
-
-  /** artifact id → alias name, for every alias. */
-  private Map<String, String> aliases() {
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery("SELECT artifact_id, name FROM alias ORDER BY name").getResultList();
-    Map<String, String> out = new LinkedHashMap<>();
-    rows.forEach(r -> out.putIfAbsent((String) r[0], (String) r[1]));
-    return out;
-  }
-
-  /** Every artifact an aliased checkpoint was derived from (directly or not) → the alias's name. */
-  private Map<String, String> ancestorsOfAliased() {
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "WITH RECURSIVE reach(node, alias) AS (SELECT 'artifact:' || artifact_id, name FROM alias UNION "
-                    + "SELECT e.from_node, r.alias FROM lineage_edge e JOIN reach r ON e.to_node = r.node) "
-                    + "SELECT substring(node from 10), min(alias) FROM reach WHERE starts_with(node, 'artifact:') GROUP BY node")
-            .getResultList();
-    Map<String, String> out = new LinkedHashMap<>();
-    rows.forEach(r -> out.put((String) r[0], (String) r[1]));
-    return out;
-  }
-
-  /**
-   * The plans and params of unfinished runs, as text: they name every artifact those runs will
-   * read.
-   */
-  private String unfinishedRunPlans() {
-    @SuppressWarnings("unchecked")
-    List<String> plans =
-        em.createNativeQuery(
-                "SELECT CAST(plan AS text) || CAST(params AS text) FROM run "
-                    + "WHERE status IN ('PENDING', 'RUNNING')")
-            .getResultList();
-    return String.join("\n", plans);
+        new Protections(
+            repository.aliases(), lineage.ancestorsOfAliased(), repository.readByUnfinishedRuns()));
   }
 
   private List<ResumeState> resumeStates(String template) {
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "SELECT sa.run_id, sa.step_id, sa.attempt FROM step_attempt sa "
-                    + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id JOIN run r ON r.id = sa.run_id "
-                    + "WHERE r.template_name = ?1 AND s.status IN ('SUCCEEDED', 'REUSED') ORDER BY sa.run_id, sa.step_id, sa.attempt")
-            .setParameter(1, template)
-            .getResultList();
     List<ResumeState> states = new ArrayList<>();
-    for (Object[] r : rows) {
-      String runId = (String) r[0];
-      String stepId = (String) r[1];
-      int attempt = ((Number) r[2]).intValue();
+    for (RetentionRepository.AttemptKey key : repository.attemptsOfDoneSteps(template)) {
+      String runId = key.runId();
+      String stepId = key.stepId();
+      int attempt = key.attempt();
       Optional<Path> dir;
       try {
         dir = attempts.resumeStates(runId, stepId, attempt);
@@ -299,9 +221,5 @@ public class RetentionService {
     } catch (IOException e) {
       return 0;
     }
-  }
-
-  private static OffsetDateTime time(Object value) {
-    return value instanceof Instant i ? i.atOffset(ZoneOffset.UTC) : (OffsetDateTime) value;
   }
 }

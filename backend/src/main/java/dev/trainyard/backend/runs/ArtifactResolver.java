@@ -31,7 +31,7 @@ public final class ArtifactResolver {
       found = ArtifactEntity.find("name = ?1 order by createdAt desc", ref).firstResultOptional();
     }
     if (found.isEmpty() && ref.matches("[0-9a-f]{12,64}")) {
-      var matches = ArtifactEntity.<ArtifactEntity>list("id like ?1", ref + "%");
+      var matches = ArtifactEntity.withIdPrefix(ref);
       if (matches.size() == 1) {
         found = Optional.of(matches.get(0));
       }

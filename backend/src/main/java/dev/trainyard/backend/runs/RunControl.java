@@ -27,23 +27,21 @@ import jakarta.persistence.EntityManager;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Cancels, approves and retries runs, through their workflows. */
 @ApplicationScoped
 public class RunControl {
-  private static final Set<String> RETRYABLE = Set.of("FAILED", "CANCELLED", "INTERRUPTED");
-
   @Inject RunReader reader;
   @Inject RunWorkflows workflows;
   @Inject WorkflowClient temporal;
   @Inject ObjectMapper json;
   @Inject EntityManager em;
   @Inject SigningKey signing;
+  @Inject RunRepository repository;
 
   public RunEntity cancel(String runId, String reason) {
     RunEntity run = reader.get(runId);
-    if (RunStatus.valueOf(run.status).terminal()) {
+    if (run.status.terminal()) {
       throw ApiProblem.conflict("run " + runId + " is already " + run.status);
     }
     try {
@@ -52,7 +50,7 @@ public class RunControl {
       // Its execution is gone (lost with an embedded service): the catalog is all there is to
       // update.
       QuarkusTransaction.requiringNew()
-          .run(() -> markLost(runId, RunStatus.CANCELLED, "cancelled: " + reason));
+          .run(() -> repository.markLost(runId, RunStatus.CANCELLED, "cancelled: " + reason));
     } catch (WorkflowServiceException e) {
       throw RunWorkflows.unavailable(e);
     }
@@ -65,25 +63,20 @@ public class RunControl {
     if (step == null) {
       throw ApiProblem.notFound("run " + runId + " has no step '" + stepId + "'");
     }
-    if (!StepStatus.WAITING_APPROVAL.name().equals(step.status)) {
+    if (step.status != StepStatus.WAITING_APPROVAL) {
       throw ApiProblem.conflict(
           "step '" + stepId + "' is " + step.status + ", not WAITING_APPROVAL");
     }
     // Signed for the waiting attempt: the workflow drops approval signals the backend did not sign
     // (H2).
-    Number waiting =
-        (Number)
-            em.createNativeQuery(
-                    "SELECT max(attempt) FROM step_attempt WHERE run_id = ?1 "
-                        + "AND step_id = ?2 AND status = 'WAITING_APPROVAL'")
-                .setParameter(1, runId)
-                .setParameter(2, stepId)
-                .getSingleResult();
-    if (waiting == null) {
-      throw ApiProblem.conflict("step '" + stepId + "' has no attempt waiting for approval");
-    }
-    String signature =
-        signing.sign(TaskSignatures.approvalPayload(runId, stepId, waiting.intValue(), user));
+    int waiting =
+        repository
+            .attemptWaitingForApproval(runId, stepId)
+            .orElseThrow(
+                () ->
+                    ApiProblem.conflict(
+                        "step '" + stepId + "' has no attempt waiting for approval"));
+    String signature = signing.sign(TaskSignatures.approvalPayload(runId, stepId, waiting, user));
     try {
       temporal
           .newWorkflowStub(PipelineWorkflow.class, runId)
@@ -97,7 +90,7 @@ public class RunControl {
   /** Runs the run again from its failed steps, reusing every completed step's recorded outputs. */
   public RunEntity retry(String runId) {
     RunEntity run = reader.get(runId);
-    if (!RETRYABLE.contains(run.status)) {
+    if (!run.status.retryable()) {
       throw ApiProblem.conflict(
           "run "
               + runId
@@ -108,13 +101,7 @@ public class RunControl {
     ExecutionPlan plan = json.convertValue(run.plan, ExecutionPlan.class);
     Map<String, Map<String, ArtifactRef>> reused = reader.completedOutputs(runId);
     // A step whose outputs retention deleted is no longer complete: the retry runs it again.
-    @SuppressWarnings("unchecked")
-    List<String> pruned =
-        em.createNativeQuery(
-                "SELECT DISTINCT so.step_id FROM step_output so "
-                    + "JOIN artifact a ON a.id = so.artifact_id WHERE so.run_id = ?1 AND a.deleted_at IS NOT NULL")
-            .setParameter(1, runId)
-            .getResultList();
+    List<String> pruned = repository.stepsWithDeletedOutputs(runId);
     pruned.forEach(reused::remove);
     Map<String, Integer> attempts = new HashMap<>();
     for (StepAttemptEntity attempt : StepAttemptEntity.ofRun(runId)) {
@@ -144,49 +131,12 @@ public class RunControl {
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
-              em.createNativeQuery(
-                      "UPDATE run SET status = 'PENDING', error = NULL, finished_at = NULL, "
-                          + "executions = executions + 1 WHERE id = ?1")
-                  .setParameter(1, runId)
-                  .executeUpdate();
-              em.createNativeQuery(
-                      "UPDATE step SET status = 'PENDING' WHERE run_id = ?1 AND (status NOT IN ('SUCCEEDED', 'REUSED') "
-                          + "OR step_id IN (SELECT so.step_id FROM step_output so JOIN artifact a ON a.id = so.artifact_id "
-                          + "WHERE so.run_id = ?1 AND a.deleted_at IS NOT NULL))")
-                  .setParameter(1, runId)
-                  .executeUpdate();
+              repository.resetForRetry(runId);
               workflows.start(
                   new RunRequest(runId, plan, artifacts, reused, attempts),
                   WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
             });
     em.clear(); // the run was read before the update above: answer with what is stored now
     return reader.get(runId);
-  }
-
-  /**
-   * Marks a run whose execution no longer exists as ended, with its unfinished steps and attempts.
-   */
-  void markLost(String runId, RunStatus status, String error) {
-    String stepStatus = status == RunStatus.CANCELLED ? "CANCELLED" : "FAILED";
-    em.createNativeQuery(
-            "UPDATE step_attempt SET status = ?2, error = ?3, finished_at = now() "
-                + "WHERE run_id = ?1 AND status IN ('RUNNING', 'WAITING_APPROVAL')")
-        .setParameter(1, runId)
-        .setParameter(2, stepStatus)
-        .setParameter(3, error)
-        .executeUpdate();
-    em.createNativeQuery(
-            "UPDATE step SET status = CASE WHEN status = 'PENDING' THEN ?3 ELSE ?2 END "
-                + "WHERE run_id = ?1 AND status IN ('PENDING', 'RUNNING', 'WAITING_APPROVAL')")
-        .setParameter(1, runId)
-        .setParameter(2, stepStatus)
-        .setParameter(3, status == RunStatus.CANCELLED ? "CANCELLED" : "PENDING")
-        .executeUpdate();
-    em.createNativeQuery(
-            "UPDATE run SET status = ?2, error = ?3, finished_at = now() WHERE id = ?1")
-        .setParameter(1, runId)
-        .setParameter(2, status.name())
-        .setParameter(3, error)
-        .executeUpdate();
   }
 }

@@ -55,6 +55,7 @@ public class RunService {
   @Inject EntityManager em;
   @Inject TeamScope scope;
   @Inject dev.trainyard.backend.home.StoredArtifacts stored;
+  @Inject RunRepository repository;
 
   public record Launch(RunEntity run, boolean created) {}
 
@@ -148,16 +149,7 @@ public class RunService {
           RunRequest.fresh(runId, compiled, artifacts),
           WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE);
     } catch (RuntimeException e) {
-      QuarkusTransaction.requiringNew()
-          .run(
-              () -> {
-                em.createNativeQuery("DELETE FROM step WHERE run_id = ?1")
-                    .setParameter(1, runId)
-                    .executeUpdate();
-                em.createNativeQuery("DELETE FROM run WHERE id = ?1")
-                    .setParameter(1, runId)
-                    .executeUpdate();
-              });
+      QuarkusTransaction.requiringNew().run(() -> repository.deleteUnstarted(runId));
       throw e;
     }
     return new Launch(run, true);
@@ -170,12 +162,7 @@ public class RunService {
    */
   private void requireInputsStored(java.util.Collection<String> artifactIds) {
     for (String id : artifactIds) {
-      @SuppressWarnings("unchecked")
-      List<Object> deletedAt =
-          em.createNativeQuery("SELECT deleted_at FROM artifact WHERE id = ?1 FOR SHARE")
-              .setParameter(1, id)
-              .getResultList();
-      if (!deletedAt.isEmpty() && deletedAt.get(0) != null) {
+      if (repository.deletedUnderShareLock(id)) {
         throw ApiProblem.conflict(
             "input "
                 + id
@@ -196,7 +183,7 @@ public class RunService {
     run.id = runId;
     run.templateName = template.templateName;
     run.templateVersion = template.version;
-    run.status = RunStatus.PENDING.name();
+    run.status = RunStatus.PENDING;
     run.params = new LinkedHashMap<>(params);
     @SuppressWarnings("unchecked")
     Map<String, Object> planTree = json.convertValue(plan, Map.class);
@@ -214,11 +201,12 @@ public class RunService {
       step.stepId = planned.id();
       step.position = position++;
       step.kind = planned.kind();
-      step.status = StepStatus.PENDING.name();
+      step.status = StepStatus.PENDING;
       step.needs = planned.needs();
       step.persist();
     }
     em.flush();
+    repository.insertInputs(runId, plan);
     return run;
   }
 
@@ -256,7 +244,7 @@ public class RunService {
               : a.equals(b) ? 0 : 1;
 
   private Optional<RunEntity> byIdempotencyKey(String key) {
-    return RunEntity.find("idempotencyKey", key).firstResultOptional();
+    return repository.byIdempotencyKey(key);
   }
 
   private static String newRunId() {

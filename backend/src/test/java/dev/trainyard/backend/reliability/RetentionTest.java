@@ -344,6 +344,79 @@ class RetentionTest {
     assertThat(filesOf(pretrain).resolve("model.safetensors")).exists();
   }
 
+  /**
+   * What an unfinished run will read is what it recorded at launch (run_input), not any text in its
+   * plan or params: a checkpoint bound to a waiting run's step stays, one only named in a string
+   * parameter goes.
+   */
+  @Test
+  void aCheckpointAWaitingRunReadsIsKeptButOneItsParamsMerelyMentionGoes() {
+    String name = "read-" + UUID.randomUUID().toString().substring(0, 8);
+    Api.createTemplate(template(name));
+    Outputs produced = runToCompletion(name, name);
+    String reader = "reader-" + name.substring(5);
+    Api.createTemplate(
+        """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: %s
+        params:
+          base: {type: checkpoint}
+          note: {type: string}
+        steps:
+          - id: gate
+            kind: approval
+          - id: use
+            kind: command
+            needs: [gate]
+            inputs: {base: "${{ params.base }}"}
+            run: cat "$TRAINYARD_INPUT_BASE/model.safetensors"
+        """
+            .formatted(reader));
+    String readerRun =
+        Api.launch(reader, Map.of("base", produced.finetune(), "note", produced.pretrain()))
+            .getString("id");
+    Api.awaitStepStatus(readerRun, "gate", "WAITING_APPROVAL", Duration.ofSeconds(30));
+    assertThat(
+            count(
+                "SELECT count(*) FROM run_input WHERE run_id = '"
+                    + readerRun
+                    + "' AND step_id = 'use' AND name = 'params.base' "
+                    + "AND artifact_id = '"
+                    + produced.finetune()
+                    + "'"))
+        .isOne();
+    assertThat(count("SELECT count(*) FROM run_input WHERE run_id = '" + readerRun + "'")).isOne();
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("keepLastIntermediate", 0, "keepLastFinals", 0))
+        .put("/api/v1/templates/" + name + "/retention")
+        .then()
+        .statusCode(200);
+
+    JsonPath applied =
+        given()
+            .contentType(ContentType.JSON)
+            .body(Map.of())
+            .post("/api/v1/templates/" + name + "/retention/apply")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+
+    assertThat(reason(applied, produced.finetune())).isEqualTo("an unfinished run reads it");
+    assertThat(filesOf(produced.finetune()).resolve("model.safetensors")).exists();
+    assertThat(reason(applied, produced.pretrain()))
+        .isEqualTo("intermediate checkpoint older than the 0 newest");
+    assertThat(filesOf(produced.pretrain())).doesNotExist();
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("reason", "test over"))
+        .post("/api/v1/runs/" + readerRun + "/cancel")
+        .then()
+        .statusCode(202);
+  }
+
   static String reason(JsonPath plan, String artifactId) {
     return plan.getString("decisions.find { it.artifactId == '" + artifactId + "' }.reason");
   }

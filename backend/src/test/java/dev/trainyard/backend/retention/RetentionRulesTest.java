@@ -7,6 +7,7 @@ import dev.trainyard.backend.retention.RetentionRules.Producer;
 import dev.trainyard.backend.retention.RetentionRules.Protections;
 import dev.trainyard.backend.retention.RetentionService.Decision;
 import dev.trainyard.backend.retention.RetentionService.Policy;
+import dev.trainyard.workflow.RunStatus;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** The retention rules on rows alone: no database, no files. */
 class RetentionRulesTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-  private static final Protections NONE = new Protections(Map.of(), Map.of(), "");
+  private static final Protections NONE = new Protections(Map.of(), Map.of(), Map.of());
 
   private static Policy keep(int intermediates, Integer finals) {
     return new Policy("tpl", intermediates, finals, OffsetDateTime.now(ZoneOffset.UTC), "admin");
@@ -37,7 +38,15 @@ class RetentionRulesTest {
         100L * n,
         at.atOffset(ZoneOffset.UTC),
         new ArrayList<>(
-            List.of(new Producer("run-" + n, "train", "model", status, template, at, consumed))));
+            List.of(
+                new Producer(
+                    "run-" + n,
+                    "train",
+                    "model",
+                    RunStatus.valueOf(status),
+                    template,
+                    at,
+                    consumed))));
   }
 
   private static Map<String, String> actions(List<Decision> decisions) {
@@ -102,9 +111,7 @@ class RetentionRulesTest {
             checkpoint("newest", 8, "SUCCEEDED", true));
     Protections protections =
         new Protections(
-            Map.of("aliased", "prod"),
-            Map.of("ancestor", "prod"),
-            "{\"steps\":[{\"inputs\":{\"base\":\"read\"}}]}");
+            Map.of("aliased", "prod"), Map.of("ancestor", "prod"), Map.of("read", "run-9"));
 
     Map<String, String> actions =
         actions(RetentionRules.decide("tpl", keep(1, 0), rows, protections));
@@ -127,7 +134,7 @@ class RetentionRulesTest {
         .producers()
         .add(
             new Producer(
-                "run-9", "train", "model", "SUCCEEDED", "tpl", T0.plusSeconds(540), false));
+                "run-9", "train", "model", RunStatus.SUCCEEDED, "tpl", T0.plusSeconds(540), false));
     List<Candidate> rows = List.of(checkpoint("f5", 5, "SUCCEEDED", false), reused);
 
     List<Decision> decisions = RetentionRules.decide("tpl", keep(0, 1), rows, NONE);

@@ -7,7 +7,6 @@ import dev.trainyard.backend.catalog.ArtifactEntity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Sort;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
@@ -27,7 +26,6 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Path("/api/v1/aliases")
 @Produces(MediaType.APPLICATION_JSON)
 public class AliasesResource {
-  @Inject EntityManager em;
   @Inject ArtifactsResource artifacts;
   @Inject Aliases aliases;
   @Inject dev.trainyard.backend.security.TeamScope scope;
@@ -134,24 +132,13 @@ public class AliasesResource {
   @Path("/{name}/history")
   public AliasHistory history(@PathParam("name") String name) {
     visibleAlias(name);
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "SELECT artifact_id, previous_artifact_id, changed_at, changed_by FROM alias_history WHERE name = ?1 ORDER BY id")
-            .setParameter(1, name)
-            .getResultList();
     return new AliasHistory(
-        rows.stream()
-            .filter(r -> visible((String) r[0]))
+        aliases.history(name).stream()
+            .filter(m -> visible(m.artifactId()))
             .map(
-                r ->
+                m ->
                     new HistoryEntry(
-                        (String) r[0],
-                        (String) r[1],
-                        r[2] instanceof java.time.Instant i
-                            ? i.atOffset(java.time.ZoneOffset.UTC)
-                            : (OffsetDateTime) r[2],
-                        (String) r[3]))
+                        m.artifactId(), m.previousArtifactId(), m.changedAt(), m.changedBy()))
             .toList());
   }
 

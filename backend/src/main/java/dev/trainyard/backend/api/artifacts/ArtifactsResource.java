@@ -4,6 +4,8 @@ import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.catalog.AliasEntity;
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import dev.trainyard.backend.catalog.ArtifactFileEntity;
+import dev.trainyard.backend.lineage.LineageNode;
+import dev.trainyard.backend.lineage.LineageRepository;
 import dev.trainyard.backend.lineage.LineageService;
 import dev.trainyard.backend.runs.ArtifactResolver;
 import dev.trainyard.backend.security.TeamScope;
@@ -297,14 +299,14 @@ public class ArtifactsResource {
   public LineageService.Graph lineage(
       @PathParam("ref") String ref,
       @QueryParam("direction") @DefaultValue("ancestors") String direction) {
-    LineageService.Direction dir =
+    LineageRepository.Direction dir =
         switch (direction) {
-          case "ancestors" -> LineageService.Direction.ANCESTORS;
-          case "descendants" -> LineageService.Direction.DESCENDANTS;
+          case "ancestors" -> LineageRepository.Direction.ANCESTORS;
+          case "descendants" -> LineageRepository.Direction.DESCENDANTS;
           default ->
               throw ApiProblem.badRequest("direction", "must be 'ancestors' or 'descendants'");
         };
-    return lineage.walk("artifact:" + find(ref).id, dir);
+    return lineage.walk(LineageNode.artifact(find(ref).id), dir);
   }
 
   public record EvalResult(
@@ -338,7 +340,7 @@ public class ArtifactsResource {
                     + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id "
                     + "WHERE e.from_node = ?1 AND e.role = 'input:model' AND s.kind IN (?2) AND sa.status = 'SUCCEEDED' "
                     + "ORDER BY sa.finished_at DESC")
-            .setParameter(1, "artifact:" + artifact.id)
+            .setParameter(1, LineageNode.artifact(artifact.id).format())
             .setParameter(2, StepKinds.producing(ArtifactType.REPORT))
             .getResultList();
     List<EvalResult> items = new java.util.ArrayList<>();

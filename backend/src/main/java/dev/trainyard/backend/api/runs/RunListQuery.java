@@ -2,7 +2,8 @@ package dev.trainyard.backend.api.runs;
 
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.api.ApiProblem.FieldError;
-import io.quarkus.panache.common.Parameters;
+import dev.trainyard.backend.runs.RunRepository.RunFilter;
+import dev.trainyard.workflow.RunStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -11,46 +12,61 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
  * The filters of {@code GET /api/v1/runs}, validated all at once (every bad parameter is reported
- * with its name), turned into a JPQL condition that the keyset walk over (createdAt, id) composes
- * with. Every condition is an equality, a range or a prefix, so each has an index (V1, V2, V5).
+ * with its name), turned into the {@link RunFilter} that the run repository queries with.
  */
 final class RunListQuery {
-  static final Set<String> STATUSES =
-      Set.of("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
   static final int MAX_Q = 200;
 
-  final StringBuilder where = new StringBuilder("1 = 1");
-  final Parameters params = new Parameters();
   private final List<FieldError> problems = new ArrayList<>();
+  private RunStatus status;
+  private String template;
+  private String team;
+  private String launchedBy;
+  private OffsetDateTime createdFrom;
+  private OffsetDateTime createdTo;
+  private String prefix;
+  private Set<String> teams;
+  private OffsetDateTime afterCreatedAt;
+  private String afterId;
 
   RunListQuery status(String status) {
     if (status == null) {
       return this;
     }
-    if (!STATUSES.contains(status)) {
-      problems.add(new FieldError("status", "must be one of " + STATUSES));
-    } else {
-      equal("status", "status", status);
+    try {
+      this.status = RunStatus.valueOf(status);
+    } catch (IllegalArgumentException notAStatus) {
+      problems.add(
+          new FieldError("status", "must be one of " + java.util.List.of(RunStatus.values())));
     }
     return this;
   }
 
-  RunListQuery equal(String param, String field, String value) {
-    if (value == null) {
-      return this;
-    }
-    if (value.isBlank() || value.length() > MAX_Q) {
-      problems.add(new FieldError(param, "must be 1 to " + MAX_Q + " characters"));
-    } else {
-      where.append(" and ").append(field).append(" = :").append(param);
-      params.and(param, value);
-    }
+  RunListQuery template(String value) {
+    template = checked("template", value);
     return this;
+  }
+
+  RunListQuery team(String value) {
+    team = checked("team", value);
+    return this;
+  }
+
+  RunListQuery launchedBy(String value) {
+    launchedBy = checked("launchedBy", value);
+    return this;
+  }
+
+  private String checked(String param, String value) {
+    if (value != null && (value.isBlank() || value.length() > MAX_Q)) {
+      problems.add(new FieldError(param, "must be 1 to " + MAX_Q + " characters"));
+      return null;
+    }
+    return value;
   }
 
   /**
@@ -60,25 +76,15 @@ final class RunListQuery {
   RunListQuery created(String from, String to) {
     OffsetDateTime start = instant("createdFrom", from, false);
     OffsetDateTime end = instant("createdTo", to, true);
-    if (start != null) {
-      where.append(" and createdAt >= :createdFrom");
-      params.and("createdFrom", start);
-    }
-    if (end != null) {
-      where.append(" and createdAt < :createdTo");
-      params.and("createdTo", end);
-    }
+    createdFrom = start;
+    createdTo = end;
     if (start != null && end != null && !start.isBefore(end)) {
       problems.add(new FieldError("createdTo", "must be after createdFrom"));
     }
     return this;
   }
 
-  /**
-   * Free text: a prefix of the run id, the template name or the launcher, case-insensitive.
-   * Prefixes, not substrings, so the planner can use the text_pattern_ops indexes of V5 instead of
-   * a scan.
-   */
+  /** Free text: a prefix of the run id, the template name or the launcher, case-insensitive. */
   RunListQuery search(String q) {
     if (q == null || q.isBlank()) {
       return this;
@@ -87,23 +93,13 @@ final class RunListQuery {
       problems.add(new FieldError("q", "must be at most " + MAX_Q + " characters"));
       return this;
     }
-    String prefix =
-        q.strip().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_")
-            + "%";
-    // Run ids are lower case already, so the plain id index serves them.
-    where.append(
-        " and (id like :q escape '!' or lower(templateName) like :q escape '!'"
-            + " or lower(launchedBy) like :q escape '!')");
-    params.and("q", prefix);
+    prefix = q.strip();
     return this;
   }
 
   /** Team scoping: null means all teams (admins). */
   RunListQuery teams(Set<String> visible) {
-    if (visible != null) {
-      where.append(" and team in :teams");
-      params.and("teams", visible);
-    }
+    teams = visible;
     return this;
   }
 
@@ -121,8 +117,8 @@ final class RunListQuery {
     try {
       String[] parts =
           new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
-      params.and("cAt", OffsetDateTime.parse(parts[0])).and("cId", parts[1]);
-      where.append(" and (createdAt < :cAt or (createdAt = :cAt and id < :cId))");
+      afterCreatedAt = OffsetDateTime.parse(parts[0]);
+      afterId = parts[1];
     } catch (RuntimeException e) {
       problems.add(new FieldError("cursor", "not a cursor this API returned"));
     }
@@ -135,8 +131,8 @@ final class RunListQuery {
         .encodeToString((createdAt + "|" + id).getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Throws 400 naming every bad parameter. */
-  RunListQuery validate() {
+  /** The filter; throws 400 naming every bad parameter. */
+  RunFilter validate() {
     if (!problems.isEmpty()) {
       throw new ApiProblem(
           400,
@@ -144,7 +140,17 @@ final class RunListQuery {
           String.join("; ", problems.stream().map(FieldError::toString).toList()),
           problems);
     }
-    return this;
+    return new RunFilter(
+        status,
+        template,
+        team,
+        launchedBy,
+        createdFrom,
+        createdTo,
+        prefix,
+        teams,
+        afterCreatedAt,
+        afterId);
   }
 
   private OffsetDateTime instant(String param, String value, boolean endOfDay) {

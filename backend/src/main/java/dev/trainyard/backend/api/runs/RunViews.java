@@ -4,6 +4,7 @@ import dev.trainyard.backend.api.openapi.ParamValue;
 import dev.trainyard.backend.catalog.RunEntity;
 import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
+import dev.trainyard.backend.runs.RunRepository;
 import dev.trainyard.backend.runs.StepFilesReader;
 import dev.trainyard.workflow.ArtifactRef;
 import dev.trainyard.workflow.RunStatus;
@@ -26,17 +27,16 @@ public final class RunViews {
       @Schema(nullable = true) OffsetDateTime startedAt,
       @Schema(nullable = true) OffsetDateTime finishedAt,
       @Schema(nullable = true) String launchedBy) {
-    /** From the columns the runs list selects, in record order. */
-    static RunSummary of(Object[] r) {
+    static RunSummary of(RunRepository.RunSummaryRow r) {
       return new RunSummary(
-          (String) r[0],
-          (String) r[1],
-          (Integer) r[2],
-          (String) r[3],
-          (OffsetDateTime) r[4],
-          (OffsetDateTime) r[5],
-          (OffsetDateTime) r[6],
-          (String) r[7]);
+          r.id(),
+          r.templateName(),
+          r.templateVersion(),
+          r.status().name(),
+          r.createdAt(),
+          r.startedAt(),
+          r.finishedAt(),
+          r.launchedBy());
     }
   }
 
@@ -52,7 +52,7 @@ public final class RunViews {
     static AttemptView of(StepAttemptEntity a) {
       return new AttemptView(
           a.attempt,
-          a.status,
+          a.status.name(),
           a.worker,
           a.startedAt,
           a.finishedAt,
@@ -97,7 +97,7 @@ public final class RunViews {
                       new StepView(
                           s.stepId,
                           s.kind,
-                          s.status,
+                          s.status.name(),
                           s.needs,
                           attempts.stream()
                               .filter(a -> a.stepId.equals(s.stepId))
@@ -115,7 +115,7 @@ public final class RunViews {
           run.id,
           run.templateName,
           run.templateVersion,
-          run.status,
+          run.status.name(),
           run.createdAt,
           run.startedAt,
           run.finishedAt,

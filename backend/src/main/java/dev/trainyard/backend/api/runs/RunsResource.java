@@ -12,11 +12,10 @@ import dev.trainyard.backend.catalog.StepAttemptEntity;
 import dev.trainyard.backend.catalog.StepEntity;
 import dev.trainyard.backend.runs.RunControl;
 import dev.trainyard.backend.runs.RunReader;
+import dev.trainyard.backend.runs.RunRepository.RunFilter;
 import dev.trainyard.backend.runs.RunService;
 import dev.trainyard.backend.runs.StepFilesReader;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.TypedQuery;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -43,7 +42,6 @@ public class RunsResource {
   @Inject StepFilesReader stepFiles;
   @Inject dev.trainyard.backend.security.TeamScope scope;
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
-  @Inject EntityManager em;
 
   @Operation(
       summary = "Launch a run",
@@ -95,34 +93,20 @@ public class RunsResource {
       @QueryParam("q") String q,
       @QueryParam("limit") @DefaultValue("50") int limit,
       @QueryParam("cursor") String cursor) {
-    RunListQuery query =
+    RunFilter filter =
         new RunListQuery()
             .status(status)
-            .equal("template", "templateName", template)
-            .equal("team", "team", team)
-            .equal("launchedBy", "launchedBy", launchedBy)
+            .template(template)
+            .team(team)
+            .launchedBy(launchedBy)
             .created(createdFrom, createdTo)
             .search(q)
             .teams(scope.visibleTeams())
             .limit(limit)
             .after(cursor)
             .validate();
-    // Only the summary's columns: loading entities would parse every run's params and plan (JSONB).
-    TypedQuery<Object[]> found =
-        em.createQuery(
-            "select id, templateName, templateVersion, status, createdAt, startedAt,"
-                + " finishedAt, launchedBy from RunEntity where "
-                + query.where
-                + " order by createdAt desc, id desc",
-            Object[].class);
-    query.params.map().forEach(found::setParameter);
-    List<RunSummary> rows =
-        found
-            .setMaxResults(limit + 1)
-            .getResultList()
-            .stream() // one more than a page tells if more exist
-            .map(RunSummary::of)
-            .toList();
+    List<RunSummary> rows = // one more than a page tells if more exist
+        runs.list(filter, limit + 1).stream().map(RunSummary::of).toList();
     List<RunSummary> page = rows.subList(0, Math.min(limit, rows.size()));
     String next = null;
     if (rows.size() > limit) {
