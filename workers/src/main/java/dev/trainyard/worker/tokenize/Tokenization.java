@@ -1,0 +1,287 @@
+package dev.trainyard.worker.tokenize;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tokenizes documents into a {@code tokens} artifact (docs/tokens-format.md): batches of documents
+ * go to the library's batch encode (Rust, on every core of the host), their ids and loss masks to
+ * the train or eval split's shards, and {@code tokens.json} is written last.
+ *
+ * <p>Which tokens are loss targets: every token of a text document; in a conversation the tokens
+ * whose first character lies inside an assistant turn's span (what the template writes after the
+ * assistant header, up to and including the end-of-turn token). Text documents are encoded with the
+ * tokenizer's own special tokens (Llama 3 adds {@code <|begin_of_text|>}, as {@code
+ * tokenizer(text)} does) and end with {@code eos} when {@code add_eos}; conversations are encoded
+ * without them, as {@code apply_chat_template(tokenize=True)} does, since the template writes them.
+ */
+public final class Tokenization {
+  public static final String FORMAT = "trainyard-tokens/1";
+  public static final String INDEX = "tokens.json";
+
+  /** Documents per call of the library's batch encode, and their characters at most. */
+  static final int BATCH_DOCUMENTS = 1024;
+
+  static final int BATCH_CHARS = 4 << 20;
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The step's {@code config} as the planner resolved it. */
+  public record Settings(
+      String records,
+      String subset,
+      boolean addEos,
+      double evalFraction,
+      long seed,
+      long shardBytes,
+      Integer maxTokensPerDoc) {
+    public static Settings of(Map<?, ?> config) {
+      return new Settings(
+          string(config.get("records"), "auto"),
+          string(config.get("subset"), null),
+          !Boolean.FALSE.equals(config.get("add_eos")),
+          number(config.get("eval_fraction"), 0.05).doubleValue(),
+          number(config.get("seed"), 0).longValue(),
+          number(config.get("shard_bytes"), 64L * 1024 * 1024).longValue(),
+          config.get("max_tokens_per_doc") instanceof Number n ? n.intValue() : null);
+    }
+
+    private static String string(Object value, String fallback) {
+      return value instanceof String s ? s : fallback;
+    }
+
+    private static Number number(Object value, Number fallback) {
+      return value instanceof Number n ? n : fallback;
+    }
+
+    Map<String, Object> describe() {
+      Map<String, Object> map = new LinkedHashMap<>();
+      map.put("add_eos", addEos);
+      map.put("eval_fraction", evalFraction);
+      map.put("seed", seed);
+      map.put("max_tokens_per_doc", maxTokensPerDoc);
+      map.put("shard_bytes", shardBytes);
+      return map;
+    }
+  }
+
+  /** What a run wrote. */
+  public record Summary(
+      long documents, long tokens, long maskedTokens, Map<String, Object> index) {}
+
+  private Tokenization() {}
+
+  /** Loads the library on {@code tokenizer.json}, configured to never truncate or pad. */
+  public static HuggingFaceTokenizer load(TokenizerFiles tokenizer) throws IOException {
+    return HuggingFaceTokenizer.newInstance(tokenizer.tokenizerJson(), TokenizerFiles.djlOptions());
+  }
+
+  /**
+   * @param records {@code text} or {@code chat} (what the documents are)
+   * @param datasetId the content id of the dataset version, recorded in tokens.json
+   * @throws InvalidRecordException a document cannot be tokenized
+   */
+  public static Summary run(
+      TokenizerFiles tokenizer,
+      String records,
+      Iterator<Document> documents,
+      Settings settings,
+      String datasetId,
+      Path output)
+      throws IOException, InterruptedException {
+    boolean chat = records.equals("chat");
+    if (!chat && settings.addEos() && tokenizer.eosId() == null) {
+      throw new IllegalArgumentException(
+          "config.add_eos: the tokenizer names no eos_token in tokenizer_config.json; set add_eos: false");
+    }
+    int bytesPerToken = tokenizer.dtype().equals("uint16") ? 2 : 4;
+    Files.createDirectories(output);
+    SplitWriter train = new SplitWriter(output, "train", bytesPerToken, settings.shardBytes());
+    SplitWriter eval = new SplitWriter(output, "eval", bytesPerToken, settings.shardBytes());
+    long[] counted = new long[2]; // tokens, masked tokens
+    Pending pending = new Pending();
+    long index = 0;
+    try (HuggingFaceTokenizer library = load(tokenizer)) {
+      List<Document> batch = new ArrayList<>();
+      long chars = 0;
+      while (documents.hasNext()) {
+        Document doc = documents.next();
+        batch.add(doc);
+        chars += doc.text().length();
+        if (batch.size() >= BATCH_DOCUMENTS || chars >= BATCH_CHARS || !documents.hasNext()) {
+          if (Thread.interrupted()) {
+            throw new InterruptedException("tokenize was cancelled");
+          }
+          Encoding[] encoded = encode(library, batch, chat);
+          for (int i = 0; i < encoded.length; i++) {
+            Packed packed = pack(tokenizer, settings, chat, batch.get(i), encoded[i]);
+            counted[0] += packed.length;
+            counted[1] += packed.masked;
+            boolean toEval =
+                settings.evalFraction() > 0
+                    && draw(settings.seed(), index++) < settings.evalFraction();
+            if (toEval) {
+              eval.add(packed.ids, packed.length, packed.mask);
+            } else {
+              pending.push(train, packed);
+            }
+          }
+          batch.clear();
+          chars = 0;
+        }
+      }
+    }
+    if (index == 0) {
+      throw new IllegalArgumentException("data: the dataset has no documents");
+    }
+    // A held-out split was asked for: a dataset too small for the draw to pick one still gets one.
+    if (settings.evalFraction() > 0 && eval.documents() == 0 && train.documents() > 0) {
+      pending.flushTo(eval);
+    } else {
+      pending.flushTo(train);
+    }
+    Map<String, Object> splits = new LinkedHashMap<>();
+    Map<String, Object> trainEntry = train.finish();
+    Map<String, Object> evalEntry = eval.finish();
+    if (trainEntry != null) {
+      splits.put("train", trainEntry);
+    }
+    if (evalEntry != null) {
+      splits.put("eval", evalEntry);
+    }
+    Files.copy(
+        tokenizer.tokenizerJson(),
+        output.resolve(TokenizerFiles.TOKENIZER_JSON),
+        StandardCopyOption.REPLACE_EXISTING);
+    if (tokenizer.tokenizerConfig() != null) {
+      Files.copy(
+          tokenizer.tokenizerConfig(),
+          output.resolve(TokenizerFiles.TOKENIZER_CONFIG),
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("format", FORMAT);
+    json.put("dtype", tokenizer.dtype());
+    json.put("vocab_size", tokenizer.vocabSize());
+    json.put("tokenizer_sha256", tokenizer.sha256());
+    json.put("bos_id", tokenizer.bosId());
+    json.put("eos_id", tokenizer.eosId());
+    json.put("pad_id", tokenizer.padId());
+    json.put("records", records);
+    Map<String, Object> source = new LinkedHashMap<>();
+    source.put("dataset", datasetId);
+    source.put("subset", settings.subset());
+    json.put("source", source);
+    json.put("settings", settings.describe());
+    json.put("splits", splits);
+    JSON.writeValue(output.resolve(INDEX).toFile(), json);
+    return new Summary(index, counted[0], counted[1], json);
+  }
+
+  static Encoding[] encode(HuggingFaceTokenizer library, List<Document> batch, boolean chat) {
+    String[] texts = new String[batch.size()];
+    for (int i = 0; i < texts.length; i++) {
+      texts[i] = batch.get(i).text();
+    }
+    return library.batchEncode(texts, !chat, false);
+  }
+
+  /** One document's ids and mask, cropped and ended as the settings say. */
+  record Packed(int[] ids, byte[] mask, int length, int masked) {}
+
+  static Packed pack(
+      TokenizerFiles tokenizer, Settings settings, boolean chat, Document doc, Encoding encoding) {
+    long[] raw = encoding.getIds();
+    boolean eos = !chat && settings.addEos();
+    int length = raw.length + (eos ? 1 : 0);
+    if (settings.maxTokensPerDoc() != null) {
+      length = Math.min(length, settings.maxTokensPerDoc());
+    }
+    int[] ids = new int[length];
+    byte[] mask = new byte[length];
+    int limit = Math.min(raw.length, length);
+    for (int i = 0; i < limit; i++) {
+      long id = raw[i];
+      if (id < 0 || id >= tokenizer.vocabSize()) {
+        throw new InvalidRecordException(
+            doc.where()
+                + ": token id "
+                + id
+                + " is outside the vocabulary of "
+                + tokenizer.vocabSize());
+      }
+      ids[i] = (int) id;
+    }
+    if (eos && length > raw.length) {
+      ids[length - 1] = tokenizer.eosId();
+    }
+    int masked = 0;
+    if (!chat) {
+      java.util.Arrays.fill(mask, (byte) 1);
+      masked = length;
+    } else {
+      CharSpan[] offsets = encoding.getCharTokenSpans();
+      int[] spans = doc.spans();
+      int s = 0;
+      for (int i = 0; i < limit; i++) {
+        CharSpan at = offsets[i];
+        if (at == null) {
+          continue;
+        }
+        int start = at.getStart();
+        while (s < spans.length && spans[s + 1] <= start) {
+          s += 2;
+        }
+        if (s < spans.length && spans[s] <= start) {
+          mask[i] = 1;
+          masked++;
+        }
+      }
+    }
+    return new Packed(ids, mask, length, masked);
+  }
+
+  /**
+   * Whether document {@code index} is held out: a splitmix64 draw from (seed, index), so the split
+   * does not depend on batching or on the number of threads.
+   */
+  static double draw(long seed, long index) {
+    long z = seed * 0x9E3779B97F4A7C15L + (index + 1) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z = z ^ (z >>> 31);
+    return (z >>> 11) * 0x1.0p-53;
+  }
+
+  /** The last train-bound document, held back so that it can become the eval split if needed. */
+  private static final class Pending {
+    private Packed held;
+
+    void push(SplitWriter train, Packed next) throws IOException {
+      if (held != null) {
+        train.add(held.ids, held.length, held.mask);
+      }
+      held = next;
+    }
+
+    void flushTo(SplitWriter split) throws IOException {
+      if (held != null) {
+        split.add(held.ids, held.length, held.mask);
+        held = null;
+      }
+    }
+  }
+}
