@@ -130,9 +130,10 @@ public final class Tokenization {
             Packed packed = pack(tokenizer, settings, chat, batch.get(i), encoded[i]);
             counted[0] += packed.length;
             counted[1] += packed.masked;
+            long ordinal = index++;
             boolean toEval =
                 settings.evalFraction() > 0
-                    && draw(settings.seed(), index++) < settings.evalFraction();
+                    && draw(settings.seed(), ordinal) < settings.evalFraction();
             if (toEval) {
               eval.add(packed.ids, packed.length, packed.mask);
             } else {
