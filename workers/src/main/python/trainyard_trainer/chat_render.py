@@ -15,7 +15,8 @@ Which characters are an assistant turn: everything the template renders after th
 and including the end-of-turn token — the content as the template writes it (Qwen 3 keeps ``<think>``
 reasoning only after the last user turn and drops it from earlier ones), not the role header. The header
 and the end-of-turn token are learnt once per template from a probe conversation with marker contents
-(``[user, assistant, user, assistant]``, read at its first assistant turn): the text between the two markers, less the user's end of turn, is the header;
+(``[user, assistant, user, assistant]``, read at its first assistant turn): the text between the two markers, less the user's end of turn (when it is the same token as the
+assistant's) and leading whitespace, is the header;
 the special token right after the assistant marker is the end of turn. The spans are then found in the one
 final rendering, turn by turn; successive renderings are never diffed (Qwen 3 rewrites earlier turns).
 
@@ -131,8 +132,11 @@ class ChatRenderer:
         if end_of_turn is None:
             raise RecordError(f"the chat template ends an assistant message with {after[:40]!r}, "
                               "not with a special end-of-turn token")
-        user_end = self._leading_special(between)
-        header = (between[len(user_end):] if user_end else between).lstrip()
+        # The user's turn ends as the assistant's does (Qwen's <|im_end|>, Llama's <|eot_id|>); what
+        # follows is the assistant header. A template whose header comes right after the user content
+        # (Trainyard's byte tokenizer: <|assistant|>) has no such end.
+        user_end = end_of_turn if between.startswith(end_of_turn) else ""
+        header = between[len(user_end):].lstrip()
         if not header:
             raise RecordError("the chat template writes no assistant header")
         return header, end_of_turn
@@ -186,8 +190,9 @@ def render_files(renderer, files, root, out):
                     spans = renderer.spans(text, messages)
                 except json.JSONDecodeError as e:
                     raise RecordError(f"{where}: not JSON ({e.msg})") from None
-                except (RecordError, jinja2.TemplateError, TypeError, ValueError) as e:
-                    raise RecordError(f"{where}: {e}") from None
+                except Exception as e:  # whatever the template raised: that record cannot be rendered
+                    raise RecordError(f"{where}: {e if isinstance(e, (RecordError, jinja2.TemplateError)) else repr(e)}") \
+                        from None
                 out.write(json.dumps({"where": where, "text": text, "spans": spans}, ensure_ascii=False))
                 out.write("\n")
                 count += 1
@@ -212,7 +217,12 @@ def main(argv=None):
         print(f"jinja2 is missing ({e}); on Debian/Ubuntu: apt-get install python3-jinja2", file=sys.stderr)
         return 4
     try:
-        renderer = ChatRenderer(args.tokenizer)
+        try:
+            renderer = ChatRenderer(args.tokenizer)
+        except RecordError:
+            raise
+        except Exception as e:  # a template that cannot render even the probe conversation
+            raise RecordError(f"tokenizer_config.json: the chat template fails: {e!r}") from None
         with open(args.out, "w", encoding="utf-8") as out:
             count = render_files(renderer, files, args.root, out)
     except RecordError as e:
