@@ -1,5 +1,7 @@
 package dev.trainyard.worker.tokenize;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -59,16 +61,7 @@ public final class Documents {
             continue;
           }
           String where = name + ":" + lineNo;
-          JsonNode record;
-          try {
-            record = JSON.readTree(line);
-          } catch (IOException e) {
-            throw new InvalidRecordException(where + ": not JSON");
-          }
-          if (!record.path("text").isTextual()) {
-            throw new InvalidRecordException(where + ": a text record needs a string 'text'");
-          }
-          return new Document(where, record.get("text").asText(), null);
+          return new Document(where, textOf(line, where), null);
         }
         return null;
       }
@@ -78,6 +71,40 @@ public final class Documents {
         return dataset.name(file);
       }
     };
+  }
+
+  /**
+   * The string {@code text} of a JSON object line, pulled by the streaming parser: no tree is built
+   * for the rest of the record (a tenth of the encoding's time otherwise, on a long corpus).
+   */
+  static String textOf(String line, String where) {
+    String text = null;
+    try (JsonParser parser = JSON.getFactory().createParser(line)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new InvalidRecordException(where + ": each line must be a JSON object");
+      }
+      for (JsonToken token; (token = parser.nextToken()) != JsonToken.END_OBJECT; ) {
+        if (token == null) {
+          throw new InvalidRecordException(where + ": not JSON");
+        }
+        String field = parser.currentName();
+        token = parser.nextToken();
+        if ("text".equals(field) && token == JsonToken.VALUE_STRING) {
+          text = parser.getText();
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (parser.nextToken() != null) {
+        throw new InvalidRecordException(where + ": not JSON (more after the object)");
+      }
+    } catch (IOException e) {
+      throw new InvalidRecordException(where + ": not JSON");
+    }
+    if (text == null) {
+      throw new InvalidRecordException(where + ": a text record needs a string 'text'");
+    }
+    return text;
   }
 
   /** The conversations of {@code chat_render}'s output. */

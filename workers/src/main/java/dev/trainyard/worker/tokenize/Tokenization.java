@@ -114,36 +114,59 @@ public final class Tokenization {
     long[] counted = new long[2]; // tokens, masked tokens
     Pending pending = new Pending();
     long index = 0;
+    // Two stages: while the library encodes one batch (on every core), this thread packs and writes
+    // the previous one and reads the next, so reading and writing cost no encoding time.
+    var encoder =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "tokenize-encode");
+              t.setDaemon(true);
+              return t;
+            });
     try (HuggingFaceTokenizer library = load(tokenizer)) {
-      List<Document> batch = new ArrayList<>();
-      long chars = 0;
-      while (documents.hasNext()) {
-        Document doc = documents.next();
-        batch.add(doc);
-        chars += doc.text().length();
-        if (batch.size() >= BATCH_DOCUMENTS || chars >= BATCH_CHARS || !documents.hasNext()) {
-          if (Thread.interrupted()) {
-            throw new InterruptedException("tokenize was cancelled");
-          }
-          Encoding[] encoded = encode(library, batch, chat);
-          for (int i = 0; i < encoded.length; i++) {
-            Packed packed = pack(tokenizer, settings, chat, batch.get(i), encoded[i]);
-            counted[0] += packed.length;
-            counted[1] += packed.masked;
-            long ordinal = index++;
-            boolean toEval =
-                settings.evalFraction() > 0
-                    && draw(settings.seed(), ordinal) < settings.evalFraction();
-            if (toEval) {
-              eval.add(packed.ids, packed.length, packed.mask);
-            } else {
-              pending.push(train, packed);
-            }
-          }
-          batch.clear();
-          chars = 0;
+      List<Document> batch = nextBatch(documents);
+      List<Document> previous = null;
+      Encoding[] previousEncoded = null;
+      while (!batch.isEmpty()) {
+        if (Thread.interrupted()) {
+          throw new InterruptedException("tokenize was cancelled");
         }
+        List<Document> encoding = batch;
+        var encoded = encoder.submit(() -> encode(library, encoding, chat));
+        if (previous != null) {
+          index =
+              write(
+                  tokenizer,
+                  settings,
+                  chat,
+                  previous,
+                  previousEncoded,
+                  index,
+                  train,
+                  eval,
+                  pending,
+                  counted);
+        }
+        batch = nextBatch(documents);
+        previous = encoding;
+        previousEncoded = await(encoded);
       }
+      if (previous != null) {
+        index =
+            write(
+                tokenizer,
+                settings,
+                chat,
+                previous,
+                previousEncoded,
+                index,
+                train,
+                eval,
+                pending,
+                counted);
+      }
+    } finally {
+      encoder.shutdownNow();
     }
     if (index == 0) {
       throw new IllegalArgumentException("data: the dataset has no documents");
@@ -190,6 +213,57 @@ public final class Tokenization {
     json.put("splits", splits);
     JSON.writeValue(output.resolve(INDEX).toFile(), json);
     return new Summary(index, counted[0], counted[1], json);
+  }
+
+  /** The next documents to encode together; empty at the end. */
+  private static List<Document> nextBatch(Iterator<Document> documents) {
+    List<Document> batch = new ArrayList<>();
+    long chars = 0;
+    while (batch.size() < BATCH_DOCUMENTS && chars < BATCH_CHARS && documents.hasNext()) {
+      Document doc = documents.next();
+      batch.add(doc);
+      chars += doc.text().length();
+    }
+    return batch;
+  }
+
+  private static Encoding[] await(java.util.concurrent.Future<Encoding[]> encoded)
+      throws InterruptedException {
+    try {
+      return encoded.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Packs one encoded batch into its splits, in document order; the next document's ordinal. */
+  private static long write(
+      TokenizerFiles tokenizer,
+      Settings settings,
+      boolean chat,
+      List<Document> batch,
+      Encoding[] encoded,
+      long index,
+      SplitWriter train,
+      SplitWriter eval,
+      Pending pending,
+      long[] counted)
+      throws IOException {
+    for (int i = 0; i < encoded.length; i++) {
+      Packed packed = pack(tokenizer, settings, chat, batch.get(i), encoded[i]);
+      counted[0] += packed.length;
+      counted[1] += packed.masked;
+      long ordinal = index++;
+      if (settings.evalFraction() > 0 && draw(settings.seed(), ordinal) < settings.evalFraction()) {
+        eval.add(packed.ids, packed.length, packed.mask);
+      } else {
+        pending.push(train, packed);
+      }
+    }
+    return index;
   }
 
   static Encoding[] encode(HuggingFaceTokenizer library, List<Document> batch, boolean chat) {
