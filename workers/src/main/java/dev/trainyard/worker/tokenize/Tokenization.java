@@ -36,6 +36,9 @@ public final class Tokenization {
 
   static final int BATCH_CHARS = 4 << 20;
 
+  /** Batches handed to the library at once. */
+  static final int IN_FLIGHT = 2;
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -114,56 +117,52 @@ public final class Tokenization {
     long[] counted = new long[2]; // tokens, masked tokens
     Pending pending = new Pending();
     long index = 0;
-    // Two stages: while the library encodes one batch (on every core), this thread packs and writes
-    // the previous one and reads the next, so reading and writing cost no encoding time.
+    // Batches are encoded two at a time, in order, while this thread reads the next and packs and
+    // writes the oldest: the library's thread pool always has a batch to work on, even while the
+    // other one finishes its last long document, and reading and writing cost no encoding time.
     var encoder =
-        java.util.concurrent.Executors.newSingleThreadExecutor(
+        java.util.concurrent.Executors.newFixedThreadPool(
+            IN_FLIGHT,
             r -> {
               Thread t = new Thread(r, "tokenize-encode");
               t.setDaemon(true);
               return t;
             });
     try (HuggingFaceTokenizer library = load(tokenizer)) {
-      List<Document> batch = nextBatch(documents);
-      List<Document> previous = null;
-      Encoding[] previousEncoded = null;
-      while (!batch.isEmpty()) {
-        if (Thread.interrupted()) {
-          throw new InterruptedException("tokenize was cancelled");
-        }
-        List<Document> encoding = batch;
-        var encoded = encoder.submit(() -> encode(library, encoding, chat));
-        if (previous != null) {
+      java.util.ArrayDeque<Map.Entry<List<Document>, java.util.concurrent.Future<Encoding[]>>>
+          inFlight = new java.util.ArrayDeque<>();
+      try {
+        while (true) {
+          while (inFlight.size() < IN_FLIGHT) {
+            List<Document> batch = nextBatch(documents);
+            if (batch.isEmpty()) {
+              break;
+            }
+            inFlight.add(Map.entry(batch, encoder.submit(() -> encode(library, batch, chat))));
+          }
+          if (inFlight.isEmpty()) {
+            break;
+          }
+          if (Thread.interrupted()) {
+            throw new InterruptedException("tokenize was cancelled");
+          }
+          var oldest = inFlight.poll();
           index =
               write(
                   tokenizer,
                   settings,
                   chat,
-                  previous,
-                  previousEncoded,
+                  oldest.getKey(),
+                  await(oldest.getValue()),
                   index,
                   train,
                   eval,
                   pending,
                   counted);
         }
-        batch = nextBatch(documents);
-        previous = encoding;
-        previousEncoded = await(encoded);
-      }
-      if (previous != null) {
-        index =
-            write(
-                tokenizer,
-                settings,
-                chat,
-                previous,
-                previousEncoded,
-                index,
-                train,
-                eval,
-                pending,
-                counted);
+      } finally {
+        // The library is freed when this block ends: no encode may still be running in it.
+        inFlight.forEach(e -> settle(e.getValue()));
       }
     } finally {
       encoder.shutdownNow();
@@ -236,6 +235,25 @@ public final class Tokenization {
         throw runtime;
       }
       throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Waits for an encode to end, whatever its outcome, keeping an interrupt for later. */
+  private static void settle(java.util.concurrent.Future<?> encode) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        encode.get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (java.util.concurrent.ExecutionException
+          | java.util.concurrent.CancellationException e) {
+        break;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
