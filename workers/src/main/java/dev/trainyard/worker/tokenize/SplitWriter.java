@@ -19,7 +19,7 @@ import java.util.Map;
  * document starts, then the token count), cut at document boundaries once a shard holds {@code
  * shardBytes} of ids.
  */
-final class SplitWriter {
+final class SplitWriter implements AutoCloseable {
   private static final int BUFFER = 1 << 20;
 
   private final Path root;
@@ -110,6 +110,17 @@ final class SplitWriter {
     shard.put("documents", shardDocuments);
     shard.put("n_tokens", shardTokens);
     shards.add(shard);
+  }
+
+  /** Closes an open shard's files without indexing it: a failed step leaves no open handles. */
+  @Override
+  public void close() throws IOException {
+    if (tokens != null) {
+      try (OutputStream t = tokens;
+          OutputStream m = mask) {
+        tokens = null;
+      }
+    }
   }
 
   long documents() {

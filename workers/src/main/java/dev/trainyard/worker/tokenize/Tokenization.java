@@ -112,8 +112,24 @@ public final class Tokenization {
     }
     int bytesPerToken = tokenizer.dtype().equals("uint16") ? 2 : 4;
     Files.createDirectories(output);
-    SplitWriter train = new SplitWriter(output, "train", bytesPerToken, settings.shardBytes());
-    SplitWriter eval = new SplitWriter(output, "eval", bytesPerToken, settings.shardBytes());
+    try (SplitWriter train =
+            new SplitWriter(output, "train", bytesPerToken, settings.shardBytes());
+        SplitWriter eval = new SplitWriter(output, "eval", bytesPerToken, settings.shardBytes())) {
+      return tokenizeInto(tokenizer, records, documents, settings, datasetId, output, train, eval);
+    }
+  }
+
+  private static Summary tokenizeInto(
+      TokenizerFiles tokenizer,
+      String records,
+      Iterator<Document> documents,
+      Settings settings,
+      String datasetId,
+      Path output,
+      SplitWriter train,
+      SplitWriter eval)
+      throws IOException, InterruptedException {
+    boolean chat = records.equals("chat");
     long[] counted = new long[2]; // tokens, masked tokens
     Pending pending = new Pending();
     long index = 0;
