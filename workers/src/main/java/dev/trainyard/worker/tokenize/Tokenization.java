@@ -2,7 +2,6 @@ package dev.trainyard.worker.tokenize;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -16,16 +15,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tokenizes documents into a {@code tokens} artifact (docs/tokens-format.md): batches of documents
- * go to the library's batch encode (Rust, on every core of the host), their ids and loss masks to
- * the train or eval split's shards, and {@code tokens.json} is written last.
+ * Tokenizes documents into a {@code tokens} artifact (docs/tokens.md): batches of documents go to
+ * the library's batch encode (Rust, on every core of the host), their ids and loss masks to the
+ * train or eval split's shards, and {@code tokens.json} is written last.
  *
- * <p>Which tokens are loss targets: every token of a text document; in a conversation the tokens
- * whose first character lies inside an assistant turn's span (what the template writes after the
- * assistant header, up to and including the end-of-turn token). Text documents are encoded with the
- * tokenizer's own special tokens (Llama 3 adds {@code <|begin_of_text|>}, as {@code
- * tokenizer(text)} does) and end with {@code eos} when {@code add_eos}; conversations are encoded
- * without them, as {@code apply_chat_template(tokenize=True)} does, since the template writes them.
+ * <p>Text documents are encoded with the tokenizer's own special tokens (Llama 3 adds {@code
+ * <|begin_of_text|>}, as {@code tokenizer(text)} does); conversations without them, as {@code
+ * apply_chat_template(tokenize=True)} does, since the template writes them. Which tokens are loss
+ * targets is {@link PackedDocument}'s.
  */
 public final class Tokenization {
   public static final String FORMAT = "trainyard-tokens/1";
@@ -287,12 +284,13 @@ public final class Tokenization {
       long[] counted)
       throws IOException {
     for (int i = 0; i < encoded.length; i++) {
-      Packed packed = pack(tokenizer, settings, chat, batch.get(i), encoded[i]);
-      counted[0] += packed.length;
-      counted[1] += packed.masked;
+      PackedDocument packed =
+          PackedDocument.of(tokenizer, settings, chat, batch.get(i), encoded[i]);
+      counted[0] += packed.length();
+      counted[1] += packed.masked();
       long ordinal = index++;
       if (settings.evalFraction() > 0 && draw(settings.seed(), ordinal) < settings.evalFraction()) {
-        eval.add(packed.ids, packed.length, packed.mask);
+        eval.add(packed.ids(), packed.length(), packed.mask());
       } else {
         pending.push(train, packed);
       }
@@ -306,61 +304,6 @@ public final class Tokenization {
       texts[i] = batch.get(i).text();
     }
     return library.batchEncode(texts, !chat, false);
-  }
-
-  /** One document's ids and mask, cropped and ended as the settings say. */
-  record Packed(int[] ids, byte[] mask, int length, int masked) {}
-
-  static Packed pack(
-      TokenizerFiles tokenizer, Settings settings, boolean chat, Document doc, Encoding encoding) {
-    long[] raw = encoding.getIds();
-    boolean eos = !chat && settings.addEos();
-    int length = raw.length + (eos ? 1 : 0);
-    if (settings.maxTokensPerDoc() != null) {
-      length = Math.min(length, settings.maxTokensPerDoc());
-    }
-    int[] ids = new int[length];
-    byte[] mask = new byte[length];
-    int limit = Math.min(raw.length, length);
-    for (int i = 0; i < limit; i++) {
-      long id = raw[i];
-      if (id < 0 || id >= tokenizer.vocabSize()) {
-        throw new InvalidRecordException(
-            doc.where()
-                + ": token id "
-                + id
-                + " is outside the vocabulary of "
-                + tokenizer.vocabSize());
-      }
-      ids[i] = (int) id;
-    }
-    if (eos && length > raw.length) {
-      ids[length - 1] = tokenizer.eosId();
-    }
-    int masked = 0;
-    if (!chat) {
-      java.util.Arrays.fill(mask, (byte) 1);
-      masked = length;
-    } else {
-      CharSpan[] offsets = encoding.getCharTokenSpans();
-      int[] spans = doc.spans();
-      int s = 0;
-      for (int i = 0; i < limit; i++) {
-        CharSpan at = offsets[i];
-        if (at == null) {
-          continue;
-        }
-        int start = at.getStart();
-        while (s < spans.length && spans[s + 1] <= start) {
-          s += 2;
-        }
-        if (s < spans.length && spans[s] <= start) {
-          mask[i] = 1;
-          masked++;
-        }
-      }
-    }
-    return new Packed(ids, mask, length, masked);
   }
 
   /**
@@ -377,18 +320,18 @@ public final class Tokenization {
 
   /** The last train-bound document, held back so that it can become the eval split if needed. */
   private static final class Pending {
-    private Packed held;
+    private PackedDocument held;
 
-    void push(SplitWriter train, Packed next) throws IOException {
+    void push(SplitWriter train, PackedDocument next) throws IOException {
       if (held != null) {
-        train.add(held.ids, held.length, held.mask);
+        train.add(held.ids(), held.length(), held.mask());
       }
       held = next;
     }
 
     void flushTo(SplitWriter split) throws IOException {
       if (held != null) {
-        split.add(held.ids, held.length, held.mask);
+        split.add(held.ids(), held.length(), held.mask());
         held = null;
       }
     }
