@@ -10,6 +10,8 @@ missing=()
 /usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+# The tokenize step renders chat templates with jinja2, as Hugging Face's apply_chat_template does.
+/usr/bin/python3 -c 'import jinja2' 2>/dev/null || missing+=(python3-jinja2)
 # PostgreSQL's server binaries: e2e-backend-kill.sh runs a PostgreSQL server of its own.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 ls /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas*.so* >/dev/null 2>&1 \

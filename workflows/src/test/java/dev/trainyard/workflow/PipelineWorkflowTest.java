@@ -357,6 +357,44 @@ class PipelineWorkflowTest {
     assertThat(second.outputs().get("same")).isEqualTo(first.outputs().get("same"));
   }
 
+  /** A tokenize step of the worked example's shape, on a dataset version and a tokenizer. */
+  static final String TOKENIZE_PIPELINE =
+      """
+      apiVersion: trainyard/v1
+      kind: Pipeline
+      name: tokens
+      params:
+        chats: {type: dataset}
+        base: {type: checkpoint}
+      steps:
+        - id: tokenize
+          kind: tokenize
+          data: ${{ params.chats }}
+          tokenizer: ${{ params.base }}
+          config: {records: chat}
+      """;
+
+  @Test
+  void aSecondTokenizeOfTheSameDatasetVersionTokenizerAndSettingsIsACacheHitByDefault() {
+    String dataset = "d".repeat(64);
+    String tokenizer = "e".repeat(64);
+    Map<String, ArtifactRef> artifacts =
+        Map.of(
+            dataset, new ArtifactRef(dataset, "file:///store/" + dataset),
+            tokenizer, new ArtifactRef(tokenizer, "file:///store/" + tokenizer));
+    ExecutionPlan plan =
+        dev.trainyard.pipeline.Pipelines.compile(
+            TOKENIZE_PIPELINE, Map.of("chats", dataset, "base", tokenizer));
+    RunOutcome first = newRun("t1").run(RunRequest.fresh("t1", plan, artifacts));
+    RunOutcome second = newRun("t2").run(RunRequest.fresh("t2", plan, artifacts));
+
+    assertThat(first.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(steps.executed).containsExactly("tokenize#1");
+    assertThat(ledger.events).contains("tokenize#1 CACHE HIT");
+    assertThat(second.outputs().get("tokenize")).isEqualTo(first.outputs().get("tokenize"));
+  }
+
   @Test
   void retryFromFailedReusesCompletedStepsAndContinuesAttemptNumbers() {
     ExecutionPlan plan =

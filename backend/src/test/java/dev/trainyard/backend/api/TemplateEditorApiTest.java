@@ -57,6 +57,7 @@ class TemplateEditorApiTest {
             "dpo",
             "merge",
             "prune",
+            "tokenize",
             "evaluate",
             "approval",
             "promote");

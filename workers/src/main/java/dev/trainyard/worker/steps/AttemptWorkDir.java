@@ -34,6 +34,8 @@ final class AttemptWorkDir implements StepContext {
   private final StepTask task;
   private final Path dir;
   private final Map<String, Path> inputs;
+  private volatile java.util.function.Supplier<dev.trainyard.worker.launch.StepSandbox> sandbox =
+      () -> dev.trainyard.worker.launch.StepSandbox.NONE;
 
   private AttemptWorkDir(StepTask task, Path dir, Map<String, Path> inputs) {
     this.task = task;
@@ -107,6 +109,16 @@ final class AttemptWorkDir implements StepContext {
       links.put(input.getKey(), link);
     }
     return links;
+  }
+
+  /** Processes the kind starts itself run in the worker's sandbox, probed when first asked. */
+  void useSandbox(java.util.function.Supplier<dev.trainyard.worker.launch.StepSandbox> sandbox) {
+    this.sandbox = sandbox;
+  }
+
+  @Override
+  public dev.trainyard.worker.launch.StepSandbox sandbox() {
+    return sandbox.get();
   }
 
   @Override

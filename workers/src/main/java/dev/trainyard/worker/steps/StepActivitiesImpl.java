@@ -304,6 +304,7 @@ public final class StepActivitiesImpl implements StepActivities {
       long startedNanos)
       throws IOException, InterruptedException {
     refuseIfShuttingDown(task);
+    workDir.useSandbox(this::sandbox);
     CompletableFuture<Void> done = new CompletableFuture<>();
     Thread worker =
         Thread.ofVirtual()

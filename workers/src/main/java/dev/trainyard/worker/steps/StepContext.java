@@ -25,4 +25,12 @@ public interface StepContext {
 
   /** The step body with {@code ${{ inputs.NAME }}} tokens replaced by input paths. */
   Map<String, Object> resolvedBody();
+
+  /**
+   * What a process started by an in-process kind runs inside (e.g. the tokenize kind's chat
+   * renderer): the worker's step sandbox.
+   */
+  default dev.trainyard.worker.launch.StepSandbox sandbox() {
+    return dev.trainyard.worker.launch.StepSandbox.NONE;
+  }
 }

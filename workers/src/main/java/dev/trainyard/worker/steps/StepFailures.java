@@ -100,6 +100,13 @@ final class StepFailures {
    * anything else a failed step.
    */
   ApplicationFailure inProcess(StepTask task, Throwable cause) throws IOException {
+    if (cause instanceof dev.trainyard.worker.tokenize.InvalidRecordException record) {
+      return FailureType.INVALID_INPUT.failure(
+          "step '" + task.stepId() + "': " + record.getMessage());
+    }
+    if (cause instanceof StepKindUnavailableException unavailable) {
+      return runtimeMissing(task, unavailable);
+    }
     if (cause instanceof IllegalArgumentException invalid) {
       return invalidStep(task, invalid);
     }

@@ -48,7 +48,10 @@ public final class StepKindRegistry {
         switch (kind.execution()) {
           case WORKER_PROCESS -> new CommandStepKind(kind, python);
           case WORKER_TRAINER -> new TrainerStepKind(kind, python);
-          case WORKER_JAVA -> new TensorStepKind(kind);
+          case WORKER_JAVA ->
+              TokenizeStepKind.ENGINE.equals(kind.runner().get("engine"))
+                  ? new TokenizeStepKind(kind, python)
+                  : new TensorStepKind(kind);
           case APPROVAL, BACKEND -> null;
         });
   }

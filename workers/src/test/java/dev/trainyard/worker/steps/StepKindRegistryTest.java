@@ -25,14 +25,21 @@ class StepKindRegistryTest {
       switch (kind.execution()) {
         case WORKER_PROCESS -> assertThat(runner).get().isInstanceOf(CommandStepKind.class);
         case WORKER_TRAINER -> assertThat(runner).get().isInstanceOf(TrainerStepKind.class);
-        case WORKER_JAVA -> assertThat(runner).get().isInstanceOf(TensorStepKind.class);
+        // In the JVM: the tokenizers engine by its runner setting, else the tensor engine.
+        case WORKER_JAVA ->
+            assertThat(runner)
+                .get()
+                .isInstanceOf(
+                    TokenizeStepKind.ENGINE.equals(kind.runner().get("engine"))
+                        ? TokenizeStepKind.class
+                        : TensorStepKind.class);
         case APPROVAL, BACKEND ->
             assertThat(runner).as(kind.name() + " does not run on a worker").isEmpty();
       }
       runner.ifPresent(r -> assertThat(r.kind()).isSameAs(kind));
     }
     assertThat(registry.names())
-        .contains("command", "sft", "merge", "evaluate")
+        .contains("command", "sft", "merge", "tokenize", "evaluate")
         .doesNotContain("approval", "promote");
   }
 

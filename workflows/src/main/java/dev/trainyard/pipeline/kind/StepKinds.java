@@ -578,6 +578,77 @@ public final class StepKinds {
           """)
           .build();
 
+  /** Default size of one token shard: 64 MiB of token ids (docs/tokens-format: shards). */
+  public static final long TOKEN_SHARD_BYTES = 64L * 1024 * 1024;
+
+  public static final StepKind TOKENIZE =
+      StepKind.builder("tokenize", Execution.WORKER_JAVA)
+          .description(
+              "Turns a dataset into packed token shards (uint16/uint32 ids, loss masks, document "
+                  + "offsets, tokens.json) with the Hugging Face tokenizers library; chat records are "
+                  + "rendered by the tokenizer's own chat template, with loss on assistant turns only.")
+          .field(
+              StepField.required("data", ARTIFACT, "dataset to tokenize")
+                  .accepting(ArtifactType.DATASET, ArtifactType.FILES))
+          .field(
+              StepField.required(
+                      "tokenizer",
+                      ARTIFACT,
+                      "checkpoint or tokenizer artifact holding tokenizer.json (and tokenizer_config.json, "
+                          + "whose chat_template renders chat records)")
+                  .accepting(ArtifactType.CHECKPOINT, ArtifactType.FILES, ArtifactType.TOKENS))
+          .field(
+              config(
+                  List.of(
+                      ConfigKey.optional(
+                          "subset", STRING, Constraint.NONE, "file of the dataset to tokenize"),
+                      ConfigKey.optional(
+                              "records",
+                              STRING,
+                              Constraint.oneOf("auto", "text", "chat"),
+                              "text documents, chat messages, or auto: detected from the first record")
+                          .withDefault("auto"),
+                      ConfigKey.optional(
+                              "add_eos",
+                              BOOLEAN,
+                              Constraint.NONE,
+                              "end every text document with the tokenizer's eos token (chat: the template ends each turn)")
+                          .withDefault(true),
+                      ConfigKey.optional(
+                              "eval_fraction",
+                              NUMBER,
+                              new Constraint(0.0, false, 1.0, true, List.of(), null),
+                              "share of documents held out in the eval split, drawn by seed")
+                          .withDefault(0.05),
+                      ConfigKey.optional(
+                              "seed", INT, Constraint.NONE, "seed of the train/eval draw")
+                          .withDefault(0),
+                      ConfigKey.optional(
+                              "shard_bytes",
+                              INT,
+                              Constraint.positive(),
+                              "token bytes per shard; shards are cut at document boundaries")
+                          .withDefault(TOKEN_SHARD_BYTES),
+                      ConfigKey.optional(
+                          "max_tokens_per_doc",
+                          INT,
+                          Constraint.positive(),
+                          "crop longer documents to this many tokens (default: no crop)"))))
+          .output("tokens", ArtifactType.TOKENS)
+          .failures(WORKER_FAILURES)
+          .failures(TRAINER_FAILURES)
+          // The worker's runner for WORKER_JAVA kinds reads this instead of the kind's name.
+          .runner("engine", "tokenizers")
+          .example(
+              """
+          - id: tokenize
+            kind: tokenize
+            data: ${{ params.chats }}
+            tokenizer: ${{ params.base }}
+            config: {records: chat, eval_fraction: 0.05}
+          """)
+          .build();
+
   /**
    * The evaluate kind's tasks (with their short names) and the pooled metrics each reports; a
    * report also has {@code <file>/<metric>} per eval file. {@code accuracy} is exact_match where
@@ -724,6 +795,7 @@ public final class StepKinds {
           DPO,
           MERGE,
           PRUNE,
+          TOKENIZE,
           EVALUATE,
           APPROVAL,
           PROMOTE);

@@ -239,7 +239,7 @@ public final class SpecReference {
               case APPROVAL ->
                   "in the workflow, waiting for a person (`POST /api/v1/runs/{id}/steps/{step}/approve`)";
               case BACKEND -> "in the backend, which holds the catalog";
-              case WORKER_JAVA -> "on a worker, in its JVM (tensor engine)";
+              case WORKER_JAVA -> "on a worker, in its JVM (tensor engine, tokenizers)";
               case WORKER_PROCESS ->
                   "on a worker, as the user's shell command (step contract above)";
               case WORKER_TRAINER ->

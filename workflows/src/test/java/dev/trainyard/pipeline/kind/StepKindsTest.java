@@ -19,6 +19,7 @@ class StepKindsTest {
             "dpo",
             "merge",
             "prune",
+            "tokenize",
             "evaluate",
             "approval",
             "promote");
