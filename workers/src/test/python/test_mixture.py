@@ -212,5 +212,7 @@ def test_eval_data_may_be_the_eval_split_of_the_training_tokens(tmp_path, three_
     assert run_step(tmp_path, "pretrain", {
         "model": TINY, "data": three_token_sources[0], "eval_data": three_token_sources[0],
         "config": dict(FAST, max_steps=30, lr=5e-3, eval_every=10, eval_subset="eval")}) == 0
-    curve = [m["eval_loss"] for m in metrics(tmp_path) if "eval_loss" in m]
-    assert len(curve) == 3 and curve[-1] < curve[0]
+    points = [m for m in metrics(tmp_path) if "eval_loss" in m]
+    # Step 0 is the held-out loss before any update.
+    assert [m["step"] for m in points] == [0, 10, 20, 30]
+    assert points[-1]["eval_loss"] < points[0]["eval_loss"]

@@ -72,7 +72,7 @@ def test_eval_every_records_a_held_out_loss_curve_while_training(tmp_path, datas
         "model": TINY, "data": datasets_dir, "eval_data": datasets_dir,
         "config": dict(FAST, max_steps=30, lr=5e-3, eval_every=10, eval_subset="domain")}) == 0
     curve = [(m["step"], m["eval_loss"]) for m in metrics(tmp_path) if "eval_loss" in m]
-    assert [step for step, _ in curve] == [10, 20, 30]
+    assert [step for step, _ in curve] == [0, 10, 20, 30]  # step 0: before any update
     assert curve[-1][1] < curve[0][1]
     # Training lines are unchanged: evaluation neither consumes data nor draws random numbers.
     assert all("loss" in m for m in metrics(tmp_path) if "eval_loss" not in m)

@@ -357,6 +357,11 @@ def run(kind, body, step_json, runner, log=print):
     flops_per_token = 6 * n_params + 12 * model.config.num_hidden_layers * model.config.hidden_size * cfg.seq_len
     peak = rt.peak_flops()
     clock, started, window_tokens = Clock(), time.perf_counter(), 0
+    if held_out and start == 0:
+        # The curve starts where training does: step 0 is the held-out loss before any update.
+        scores = evaluate_during_training(objective, held_out, model, rt, cfg.batch_size)
+        metrics.write(step=0, total_steps=cfg.max_steps, **{k: rt.mean(v) for k, v in scores.items()})
+        log("eval at step 0: " + " ".join(f"{k}={v:.4g}" for k, v in scores.items()))
     step = start
     for step in range(start, cfg.max_steps):
         lr = cfg.lr_at(step)

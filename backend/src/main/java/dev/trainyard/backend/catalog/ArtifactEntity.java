@@ -42,4 +42,9 @@ public class ArtifactEntity extends PanacheEntityBase {
   public static java.util.List<ArtifactEntity> withIdPrefix(String hexPrefix) {
     return list("id like ?1", hexPrefix + "%");
   }
+
+  /** The newest artifact of this name (a dataset's name means its latest version). */
+  public static java.util.Optional<ArtifactEntity> latestNamed(String name) {
+    return find("name = ?1 order by createdAt desc", name).firstResultOptional();
+  }
 }

@@ -19,6 +19,11 @@ public enum DatasetFormat {
    * choice {@code {"question", "choices", "answer": index}}.
    */
   EVAL("eval"),
+  /**
+   * A Hugging Face tokenizer directory ({@code tokenizer.json}, with its config and special-token
+   * maps): registered like data so it has versions and references, and fed to {@code tokenize}.
+   */
+  TOKENIZER("tokenizer"),
   /** The trainer's subset index ({@code trainyard-datasets.json}). */
   METADATA("metadata"),
   /** Files of several formats. */

@@ -88,9 +88,11 @@ public final class FormatCheck {
     try (Stream<Path> walk = Files.walk(dir)) {
       paths = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
     }
+    boolean tokenizer = Files.isRegularFile(dir.resolve(TOKENIZER_JSON), LinkOption.NOFOLLOW_LINKS);
     for (Path file : paths) {
       String relative = dir.relativize(file).toString().replace('\\', '/');
-      files.put(relative, check.file(file, relative));
+      files.put(
+          relative, tokenizer ? check.tokenizerFile(file, relative) : check.file(file, relative));
     }
     if (files.isEmpty()) {
       check.add(new Problem("$", 0, null, "the dataset holds no files"));
@@ -103,6 +105,68 @@ public final class FormatCheck {
     if (problems.size() < MAX_LISTED) {
       problems.add(problem);
     }
+  }
+
+  static final String TOKENIZER_JSON = "tokenizer.json";
+
+  /** What a tokenizer directory may hold besides {@code tokenizer.json}. */
+  private static final Set<String> TOKENIZER_FILES =
+      Set.of(
+          "tokenizer_config.json",
+          "special_tokens_map.json",
+          "added_tokens.json",
+          "generation_config.json",
+          "chat_template.jinja");
+
+  /**
+   * A directory with {@code tokenizer.json} at its top is a tokenizer: that file must be what the
+   * Hugging Face tokenizers library reads (an object with a {@code model}), its config an object
+   * whose {@code chat_template}, when present, is text.
+   */
+  private FileFormat tokenizerFile(Path file, String relative) throws IOException {
+    if (!relative.equals(TOKENIZER_JSON) && !TOKENIZER_FILES.contains(relative)) {
+      add(
+          new Problem(
+              relative,
+              0,
+              null,
+              "a tokenizer directory holds tokenizer.json and "
+                  + String.join(", ", new java.util.TreeSet<>(TOKENIZER_FILES))
+                  + " only"));
+      return new FileFormat(DatasetFormat.MIXED, 0);
+    }
+    if (relative.endsWith(".jinja")) {
+      return new FileFormat(DatasetFormat.METADATA, 0);
+    }
+    JsonNode node;
+    try (InputStream in = open(file)) {
+      node = JSON.readTree(in);
+    } catch (JsonProcessingException e) {
+      long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+      add(new Problem(relative, Math.max(line, 0), null, "not JSON: " + e.getOriginalMessage()));
+      return new FileFormat(DatasetFormat.MIXED, 0);
+    }
+    if (node == null || !node.isObject()) {
+      add(new Problem(relative, 0, null, "must be a JSON object"));
+      return new FileFormat(DatasetFormat.MIXED, 0);
+    }
+    if (relative.equals(TOKENIZER_JSON)) {
+      if (!node.path("model").isObject() || !node.path("model").path("type").isTextual()) {
+        add(
+            new Problem(
+                relative, 0, "model", "a tokenizers file names its model and the model's type"));
+      }
+      return new FileFormat(DatasetFormat.TOKENIZER, 1);
+    }
+    JsonNode template = node.path("chat_template");
+    if (relative.equals("tokenizer_config.json")
+        && !template.isMissingNode()
+        && !template.isNull()
+        && !template.isTextual()
+        && !template.isArray()) {
+      add(new Problem(relative, 0, "chat_template", "must be a Jinja template (text)"));
+    }
+    return new FileFormat(DatasetFormat.METADATA, 0);
   }
 
   private FileFormat file(Path file, String relative) throws IOException {

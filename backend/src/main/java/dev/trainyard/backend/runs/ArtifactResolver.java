@@ -28,7 +28,7 @@ public final class ArtifactResolver {
     }
     if (found.isEmpty()) {
       // A dataset's name means its latest version.
-      found = ArtifactEntity.find("name = ?1 order by createdAt desc", ref).firstResultOptional();
+      found = ArtifactEntity.latestNamed(ref);
     }
     if (found.isEmpty() && ref.matches("[0-9a-f]{12,64}")) {
       var matches = ArtifactEntity.withIdPrefix(ref);

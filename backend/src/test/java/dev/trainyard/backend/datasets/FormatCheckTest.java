@@ -21,6 +21,28 @@ class FormatCheckTest {
   }
 
   @Test
+  void aTokenizerDirectoryIsItsOwnFormatAndItsFilesMustBeWhatTheLibraryReads()
+      throws IOException {
+    Files.writeString(
+        dir.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"model\": {\"type\": \"BPE\"}}");
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ x }}\"}");
+    FormatCheck.Result ok = FormatCheck.check(dir);
+    assertThat(ok.ok()).isTrue();
+    assertThat(ok.format()).isEqualTo(DatasetFormat.TOKENIZER);
+
+    Files.writeString(dir.resolve("tokenizer.json"), "{\"version\": \"1.0\"}");
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": 3}");
+    Files.writeString(dir.resolve("notes.txt"), "hello\n");
+    assertThat(problems())
+        .containsExactly(
+            "notes.txt a tokenizer directory holds tokenizer.json and added_tokens.json, "
+                + "chat_template.jinja, generation_config.json, special_tokens_map.json, "
+                + "tokenizer_config.json only",
+            "tokenizer.json: model a tokenizers file names its model and the model's type",
+            "tokenizer_config.json: chat_template must be a Jinja template (text)");
+  }
+
+  @Test
   void evaluationTasksAreCheckedForTheirAnswers() throws IOException {
     Files.writeString(
         dir.resolve("mc.jsonl"),

@@ -109,7 +109,7 @@ public final class StepKinds {
                     "eval_every",
                     INT,
                     Constraint.positive(),
-                    "steps between evaluations on eval_data, recorded as the eval_loss curve (the last step is always evaluated)"),
+                    "steps between evaluations on eval_data, recorded as the eval_loss curve (step 0, before any update, and the last step are always evaluated)"),
                 ConfigKey.optional(
                     "eval_subset",
                     STRING,
@@ -594,9 +594,13 @@ public final class StepKinds {
               StepField.required(
                       "tokenizer",
                       ARTIFACT,
-                      "checkpoint or tokenizer artifact holding tokenizer.json (and tokenizer_config.json, "
-                          + "whose chat_template renders chat records)")
-                  .accepting(ArtifactType.CHECKPOINT, ArtifactType.FILES, ArtifactType.TOKENS))
+                      "checkpoint, or tokenizer registered as a dataset (format tokenizer), holding "
+                          + "tokenizer.json (and tokenizer_config.json, whose chat_template renders chat records)")
+                  .accepting(
+                      ArtifactType.CHECKPOINT,
+                      ArtifactType.DATASET,
+                      ArtifactType.FILES,
+                      ArtifactType.TOKENS))
           .field(
               config(
                   List.of(
