@@ -21,8 +21,7 @@ class FormatCheckTest {
   }
 
   @Test
-  void aTokenizerDirectoryIsItsOwnFormatAndItsFilesMustBeWhatTheLibraryReads()
-      throws IOException {
+  void aTokenizerDirectoryIsItsOwnFormatAndItsFilesMustBeWhatTheLibraryReads() throws IOException {
     Files.writeString(
         dir.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"model\": {\"type\": \"BPE\"}}");
     Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ x }}\"}");
