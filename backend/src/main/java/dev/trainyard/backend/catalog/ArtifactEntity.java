@@ -47,4 +47,9 @@ public class ArtifactEntity extends PanacheEntityBase {
   public static java.util.Optional<ArtifactEntity> latestNamed(String name) {
     return find("name = ?1 order by createdAt desc", name).firstResultOptional();
   }
+
+  /** Datasets whose id starts with the prefix (hex digits only: no LIKE wildcard). */
+  public static java.util.List<ArtifactEntity> datasetsWithIdPrefix(String hexPrefix) {
+    return list("type = 'dataset' and id like ?1", hexPrefix + "%");
+  }
 }

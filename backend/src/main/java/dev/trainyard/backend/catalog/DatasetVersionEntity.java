@@ -37,4 +37,14 @@ public class DatasetVersionEntity extends PanacheEntityBase {
   public String ref() {
     return name + ":v" + version;
   }
+
+  /** Every version of a name, in all teams. */
+  public static java.util.List<DatasetVersionEntity> named(String name) {
+    return list("name", name);
+  }
+
+  /** Version {@code version} of a name, in all teams. */
+  public static java.util.List<DatasetVersionEntity> numbered(String name, int version) {
+    return list("name = ?1 and version = ?2", name, version);
+  }
 }

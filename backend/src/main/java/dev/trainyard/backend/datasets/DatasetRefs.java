@@ -63,9 +63,7 @@ public final class DatasetRefs {
       String name = versioned.group(1);
       int number = Integer.parseInt(versioned.group(2));
       List<DatasetVersionEntity> rows =
-          DatasetVersionEntity.<DatasetVersionEntity>list(
-                  "name = ?1 and version = ?2", name, number)
-              .stream()
+          DatasetVersionEntity.numbered(name, number).stream()
               .filter(v -> sees.test(v.team))
               .toList();
       if (rows.size() > 1) {
@@ -84,7 +82,7 @@ public final class DatasetRefs {
       }
     }
     Map<String, DatasetVersionEntity> latestByTeam =
-        DatasetVersionEntity.<DatasetVersionEntity>list("name", ref).stream()
+        DatasetVersionEntity.named(ref).stream()
             .filter(v -> sees.test(v.team))
             .collect(
                 Collectors.toMap(v -> v.team, v -> v, (a, b) -> a.version >= b.version ? a : b));
@@ -96,9 +94,7 @@ public final class DatasetRefs {
     }
     if (HEX.matcher(ref).matches()) {
       List<ArtifactEntity> matches =
-          ArtifactEntity.<ArtifactEntity>list("type = 'dataset' and id like ?1", ref + "%").stream()
-              .filter(a -> sees.test(a.team))
-              .toList();
+          ArtifactEntity.datasetsWithIdPrefix(ref).stream().filter(a -> sees.test(a.team)).toList();
       if (matches.size() > 1) {
         return new Ambiguous(ref, matches.size(), "dataset versions; give more of the hash");
       }
@@ -148,7 +144,7 @@ public final class DatasetRefs {
 
   /** The versions of one name that the caller sees, newest first. */
   public static List<DatasetVersionEntity> versions(String name, Predicate<String> sees) {
-    return DatasetVersionEntity.<DatasetVersionEntity>list("name", name).stream()
+    return DatasetVersionEntity.named(name).stream()
         .filter(v -> sees.test(v.team))
         .sorted(Comparator.comparingInt((DatasetVersionEntity v) -> v.version).reversed())
         .toList();

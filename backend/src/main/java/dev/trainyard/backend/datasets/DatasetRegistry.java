@@ -11,7 +11,6 @@ import dev.trainyard.workflow.ProducedArtifact;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,7 +39,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 public class DatasetRegistry {
   @Inject StoredArtifacts store;
   @Inject TrainyardConfig config;
-  @Inject EntityManager em;
+  @Inject DatasetVersionRepository versions;
 
   /** Bad content or arguments: every problem with its path ({@code train.jsonl:1234: text}). */
   public static final class Rejected extends RuntimeException {
@@ -331,9 +330,7 @@ public class DatasetRegistry {
       Predicate<String> sees,
       boolean[] rowExisted) {
     // One registration of a name at a time, so version numbers are dense and never collide.
-    em.createNativeQuery("SELECT pg_advisory_xact_lock(hashtext(?1))")
-        .setParameter(1, "dataset:" + team + "/" + name)
-        .getSingleResult();
+    versions.lockName(team, name);
     ArtifactEntity existing = ArtifactEntity.findById(stored.id());
     if (existing != null) {
       rowExisted[0] = true;
@@ -351,13 +348,7 @@ public class DatasetRegistry {
                   + ")"
               : "this content is already registered");
     }
-    Number latest =
-        (Number)
-            em.createNativeQuery(
-                    "SELECT max(version) FROM dataset_version WHERE team = ?1 AND name = ?2")
-                .setParameter(1, team)
-                .setParameter(2, name)
-                .getSingleResult();
+    int latest = versions.latestVersion(team, name);
     OffsetDateTime now = OffsetDateTime.now();
     ArtifactEntity a = new ArtifactEntity();
     a.id = stored.id();
@@ -381,7 +372,7 @@ public class DatasetRegistry {
     v.artifactId = a.id;
     v.team = team;
     v.name = name;
-    v.version = latest == null ? 1 : latest.intValue() + 1;
+    v.version = latest + 1;
     v.format = checked.format().wireName();
     v.records = checked.records();
     v.fileFormats = FormatCheck.asRow(checked);

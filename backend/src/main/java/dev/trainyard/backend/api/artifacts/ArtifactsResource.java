@@ -1,9 +1,12 @@
 package dev.trainyard.backend.api.artifacts;
 
 import dev.trainyard.backend.api.ApiProblem;
-import dev.trainyard.backend.catalog.AliasEntity;
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import dev.trainyard.backend.catalog.ArtifactFileEntity;
+import dev.trainyard.backend.catalog.ArtifactRepository;
+import dev.trainyard.backend.catalog.ArtifactRepository.ArtifactFilter;
+import dev.trainyard.backend.catalog.ArtifactRepository.Evaluation;
+import dev.trainyard.backend.catalog.ArtifactRepository.Measured;
 import dev.trainyard.backend.lineage.LineageNode;
 import dev.trainyard.backend.lineage.LineageRepository;
 import dev.trainyard.backend.lineage.LineageService;
@@ -11,7 +14,6 @@ import dev.trainyard.backend.runs.ArtifactResolver;
 import dev.trainyard.backend.security.TeamScope;
 import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.pipeline.kind.StepKinds;
-import io.quarkus.panache.common.Sort;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -37,7 +39,7 @@ public class ArtifactsResource {
   @Inject LineageService lineage;
   @Inject ArtifactDownloads downloads;
   @Inject TeamScope scope;
-  @Inject jakarta.persistence.EntityManager em;
+  @Inject ArtifactRepository artifacts;
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
   public record FileView(String path, long sizeBytes, String sha256) {}
@@ -108,41 +110,15 @@ public class ArtifactsResource {
     if (q != null && q.length() > 200) {
       throw ApiProblem.badRequest("q", "at most 200 characters");
     }
-    StringBuilder where = new StringBuilder("1 = 1");
-    io.quarkus.panache.common.Parameters params = new io.quarkus.panache.common.Parameters();
-    if (type != null) {
-      where.append(" and type = :type");
-      params.and("type", type);
-    }
-    if (q != null && !q.isBlank()) {
-      // '_' is legal in names, so LIKE's wildcards are escaped: the prefix is taken literally.
-      String prefix =
-          q.strip()
-                  .toLowerCase(java.util.Locale.ROOT)
-                  .replace("\\", "\\\\")
-                  .replace("%", "\\%")
-                  .replace("_", "\\_")
-              + "%";
-      where.append(
-          " and (lower(name) like :q escape '\\' or id like :q escape '\\'"
-              + " or id in (select x.artifactId from AliasEntity x where lower(x.name) like :q escape '\\'))");
-      params.and("q", prefix);
-    }
-    if (scope.visibleTeams() != null) {
-      where.append(" and team in :teams");
-      params.and("teams", scope.visibleTeams());
-    }
     List<ArtifactEntity> rows =
-        ArtifactEntity.<ArtifactEntity>find(where.toString(), Sort.descending("createdAt"), params)
-            .range(0, limit - 1)
-            .list();
-    Map<String, Object[]> measured =
-        measured(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
+        artifacts.list(new ArtifactFilter(type, q, scope.visibleTeams()), limit);
+    Map<String, Measured> measured =
+        artifacts.measured(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
     return new ArtifactList(
         rows.stream()
             .map(
                 a -> {
-                  Object[] m = measured.getOrDefault(a.id, new Object[3]);
+                  Measured m = measured.getOrDefault(a.id, Measured.NONE);
                   return new ArtifactSummary(
                       a.id,
                       a.type,
@@ -150,43 +126,11 @@ public class ArtifactsResource {
                       a.sizeBytes,
                       a.createdAt,
                       producer(a),
-                      parametersOf(m),
-                      sparsityOf(m),
+                      m.parameters(),
+                      m.sparsity(),
                       a.deleted());
                 })
             .toList());
-  }
-
-  private static Long parametersOf(Object[] measured) {
-    return measured[1] == null ? null : (long) Double.parseDouble((String) measured[1]);
-  }
-
-  private static Double sparsityOf(Object[] measured) {
-    return measured[2] == null ? null : Double.valueOf((String) measured[2]);
-  }
-
-  /**
-   * {@code parameters} and {@code sparsity} from the final metrics of the attempt that wrote each
-   * artifact (the tensor steps report both): read from what is stored, in one query for the page.
-   */
-  private Map<String, Object[]> measured(List<String> ids) {
-    if (ids.isEmpty()) {
-      return Map.of();
-    }
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "SELECT a.id, jsonb_extract_path_text(sa.metrics, 'parameters'), jsonb_extract_path_text(sa.metrics, 'sparsity')"
-                    + " FROM artifact a JOIN step_attempt sa"
-                    + " ON sa.run_id = a.run_id AND sa.step_id = a.step_id AND sa.attempt = a.attempt"
-                    + " WHERE a.id IN (:ids) AND sa.metrics IS NOT NULL")
-            .setParameter("ids", ids)
-            .getResultList();
-    Map<String, Object[]> out = new java.util.HashMap<>();
-    for (Object[] r : rows) {
-      out.put((String) r[0], r);
-    }
-    return out;
   }
 
   @Operation(
@@ -197,8 +141,10 @@ public class ArtifactsResource {
   @Path("/{ref}")
   public ArtifactView get(@PathParam("ref") String ref) {
     ArtifactEntity a = find(ref);
-    Object[] m =
-        a.runId == null ? new Object[3] : measured(List.of(a.id)).getOrDefault(a.id, new Object[3]);
+    Measured m =
+        a.runId == null
+            ? Measured.NONE
+            : artifacts.measured(List.of(a.id)).getOrDefault(a.id, Measured.NONE);
     return new ArtifactView(
         a.id,
         a.type,
@@ -212,9 +158,9 @@ public class ArtifactsResource {
         ArtifactFileEntity.ofArtifact(a.id).stream()
             .map(f -> new FileView(f.path, f.sizeBytes, f.sha256))
             .toList(),
-        AliasEntity.<AliasEntity>list("artifactId", a.id).stream().map(x -> x.name).toList(),
-        parametersOf(m),
-        sparsityOf(m),
+        artifacts.aliasesOf(a.id),
+        m.parameters(),
+        m.sparsity(),
         a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null,
         a.failed);
   }
@@ -332,34 +278,20 @@ public class ArtifactsResource {
   @Path("/{ref}/evals")
   public EvalResults evals(@PathParam("ref") String ref) {
     ArtifactEntity artifact = find(ref);
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "SELECT sa.run_id, sa.step_id, sa.attempt, CAST(sa.metrics AS text), sa.finished_at FROM lineage_edge e "
-                    + "JOIN step_attempt sa ON e.to_node = 'step:' || sa.run_id || '/' || sa.step_id || '/' || sa.attempt "
-                    + "JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id "
-                    + "WHERE e.from_node = ?1 AND e.role = 'input:model' AND s.kind IN (?2) AND sa.status = 'SUCCEEDED' "
-                    + "ORDER BY sa.finished_at DESC")
-            .setParameter(1, LineageNode.artifact(artifact.id).format())
-            .setParameter(2, StepKinds.producing(ArtifactType.REPORT))
-            .getResultList();
     List<EvalResult> items = new java.util.ArrayList<>();
-    for (Object[] row : rows) {
+    for (Evaluation row :
+        artifacts.evaluations(artifact.id, StepKinds.producing(ArtifactType.REPORT))) {
       Map<String, Double> metrics;
       try {
         metrics =
-            row[3] == null
+            row.metricsJson() == null
                 ? Map.of()
                 : json.readValue(
-                    (String) row[3],
+                    row.metricsJson(),
                     new com.fasterxml.jackson.core.type.TypeReference<Map<String, Double>>() {});
       } catch (java.io.IOException e) {
         continue;
       }
-      OffsetDateTime at =
-          row[4] instanceof java.time.Instant i
-              ? i.atOffset(java.time.ZoneOffset.UTC)
-              : (OffsetDateTime) row[4];
       metrics.forEach(
           (name, value) -> {
             int slash = name.indexOf('/');
@@ -372,10 +304,10 @@ public class ArtifactsResource {
                     metric,
                     value,
                     !lowerIsBetter,
-                    (String) row[0],
-                    (String) row[1],
-                    ((Number) row[2]).intValue(),
-                    at));
+                    row.runId(),
+                    row.stepId(),
+                    row.attempt(),
+                    row.finishedAt()));
           });
     }
     return new EvalResults(items);

@@ -2,12 +2,13 @@ package dev.trainyard.backend.api.artifacts;
 
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.api.ApiProblem.FieldError;
-import dev.trainyard.backend.catalog.AliasEntity;
 import dev.trainyard.backend.catalog.ArtifactFileEntity;
+import dev.trainyard.backend.catalog.ArtifactRepository;
 import dev.trainyard.backend.catalog.DatasetVersionEntity;
 import dev.trainyard.backend.datasets.DatasetRefs;
 import dev.trainyard.backend.datasets.DatasetRegistry;
 import dev.trainyard.backend.datasets.DatasetRegistry.Staged;
+import dev.trainyard.backend.datasets.DatasetVersionRepository;
 import dev.trainyard.backend.security.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -44,6 +45,8 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 public class DatasetsResource {
   @Inject dev.trainyard.backend.security.TeamScope scope;
   @Inject DatasetRegistry registry;
+  @Inject DatasetVersionRepository datasetVersions;
+  @Inject ArtifactRepository artifacts;
 
   public record RegisterBody(
       String name,
@@ -242,26 +245,10 @@ public class DatasetsResource {
     if (limit < 1 || limit > 1000) {
       throw ApiProblem.badRequest("limit", "must be between 1 and 1000");
     }
-    String prefix =
-        q == null
-            ? ""
-            : q.strip()
-                .toLowerCase(Locale.ROOT)
-                .replace("\\", "\\\\")
-                .replace("%", "\\%")
-                .replace("_", "\\_");
     Caller caller = scope.caller();
     List<DatasetVersionEntity> rows =
-        DatasetVersionEntity.<DatasetVersionEntity>find(
-                "(name like ?1 escape '\\' or artifactId like ?1 escape '\\')"
-                    + " order by createdAt desc, version desc",
-                prefix + "%")
-            .list()
-            .stream()
-            .filter(v -> caller.sees(v.team))
-            .limit(limit)
-            .toList();
-    return new DatasetVersionList(rows.stream().map(DatasetsResource::view).toList());
+        datasetVersions.matching(q).stream().filter(v -> caller.sees(v.team)).limit(limit).toList();
+    return new DatasetVersionList(rows.stream().map(this::view).toList());
   }
 
   @Operation(
@@ -274,11 +261,11 @@ public class DatasetsResource {
     if (rows.isEmpty()) {
       throw ApiProblem.notFound("no dataset '" + name + "'");
     }
-    return new DatasetVersionList(rows.stream().map(DatasetsResource::view).toList());
+    return new DatasetVersionList(rows.stream().map(this::view).toList());
   }
 
   @SuppressWarnings("unchecked")
-  private static DatasetVersionView view(DatasetVersionEntity v) {
+  private DatasetVersionView view(DatasetVersionEntity v) {
     var artifact =
         dev.trainyard.backend.catalog.ArtifactEntity
             .<dev.trainyard.backend.catalog.ArtifactEntity>findById(v.artifactId);
@@ -308,9 +295,7 @@ public class DatasetsResource {
         v.source,
         v.createdAt,
         v.createdBy,
-        AliasEntity.<AliasEntity>list("artifactId", v.artifactId).stream()
-            .map(x -> x.name)
-            .toList(),
+        artifacts.aliasesOf(v.artifactId),
         files);
   }
 }
