@@ -302,4 +302,102 @@ public class RunRepository {
         .setParameter(1, reason)
         .executeUpdate();
   }
+
+  /**
+   * What the trust gate checks a workflow against: the run's status, its plan's sha256, and its
+   * template version's approval.
+   */
+  public record GateRow(
+      String status,
+      String planDigest,
+      String templateName,
+      int templateVersion,
+      String templateApprovedBy) {}
+
+  /**
+   * The run's row share-locked until the caller's transaction ends: FOR SHARE waits for a
+   * transaction that is changing it (a retry marks the run PENDING and starts its workflow before
+   * it commits) and then reads what it committed.
+   */
+  public Optional<GateRow> lockForGate(String runId) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT r.status, encode(sha256(convert_to(CAST(r.plan AS text), 'UTF8')), 'hex'),"
+                    + " r.template_name, r.template_version, tv.approved_by FROM run r"
+                    + " LEFT JOIN template_version tv"
+                    + " ON tv.template_name = r.template_name AND tv.version = r.template_version"
+                    + " WHERE r.id = ?1 FOR SHARE OF r")
+            .setParameter(1, runId)
+            .getResultList();
+    return rows.stream()
+        .findFirst()
+        .map(
+            row ->
+                new GateRow(
+                    (String) row[0],
+                    (String) row[1],
+                    (String) row[2],
+                    ((Number) row[3]).intValue(),
+                    (String) row[4]));
+  }
+
+  /** The run's plan as the stored JSON text (the text {@link GateRow#planDigest} hashes). */
+  public Optional<String> planText(String runId) {
+    @SuppressWarnings("unchecked")
+    List<String> texts =
+        em.createNativeQuery("SELECT CAST(plan AS text) FROM run WHERE id = ?1")
+            .setParameter(1, runId)
+            .getResultList();
+    return texts.stream().findFirst();
+  }
+
+  /** Where a stored artifact's files are. */
+  public Optional<String> artifactUri(String artifactId) {
+    @SuppressWarnings("unchecked")
+    List<String> uris =
+        em.createNativeQuery("SELECT uri FROM artifact WHERE id = ?1")
+            .setParameter(1, artifactId)
+            .getResultList();
+    return uris.stream().findFirst();
+  }
+
+  /** The URIs recorded for one output of a step when it is this artifact (none if it is not). */
+  public List<String> outputUris(String runId, String stepId, String output, String artifactId) {
+    @SuppressWarnings("unchecked")
+    List<String> uris =
+        em.createNativeQuery(
+                "SELECT a.uri FROM step_output so JOIN artifact a ON a.id = so.artifact_id "
+                    + "WHERE so.run_id = ?1 AND so.step_id = ?2 AND so.name = ?3 AND so.artifact_id = ?4")
+            .setParameter(1, runId)
+            .setParameter(2, stepId)
+            .setParameter(3, output)
+            .setParameter(4, artifactId)
+            .getResultList();
+    return uris;
+  }
+
+  /** A step's status as recorded; empty when the run has no such step. */
+  public Optional<String> stepStatus(String runId, String stepId) {
+    @SuppressWarnings("unchecked")
+    List<String> statuses =
+        em.createNativeQuery("SELECT status FROM step WHERE run_id = ?1 AND step_id = ?2")
+            .setParameter(1, runId)
+            .setParameter(2, stepId)
+            .getResultList();
+    return statuses.stream().findFirst();
+  }
+
+  /** Each step's highest recorded attempt number. */
+  public Map<String, Integer> latestAttempts(String runId) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT step_id, max(attempt) FROM step_attempt WHERE run_id = ?1 GROUP BY step_id")
+            .setParameter(1, runId)
+            .getResultList();
+    Map<String, Integer> attempts = new HashMap<>();
+    rows.forEach(r -> attempts.put((String) r[0], ((Number) r[1]).intValue()));
+    return attempts;
+  }
 }

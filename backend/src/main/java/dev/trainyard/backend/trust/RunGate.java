@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trainyard.backend.audit.AuditLog;
 import dev.trainyard.backend.common.Sha256;
+import dev.trainyard.backend.runs.RunRepository;
 import dev.trainyard.pipeline.kind.Execution;
 import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.ExecutionPlan;
@@ -23,12 +24,10 @@ import io.temporal.activity.ActivityInfo;
 import io.temporal.failure.ApplicationFailure;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import jakarta.persistence.EntityManager;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -45,14 +44,14 @@ public class RunGate implements TrustActivities {
   private static final Set<String> UNFINISHED = Set.of("PENDING", "RUNNING");
   private static final Set<String> COMPLETED = Set.of("SUCCEEDED", "REUSED");
 
-  private final EntityManager em;
+  private final RunRepository runs;
   private final ObjectMapper json;
   private final SigningKey key;
   private final AuditLog audit;
 
   @Inject
-  public RunGate(EntityManager em, ObjectMapper json, SigningKey key, AuditLog audit) {
-    this.em = em;
+  public RunGate(RunRepository runs, ObjectMapper json, SigningKey key, AuditLog audit) {
+    this.runs = runs;
     this.json = json;
     this.key = key;
     this.audit = audit;
@@ -271,27 +270,17 @@ public class RunGate implements TrustActivities {
   private RecordedRun lockRun(String runId) {
     // The plan's digest, not the plan: each step of a long pipeline would otherwise transfer and
     // parse the whole plan again (issue: per-step overhead after the security fixes).
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "SELECT r.status, encode(sha256(convert_to(CAST(r.plan AS text), 'UTF8')), 'hex'),"
-                    + " r.template_name, r.template_version, tv.approved_by FROM run r"
-                    + " LEFT JOIN template_version tv"
-                    + " ON tv.template_name = r.template_name AND tv.version = r.template_version"
-                    + " WHERE r.id = ?1 FOR SHARE OF r")
-            .setParameter(1, runId)
-            .getResultList();
-    if (rows.isEmpty()) {
+    RunRepository.GateRow row = runs.lockForGate(runId).orElse(null);
+    if (row == null) {
       plans.remove(runId);
       return null;
     }
-    Object[] row = rows.get(0);
     return new RecordedRun(
-        (String) row[0],
-        recordedPlan(runId, (String) row[1]),
-        (String) row[2],
-        ((Number) row[3]).intValue(),
-        (String) row[4]);
+        row.status(),
+        recordedPlan(runId, row.planDigest()),
+        row.templateName(),
+        row.templateVersion(),
+        row.templateApprovedBy());
   }
 
   /** The run's plan as stored now (the row is share-locked by the caller's transaction). */
@@ -300,12 +289,7 @@ public class RunGate implements TrustActivities {
     if (known != null && known.digest().equals(digest)) {
       return known;
     }
-    @SuppressWarnings("unchecked")
-    List<String> texts =
-        em.createNativeQuery("SELECT CAST(plan AS text) FROM run WHERE id = ?1")
-            .setParameter(1, runId)
-            .getResultList();
-    String text = texts.get(0);
+    String text = runs.planText(runId).orElseThrow();
     if (!Sha256.of(text).equals(digest)) {
       throw new IllegalStateException("run " + runId + "'s plan changed while it was read");
     }
@@ -323,51 +307,23 @@ public class RunGate implements TrustActivities {
   }
 
   private String uriOf(String artifactId) {
-    @SuppressWarnings("unchecked")
-    List<String> uris =
-        em.createNativeQuery("SELECT uri FROM artifact WHERE id = ?1")
-            .setParameter(1, artifactId)
-            .getResultList();
-    return uris.isEmpty() ? null : uris.get(0);
+    return runs.artifactUri(artifactId).orElse(null);
   }
 
   private boolean recordedOutput(String runId, String stepId, String name, ArtifactRef ref) {
     if (ref == null) {
       return false;
     }
-    @SuppressWarnings("unchecked")
-    List<String> uris =
-        em.createNativeQuery(
-                "SELECT a.uri FROM step_output so JOIN artifact a ON a.id = so.artifact_id "
-                    + "WHERE so.run_id = ?1 AND so.step_id = ?2 AND so.name = ?3 AND so.artifact_id = ?4")
-            .setParameter(1, runId)
-            .setParameter(2, stepId)
-            .setParameter(3, name)
-            .setParameter(4, ref.id())
-            .getResultList();
-    return uris.stream().anyMatch(uri -> uri.equals(ref.uri()));
+    return runs.outputUris(runId, stepId, name, ref.id()).stream()
+        .anyMatch(uri -> uri.equals(ref.uri()));
   }
 
   private String stepStatus(String runId, String stepId) {
-    @SuppressWarnings("unchecked")
-    List<String> statuses =
-        em.createNativeQuery("SELECT status FROM step WHERE run_id = ?1 AND step_id = ?2")
-            .setParameter(1, runId)
-            .setParameter(2, stepId)
-            .getResultList();
-    return statuses.isEmpty() ? "not in the run" : statuses.get(0);
+    return runs.stepStatus(runId, stepId).orElse("not in the run");
   }
 
   private Map<String, Integer> recordedAttempts(String runId) {
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "SELECT step_id, max(attempt) FROM step_attempt WHERE run_id = ?1 GROUP BY step_id")
-            .setParameter(1, runId)
-            .getResultList();
-    Map<String, Integer> attempts = new HashMap<>();
-    rows.forEach(r -> attempts.put((String) r[0], ((Number) r[1]).intValue()));
-    return withoutZeros(attempts);
+    return withoutZeros(runs.latestAttempts(runId));
   }
 
   private static Map<String, Integer> withoutZeros(Map<String, Integer> attempts) {
