@@ -215,9 +215,9 @@ public class CatalogLedger implements LedgerActivities {
 
   /**
    * Content-addressed ids are shared by design, but only by identical content: a row already
-   * holding this id with another type or other files (a dataset squatting a step's predicted id,
-   * issue 11 M1) fails the write instead of silently owning the output. Not retryable: retrying
-   * cannot help.
+   * holding this id with other files (or, holding none, another type) (a dataset squatting a step's
+   * predicted id, issue 11 M1) fails the write instead of silently owning the output. Not
+   * retryable: retrying cannot help.
    */
   private void requireSameContent(ProducedArtifact artifact) {
     Object existingType =
@@ -235,8 +235,12 @@ public class CatalogLedger implements LedgerActivities {
         r ->
             existing.add(
                 new ManifestEntry((String) r[0], ((Number) r[1]).longValue(), (String) r[2])));
-    if (!artifact.type().equals(existingType)
-        || (!existing.isEmpty() && !existing.equals(new java.util.HashSet<>(artifact.files())))) {
+    if (!existing.isEmpty() && existing.equals(new java.util.HashSet<>(artifact.files()))) {
+      // The same files are the same artifact, however it was first recorded: a team that registered
+      // the very files a step writes (the demo's generated data, say) must not fail that step.
+      return;
+    }
+    if (!artifact.type().equals(existingType) || !existing.isEmpty()) {
       throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
           "artifact " + artifact.id() + " is already in the catalog with other content",
           "ArtifactIdConflict");

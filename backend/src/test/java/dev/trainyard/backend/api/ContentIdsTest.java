@@ -201,6 +201,46 @@ class ContentIdsTest {
   }
 
   @Test
+  void aStepWritingExactlyTheFilesOfARegisteredDatasetSharesItsIdAndSucceeds() throws Exception {
+    String text = "the same bytes " + UUID.randomUUID();
+    Path dir = Files.createTempDirectory("trainyard-same");
+    Files.writeString(dir.resolve("same.txt"), text + "\n");
+    String registered =
+        given()
+            .contentType(ContentType.JSON)
+            .body(
+                Map.of(
+                    "name",
+                    "same-" + UUID.randomUUID().toString().substring(0, 8),
+                    "uri",
+                    dir.toUri().toString().replaceAll("/$", "")))
+            .post("/api/v1/datasets")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    String template = "same-files-" + UUID.randomUUID().toString().substring(0, 8);
+    Api.createTemplate(
+        """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: %s
+        params:
+          text: {type: string}
+        steps:
+          - id: write
+            kind: command
+            run: printf '%%s\\n' "$TRAINYARD_PARAM_TEXT" > "$TRAINYARD_OUTPUT/same.txt"
+        """
+            .formatted(template));
+    String runId = Api.launch(template, Map.of("text", text)).getString("id");
+    JsonPath run = Api.awaitStatus(runId, PipelineRunsTest.TERMINAL, Duration.ofSeconds(90));
+    assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+    assertThat(run.getString("steps.find { it.id == 'write' }.outputs.output.artifactId"))
+        .isEqualTo(registered);
+  }
+
+  @Test
   void aStepOutputWhoseIdIsHeldByOtherContentFailsTheWriteAndLeavesTheRowAlone() throws Exception {
     Path file = Files.createTempFile("trainyard-held", ".jsonl");
     Files.writeString(file, "{\"text\": \"" + UUID.randomUUID() + "\"}\n");
