@@ -121,6 +121,9 @@ class LlamaConfig:
         if fam.sliding_window == "flag" and d.get("use_sliding_window"):
             raise ValueError(f"use_sliding_window: true is not supported for {fam.model_type} (the trainer "
                              "attends over the whole sequence); set it to false")
+        if any(t != "full_attention" for t in d.get("layer_types") or []):
+            raise ValueError(f"layer_types: only full_attention layers are supported (got "
+                             f"{sorted(set(d['layer_types']))})")
         if fam.sliding_window == "window" and d.get("sliding_window") is not None:
             window = int(d["sliding_window"])
         dtype = d.get("torch_dtype") or d.get("dtype") or "float32"
