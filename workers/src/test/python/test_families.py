@@ -225,6 +225,17 @@ def test_a_fresh_llama_config_is_unchanged_by_the_families():
     assert config["hidden_act"] == "silu" and config["pretraining_tp"] == 1 and config["torch_dtype"] == "float32"
 
 
+def test_a_transformers_5_config_with_rope_parameters_and_dtype_round_trips_as_written(tmp_path):
+    config = {k: v for k, v in CONFIGS["qwen3"].items() if k not in ("rope_theta", "rope_scaling", "torch_dtype")}
+    config.update(dtype="float32", rope_parameters={"rope_type": "linear", "factor": 2.0, "rope_theta": 5000.0})
+    loaded = LlamaConfig.from_hf(config)
+    assert loaded.rope_theta == 5000.0 and loaded.rope_scaling["factor"] == 2.0
+    written = loaded.to_hf("bfloat16")
+    assert written["rope_parameters"] == config["rope_parameters"]
+    assert "rope_scaling" not in written and "rope_theta" not in written
+    assert written["dtype"] == written["torch_dtype"] == "bfloat16"
+
+
 def test_llama_attention_and_mlp_biases_follow_the_config(tmp_path):
     model = family_model("llama", attention_bias=True, mlp_bias=True)
     names = set(model.hf_state_dict())

@@ -69,7 +69,7 @@ class LlamaConfig:
             raise ValueError("num_attention_heads must be a multiple of num_key_value_heads")
         if self.head_dim % 2:
             raise ValueError("the head dimension must be even for rotary embeddings")
-        rope.validate(self.rope_scaling, self.max_position_embeddings)
+        rope.validate(self.rope_scaling)
 
     @property
     def family(self):
@@ -103,6 +103,8 @@ class LlamaConfig:
         if d.get("hidden_act", "silu") != "silu":
             raise ValueError(f"hidden_act '{d['hidden_act']}' is not supported (the {fam.model_type} family "
                              "uses silu)")
+        if float(d.get("partial_rotary_factor") or 1.0) != 1.0:
+            raise ValueError("partial_rotary_factor: only 1.0 (every dimension rotated) is supported")
         kw = {k: d[k] for k in _MODELLED if d.get(k) is not None}
         kw.setdefault("num_key_value_heads", d.get("num_attention_heads"))
         kw.setdefault("tie_word_embeddings", fam.tie_word_embeddings)

@@ -20,7 +20,7 @@ def kind_of(scaling):
     return None if kind in (None, "default") else kind
 
 
-def validate(scaling, max_position_embeddings):
+def validate(scaling):
     """Refuses what the trainer cannot compute as transformers would, naming the supported kinds."""
     kind = kind_of(scaling)
     if kind is None:
