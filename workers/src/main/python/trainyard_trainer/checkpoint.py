@@ -22,6 +22,7 @@ from . import tokenizer as tok
 
 MAX_SHARD_BYTES = 2 * 1024 ** 3
 STATE_FILE = "trainer_state.pt"
+INDEX_FILE = "model.safetensors.index.json"
 
 
 def _write_json(path, obj):
@@ -35,28 +36,37 @@ def read_json(path):
         return json.load(f)
 
 
-def save_model(model, directory, info=None, dtype=torch.float32, tokenizer=None):
+def save_model(model, directory, info=None, dtype=None, tokenizer=None, max_shard_bytes=MAX_SHARD_BYTES):
     """Writes the checkpoint files into ``directory`` (created if needed); ``tokenizer`` (default the byte
-    tokenizer) is written with it and its special ids and hash go into config.json."""
+    tokenizer) is written with it and its special ids and hash go into config.json. ``dtype``: the stored
+    weights' dtype, by default the one the model was loaded in (``config.torch_dtype``: a bf16 checkpoint
+    stays bf16, a model made from scratch is float32). Weights above ``max_shard_bytes`` are split into
+    ``model-0000N-of-0000M.safetensors`` shards with ``model.safetensors.index.json``."""
     tokenizer = tokenizer or tok.BYTE
     os.makedirs(directory, exist_ok=True)
     raw = model.module if hasattr(model, "module") else model
     raw = getattr(raw, "_orig_mod", raw)
+    dtype = dtype or getattr(torch, raw.config.torch_dtype or "float32", torch.float32)
     tensors = {k: v.detach().to("cpu", dtype) for k, v in raw.hf_state_dict().items()}
     dtype_name = str(dtype).replace("torch.", "")
     hf = raw.config.to_hf(dtype_name)
     if not tokenizer.is_byte:
         hf.update(tokenizer.config_entries())
     _write_json(os.path.join(directory, "config.json"), hf)
-    _write_json(os.path.join(directory, "generation_config.json"),
-                {"bos_token_id": hf["bos_token_id"], "eos_token_id": hf["eos_token_id"],
-                 "pad_token_id": hf["pad_token_id"], "do_sample": False})
+    generation = raw.config.generation
+    if generation is None:
+        generation = {"bos_token_id": hf.get("bos_token_id"), "eos_token_id": hf.get("eos_token_id"),
+                      "pad_token_id": hf.get("pad_token_id"), "do_sample": False}
+    _write_json(os.path.join(directory, "generation_config.json"), generation)
     total = sum(t.numel() * t.element_size() for t in tensors.values())
     meta = {"format": "pt"}
-    if total <= MAX_SHARD_BYTES:
+    for stale in [n for n in os.listdir(directory) if n == INDEX_FILE or n == "model.safetensors"
+                  or (n.startswith("model-") and n.endswith(".safetensors"))]:
+        os.remove(os.path.join(directory, stale))  # weights of an earlier save must not mix with these
+    if total <= max_shard_bytes:
         safetensors.save_file(tensors, os.path.join(directory, "model.safetensors"), meta)
     else:
-        _save_sharded(tensors, directory, meta, total)
+        _save_sharded(tensors, directory, meta, total, max_shard_bytes)
     info = dict(info or {})
     info.setdefault("trainer", f"trainyard-trainer {__version__}")
     info["parameters"] = sum(t.numel() for t in tensors.values())
@@ -67,11 +77,11 @@ def save_model(model, directory, info=None, dtype=torch.float32, tokenizer=None)
     _write_json(os.path.join(directory, "trainyard.json"), info)
 
 
-def _save_sharded(tensors, directory, meta, total):
+def _save_sharded(tensors, directory, meta, total, max_shard_bytes):
     shards, current, size = [], {}, 0
     for name in sorted(tensors):
         n = tensors[name].numel() * tensors[name].element_size()
-        if current and size + n > MAX_SHARD_BYTES:
+        if current and size + n > max_shard_bytes:
             shards.append(current)
             current, size = {}, 0
         current[name] = tensors[name]
@@ -82,16 +92,28 @@ def _save_sharded(tensors, directory, meta, total):
         fname = f"model-{i:05d}-of-{len(shards):05d}.safetensors"
         safetensors.save_file(shard, os.path.join(directory, fname), meta)
         weight_map.update({name: fname for name in shard})
-    _write_json(os.path.join(directory, "model.safetensors.index.json"),
-                {"metadata": {"total_size": total}, "weight_map": weight_map})
+    _write_json(os.path.join(directory, INDEX_FILE), {"metadata": {"total_size": total}, "weight_map": weight_map})
 
 
 def load_state_dict(directory):
-    index = os.path.join(directory, "model.safetensors.index.json")
+    """Every tensor of the checkpoint in its stored dtype: the shards its index names (whatever their file
+    names), else model.safetensors."""
+    index = os.path.join(directory, INDEX_FILE)
     if os.path.exists(index):
+        weight_map = read_json(index).get("weight_map")
+        if not isinstance(weight_map, dict) or not weight_map:
+            raise ValueError(f"{index}: no weight_map")
         sd = {}
-        for fname in sorted(set(read_json(index)["weight_map"].values())):
-            sd.update(safetensors.load_file(os.path.join(directory, fname)))
+        for fname in sorted(set(weight_map.values())):
+            if not isinstance(fname, str) or os.path.basename(fname) != fname or fname in ("", ".", ".."):
+                raise ValueError(f"{index}: shard '{fname}' is not a file name in the checkpoint dir")
+            path = os.path.join(directory, fname)
+            if not os.path.exists(path):
+                raise FileNotFoundError(f"{directory}: shard {fname} named by {INDEX_FILE} is missing")
+            sd.update(safetensors.load_file(path))
+        missing = sorted(set(weight_map) - set(sd))
+        if missing:
+            raise ValueError(f"{index}: tensors not found in their shards: {', '.join(missing[:5])}")
         return sd
     single = os.path.join(directory, "model.safetensors")
     if not os.path.exists(single):
@@ -101,7 +123,9 @@ def load_state_dict(directory):
 
 def load_model(directory, text=True):
     """The model (float32, CPU) and the checkpoint's trainyard.json (empty if absent). ``text``: the caller
-    tokenizes text for it, so the checkpoint must have the byte tokenizer (see tokenizer.require_byte)."""
+    tokenizes text for it, so the checkpoint must have the byte tokenizer (see tokenizer.require_byte).
+    The model's config remembers the stored dtype (save_model writes it back in it), config.json's other
+    keys and generation_config.json."""
     directory = os.path.realpath(directory)
     cfg_path = os.path.join(directory, "config.json")
     if not os.path.exists(cfg_path):
@@ -109,8 +133,15 @@ def load_model(directory, text=True):
     if text:
         tok.require_byte(directory)
     config = LlamaConfig.from_hf(read_json(cfg_path))
+    gen_path = os.path.join(directory, "generation_config.json")
+    if os.path.exists(gen_path):
+        config.generation = read_json(gen_path)
+    sd = load_state_dict(directory)
+    stored = {t.dtype for t in sd.values() if t.is_floating_point()}
+    if len(stored) == 1:
+        config.torch_dtype = str(stored.pop()).replace("torch.", "")
     model = LlamaForCausalLM(config)
-    model.load_hf_state_dict({k: v.float() for k, v in load_state_dict(directory).items()})
+    model.load_hf_state_dict({k: v.float() for k, v in sd.items()})
     info_path = os.path.join(directory, "trainyard.json")
     info = read_json(info_path) if os.path.exists(info_path) else {}
     return model, info
@@ -137,7 +168,8 @@ def save_training_state(checkpoints_dir, step, model, optimizer, data_state, inf
     final = os.path.join(checkpoints_dir, f"step-{step}")
     tmp = os.path.join(checkpoints_dir, f".tmp-step-{step}")
     shutil.rmtree(tmp, ignore_errors=True)
-    save_model(model, tmp, info, tokenizer=tokenizer)
+    # float32 whatever the checkpoint's dtype: a resumed run continues from the exact weights
+    save_model(model, tmp, info, dtype=torch.float32, tokenizer=tokenizer)
     torch.save({"step": step, "optimizer": optimizer.state_dict(), "data": data_state, "rng": rng_state(),
                 "trainer": __version__}, os.path.join(tmp, STATE_FILE))
     shutil.rmtree(final, ignore_errors=True)

@@ -1,5 +1,7 @@
-"""A Llama-architecture decoder (RMSNorm, rotary embeddings, grouped-query attention, SwiGLU) whose
-parameter names and config.json follow Hugging Face's LlamaForCausalLM, so its checkpoints load there."""
+"""A Llama-architecture decoder (RMSNorm, rotary embeddings, grouped-query attention, SwiGLU) and the
+families that differ from it only in details (families.py: qwen2, qwen3, mistral): parameter names and
+config.json follow the family's Hugging Face class (LlamaForCausalLM, Qwen2ForCausalLM…), so checkpoints
+load there and theirs load here."""
 
 import dataclasses
 import math
@@ -8,6 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import families, rope
 from . import tokenizer as tok
 
 HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
@@ -15,8 +18,20 @@ HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
 SDPA_GQA = HAS_SDPA and tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 5)
 
 
+# config.json keys the config models; every other key of a loaded config.json is kept as it was (``extra``).
+_MODELLED = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+             "num_key_value_heads", "vocab_size", "max_position_embeddings", "rms_norm_eps", "rope_theta",
+             "tie_word_embeddings", "initializer_range")
+# What a model made from scratch writes besides the modelled keys (its tokenizer ids are the byte tokenizer's
+# until save_model records another's).
+_FRESH = {"hidden_act": "silu", "attention_dropout": 0.0, "use_cache": True, "rope_scaling": None,
+          "bos_token_id": tok.BOS, "eos_token_id": tok.EOS, "pad_token_id": tok.PAD}
+
+
 @dataclasses.dataclass
 class LlamaConfig:
+    """The architecture of every family (families.py): a Llama decoder plus the family's differences,
+    resolved from config.json into plain fields (``qkv_bias``, ``qk_norm``…)."""
     hidden_size: int = 96
     intermediate_size: int = 256
     num_hidden_layers: int = 4
@@ -28,63 +43,125 @@ class LlamaConfig:
     rope_theta: float = 10000.0
     tie_word_embeddings: bool = False
     initializer_range: float = 0.02
-    # HF's head_dim when it is not hidden_size / heads (e.g. after attention heads were pruned).
+    # HF's head_dim when it is not hidden_size / heads (e.g. after attention heads were pruned, or qwen3).
     explicit_head_dim: int = None
+    model_type: str = "llama"
+    qkv_bias: bool = False
+    o_bias: bool = False
+    mlp_bias: bool = False
+    qk_norm: str = None
+    rope_scaling: dict = None
+    # Attention sees at most this many positions back (mistral); None: unlimited.
+    sliding_window: int = None
+    # The dtype the checkpoint's weights were stored in; save_model writes that dtype unless told another.
+    torch_dtype: str = "float32"
+    # The loaded config.json's keys the fields above do not model, written back unchanged; None for a model
+    # made from scratch (it gets _FRESH and its family's fresh_keys).
+    extra: dict = None
+    # A loaded checkpoint's generation_config.json, written back unchanged (None: derived from the ids).
+    generation: dict = None
 
     def __post_init__(self):
+        families.of(self.model_type)
         if self.explicit_head_dim is None and self.hidden_size % self.num_attention_heads:
             raise ValueError("hidden_size must be a multiple of num_attention_heads")
         if self.num_attention_heads % self.num_key_value_heads:
             raise ValueError("num_attention_heads must be a multiple of num_key_value_heads")
         if self.head_dim % 2:
             raise ValueError("the head dimension must be even for rotary embeddings")
+        rope.validate(self.rope_scaling)
+
+    @property
+    def family(self):
+        return families.of(self.model_type)
 
     @property
     def head_dim(self):
         return self.explicit_head_dim or self.hidden_size // self.num_attention_heads
 
     def to_hf(self, torch_dtype="float32"):
-        d = dataclasses.asdict(self)
-        d.pop("explicit_head_dim")
-        d.update({
-            "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_act": "silu",
-            "head_dim": self.head_dim, "attention_bias": False, "attention_dropout": 0.0, "mlp_bias": False,
-            "pretraining_tp": 1, "rope_scaling": None, "use_cache": True, "torch_dtype": torch_dtype,
-            "bos_token_id": tok.BOS, "eos_token_id": tok.EOS, "pad_token_id": tok.PAD,
-        })
+        fam = self.family
+        d = dict(_FRESH, **fam.fresh_keys) if self.extra is None else dict(self.extra)
+        d.update({k: getattr(self, k) for k in _MODELLED})
+        if "rope_parameters" in d:  # transformers >= 5 keeps theta and scaling there; ours are unchanged
+            d.pop("rope_theta")
+        else:
+            d["rope_scaling"] = self.rope_scaling
+        for column, value in (("qkv_bias", self.qkv_bias), ("o_bias", self.o_bias), ("mlp_bias", self.mlp_bias)):
+            if isinstance(getattr(fam, column), str):
+                d[getattr(fam, column)] = value
+        d.update({"architectures": [fam.architecture], "model_type": fam.model_type, "head_dim": self.head_dim,
+                  "torch_dtype": torch_dtype})
+        if "dtype" in d:  # transformers >= 4.56 names it dtype
+            d["dtype"] = torch_dtype
         return d
 
     @classmethod
     def from_hf(cls, d):
-        fields = {f.name for f in dataclasses.fields(cls)}
-        if d.get("model_type", "llama") != "llama":
-            raise ValueError(f"model_type '{d.get('model_type')}' is not llama")
-        if d.get("rope_scaling"):
-            raise ValueError("rope_scaling is not supported by this trainer")
-        kw = {k: v for k, v in d.items() if k in fields}
+        """The config of a config.json; refuses, by name, what the trainer cannot run as transformers does."""
+        fam = families.of(d.get("model_type", "llama"))
+        if d.get("hidden_act", "silu") != "silu":
+            raise ValueError(f"hidden_act '{d['hidden_act']}' is not supported (the {fam.model_type} family "
+                             "uses silu)")
+        if float(d.get("partial_rotary_factor") or 1.0) != 1.0:
+            raise ValueError("partial_rotary_factor: only 1.0 (every dimension rotated) is supported")
+        kw = {k: d[k] for k in _MODELLED if d.get(k) is not None}
         kw.setdefault("num_key_value_heads", d.get("num_attention_heads"))
+        kw.setdefault("tie_word_embeddings", fam.tie_word_embeddings)
+        scaling = d.get("rope_scaling")
+        if "rope_parameters" in d and not scaling:
+            params = d["rope_parameters"] or {}
+            if any(isinstance(v, dict) for v in params.values()):
+                raise ValueError("rope_parameters: per-layer-type RoPE is not supported")
+            if params.get("rope_theta") is not None:
+                kw["rope_theta"] = params["rope_theta"]
+            scaling = params if rope.kind_of(params) else None
         heads, hidden = kw.get("num_attention_heads"), kw.get("hidden_size")
         if d.get("head_dim") and heads and hidden and d["head_dim"] != hidden // heads:
             kw["explicit_head_dim"] = int(d["head_dim"])
-        return cls(**kw)
+        window = None
+        if fam.sliding_window == "flag" and d.get("use_sliding_window"):
+            raise ValueError(f"use_sliding_window: true is not supported for {fam.model_type} (the trainer "
+                             "attends over the whole sequence); set it to false")
+        if any(t != "full_attention" for t in d.get("layer_types") or []):
+            raise ValueError(f"layer_types: only full_attention layers are supported (got "
+                             f"{sorted(set(d['layer_types']))})")
+        if fam.sliding_window == "window" and d.get("sliding_window") is not None:
+            window = int(d["sliding_window"])
+        dtype = d.get("torch_dtype") or d.get("dtype") or "float32"
+        consumed = set(_MODELLED) | {"rope_scaling", "model_type", "architectures", "head_dim", "torch_dtype"}
+        consumed |= {getattr(fam, c) for c in ("qkv_bias", "o_bias", "mlp_bias") if isinstance(getattr(fam, c), str)}
+        return cls(**kw, model_type=fam.model_type, qkv_bias=families.flag(fam.qkv_bias, d),
+                   o_bias=families.flag(fam.o_bias, d), mlp_bias=families.flag(fam.mlp_bias, d),
+                   qk_norm=fam.qk_norm, rope_scaling=scaling or None, sliding_window=window,
+                   torch_dtype=dtype if isinstance(dtype, str) else "float32",
+                   extra={k: v for k, v in d.items() if k not in consumed})
 
     def num_params(self):
         d, f, v, L = self.hidden_size, self.intermediate_size, self.vocab_size, self.num_hidden_layers
         kv = self.num_key_value_heads * self.head_dim
         q = self.num_attention_heads * self.head_dim
         per_layer = 2 * d * q + 2 * d * kv + 3 * d * f + 2 * d
+        per_layer += (q + 2 * kv) * self.qkv_bias + d * self.o_bias + (2 * f + d) * self.mlp_bias
+        per_layer += 2 * self.head_dim * bool(self.qk_norm)
         return v * d * (1 if self.tie_word_embeddings else 2) + L * per_layer + d
 
 
 def resolve_config(spec):
-    """The architecture from step.json: a map of HF config fields over :class:`LlamaConfig`'s. Preset names
-    (``tiny``, ``125m``…) are resolved by the planner from the kind's definition, so none are listed here."""
+    """The architecture from step.json: a map of HF config fields over :class:`LlamaConfig`'s defaults.
+    ``model_type`` picks the family (default llama). Preset names (``tiny``, ``125m``…) are resolved by the
+    planner from the kind's definition, so none are listed here."""
     if not isinstance(spec, dict):
         raise ValueError("model must be an architecture map (the planner resolves preset names); got "
                          f"{type(spec).__name__}")
-    merged = dataclasses.asdict(LlamaConfig())
+    fam = families.of(spec.get("model_type", "llama"))
+    defaults = LlamaConfig()
+    merged = dict(_FRESH, **fam.fresh_keys)
+    merged.update({k: getattr(defaults, k) for k in _MODELLED})
     merged.update(spec)
-    return LlamaConfig.from_hf(merged)
+    config = LlamaConfig.from_hf(merged)
+    config.torch_dtype = "float32"
+    return config
 
 
 class RMSNorm(nn.Module):
@@ -100,14 +177,14 @@ class RMSNorm(nn.Module):
         return self.weight * x.to(dtype)
 
 
-def rope_tables(config, seq_len, device):
-    """cos/sin of HF Llama's rotary embedding (halves rotated, not interleaved)."""
-    hd = config.head_dim
-    inv_freq = 1.0 / (config.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.int64, device=device).float() / hd))
+def rope_tables(config, seq_len, device, scaled_for=None):
+    """cos/sin of HF's rotary embedding (halves rotated, not interleaved) for positions 0..seq_len-1, the
+    frequencies of the config's RoPE scaling (``scaled_for``: the sequence length dynamic scaling sees)."""
+    inv_freq, attention_factor = rope.inv_freq(config, scaled_for)
     pos = torch.arange(seq_len, device=device, dtype=torch.float32)
-    freqs = torch.outer(pos, inv_freq)
+    freqs = torch.outer(pos, inv_freq.to(device))
     emb = torch.cat((freqs, freqs), dim=-1)
-    return emb.cos(), emb.sin()
+    return emb.cos() * attention_factor, emb.sin() * attention_factor
 
 
 def _rotate_half(x):
@@ -123,16 +200,22 @@ class Attention(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.c = c
-        self.q_proj = nn.Linear(c.hidden_size, c.num_attention_heads * c.head_dim, bias=False)
-        self.k_proj = nn.Linear(c.hidden_size, c.num_key_value_heads * c.head_dim, bias=False)
-        self.v_proj = nn.Linear(c.hidden_size, c.num_key_value_heads * c.head_dim, bias=False)
-        self.o_proj = nn.Linear(c.num_attention_heads * c.head_dim, c.hidden_size, bias=False)
+        self.q_proj = nn.Linear(c.hidden_size, c.num_attention_heads * c.head_dim, bias=c.qkv_bias)
+        self.k_proj = nn.Linear(c.hidden_size, c.num_key_value_heads * c.head_dim, bias=c.qkv_bias)
+        self.v_proj = nn.Linear(c.hidden_size, c.num_key_value_heads * c.head_dim, bias=c.qkv_bias)
+        self.o_proj = nn.Linear(c.num_attention_heads * c.head_dim, c.hidden_size, bias=c.o_bias)
+        if c.qk_norm == "head":  # qwen3: each head's q and k normalised over head_dim, before RoPE
+            self.q_norm = RMSNorm(c.head_dim, c.rms_norm_eps)
+            self.k_norm = RMSNorm(c.head_dim, c.rms_norm_eps)
 
     def forward(self, x, cos, sin):
         B, T, _ = x.shape
         c = self.c
-        q = self.q_proj(x).view(B, T, c.num_attention_heads, c.head_dim).transpose(1, 2)
-        k = self.k_proj(x).view(B, T, c.num_key_value_heads, c.head_dim).transpose(1, 2)
+        q = self.q_proj(x).view(B, T, c.num_attention_heads, c.head_dim)
+        k = self.k_proj(x).view(B, T, c.num_key_value_heads, c.head_dim)
+        if c.qk_norm == "head":
+            q, k = self.q_norm(q), self.k_norm(k)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = self.v_proj(x).view(B, T, c.num_key_value_heads, c.head_dim).transpose(1, 2)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         rep = c.num_attention_heads // c.num_key_value_heads
@@ -156,9 +239,9 @@ class Attention(nn.Module):
 class MLP(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.gate_proj = nn.Linear(c.hidden_size, c.intermediate_size, bias=False)
-        self.up_proj = nn.Linear(c.hidden_size, c.intermediate_size, bias=False)
-        self.down_proj = nn.Linear(c.intermediate_size, c.hidden_size, bias=False)
+        self.gate_proj = nn.Linear(c.hidden_size, c.intermediate_size, bias=c.mlp_bias)
+        self.up_proj = nn.Linear(c.hidden_size, c.intermediate_size, bias=c.mlp_bias)
+        self.down_proj = nn.Linear(c.intermediate_size, c.hidden_size, bias=c.mlp_bias)
 
     def forward(self, x):
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
@@ -201,16 +284,26 @@ class LlamaForCausalLM(nn.Module):
             if isinstance(m, (nn.Linear, nn.Embedding)):
                 with torch.no_grad():
                     m.weight.normal_(0.0, std, generator=generator)
+                    if getattr(m, "bias", None) is not None:
+                        m.bias.zero_()
 
     def _rope_for(self, T, device):
-        if self._rope is None or self._rope[0].shape[0] < T or self._rope[0].device != device:
-            self._rope = rope_tables(self.config, max(T, self.config.max_position_embeddings), device)
-        cos, sin = self._rope
+        c = self.config
+        # dynamic scaling depends on the sequence length once it exceeds max_position_embeddings
+        key = T if rope.kind_of(c.rope_scaling) == "dynamic" and T > c.max_position_embeddings else None
+        if (self._rope is None or self._rope[0] != key or self._rope[1].shape[0] < T
+                or self._rope[1].device != device):
+            self._rope = (key,) + rope_tables(c, max(T, c.max_position_embeddings), device, key)
+        _, cos, sin = self._rope
         return cos[:T], sin[:T]
 
     def forward(self, input_ids):
         """Logits for every position, [batch, seq, vocab]. Causal only: batches are right-padded."""
         T = input_ids.shape[1]
+        if self.config.sliding_window is not None and T > self.config.sliding_window:
+            raise ValueError(f"sequence length {T} exceeds the model's sliding_window "
+                             f"{self.config.sliding_window}; the trainer attends over whole sequences only, "
+                             "so keep seq_len <= sliding_window")
         cos, sin = self._rope_for(T, input_ids.device)
         x = self.model.embed_tokens(input_ids)
         for layer in self.model.layers:
