@@ -246,3 +246,15 @@ def test_an_incomplete_adapter_setting_fails_the_step_with_one_line(tmp_path, ba
                                       "adapter": {k: v for k, v in ADAPTER.items() if k != "r"},
                                       "config": dict(FAST, max_steps=2)}) == 2
     assert capsys.readouterr().err.strip() == "error: adapter.r: missing from step.json (the planner writes every default)"
+
+
+def test_an_adapter_of_another_base_is_refused_naming_what_does_not_fit(tmp_path):
+    model = tiny_model()
+    lora.apply(model, lora.Settings.from_body(ADAPTER))
+    lora.save_adapter(model, str(tmp_path), {}, str(tmp_path))
+    deeper = LlamaForCausalLM(resolve_config(dict(TINY, num_hidden_layers=3)))
+    with pytest.raises(ValueError, match=r"does not fit the model: missing \['base_model.model.model.layers.2"):
+        lora.load_adapter(deeper, str(tmp_path))
+    wider = LlamaForCausalLM(resolve_config(dict(TINY, intermediate_size=96)))
+    with pytest.raises(ValueError, match=r"gate_proj.lora_B.weight has shape \[64, 8\], the model needs \[96, 8\]"):
+        lora.load_adapter(wider, str(tmp_path))

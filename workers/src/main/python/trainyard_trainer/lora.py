@@ -84,7 +84,8 @@ class Settings:
         if (not isinstance(targets, list) or not targets
                 or not all(isinstance(t, str) and t for t in targets)):
             raise ValueError(f"{where}.{names[3]}: must be a non-empty list of module names, got {targets!r}")
-        return cls(int(r), float(alpha), float(dropout), targets)
+        # An integral alpha stays an integer, as PEFT writes it.
+        return cls(r, alpha if isinstance(alpha, int) else float(alpha), float(dropout), targets)
 
     def to_body(self):
         return {"type": "lora", "r": self.r, "alpha": self.alpha, "dropout": self.dropout,
