@@ -245,7 +245,8 @@ def test_an_incomplete_adapter_setting_fails_the_step_with_one_line(tmp_path, ba
     assert run_step(tmp_path, "sft", {"model": base, "data": datasets_dir,
                                       "adapter": {k: v for k, v in ADAPTER.items() if k != "r"},
                                       "config": dict(FAST, max_steps=2)}) == 2
-    assert capsys.readouterr().err.strip() == "error: adapter.r: missing from step.json (the planner writes every default)"
+    assert capsys.readouterr().err.strip() == ("error: adapter.r: missing from step.json "
+                                               "(the planner writes every default)")
 
 
 def test_an_adapter_of_another_base_is_refused_naming_what_does_not_fit(tmp_path):

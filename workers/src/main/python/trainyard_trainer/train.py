@@ -394,8 +394,10 @@ def run(kind, body, step_json, runner, log=print):
 
     wrapped.train()
     checkpoints_dir = os.path.join(work_dir, "checkpoints")
-    # Frozen weights need no weight gradients: 2 FLOPs per parameter forward and 2 backward, not 4.
-    flops_per_token = 4 * n_params + 2 * n_trainable + 12 * model.config.num_hidden_layers * model.config.hidden_size * cfg.seq_len
+    # Per parameter and token: 2 FLOPs forward, 2 for the input gradient, and 2 more for the weight gradient
+    # of a trained one only (a frozen base gets none); an adapter's own parameters are not in n_params.
+    flops_per_token = (4 * (n_params + (n_trainable if adapter else 0)) + 2 * n_trainable
+                       + 12 * model.config.num_hidden_layers * model.config.hidden_size * cfg.seq_len)
     peak = rt.peak_flops()
     clock, started, window_tokens = Clock(), time.perf_counter(), 0
     if held_out and start == 0:
