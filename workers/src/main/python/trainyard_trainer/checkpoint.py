@@ -162,14 +162,19 @@ def set_rng_state(state):
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_training_state(checkpoints_dir, step, model, optimizer, data_state, info, tokenizer=None, keep=2):
+def save_training_state(checkpoints_dir, step, model, optimizer, data_state, info, tokenizer=None, keep=2,
+                        write=None):
     """Writes ``step-<N>`` atomically and keeps the newest ``keep`` states; ``data_state`` holds the data
-    position (the mixture's per-source counters), so a resumed run serves the same batches."""
+    position (the mixture's per-source counters), so a resumed run serves the same batches. ``write(dir)``
+    writes the trained tensors instead of the whole model (an adapter run keeps only its adapter)."""
     final = os.path.join(checkpoints_dir, f"step-{step}")
     tmp = os.path.join(checkpoints_dir, f".tmp-step-{step}")
     shutil.rmtree(tmp, ignore_errors=True)
-    # float32 whatever the checkpoint's dtype: a resumed run continues from the exact weights
-    save_model(model, tmp, info, dtype=torch.float32, tokenizer=tokenizer)
+    if write is not None:
+        write(tmp)
+    else:
+        # float32 whatever the checkpoint's dtype: a resumed run continues from the exact weights
+        save_model(model, tmp, info, dtype=torch.float32, tokenizer=tokenizer)
     torch.save({"step": step, "optimizer": optimizer.state_dict(), "data": data_state, "rng": rng_state(),
                 "trainer": __version__}, os.path.join(tmp, STATE_FILE))
     shutil.rmtree(final, ignore_errors=True)

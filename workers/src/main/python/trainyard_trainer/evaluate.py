@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from . import checkpoint as ckpt
 from . import data as D
+from . import lora
 from .runtime import MetricsWriter, Runtime
 from .tokenizer import ByteTokenizer
 
@@ -162,6 +163,13 @@ def run(body, step_json, log=print):
         if os.path.exists(tok_cfg):
             with open(tok_cfg) as f:
                 info = dict(info, chat=bool(json.load(f).get("chat_template")))
+    if body.get("adapter"):
+        # The base plus a LoRA adapter (settings from its adapter_config.json); what made the adapter (e.g. a
+        # chat-tuning sft) says whether prompts are chat-formatted.
+        if not isinstance(body["adapter"], str):
+            raise ValueError("evaluate: 'adapter' must be an adapter (a directory)")
+        adapter_info = lora.load_adapter(model, body["adapter"])
+        info = dict(info, **{k: adapter_info[k] for k in ("kind", "chat") if k in adapter_info})
     model.to(rt.device).eval()
     ev = Evaluator(model, info, rt, cfg)
     # The planner writes canonical task names (aliases are resolved in Java, StepKinds).

@@ -4,6 +4,9 @@ pretrain / continual-pretrain: next-token loss on packed windows (continual-pret
 learning rate and may replay earlier data at a ratio). sft: next-token loss on response tokens only.
 dpo: sigmoid DPO loss against a frozen reference.
 
+With ``adapter`` in the body (sft, dpo) only a LoRA adapter trains on the frozen base (lora.py); the output is
+the adapter dir, and DPO's reference is the same model with its adapters switched off.
+
 A step's data is a mixture of sources (one artifact is a mixture of one; see mixture.py), each a text
 dataset the trainer tokenizes with its byte tokenizer or token shards it reads as they are; which of the
 two a model may take is decided by its tokenizer (tokenizer.py), never by a fallback.
@@ -21,6 +24,7 @@ import torch.nn.functional as F
 
 from . import checkpoint as ckpt
 from . import data as D
+from . import lora
 from .model import LlamaForCausalLM, resolve_config
 from . import tokenizer as tok
 from .mixture import Mixture, Source, normalised
@@ -253,6 +257,18 @@ class DirectPreference:
         return loss, stats, ids.numel()
 
 
+class AdaptersOff:
+    """The DPO reference of an adapter run: the policy's own modules with the adapters switched off for the
+    call, i.e. the frozen base, with no second copy in memory."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, ids):
+        with lora.disabled(self.model):
+            return self.model(ids)
+
+
 def evaluate_during_training(objective, examples, model, rt, batch_size):
     """Mean loss (and the objective's stats) over every held-out example, without touching the RNG or the
     training data order; recorded as ``eval_*`` metrics, so a run's metrics hold an eval curve."""
@@ -286,6 +302,9 @@ def run(kind, body, step_json, runner, log=print):
     metrics = MetricsWriter(step_json.get("metrics"), rt.main)
     resume_dir = step_json.get("resume")
     state = ckpt.load_training_state(resume_dir) if resume_dir else None
+    adapter = lora.Settings.from_body(body["adapter"]) if body.get("adapter") else None
+    if adapter and init == "scratch":
+        raise ValueError(f"{kind}: an adapter trains on a base checkpoint; this kind starts from scratch")
 
     data_state = state["data"] if state else {}
     specs = data_sources(body, cfg, kind)
@@ -321,11 +340,21 @@ def run(kind, body, step_json, runner, log=print):
     _check_ids_fit(loaded + held_out_what, model.config.vocab_size)
     pad_id = tokenizer.pad_id if tokenizer.pad_id is not None else 0
 
+    # The base's size, before any adapter: the registry shows a checkpoint's (and an adapter's base's) count.
+    n_params = sum(p.numel() for p in model.parameters())
+    if adapter:
+        lora.apply(model, adapter)
     reference = None
     if objective_name == "dpo":
-        reference = ckpt.load_model(body["reference"])[0] if body.get("reference") else copy.deepcopy(model)
-        reference.requires_grad_(False)
-        reference.eval().to(rt.device)
+        if body.get("reference"):
+            reference = ckpt.load_model(body["reference"])[0]
+        elif adapter:
+            reference = AdaptersOff(model)
+        else:
+            reference = copy.deepcopy(model)
+        if not isinstance(reference, AdaptersOff):
+            reference.requires_grad_(False)
+            reference.eval().to(rt.device)
         objective = DirectPreference(mixture, pad_id, cfg, reference)
     elif objective_name == "sft":
         objective = SupervisedFineTuning(mixture, pad_id)
@@ -338,9 +367,13 @@ def run(kind, body, step_json, runner, log=print):
 
     start = 0
     if state:
-        model.load_hf_state_dict(ckpt.load_state_dict(resume_dir))
+        if adapter:
+            lora.load_adapter(model, resume_dir)
+        else:
+            model.load_hf_state_dict(ckpt.load_state_dict(resume_dir))
         start = state["step"]
-    n_params = sum(p.numel() for p in model.parameters())
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    n_trainable = sum(p.numel() for p in trainable)
     wrapped = rt.prepare(model)
     optimizer = rt.optimizer(model, cfg.lr, cfg.weight_decay)
     if state:
@@ -349,12 +382,22 @@ def run(kind, body, step_json, runner, log=print):
         log(f"resumed from {resume_dir} at step {start}")
         metrics.write(step=start, resumed_from_step=start)
     tokens_seen = state.get("data", {}).get("tokens", 0) if state else 0
-    log(f"{kind}: {n_params:,} parameters on {rt.device} (world {rt.world}, bf16 {rt.bf16}, "
+    log(f"{kind}: {n_params:,} parameters ({n_trainable:,} trainable"
+        + (f", LoRA r {adapter.r} on {', '.join(adapter.target_modules)}" if adapter else "")
+        + f") on {rt.device} (world {rt.world}, bf16 {rt.bf16}, "
         f"compile {rt.compile}); {cfg.max_steps} steps, data {_describe_data(specs, loaded)}")
+
+    def save_output(directory):
+        # The adapter alone: the base's files are only ever read.
+        lora.save_adapter(model, directory, dict(info, parameters=n_params), body["model"],
+                          _lineage(step_json)(body["model"])["source"], tokenizer)
 
     wrapped.train()
     checkpoints_dir = os.path.join(work_dir, "checkpoints")
-    flops_per_token = 6 * n_params + 12 * model.config.num_hidden_layers * model.config.hidden_size * cfg.seq_len
+    # Per parameter and token: 2 FLOPs forward, 2 for the input gradient, and 2 more for the weight gradient
+    # of a trained one only (a frozen base gets none); an adapter's own parameters are not in n_params.
+    flops_per_token = (4 * (n_params + (n_trainable if adapter else 0)) + 2 * n_trainable
+                       + 12 * model.config.num_hidden_layers * model.config.hidden_size * cfg.seq_len)
     peak = rt.peak_flops()
     clock, started, window_tokens = Clock(), time.perf_counter(), 0
     if held_out and start == 0:
@@ -377,7 +420,7 @@ def run(kind, body, step_json, runner, log=print):
             for k, v in stats.items():
                 stats_sum[k] = stats_sum.get(k, 0.0) + v / cfg.grad_accum
             step_tokens += ntok * rt.world
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip).item()
+        grad_norm = torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip).item()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         tokens_seen += step_tokens
@@ -401,6 +444,7 @@ def run(kind, body, step_json, runner, log=print):
             if done == cfg.max_steps:
                 # The registry shows a checkpoint's parameter count from its step's last metrics.
                 line["parameters"] = n_params
+                line["trainable_parameters"] = n_trainable
             metrics.write(**line)
             if done % (cfg.log_every * 10) == 0 or done == cfg.max_steps or done == start + 1:
                 log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in line.items()))
@@ -410,14 +454,19 @@ def run(kind, body, step_json, runner, log=print):
             log(f"eval at step {done}: " + " ".join(f"{k}={v:.4g}" for k, v in scores.items()))
         if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.max_steps and rt.main:
             data_state = dict(objective.state(), tokens=tokens_seen)
-            path = ckpt.save_training_state(checkpoints_dir, done, model, optimizer, data_state, info, tokenizer)
+            path = ckpt.save_training_state(checkpoints_dir, done, model, optimizer, data_state, info, tokenizer,
+                                            write=save_output if adapter else None)
             log(f"saved training state {path}")
 
     if rt.main:
         info.update({"steps": cfg.max_steps, "tokens": tokens_seen, "config": cfg.raw,
                      "resumed_from_step": start if state else None, "mixture": mixture.consumed()})
-        ckpt.save_model(model, out_dir, info, tokenizer=tokenizer)
-        log(f"wrote checkpoint to {out_dir}")
+        if adapter:
+            save_output(out_dir)
+            log(f"wrote adapter to {out_dir}")
+        else:
+            ckpt.save_model(model, out_dir, info, tokenizer=tokenizer)
+            log(f"wrote checkpoint to {out_dir}")
     metrics.close()
     rt.close()
     return 0
