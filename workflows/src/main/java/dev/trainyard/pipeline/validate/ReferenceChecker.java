@@ -109,8 +109,12 @@ final class ReferenceChecker {
       return;
     }
     Optional<StepKind> kind = StepKinds.find(target.kind());
-    if (kind.isPresent() && kind.get().output(ref.output()).isEmpty()) {
-      List<String> outputs = kind.get().outputNames();
+    if (kind.isPresent() && kind.get().outputIn(target.body(), ref.output()).isEmpty()) {
+      // Only the outputs this step has: an sft step with adapter: has `adapter`, not `model`.
+      List<String> outputs =
+          kind.get().outputsIn(target.body()).stream().map(o -> o.name()).toList();
+      String condition =
+          kind.get().output(ref.output()).map(o -> " (only " + o.condition() + ")").orElse("");
       problems.add(
           path,
           "step '"
@@ -119,7 +123,9 @@ final class ReferenceChecker {
               + target.kind()
               + ") has no output '"
               + ref.output()
-              + "'; "
+              + "'"
+              + condition
+              + "; "
               + (outputs.isEmpty()
                   ? "it produces no outputs"
                   : "it produces: " + String.join(", ", outputs)));
