@@ -190,7 +190,8 @@ public final class StepKinds {
 
   /**
    * {@code adapter:} of sft and dpo: train a LoRA adapter on the frozen base instead of every
-   * weight (PEFT's layout, docs/trainer.md). The planner writes each default into step.json.
+   * weight, written in PEFT's layout (adapter_config.json, adapter_model.safetensors). The planner
+   * writes each default into step.json, so the trainer keeps none of its own.
    */
   public static final StepField ADAPTER =
       StepField.optional(
