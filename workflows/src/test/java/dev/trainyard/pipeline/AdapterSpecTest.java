@@ -309,4 +309,29 @@ class AdapterSpecTest {
             "steps[1].models[1].model: task-arithmetic merges checkpoints; fold an adapter into its base with method lora",
             "steps[1].models[2].model: task-arithmetic merges checkpoints; fold an adapter into its base with method lora");
   }
+
+  @Test
+  void adapterRulesOfMergeApplyWhenATemplateIsSavedNotOnlyAtLaunch() {
+    assertThat(
+            parseProblems(
+                TUNE
+                    + """
+              - id: fold
+                kind: merge
+                method: lora
+                base: ${{ params.base }}
+                models:
+                  - {model: "${{ params.base }}"}
+              - id: soup
+                kind: merge
+                method: linear
+                models:
+                  - {model: "${{ steps.tune.outputs.adapter }}"}
+                  - {model: "${{ params.tuned }}"}
+            """))
+        .containsExactly(
+            "steps[1].models[0].model: lora folds adapters into the base, but this is a checkpoint",
+            "steps[2].models[0].model: linear merges checkpoints; fold an adapter into its base with method lora",
+            "steps[2].models[1].model: linear merges checkpoints; fold an adapter into its base with method lora");
+  }
 }
