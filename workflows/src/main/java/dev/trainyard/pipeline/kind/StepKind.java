@@ -252,6 +252,11 @@ public record StepKind(
       return this;
     }
 
+    /** Adds a part several kinds share (e.g. the adapter field and outputs of sft and dpo). */
+    public Builder apply(java.util.function.UnaryOperator<Builder> part) {
+      return part.apply(this);
+    }
+
     public Builder check(StepCheck check) {
       checks.add(check);
       return this;

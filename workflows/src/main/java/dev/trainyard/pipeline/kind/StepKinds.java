@@ -448,15 +448,15 @@ public final class StepKinds {
           .build();
 
   public static final StepKind SFT =
-      adaptable(
-              training(
-                  "sft",
-                  "Supervised fine-tuning on instruction data.",
-                  StepField.required("model", ARTIFACT, "checkpoint to fine-tune")
-                      .accepting(ArtifactType.CHECKPOINT),
-                  1e-3,
-                  0.0,
-                  false))
+      training(
+              "sft",
+              "Supervised fine-tuning on instruction data.",
+              StepField.required("model", ARTIFACT, "checkpoint to fine-tune")
+                  .accepting(ArtifactType.CHECKPOINT),
+              1e-3,
+              0.0,
+              false)
+          .apply(StepKinds::adaptable)
           .runner("init", "checkpoint")
           .runner("objective", "sft")
           .runner("chat", true)
@@ -471,23 +471,23 @@ public final class StepKinds {
           .build();
 
   public static final StepKind DPO =
-      adaptable(
-              StepKind.builder("dpo", Execution.WORKER_TRAINER)
-                  .description("Direct preference optimisation on chosen/rejected pairs.")
-                  .field(
-                      StepField.required("model", ARTIFACT, "policy checkpoint")
-                          .accepting(ArtifactType.CHECKPOINT))
-                  .field(trainingData("preference dataset, or a mixture of them"))
-                  .field(
-                      StepField.optional(
-                              "reference",
-                              ARTIFACT,
-                              "reference checkpoint, default the policy's start (with adapter: the frozen base itself)")
-                          .accepting(ArtifactType.CHECKPOINT))
-                  .field(EVAL_DATA)
-                  .field(config(dpoConfig()))
-                  .check(StepKinds::checkEvalEvery)
-                  .check(StepKinds::checkSources))
+      StepKind.builder("dpo", Execution.WORKER_TRAINER)
+          .description("Direct preference optimisation on chosen/rejected pairs.")
+          .field(
+              StepField.required("model", ARTIFACT, "policy checkpoint")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(trainingData("preference dataset, or a mixture of them"))
+          .field(
+              StepField.optional(
+                      "reference",
+                      ARTIFACT,
+                      "reference checkpoint, default the policy's start (with adapter: the frozen base itself)")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(EVAL_DATA)
+          .field(config(dpoConfig()))
+          .check(StepKinds::checkEvalEvery)
+          .check(StepKinds::checkSources)
+          .apply(StepKinds::adaptable)
           .failures(WORKER_FAILURES)
           .failures(TRAINER_FAILURES)
           .defaultAttempts(TRAINING_ATTEMPTS)
