@@ -77,7 +77,12 @@ class TemplateEditorApiTest {
     assertThat(lr.get("type").asText()).isEqualTo("number");
     assertThat(lr.get("exclusiveMinimum").asInt()).isZero();
 
-    given().get("/api/v1/step-kinds/sft").then().statusCode(200);
+    // With adapter: an sft step produces an adapter artifact instead of a checkpoint.
+    JsonPath sft =
+        given().get("/api/v1/step-kinds/sft").then().statusCode(200).extract().jsonPath();
+    assertThat(sft.getList("outputs.name")).containsExactly("model", "adapter");
+    assertThat(sft.getList("outputs.type")).containsExactly("checkpoint", "adapter");
+    assertThat(sft.getList("outputs.when")).containsExactly("without `adapter`", "with `adapter`");
     given().get("/api/v1/step-kinds/no-such-kind").then().statusCode(404);
   }
 

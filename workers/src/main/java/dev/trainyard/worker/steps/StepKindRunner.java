@@ -15,10 +15,11 @@ public sealed interface StepKindRunner permits ProcessStepKind, InProcessStepKin
   /** The definition this runs; its one output names and types what {@code output/} holds. */
   StepKind kind();
 
-  /** The output's name and type for one step (a {@code command} step may choose its type). */
+  /**
+   * The output's name and type for one step (a {@code command} step may choose its type; an {@code
+   * sft} step with {@code adapter:} produces {@code adapter}).
+   */
   default Output output(StepTask task) {
-    Output output = kind().outputs().get(0);
-    return new Output(
-        output.name(), output.typeIn(task.body() == null ? java.util.Map.of() : task.body()), null);
+    return kind().outputsIn(task.body() == null ? java.util.Map.of() : task.body()).get(0);
   }
 }

@@ -2,9 +2,11 @@ package dev.trainyard.worker.tensor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.trainyard.pipeline.kind.MergeRules;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.Defaults;
+import dev.trainyard.worker.tensor.merge.LoraMerge;
 import dev.trainyard.worker.tensor.merge.MergeRequest;
 import dev.trainyard.worker.tensor.merge.Merger;
 import dev.trainyard.worker.tensor.prune.PruneRequest;
@@ -176,6 +178,25 @@ public final class TensorSteps {
       Consumer<String> progress)
       throws IOException {
     long started = System.nanoTime();
+    if (r.method().equals(MergeRules.LORA)) {
+      return mergeLora(r, body, outputDir, metricsFile, cancelled, progress, started);
+    }
+    List<String> adapters = new ArrayList<>();
+    for (int i = 0; i < r.models().size(); i++) {
+      if (LoraMerge.isAdapter(r.models().get(i))) {
+        adapters.add(
+            "models["
+                + i
+                + "].model: "
+                + r.models().get(i)
+                + " is a LoRA adapter; "
+                + r.method()
+                + " merges checkpoints (fold an adapter into its base with method lora)");
+      }
+    }
+    if (!adapters.isEmpty()) {
+      throw new MergeRequest.InvalidMergeException(adapters);
+    }
     List<Checkpoint> opened = new ArrayList<>();
     try {
       Checkpoint base = r.base() == null ? null : open(r.base(), opened);
@@ -219,6 +240,62 @@ public final class TensorSteps {
     } finally {
       for (Checkpoint c : opened) {
         c.close();
+      }
+    }
+  }
+
+  /**
+   * Method lora: the base's tensors, updated by each adapter; config and tokenizer from the base.
+   */
+  private static Result mergeLora(
+      MergeRequest r,
+      Map<String, Object> body,
+      Path outputDir,
+      Path metricsFile,
+      BooleanSupplier cancelled,
+      Consumer<String> progress,
+      long started)
+      throws IOException {
+    try (Checkpoint base = Checkpoint.open(r.base())) {
+      List<LoraMerge.Adapter> adapters = LoraMerge.open(r.models(), base);
+      try {
+        List<TensorPipeline.Item> items = LoraMerge.plan(r, base, adapters);
+        List<InputRole> roles = new ArrayList<>();
+        roles.add(new InputRole(r.baseRef(), "base", r.base(), Map.of()));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> entries = (List<Map<String, Object>>) body.get("models");
+        for (int i = 0; i < adapters.size(); i++) {
+          Map<String, Object> params = new LinkedHashMap<>(entries.get(i));
+          params.remove("model");
+          params.put("index", i);
+          params.put("r", adapters.get(i).rank());
+          params.put("lora_alpha", adapters.get(i).alpha());
+          params.put("modules", adapters.get(i).targets().size());
+          roles.add(new InputRole(r.modelRefs().get(i), "adapter", r.models().get(i), params));
+        }
+        ObjectNode config = base.config().orElse(null);
+        if (config != null && r.dtype() != null) {
+          config.put("torch_dtype", torchName(DType.fromConfigName(r.dtype())));
+        }
+        return write(
+            StepKinds.MERGE.name(),
+            r.method(),
+            body,
+            items,
+            base,
+            config,
+            roles,
+            r.maxShardBytes(),
+            outputDir,
+            metricsFile,
+            cancelled,
+            progress,
+            started,
+            Map.of());
+      } finally {
+        for (LoraMerge.Adapter a : adapters) {
+          a.close();
+        }
       }
     }
   }

@@ -50,17 +50,21 @@ class TrainerCatalogueTest {
             .filter(key -> key.defaultValue() != null)
             .forEach(key -> sourceDefaults.put(key.name(), key.defaultValue()));
       }
-      kinds.put(
-          kind.name(),
-          Map.of(
-              "runner",
-              new TreeMap<>(kind.runner()),
-              "config_defaults",
-              defaults,
-              "derived_defaults",
-              derived,
-              "source_defaults",
-              sourceDefaults));
+      Map<String, Object> entry = new TreeMap<>();
+      entry.put("runner", new TreeMap<>(kind.runner()));
+      entry.put("config_defaults", defaults);
+      entry.put("derived_defaults", derived);
+      entry.put("source_defaults", sourceDefaults);
+      // Defaults of adapter: (sft, dpo), which the planner writes into a LoRA step's body.
+      var adapter = kind.fields().get("adapter");
+      if (adapter != null && adapter.type() == dev.trainyard.pipeline.kind.ValueType.OBJECT) {
+        Map<String, Object> adapterDefaults = new TreeMap<>();
+        adapter.entries().values().stream()
+            .filter(key -> key.defaultValue() != null)
+            .forEach(key -> adapterDefaults.put(key.name(), key.defaultValue()));
+        entry.put("adapter_defaults", adapterDefaults);
+      }
+      kinds.put(kind.name(), entry);
     }
     Map<String, Object> json = new TreeMap<>();
     json.put(

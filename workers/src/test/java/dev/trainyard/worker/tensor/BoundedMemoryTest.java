@@ -64,6 +64,75 @@ class BoundedMemoryTest {
     }
   }
 
+  @Test
+  void loraFoldIntoAHundredMegabyteBaseRunsInA64MegabyteHeap() throws Exception {
+    Path base = generate(tmp.resolve("base"), 0);
+    // An adapter of rank 8 on every tensor of the base (layers.T.weight [1024, 1024]).
+    Path adapter = Files.createDirectories(tmp.resolve("adapter"));
+    Files.writeString(
+        adapter.resolve("adapter_config.json"),
+        "{\"peft_type\": \"LORA\", \"r\": 8, \"lora_alpha\": 16, \"bias\": \"none\"}");
+    int cols = ELEMENTS / 1024;
+    List<TensorSpec> plan = new ArrayList<>();
+    for (int t = 0; t < TENSORS; t++) {
+      plan.add(
+          new TensorSpec(
+              "base_model.model.layers." + t + ".lora_A.weight", DType.F32, new long[] {8, cols}));
+      plan.add(
+          new TensorSpec(
+              "base_model.model.layers." + t + ".lora_B.weight", DType.F32, new long[] {1024, 8}));
+    }
+    try (var w =
+        new dev.trainyard.worker.tensor.safetensors.SafetensorsWriter(
+            adapter.resolve("adapter_model.safetensors"), plan, java.util.Map.of())) {
+      for (TensorSpec s : plan) {
+        float[] v = new float[(int) s.numel()];
+        java.util.Arrays.fill(v, 0.1f);
+        w.writeFloats(s.name(), v);
+      }
+      w.finish();
+    }
+    Path config = tmp.resolve("lora.yaml");
+    Files.writeString(
+        config,
+        """
+        method: lora
+        base: base
+        models:
+          - {model: adapter, weight: 1.0}
+        """);
+    Path out = tmp.resolve("out");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-Xmx64m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                TensorCli.class.getName(),
+                "merge",
+                "--config",
+                config.toString(),
+                "--out",
+                out.toString(),
+                "--quiet")
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("child.log").toFile())
+            .start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(tmp.resolve("child.log"))).isZero();
+    try (Checkpoint in = Checkpoint.open(base);
+        Checkpoint c = Checkpoint.open(out)) {
+      assertThat(c.tensors()).hasSize(TENSORS);
+      // Each element gained (16/8)·Σₖ 0.1·0.1 = 0.16, then was rounded to bf16 again.
+      float before = in.entry("layers.7.weight").readFloats()[123];
+      float after = c.entry("layers.7.weight").readFloats()[123];
+      assertThat((double) after)
+          .isCloseTo(before + 0.16, org.assertj.core.data.Offset.offset(0.004));
+      assertThat(c.entry("layers.7.weight").info().dtype()).isEqualTo(DType.BF16);
+    }
+  }
+
   private static Path generate(Path dir, int seed) throws IOException {
     List<TensorSpec> plan = new ArrayList<>();
     for (int t = 0; t < TENSORS; t++) {

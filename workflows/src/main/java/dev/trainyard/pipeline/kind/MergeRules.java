@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * What each merge method needs across fields (a base or none, how many models, which knobs apply),
@@ -15,7 +16,39 @@ public final class MergeRules {
 
   /** The methods the tensor engine implements, after {@link #canonical} folds the spellings. */
   public static final List<String> METHODS =
-      List.of("linear", "task-arithmetic", "ties", "dare", "slerp", "model-stock", "breadcrumbs");
+      List.of(
+          "linear",
+          "task-arithmetic",
+          "ties",
+          "dare",
+          "slerp",
+          "model-stock",
+          "breadcrumbs",
+          "lora");
+
+  /** Folds LoRA adapters into their base (W + weight·alpha/r·B·A); the only one taking adapters. */
+  public static final String LORA = "lora";
+
+  /** Config keys lora has no use for: it adds each adapter's own update, scaled by its weight. */
+  private static final List<String> NOT_FOR_LORA =
+      List.of("normalize", "t", "lambda", "rescale", "variant");
+
+  /** The rules as the kind runs them: the fields at validation, the input types once planned. */
+  public static final StepCheck RULES =
+      new StepCheck() {
+        @Override
+        public void check(Map<String, Object> body, BiConsumer<String, String> problem) {
+          MergeRules.check(body, problem);
+        }
+
+        @Override
+        public void checkTypes(
+            Map<String, Object> body,
+            Function<Object, ArtifactType> typeOf,
+            BiConsumer<String, String> problem) {
+          MergeRules.checkTypes(body, typeOf, problem);
+        }
+      };
 
   /** Methods that do not sparsify deltas, so {@code density} means nothing to them. */
   private static final List<String> DENSE = List.of("linear", "task-arithmetic", "slerp");
@@ -69,6 +102,18 @@ public final class MergeRules {
           problem.accept("config.t", "slerp needs the interpolation factor t");
         }
       }
+      case LORA -> {
+        if (!hasBase) {
+          problem.accept("base", "lora needs the base checkpoint its adapters were trained on");
+        }
+        for (String key : NOT_FOR_LORA) {
+          if (config.get(key) != null) {
+            problem.accept(
+                "config." + key,
+                "lora does not use " + key + "; each adapter's update is scaled by its weight");
+          }
+        }
+      }
       case "model-stock" -> {
         if (!hasBase) {
           problem.accept("base", "model-stock needs a base checkpoint");
@@ -84,7 +129,7 @@ public final class MergeRules {
         }
       }
     }
-    if (DENSE.contains(method) || method.equals("model-stock")) {
+    if (DENSE.contains(method) || method.equals("model-stock") || method.equals(LORA)) {
       for (int i = 0; i < models.size(); i++) {
         if (models.get(i) instanceof Map<?, ?> entry && entry.get("density") != null) {
           problem.accept(
@@ -114,6 +159,41 @@ public final class MergeRules {
         problem.accept(
             "models",
             "weights sum to 0, which normalize cannot divide by; set config.normalize: false");
+      }
+    }
+  }
+
+  /**
+   * Method lora folds adapters, every other method merges checkpoints: each {@code models[i].model}
+   * whose type is known must be the one its method takes.
+   */
+  public static void checkTypes(
+      Map<String, Object> body,
+      Function<Object, ArtifactType> typeOf,
+      BiConsumer<String, String> problem) {
+    if (!(body.get("method") instanceof String written) || !StepCheck.literal(written)) {
+      return;
+    }
+    String method = canonical(written).name();
+    if (!METHODS.contains(method) || !(body.get("models") instanceof List<?> models)) {
+      return;
+    }
+    for (int i = 0; i < models.size(); i++) {
+      if (!(models.get(i) instanceof Map<?, ?> entry)) {
+        continue;
+      }
+      ArtifactType type = typeOf.apply(entry.get("model"));
+      if (type == null) {
+        continue;
+      }
+      if (method.equals(LORA) && type != ArtifactType.ADAPTER) {
+        problem.accept(
+            "models[" + i + "].model",
+            "lora folds adapters into the base, but this is a " + type.wireName());
+      } else if (!method.equals(LORA) && type == ArtifactType.ADAPTER) {
+        problem.accept(
+            "models[" + i + "].model",
+            method + " merges checkpoints; fold an adapter into its base with method lora");
       }
     }
   }

@@ -60,7 +60,7 @@ public final class StepContract {
           new Entry("attempt", "the attempt number, from 1"),
           new Entry(
               "body",
-              "the step's own fields as planned: parameters substituted, `config` defaults filled in, "
+              "the step's own fields as planned: parameters substituted, `config` (and `adapter`) defaults filled in, "
                   + "artifact references replaced by their local paths"),
           new Entry("inputs", "input name to local path"),
           new Entry("artifacts", "input name to its artifact id (as lineage records it)"),

@@ -73,6 +73,22 @@ public record StepKind(
     return outputs.stream().filter(o -> o.name().equals(name)).findFirst();
   }
 
+  /**
+   * The outputs a step with this body has (e.g. {@code adapter}, not {@code model}, for an {@code
+   * sft} step with {@code adapter:}), each typed as the body chooses.
+   */
+  public List<Output> outputsIn(Map<String, ?> body) {
+    return outputs.stream()
+        .filter(o -> o.existsIn(body))
+        .map(o -> new Output(o.name(), o.typeIn(body), null))
+        .toList();
+  }
+
+  /** The output {@code name} of a step with this body, typed; empty when the step has none. */
+  public Optional<Output> outputIn(Map<String, ?> body, String name) {
+    return outputsIn(body).stream().filter(o -> o.name().equals(name)).findFirst();
+  }
+
   /** Whether it produces an artifact of {@code type} (e.g. which kinds write eval reports). */
   public boolean produces(ArtifactType type) {
     return outputs.stream().anyMatch(o -> o.type() == type);
@@ -93,7 +109,18 @@ public record StepKind(
     map.put("outputs", outputNames());
     map.put(
         "outputTypes",
-        outputs.stream().map(o -> Map.of("name", o.name(), "type", o.type().wireName())).toList());
+        outputs.stream()
+            .map(
+                o -> {
+                  var output = new LinkedHashMap<String, Object>();
+                  output.put("name", o.name());
+                  output.put("type", o.type().wireName());
+                  if (o.condition() != null) {
+                    output.put("when", o.condition());
+                  }
+                  return output;
+                })
+            .toList());
     map.put("cacheable", cacheable);
     map.put("runsUserCode", runsUserCode);
     map.put("failures", failures.stream().map(FailureType::wireName).toList());
@@ -223,6 +250,11 @@ public record StepKind(
     public Builder example(String yaml) {
       this.example = yaml;
       return this;
+    }
+
+    /** Adds a part several kinds share (e.g. the adapter field and outputs of sft and dpo). */
+    public Builder apply(java.util.function.UnaryOperator<Builder> part) {
+      return part.apply(this);
     }
 
     public Builder check(StepCheck check) {

@@ -184,6 +184,63 @@ public final class StepKinds {
               "held-out dataset or token shards scored with the training objective every config.eval_every steps and at the end")
           .accepting(ArtifactType.DATASET, ArtifactType.FILES, ArtifactType.TOKENS);
 
+  /** The modules a LoRA adapter wraps by default: every projection of a Llama-style block. */
+  public static final List<String> LORA_TARGET_MODULES =
+      List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+
+  /**
+   * {@code adapter:} of sft and dpo: train a LoRA adapter on the frozen base instead of every
+   * weight, written in PEFT's layout (adapter_config.json, adapter_model.safetensors). The planner
+   * writes each default into step.json, so the trainer keeps none of its own.
+   */
+  public static final StepField ADAPTER =
+      StepField.optional(
+              "adapter",
+              OBJECT,
+              "train a LoRA adapter on the frozen base instead of the whole model; the output is then `adapter`")
+          .withEntries(
+              Kinds.byName(
+                  ConfigKey.optional("type", STRING, Constraint.oneOf("lora"), "adapter type")
+                      .withDefault("lora"),
+                  ConfigKey.optional("r", INT, Constraint.positive(), "rank of the update B·A")
+                      .withDefault(8),
+                  ConfigKey.optional(
+                          "alpha",
+                          NUMBER,
+                          Constraint.positive(),
+                          "scale: the update is alpha/r·B·A")
+                      .withDefault(16),
+                  ConfigKey.optional(
+                          "dropout",
+                          NUMBER,
+                          new Constraint(0.0, false, 1.0, true, List.of(), null),
+                          "dropout on the adapter's input")
+                      .withDefault(0.0),
+                  ConfigKey.optional(
+                          "target_modules",
+                          STRING_LIST,
+                          Constraint.NONE,
+                          "names of the linear modules that get an adapter")
+                      .withDefault(LORA_TARGET_MODULES)));
+
+  /** Outputs of sft and dpo: a checkpoint, or with {@code adapter:} only the adapter. */
+  private static StepKind.Builder adaptable(StepKind.Builder kind) {
+    return kind.field(ADAPTER)
+        .output(Output.without("adapter", "model", ArtifactType.CHECKPOINT))
+        .output(Output.with("adapter", "adapter", ArtifactType.ADAPTER))
+        .check(StepKinds::checkAdapter);
+  }
+
+  /** An adapter wraps at least one module. */
+  private static void checkAdapter(
+      Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    if (body.get("adapter") instanceof Map<?, ?> adapter
+        && adapter.get("target_modules") instanceof List<?> modules
+        && modules.isEmpty()) {
+      problem.accept("adapter.target_modules", "must name at least one module");
+    }
+  }
+
   /** Most sources of one mixture: each is read and held by the trainer. */
   public static final int MAX_SOURCES = 16;
 
@@ -277,7 +334,8 @@ public final class StepKinds {
           "slerp",
           "model-stock",
           "breadcrumbs",
-          "breadcrumbs_ties");
+          "breadcrumbs_ties",
+          "lora");
 
   public static final List<String> PRUNE_METHODS = List.of("magnitude", "nm", "width");
 
@@ -343,7 +401,7 @@ public final class StepKinds {
           .build();
 
   public static final StepKind PRETRAIN =
-      training(
+      fullTraining(
               "pretrain",
               "Pretrains a model from scratch.",
               StepField.optional(
@@ -369,7 +427,7 @@ public final class StepKinds {
           .build();
 
   public static final StepKind CONTINUAL_PRETRAIN =
-      training(
+      fullTraining(
               "continual-pretrain",
               "Continues pretraining a checkpoint on new data.",
               StepField.required("model", ARTIFACT, "checkpoint to start from")
@@ -398,6 +456,7 @@ public final class StepKinds {
               1e-3,
               0.0,
               false)
+          .apply(StepKinds::adaptable)
           .runner("init", "checkpoint")
           .runner("objective", "sft")
           .runner("chat", true)
@@ -420,13 +479,15 @@ public final class StepKinds {
           .field(trainingData("preference dataset, or a mixture of them"))
           .field(
               StepField.optional(
-                      "reference", ARTIFACT, "reference checkpoint, default the policy's start")
+                      "reference",
+                      ARTIFACT,
+                      "reference checkpoint, default the policy's start (with adapter: the frozen base itself)")
                   .accepting(ArtifactType.CHECKPOINT))
           .field(EVAL_DATA)
           .field(config(dpoConfig()))
           .check(StepKinds::checkEvalEvery)
           .check(StepKinds::checkSources)
-          .output("model", ArtifactType.CHECKPOINT)
+          .apply(StepKinds::adaptable)
           .failures(WORKER_FAILURES)
           .failures(TRAINER_FAILURES)
           .defaultAttempts(TRAINING_ATTEMPTS)
@@ -447,19 +508,26 @@ public final class StepKinds {
 
   public static final StepKind MERGE =
       StepKind.builder("merge", Execution.WORKER_JAVA)
-          .description("Merges checkpoints tensor by tensor.")
+          .description(
+              "Merges checkpoints tensor by tensor, or folds LoRA adapters into their base (method lora).")
           .field(
               StepField.required("method", STRING, "merge method")
                   .withConstraint(Constraint.oneOf(MERGE_METHODS.toArray(String[]::new))))
           .field(
-              StepField.optional("base", ARTIFACT, "base checkpoint for task-vector methods")
+              StepField.optional(
+                      "base", ARTIFACT, "base checkpoint for task-vector methods and lora")
                   .accepting(ArtifactType.CHECKPOINT))
           .field(
-              StepField.required("models", OBJECT_LIST, "checkpoints to merge")
+              StepField.required(
+                      "models", OBJECT_LIST, "checkpoints to merge, or (lora) adapters to fold in")
                   .withEntries(
                       Kinds.byName(
-                          ConfigKey.required("model", ARTIFACT, Constraint.NONE, "checkpoint")
-                              .accepting(ArtifactType.CHECKPOINT),
+                          ConfigKey.required(
+                                  "model",
+                                  ARTIFACT,
+                                  Constraint.NONE,
+                                  "checkpoint, or adapter (lora only)")
+                              .accepting(ArtifactType.CHECKPOINT, ArtifactType.ADAPTER),
                           // Numbers, or per-tensor-pattern lists [{filter, value}] as mergekit
                           // writes them.
                           ConfigKey.optional("weight", ANY, Constraint.NONE, "mixing weight"),
@@ -503,7 +571,7 @@ public final class StepKinds {
                       SHARD_BYTES,
                       ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)")
                           .withDefault(0))))
-          .check(MergeRules::check)
+          .check(MergeRules.RULES)
           .output("model", ArtifactType.CHECKPOINT)
           .failures(WORKER_FAILURES)
           .example(
@@ -676,6 +744,12 @@ public final class StepKinds {
           .field(
               StepField.required("model", ARTIFACT, "checkpoint to evaluate")
                   .accepting(ArtifactType.CHECKPOINT))
+          .field(
+              StepField.optional(
+                      "adapter",
+                      ARTIFACT,
+                      "a LoRA adapter evaluated on model, its base (without merging it)")
+                  .accepting(ArtifactType.ADAPTER))
           .field(
               StepField.required("data", ARTIFACT, "evaluation dataset: one task per file")
                   .accepting(ArtifactType.DATASET, ArtifactType.FILES))
@@ -927,12 +1001,23 @@ public final class StepKinds {
         .field(config(trainingConfig(lr, weightDecay, replays)))
         .check(StepKinds::checkEvalEvery)
         .check(StepKinds::checkSources)
-        .output("model", ArtifactType.CHECKPOINT)
         .failures(WORKER_FAILURES)
         .failures(TRAINER_FAILURES)
         .defaultAttempts(TRAINING_ATTEMPTS)
         .resumable()
         .runner("entry", "train");
+  }
+
+  /** A training kind whose output is always a full checkpoint. */
+  private static StepKind.Builder fullTraining(
+      String name,
+      String description,
+      StepField model,
+      double lr,
+      double weightDecay,
+      boolean replays) {
+    return training(name, description, model, lr, weightDecay, replays)
+        .output("model", ArtifactType.CHECKPOINT);
   }
 
   private static StepField config(List<ConfigKey> keys) {

@@ -15,7 +15,10 @@ import java.util.Map;
 public final class Defaults {
   private Defaults() {}
 
-  /** A copy of {@code body} with every absent field and config key that has a default filled in. */
+  /**
+   * A copy of {@code body} with every absent field, config key and key of a given object (such as
+   * {@code adapter:}) that has a default filled in.
+   */
   public static Map<String, Object> resolve(StepKind kind, Map<String, Object> body) {
     var resolved = new LinkedHashMap<>(body);
     kind.fields()
@@ -28,6 +31,13 @@ public final class Defaults {
               if (field.type() == ValueType.PRESET_OR_CONFIG
                   && resolved.get(field.name()) != null) {
                 resolved.put(field.name(), architecture(resolved.get(field.name())));
+              }
+              if (field.type() == ValueType.OBJECT
+                  && !field.name().equals("config")
+                  && resolved.get(field.name()) instanceof Map<?, ?> given) {
+                // An object set on the step (sft's adapter:) gets its entries' defaults; one left
+                // out stays out, since its presence means something (train an adapter).
+                resolved.put(field.name(), fill(given, field.entries()));
               }
               if (field.type() == ValueType.SOURCES
                   && resolved.get(field.name()) instanceof java.util.List<?> sources) {

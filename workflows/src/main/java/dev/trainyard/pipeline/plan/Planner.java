@@ -200,9 +200,16 @@ public final class Planner {
           });
       kind.checks()
           .forEach(
-              check ->
-                  check.check(
-                      body, (at, message) -> problems.add(step.path() + "." + at, message)));
+              check -> {
+                check.check(body, (at, message) -> problems.add(step.path() + "." + at, message));
+                check.checkTypes(
+                    body,
+                    value -> {
+                      var input = value instanceof String token ? inputTypes.get(token) : null;
+                      return input == null ? null : input.type();
+                    },
+                    (at, message) -> problems.add(step.path() + "." + at, message));
+              });
     }
 
     private Object substitute(Object value, String role) {
@@ -279,8 +286,8 @@ public final class Planner {
         referencedSteps.add(producerId);
         var type =
             StepKinds.of(producer.kind())
-                .output(ref.output())
-                .map(o -> o.typeIn(producer.body()))
+                .outputIn(producer.body(), ref.output())
+                .map(o -> o.type())
                 .orElse(null);
         inputTypes.put(
             Expressions.inputToken(inputName),

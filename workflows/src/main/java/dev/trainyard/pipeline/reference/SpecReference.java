@@ -112,12 +112,14 @@ public final class SpecReference {
                     "an existing checkpoint (id, hash prefix, `name@alias`), bound to steps as an input artifact";
                 case DATASET ->
                     "an existing dataset version (`name`, `name:v3`, `name@alias`, hash prefix), bound as an input";
+                case ADAPTER ->
+                    "an existing LoRA adapter (id, hash prefix, `name@alias`), bound as an input";
               })
           .append(" |\n");
     }
     md.append(
         "\nA parameter without a `default` is required unless `required: false` says otherwise. "
-            + "Only `checkpoint` and `dataset` parameters may be passed where a step expects an artifact.\n\n");
+            + "Only `checkpoint`, `dataset` and `adapter` parameters may be passed where a step expects an artifact.\n\n");
 
     md.append(
         "## Steps\n\nEvery step has an `id` and a `kind`; the other fields depend on the kind. "
@@ -260,6 +262,7 @@ public final class SpecReference {
                                 + (o.typeField() == null
                                     ? ""
                                     : ", or as `" + o.typeField() + "` says")
+                                + (o.condition() == null ? "" : ", " + o.condition())
                                 + ")")
                     .collect(Collectors.joining(", ")))
         .append("\n");

@@ -14,7 +14,9 @@ public enum ParamType {
   /** An existing checkpoint, passed to steps as an input artifact rather than as text. */
   CHECKPOINT("checkpoint"),
   /** An existing dataset, passed to steps as an input artifact rather than as text. */
-  DATASET("dataset");
+  DATASET("dataset"),
+  /** An existing LoRA adapter (e.g. for evaluate's or merge's adapter), passed as an artifact. */
+  ADAPTER("adapter");
 
   private final String yamlName;
 
@@ -28,7 +30,7 @@ public enum ParamType {
 
   /** Whether values are artifact ids that become input bindings instead of substituted text. */
   public boolean isArtifact() {
-    return this == CHECKPOINT || this == DATASET;
+    return artifactType() != null;
   }
 
   /** The type an artifact passed as this parameter must have; null for plain values. */
@@ -36,6 +38,7 @@ public enum ParamType {
     return switch (this) {
       case CHECKPOINT -> ArtifactType.CHECKPOINT;
       case DATASET -> ArtifactType.DATASET;
+      case ADAPTER -> ArtifactType.ADAPTER;
       default -> null;
     };
   }

@@ -60,7 +60,7 @@ public final class ParamValues {
   /** The value as the given type, or empty when it does not fit (no string-to-number coercion). */
   public static Optional<Object> convert(ParamType type, Object value) {
     return switch (type) {
-      case STRING, CHECKPOINT, DATASET ->
+      case STRING, CHECKPOINT, DATASET, ADAPTER ->
           value instanceof String ? Optional.of(value) : Optional.empty();
       case BOOLEAN -> value instanceof Boolean ? Optional.of(value) : Optional.empty();
       case INT ->

@@ -1,5 +1,6 @@
 package dev.trainyard.pipeline.validate;
 
+import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.spec.Expression;
@@ -43,6 +44,43 @@ final class ReferenceChecker {
                           checkString(step, field, path, text, byId, params, problems)));
     }
     reportCycles(steps, byId, problems);
+    for (StepSpec step : steps) {
+      // Rules on what references are (merge lora takes adapters), where that is known from the
+      // spec alone: a step's output or a typed parameter. The planner checks them again once
+      // bound.
+      StepKinds.find(step.kind())
+          .ifPresent(
+              kind ->
+                  kind.checks()
+                      .forEach(
+                          check ->
+                              check.checkTypes(
+                                  step.body(),
+                                  value -> typeOf(value, byId, params),
+                                  (at, message) -> problems.add(step.path() + "." + at, message))));
+    }
+  }
+
+  /** The artifact type a value written as one reference stands for, or null when not known. */
+  private static ArtifactType typeOf(
+      Object value, Map<String, StepSpec> steps, Map<String, ParamSpec> params) {
+    if (!(value instanceof String text)) {
+      return null;
+    }
+    return switch (Expressions.whole(text, Expressions.find(text))) {
+      case Expression.StepOutputRef ref -> {
+        StepSpec target = steps.get(ref.step());
+        yield target == null
+            ? null
+            : StepKinds.find(target.kind())
+                .flatMap(k -> k.outputIn(target.body(), ref.output()))
+                .map(o -> o.type())
+                .orElse(null);
+      }
+      case Expression.ParamRef ref ->
+          params.containsKey(ref.name()) ? params.get(ref.name()).type().artifactType() : null;
+      case null, default -> null;
+    };
   }
 
   private static void checkString(
@@ -109,8 +147,12 @@ final class ReferenceChecker {
       return;
     }
     Optional<StepKind> kind = StepKinds.find(target.kind());
-    if (kind.isPresent() && kind.get().output(ref.output()).isEmpty()) {
-      List<String> outputs = kind.get().outputNames();
+    if (kind.isPresent() && kind.get().outputIn(target.body(), ref.output()).isEmpty()) {
+      // Only the outputs this step has: an sft step with adapter: has `adapter`, not `model`.
+      List<String> outputs =
+          kind.get().outputsIn(target.body()).stream().map(o -> o.name()).toList();
+      String condition =
+          kind.get().output(ref.output()).map(o -> " (only " + o.condition() + ")").orElse("");
       problems.add(
           path,
           "step '"
@@ -119,7 +161,9 @@ final class ReferenceChecker {
               + target.kind()
               + ") has no output '"
               + ref.output()
-              + "'; "
+              + "'"
+              + condition
+              + "; "
               + (outputs.isEmpty()
                   ? "it produces no outputs"
                   : "it produces: " + String.join(", ", outputs)));

@@ -295,7 +295,7 @@ public final class ValueChecker {
   }
 
   private static String artifactHint() {
-    return "must reference an artifact: ${{ params.NAME }} of type checkpoint or dataset, or ${{ steps.ID.outputs.NAME }}";
+    return "must reference an artifact: ${{ params.NAME }} of type checkpoint, dataset or adapter, or ${{ steps.ID.outputs.NAME }}";
   }
 
   private void checkDuration(String path, Object value) {

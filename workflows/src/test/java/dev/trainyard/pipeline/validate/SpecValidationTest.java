@@ -157,7 +157,7 @@ class SpecValidationTest {
         """))
         .containsExactly(
             "steps[0].run: unknown field for kind 'sft'; expected one of model, data, eval_data, config, "
-                + "id, kind, needs, resources, timeout, retry, matrix, cache, description");
+                + "adapter, id, kind, needs, resources, timeout, retry, matrix, cache, description");
   }
 
   @Test
@@ -364,7 +364,7 @@ class SpecValidationTest {
             "steps[2].model: expected checkpoint, but output 'output' of step 'files' (command) is files",
             "steps[3].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report",
             "steps[4].model: expected checkpoint, but parameter 'corpus' (dataset) is dataset",
-            "steps[5].models[0].model: expected checkpoint, but output 'report' of step 'eval' (evaluate) is eval-report");
+            "steps[5].models[0].model: expected checkpoint or adapter, but output 'report' of step 'eval' (evaluate) is eval-report");
   }
 
   @Test
@@ -688,8 +688,8 @@ class SpecValidationTest {
   void artifactFieldsMustReferenceAnArtifact() {
     assertThat(stepProblems(TRAIN.replace("${{ params.base }}", "${{ params.greeting }}")))
         .containsExactly(
-            "steps[0].model: must reference an artifact: ${{ params.NAME }} of type checkpoint or "
-                + "dataset, or ${{ steps.ID.outputs.NAME }}");
+            "steps[0].model: must reference an artifact: ${{ params.NAME }} of type checkpoint, "
+                + "dataset or adapter, or ${{ steps.ID.outputs.NAME }}");
   }
 
   @Test
@@ -709,6 +709,6 @@ class SpecValidationTest {
         """))
         .containsExactly(
             "params.shards.default: expected int, got \"many\"",
-            "params.mode.type: unknown type 'str'; expected one of string, int, number, boolean, checkpoint, dataset");
+            "params.mode.type: unknown type 'str'; expected one of string, int, number, boolean, checkpoint, dataset, adapter");
   }
 }

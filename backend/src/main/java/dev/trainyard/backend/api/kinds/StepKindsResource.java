@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * The step-kind catalogue, published from {@link StepKinds} (the one definition of each kind): each
@@ -22,7 +23,11 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @Path("/api/v1/step-kinds")
 @Produces(MediaType.APPLICATION_JSON)
 public class StepKindsResource {
-  public record KindOutput(String name, String type) {}
+  /**
+   * @param when the step field that decides whether a step has this output ({@code with `adapter`}:
+   *     sft with adapter: produces {@code adapter} instead of {@code model}), or null: always
+   */
+  public record KindOutput(String name, String type, @Schema(nullable = true) String when) {}
 
   /**
    * @param execution where its steps run: APPROVAL, BACKEND, WORKER_JAVA, WORKER_PROCESS or
@@ -84,7 +89,9 @@ public class StepKindsResource {
         kind.name(),
         kind.description(),
         kind.execution().name(),
-        kind.outputs().stream().map(o -> new KindOutput(o.name(), o.type().wireName())).toList(),
+        kind.outputs().stream()
+            .map(o -> new KindOutput(o.name(), o.type().wireName(), o.condition()))
+            .toList(),
         kind.cacheable(),
         kind.runsUserCode(),
         kind.failures().stream().map(FailureType::wireName).toList(),

@@ -62,7 +62,16 @@ public class TemplatesResource {
 
   public record ParamInfo(
       String name,
-      @Schema(enumeration = {"string", "int", "number", "boolean", "checkpoint", "dataset"})
+      @Schema(
+              enumeration = {
+                "string",
+                "int",
+                "number",
+                "boolean",
+                "checkpoint",
+                "dataset",
+                "adapter"
+              })
           String type,
       boolean required,
       @JsonProperty("default") @Schema(implementation = ParamValue.class, nullable = true)
