@@ -16,7 +16,7 @@ import java.util.List;
  */
 @ApplicationScoped
 public class BundledTemplates {
-  static final List<String> NAMES = List.of("hello", "demo");
+  static final List<String> NAMES = List.of("hello", "demo", "finetune");
 
   @Inject TemplateService templates;
 

@@ -92,7 +92,7 @@ class TemplateEditorApiTest {
         JSON.readTree(
             given().get("/api/v1/step-kinds").then().statusCode(200).extract().asString());
     JsonSchema pipeline = SCHEMAS.getSchema(catalogue.get("pipeline"));
-    for (String template : List.of("hello", "demo")) {
+    for (String template : List.of("hello", "demo", "finetune")) {
       try (InputStream in = getClass().getResourceAsStream("/templates/" + template + ".yaml")) {
         assertThat(pipeline.validate(YAML.readTree(in))).as(template).isEmpty();
       }
