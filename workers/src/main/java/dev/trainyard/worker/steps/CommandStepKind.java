@@ -68,8 +68,9 @@ final class CommandStepKind implements ProcessStepKind {
     }
     env.putAll(command.env());
     env.putAll(writeLists(command, step));
-    Path checkpoints = Files.createDirectories(step.dir().resolve(ResumePoints.CHECKPOINTS));
-    env.put(CHECKPOINTS_VARIABLE, checkpoints.toString());
+    // Not created here: the command makes it when it saves (the Hugging Face Trainer does), so an
+    // attempt that saved nothing leaves no resume state for retention to list.
+    env.put(CHECKPOINTS_VARIABLE, step.dir().resolve(ResumePoints.CHECKPOINTS).toString());
     ResumePoints.Point resume = resumePoint(task, step).orElse(null);
     if (resume != null) {
       env.put(RESUME_VARIABLE, resume.dir().toString());

@@ -190,7 +190,7 @@ class CommandCheckpointOutputTest {
             Map.of(
                 "run",
                 "echo \"[$TRAINYARD_RESUME_FROM]\" > $TRAINYARD_OUTPUT/config.json; "
-                    + "test -d \"$TRAINYARD_CHECKPOINTS\""),
+                    + "test \"$TRAINYARD_CHECKPOINTS\" = \"$TRAINYARD_WORKDIR/checkpoints\""),
             Map.of(),
             0,
             60);
