@@ -1,6 +1,7 @@
 package dev.trainyard.worker.steps;
 
 import dev.trainyard.pipeline.kind.ArtifactType;
+import dev.trainyard.pipeline.kind.StepContract;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import dev.trainyard.workflow.StepTask;
@@ -35,12 +36,6 @@ final class CommandStepKind implements ProcessStepKind {
   /** Work-dir folder of the files behind list variables ({@code lists/TRAINYARD_INPUTS}). */
   static final String LISTS = "lists";
 
-  /** Where the command writes its intermediate {@code checkpoint-<step>/} dirs. */
-  static final String CHECKPOINTS_VARIABLE = "TRAINYARD_CHECKPOINTS";
-
-  /** The newest complete one of an earlier attempt, when there is one. */
-  static final String RESUME_VARIABLE = "TRAINYARD_RESUME_FROM";
-
   private final StepKind kind;
   private final PythonRuntime python;
 
@@ -70,10 +65,10 @@ final class CommandStepKind implements ProcessStepKind {
     env.putAll(writeLists(command, step));
     // Not created here: the command makes it when it saves (the Hugging Face Trainer does), so an
     // attempt that saved nothing leaves no resume state for retention to list.
-    env.put(CHECKPOINTS_VARIABLE, step.dir().resolve(ResumePoints.CHECKPOINTS).toString());
+    env.put(StepContract.CHECKPOINTS, step.dir().resolve(ResumePoints.CHECKPOINTS).toString());
     ResumePoints.Point resume = resumePoint(task, step).orElse(null);
     if (resume != null) {
-      env.put(RESUME_VARIABLE, resume.dir().toString());
+      env.put(StepContract.RESUME_FROM, resume.dir().toString());
       recordResume(step, resume);
     }
     return new Launch(command.command(), env, resume == null ? null : resume.dir());

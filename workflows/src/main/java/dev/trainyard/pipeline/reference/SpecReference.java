@@ -219,6 +219,8 @@ public final class SpecReference {
     entryTable(md, "key", StepContract.STEP_JSON);
     md.append("\n### Environment variables\n\n");
     entryTable(md, "variable", StepContract.ENVIRONMENT);
+    md.append("\nA `command` step also gets:\n\n");
+    entryTable(md, "variable", StepContract.COMMAND_ENVIRONMENT);
     md.append("\n# Step kinds\n");
     for (StepKind kind : StepKinds.all()) {
       kindSection(md, kind);
