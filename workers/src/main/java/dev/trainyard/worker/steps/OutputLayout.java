@@ -29,6 +29,12 @@ public final class OutputLayout {
   public static final String ADAPTER_CONFIG = "adapter_config.json";
   public static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
 
+  /**
+   * Far above any real config or index (a 400B model's index is a few MB): a bigger one is a bug or
+   * an attack, and must not be parsed into the worker's heap.
+   */
+  static final long MAX_JSON_BYTES = 64L * 1024 * 1024;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private OutputLayout() {}
@@ -154,6 +160,17 @@ public final class OutputLayout {
     String absence = absence(dir, name);
     if (absence != null) {
       problems.add(name + ": " + absence);
+      return null;
+    }
+    long size = Files.size(dir.resolve(name));
+    if (size > MAX_JSON_BYTES) {
+      problems.add(
+          name
+              + ": "
+              + size
+              + " bytes, more than a JSON file here may have ("
+              + MAX_JSON_BYTES
+              + ")");
       return null;
     }
     JsonNode node;

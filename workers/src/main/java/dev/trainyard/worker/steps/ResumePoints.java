@@ -3,6 +3,7 @@ package dev.trainyard.worker.steps;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,8 @@ public final class ResumePoints {
       List<Path> checkpointDirs, String prefix, Predicate<Path> complete) throws IOException {
     Point best = null;
     for (Path dir : checkpointDirs) {
-      if (!Files.isDirectory(dir)) {
+      // Not through a link: an earlier attempt's process could have planted one.
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
       try (DirectoryStream<Path> states = Files.newDirectoryStream(dir, prefix + "*")) {

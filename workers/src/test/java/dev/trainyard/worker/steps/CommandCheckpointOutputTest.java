@@ -211,4 +211,55 @@ class CommandCheckpointOutputTest {
         .hasContent("[]");
     assertThat(result.metrics()).doesNotContainKey("resumed_from_step");
   }
+
+  /** An empty safetensors file: 8-byte header length, then the header {@code {}} padded to 8. */
+  private static final String EMPTY_SAFETENSORS = "printf '\\10\\0\\0\\0\\0\\0\\0\\0{}      '";
+
+  @Test
+  void anAdapterStepIsStoredAsAnAdapterAndResumesOnlyFromACheckpointInPeftsLayout()
+      throws Exception {
+    String run =
+        String.join(
+            "\n",
+            "if [ \"$TRAINYARD_ATTEMPT\" = 1 ]; then",
+            "  a=\"$TRAINYARD_CHECKPOINTS/checkpoint-7\"; b=\"$TRAINYARD_CHECKPOINTS/checkpoint-9\"",
+            "  mkdir -p \"$a\" \"$b\"",
+            "  echo '{\"peft_type\": \"LORA\"}' > \"$a/adapter_config.json\"",
+            "  " + EMPTY_SAFETENSORS + " > \"$a/adapter_model.safetensors\"",
+            // A full checkpoint is not an adapter: not a resume point of an adapter step.
+            "  echo '{}' > \"$b/config.json\"; "
+                + EMPTY_SAFETENSORS
+                + " > \"$b/model.safetensors\"",
+            "  exit 1",
+            "fi",
+            "echo \"$TRAINYARD_RESUME_FROM\" > \"$TRAINYARD_OUTPUT/resumed-from.txt\"",
+            "echo '{\"peft_type\": \"LORA\"}' > \"$TRAINYARD_OUTPUT/adapter_config.json\"",
+            EMPTY_SAFETENSORS + " > \"$TRAINYARD_OUTPUT/adapter_model.safetensors\"");
+    Map<String, Object> body = Map.of("run", run, "output_type", "adapter");
+    assertThatThrownBy(
+            () -> steps.execute(new StepTask("run-1", "lora", "command", 1, body, Map.of(), 0, 60)))
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class, f -> assertThat(f.getType()).isEqualTo("StepFailed"));
+
+    StepResult retried =
+        steps.execute(new StepTask("run-1", "lora", "command", 2, body, Map.of(), 0, 60));
+
+    ProducedArtifact adapter = retried.outputs().get("output");
+    assertThat(adapter.type()).isEqualTo("adapter");
+    assertThat(adapter.files())
+        .extracting(ManifestEntry::path)
+        .containsExactly("adapter_config.json", "adapter_model.safetensors", "resumed-from.txt");
+    Path expected =
+        StepFiles.workDir(root, "run-1", "lora", 1)
+            .resolve("checkpoints/checkpoint-7")
+            .toRealPath();
+    assertThat(
+            activities
+                .store()
+                .resolve(new dev.trainyard.workflow.ArtifactRef(adapter.id(), adapter.uri()))
+                .resolve("resumed-from.txt"))
+        .hasContent(expected.toString());
+    assertThat(retried.metrics()).containsEntry("resumed_from_step", 7.0);
+  }
 }

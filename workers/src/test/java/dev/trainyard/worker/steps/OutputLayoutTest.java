@@ -139,4 +139,16 @@ class OutputLayoutTest {
     assertThat(OutputLayout.hasLayout(ArtifactType.FILES)).isFalse();
     assertThat(OutputLayout.problems(ArtifactType.FILES, dir)).isEmpty();
   }
+
+  @Test
+  void anOversizedConfigIsRefusedWithoutBeingRead() throws Exception {
+    try (var config = new java.io.RandomAccessFile(dir.resolve("config.json").toFile(), "rw")) {
+      config.setLength(OutputLayout.MAX_JSON_BYTES + 1); // sparse: costs no disk
+    }
+    weights("model.safetensors", "w");
+
+    assertThat(OutputLayout.problems(ArtifactType.CHECKPOINT, dir))
+        .containsExactly(
+            "config.json: 67108865 bytes, more than a JSON file here may have (67108864)");
+  }
 }

@@ -64,4 +64,13 @@ class ResumePointsTest {
   void aFirstAttemptWithNothingWrittenHasNoResumePoint() throws Exception {
     assertThat(ResumePoints.newestCommandCheckpoint(workDir(1), 1, CHECKPOINT)).isEmpty();
   }
+
+  @Test
+  void aCheckpointsDirReplacedByALinkIsNotFollowed() throws Exception {
+    Path elsewhere = checkpoint(9, "checkpoint-50", true).getParent();
+    Path attempt = Files.createDirectories(workDir(1));
+    Files.createSymbolicLink(attempt.resolve("checkpoints"), elsewhere);
+
+    assertThat(ResumePoints.newestCommandCheckpoint(workDir(2), 2, CHECKPOINT)).isEmpty();
+  }
 }
