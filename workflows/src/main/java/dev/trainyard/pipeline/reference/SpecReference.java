@@ -188,7 +188,9 @@ public final class SpecReference {
             + " s and a multiplier of "
             + number(RetrySpec.DEFAULT.backoffMultiplier())
             + ". Training kinds resume a retried attempt from its "
-            + "last intermediate checkpoint. Only retryable failures are retried:\n\n");
+            + "last intermediate checkpoint, and so does a `command` step whose own trainer saves "
+            + "`checkpoint-<step>/` dirs to `$TRAINYARD_CHECKPOINTS` ([docs/byot.md](byot.md)). "
+            + "Only retryable failures are retried:\n\n");
     md.append("| failure type | retried |\n|---|---|\n");
     for (FailureType type : FailureType.values()) {
       md.append("| `")
