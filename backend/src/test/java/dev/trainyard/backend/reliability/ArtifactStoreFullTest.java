@@ -54,9 +54,24 @@ class ArtifactStoreFullTest {
           output_type: checkpoint
           retry: {max_attempts: 1}
           run: |
-            head -c %d /dev/zero > "$TRAINYARD_OUTPUT/model.safetensors"
+            %s
+            echo '{}' > "$TRAINYARD_OUTPUT/config.json"
             echo "$TRAINYARD_PARAM_TAG" > "$TRAINYARD_OUTPUT/tag.txt"
       """;
+
+  /**
+   * Shell that writes a valid safetensors file of exactly {@code bytes} bytes (one U8 tensor of
+   * zeros): the worker checks a checkpoint's headers before storing it.
+   */
+  static String safetensorsOfSize(long bytes, String path) {
+    int headerBytes = 72;
+    long data = bytes - 8 - headerBytes;
+    String header =
+        "{\"w\":{\"dtype\":\"U8\",\"shape\":[" + data + "],\"data_offsets\":[0," + data + "]}}";
+    header = header + " ".repeat(headerBytes - header.length());
+    return "{ printf '\\%o\\0\\0\\0\\0\\0\\0\\0'; printf '%%s' '%s'; head -c %d /dev/zero; } > %s"
+        .formatted(headerBytes, header, data, path);
+  }
 
   long count(String sql, String runId) {
     return ((Number) em.createNativeQuery(sql).setParameter(1, runId).getSingleResult())
@@ -104,7 +119,9 @@ class ArtifactStoreFullTest {
   void aFullStoreThenAReadOnlyStoreFailTheStepCleanlyAndARetryAfterTheFixStoresTheOutput()
       throws Exception {
     String template = "store-full";
-    Api.createTemplate(TEMPLATE.formatted(template, OUTPUT_BYTES));
+    Api.createTemplate(
+        TEMPLATE.formatted(
+            template, safetensorsOfSize(OUTPUT_BYTES, "\"$TRAINYARD_OUTPUT/model.safetensors\"")));
 
     JsonPath full = failedRun(template, "full", "No space left on device");
     StoreVolume.remount("size=64m");

@@ -55,7 +55,8 @@ class RetentionTest {
             output_type: checkpoint
             cache: true
             run: |
-              echo "base-$TRAINYARD_PARAM_SEED" > "$TRAINYARD_OUTPUT/model.safetensors"
+              printf '{"seed": "%%s"}' "$TRAINYARD_PARAM_SEED" > "$TRAINYARD_OUTPUT/config.json"
+              printf '\\10\\0\\0\\0\\0\\0\\0\\0{}      ' > "$TRAINYARD_OUTPUT/model.safetensors"
               mkdir -p "$TRAINYARD_WORKDIR/checkpoints/step-10"
               echo state > "$TRAINYARD_WORKDIR/checkpoints/step-10/trainer_state.pt"
           - id: finetune
@@ -66,7 +67,7 @@ class RetentionTest {
             run: |
               [ "$TRAINYARD_PARAM_FAIL" = no ] || exit 1
               cat "$TRAINYARD_INPUT_PRETRAIN/model.safetensors" > "$TRAINYARD_OUTPUT/model.safetensors"
-              echo tuned >> "$TRAINYARD_OUTPUT/model.safetensors"
+              { printf '{"tuned": '; cat "$TRAINYARD_INPUT_PRETRAIN/config.json"; echo '}'; } > "$TRAINYARD_OUTPUT/config.json"
         """
         .formatted(name);
   }
@@ -195,7 +196,7 @@ class RetentionTest {
     assertThat(tombstone.getString("deleted.by")).isEqualTo("local");
     assertThat(tombstone.getString("deleted.reason"))
         .contains("intermediate checkpoint older than the 1 newest");
-    assertThat(tombstone.getList("files.sha256")).hasSize(1);
+    assertThat(tombstone.getList("files.sha256")).hasSize(2); // config.json, model.safetensors
     JsonPath lineage =
         given()
             .get("/api/v1/artifacts/" + middle.finetune() + "/lineage")

@@ -1,5 +1,7 @@
 package dev.trainyard.worker.steps;
 
+import dev.trainyard.pipeline.kind.ArtifactType;
+import dev.trainyard.pipeline.kind.StepContract;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import dev.trainyard.workflow.StepTask;
@@ -7,14 +9,26 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code command} kind: the body's {@code run} as a shell command; its output is plain {@code
- * files}. Where the worker has a trainer runtime, the command also sees {@code TRAINYARD_PYTHON}
- * and {@code TRAINYARD_TRAINER_PYTHONPATH}, so a pipeline can call the trainer's tools (e.g. the
+ * files}, or a {@code checkpoint} or {@code adapter} when the step says so ({@code output_type}),
+ * whose layout is checked when it ends ({@link OutputLayout}).
+ *
+ * <p>Resume: the command may write intermediate checkpoints as {@code checkpoint-<step>/} (the
+ * Hugging Face Trainer's naming) to {@code $TRAINYARD_CHECKPOINTS}, this attempt's {@code
+ * checkpoints/}, which is kept when the attempt is delivered again and left for later attempts,
+ * like the reference trainer's. A later attempt of a checkpoint or adapter step gets the newest
+ * complete one (it has the output layout) as {@code $TRAINYARD_RESUME_FROM}; the worker records it
+ * as step.json's {@code resume}, as a {@code resumed_from_step} metric and in the log.
+ *
+ * <p>Where the worker has a trainer runtime, the command also sees {@code TRAINYARD_PYTHON} and
+ * {@code TRAINYARD_TRAINER_PYTHONPATH}, so a pipeline can call the trainer's tools (e.g. the
  * synthetic dataset generator of the {@code demo} template) without knowing where the worker
  * unpacked them.
  */
@@ -49,7 +63,43 @@ final class CommandStepKind implements ProcessStepKind {
     }
     env.putAll(command.env());
     env.putAll(writeLists(command, step));
-    return new Launch(command.command(), env);
+    // Not created here: the command makes it when it saves (the Hugging Face Trainer does), so an
+    // attempt that saved nothing leaves no resume state for retention to list.
+    env.put(StepContract.CHECKPOINTS, step.dir().resolve(ResumePoints.CHECKPOINTS).toString());
+    ResumePoints.Point resume = resumePoint(task, step).orElse(null);
+    if (resume != null) {
+      env.put(StepContract.RESUME_FROM, resume.dir().toString());
+      recordResume(step, resume);
+    }
+    return new Launch(command.command(), env, resume == null ? null : resume.dir());
+  }
+
+  /** Only a layout says when an intermediate checkpoint is complete; files steps have none. */
+  private Optional<ResumePoints.Point> resumePoint(StepTask task, StepContext step)
+      throws IOException {
+    ArtifactType type = output(task).type();
+    if (!OutputLayout.hasLayout(type)) {
+      return Optional.empty();
+    }
+    return ResumePoints.newestCommandCheckpoint(
+        step.dir(), task.attempt(), dir -> OutputLayout.isComplete(type, dir));
+  }
+
+  /**
+   * The same record the reference trainer leaves when it resumes: a metrics line (kept as the
+   * attempt's {@code resumed_from_step}) and a log line.
+   */
+  private static void recordResume(StepContext step, ResumePoints.Point resume) throws IOException {
+    Files.writeString(
+        step.metrics(),
+        "{\"step\":" + resume.step() + ",\"resumed_from_step\":" + resume.step() + "}\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.APPEND);
+    Files.writeString(
+        step.log(),
+        "trainyard: resumed from " + resume.dir() + " at step " + resume.step() + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.APPEND);
   }
 
   /**

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -41,6 +42,9 @@ final class OutputStorer {
       long startedNanos)
       throws IOException, InterruptedException {
     Output declared = kind.output(task);
+    if (kind.kind().runsUserCode()) {
+      refuseIncompleteLayout(task, declared, workDir.output());
+    }
     ProducedArtifact output =
         storeWhileHeartbeating(
             task, workDir.output(), declared.type().wireName(), context, startedNanos);
@@ -50,6 +54,26 @@ final class OutputStorer {
         workerId,
         lease.gpus(),
         LogTail.read(workDir.log(), LogTail.DEFAULT_BYTES));
+  }
+
+  /**
+   * User code (a team's own trainer) that declares a checkpoint or adapter must have written one
+   * that loads: refused with every problem named, and nothing stored. Our own kinds write the
+   * layout themselves and are tested for it.
+   */
+  private static void refuseIncompleteLayout(StepTask task, Output declared, Path outputDir)
+      throws IOException {
+    List<String> problems = OutputLayout.problems(declared.type(), outputDir);
+    if (!problems.isEmpty()) {
+      throw FailureType.INVALID_OUTPUT.failure(
+          "step '"
+              + task.stepId()
+              + "' declares its output a "
+              + declared.type().wireName()
+              + " but did not write one in the Hugging Face layout: "
+              + String.join("; ", problems)
+              + "; nothing was stored");
+    }
   }
 
   /**

@@ -34,10 +34,16 @@ public non-sealed interface ProcessStepKind extends StepKindRunner {
    * @param command a shell command line, run in the work dir by {@code sh -c} in a new process
    *     group
    * @param env variables added to the step contract's
+   * @param resumeFrom the earlier intermediate checkpoint the kind found itself (a command's {@code
+   *     $TRAINYARD_RESUME_FROM}), recorded as step.json's {@code resume}; or null
    */
-  record Launch(String command, Map<String, String> env) {
+  record Launch(String command, Map<String, String> env, java.nio.file.Path resumeFrom) {
     public Launch {
       env = Map.copyOf(env);
+    }
+
+    public Launch(String command, Map<String, String> env) {
+      this(command, env, null);
     }
   }
 }

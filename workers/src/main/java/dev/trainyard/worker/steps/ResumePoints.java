@@ -3,40 +3,81 @@ package dev.trainyard.worker.steps;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
- * Finds where a retried training attempt resumes: the newest intermediate checkpoint ({@code
- * attempt-<k>/checkpoints/step-<N>/} holding {@value #STATE_FILE}) of any attempt of the same step
- * of the same run up to this one. The trainer writes each under a temp name and renames it, so a
- * dir with the state file is complete. Highest step wins; on a tie the later attempt.
+ * Finds where a retried training attempt resumes: the newest complete intermediate checkpoint in
+ * {@code attempt-<k>/checkpoints/} of any attempt of the same step of the same run up to this one.
+ * Highest step wins; on a tie the later attempt.
+ *
+ * <ul>
+ *   <li>The reference trainer writes {@code step-<N>/} holding {@value #STATE_FILE}, under a temp
+ *       name renamed when done, so a dir with the state file is complete.
+ *   <li>A team's own trainer (a {@code command} step) writes {@code checkpoint-<N>/} — the Hugging
+ *       Face Trainer's naming — to {@code $TRAINYARD_CHECKPOINTS}; which are complete is the
+ *       caller's test (the output layout), so a dir still being written is passed over.
+ * </ul>
  */
 public final class ResumePoints {
   public static final String CHECKPOINTS = "checkpoints";
   public static final String STATE_FILE = "trainer_state.pt";
 
+  /** The reference trainer's intermediate checkpoints: {@code step-<N>}. */
+  static final String TRAINER_PREFIX = "step-";
+
+  /** A command's intermediate checkpoints, as the Hugging Face Trainer names them. */
+  public static final String COMMAND_PREFIX = "checkpoint-";
+
+  /** A resume point and the step it was written at. */
+  public record Point(Path dir, long step) {}
+
   private ResumePoints() {}
 
   public static Optional<Path> newest(Path root, String runId, String stepId, int attempt)
       throws IOException {
-    Path best = null;
-    long bestStep = -1;
+    List<Path> dirs = new ArrayList<>();
     for (int a = 1; a <= attempt; a++) {
-      Path dir = StepFiles.workDir(root, runId, stepId, a).resolve(CHECKPOINTS);
-      if (!Files.isDirectory(dir)) {
+      dirs.add(StepFiles.workDir(root, runId, stepId, a).resolve(CHECKPOINTS));
+    }
+    return newest(dirs, TRAINER_PREFIX, state -> Files.isRegularFile(state.resolve(STATE_FILE)))
+        .map(Point::dir);
+  }
+
+  /**
+   * The newest complete {@code checkpoint-<N>/} a command step wrote in this attempt or an earlier
+   * one; {@code workDir} is this attempt's ({@code .../<step>/attempt-<attempt>}).
+   */
+  public static Optional<Point> newestCommandCheckpoint(
+      Path workDir, int attempt, Predicate<Path> complete) throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    for (int a = 1; a <= attempt; a++) {
+      dirs.add(workDir.resolveSibling("attempt-" + a).resolve(CHECKPOINTS));
+    }
+    return newest(dirs, COMMAND_PREFIX, complete);
+  }
+
+  private static Optional<Point> newest(
+      List<Path> checkpointDirs, String prefix, Predicate<Path> complete) throws IOException {
+    Point best = null;
+    for (Path dir : checkpointDirs) {
+      // Not through a link: an earlier attempt's process could have planted one.
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
-      try (DirectoryStream<Path> states = Files.newDirectoryStream(dir, "step-*")) {
+      try (DirectoryStream<Path> states = Files.newDirectoryStream(dir, prefix + "*")) {
         for (Path state : states) {
-          String digits = state.getFileName().toString().substring("step-".length());
-          if (!digits.matches("[0-9]{1,18}") || !Files.isRegularFile(state.resolve(STATE_FILE))) {
+          String digits = state.getFileName().toString().substring(prefix.length());
+          if (!digits.matches("[0-9]{1,18}") || !complete.test(state)) {
             continue;
           }
           long step = Long.parseLong(digits);
-          if (step >= bestStep) {
-            bestStep = step;
-            best = state;
+          if (best == null || step >= best.step()) {
+            best = new Point(state, step);
           }
         }
       }

@@ -178,7 +178,7 @@ public final class StepActivitiesImpl implements StepActivities {
             kind instanceof ProcessStepKind p && p.resumable()
                 ? ResumePoints.newest(root, task.runId(), task.stepId(), task.attempt())
                     .orElse(null)
-                : null;
+                : launch != null ? launch.resumeFrom() : null;
         workDir.writeStepJson(lease, resume, kind.kind().runner());
         return switch (kind) {
           case ProcessStepKind process ->

@@ -36,6 +36,29 @@ public final class StepContract {
               "the GPUs leased to the attempt (`resources.gpus`), comma-separated; "
                   + "empty, not unset, when it has none"));
 
+  /** Where a {@code command} step writes its intermediate {@code checkpoint-<step>/} dirs. */
+  public static final String CHECKPOINTS = "TRAINYARD_CHECKPOINTS";
+
+  /** The intermediate checkpoint a retried {@code command} attempt continues from. */
+  public static final String RESUME_FROM = "TRAINYARD_RESUME_FROM";
+
+  /**
+   * What a {@code command} step gets besides {@link #ENVIRONMENT}: the resume contract of a team's
+   * own trainer (docs/byot.md).
+   */
+  public static final List<Entry> COMMAND_ENVIRONMENT =
+      List.of(
+          new Entry(
+              CHECKPOINTS,
+              "where to write intermediate checkpoints, one `checkpoint-<step>/` dir each (the Hugging "
+                  + "Face Trainer's naming: `--output_dir \"$TRAINYARD_CHECKPOINTS\"`); the attempt's "
+                  + "`checkpoints/`, not created until the command writes there, kept for later attempts"),
+          new Entry(
+              RESUME_FROM,
+              "set on a retried attempt of a `checkpoint` or `adapter` step: the newest complete "
+                  + "`checkpoint-<step>/` an earlier attempt wrote (complete: it has the output type's "
+                  + "layout); the attempt records `resumed_from_step`"));
+
   /** Files and directories of one attempt's work dir. */
   public static final List<Entry> FILES =
       List.of(

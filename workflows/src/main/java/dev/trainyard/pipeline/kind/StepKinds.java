@@ -382,11 +382,14 @@ public final class StepKinds {
               StepField.optional(
                       "output_type",
                       STRING,
-                      "what the output is: files (default), or checkpoint when "
-                          + "the command is your own trainer (then it is in the registry, evaluations and retention)")
+                      "what the output is: files (default), or checkpoint or adapter when the command "
+                          + "is your own trainer: then its Hugging Face layout is checked when it ends, "
+                          + "and a retried attempt resumes from $TRAINYARD_CHECKPOINTS (docs/byot.md)")
                   .withConstraint(
                       Constraint.oneOf(
-                          ArtifactType.FILES.wireName(), ArtifactType.CHECKPOINT.wireName())))
+                          ArtifactType.FILES.wireName(),
+                          ArtifactType.CHECKPOINT.wireName(),
+                          ArtifactType.ADAPTER.wireName())))
           .output(new Output("output", ArtifactType.FILES, "output_type"))
           .runsUserCode()
           .failures(WORKER_FAILURES)

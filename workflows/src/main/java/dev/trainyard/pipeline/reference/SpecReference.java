@@ -190,7 +190,9 @@ public final class SpecReference {
             + " s and a multiplier of "
             + number(RetrySpec.DEFAULT.backoffMultiplier())
             + ". Training kinds resume a retried attempt from its "
-            + "last intermediate checkpoint. Only retryable failures are retried:\n\n");
+            + "last intermediate checkpoint, and so does a `command` step whose own trainer saves "
+            + "`checkpoint-<step>/` dirs to `$TRAINYARD_CHECKPOINTS` ([docs/byot.md](byot.md)). "
+            + "Only retryable failures are retried:\n\n");
     md.append("| failure type | retried |\n|---|---|\n");
     for (FailureType type : FailureType.values()) {
       md.append("| `")
@@ -221,6 +223,8 @@ public final class SpecReference {
     entryTable(md, "key", StepContract.STEP_JSON);
     md.append("\n### Environment variables\n\n");
     entryTable(md, "variable", StepContract.ENVIRONMENT);
+    md.append("\nA `command` step also gets:\n\n");
+    entryTable(md, "variable", StepContract.COMMAND_ENVIRONMENT);
     md.append("\n# Step kinds\n");
     for (StepKind kind : StepKinds.all()) {
       kindSection(md, kind);
