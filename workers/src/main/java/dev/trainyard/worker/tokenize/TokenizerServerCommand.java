@@ -40,16 +40,27 @@ public final class TokenizerServerCommand {
   public static List<String> argv() {
     // A small helper beside a trainer: started quickly, one GC thread, the work is in Rust anyway.
     // JNI access is declared so that Java 24+ does not warn into the step's log.
-    return List.of(
-        java().toString(),
-        "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1",
-        "--enable-native-access=ALL-UNNAMED",
-        // DJL's notes (no CUDA, which platform) would fill every evaluate log; errors still show.
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
-        "-cp",
-        String.join(File.pathSeparator, classpath().stream().map(Path::toString).toList()),
-        TokenizerServer.class.getName());
+    List<String> argv = new ArrayList<>();
+    argv.add(java().toString());
+    argv.addAll(
+        List.of(
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "--enable-native-access=ALL-UNNAMED",
+            // DJL's notes (no CUDA, which platform) would fill every evaluate log; errors still
+            // show.
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=error"));
+    // The backend's classpath brings JBoss LogManager, which complains unless it is JUL's manager,
+    // as
+    // Quarkus makes it in its own JVM.
+    String logManager = System.getProperty("java.util.logging.manager");
+    if (logManager != null) {
+      argv.add("-Djava.util.logging.manager=" + logManager);
+    }
+    argv.add("-cp");
+    argv.add(String.join(File.pathSeparator, classpath().stream().map(Path::toString).toList()));
+    argv.add(TokenizerServer.class.getName());
+    return List.copyOf(argv);
   }
 
   /** {@link #argv()} as the value of {@value #ENV}. */
