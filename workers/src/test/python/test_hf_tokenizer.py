@@ -209,3 +209,22 @@ def test_evaluate_runs_end_to_end_on_a_qwen_tokenizer_checkpoint(tokenizer_serve
     assert 1e4 < report["tasks"]["notes"]["metrics"]["perplexity"] < 1e6
     # The gate means something: above what the model scores, it fails (exit 3).
     assert run_step(tmp_path / "w2", "evaluate", dict(body, gate={"metric": "exact_match", "min": 0.9})) == 3
+
+
+def test_a_large_vocabulary_is_scored_in_bounded_memory_with_the_same_next_token_logits(qwen_vocab_model):
+    model, info = checkpoint.load_model(qwen_vocab_model, text=False)
+    model.eval()
+    cfg = resolved("evaluate", {"config": {"device": "cpu"}})["config"]
+
+    class Stub:  # what the evaluator needs of a Hugging Face tokenizer here (no server)
+        stop_ids, vocab_size, pad_id = {151643}, 151669, 151643
+
+    ev = evaluate.Evaluator(model, info, Runtime({"device": "cpu"}), cfg, tokenizer=Stub())
+    ids = torch.randint(0, 151669, (3, 40), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        full = model(ids)[:, -1]
+    assert torch.allclose(ev.last_logits(ids), full, atol=1e-5)
+    assert model(ids).shape == (3, 40, 151669)  # the head's hook is gone afterwards
+    # 32 windows of 256 tokens over 151,669 ids would be 5 GB of logits: a few rows at a time instead.
+    assert ev.rows(256) == 1 and ev.rows(40) == 11 and ev.rows(4) == cfg["batch_size"]
+    assert evaluate.Evaluator(model, info, Runtime({"device": "cpu"}), cfg).rows(256) == cfg["batch_size"]

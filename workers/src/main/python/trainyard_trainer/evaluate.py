@@ -22,6 +22,11 @@ from .hf_tokenizer import HfCheckpointTokenizer
 from .tokenizer import ByteTokenizer
 
 
+# The most logits one forward pass may hold with a Hugging Face vocabulary: Qwen's 151,669 ids over a batch of
+# 32 windows of 256 tokens would be 5 GB of fp32 logits (the byte vocabulary's are 0.3% of that).
+LOGITS_BYTES = 1 << 28
+
+
 class GateFailed(Exception):
     pass
 
@@ -74,12 +79,33 @@ class Evaluator:
         with self.rt.autocast():
             return self.model(ids.to(self.rt.device)).float()
 
+    def rows(self, length):
+        """Sequences of ``length`` per forward pass: the configured batch, fewer when a large vocabulary's
+        logits would exceed LOGITS_BYTES."""
+        if self.byte:
+            return self.batch_size
+        return max(1, min(self.batch_size, LOGITS_BYTES // (length * self.model.config.vocab_size * 4)))
+
+    @torch.no_grad()
+    def last_logits(self, ids):
+        """The next-token logits of each row. With a large vocabulary the head runs on the last position only
+        (over every position it is most of the work, and most of the memory)."""
+        head = getattr(self.model, "lm_head", None)
+        if self.byte or not isinstance(head, torch.nn.Module):
+            return self.logits(ids)[:, -1]
+        handle = head.register_forward_pre_hook(lambda module, args: (args[0][:, -1:],) + tuple(args[1:]))
+        try:
+            return self.logits(ids)[:, -1]
+        finally:
+            handle.remove()
+
     @torch.no_grad()
     def perplexity(self, docs):
         windows = D.pack_windows(docs, self.seq_len, tok=None if self.byte else self.tok, shorten=True)
         nll, count = 0.0, 0
-        for i in range(0, len(windows), self.batch_size):
-            w = windows[i:i + self.batch_size]
+        step = self.rows(windows.shape[1])
+        for i in range(0, len(windows), step):
+            w = windows[i:i + step]
             logits = self.logits(w[:, :-1])
             nll += F.cross_entropy(logits.reshape(-1, logits.size(-1)), w[:, 1:].reshape(-1).to(self.rt.device),
                                    reduction="sum").item()
@@ -90,9 +116,10 @@ class Evaluator:
     def continuation_logps(self, pairs):
         """Sum of log p(continuation | prompt) for each (prompt ids, continuation ids)."""
         out = []
-        for i in range(0, len(pairs), self.batch_size):
-            chunk = [(p + c)[:-1] for p, c in pairs[i:i + self.batch_size]]
-            labels = [[D.IGNORE] * (len(p) - 1) + c for p, c in pairs[i:i + self.batch_size]]
+        step = self.rows(max((len(p) + len(c) for p, c in pairs), default=1))
+        for i in range(0, len(pairs), step):
+            chunk = [(p + c)[:-1] for p, c in pairs[i:i + step]]
+            labels = [[D.IGNORE] * (len(p) - 1) + c for p, c in pairs[i:i + step]]
             ids, lab = D.collate(list(zip(chunk, labels)), self.tok.pad_id)
             logp = torch.log_softmax(self.logits(ids), dim=-1)
             lab = lab.to(self.rt.device)
@@ -118,7 +145,7 @@ class Evaluator:
                 done = torch.zeros(len(group), dtype=torch.bool)
                 new = [[] for _ in group]
                 for _ in range(self.max_new_tokens):
-                    nxt = self.logits(ids)[:, -1].argmax(-1).cpu()
+                    nxt = self.last_logits(ids).argmax(-1).cpu()
                     for r, t in enumerate(nxt.tolist()):
                         if not done[r]:
                             if t in stop or t >= vocab:
