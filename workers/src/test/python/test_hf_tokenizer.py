@@ -156,6 +156,21 @@ def test_chat_exact_match_renders_the_template_stops_at_im_end_and_scores_the_an
         assert t.hf.decode(response) == "<think>\n\n</think>\n\nParis<|im_end|>"
 
 
+@pytest.mark.parametrize("name, prompt, response", [
+    ("qwen3", "<|im_start|>user\nHi there?<|im_end|>\n<|im_start|>assistant\n",
+     "<think>\n\n</think>\n\nHello!<|im_end|>"),
+    # Llama 3's template writes the assistant header even without add_generation_prompt: not the answer's.
+    ("llama3", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi there?<|eot_id|>"
+               "<|start_header_id|>assistant<|end_header_id|>\n\n", "Hello!<|eot_id|>"),
+])
+def test_a_chat_answer_is_the_templates_turn_after_the_prompt_up_to_its_end(tokenizer_server, real_tokenizers, name,
+                                                                             prompt, response):
+    with HfCheckpointTokenizer(os.path.join(real_tokenizers, name, "models"), chat=True) as t:
+        assert t.hf.decode(t.encode_prompt("Hi there?")) == prompt
+        assert t.hf.decode(t.encode_response("Hello!", "Hi there?")) == response
+        assert t.answer(t.hf.encode("Hello!") + [min(t.stop_ids)]) == "Hello!"
+
+
 @pytest.fixture(scope="module")
 def qwen_vocab_model(tmp_path_factory, qwen3):
     """A tiny random model with the Qwen 3 vocabulary, saved as a checkpoint with the real tokenizer files."""

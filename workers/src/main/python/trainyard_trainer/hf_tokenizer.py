@@ -126,7 +126,10 @@ class HfTokenizer:
         self.close()
 
     def __del__(self):
-        self.close()
+        try:
+            self.close()
+        except Exception:  # at interpreter exit the server ends with its stdin anyway
+            pass
 
 
 def _ids(value):
@@ -209,8 +212,13 @@ class HfCheckpointTokenizer:
         head = self.render_prompt(prompt, system)
         full = self.renderer.render(self._messages(prompt, system) + [{"role": "assistant", "content": response}])
         if full.startswith(head):
-            # What follows the prompt, up to the end of the turn; the newline between turns is not the answer's.
-            return self.hf.encode(full[len(head):].rstrip("\n"))
+            # What follows the prompt up to the end of the turn: not the newline between turns, nor the next
+            # header that some templates always write (Llama 3's ignores add_generation_prompt).
+            turn = full[len(head):]
+            at = turn.find(response)
+            end = turn.find(self.renderer.end_of_turn, at + len(response) if at >= 0 else 0)
+            if end >= 0:
+                return self.hf.encode(turn[:end + len(self.renderer.end_of_turn)])
         return self.hf.encode(response) + [self.eos_id]
 
     def decode(self, ids):
