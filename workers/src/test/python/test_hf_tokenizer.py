@@ -140,6 +140,8 @@ def test_chat_exact_match_renders_the_template_stops_at_im_end_and_scores_the_an
     cfg = resolved("evaluate", {"config": {"max_new_tokens": 12}})["config"]
     with HfCheckpointTokenizer(ckpt_dir, chat=True) as t:
         assert {151643, QWEN_IM_END} <= t.stop_ids
+        # A text document as the tokenize step packs it: the tokenizer's ids, then tokenizer_config's eos_token.
+        assert t.encode("Bonjour 世界", bos=True, eos=True) == t.hf.encode("Bonjour 世界", True) + [QWEN_IM_END]
         prompt = t.encode_prompt("What is the capital of France?")
         assert t.hf.decode(prompt) == "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n" \
                                       "<|im_start|>assistant\n"

@@ -150,8 +150,7 @@ class HfCheckpointTokenizer:
     """A checkpoint's Hugging Face tokenizer with the byte tokenizer's evaluator-facing methods.
 
     ``encode(text, bos=True)`` is a document as the ``tokenize`` step encodes text (the tokenizer's own
-    special tokens, e.g. Llama 3's ``<|begin_of_text|>``), ``eos=True`` appends the eos id as its ``add_eos``
-    does. Chat prompts are the chat template's rendering of the conversation with ``add_generation_prompt``;
+    special tokens), ``eos=True`` appends tokenizer_config.json's ``eos_token`` as its ``add_eos`` does. Chat prompts are the chat template's rendering of the conversation with ``add_generation_prompt``;
     a response is what the template writes after that prompt when the assistant's turn is added (Qwen 3's
     empty ``<think>`` block and the end-of-turn token included). Generation stops at any of ``stop_ids``:
     config.json's and generation_config.json's ``eos_token_id`` (an id or a list), tokenizer_config.json's
@@ -165,7 +164,6 @@ class HfCheckpointTokenizer:
             config = _read_json(os.path.join(directory, "config.json"))
             generation = _read_json(os.path.join(directory, "generation_config.json"))
             tok_config = _read_json(os.path.join(directory, "tokenizer_config.json"))
-            eos = _ids(generation.get("eos_token_id")) + _ids(config.get("eos_token_id"))
             eos_text = tok_config.get("eos_token")
             eos_text = eos_text.get("content") if isinstance(eos_text, dict) else eos_text
             self.renderer = None
@@ -174,11 +172,10 @@ class HfCheckpointTokenizer:
                 from . import chat_render
                 self.renderer = chat_render.ChatRenderer(directory)
                 turn_end = self.renderer.end_of_turn
-            for text in (eos_text, turn_end):
-                if text:
-                    ids = self.hf.encode(text)
-                    if len(ids) == 1:
-                        eos.append(ids[0])
+            # tokenizer_config.json's eos_token first: it is the id the tokenize step ends text documents with.
+            eos = self._single_ids(eos_text)
+            eos += _ids(generation.get("eos_token_id")) + _ids(config.get("eos_token_id"))
+            eos += self._single_ids(turn_end)
             if not eos:
                 raise ValueError(f"{directory}: the checkpoint names no eos token (eos_token_id in config.json or "
                                  "generation_config.json, eos_token in tokenizer_config.json)")
@@ -190,6 +187,11 @@ class HfCheckpointTokenizer:
         except BaseException:
             self.hf.close()
             raise
+
+    def _single_ids(self, text):
+        """The id of a special token's text, as a list (empty when it is not one token)."""
+        ids = self.hf.encode(text) if text else []
+        return ids if len(ids) == 1 else []
 
     def encode(self, text, bos=False, eos=False):
         return self.encode_batch([text], bos, eos)[0]
