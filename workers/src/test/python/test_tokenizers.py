@@ -45,14 +45,16 @@ def test_a_checkpoint_without_a_tokenizer_never_trains_on_text_as_bytes(tmp_path
     assert "has no tokenizer" in error_of(capsys)
 
 
-def test_a_foreign_tokenizer_never_trains_on_text(tmp_path, byte_model, datasets_dir, capsys):
+def test_a_foreign_tokenizer_never_trains_on_text(tmp_path, byte_model, datasets_dir, capsys, monkeypatch):
     foreign = copy_of(byte_model, tmp_path, drop=("tokenizer_config.json",))
     json.dump(synthetic_tokenizer(264), open(os.path.join(foreign, "tokenizer.json"), "w"))
     assert run_step(tmp_path / "w", "sft", {"model": foreign, "data": datasets_dir, "config": FAST}) == 2
     assert "not Trainyard's byte tokenizer" in error_of(capsys)
-    # Evaluating text needs the byte tokenizer too.
+    # Evaluating text reads it with the checkpoint's own tokenizer (the worker's tokenizer server,
+    # test_hf_tokenizer.py), never as bytes: without that server it stops.
+    monkeypatch.delenv("TRAINYARD_TOKENIZER_SERVER", raising=False)
     assert run_step(tmp_path / "e", "evaluate", {"model": foreign, "data": datasets_dir}) == 2
-    assert "not Trainyard's byte tokenizer" in error_of(capsys)
+    assert "the worker starts the tokenizer server" in error_of(capsys)
 
 
 def test_a_byte_checkpoint_of_an_older_trainyard_without_the_marker_still_trains_on_text(

@@ -17,8 +17,15 @@ import torch.nn.functional as F
 from . import checkpoint as ckpt
 from . import data as D
 from . import lora
+from . import tokenizer as tok
 from .runtime import MetricsWriter, Runtime
+from .hf_tokenizer import HfCheckpointTokenizer
 from .tokenizer import ByteTokenizer
+
+
+# The most logits one forward pass may hold with a Hugging Face vocabulary: Qwen's 151,669 ids over a batch of
+# 32 windows of 256 tokens would be 5 GB of fp32 logits (the byte vocabulary's are 0.3% of that).
+LOGITS_BYTES = 1 << 28
 
 
 class GateFailed(Exception):
@@ -40,12 +47,21 @@ def task_of(path, records):
     raise D.DataError(f"{path}: cannot tell which task its records are for (see docs/trainer.md)")
 
 
+def chat_of(info, cfg):
+    """Whether prompts are chat turns: the config's ``chat``, or for ``auto`` what the checkpoint says."""
+    return bool(info.get("chat")) if cfg["chat"] == "auto" else bool(cfg["chat"])
+
+
 class Evaluator:
-    def __init__(self, model, info, rt, cfg):
-        self.model, self.rt, self.tok = model, rt, ByteTokenizer()
+    """``tokenizer``: the byte tokenizer (the default) or a checkpoint's Hugging Face tokenizer
+    (:class:`hf_tokenizer.HfCheckpointTokenizer`), which has the same methods plus ``stop_ids`` and ``answer``."""
+
+    def __init__(self, model, info, rt, cfg, tokenizer=None):
+        self.model, self.rt = model, rt
+        self.tok = tokenizer or ByteTokenizer()
+        self.byte = isinstance(self.tok, ByteTokenizer)
         # The planner resolved the config (defaults filled in); only seq_len depends on the model itself.
-        self.chat = cfg["chat"]
-        self.chat = bool(info.get("chat")) if self.chat == "auto" else bool(self.chat)
+        self.chat = chat_of(info, cfg)
         self.batch_size = int(cfg["batch_size"])
         self.max_new_tokens = int(cfg["max_new_tokens"])
         self.seq_len = int(cfg.get("seq_len") or min(256, model.config.max_position_embeddings))
@@ -53,20 +69,44 @@ class Evaluator:
     def prompt_ids(self, text):
         return self.tok.encode_prompt(text) if self.chat else self.tok.encode(text, bos=True)
 
-    def answer_ids(self, text):
-        return self.tok.encode_response(text) if self.chat else self.tok.encode(text)
+    def answer_ids(self, text, prompt=None):
+        if not self.chat:
+            return self.tok.encode(text)
+        # A template may write a turn differently by where it is (Qwen 3's <think> block): after its prompt.
+        return self.tok.encode_response(text) if self.byte else self.tok.encode_response(text, prompt or "")
 
     @torch.no_grad()
     def logits(self, ids):
         with self.rt.autocast():
             return self.model(ids.to(self.rt.device)).float()
 
+    def rows(self, length):
+        """Sequences of ``length`` per forward pass: the configured batch, fewer when a large vocabulary's
+        logits would exceed LOGITS_BYTES."""
+        if self.byte:
+            return self.batch_size
+        return max(1, min(self.batch_size, LOGITS_BYTES // (length * self.model.config.vocab_size * 4)))
+
+    @torch.no_grad()
+    def last_logits(self, ids):
+        """The next-token logits of each row. With a large vocabulary the head runs on the last position only
+        (over every position it is most of the work, and most of the memory)."""
+        head = getattr(self.model, "lm_head", None)
+        if self.byte or not isinstance(head, torch.nn.Module):
+            return self.logits(ids)[:, -1]
+        handle = head.register_forward_pre_hook(lambda module, args: (args[0][:, -1:],) + tuple(args[1:]))
+        try:
+            return self.logits(ids)[:, -1]
+        finally:
+            handle.remove()
+
     @torch.no_grad()
     def perplexity(self, docs):
-        windows = D.pack_windows(docs, self.seq_len, shorten=True)
+        windows = D.pack_windows(docs, self.seq_len, tok=None if self.byte else self.tok, shorten=True)
         nll, count = 0.0, 0
-        for i in range(0, len(windows), self.batch_size):
-            w = windows[i:i + self.batch_size]
+        step = self.rows(windows.shape[1])
+        for i in range(0, len(windows), step):
+            w = windows[i:i + step]
             logits = self.logits(w[:, :-1])
             nll += F.cross_entropy(logits.reshape(-1, logits.size(-1)), w[:, 1:].reshape(-1).to(self.rt.device),
                                    reduction="sum").item()
@@ -77,9 +117,10 @@ class Evaluator:
     def continuation_logps(self, pairs):
         """Sum of log p(continuation | prompt) for each (prompt ids, continuation ids)."""
         out = []
-        for i in range(0, len(pairs), self.batch_size):
-            chunk = [(p + c)[:-1] for p, c in pairs[i:i + self.batch_size]]
-            labels = [[D.IGNORE] * (len(p) - 1) + c for p, c in pairs[i:i + self.batch_size]]
+        step = self.rows(max((len(p) + len(c) for p, c in pairs), default=1))
+        for i in range(0, len(pairs), step):
+            chunk = [(p + c)[:-1] for p, c in pairs[i:i + step]]
+            labels = [[D.IGNORE] * (len(p) - 1) + c for p, c in pairs[i:i + step]]
             ids, lab = D.collate(list(zip(chunk, labels)), self.tok.pad_id)
             logp = torch.log_softmax(self.logits(ids), dim=-1)
             lab = lab.to(self.rt.device)
@@ -94,7 +135,10 @@ class Evaluator:
         for i, p in enumerate(prompts):
             by_len.setdefault(len(p), []).append(i)
         answers = [None] * len(prompts)
-        stop = {self.tok.eos_id} if self.chat else {self.tok.eos_id, ord("\n")}
+        if self.byte:
+            stop, vocab = ({self.tok.eos_id} if self.chat else {self.tok.eos_id, ord("\n")}), 256
+        else:  # any eos id; a plain-text answer is cut at its newline afterwards (HfCheckpointTokenizer.answer)
+            stop, vocab = self.tok.stop_ids, self.tok.vocab_size
         for idxs in by_len.values():
             for j in range(0, len(idxs), self.batch_size):
                 group = idxs[j:j + self.batch_size]
@@ -102,10 +146,10 @@ class Evaluator:
                 done = torch.zeros(len(group), dtype=torch.bool)
                 new = [[] for _ in group]
                 for _ in range(self.max_new_tokens):
-                    nxt = self.logits(ids)[:, -1].argmax(-1).cpu()
+                    nxt = self.last_logits(ids).argmax(-1).cpu()
                     for r, t in enumerate(nxt.tolist()):
                         if not done[r]:
-                            if t in stop or t >= 256:
+                            if t in stop or t >= vocab:
                                 done[r] = True
                             else:
                                 new[r].append(t)
@@ -113,7 +157,7 @@ class Evaluator:
                         break
                     ids = torch.cat([ids, nxt.unsqueeze(1)], dim=1)
                 for r, i in enumerate(group):
-                    answers[i] = self.tok.decode(new[r])
+                    answers[i] = self.tok.decode(new[r]) if self.byte else self.tok.answer(new[r])
         return answers
 
     def exact_match(self, records):
@@ -129,7 +173,8 @@ class Evaluator:
         for r in records:
             p = self.prompt_ids(r.get("question", r.get("prompt")))
             spans.append((len(pairs), len(r["choices"])))
-            pairs += [(p, self.answer_ids(str(c))) for c in r["choices"]]
+            q = r.get("question", r.get("prompt"))
+            pairs += [(p, self.answer_ids(str(c), q)) for c in r["choices"]]
         logps = self.continuation_logps(pairs)
         hits = 0
         for r, (start, n) in zip(records, spans):
@@ -141,7 +186,7 @@ class Evaluator:
         pairs = []
         for r in records:
             p = self.prompt_ids(r["prompt"])
-            pairs += [(p, self.answer_ids(r["chosen"])), (p, self.answer_ids(r["rejected"]))]
+            pairs += [(p, self.answer_ids(r["chosen"], r["prompt"])), (p, self.answer_ids(r["rejected"], r["prompt"]))]
         logps = self.continuation_logps(pairs)
         margins = [logps[i] - logps[i + 1] for i in range(0, len(logps), 2)]
         return ({"preference_accuracy": sum(m > 0 for m in margins) / len(margins),
@@ -155,7 +200,8 @@ def run(body, step_json, log=print):
         raise ValueError("evaluate: 'model' must be a checkpoint")
     if not body.get("data"):
         raise ValueError("evaluate: 'data' (an eval dataset) is required")
-    model, info = ckpt.load_model(body["model"])
+    hf = is_hf(body["model"])
+    model, info = ckpt.load_model(body["model"], text=not hf)
     if "chat" not in info:
         # Checkpoints from other tools (e.g. the Java merge/prune engine) carry no trainyard.json; a
         # chat template in the HF tokenizer config says the model was chat-tuned.
@@ -171,7 +217,8 @@ def run(body, step_json, log=print):
         adapter_info = lora.load_adapter(model, body["adapter"])
         info = dict(info, **{k: adapter_info[k] for k in ("kind", "chat") if k in adapter_info})
     model.to(rt.device).eval()
-    ev = Evaluator(model, info, rt, cfg)
+    # A failed run leaves the tokenizer server to end with this process (its stdin closes).
+    ev = Evaluator(model, info, rt, cfg, text_tokenizer(body["model"], chat_of(info, cfg)) if hf else None)
     # The planner writes canonical task names (aliases are resolved in Java, StepKinds).
     wanted = set(body.get("tasks") or [])
     max_samples = cfg.get("max_samples")
@@ -222,9 +269,26 @@ def run(body, step_json, log=print):
     writer.write(step=0, **{k: v for k, v in metrics.items()})
     writer.close()
     rt.close()
+    if not ev.byte:
+        ev.tok.close()
     if gate and not gate["passed"]:
         raise GateFailed(gate["message"])
     return 0
+
+
+def is_hf(directory):
+    """Whether the checkpoint's text goes through its own Hugging Face tokenizer rather than the byte one
+    (a checkpoint with no tokenizer at all is refused by ``checkpoint.load_model``)."""
+    t = tok.of_checkpoint(directory)
+    return t is not None and not t.is_byte
+
+
+def text_tokenizer(directory, chat):
+    if chat and not (tok.of_checkpoint(directory).chat_template or
+                     os.path.exists(os.path.join(directory, "chat_template.jinja"))):
+        raise ValueError(f"{directory}: chat prompts need the chat_template of tokenizer_config.json, and the "
+                         "checkpoint has none; set config.chat: false to evaluate plain-text prompts")
+    return HfCheckpointTokenizer(directory, chat)
 
 
 def check_gate(gate, metrics):

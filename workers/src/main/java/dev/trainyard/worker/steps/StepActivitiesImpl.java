@@ -220,6 +220,12 @@ public final class StepActivitiesImpl implements StepActivities {
           .map(p -> p.python().getParent())
           .filter(bin -> bin != null && bin.isAbsolute() && bin.startsWith(root))
           .ifPresent(bin -> readOnly.add(bin.getParent())); // a virtualenv kept in the root
+      // The trainer starts the tokenizer server from the worker's own code: kept visible if in the
+      // root.
+      dev.trainyard.worker.tokenize.TokenizerServerCommand.classpath().stream()
+          .map(p -> p.endsWith("*") ? p.getParent() : p)
+          .filter(p -> p.startsWith(root.toAbsolutePath()) && !p.equals(root.toAbsolutePath()))
+          .forEach(readOnly::add);
       known = sandbox = StepSandbox.detect(root, readOnly, hiddenFromSteps);
     }
     return known;

@@ -3,6 +3,7 @@ package dev.trainyard.worker.steps;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.worker.runtime.PythonRuntime;
 import dev.trainyard.worker.runtime.RuntimeCheck;
+import dev.trainyard.worker.tokenize.TokenizerServerCommand;
 import dev.trainyard.workflow.FailureType;
 import dev.trainyard.workflow.StepTask;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.Map;
  * trainyard_trainer step.json} with the packaged trainer on {@code PYTHONPATH}; with more than one
  * GPU, a resumable (training) kind runs under {@code torch.distributed.run} (DDP on this host).
  * What the trainer does is in step.json (the kind's runner settings), not in a list of names here.
+ * {@value TokenizerServerCommand#ENV} tells the trainer how to start the worker's tokenizer server.
  */
 final class TrainerStepKind implements ProcessStepKind {
   /** Exit codes of the trainer's entry point. */
@@ -58,6 +60,8 @@ final class TrainerStepKind implements ProcessStepKind {
     env.put("PYTHONUNBUFFERED", "1");
     env.put("PYTHONDONTWRITEBYTECODE", "1");
     env.put("TRAINYARD_TRAINER_VERSION", python.trainer().hash());
+    // The trainer encodes and decodes text of Hugging Face tokenizers through the worker's own DJL.
+    env.put(TokenizerServerCommand.ENV, TokenizerServerCommand.envValue());
     return new Launch(command, env);
   }
 

@@ -261,6 +261,90 @@ class TrainerStepsTest {
             });
   }
 
+  /** A tiny random model with the Qwen 3 vocabulary and tokenizer files, written by the trainer. */
+  private ProducedArtifact qwenVocabCheckpoint(PythonRuntime python) throws Exception {
+    Path qwen = dev.trainyard.worker.tokenize.RealTokenizers.dir().resolve("qwen3/models");
+    Path dir = root.resolve("incoming/qwen-vocab");
+    String script =
+        """
+        import json, os, sys, torch
+        from trainyard_trainer import checkpoint, tokenizer as tok
+        from trainyard_trainer.model import LlamaForCausalLM, resolve_config
+        qwen, out = sys.argv[1], sys.argv[2]
+        template = json.load(open(os.path.join(qwen, "tokenizer_config.json")))["chat_template"]
+        t = tok.Tokenizer("hf", qwen, tok.sha256_of(os.path.join(qwen, "tokenizer.json")), None, 151643,
+                          151643, template)
+        model = LlamaForCausalLM(resolve_config({"vocab_size": 151669, "hidden_size": 16,
+            "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 32,
+            "num_hidden_layers": 1, "initializer_range": 0.5}))
+        model.init_weights(torch.Generator().manual_seed(0))
+        checkpoint.save_model(model, out, {"kind": "sft", "chat": True}, tokenizer=t)
+        """;
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                python.python().toString(), "-c", script, qwen.toString(), dir.toString())
+            .redirectErrorStream(true);
+    pb.environment().put("PYTHONPATH", python.trainerPath().toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(out).isZero();
+    return store.put(dir, "checkpoint");
+  }
+
+  @Test
+  void anEvaluateStepReadsTheTextOfAQwenTokenizerCheckpointThroughTheWorkersTokenizer()
+      throws Exception {
+    StepActivities steps = realTrainer();
+    ProducedArtifact model = qwenVocabCheckpoint(PythonRuntime.fromEnvironment(root));
+    Path evalDir = Files.createDirectories(root.resolve("incoming/eval-qwen"));
+    Files.writeString(
+        evalDir.resolve("notes.txt"), "Le chat est sur la table.\n\n机器学习是人工智能的一个分支。\n");
+    Files.writeString(
+        evalDir.resolve("qa.jsonl"), "{\"question\": \"What is 2 + 2?\", \"answer\": \"4\"}\n");
+    ProducedArtifact eval = store.put(evalDir, "dataset");
+    StepTask task =
+        new StepTask(
+            "run-1",
+            "eval",
+            "evaluate",
+            1,
+            Defaults.resolve(
+                StepKinds.EVALUATE,
+                Map.of(
+                    "model",
+                    "${{ inputs.params.model }}",
+                    "data",
+                    "${{ inputs.params.eval }}",
+                    "gate",
+                    Map.of("metric", "perplexity", "max", 1e6),
+                    "config",
+                    Map.of("max_new_tokens", 4))),
+            Map.of(
+                "params.model",
+                new ArtifactRef(model.id(), model.uri()),
+                "params.eval",
+                new ArtifactRef(eval.id(), eval.uri())),
+            0,
+            170);
+
+    // In the step's sandbox, the trainer starts the server from TRAINYARD_TOKENIZER_SERVER.
+    ProducedArtifact report = steps.execute(task).outputs().get("report");
+
+    JsonNode stored =
+        JSON.readTree(
+            store
+                .resolve(new ArtifactRef(report.id(), report.uri()))
+                .resolve("eval.json")
+                .toFile());
+    assertThat(stored.path("chat").asBoolean()).isTrue();
+    // Scored over Qwen's 151,669 ids (a random model: about the vocabulary size), not over bytes.
+    assertThat(stored.path("tasks").path("notes").path("metrics").path("perplexity").asDouble())
+        .isBetween(1e4, 1e6);
+    assertThat(stored.path("tasks").path("qa").path("samples").get(0).path("got").asText())
+        .isNotBlank();
+    assertThat(stored.path("gate").path("passed").asBoolean()).isTrue();
+  }
+
   @Test
   void anEvaluateGateThatFailsStopsTheStepWithTheMetricInTheMessage() throws Exception {
     StepActivities steps = realTrainer();
