@@ -197,7 +197,10 @@ public class ArtifactsResource {
 
   /** The measured count, or else the one an import read from the safetensors headers. */
   private static Long parameters(Measured m, CheckpointImportEntity model) {
-    return m.parameters() != null || model == null ? m.parameters() : model.parameters;
+    if (m.parameters() != null || model == null) {
+      return m.parameters();
+    }
+    return model.parameters;
   }
 
   /** One artifact as GET /api/v1/artifacts/{ref} answers it. */
