@@ -26,6 +26,7 @@ const PRUNED: Artifact = {
   sparsity: 0.25,
   deleted: null,
   failed: false,
+  model: null,
 };
 
 function renderPage(artifact: Artifact) {
