@@ -268,7 +268,19 @@ class CheckpointImportTest {
     assertThat(imported(importFolder(empty, Map.of()), 422).getList("errors.path"))
         .containsExactly("model.safetensors");
 
-    // A shard that holds less than its index says, a truncated file, a bad name and team.
+    // Weights that are not safetensors, and a tokenizer the trainer does not know.
+    Path junk = folder();
+    HfFolders.config(junk, "qwen2");
+    Files.write(junk.resolve("model.safetensors"), new byte[16]);
+    Files.writeString(
+        junk.resolve("tokenizer_config.json"), "{\"trainyard_tokenizer\": \"word-v9\"}");
+    JsonPath junkProblems = imported(importFolder(junk, Map.of()), 422);
+    assertThat(junkProblems.getList("errors.path"))
+        .containsExactly("model.safetensors", "tokenizer_config.json.trainyard_tokenizer");
+    assertThat(junkProblems.getString("errors[0].message"))
+        .isEqualTo("not a safetensors file: a header length of 0 bytes in a file of 16");
+
+    // A shard that holds less than its index says, a truncated file, a bad name.
     Path bad = HfFolders.sharded(folder(), "llama", "F32", 6);
     Files.writeString(
         bad.resolve("model.safetensors.index.json"),
