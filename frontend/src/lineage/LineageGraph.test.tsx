@@ -90,4 +90,25 @@ describe('LineageGraph', () => {
     expect(screen.getByText('dataset · deleted')).toBeTruthy();
     expect(screen.getByTestId('graph-node-artifact:ck').className).not.toContain('flow-node-deleted');
   });
+
+  it('marks an imported checkpoint and says where it came from', async () => {
+    const imported: Lineage = {
+      ...ANC,
+      nodes: ANC.nodes.map((n) =>
+        n.id === 'artifact:ck' ? { ...n, origin: 'imported from file:///data/ck by alice' } : n,
+      ),
+    };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => (url.includes('ancestors') ? json(imported) : json(EMPTY('artifact:ck')))),
+    );
+    render(
+      <MemoryRouter>
+        <LineageGraph root="ck" />
+      </MemoryRouter>,
+    );
+    const ck = await screen.findByRole('link', { name: 'ck' });
+    expect(ck.getAttribute('title')).toBe('artifact:ck\nimported from file:///data/ck by alice');
+    expect(screen.getByText('checkpoint · imported')).toBeTruthy();
+  });
 });
