@@ -26,6 +26,7 @@ const PRUNED: Artifact = {
   sparsity: 0.25,
   deleted: null,
   failed: false,
+  model: null,
 };
 
 function renderPage(artifact: Artifact) {
@@ -58,6 +59,35 @@ function renderPage(artifact: Artifact) {
 }
 
 describe('ArtifactPage', () => {
+  it('says what an imported checkpoint is and where it came from', async () => {
+    renderPage({
+      ...PRUNED,
+      aliases: [],
+      sparsity: null,
+      parameters: 392,
+      model: {
+        family: 'qwen3',
+        parameters: 392,
+        dtype: 'bfloat16',
+        tokenizer: 'hf',
+        chatTemplate: true,
+        description: 'from the Hub',
+        source: 'file:///data/qwen3',
+        importedBy: 'alice',
+        importedAt: '2026-12-01T10:00:00Z',
+        origin: 'imported from file:///data/qwen3 by alice',
+      },
+    });
+    await screen.findByRole('heading', { name: /tiny-pruned/ });
+    const facts = document.querySelector('dl.facts') as HTMLElement;
+    expect(within(facts).getByText('Model').nextElementSibling?.textContent).toBe(
+      'qwen3 · bfloat16 · tokenizer hf · chat templatefrom the Hub',
+    );
+    expect(within(facts).getByText('Produced by').nextElementSibling?.textContent).toBe(
+      'imported from file:///data/qwen3 by alice',
+    );
+  });
+
   it('shows the measured parameter count and sparsity, and where each of its aliases pointed over time', async () => {
     renderPage(PRUNED);
     await screen.findByRole('heading', { name: /tiny-pruned/ });

@@ -58,6 +58,16 @@ export function ArtifactPage() {
                 <dd>{formatShare(a.sparsity)}</dd>
               </>
             )}
+            {a.model && (
+              <>
+                <dt>Model</dt>
+                <dd>
+                  {a.model.family} · {a.model.dtype} · tokenizer {a.model.tokenizer}
+                  {a.model.chatTemplate ? ' · chat template' : ' · no chat template'}
+                  {a.model.description && <div className="muted">{a.model.description}</div>}
+                </dd>
+              </>
+            )}
             <dt>Created</dt>
             <dd>
               {formatTime(a.createdAt)}
@@ -81,6 +91,8 @@ export function ArtifactPage() {
                     </>
                   )}
                 </>
+              ) : a.model ? (
+                <span>{a.model.origin}</span>
               ) : (
                 <span className="muted">registered, not produced by a run</span>
               )}

@@ -18,6 +18,7 @@ const A: Artifact = {
   sparsity: null,
   deleted: null,
   failed: false,
+  model: null,
 };
 
 describe('buildModelCard', () => {
@@ -25,9 +26,15 @@ describe('buildModelCard', () => {
     const ancestors: Lineage = {
       root: `artifact:${A.id}`,
       nodes: [
-        { id: `artifact:${A.id}`, type: 'checkpoint', label: 'tiny-cpt', deleted: false },
-        { id: 'step:r1/train/1', type: 'step', label: 'cpt.train r1', deleted: false },
-        { id: `artifact:${'d'.repeat(64)}`, type: 'dataset', label: 'wiki-small', deleted: false },
+        { id: `artifact:${A.id}`, type: 'checkpoint', label: 'tiny-cpt', deleted: false, origin: null },
+        { id: 'step:r1/train/1', type: 'step', label: 'cpt.train r1', deleted: false, origin: null },
+        {
+          id: `artifact:${'d'.repeat(64)}`,
+          type: 'dataset',
+          label: 'wiki-small',
+          deleted: false,
+          origin: null,
+        },
       ],
       edges: [],
     };

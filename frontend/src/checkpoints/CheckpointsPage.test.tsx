@@ -20,6 +20,7 @@ const PRUNED: ArtifactSummary = {
   parameters: 124_439_808,
   sparsity: 0.5,
   deleted: false,
+  model: null,
 };
 const TRAINED: ArtifactSummary = {
   ...PRUNED,

@@ -12,9 +12,9 @@ const json = (body: unknown) =>
 const ANC: Lineage = {
   root: 'artifact:ck',
   nodes: [
-    { id: 'artifact:ck', type: 'checkpoint', label: 'ck', deleted: false },
-    { id: 'step:r1/train/1', type: 'step', label: 'r1 / train #1', deleted: false },
-    { id: 'artifact:ds', type: 'dataset', label: 'wiki', deleted: false },
+    { id: 'artifact:ck', type: 'checkpoint', label: 'ck', deleted: false, origin: null },
+    { id: 'step:r1/train/1', type: 'step', label: 'r1 / train #1', deleted: false, origin: null },
+    { id: 'artifact:ds', type: 'dataset', label: 'wiki', deleted: false, origin: null },
   ],
   edges: [
     { from: 'artifact:ds', to: 'step:r1/train/1', role: 'data' },
@@ -23,15 +23,15 @@ const ANC: Lineage = {
 };
 const EMPTY = (root: string): Lineage => ({
   root,
-  nodes: [{ id: root, type: 'x', label: 'x', deleted: false }],
+  nodes: [{ id: root, type: 'x', label: 'x', deleted: false, origin: null }],
   edges: [],
 });
 const DS_DESC: Lineage = {
   root: 'artifact:ds',
   nodes: [
     ...ANC.nodes,
-    { id: 'step:r9/train/1', type: 'step', label: 'r9 / train #1', deleted: false },
-    { id: 'artifact:other', type: 'checkpoint', label: 'other', deleted: false },
+    { id: 'step:r9/train/1', type: 'step', label: 'r9 / train #1', deleted: false, origin: null },
+    { id: 'artifact:other', type: 'checkpoint', label: 'other', deleted: false, origin: null },
   ],
   edges: [
     ...ANC.edges,
@@ -89,5 +89,26 @@ describe('LineageGraph', () => {
     expect(screen.getByTestId('graph-node-artifact:ds').className).toContain('flow-node-deleted');
     expect(screen.getByText('dataset · deleted')).toBeTruthy();
     expect(screen.getByTestId('graph-node-artifact:ck').className).not.toContain('flow-node-deleted');
+  });
+
+  it('marks an imported checkpoint and says where it came from', async () => {
+    const imported: Lineage = {
+      ...ANC,
+      nodes: ANC.nodes.map((n) =>
+        n.id === 'artifact:ck' ? { ...n, origin: 'imported from file:///data/ck by alice' } : n,
+      ),
+    };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => (url.includes('ancestors') ? json(imported) : json(EMPTY('artifact:ck')))),
+    );
+    render(
+      <MemoryRouter>
+        <LineageGraph root="ck" />
+      </MemoryRouter>,
+    );
+    const ck = await screen.findByRole('link', { name: 'ck' });
+    expect(ck.getAttribute('title')).toBe('artifact:ck\nimported from file:///data/ck by alice');
+    expect(screen.getByText('checkpoint · imported')).toBeTruthy();
   });
 });

@@ -64,13 +64,14 @@ export function LineageGraph({ root, height = 440 }: Props) {
       return {
         id: n.id,
         label: href ? (
-          <Link to={href} title={n.id} className="flow-node-link">
+          <Link to={href} title={n.origin ? `${n.id}\n${n.origin}` : n.id} className="flow-node-link">
             {text}
           </Link>
         ) : (
           text
         ),
-        sub: n.deleted ? `${n.type} · deleted` : n.type,
+        // Where a node no step wrote came from ("imported from <uri> by <who>") is in its tooltip.
+        sub: n.deleted ? `${n.type} · deleted` : n.origin ? `${n.type} · imported` : n.type,
         tone: n.type === 'step' ? 'step' : n.deleted ? 'deleted' : `artifact-${n.type}`,
         highlight: n.id === rootNode,
         extra:

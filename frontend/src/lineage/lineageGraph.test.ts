@@ -5,11 +5,11 @@ import { hrefOf, impactOf, mergeLineages } from './lineageGraph';
 const DESC: Lineage = {
   root: 'artifact:ds',
   nodes: [
-    { id: 'artifact:ds', type: 'dataset', label: 'wiki', deleted: false },
-    { id: 'step:r1/train/1', type: 'step', label: 'r1 / train #1', deleted: false },
-    { id: 'artifact:ck1', type: 'checkpoint', label: 'ck1', deleted: false },
-    { id: 'step:r2/merge/1', type: 'step', label: 'r2 / merge #1', deleted: false },
-    { id: 'artifact:ck2', type: 'checkpoint', label: 'ck2', deleted: false },
+    { id: 'artifact:ds', type: 'dataset', label: 'wiki', deleted: false, origin: null },
+    { id: 'step:r1/train/1', type: 'step', label: 'r1 / train #1', deleted: false, origin: null },
+    { id: 'artifact:ck1', type: 'checkpoint', label: 'ck1', deleted: false, origin: null },
+    { id: 'step:r2/merge/1', type: 'step', label: 'r2 / merge #1', deleted: false, origin: null },
+    { id: 'artifact:ck2', type: 'checkpoint', label: 'ck2', deleted: false, origin: null },
   ],
   edges: [
     { from: 'artifact:ds', to: 'step:r1/train/1', role: 'data' },

@@ -73,7 +73,7 @@ export function impactOf(descendants: Lineage): ImpactRow[] {
   return [...depth.entries()]
     .filter(([id]) => id !== descendants.root && id.startsWith('artifact:'))
     .map(([id, d]) => ({
-      node: byId.get(id) ?? { id, type: 'artifact', label: id, deleted: false },
+      node: byId.get(id) ?? { id, type: 'artifact', label: id, deleted: false, origin: null },
       depth: d,
     }))
     .sort(

@@ -18,6 +18,7 @@ const TINY: ArtifactSummary = {
   parameters: null,
   sparsity: null,
   deleted: false,
+  model: null,
 };
 const PRUNED: ArtifactSummary = {
   ...TINY,

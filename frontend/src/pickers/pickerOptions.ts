@@ -45,9 +45,17 @@ export function pickerOptions(q: string, found: ArtifactSummary[], aliases: Alia
 }
 
 function describe(a: ArtifactSummary): string {
-  const from = a.producedBy ? `${a.producedBy.runId} / ${a.producedBy.stepId}` : 'registered';
+  const from = a.producedBy
+    ? `${a.producedBy.runId} / ${a.producedBy.stepId}`
+    : a.model
+      ? 'imported'
+      : 'registered';
   const type = a.type === 'checkpoint' || a.type === 'dataset' ? '' : ` · ${a.type}`;
-  return `${a.id.slice(0, 12)} · ${from}${type}`;
+  // An imported checkpoint says what it is: family, size, dtype (from its config and safetensors headers).
+  const model = a.model
+    ? ` · ${a.model.family} · ${a.model.parameters.toLocaleString('en')} params · ${a.model.dtype}`
+    : '';
+  return `${a.id.slice(0, 12)} · ${from}${type}${model}`;
 }
 
 /**
@@ -101,6 +109,7 @@ function asSummary(v: DatasetVersion): ArtifactSummary {
     parameters: null,
     sparsity: null,
     deleted: false,
+    model: null,
   };
 }
 

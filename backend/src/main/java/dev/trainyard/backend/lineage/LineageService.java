@@ -1,5 +1,6 @@
 package dev.trainyard.backend.lineage;
 
+import dev.trainyard.backend.catalog.CheckpointImportEntity;
 import dev.trainyard.backend.lineage.LineageRepository.ArtifactRow;
 import dev.trainyard.backend.lineage.LineageRepository.EdgeRow;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,12 +17,17 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  */
 @ApplicationScoped
 public class LineageService {
-  /** {@code deleted}: an artifact whose files retention deleted; the node stays as a tombstone. */
+  /**
+   * {@code deleted}: an artifact whose files retention deleted; the node stays as a tombstone.
+   * {@code origin}: where an artifact that no step wrote came from ({@code imported from <uri> by
+   * <who>}), or null.
+   */
   public record Node(
       @Schema(implementation = String.class) LineageNode id,
       String type,
       String label,
-      boolean deleted) {}
+      boolean deleted,
+      @Schema(nullable = true) String origin) {}
 
   public record Edge(
       @Schema(implementation = String.class) LineageNode from,
@@ -54,21 +60,26 @@ public class LineageService {
     Map<String, ArtifactRow> artifacts =
         repository.artifacts(
             nodes.stream().filter(LineageNode::isArtifact).map(LineageNode::id).toList());
+    Map<String, CheckpointImportEntity> imports = CheckpointImportEntity.byIds(artifacts.keySet());
     return nodes.stream()
         .map(
             node -> {
               if (!node.isArtifact()) {
-                return new Node(node, "step", node.shortLabel(), false);
+                return new Node(node, "step", node.shortLabel(), false, null);
               }
               ArtifactRow a = artifacts.get(node.id());
               if (a == null) {
-                return new Node(node, "artifact", node.shortLabel(), false);
+                return new Node(node, "artifact", node.shortLabel(), false, null);
               }
               String label =
                   a.name() != null
                       ? a.name()
-                      : a.stepId() + "." + a.outputName() + " " + a.id().substring(0, 12);
-              return new Node(node, a.type(), label, a.deleted());
+                      : a.stepId() != null
+                          ? a.stepId() + "." + a.outputName() + " " + a.id().substring(0, 12)
+                          : node.shortLabel();
+              CheckpointImportEntity imported = imports.get(node.id());
+              return new Node(
+                  node, a.type(), label, a.deleted(), imported == null ? null : imported.origin());
             })
         .toList();
   }

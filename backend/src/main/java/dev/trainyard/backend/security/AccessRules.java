@@ -41,6 +41,7 @@ public class AccessRules {
           new Rule("POST", "/api/v1/templates(/[^/]+/versions|/validate)?", OPERATORS),
           new Rule("POST", "/api/v1/runs(/[^/]+/(cancel|retry|steps/[^/]+/approve))?", OPERATORS),
           new Rule("POST", "/api/v1/datasets(/upload)?", OPERATORS),
+          new Rule("POST", "/api/v1/checkpoints/import(/upload)?", OPERATORS),
           new Rule("PUT", "/api/v1/aliases/[^/]+", ADMINS));
 
   @Inject CallerContext callers;

@@ -28,7 +28,7 @@ class MalformedBodiesTest {
   static final Pattern JAVA_TYPE =
       Pattern.compile(
           "java\\.|javax\\.|jakarta\\.|dev\\.trainyard|com\\.fasterxml|org\\.jboss|\\w\\$\\w|`"
-              + "|LaunchBody|MoveBody|RegisterBody|PolicyBody|ApplyBody|SpecBody|CancelBody|LinkedHashMap|Integer|Source:");
+              + "|LaunchBody|MoveBody|RegisterBody|ImportBody|PolicyBody|ApplyBody|SpecBody|CancelBody|LinkedHashMap|Integer|Source:");
 
   record Case(String method, String path, String body) {}
 
@@ -45,6 +45,8 @@ class MalformedBodiesTest {
           new Case(
               "POST", "/api/v1/datasets", "{\"name\": \"d\", \"uri\": [true], \"sha256\": \"x\"}"),
           new Case("POST", "/api/v1/datasets", "{\"name\": \"d\"\n \"uri\": \"file:///x\"}"),
+          new Case("POST", "/api/v1/checkpoints/import", "{\"uri\": [true], \"name\": 7}"),
+          new Case("POST", "/api/v1/checkpoints/import", "{\"uri\": \"file:///x\","),
           new Case("POST", "/api/v1/templates", "{\"spec\": [\"steps\"]}"),
           new Case(
               "PUT", "/api/v1/templates/hello/retention", "{\"keepLastIntermediate\": \"many\"}"),

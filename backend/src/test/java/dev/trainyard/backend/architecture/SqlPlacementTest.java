@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
  * call repositories. A source scan, so the habit holds: no class under {@code api/} holds an
  * EntityManager, builds a query or carries SQL or JPQL text, and in the aggregates that have a
  * repository ({@code runs}, {@code retention}, {@code audit}, {@code lineage}, {@code catalog},
- * {@code datasets}) only the repository does. A Panache entity's static lookups ({@code
- * ArtifactEntity.withIdPrefix}) are allowed: the entity is the repository for its own table.
+ * {@code datasets}, {@code checkpoints}) only the repository does. A Panache entity's static
+ * lookups ({@code ArtifactEntity.withIdPrefix}) are allowed: the entity is the repository for its
+ * own table.
  */
 class SqlPlacementTest {
   private static final Path MAIN = Path.of("src/main/java");
@@ -34,6 +35,9 @@ class SqlPlacementTest {
           "dev/trainyard/backend/lineage/",
           "dev/trainyard/backend/catalog/",
           "dev/trainyard/backend/datasets/",
+          "dev/trainyard/backend/checkpoints/",
+          // no repository of its own: it writes artifact rows through the catalog's entities
+          "dev/trainyard/backend/intake/",
           // no repository of its own: the gate reads the run aggregate through RunRepository
           "dev/trainyard/backend/trust/");
 

@@ -117,6 +117,20 @@ class AuthorizationMatrixTest {
         .post("/api/v1/datasets")
         .then()
         .statusCode(201);
+    Path model =
+        dev.trainyard.backend.api.HfFolders.single(
+            Files.createTempDirectory("matrix-model").resolve("model"), "llama", "BF16", 1);
+    String modelUri = dev.trainyard.backend.api.HfFolders.uri(model);
+    byte[] modelTar = dev.trainyard.backend.api.HfFolders.tar(model, null);
+    String importedA =
+        as("admin")
+            .contentType(ContentType.JSON)
+            .body(Map.of("uri", modelUri, "team", "team-a"))
+            .post("/api/v1/checkpoints/import")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
 
     //                          anonymous viewer-a operator-a operator-b admin worker-1 ci
     Map<String, int[]> expected = new LinkedHashMap<>();
@@ -365,6 +379,51 @@ class AuthorizationMatrixTest {
         201,
         403,
         201);
+    add(
+        calls,
+        expected,
+        "POST /checkpoints/import (team-a, existing content)",
+        c ->
+            as(c)
+                .contentType(ContentType.JSON)
+                .body(Map.of("uri", modelUri, "team", "team-a"))
+                .post("/api/v1/checkpoints/import"),
+        401,
+        403,
+        200,
+        403,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "POST /checkpoints/import/upload (team-a, existing content)",
+        c ->
+            as(c)
+                .contentType("application/x-tar")
+                .queryParam("team", "team-a")
+                .body(modelTar)
+                .post("/api/v1/checkpoints/import/upload"),
+        401,
+        403,
+        200,
+        403,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "GET /artifacts/{imported team-a checkpoint}",
+        c -> as(c).get("/api/v1/artifacts/" + importedA),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
     add(
         calls,
         expected,

@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code trainyard_trainer/step_kinds.json} is generated from {@link StepKinds}: the trainer's
- * kinds with their runner settings and config defaults, and the model presets. The trainer itself
- * reads step.json (already resolved); this copy serves its tests (which write step.json by hand)
- * and the benchmark CLI. {@code -Dtrainyard.updateGolden=true} rewrites it after a deliberate
- * change to the catalogue.
+ * kinds with their runner settings and config defaults, the model presets and the supported model
+ * families. The trainer itself reads step.json (already resolved); this copy serves its tests
+ * (which write step.json by hand) and the benchmark CLI. {@code -Dtrainyard.updateGolden=true}
+ * rewrites it after a deliberate change to the catalogue.
  */
 class TrainerCatalogueTest {
   static final Path GOLDEN = Path.of("src/main/python/trainyard_trainer/step_kinds.json");
@@ -72,6 +72,8 @@ class TrainerCatalogueTest {
         StepKinds.class.getName() + " by " + TrainerCatalogueTest.class.getSimpleName());
     json.put("kinds", kinds);
     json.put("model_presets", new TreeMap<>(StepKinds.MODEL_PRESETS));
+    // The families the trainer's registry must hold (ModelFamilies is the one list).
+    json.put("model_families", dev.trainyard.pipeline.kind.ModelFamilies.SUPPORTED);
     return new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)

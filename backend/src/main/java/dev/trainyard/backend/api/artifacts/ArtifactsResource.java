@@ -7,6 +7,7 @@ import dev.trainyard.backend.catalog.ArtifactRepository;
 import dev.trainyard.backend.catalog.ArtifactRepository.ArtifactFilter;
 import dev.trainyard.backend.catalog.ArtifactRepository.Evaluation;
 import dev.trainyard.backend.catalog.ArtifactRepository.Measured;
+import dev.trainyard.backend.catalog.CheckpointImportEntity;
 import dev.trainyard.backend.lineage.LineageNode;
 import dev.trainyard.backend.lineage.LineageRepository;
 import dev.trainyard.backend.lineage.LineageService;
@@ -65,7 +66,50 @@ public class ArtifactsResource {
       @Schema(nullable = true) Long parameters,
       @Schema(nullable = true) Double sparsity,
       @Schema(nullable = true) Tombstone deleted,
-      @Schema(description = "a failed gate's kept evaluation report") boolean failed) {}
+      @Schema(description = "a failed gate's kept evaluation report") boolean failed,
+      @Schema(nullable = true, description = "what an imported checkpoint's files say it is")
+          ImportedModel model) {}
+
+  /**
+   * An imported checkpoint (POST /api/v1/checkpoints/import): what its files say and where it came
+   * from.
+   *
+   * @param family config.json's model_type
+   * @param parameters elements of every tensor in its safetensors weights
+   * @param dtype the tensors' dtype ({@code bfloat16}, {@code float32}, ...) or {@code mixed}
+   * @param tokenizer {@code byte} (Trainyard's byte tokenizer), {@code hf} (a tokenizer.json) or
+   *     {@code none}
+   * @param chatTemplate whether tokenizer_config.json or chat_template.jinja carries a chat
+   *     template
+   * @param origin what lineage says: {@code imported from <source> by <who>}
+   */
+  public record ImportedModel(
+      String family,
+      long parameters,
+      String dtype,
+      String tokenizer,
+      boolean chatTemplate,
+      @Schema(nullable = true) String description,
+      String source,
+      String importedBy,
+      OffsetDateTime importedAt,
+      String origin) {
+    static ImportedModel of(CheckpointImportEntity row) {
+      return row == null
+          ? null
+          : new ImportedModel(
+              row.family,
+              row.parameters,
+              row.dtype,
+              row.tokenizer,
+              row.chatTemplate,
+              row.description,
+              row.source,
+              row.createdBy,
+              row.createdAt,
+              row.origin());
+    }
+  }
 
   /** Present when retention deleted the files; the hashes above still say what they were. */
   public record Tombstone(
@@ -87,7 +131,9 @@ public class ArtifactsResource {
       @Schema(nullable = true) Producer producedBy,
       @Schema(nullable = true) Long parameters,
       @Schema(nullable = true) Double sparsity,
-      boolean deleted) {}
+      boolean deleted,
+      @Schema(nullable = true, description = "what an imported checkpoint's files say it is")
+          ImportedModel model) {}
 
   public record ArtifactList(List<ArtifactSummary> items) {}
 
@@ -114,11 +160,15 @@ public class ArtifactsResource {
         artifacts.list(new ArtifactFilter(type, q, scope.visibleTeams()), limit);
     Map<String, Measured> measured =
         artifacts.measured(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
+    Map<String, CheckpointImportEntity> imported =
+        CheckpointImportEntity.byIds(
+            rows.stream().filter(a -> a.runId == null).map(a -> a.id).toList());
     return new ArtifactList(
         rows.stream()
             .map(
                 a -> {
                   Measured m = measured.getOrDefault(a.id, Measured.NONE);
+                  CheckpointImportEntity model = imported.get(a.id);
                   return new ArtifactSummary(
                       a.id,
                       a.type,
@@ -126,9 +176,10 @@ public class ArtifactsResource {
                       a.sizeBytes,
                       a.createdAt,
                       producer(a),
-                      m.parameters(),
+                      parameters(m, model),
                       m.sparsity(),
-                      a.deleted());
+                      a.deleted(),
+                      ImportedModel.of(model));
                 })
             .toList());
   }
@@ -136,11 +187,25 @@ public class ArtifactsResource {
   @Operation(
       summary = "Get an artifact",
       description =
-          "An artifact by alias, name or id (prefix): its files with their hashes, producer, aliases and tombstone.")
+          "An artifact by alias, name or id (prefix): its files with their hashes, producer, aliases and tombstone;"
+              + " for an imported checkpoint, what its files say it is and where it came from.")
   @GET
   @Path("/{ref}")
   public ArtifactView get(@PathParam("ref") String ref) {
-    ArtifactEntity a = find(ref);
+    return view(find(ref));
+  }
+
+  /** The measured count, or else the one an import read from the safetensors headers. */
+  private static Long parameters(Measured m, CheckpointImportEntity model) {
+    if (m.parameters() != null || model == null) {
+      return m.parameters();
+    }
+    return model.parameters;
+  }
+
+  /** One artifact as GET /api/v1/artifacts/{ref} answers it. */
+  ArtifactView view(ArtifactEntity a) {
+    CheckpointImportEntity model = CheckpointImportEntity.findById(a.id);
     Measured m =
         a.runId == null
             ? Measured.NONE
@@ -159,10 +224,11 @@ public class ArtifactsResource {
             .map(f -> new FileView(f.path, f.sizeBytes, f.sha256))
             .toList(),
         artifacts.aliasesOf(a.id),
-        m.parameters(),
+        parameters(m, model),
         m.sparsity(),
         a.deleted() ? new Tombstone(a.deletedAt, a.deletedBy, a.deletionReason) : null,
-        a.failed);
+        a.failed,
+        ImportedModel.of(model));
   }
 
   /** The canonical manifest text whose sha256 is the artifact id. */

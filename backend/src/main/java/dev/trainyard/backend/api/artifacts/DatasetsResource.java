@@ -7,8 +7,9 @@ import dev.trainyard.backend.catalog.ArtifactRepository;
 import dev.trainyard.backend.catalog.DatasetVersionEntity;
 import dev.trainyard.backend.datasets.DatasetRefs;
 import dev.trainyard.backend.datasets.DatasetRegistry;
-import dev.trainyard.backend.datasets.DatasetRegistry.Staged;
 import dev.trainyard.backend.datasets.DatasetVersionRepository;
+import dev.trainyard.backend.intake.Intake;
+import dev.trainyard.backend.intake.Intake.Staged;
 import dev.trainyard.backend.security.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -45,6 +46,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 public class DatasetsResource {
   @Inject dev.trainyard.backend.security.TeamScope scope;
   @Inject DatasetRegistry registry;
+  @Inject Intake intake;
   @Inject DatasetVersionRepository datasetVersions;
   @Inject ArtifactRepository artifacts;
 
@@ -132,13 +134,13 @@ public class DatasetsResource {
       throw ApiProblem.invalid(problems);
     }
     String team = scope.teamForNew(body.team());
-    try (Staged staged = registry.stageLocal(path)) {
+    try (Staged staged = intake.stageLocal(path, DatasetRegistry.STAGING)) {
       if (staged == null) {
         throw ApiProblem.invalid(List.of(new FieldError("uri", NO_DATASET_FILE)));
       }
       return register(staged, body.name(), team, body.uri(), body.sha256());
-    } catch (DatasetRegistry.Rejected e) {
-      throw invalid(e);
+    } catch (Intake.Rejected e) {
+      throw IntakeProblems.invalid(e);
     }
   }
 
@@ -197,16 +199,15 @@ public class DatasetsResource {
       throw ApiProblem.invalid(problems);
     }
     String owner = scope.teamForNew(team);
-    try (Staged staged = tar ? registry.stageTar(body) : registry.stageUpload(body, file)) {
+    try (Staged staged =
+        tar
+            ? intake.stageTar(body, DatasetRegistry.STAGING)
+            : intake.stageUpload(body, file, DatasetRegistry.STAGING)) {
       return register(staged, name, owner, "upload:" + (tar ? name + ".tar" : file), null);
-    } catch (DatasetRegistry.Rejected e) {
-      throw invalid(e);
-    } catch (DatasetRegistry.TooLarge e) {
-      throw new ApiProblem(
-          413,
-          "Payload Too Large",
-          e.getMessage(),
-          List.of(new FieldError("body", e.getMessage())));
+    } catch (Intake.Rejected e) {
+      throw IntakeProblems.invalid(e);
+    } catch (Intake.TooLarge e) {
+      throw IntakeProblems.tooLarge(e);
     }
   }
 
@@ -216,23 +217,10 @@ public class DatasetsResource {
     DatasetRegistry.Registered done;
     try {
       done = registry.register(staged, name, team, caller.name(), source, sha256, caller::sees);
-    } catch (DatasetRegistry.Conflict e) {
+    } catch (Intake.Conflict e) {
       throw ApiProblem.conflict(e.getMessage());
     }
     return Response.status(201).entity(view(done.version())).build();
-  }
-
-  private static ApiProblem invalid(DatasetRegistry.Rejected e) {
-    List<FieldError> errors = new ArrayList<>();
-    for (DatasetRegistry.Issue issue : e.issues()) {
-      errors.add(new FieldError(issue.path(), issue.message()));
-    }
-    if (e.count() > e.issues().size()) {
-      errors.add(
-          new FieldError(
-              "$", "and " + (e.count() - e.issues().size()) + " more bad records not listed"));
-    }
-    return ApiProblem.invalid(errors);
   }
 
   @Operation(
