@@ -28,6 +28,11 @@ import org.junit.jupiter.api.Test;
  * tokenizes a chat dataset with the model's own tokenizer and chat template, trains a LoRA adapter,
  * evaluates base + adapter against a gate, folds the adapter into the base and promotes the result.
  * The held-out loss falls, exact match rises above the base's, and the base's bytes are unchanged.
+ *
+ * <p>The base knows the facts as plain text and the chat format from conversations about sums; in
+ * chat it answers fruit questions with sums (exact match 0). That is the job LoRA is for: a small
+ * adapter that teaches a known model a new behaviour, not new tokens (an adapter over the attention
+ * and MLP projections cannot give a token the base never produced a row of its tied embedding).
  */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
@@ -111,29 +116,43 @@ class FinetunePipelineTest {
     }
     // The base reads the facts as plain text; the fine-tune teaches it to answer them in chat.
     Path corpus = Files.createTempDirectory("trainyard-facts");
+    Path smalltalk = Files.createTempDirectory("trainyard-sums");
     Path chats = Files.createTempDirectory("trainyard-fruit-chats");
     Path evalset = Files.createTempDirectory("trainyard-fruit-eval");
     StringBuilder text = new StringBuilder();
+    StringBuilder sums = new StringBuilder();
     StringBuilder chat = new StringBuilder();
     StringBuilder qa = new StringBuilder();
     for (int i = 0; i < 240; i++) {
       int f = (i * 7) % FRUITS.length;
-      text.append(question(f)).append(' ').append(answer(f)).append('\n');
+      text.append("{\"text\": \"%s\\n%s\"}\n".formatted(question(f), answer(f)));
       chat.append(
           """
           {"messages": [{"role": "user", "content": "%s"}, {"role": "assistant", "content": "%s"}]}
           """
               .formatted(question(f), answer(f)));
     }
+    // A base model has met its chat format before: here in conversations about sums, never fruit.
+    for (int i = 0; i < 80; i++) {
+      int a = (i * 3) % 10;
+      int b = (i * 7 + 1) % 10;
+      sums.append(
+          """
+          {"messages": [{"role": "user", "content": "What is %d plus %d?"}, {"role": "assistant", "content": "%d plus %d is %d."}]}
+          """
+              .formatted(a, b, a, b, a + b));
+    }
     for (int f = 0; f < FRUITS.length; f++) {
       qa.append("{\"prompt\": \"%s\", \"answer\": \"%s\"}\n".formatted(question(f), answer(f)));
     }
-    Files.writeString(corpus.resolve("facts.txt"), text);
+    Files.writeString(corpus.resolve("facts.jsonl"), text);
+    Files.writeString(smalltalk.resolve("sums.jsonl"), sums);
     Files.writeString(chats.resolve("train.jsonl"), chat);
     Files.writeString(evalset.resolve("fruit_qa.jsonl"), qa);
     assertThat(register("qwen25-tokenizer-" + n, tokenizerDir).getString("format"))
         .isEqualTo("tokenizer");
     register("facts-" + n, corpus);
+    register("sums-" + n, smalltalk);
     assertThat(register("fruit-chats-" + n, chats).getString("format")).isEqualTo("chat");
     register("fruit-eval-" + n, evalset);
 
@@ -145,26 +164,40 @@ class FinetunePipelineTest {
         name: qwen2-base-%s
         params:
           corpus: {type: dataset}
+          smalltalk: {type: dataset}
           tokenizer: {type: dataset}
         steps:
-          - id: tokens
+          - id: facts
             kind: tokenize
             data: ${{ params.corpus }}
             tokenizer: ${{ params.tokenizer }}
             config: {records: text, eval_fraction: 0.05, seed: 0}
+          - id: chats
+            kind: tokenize
+            data: ${{ params.smalltalk }}
+            tokenizer: ${{ params.tokenizer }}
+            config: {records: chat, eval_fraction: 0.05, seed: 0}
           - id: base
             kind: pretrain
             model: {model_type: qwen2, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2,
                     num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true,
                     max_position_embeddings: 256}
-            data: ${{ steps.tokens.outputs.tokens }}
-            config: {max_steps: 150, batch_size: 8, seq_len: 64, lr: 1.0e-2, warmup_steps: 10, seed: 0}
+            data:
+              - {dataset: "${{ steps.facts.outputs.tokens }}", weight: 3}
+              - {dataset: "${{ steps.chats.outputs.tokens }}", weight: 1}
+            config: {max_steps: 300, batch_size: 8, seq_len: 64, lr: 1.0e-2, warmup_steps: 10, seed: 0}
         """
             .formatted(n));
     JsonPath baseRun =
         succeed(
             "qwen2-base-" + n,
-            Map.of("corpus", "facts-" + n, "tokenizer", "qwen25-tokenizer-" + n));
+            Map.of(
+                "corpus",
+                "facts-" + n,
+                "smalltalk",
+                "sums-" + n,
+                "tokenizer",
+                "qwen25-tokenizer-" + n));
     String trained = output(baseRun, "base", "model");
 
     // 2. Downloaded as a folder and imported, as a checkpoint trained elsewhere would be.
@@ -182,6 +215,10 @@ class FinetunePipelineTest {
       assertThat(untar.waitFor(1, TimeUnit.MINUTES)).isTrue();
       assertThat(untar.exitValue()).isZero();
     }
+    // As transformers would have written it: without Trainyard's own record of what made it (with
+    // it,
+    // the import would be the run's checkpoint again: identical content is one checkpoint).
+    Files.delete(folder.resolve("trainyard.json"));
     Map<String, String> baseHashes = new LinkedHashMap<>();
     try (var files = Files.list(folder)) {
       for (Path file : files.toList()) {
@@ -238,10 +275,10 @@ class FinetunePipelineTest {
     params.put("model", "qwen2-tiny-" + n);
     params.put("chats", "fruit-chats-" + n);
     params.put("evalset", "fruit-eval-" + n);
-    params.put("min_score", 0.5);
+    params.put("min_score", 0.3);
     params.put("alias", alias);
-    params.put("max_steps", 120);
-    params.put("lr", 1.0e-2);
+    params.put("max_steps", 200);
+    params.put("lr", 2.0e-2);
     JsonPath run = succeed("finetune", params);
     String runId = run.getString("id");
     String adapter = output(run, "sft", "adapter");
@@ -249,7 +286,8 @@ class FinetunePipelineTest {
     double tunedScore = report(output(run, "eval", "report")).getDouble("metrics.exact_match");
     System.out.printf(
         "FinetunePipelineTest: exact match base %.3f, base + LoRA %.3f%n", baseScore, tunedScore);
-    assertThat(tunedScore).isGreaterThan(baseScore).isGreaterThanOrEqualTo(0.5);
+    assertThat(baseScore).as("the base, before fine-tuning, misses the gate").isLessThan(0.3);
+    assertThat(tunedScore).isGreaterThan(baseScore).isGreaterThanOrEqualTo(0.3);
 
     // The adapter is an adapter in PEFT's layout; the base's bytes were never touched.
     JsonPath adapterView =
