@@ -11,6 +11,9 @@ Columns (as transformers' own modeling code for the family behaves):
 - ``sliding_window``: ``None`` (the family has none), ``"flag"`` (a window only when ``use_sliding_window``
   is true, which the trainer refuses), ``"window"`` (``sliding_window`` applies whenever it is set; it is a
   no-op for sequences no longer than the window, and longer ones are refused).
+- ``moe``: the MLP of each layer is a sparse mixture of experts (``block_sparse_moe``: router ``gate`` and
+  ``experts.{j}.w1/w2/w3``, config keys ``num_local_experts``/``num_experts_per_tok``), as transformers'
+  Mixtral; false: the dense ``mlp``.
 - ``fresh_keys``: config.json keys a model made from scratch gets besides the modelled ones, so a new
   checkpoint carries what transformers' config class of the family writes. A loaded checkpoint keeps all
   of its own keys instead.
@@ -21,7 +24,7 @@ Adding a family (e.g. ``olmo2``) is a row here, plus model code only for a diffe
 import collections
 
 Family = collections.namedtuple("Family", "model_type architecture qkv_bias o_bias mlp_bias qk_norm "
-                                          "tie_word_embeddings sliding_window fresh_keys")
+                                          "tie_word_embeddings sliding_window fresh_keys moe", defaults=(False,))
 
 FAMILIES = {f.model_type: f for f in (
     Family("llama", "LlamaForCausalLM", qkv_bias="attention_bias", o_bias="attention_bias",
@@ -34,6 +37,9 @@ FAMILIES = {f.model_type: f for f in (
            fresh_keys={"use_sliding_window": False}),
     Family("mistral", "MistralForCausalLM", qkv_bias=False, o_bias=False, mlp_bias=False, qk_norm=None,
            tie_word_embeddings=False, sliding_window="window", fresh_keys={"sliding_window": None}),
+    Family("mixtral", "MixtralForCausalLM", qkv_bias=False, o_bias=False, mlp_bias=False, qk_norm=None,
+           tie_word_embeddings=False, sliding_window="window",
+           fresh_keys={"sliding_window": None, "output_router_logits": False, "router_jitter_noise": 0.0}, moe=True),
 )}
 
 SUPPORTED = tuple(FAMILIES)

@@ -1,5 +1,6 @@
 """A Llama-architecture decoder (RMSNorm, rotary embeddings, grouped-query attention, SwiGLU) and the
-families that differ from it only in details (families.py: qwen2, qwen3, mistral): parameter names and
+families that differ from it only in details (families.py: qwen2, qwen3, mistral; mixtral, whose MLP is a
+sparse mixture of experts): parameter names and
 config.json follow the family's Hugging Face class (LlamaForCausalLM, Qwen2ForCausalLM…), so checkpoints
 load there and theirs load here."""
 
@@ -10,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import families, rope
+from . import families, moe, rope
 from . import tokenizer as tok
 
 HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
@@ -22,6 +23,8 @@ SDPA_GQA = HAS_SDPA and tuple(int(x) for x in torch.__version__.split("+")[0].sp
 _MODELLED = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
              "num_key_value_heads", "vocab_size", "max_position_embeddings", "rms_norm_eps", "rope_theta",
              "tie_word_embeddings", "initializer_range")
+# The keys an MoE family (families.py ``moe``) models besides those; a dense family leaves them in ``extra``.
+_MOE = ("num_local_experts", "num_experts_per_tok", "router_aux_loss_coef", "router_z_loss_coef")
 # What a model made from scratch writes besides the modelled keys (its tokenizer ids are the byte tokenizer's
 # until save_model records another's).
 _FRESH = {"hidden_act": "silu", "attention_dropout": 0.0, "use_cache": True, "rope_scaling": None,
@@ -53,6 +56,12 @@ class LlamaConfig:
     rope_scaling: dict = None
     # Attention sees at most this many positions back (mistral); None: unlimited.
     sliding_window: int = None
+    # MoE families only: N experts per layer, k of them per token, and the weights of the router losses
+    # added to the training loss (router_aux_loss_coef as the contract's MixtralConfig default; z-loss ours).
+    num_local_experts: int = 8
+    num_experts_per_tok: int = 2
+    router_aux_loss_coef: float = 0.02
+    router_z_loss_coef: float = 0.0
     # The dtype the checkpoint's weights were stored in; save_model writes that dtype unless told another.
     torch_dtype: str = "float32"
     # The loaded config.json's keys the fields above do not model, written back unchanged; None for a model
@@ -70,6 +79,13 @@ class LlamaConfig:
         if self.head_dim % 2:
             raise ValueError("the head dimension must be even for rotary embeddings")
         rope.validate(self.rope_scaling)
+        if self.family.moe:
+            n, k = self.num_local_experts, self.num_experts_per_tok
+            if not isinstance(n, int) or n < 1:
+                raise ValueError(f"num_local_experts must be an integer >= 1; got {n!r}")
+            if not isinstance(k, int) or not 1 <= k <= n:
+                raise ValueError(f"num_experts_per_tok must be an integer between 1 and num_local_experts ({n}); "
+                                 f"got {k!r}")
 
     @property
     def family(self):
@@ -83,6 +99,8 @@ class LlamaConfig:
         fam = self.family
         d = dict(_FRESH, **fam.fresh_keys) if self.extra is None else dict(self.extra)
         d.update({k: getattr(self, k) for k in _MODELLED})
+        if fam.moe:
+            d.update({k: getattr(self, k) for k in _MOE})
         if "rope_parameters" in d:  # transformers >= 5 keeps theta and scaling there; ours are unchanged
             d.pop("rope_theta")
         else:
@@ -119,6 +137,10 @@ class LlamaConfig:
         heads, hidden = kw.get("num_attention_heads"), kw.get("hidden_size")
         if d.get("head_dim") and heads and hidden and d["head_dim"] != hidden // heads:
             kw["explicit_head_dim"] = int(d["head_dim"])
+        if fam.moe:
+            kw.update({k: d[k] for k in _MOE if d.get(k) is not None})
+            if d.get("router_jitter_noise"):
+                raise ValueError("router_jitter_noise: only 0 is supported (routing is deterministic)")
         window = None
         if fam.sliding_window == "flag" and d.get("use_sliding_window"):
             raise ValueError(f"use_sliding_window: true is not supported for {fam.model_type} (the trainer "
@@ -130,6 +152,7 @@ class LlamaConfig:
             window = int(d["sliding_window"])
         dtype = d.get("torch_dtype") or d.get("dtype") or "float32"
         consumed = set(_MODELLED) | {"rope_scaling", "model_type", "architectures", "head_dim", "torch_dtype"}
+        consumed |= set(_MOE) if fam.moe else set()
         consumed |= {getattr(fam, c) for c in ("qkv_bias", "o_bias", "mlp_bias") if isinstance(getattr(fam, c), str)}
         return cls(**kw, model_type=fam.model_type, qkv_bias=families.flag(fam.qkv_bias, d),
                    o_bias=families.flag(fam.o_bias, d), mlp_bias=families.flag(fam.mlp_bias, d),
@@ -141,7 +164,8 @@ class LlamaConfig:
         d, f, v, L = self.hidden_size, self.intermediate_size, self.vocab_size, self.num_hidden_layers
         kv = self.num_key_value_heads * self.head_dim
         q = self.num_attention_heads * self.head_dim
-        per_layer = 2 * d * q + 2 * d * kv + 3 * d * f + 2 * d
+        experts = self.num_local_experts if self.family.moe else 1
+        per_layer = 2 * d * q + 2 * d * kv + experts * 3 * d * f + 2 * d + (d * experts if self.family.moe else 0)
         per_layer += (q + 2 * kv) * self.qkv_bias + d * self.o_bias + (2 * f + d) * self.mlp_bias
         per_layer += 2 * self.head_dim * bool(self.qk_norm)
         return v * d * (1 if self.tie_word_embeddings else 2) + L * per_layer + d
@@ -247,17 +271,68 @@ class MLP(nn.Module):
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
 
 
+class Expert(nn.Module):
+    """One Mixtral expert, hub names: w2(silu(w1 x) * w3 x)."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.w1 = nn.Linear(c.hidden_size, c.intermediate_size, bias=False)
+        self.w2 = nn.Linear(c.intermediate_size, c.hidden_size, bias=False)
+        self.w3 = nn.Linear(c.hidden_size, c.intermediate_size, bias=False)
+
+    def forward(self, x):
+        return self.w2(F.silu(self.w1(x)) * self.w3(x))
+
+
+class SparseMoeBlock(nn.Module):
+    """Mixtral's ``block_sparse_moe``: a router ``gate`` and N experts; each token goes to its top-k experts
+    (moe.route), dropless: every expert runs on exactly the tokens routed to it, gathered, and the weighted
+    outputs are added back in place. The router logits of the last forward with grad enabled (a training
+    step's; not a DPO reference's or an evaluation's) are kept for the router losses and metrics."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.top_k = c.num_experts_per_tok
+        self.gate = nn.Linear(c.hidden_size, c.num_local_experts, bias=False)
+        self.experts = nn.ModuleList(Expert(c) for _ in range(c.num_local_experts))
+        self.last_router_logits = None
+
+    def forward(self, x):
+        shape = x.shape
+        h = x.reshape(-1, shape[-1])
+        logits = self.gate(h)
+        if torch.is_grad_enabled():
+            self.last_router_logits = logits
+        weights, chosen = moe.route(logits, self.top_k)
+        weights = weights.to(h.dtype)
+        flat = chosen.reshape(-1)  # (token, slot) choices, token-major
+        order = flat.argsort()
+        counts = torch.bincount(flat, minlength=len(self.experts)).tolist()  # one host sync per layer
+        out = torch.zeros_like(h)
+        for expert, picks in zip(self.experts, order.split(counts)):
+            if not picks.numel():
+                continue
+            token, slot = picks // self.top_k, picks % self.top_k
+            y = expert(h.index_select(0, token)) * weights[token, slot].unsqueeze(-1)
+            out.index_add_(0, token, y)
+        return out.reshape(shape)
+
+
 class DecoderLayer(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.self_attn = Attention(c)
-        self.mlp = MLP(c)
+        if c.family.moe:
+            self.block_sparse_moe = SparseMoeBlock(c)
+        else:
+            self.mlp = MLP(c)
         self.input_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
         self.post_attention_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
 
     def forward(self, x, cos, sin):
         x = x + self.self_attn(self.input_layernorm(x), cos, sin)
-        return x + self.mlp(self.post_attention_layernorm(x))
+        ffn = self.block_sparse_moe if hasattr(self, "block_sparse_moe") else self.mlp
+        return x + ffn(self.post_attention_layernorm(x))
 
 
 class LlamaModel(nn.Module):
@@ -309,6 +384,11 @@ class LlamaForCausalLM(nn.Module):
         for layer in self.model.layers:
             x = layer(x, cos, sin)
         return self.lm_head(self.model.norm(x))
+
+    def router_logits(self):
+        """Each MoE layer's router logits [tokens, N] of the last training forward; [] for a dense model."""
+        return [layer.block_sparse_moe.last_router_logits for layer in self.model.layers
+                if hasattr(layer, "block_sparse_moe") and layer.block_sparse_moe.last_router_logits is not None]
 
     def hf_state_dict(self):
         sd = {k: v for k, v in self.state_dict().items()}
