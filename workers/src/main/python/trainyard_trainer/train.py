@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from . import checkpoint as ckpt
 from . import data as D
-from . import lora
+from . import lora, moe
 from .model import LlamaForCausalLM, resolve_config
 from . import tokenizer as tok
 from .mixture import Mixture, Source, normalised
@@ -415,7 +415,10 @@ def run(kind, body, step_json, runner, log=print):
             batch = objective.next_batch(cfg.batch_size * rt.world)
             batch = tuple(_shard(t, rt, objective_name) for t in batch)
             loss, stats, ntok = objective.loss(wrapped, batch, rt)
-            (loss / cfg.grad_accum).backward()
+            # An MoE model's router losses join every objective's loss; ``loss`` is logged without them.
+            router_loss, moe_stats = moe.objective_terms(model)
+            stats = dict(stats, **moe_stats)
+            ((loss if router_loss is None else loss + router_loss) / cfg.grad_accum).backward()
             total_loss += loss.item() / cfg.grad_accum
             for k, v in stats.items():
                 stats_sum[k] = stats_sum.get(k, 0.0) + v / cfg.grad_accum
