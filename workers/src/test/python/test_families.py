@@ -1,5 +1,5 @@
-"""Model families (llama, qwen2, qwen3, mistral): each loads from the config.json its transformers class
-writes, trains, and is written back in its own layout; RoPE scaling kinds; refusals; dtypes; shards."""
+"""Model families (llama, qwen2, qwen3, mistral; mixtral's experts are in test_moe.py): each loads from the
+config.json its transformers class writes, trains, and is written back in its own layout; RoPE scaling kinds; refusals; dtypes; shards."""
 
 import json
 import math
@@ -251,12 +251,12 @@ def test_an_unknown_model_type_is_refused_naming_the_supported_families(tmp_path
     os.makedirs(tmp_path / "gpt2")
     (tmp_path / "gpt2" / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_embd": 64}))
     with pytest.raises(ValueError, match="model_type 'gpt2' is not supported; the trainer supports "
-                                         "llama, qwen2, qwen3, mistral"):
+                                         "llama, qwen2, qwen3, mistral, mixtral"):
         checkpoint.load_model(str(tmp_path / "gpt2"), text=False)
     shards = _repetitive_tokens(str(tmp_path / "tokens"))
     assert run_step(tmp_path / "w", "continual-pretrain", {"model": str(tmp_path / "gpt2"), "data": shards,
                                                            "config": {"max_steps": 2}}) == 2
-    assert "llama, qwen2, qwen3, mistral" in capsys.readouterr().err
+    assert "llama, qwen2, qwen3, mistral, mixtral" in capsys.readouterr().err
     with pytest.raises(ValueError, match="model_type 'olmo2'"):
         resolve_config(dict(TINY, model_type="olmo2"))
 
@@ -424,4 +424,5 @@ def test_the_trainers_families_are_exactly_the_platforms_list():
     path = os.path.join(os.path.dirname(families.__file__), "step_kinds.json")
     with open(path, encoding="utf-8") as f:
         catalogue = json.load(f)
-    assert list(families.SUPPORTED) == catalogue["model_families"] == ["llama", "qwen2", "qwen3", "mistral"]
+    assert list(families.SUPPORTED) == catalogue["model_families"] == ["llama", "qwen2", "qwen3", "mistral",
+                                                                       "mixtral"]
