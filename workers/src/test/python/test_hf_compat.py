@@ -35,6 +35,7 @@ FAMILY_CONFIGS = {
     "qwen2": {"model_type": "qwen2", "tie_word_embeddings": True, "rope_scaling": {"type": "linear", "factor": 2.0}},
     "qwen3": {"model_type": "qwen3", "head_dim": 32, "tie_word_embeddings": True},
     "mistral": {"model_type": "mistral", "num_key_value_heads": 1, "head_dim": 24, "sliding_window": 4096},
+    "mixtral": {"model_type": "mixtral", "num_local_experts": 4, "num_experts_per_tok": 2},
 }
 
 

@@ -11,7 +11,7 @@ import torch
 from trainyard_trainer import checkpoint, safetensors
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "resources", "hf-fixtures")
-FAMILIES = ("llama", "qwen2", "qwen3", "mistral")
+FAMILIES = ("llama", "qwen2", "qwen3", "mistral", "mixtral")
 
 
 @pytest.mark.parametrize("family", FAMILIES)

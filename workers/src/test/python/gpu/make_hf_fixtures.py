@@ -5,9 +5,10 @@ GPU host; everything runs on its CPU in float32, so the numbers do not depend on
     python3 workers/src/test/python/gpu/make_hf_fixtures.py check [--fixtures DIR] [--work /tmp/hf-check]
 
 ``make``: per family, a tiny random model (2 layers, hidden 64, vocabulary 1024, a fixed seed) built with
-LlamaForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / MistralForCausalLM, with the family's distinctive
-features set (qwen2: q/k/v biases, tied embeddings, yarn; qwen3: q/k norms, head_dim 32 != 64/4, tied;
-llama: llama3 RoPE scaling; mistral: one KV head, head_dim 24, linear scaling). Biases and norm weights are
+LlamaForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / MistralForCausalLM / MixtralForCausalLM, with the
+family's distinctive features set (qwen2: q/k/v biases, tied embeddings, yarn; qwen3: q/k norms, head_dim
+32 != 64/4, tied; llama: llama3 RoPE scaling; mistral: one KV head, head_dim 24, linear scaling; mixtral:
+4 experts, top 2, a router with unit-normal weights). Biases and norm weights are
 randomised too, so a tensor the trainer reads wrongly shows. Written as
 
     <out>/<family>/checkpoint/   save_pretrained's hub layout (config.json, *.safetensors; qwen2 sharded
@@ -52,6 +53,10 @@ FAMILIES = {
     "mistral": (transformers.MistralConfig, "MistralForCausalLM", 14,
                 dict(num_key_value_heads=1, head_dim=24, sliding_window=4096, rope_theta=1000000.0,
                      rope_scaling={"rope_type": "linear", "factor": 2.0})),
+    # 4 experts, top 2, written in the hub layout (per-expert w1/w2/w3) whatever transformers holds in memory
+    "mixtral": (getattr(transformers, "MixtralConfig", None), "MixtralForCausalLM", 15,
+                dict(num_local_experts=4, num_experts_per_tok=2, sliding_window=None, rope_theta=1000000.0,
+                     router_aux_loss_coef=0.02)),
 }
 SHARDED = {"qwen2": "300KB"}
 
@@ -82,6 +87,8 @@ def make(out):
                     p.copy_(0.1 * torch.randn(p.shape, generator=g))
                 elif "norm" in name:
                     p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
+                elif name.endswith("block_sparse_moe.gate.weight"):  # a router far from uniform
+                    p.copy_(torch.randn(p.shape, generator=g))
         target = os.path.join(out, family)
         ckpt = os.path.join(target, "checkpoint")
         os.makedirs(ckpt, exist_ok=True)
