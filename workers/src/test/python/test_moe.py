@@ -168,22 +168,45 @@ def test_a_saved_mixtral_has_the_hub_layout_and_loads_back_with_identical_logits
     assert written["router_z_loss_coef"] == 0.001
 
 
-def test_pretraining_a_tiny_mixtral_lowers_the_loss_and_logs_routing_metrics(tmp_path, datasets_dir):
-    assert run_step(tmp_path, "pretrain", {
-        "model": dict(MIXTRAL, router_z_loss_coef=0.001), "data": datasets_dir,
-        "config": {"max_steps": 20, "batch_size": 8, "seq_len": 32, "warmup_steps": 2, "lr": 5e-3,
-                   "log_every": 1, "checkpoint_every": 0}}) == 0
-    lines = [m for m in metrics(tmp_path) if "loss" in m]
-    assert len(lines) == 20
-    assert sum(m["loss"] for m in lines[-3:]) / 3 < 0.8 * sum(m["loss"] for m in lines[:3]) / 3
+def assert_routing_metrics(lines):
     for line in lines:
         assert line["moe/aux_loss"] > 0 and line["moe/z_loss"] > 0
         for i in range(2):
             assert 0 < line[f"moe/layer{i}/entropy"] <= math.log(4) + 1e-6
             assert sum(line[f"moe/layer{i}/load/expert{j}"] for j in range(4)) == pytest.approx(1.0, abs=1e-4)
-    config = json.load(open(tmp_path / "output" / "config.json"))
+
+
+@pytest.fixture(scope="module")
+def pretrained(tmp_path_factory, datasets_dir):
+    work = tmp_path_factory.mktemp("moe-pre")
+    assert run_step(work, "pretrain", {
+        "model": dict(MIXTRAL, router_z_loss_coef=0.001), "data": datasets_dir,
+        "config": {"max_steps": 20, "batch_size": 8, "seq_len": 32, "warmup_steps": 2, "lr": 5e-3,
+                   "log_every": 1, "checkpoint_every": 0}}) == 0
+    return work
+
+
+def test_pretraining_a_tiny_mixtral_lowers_the_loss_and_logs_routing_metrics(pretrained):
+    lines = [m for m in metrics(pretrained) if "loss" in m]
+    assert len(lines) == 20
+    assert sum(m["loss"] for m in lines[-3:]) / 3 < 0.8 * sum(m["loss"] for m in lines[:3]) / 3
+    assert_routing_metrics(lines)
+    config = json.load(open(pretrained / "output" / "config.json"))
     assert config["model_type"] == "mixtral" and config["num_local_experts"] == 4
     assert lines[-1]["parameters"] == resolve_config(MIXTRAL).num_params()
+
+
+@pytest.mark.parametrize("kind, extra", [("sft", {}), ("dpo", {}),
+                                         ("dpo", {"adapter": {"type": "lora", "r": 4, "alpha": 8, "dropout": 0.0,
+                                                              "target_modules": ["q_proj", "w1", "w2", "w3"]}})])
+def test_sft_and_dpo_of_a_mixtral_train_with_the_router_losses(kind, extra, tmp_path, pretrained, datasets_dir):
+    config = {"max_steps": 4, "batch_size": 4, "seq_len": 32, "warmup_steps": 1, "log_every": 1,
+              "checkpoint_every": 0}
+    assert run_step(tmp_path, kind, dict({"model": str(pretrained / "output"), "data": datasets_dir,
+                                          "config": config}, **extra)) == 0
+    lines = [m for m in metrics(tmp_path) if "loss" in m]
+    assert len(lines) == 4
+    assert_routing_metrics(lines)
 
 
 @pytest.mark.parametrize("settings, message", [
