@@ -488,6 +488,36 @@ class PipelinesCompileTest {
   }
 
   @Test
+  void aPlannedUpcycleCarriesTheKindsDefaultsSoTheTensorEngineKeepsNone() {
+    ExecutionPlan plan =
+        Pipelines.compile(
+            """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: moe
+        params:
+          base: {type: checkpoint}
+        steps:
+          - id: moe
+            kind: upcycle
+            model: ${{ params.base }}
+            config: {experts: 4}
+        """,
+            Map.of("base", BASE_ID));
+
+    assertThat(asMap(plan.step("moe").orElseThrow().body().get("config")))
+        .containsExactly(
+            Map.entry("experts", 4),
+            Map.entry("top_k", 2),
+            Map.entry("router_init", "zeros"),
+            Map.entry("router_std", 0.02),
+            Map.entry("noise", 0.0),
+            Map.entry("seed", 0),
+            Map.entry("aux_loss_coef", 0.02),
+            Map.entry("max_shard_bytes", 5_000_000_000L));
+  }
+
+  @Test
   void aPlannedEvaluateNamesItsTasksCanonicallySoTheTrainerKnowsNoAliases() {
     ExecutionPlan plan =
         Pipelines.compile(

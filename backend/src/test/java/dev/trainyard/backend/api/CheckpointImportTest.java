@@ -221,7 +221,7 @@ class CheckpointImportTest {
           .isEqualTo(
               "'"
                   + family
-                  + "' is not a supported model family; supported: llama, qwen2, qwen3, mistral");
+                  + "' is not a supported model family; supported: llama, qwen2, qwen3, mistral, mixtral");
       // Refused as an upload too; nothing is kept either way.
       given()
           .contentType("application/x-tar")
@@ -231,7 +231,7 @@ class CheckpointImportTest {
           .statusCode(422)
           .body(
               "errors[0].message",
-              org.hamcrest.Matchers.endsWith("supported: llama, qwen2, qwen3, mistral"));
+              org.hamcrest.Matchers.endsWith("supported: llama, qwen2, qwen3, mistral, mixtral"));
       assertThat(storeContents()).isEqualTo(storedBefore);
       assertThat(rows()).isEqualTo(before);
     }

@@ -57,6 +57,7 @@ class TemplateEditorApiTest {
             "dpo",
             "merge",
             "prune",
+            "upcycle",
             "tokenize",
             "evaluate",
             "approval",

@@ -104,6 +104,10 @@ final class StepFailures {
       return FailureType.INVALID_INPUT.failure(
           "step '" + task.stepId() + "': " + record.getMessage());
     }
+    if (cause instanceof dev.trainyard.worker.tensor.InvalidCheckpointException input) {
+      return FailureType.INVALID_INPUT.failure(
+          "step '" + task.stepId() + "': " + input.getMessage());
+    }
     if (cause instanceof StepKindUnavailableException unavailable) {
       return runtimeMissing(task, unavailable);
     }

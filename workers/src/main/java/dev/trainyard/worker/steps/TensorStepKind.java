@@ -11,9 +11,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CancellationException;
 
 /**
- * {@code merge} and {@code prune}: run by the Java tensor engine inside the worker, streaming
- * tensors from memory-mapped files (no interpreter, bounded memory). Progress lines go to the
- * step's log; a cancelled attempt stops between tensors and leaves no output.
+ * {@code merge}, {@code prune} and {@code upcycle}: run by the Java tensor engine inside the
+ * worker, streaming tensors from memory-mapped files (no interpreter, bounded memory). Progress
+ * lines go to the step's log; a cancelled attempt stops between tensors and leaves no output.
  */
 public final class TensorStepKind implements InProcessStepKind {
   private final StepKind kind;

@@ -16,6 +16,7 @@ import dev.trainyard.worker.tensor.safetensors.Checkpoint;
 import dev.trainyard.worker.tensor.safetensors.CheckpointWriter;
 import dev.trainyard.worker.tensor.safetensors.DType;
 import dev.trainyard.worker.tensor.safetensors.WrittenFile;
+import dev.trainyard.worker.tensor.upcycle.Upcycler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,10 +33,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Entry point of the {@code merge} and {@code prune} step kinds: reads the inputs named by the
- * planned step body, writes a Hugging Face checkpoint (config, safetensors, index when sharded,
- * tokenizer files) plus {@value #REPORT} into the output dir, and appends metrics to {@code
- * metrics.jsonl}.
+ * Entry point of the {@code merge}, {@code prune} and {@code upcycle} step kinds: reads the inputs
+ * named by the planned step body, writes a Hugging Face checkpoint (config, safetensors, index when
+ * sharded, tokenizer files) plus {@value #REPORT} into the output dir, and appends metrics to
+ * {@code metrics.jsonl}.
  */
 public final class TensorSteps {
   public static final String REPORT = "trainyard-report.json";
@@ -143,8 +144,16 @@ public final class TensorSteps {
                   merge(MergeRequest.parse(body, resolve), body, out, metrics, cancelled, progress),
           StepKinds.PRUNE,
               (body, resolve, out, metrics, cancelled, progress) ->
-                  prune(
-                      PruneRequest.parse(body, resolve), body, out, metrics, cancelled, progress));
+                  prune(PruneRequest.parse(body, resolve), body, out, metrics, cancelled, progress),
+          StepKinds.UPCYCLE,
+              (body, resolve, out, metrics, cancelled, progress) ->
+                  upcycle(
+                      Upcycler.Request.parse(body, resolve),
+                      body,
+                      out,
+                      metrics,
+                      cancelled,
+                      progress));
 
   /** Names of the kinds the engine runs, e.g. for the CLI's usage line. */
   public static List<String> kindNames() {
@@ -346,6 +355,38 @@ public final class TensorSteps {
           progress,
           started,
           Map.of());
+    }
+  }
+
+  private static Result upcycle(
+      Upcycler.Request r,
+      Map<String, Object> body,
+      Path outputDir,
+      Path metricsFile,
+      BooleanSupplier cancelled,
+      Consumer<String> progress)
+      throws IOException {
+    long started = System.nanoTime();
+    try (Checkpoint model = Checkpoint.open(r.model())) {
+      Upcycler.Plan plan = Upcycler.plan(r, model); // refuses a wrong checkpoint before any output
+      String method = r.experts() + "x top-" + r.topK();
+      return write(
+          StepKinds.UPCYCLE.name(),
+          method,
+          body,
+          plan.items(),
+          model,
+          plan.config(),
+          List.of(new InputRole(r.modelRef(), "model", r.model(), Map.of())),
+          r.maxShardBytes(),
+          outputDir,
+          metricsFile,
+          cancelled,
+          progress,
+          started,
+          Map.of(
+              "upcycle",
+              Map.of("layers", plan.layers(), "experts", r.experts(), "top_k", r.topK())));
     }
   }
 

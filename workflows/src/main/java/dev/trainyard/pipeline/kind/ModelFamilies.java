@@ -11,14 +11,17 @@ import java.util.List;
 public final class ModelFamilies {
   private ModelFamilies() {}
 
-  public static final List<String> SUPPORTED = List.of("llama", "qwen2", "qwen3", "mistral");
+  public static final List<String> SUPPORTED =
+      List.of("llama", "qwen2", "qwen3", "mistral", "mixtral");
 
   /** Whether a {@code model_type} names a supported family (exactly, as transformers reads it). */
   public static boolean isSupported(String modelType) {
     return modelType != null && SUPPORTED.contains(modelType);
   }
 
-  /** The supported families as a message lists them: {@code llama, qwen2, qwen3, mistral}. */
+  /**
+   * The supported families as a message lists them: {@code llama, qwen2, qwen3, mistral, mixtral}.
+   */
   public static String describe() {
     return String.join(", ", SUPPORTED);
   }

@@ -649,6 +649,78 @@ public final class StepKinds {
           """)
           .build();
 
+  /** Dense families {@code upcycle} turns into Mixtral: same attention, norms and SwiGLU MLP. */
+  public static final List<String> UPCYCLE_SOURCES = List.of("llama", "mistral");
+
+  public static final StepKind UPCYCLE =
+      StepKind.builder("upcycle", Execution.WORKER_JAVA)
+          .description(
+              "Turns a dense llama or mistral checkpoint into a Mixtral mixture of experts: every "
+                  + "expert a copy of the layer's MLP (plus optional noise) and a new router, so "
+                  + "with identical experts the model computes the dense function.")
+          .field(
+              StepField.required("model", ARTIFACT, "dense checkpoint to upcycle")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(
+              // Required, unlike other kinds' config: experts has no default.
+              StepField.required("config", OBJECT, "kind-specific settings")
+                  .withEntries(
+                      Kinds.byName(
+                          ConfigKey.required(
+                              "experts", INT, Constraint.between(2, 64), "experts per layer (N)"),
+                          ConfigKey.optional(
+                                  "top_k", INT, Constraint.atLeast(1), "experts per token (k ≤ N)")
+                              .withDefault(2),
+                          ConfigKey.optional(
+                                  "router_init",
+                                  STRING,
+                                  Constraint.oneOf("zeros", "normal"),
+                                  "router weights: zeros (uniform routing) or normal(0, router_std)")
+                              .withDefault("zeros"),
+                          ConfigKey.optional(
+                                  "router_std",
+                                  NUMBER,
+                                  Constraint.positive(),
+                                  "std of the normal router init")
+                              .withDefault(0.02),
+                          ConfigKey.optional(
+                                  "noise",
+                                  NUMBER,
+                                  Constraint.atLeast(0),
+                                  "std of gaussian noise on experts 1..N-1, relative to each tensor's std")
+                              .withDefault(0.0),
+                          ConfigKey.optional("seed", INT, Constraint.NONE, "random seed")
+                              .withDefault(0),
+                          ConfigKey.optional(
+                                  "aux_loss_coef",
+                                  NUMBER,
+                                  Constraint.atLeast(0),
+                                  "load-balancing loss weight (router_aux_loss_coef)")
+                              .withDefault(0.02),
+                          SHARD_BYTES)))
+          .check(StepKinds::checkUpcycleTopK)
+          .output("model", ArtifactType.CHECKPOINT)
+          .failures(WORKER_FAILURES)
+          .example(
+              """
+          - id: upcycle
+            kind: upcycle
+            model: ${{ params.base }}
+            config: {experts: 8, top_k: 2}
+          """)
+          .build();
+
+  /** A token cannot be routed to more experts than a layer has. */
+  private static void checkUpcycleTopK(
+      Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    if (body.get("config") instanceof Map<?, ?> config
+        && config.get("experts") instanceof Number n
+        && config.get("top_k") instanceof Number k
+        && k.longValue() > n.longValue()) {
+      problem.accept("config.top_k", "must be at most config.experts (" + n + "), got " + k);
+    }
+  }
+
   /** Default size of one token shard: 64 MiB of token ids (docs/tokens-format: shards). */
   public static final long TOKEN_SHARD_BYTES = 64L * 1024 * 1024;
 
@@ -876,6 +948,7 @@ public final class StepKinds {
           DPO,
           MERGE,
           PRUNE,
+          UPCYCLE,
           TOKENIZE,
           EVALUATE,
           APPROVAL,

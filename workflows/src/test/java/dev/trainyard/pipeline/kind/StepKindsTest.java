@@ -19,6 +19,7 @@ class StepKindsTest {
             "dpo",
             "merge",
             "prune",
+            "upcycle",
             "tokenize",
             "evaluate",
             "approval",

@@ -122,7 +122,31 @@ class SpecValidationTest {
         """))
         .containsExactly(
             "steps[2].kind: unknown step kind 'trian'; expected one of command, pretrain, continual-pretrain, "
-                + "sft, dpo, merge, prune, tokenize, evaluate, approval, promote");
+                + "sft, dpo, merge, prune, upcycle, tokenize, evaluate, approval, promote");
+  }
+
+  @Test
+  void anUpcycleIsRefusedAtEachBadSettingsPath() {
+    assertThat(
+            stepProblems(
+                """
+          - id: moe
+            kind: upcycle
+            model: ${{ params.base }}
+            config: {experts: 4, top_k: 5, router_init: uniform}
+          - id: one
+            kind: upcycle
+            model: ${{ params.base }}
+            config: {experts: 1, top_k: 1}
+          - id: none
+            kind: upcycle
+            model: ${{ params.base }}
+        """))
+        .containsExactlyInAnyOrder(
+            "steps[0].config.router_init: must be one of zeros, normal",
+            "steps[0].config.top_k: must be at most config.experts (4), got 5",
+            "steps[1].config.experts: must be >= 2 and <= 64",
+            "steps[2].config: required");
   }
 
   @Test
