@@ -2,6 +2,7 @@
 computed dropless, the load-balancing and z router losses, routing metrics, the hub layout on disk."""
 
 import json
+import os
 import math
 
 import pytest
@@ -154,7 +155,7 @@ def test_a_saved_mixtral_has_the_hub_layout_and_loads_back_with_identical_logits
     config = json.load(open(tmp_path / "config.json"))
     assert config["model_type"] == "mixtral" and config["architectures"] == ["MixtralForCausalLM"]
     assert (config["num_local_experts"], config["num_experts_per_tok"]) == (4, 2)
-    assert (config["router_aux_loss_coef"], config["router_z_loss_coef"]) == (0.02, 0.001)
+    assert (config["router_aux_loss_coef"], config["router_z_loss_coef"]) == (0.001, 0.001)
     assert config["output_router_logits"] is False and config["router_jitter_noise"] == 0.0
     config.update(output_router_logits=True, transformers_version="4.46.0")  # a key we don't model survives
     (tmp_path / "config.json").write_text(json.dumps(config))
@@ -222,3 +223,31 @@ def test_an_impossible_expert_setting_is_refused_by_name(settings, message, tmp_
     assert run_step(tmp_path, "pretrain", {"model": dict(MIXTRAL, **settings), "data": datasets_dir,
                                            "config": {"max_steps": 2}}) == 2
     assert message.split(":")[0].split(" must")[0] in capsys.readouterr().err
+
+
+def test_a_dense_llama_upcycled_by_the_tensor_engine_computes_exactly_the_dense_function(tmp_path):
+    """The Java `upcycle` kind (TensorCli, the worker jar) writes the Mixtral hub layout with identical experts
+    and a zero router; this trainer loads it as an MoE whose renormalised top-k mix of identical experts is the
+    dense MLP, so the logits equal the dense model's (issue 15, "Done means")."""
+    import subprocess
+    from conftest import WORKER_JAR, _java
+    assert os.path.isfile(WORKER_JAR), f"{WORKER_JAR} is missing: build the worker first"
+    torch.manual_seed(0)
+    dense = LlamaForCausalLM(resolve_config(dict(TINY, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                                 num_attention_heads=4, num_key_value_heads=2)))
+    dense.init_weights(torch.Generator().manual_seed(0))
+    checkpoint.save_model(dense, str(tmp_path / "dense"))
+    (tmp_path / "upcycle.yaml").write_text(
+        "model: ./dense\nconfig: {experts: 4, top_k: 2, router_init: zeros, router_std: 0.02, noise: 0.0, seed: 0, "
+        "aux_loss_coef: 0.001, max_shard_bytes: 5000000000}\n")
+    done = subprocess.run([_java(), "-cp", WORKER_JAR, "dev.trainyard.worker.tensor.TensorCli", "upcycle",
+                           "--config", str(tmp_path / "upcycle.yaml"), "--out", str(tmp_path / "moe"), "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    upcycled, _ = checkpoint.load_model(str(tmp_path / "moe"), text=False)
+    assert upcycled.config.to_hf()["model_type"] == "mixtral"
+    assert sum(isinstance(m, SparseMoeBlock) for m in upcycled.modules()) == 2
+    ids = torch.randint(0, 256, (2, 24), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        want, got = dense.eval()(ids), upcycled.eval()(ids)
+    assert torch.allclose(got, want, rtol=0, atol=1e-5), (got - want).abs().max()

@@ -60,7 +60,7 @@ class LlamaConfig:
     # added to the training loss (router_aux_loss_coef as the contract's MixtralConfig default; z-loss ours).
     num_local_experts: int = 8
     num_experts_per_tok: int = 2
-    router_aux_loss_coef: float = 0.02
+    router_aux_loss_coef: float = 0.001
     router_z_loss_coef: float = 0.0
     # The dtype the checkpoint's weights were stored in; save_model writes that dtype unless told another.
     torch_dtype: str = "float32"

@@ -513,7 +513,7 @@ class PipelinesCompileTest {
             Map.entry("router_std", 0.02),
             Map.entry("noise", 0.0),
             Map.entry("seed", 0),
-            Map.entry("aux_loss_coef", 0.02),
+            Map.entry("aux_loss_coef", 0.001),
             Map.entry("max_shard_bytes", 5_000_000_000L));
   }
 

@@ -695,8 +695,8 @@ public final class StepKinds {
                                   "aux_loss_coef",
                                   NUMBER,
                                   Constraint.atLeast(0),
-                                  "load-balancing loss weight (router_aux_loss_coef)")
-                              .withDefault(0.02),
+                                  "load-balancing loss weight (router_aux_loss_coef; transformers' Mixtral default)")
+                              .withDefault(0.001),
                           SHARD_BYTES)))
           .check(StepKinds::checkUpcycleTopK)
           .output("model", ArtifactType.CHECKPOINT)

@@ -172,7 +172,7 @@ class UpcycleTest {
     assertThat(config.get("architectures").toString()).isEqualTo("[\"MixtralForCausalLM\"]");
     assertThat(config.get("num_local_experts").asInt()).isEqualTo(4);
     assertThat(config.get("num_experts_per_tok").asInt()).isEqualTo(2);
-    assertThat(config.get("router_aux_loss_coef").asDouble()).isEqualTo(0.02);
+    assertThat(config.get("router_aux_loss_coef").asDouble()).isEqualTo(0.001);
     assertThat(config.get("output_router_logits").asBoolean(true)).isFalse();
     assertThat(config.get("intermediate_size").asInt()).isEqualTo(INTER);
     assertThat(config.get("rope_theta").asDouble()).isEqualTo(10000.0);
