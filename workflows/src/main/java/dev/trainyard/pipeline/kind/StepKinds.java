@@ -419,6 +419,7 @@ public final class StepKinds {
               true)
           .runner("init", "scratch")
           .runner("objective", "language-modeling")
+          .check(StepKinds::checkModelType)
           .example(
               """
           - id: pretrain
@@ -1003,6 +1004,22 @@ public final class StepKinds {
               + "; expected one of "
               + String.join(", ", measured)
               + " (or FILE/METRIC)");
+    }
+  }
+
+  /**
+   * An architecture map may name the family it is built as ({@code model_type}); only the families
+   * the trainer has are accepted, so a typo is a validation problem, not a failed step.
+   */
+  private static void checkModelType(
+      Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    if (body.get("model") instanceof Map<?, ?> model
+        && model.get("model_type") instanceof Object type
+        && StepCheck.literal(type)
+        && !(type instanceof String name && ModelFamilies.isSupported(name))) {
+      problem.accept(
+          "model.model_type",
+          "'" + type + "' is not a supported model family; supported: " + ModelFamilies.describe());
     }
   }
 

@@ -150,6 +150,25 @@ class SpecValidationTest {
   }
 
   @Test
+  void aPretrainArchitectureOfAnUnknownFamilyIsRefusedAtModelType() {
+    assertThat(
+            stepProblems(
+                """
+          - id: gpt
+            kind: pretrain
+            model: {preset: tiny, model_type: gpt2}
+            data: ${{ params.corpus }}
+          - id: qwen
+            kind: pretrain
+            model: {preset: tiny, model_type: qwen2}
+            data: ${{ params.corpus }}
+        """))
+        .containsExactly(
+            "steps[0].model.model_type: 'gpt2' is not a supported model family; supported: llama,"
+                + " qwen2, qwen3, mistral, mixtral");
+  }
+
+  @Test
   void missingStepIdIsReported() {
     assertThat(
             stepProblems(
