@@ -19,6 +19,11 @@ public enum ArtifactType {
   REPORT("eval-report"),
   /** A LoRA/PEFT adapter. */
   ADAPTER("adapter"),
+  /**
+   * How a mixture-of-experts model routes one dataset's tokens ({@code profile.json}: per layer and
+   * expert, frequency, gate probability, output norm, co-activation, router-logit similarity).
+   */
+  ROUTING_PROFILE("routing-profile"),
   /** Anything else a command wrote. */
   FILES("files");
 
