@@ -1,0 +1,81 @@
+"""Two synthetic tasks in disjoint parts of the byte vocabulary, so a small mixture of experts can learn
+them with different experts: the data of the MoE recipes (moe-expert-pruning, moe-merge-compress).
+
+    python -m trainyard_trainer.moe_tasks --out DIR [--seed 0] [--scale 1.0]
+
+Task A (``add``): two-digit addition written ``37+45=82``. Task B (``rev``): reversing a word of four to six
+lowercase letters, written ``rev stone=enots``. The training corpus interleaves both, one example per line;
+each task also has its own text file (what ``route-stats`` profiles) and a held-out exact-match eval set
+whose examples appear in no training file.
+"""
+
+import argparse
+import json
+import os
+import random
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+MANIFEST = {
+    "subsets": {"train": "train.txt", "task_a": "task_a.txt", "task_b": "task_b.txt",
+                "eval_a": "eval/task_a.jsonl", "eval_b": "eval/task_b.jsonl", "eval": "eval"},
+    "defaults": {"pretrain": "train", "continual-pretrain": "train", "route-stats": "task_a",
+                 "evaluate": "eval"},
+}
+
+
+def add_example(a, b):
+    return f"{a}+{b}=", str(a + b)
+
+
+def rev_example(word):
+    return f"rev {word}=", word[::-1]
+
+
+def generate(out, seed=0, scale=1.0):
+    rng = random.Random(seed)
+    pairs = [(a, b) for a in range(10, 100) for b in range(10, 100)]
+    rng.shuffle(pairs)
+    words = sorted({"".join(rng.choice(LETTERS) for _ in range(rng.randint(4, 6))) for _ in range(12000)})
+    rng.shuffle(words)
+    held_pairs, train_pairs = pairs[:200], pairs[200:]
+    held_words, train_words = words[:200], words[200:]
+    n = max(1, int(4000 * scale))
+
+    def doc(examples):
+        return "\n".join(q + a for q, a in examples)
+
+    a_docs = [doc(add_example(*rng.choice(train_pairs)) for _ in range(8)) for _ in range(n)]
+    b_docs = [doc(rev_example(rng.choice(train_words)) for _ in range(8)) for _ in range(n)]
+    mixed = a_docs + b_docs
+    rng.shuffle(mixed)
+    os.makedirs(os.path.join(out, "eval"), exist_ok=True)
+    for name, docs in (("train.txt", mixed), ("task_a.txt", a_docs[: max(1, n // 10)]),
+                       ("task_b.txt", b_docs[: max(1, n // 10)])):
+        with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+            f.write("\n\n".join(docs) + "\n")
+    for name, examples in (("task_a.jsonl", [add_example(a, b) for a, b in held_pairs]),
+                           ("task_b.jsonl", [rev_example(w) for w in held_words])):
+        with open(os.path.join(out, "eval", name), "w", encoding="utf-8") as f:
+            for q, a in examples:
+                f.write(json.dumps({"question": q, "answer": a}) + "\n")
+    with open(os.path.join(out, "trainyard-datasets.json"), "w", encoding="utf-8") as f:
+        json.dump(dict(MANIFEST, seed=seed, scale=scale), f, indent=2, sort_keys=True)
+        f.write("\n")
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m trainyard_trainer.moe_tasks", description=__doc__.split("\n")[0])
+    p.add_argument("--out", default=os.environ.get("TRAINYARD_OUTPUT"), help="directory to write (default $TRAINYARD_OUTPUT)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scale", type=float, default=1.0, help="multiplies the number of training documents")
+    args = p.parse_args(argv)
+    if not args.out:
+        p.error("--out is required (or set TRAINYARD_OUTPUT)")
+    generate(args.out, args.seed, args.scale)
+    print(f"wrote the two MoE tasks to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
