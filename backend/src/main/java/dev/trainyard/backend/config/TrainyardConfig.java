@@ -60,6 +60,14 @@ public interface TrainyardConfig {
      */
     @WithDefault("localhost,127.0.0.1,[::1]")
     List<String> allowedHosts();
+
+    /**
+     * The largest request body of every endpoint but the uploads (JSON, YAML specs); a larger one
+     * is answered 413 before it is read. Uploads stream up to {@code
+     * trainyard.datasets.max-upload-size} instead (see BodyLimits).
+     */
+    @WithDefault("2M")
+    io.quarkus.runtime.configuration.MemorySize maxBodySize();
   }
 
   interface Events {
@@ -73,9 +81,10 @@ public interface TrainyardConfig {
     List<Path> roots();
 
     /**
-     * The largest dataset upload (bytes); a larger one is answered 413 and nothing is kept. The
-     * HTTP layer's {@code quarkus.http.limits.max-body-size} bounds every request body too, so an
-     * upload limit above it needs that raised as well.
+     * The largest dataset or checkpoint upload (bytes); a larger one is answered 413 and nothing is
+     * kept. The HTTP layer's {@code quarkus.http.limits.max-body-size} is only a backstop above it
+     * (application.properties); every other body is bounded by {@code
+     * trainyard.http.max-body-size}.
      */
     @WithDefault("1G")
     io.quarkus.runtime.configuration.MemorySize maxUploadSize();

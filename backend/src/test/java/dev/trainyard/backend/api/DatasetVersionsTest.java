@@ -336,7 +336,8 @@ class DatasetVersionsTest {
       throws Exception {
     String name = unique("upload");
     List<String> before = storeContents();
-    byte[] big = ("{\"text\": \"" + "x".repeat(1000) + "\"}\n").repeat(1500).getBytes();
+    // 4.5 MB against the test profile's 4M upload limit.
+    byte[] big = ("{\"text\": \"" + "x".repeat(1000) + "\"}\n").repeat(4500).getBytes();
     given()
         .contentType("application/octet-stream")
         .body(big)
@@ -346,6 +347,17 @@ class DatasetVersionsTest {
         .body("detail", containsString("max-upload-size"));
     given().get("/api/v1/datasets/" + name).then().statusCode(404);
     assertThat(storeContents()).isEqualTo(before);
+
+    // 3 MB: over the 2M limit of JSON bodies, which uploads are not held to.
+    byte[] large = ("{\"text\": \"" + "y".repeat(1000) + "\"}\n").repeat(3000).getBytes();
+    given()
+        .contentType("application/octet-stream")
+        .body(large)
+        .post("/api/v1/datasets/upload?name=" + unique("large") + "&file=large.jsonl")
+        .then()
+        .statusCode(201)
+        .body("files[0].sizeBytes", equalTo(large.length))
+        .body("files[0].records", equalTo(3000));
 
     byte[] small = "{\"text\": \"small upload\"}\n".getBytes();
     given()

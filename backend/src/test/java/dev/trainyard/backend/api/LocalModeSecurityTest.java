@@ -186,7 +186,35 @@ class LocalModeSecurityTest {
         .body(huge.getBytes(StandardCharsets.UTF_8))
         .post("/api/v1/templates")
         .then()
-        .statusCode(413);
+        .statusCode(413)
+        .body("detail", containsString("trainyard.http.max-body-size"));
+    assertThat(TemplateEntity.count()).isEqualTo(templates);
+  }
+
+  @Test
+  void aBodyOfUnknownLengthIsRefusedWith411OutsideTheUploadsAndCreatesNothing() throws Exception {
+    long templates = TemplateEntity.count();
+    // An InputStream publisher has no known length: the JDK client sends it chunked.
+    byte[] yaml =
+        "apiVersion: trainyard/v1\nkind: Pipeline\nname: chunked\nsteps: []\n"
+            .getBytes(StandardCharsets.UTF_8);
+    var request =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(
+                    RestAssured.baseURI + ":" + RestAssured.port + "/api/v1/templates"))
+            .header("Authorization", "Bearer " + Api.LOCAL_TOKEN)
+            .header("Content-Type", "application/yaml")
+            .POST(
+                java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(yaml)))
+            .build();
+    var response =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .build()
+            .send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(411);
+    assertThat(response.body()).contains("Content-Length");
     assertThat(TemplateEntity.count()).isEqualTo(templates);
   }
 
