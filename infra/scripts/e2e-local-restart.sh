@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End to end, as a user would see it: local mode is killed with SIGKILL mid-run and started again.
-# The run in flight shows INTERRUPTED; retry-from-failed completes it without re-executing the steps
-# that had finished (their attempt counts stay at 1). Uses the packaged app and its own home dir.
+# The token of the first start still works. The run in flight continues by itself (marked
+# INTERRUPTED, then retried from its failed steps): the steps that had finished are not executed
+# again (their attempt counts stay at 1), and the audit log names the automatic retry. Uses the
+# packaged app and its own home dir.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . infra/scripts/lib.sh
@@ -59,16 +61,26 @@ kill -9 "$PID"
 wait "$PID" 2>/dev/null || true
 PID=""
 
+TOKEN_BEFORE=$(cat "$HOME_DIR/local-token")
 start second
-[ "$(run_field "d['status']")" = INTERRUPTED ] || fail "after restart the run is $(run_field "d['status']"), not INTERRUPTED"
-echo "after restart: INTERRUPTED"
-
-curl -fs -X POST -H "$(auth)" "$API/runs/$RUN/retry" >/dev/null || fail "retry was refused"
+[ "$(cat "$HOME_DIR/local-token")" = "$TOKEN_BEFORE" ] || fail "the local token changed across the restart"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN_BEFORE" "$API/runs")" = 200 ] \
+  || fail "the token of the first start was refused after the restart"
+echo "after restart: the first start's token still works"
+grep -q "marked INTERRUPTED, resuming them now" "$HOME_DIR/app-second.log" || fail "the run was not marked INTERRUPTED"
 wait_for "d['status']" SUCCEEDED 120
 GREET_ATTEMPTS=$(run_field "[len(s['attempts']) for s in d['steps'] if s['id'] == 'greet'][0]")
 GREET_STATUS=$(run_field "[s['status'] for s in d['steps'] if s['id'] == 'greet'][0]")
 SHARD_ATTEMPTS=$(run_field "[len(s['attempts']) for s in d['steps'] if s['id'] == 'shard-0'][0]")
 [ "$GREET_ATTEMPTS" = 1 ] && [ "$GREET_STATUS" = REUSED ] || fail "greet re-ran: $GREET_ATTEMPTS attempts, $GREET_STATUS"
 [ "$SHARD_ATTEMPTS" = 2 ] || fail "shard-0 has $SHARD_ATTEMPTS attempts, expected 2 (interrupted + retried)"
-echo "retried: SUCCEEDED; greet reused (1 attempt), shard-0 2 attempts"
+curl -fs -H "$(auth)" "$API/audit?actor=trainyard" | json "[e['target'] for e in d['items'] if e['action'] == 'RUN RESUME']" \
+  | grep -q "$RUN" || fail "the audit log has no RUN RESUME of $RUN by trainyard"
+echo "resumed by itself: SUCCEEDED; greet reused (1 attempt), shard-0 2 attempts; audited"
+
+NEW_TOKEN=$(curl -fs -X POST -H "Authorization: Bearer $TOKEN_BEFORE" "$API/auth/token/rotate" | json "d['token']")
+[ "$NEW_TOKEN" = "$(cat "$HOME_DIR/local-token")" ] && [ "$NEW_TOKEN" != "$TOKEN_BEFORE" ] || fail "rotation did not write a new token"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN_BEFORE" "$API/runs")" = 401 ] || fail "the old token still works"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $NEW_TOKEN" "$API/runs")" = 200 ] || fail "the new token is refused"
+echo "rotated: the old token is refused, the new one works"
 echo "e2e-local-restart: 1 passed, 0 failed"

@@ -53,6 +53,18 @@ public interface TrainyardConfig {
 
   Http http();
 
+  Local local();
+
+  interface Local {
+    /**
+     * Local mode, at start: runs that were in flight when it last stopped (a crash, a kill) are
+     * retried at once, reusing their completed steps; training resumes from its last checkpoint.
+     * Off: they stay INTERRUPTED until retried by hand.
+     */
+    @WithDefault("true")
+    boolean resumeInterrupted();
+  }
+
   interface Http {
     /**
      * Host names (no port) the server answers for; {@code *} for any. Loopback by default, as local
@@ -95,7 +107,10 @@ public interface TrainyardConfig {
     @WithDefault("local")
     String mode();
 
-    /** Fixes the local-mode token (otherwise random at each start). */
+    /**
+     * Fixes the local-mode token (otherwise random at the first start, kept in {@code
+     * <home>/local-token} and read back at the next; POST /api/v1/auth/token/rotate replaces it).
+     */
     Optional<String> localToken();
   }
 

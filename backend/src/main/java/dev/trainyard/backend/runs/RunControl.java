@@ -89,7 +89,25 @@ public class RunControl {
 
   /** Runs the run again from its failed steps, reusing every completed step's recorded outputs. */
   public RunEntity retry(String runId) {
-    RunEntity run = reader.get(runId);
+    restart(reader.get(runId));
+    em.clear(); // the run was read before the update: answer with what is stored now
+    return reader.get(runId);
+  }
+
+  /**
+   * Local mode's start continues a run it found interrupted, as {@link #retry} would, on behalf of
+   * no caller (so no team scope applies; InterruptedRuns audits it).
+   */
+  public void resumeInterrupted(String runId) {
+    RunEntity run = RunEntity.findById(runId);
+    if (run == null) {
+      throw ApiProblem.notFound("no run '" + runId + "'");
+    }
+    restart(run);
+  }
+
+  private void restart(RunEntity run) {
+    String runId = run.id;
     if (!run.status.retryable()) {
       throw ApiProblem.conflict(
           "run "
@@ -136,7 +154,5 @@ public class RunControl {
                   new RunRequest(runId, plan, artifacts, reused, attempts),
                   WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
             });
-    em.clear(); // the run was read before the update above: answer with what is stored now
-    return reader.get(runId);
   }
 }

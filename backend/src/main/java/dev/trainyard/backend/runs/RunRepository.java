@@ -283,9 +283,11 @@ public class RunRepository {
 
   /**
    * Local mode's start: every run in flight lost its execution with the embedded service. Marks
-   * them INTERRUPTED, their running or waiting attempts and steps FAILED; answers how many runs.
+   * them INTERRUPTED, their running or waiting attempts and steps FAILED; answers their ids, oldest
+   * first.
    */
-  public int markInFlightInterrupted(String reason) {
+  @SuppressWarnings("unchecked")
+  public List<String> markInFlightInterrupted(String reason) {
     em.createNativeQuery(
             "UPDATE step_attempt SET status = 'FAILED', error = ?1, finished_at = now() "
                 + "WHERE status IN ('RUNNING', 'WAITING_APPROVAL') AND run_id IN "
@@ -296,11 +298,16 @@ public class RunRepository {
             "UPDATE step SET status = 'FAILED' WHERE status IN ('RUNNING', 'WAITING_APPROVAL') "
                 + "AND run_id IN (SELECT id FROM run WHERE status IN ('PENDING', 'RUNNING'))")
         .executeUpdate();
-    return em.createNativeQuery(
-            "UPDATE run SET status = 'INTERRUPTED', error = ?1, finished_at = now() "
-                + "WHERE status IN ('PENDING', 'RUNNING')")
-        .setParameter(1, reason)
-        .executeUpdate();
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "UPDATE run SET status = 'INTERRUPTED', error = ?1, finished_at = now() "
+                    + "WHERE status IN ('PENDING', 'RUNNING') RETURNING id, created_at")
+            .setParameter(1, reason)
+            .getResultList();
+    return rows.stream()
+        .sorted(java.util.Comparator.comparing(r -> String.valueOf(r[1])))
+        .map(r -> (String) r[0])
+        .toList();
   }
 
   /**

@@ -34,6 +34,7 @@ public class AccessRules {
   static final List<Rule> RULES =
       List.of(
           new Rule("GET", "/api/v1/audit(/.*)?", ADMINS),
+          new Rule("POST", "/api/v1/auth/token/rotate", ADMINS),
           new Rule("GET", "/api/v1/.*", READERS),
           new Rule("POST", "/api/v1/templates/[^/]+/versions/[0-9]+/approve", ADMINS),
           new Rule("PUT", "/api/v1/templates/[^/]+/retention", ADMINS),

@@ -16,12 +16,18 @@ import java.util.Base64;
 import org.jboss.logging.Logger;
 
 /**
- * Local mode's single user signs in with a random token, printed at start and written (owner-only)
- * to {@code <home>/local-token} for scripts. {@code trainyard.auth.local-token} fixes it (tests).
+ * Local mode's single user signs in with a random token, printed at start and kept (owner-only) in
+ * {@code <home>/local-token}: the next start reads it back, so saved scripts and browser sessions
+ * survive a restart. {@link #rotate()} (POST /api/v1/auth/token/rotate) replaces it, which also
+ * ends every session made with the old one. {@code trainyard.auth.local-token} fixes it (tests).
  */
 @ApplicationScoped
 public class LocalToken {
   private static final Logger LOG = Logger.getLogger(LocalToken.class);
+
+  /** What {@link #random()} makes: 24 random bytes, base64url without padding. */
+  private static final java.util.regex.Pattern SHAPE =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_-]{32}");
 
   @Inject TrainyardConfig config;
 
@@ -37,16 +43,67 @@ public class LocalToken {
     if (!config.auth().mode().equals("local")) {
       return;
     }
-    token = config.auth().localToken().filter(t -> !t.isBlank()).orElseGet(LocalToken::random);
-    Path file = config.home().resolve("local-token");
-    Files.createDirectories(config.home());
-    Files.deleteIfExists(file);
-    Files.createFile(
-        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(file, token + "\n");
+    Path file = file();
+    java.util.Optional<String> fixed = config.auth().localToken().filter(t -> !t.isBlank());
+    java.util.Optional<String> kept = fixed.isPresent() ? java.util.Optional.empty() : kept(file);
+    token = fixed.or(() -> kept).orElseGet(LocalToken::random);
+    if (kept.isEmpty()) {
+      write(file, token);
+    }
     LOG.infof(
-        "Dashboard token: %s   (also in %s; send it as 'Authorization: Bearer <token>')",
-        token, file);
+        "Dashboard token: %s   (%s %s; send it as 'Authorization: Bearer <token>')",
+        token, kept.isPresent() ? "kept from the last start in" : "also in", file);
+  }
+
+  /**
+   * A new random token replaces the current one, in memory and in the file; the old token and the
+   * sessions made with it stop working at once.
+   */
+  public synchronized String rotate() throws IOException {
+    if (token == null) {
+      throw new IllegalStateException("no local token outside local mode");
+    }
+    String fresh = random();
+    write(file(), fresh);
+    token = fresh;
+    LOG.infof("Dashboard token rotated; the new one is in %s", file());
+    return fresh;
+  }
+
+  private Path file() {
+    return config.home().resolve("local-token");
+  }
+
+  /**
+   * The token of the last start, if the file holds one made by this class and only its owner can
+   * read it; anything else (a file others may read, or edited by hand) is replaced.
+   */
+  static java.util.Optional<String> kept(Path file) throws IOException {
+    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return java.util.Optional.empty();
+    }
+    if (Files.getFileStore(file).supportsFileAttributeView("posix")
+        && !Files.getPosixFilePermissions(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            .equals(PosixFilePermissions.fromString("rw-------"))) {
+      LOG.warnf("%s could be read by others: a new token replaces it", file);
+      return java.util.Optional.empty();
+    }
+    String text = Files.readString(file).trim();
+    return SHAPE.matcher(text).matches() ? java.util.Optional.of(text) : java.util.Optional.empty();
+  }
+
+  /** Written owner-only to a new file that replaces the old one in one rename. */
+  static void write(Path file, String value) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".new");
+    Files.deleteIfExists(tmp);
+    Files.createFile(
+        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tmp, value + "\n");
+    Files.move(
+        tmp,
+        file,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /**
@@ -93,7 +150,7 @@ public class LocalToken {
             expected.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static String random() {
+  static String random() {
     byte[] bytes = new byte[24];
     new SecureRandom().nextBytes(bytes);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
@@ -75,6 +76,37 @@ public class SignInResource {
               new dev.trainyard.backend.api.ApiProblem.FieldError("token", "does not match")));
     }
     return Response.noContent()
+        .header("Set-Cookie", sessionCookie(localToken.sessionValue().orElseThrow(), -1))
+        .build();
+  }
+
+  public record RotatedToken(String token) {}
+
+  /**
+   * Local mode: replaces the token (and so every session made with it); the caller's browser gets a
+   * session for the new one, so the dashboard that asked stays signed in.
+   */
+  @Operation(
+      summary = "Rotate the local token",
+      description =
+          "Local mode: a new random token replaces the one kept in <home>/local-token; the old token"
+              + " and every session made with it stop working. Answers the new token and a session"
+              + " cookie for it.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The new token",
+      content = @Content(schema = @Schema(implementation = RotatedToken.class)))
+  @APIResponse(responseCode = "404", description = "Not local mode")
+  @POST
+  @Path("api/v1/auth/token/rotate")
+  @Produces(MediaType.APPLICATION_JSON)
+  public Response rotateToken() throws java.io.IOException {
+    if (!config.auth().mode().equals("local")) {
+      throw dev.trainyard.backend.api.ApiProblem.notFound(
+          "team mode has no local token: callers sign in with Keycloak");
+    }
+    String fresh = localToken.rotate();
+    return Response.ok(new RotatedToken(fresh))
         .header("Set-Cookie", sessionCookie(localToken.sessionValue().orElseThrow(), -1))
         .build();
   }
