@@ -259,3 +259,34 @@ def test_a_mixtral_with_layer_experts_trains_saves_and_reloads_with_equal_logits
 def test_impossible_layer_experts_are_refused_by_name(settings, message):
     with pytest.raises(ValueError, match=message):
         resolve_config(dict(MIXTRAL, **settings))
+
+
+def test_text_of_a_hugging_face_tokenizer_checkpoint_is_routed_as_its_own_ids(tokenizer_server, real_tokenizers,
+                                                                             tmp_path, capsys):
+    """A mixtral with Qwen 3's tokenizer: its text is tokenized by that tokenizer (the worker's server), as
+    evaluate's perplexity reads it; chat records it cannot render are refused with what to do instead."""
+    from trainyard_trainer import tokenizer as tok
+    from trainyard_trainer.hf_tokenizer import HfCheckpointTokenizer
+    qwen3 = os.path.join(real_tokenizers, "qwen3", "models")
+    qwen = tok.Tokenizer("hf", qwen3, tok.sha256_of(os.path.join(qwen3, "tokenizer.json")), None, 151643, 151643)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(resolve_config(dict(MIXTRAL, vocab_size=151669, hidden_size=16, num_attention_heads=2,
+                                                 intermediate_size=32)))
+    model.init_weights(torch.Generator().manual_seed(0))
+    checkpoint.save_model(model, str(tmp_path / "moe"), tokenizer=qwen)
+    text = "Le chat est sur la table.\n\n机器学习是人工智能的一个分支。\n\nExperts route tokens.\n"
+    (tmp_path / "notes.txt").write_text(text, encoding="utf-8")
+    assert run_step(tmp_path / "w", "route-stats", {"model": str(tmp_path / "moe"), "data": str(tmp_path / "notes.txt"),
+                                                    "config": {"seq_len": 8, "device": "cpu"}}) == 0
+    with HfCheckpointTokenizer(str(tmp_path / "moe"), chat=False) as t:
+        windows = D.pack_windows(D.read_texts([str(tmp_path / "notes.txt")]), 8, tok=t, shorten=True)
+    profile = profile_of(tmp_path / "w")
+    assert len(windows) >= 2
+    assert profile["dataset"] == {"subset": None, "tokens": len(windows) * 8, "sequences": len(windows)}
+    for layer in profile["layers"]:
+        assert sum(layer["frequency"]) == pytest.approx(2.0)
+
+    (tmp_path / "chats.jsonl").write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n")
+    assert run_step(tmp_path / "c", "route-stats", {"model": str(tmp_path / "moe"),
+                                                    "data": str(tmp_path / "chats.jsonl")}) == 2
+    assert "chats.jsonl:1 is a chat or instruction record" in capsys.readouterr().err

@@ -196,6 +196,9 @@ def run(body, step_json, log=print):
     model_dir = body.get("model")
     if not isinstance(model_dir, str):
         raise ValueError("model: required (a mixture-of-experts checkpoint)")
+    if isinstance(body.get("data"), list):
+        raise ValueError("data: one dataset or token shards (a profile describes one dataset; profile each of "
+                         "several in its own step); got a list")
     if not isinstance(body.get("data"), str):
         raise ValueError("data: required (a dataset or token shards)")
     model_dir = os.path.realpath(model_dir)
