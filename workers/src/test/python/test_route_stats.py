@@ -155,6 +155,7 @@ def test_the_router_fingerprint_is_the_sha256_of_the_float32_router_weights_in_t
                                                          "config": {"seq_len": 16}}) == 0
     expected = fingerprint_from_file(os.path.join(model_dir, "model.safetensors"), 2)
     assert profile_of(tmp_path / "a")["model"]["router_fingerprint"] == expected
+    assert route_stats.router_fingerprint(checkpoint.load_model(model_dir)[0]) == expected
     assert profile_of(tmp_path / "b")["model"]["router_fingerprint"] != expected
 
 
