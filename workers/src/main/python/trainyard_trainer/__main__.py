@@ -1,9 +1,9 @@
 """Entry point of the step contract: ``python -m trainyard_trainer [step.json]``.
 
 Reads step.json (default ``$TRAINYARD_STEP_JSON``) — written by the worker with the planner's fully resolved
-body (every default filled in) and the kind's runner settings — runs it, writes the output checkpoint or
-report to its ``output`` dir and metrics to its ``metrics`` file. Exit 0 on success; 2 when the step's
-own inputs or config are wrong (one clear line, no stack trace); 3 when an evaluate gate fails; 1 on
+body (every default filled in) and the kind's runner settings — runs it, writes the output checkpoint, report
+or routing profile to its ``output`` dir and metrics to its ``metrics`` file. Exit 0 on success; 2 when the
+step's own inputs or config are wrong (one clear line, no stack trace); 3 when an evaluate gate fails; 1 on
 anything unexpected. ``python -m trainyard_trainer check`` prints what this Python runtime offers.
 """
 
@@ -65,11 +65,13 @@ def main(argv):
     # What to do comes from the kind's definition (its runner settings), not from a list of names here.
     runner = step.get("runner") or {}
 
-    from . import data, evaluate, train
+    from . import data, evaluate, route_stats, train
 
     try:
         if runner.get("entry") == "evaluate":
             return evaluate.run(body, step)
+        if runner.get("entry") == "route-stats":
+            return route_stats.run(body, step)
         if runner.get("entry") == "train":
             return train.run(kind, body, step, runner)
         print(f"error: step kind '{kind}' is not a trainer kind (step.json has no trainer runner settings)",

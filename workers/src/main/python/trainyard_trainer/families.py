@@ -12,8 +12,8 @@ Columns (as transformers' own modeling code for the family behaves):
   is true, which the trainer refuses), ``"window"`` (``sliding_window`` applies whenever it is set; it is a
   no-op for sequences no longer than the window, and longer ones are refused).
 - ``moe``: the MLP of each layer is a sparse mixture of experts (``block_sparse_moe``: router ``gate`` and
-  ``experts.{j}.w1/w2/w3``, config keys ``num_local_experts``/``num_experts_per_tok``), as transformers'
-  Mixtral; false: the dense ``mlp``.
+  ``experts.{j}.w1/w2/w3``, config keys ``num_local_experts``/``num_experts_per_tok``, plus our
+  ``layer_experts`` for layers of different expert counts), as transformers' Mixtral; false: the dense ``mlp``.
 - ``fresh_keys``: config.json keys a model made from scratch gets besides the modelled ones, so a new
   checkpoint carries what transformers' config class of the family writes. A loaded checkpoint keeps all
   of its own keys instead.

@@ -62,6 +62,10 @@ class LlamaConfig:
     num_experts_per_tok: int = 2
     router_aux_loss_coef: float = 0.001
     router_z_loss_coef: float = 0.0
+    # Our config.json extension for an MoE whose layers keep different expert counts (a pruned or merged
+    # Mixtral): layer i has layer_experts[i] experts and num_local_experts is the largest. None: every layer
+    # has num_local_experts (the only form transformers loads).
+    layer_experts: list = None
     # The dtype the checkpoint's weights were stored in; save_model writes that dtype unless told another.
     torch_dtype: str = "float32"
     # The loaded config.json's keys the fields above do not model, written back unchanged; None for a model
@@ -86,6 +90,24 @@ class LlamaConfig:
             if not isinstance(k, int) or not 1 <= k <= n:
                 raise ValueError(f"num_experts_per_tok must be an integer between 1 and num_local_experts ({n}); "
                                  f"got {k!r}")
+            if self.layer_experts is not None:
+                self._check_layer_experts()
+
+    def _check_layer_experts(self):
+        counts, n, k = self.layer_experts, self.num_local_experts, self.num_experts_per_tok
+        if (not isinstance(counts, list) or len(counts) != self.num_hidden_layers
+                or not all(isinstance(e, int) and not isinstance(e, bool) and e >= 1 for e in counts)):
+            raise ValueError(f"layer_experts must be a list of {self.num_hidden_layers} integers >= 1 (one per "
+                             f"layer); got {counts!r}")
+        if max(counts) != n:
+            raise ValueError(f"layer_experts: num_local_experts must be the largest count ({max(counts)}); got {n}")
+        if k > min(counts):
+            raise ValueError(f"num_experts_per_tok ({k}) must be at most the smallest of layer_experts "
+                             f"({min(counts)})")
+
+    def experts_in(self, layer):
+        """The number of experts of MoE layer ``layer``."""
+        return self.layer_experts[layer] if self.layer_experts is not None else self.num_local_experts
 
     @property
     def family(self):
@@ -101,6 +123,8 @@ class LlamaConfig:
         d.update({k: getattr(self, k) for k in _MODELLED})
         if fam.moe:
             d.update({k: getattr(self, k) for k in _MOE})
+            if self.layer_experts is not None:
+                d["layer_experts"] = list(self.layer_experts)
         if "rope_parameters" in d:  # transformers >= 5 keeps theta and scaling there; ours are unchanged
             d.pop("rope_theta")
         else:
@@ -139,6 +163,12 @@ class LlamaConfig:
             kw["explicit_head_dim"] = int(d["head_dim"])
         if fam.moe:
             kw.update({k: d[k] for k in _MOE if d.get(k) is not None})
+            if d.get("layer_experts") is not None:
+                kw["layer_experts"] = d["layer_experts"]
+                counts = d["layer_experts"]
+                if "num_local_experts" not in kw and isinstance(counts, list) and counts \
+                        and all(isinstance(e, int) for e in counts):
+                    kw["num_local_experts"] = max(counts)
             if d.get("router_jitter_noise"):
                 raise ValueError("router_jitter_noise: only 0 is supported (routing is deterministic)")
         window = None
@@ -152,7 +182,7 @@ class LlamaConfig:
             window = int(d["sliding_window"])
         dtype = d.get("torch_dtype") or d.get("dtype") or "float32"
         consumed = set(_MODELLED) | {"rope_scaling", "model_type", "architectures", "head_dim", "torch_dtype"}
-        consumed |= set(_MOE) if fam.moe else set()
+        consumed |= set(_MOE) | {"layer_experts"} if fam.moe else set()
         consumed |= {getattr(fam, c) for c in ("qkv_bias", "o_bias", "mlp_bias") if isinstance(getattr(fam, c), str)}
         return cls(**kw, model_type=fam.model_type, qkv_bias=families.flag(fam.qkv_bias, d),
                    o_bias=families.flag(fam.o_bias, d), mlp_bias=families.flag(fam.mlp_bias, d),
@@ -164,11 +194,12 @@ class LlamaConfig:
         d, f, v, L = self.hidden_size, self.intermediate_size, self.vocab_size, self.num_hidden_layers
         kv = self.num_key_value_heads * self.head_dim
         q = self.num_attention_heads * self.head_dim
-        experts = self.num_local_experts if self.family.moe else 1
-        per_layer = 2 * d * q + 2 * d * kv + experts * 3 * d * f + 2 * d + (d * experts if self.family.moe else 0)
+        per_layer = 2 * d * q + 2 * d * kv + 2 * d
         per_layer += (q + 2 * kv) * self.qkv_bias + d * self.o_bias + (2 * f + d) * self.mlp_bias
         per_layer += 2 * self.head_dim * bool(self.qk_norm)
-        return v * d * (1 if self.tie_word_embeddings else 2) + L * per_layer + d
+        # An MoE layer's experts and router ``gate`` (E x d); a dense layer's one MLP.
+        ffn = sum(self.experts_in(i) * (3 * d * f + d) for i in range(L)) if self.family.moe else L * 3 * d * f
+        return v * d * (1 if self.tie_word_embeddings else 2) + L * per_layer + ffn + d
 
 
 def resolve_config(spec):
@@ -290,12 +321,16 @@ class SparseMoeBlock(nn.Module):
     outputs are added back in place. The router logits of the last forward with grad enabled (a training
     step's; not a DPO reference's or an evaluation's) are kept for the router losses and metrics."""
 
-    def __init__(self, c):
+    def __init__(self, c, num_experts=None):
         super().__init__()
+        num_experts = num_experts or c.num_local_experts
         self.top_k = c.num_experts_per_tok
-        self.gate = nn.Linear(c.hidden_size, c.num_local_experts, bias=False)
-        self.experts = nn.ModuleList(Expert(c) for _ in range(c.num_local_experts))
+        self.gate = nn.Linear(c.hidden_size, num_experts, bias=False)
+        self.experts = nn.ModuleList(Expert(c) for _ in range(num_experts))
         self.last_router_logits = None
+        # Set by route-stats (route_stats.py): called after each forward with what the routing decided and
+        # each choice's expert output norm, so the statistics come from this forward's own routing.
+        self.observer = None
 
     def forward(self, x):
         shape = x.shape
@@ -309,21 +344,26 @@ class SparseMoeBlock(nn.Module):
         order = flat.argsort()
         counts = torch.bincount(flat, minlength=len(self.experts)).tolist()  # one host sync per layer
         out = torch.zeros_like(h)
+        norms = torch.zeros(chosen.shape, device=h.device) if self.observer is not None else None
         for expert, picks in zip(self.experts, order.split(counts)):
             if not picks.numel():
                 continue
             token, slot = picks // self.top_k, picks % self.top_k
-            y = expert(h.index_select(0, token)) * weights[token, slot].unsqueeze(-1)
-            out.index_add_(0, token, y)
+            y = expert(h.index_select(0, token))
+            if norms is not None:
+                norms[token, slot] = y.float().norm(dim=-1)
+            out.index_add_(0, token, y * weights[token, slot].unsqueeze(-1))
+        if norms is not None:
+            self.observer(logits, weights, chosen, norms)
         return out.reshape(shape)
 
 
 class DecoderLayer(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, index):
         super().__init__()
         self.self_attn = Attention(c)
         if c.family.moe:
-            self.block_sparse_moe = SparseMoeBlock(c)
+            self.block_sparse_moe = SparseMoeBlock(c, c.experts_in(index))
         else:
             self.mlp = MLP(c)
         self.input_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
@@ -339,7 +379,7 @@ class LlamaModel(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.embed_tokens = nn.Embedding(c.vocab_size, c.hidden_size)
-        self.layers = nn.ModuleList(DecoderLayer(c) for _ in range(c.num_hidden_layers))
+        self.layers = nn.ModuleList(DecoderLayer(c, i) for i in range(c.num_hidden_layers))
         self.norm = RMSNorm(c.hidden_size, c.rms_norm_eps)
 
 

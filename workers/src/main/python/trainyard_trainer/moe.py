@@ -8,9 +8,13 @@ import torch.nn.functional as F
 def route(logits, k):
     """Top-k routing: softmax over all N router logits in float32, the k largest, renormalised to sum 1.
     Returns (weights [tokens, k] float32, experts [tokens, k])."""
-    probs = torch.softmax(logits.float(), dim=-1)
-    weights, experts = probs.topk(k, dim=-1)
+    weights, experts = router_probs(logits).topk(k, dim=-1)
     return weights / weights.sum(dim=-1, keepdim=True), experts
+
+
+def router_probs(logits):
+    """The router's distribution over the N experts of each token: the softmax of its logits, in float32."""
+    return torch.softmax(logits.float(), dim=-1)
 
 
 def _pooled(router_logits):
@@ -21,8 +25,17 @@ def load_balancing_loss(router_logits, k):
     """transformers' ``load_balancing_loss_func`` (Switch eq. 4-6, top-k as Mixtral): over every layer's
     tokens pooled, N · Σ_e f_e · P_e, with f_e the share of (token, slot) choices of expert e summed over the
     k slots (so uniform routing gives k) and P_e the mean router probability of e. No padding mask: it
-    counts every position, as transformers does when no attention mask is passed."""
-    logits = _pooled(router_logits)
+    counts every position, as transformers does when no attention mask is passed. Layers with different
+    expert counts (``layer_experts``) cannot be pooled: the layers of each count are pooled, and those losses
+    averaged weighted by their number of layers (one count: exactly transformers' value)."""
+    groups = {}
+    for logits in router_logits:
+        groups.setdefault(logits.shape[-1], []).append(logits)
+    total = sum(len(g) * _pooled_loss(_pooled(g), k) for g in groups.values())
+    return total / len(router_logits)
+
+
+def _pooled_loss(logits, k):
     n = logits.shape[-1]
     probs = torch.softmax(logits, dim=-1)
     _, chosen = probs.topk(k, dim=-1)
@@ -32,7 +45,8 @@ def load_balancing_loss(router_logits, k):
 
 def z_loss(router_logits):
     """ST-MoE's router z-loss: the mean over tokens (all layers) of logsumexp(logits)²; keeps logits small."""
-    return torch.logsumexp(_pooled(router_logits), dim=-1).pow(2).mean()
+    lse = torch.cat([torch.logsumexp(l.reshape(-1, l.shape[-1]).float(), dim=-1) for l in router_logits])
+    return lse.pow(2).mean()
 
 
 def objective_terms(model):

@@ -60,6 +60,7 @@ class TemplateEditorApiTest {
             "upcycle",
             "tokenize",
             "evaluate",
+            "route-stats",
             "approval",
             "promote");
     for (JsonNode kind : catalogue.get("kinds")) {

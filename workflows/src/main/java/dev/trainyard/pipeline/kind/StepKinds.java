@@ -893,6 +893,84 @@ public final class StepKinds {
           """)
           .build();
 
+  /**
+   * Routes a dataset through a mixture-of-experts checkpoint and records, per layer and expert, how
+   * often and how strongly each expert is used (docs/trainer.md "Routing profiles"): the ranking
+   * that {@code prune} method {@code experts} and {@code merge} method {@code moe-experts} read. A
+   * dense checkpoint is refused by the trainer (exit 2, at {@code model}).
+   */
+  public static final StepKind ROUTE_STATS =
+      StepKind.builder("route-stats", Execution.WORKER_TRAINER)
+          .description(
+              "Profiles how a mixture-of-experts checkpoint routes a dataset's tokens: per layer and expert "
+                  + "the routing frequency, mean gate, output norms, co-activation and router-logit similarity.")
+          .field(
+              StepField.required("model", ARTIFACT, "mixture-of-experts checkpoint (e.g. mixtral)")
+                  .accepting(ArtifactType.CHECKPOINT))
+          .field(
+              StepField.required(
+                      "data",
+                      ARTIFACT,
+                      "dataset (text, or chat and instruction records) or token shards to route")
+                  .accepting(ArtifactType.DATASET, ArtifactType.FILES, ArtifactType.TOKENS))
+          .field(
+              config(
+                  List.of(
+                      ConfigKey.optional(
+                          "subset",
+                          STRING,
+                          Constraint.NONE,
+                          "file of the dataset, or split of token shards (default train)"),
+                      ConfigKey.optional(
+                          "seq_len",
+                          INT,
+                          Constraint.positive(),
+                          "tokens per sequence, default the model's context up to 256 (known only once the model is read)"),
+                      ConfigKey.optional(
+                              "batch_size", INT, Constraint.positive(), "sequences per batch")
+                          .withDefault(16),
+                      ConfigKey.optional(
+                          "max_sequences",
+                          INT,
+                          Constraint.positive(),
+                          "route at most this many sequences, drawn by seed (default all)"),
+                      ConfigKey.optional(
+                          "max_tokens",
+                          INT,
+                          Constraint.positive(),
+                          "route at most this many tokens, the last sequence cropped (default all)"),
+                      ConfigKey.optional(
+                              "seed", INT, Constraint.NONE, "order the sequences are drawn in")
+                          .withDefault(0),
+                      ConfigKey.optional(
+                          "precision",
+                          STRING,
+                          Constraint.oneOf("auto", "bf16", "fp32"),
+                          "compute precision, default auto"),
+                      ConfigKey.optional(
+                          "device",
+                          STRING,
+                          Constraint.oneOf("auto", "cpu"),
+                          "where to run, default auto"),
+                      ConfigKey.optional(
+                          "cpu_threads",
+                          INT,
+                          Constraint.positive(),
+                          "torch threads on CPU, default $TRAINYARD_CPU_THREADS or 2"))))
+          .output("profile", ArtifactType.ROUTING_PROFILE)
+          .failures(WORKER_FAILURES)
+          .failures(TRAINER_FAILURES)
+          .runner("entry", "route-stats")
+          .example(
+              """
+          - id: profile
+            kind: route-stats
+            model: ${{ steps.pretrain.outputs.model }}
+            data: ${{ params.task_a }}
+            config: {max_sequences: 256}
+          """)
+          .build();
+
   public static final StepKind APPROVAL =
       StepKind.builder("approval", Execution.APPROVAL)
           .description("Waits until a person approves or rejects the run.")
@@ -952,6 +1030,7 @@ public final class StepKinds {
           UPCYCLE,
           TOKENIZE,
           EVALUATE,
+          ROUTE_STATS,
           APPROVAL,
           PROMOTE);
 

@@ -22,6 +22,7 @@ class StepKindsTest {
             "upcycle",
             "tokenize",
             "evaluate",
+            "route-stats",
             "approval",
             "promote");
     assertThat(StepKinds.find("dpo").orElseThrow().configKeys())

@@ -122,7 +122,7 @@ class SpecValidationTest {
         """))
         .containsExactly(
             "steps[2].kind: unknown step kind 'trian'; expected one of command, pretrain, continual-pretrain, "
-                + "sft, dpo, merge, prune, upcycle, tokenize, evaluate, approval, promote");
+                + "sft, dpo, merge, prune, upcycle, tokenize, evaluate, route-stats, approval, promote");
   }
 
   @Test
@@ -147,6 +147,46 @@ class SpecValidationTest {
             "steps[0].config.top_k: must be at most config.experts (4), got 5",
             "steps[1].config.experts: must be >= 2 and <= 64",
             "steps[2].config: required");
+  }
+
+  @Test
+  void aRouteStatsStepIsRefusedAtEachBadInputPath() {
+    assertThat(
+            stepProblems(
+                """
+          - id: nodata
+            kind: route-stats
+            model: ${{ params.base }}
+          - id: capped
+            kind: route-stats
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            config: {max_tokens: 0, max_sequences: -1, batch_size: 0, top_k: 2}
+        """))
+        .containsExactlyInAnyOrder(
+            "steps[0].data: required",
+            "steps[1].config.max_tokens: must be > 0",
+            "steps[1].config.max_sequences: must be > 0",
+            "steps[1].config.batch_size: must be > 0",
+            "steps[1].config.top_k: unknown config key for kind 'route-stats'; expected one of subset,"
+                + " seq_len, batch_size, max_sequences, max_tokens, seed, precision, device, cpu_threads");
+    String swapped =
+        HEADER
+            + """
+          - id: profile
+            kind: route-stats
+            model: ${{ params.corpus }}
+            data: ${{ params.corpus }}
+          - id: eval
+            kind: evaluate
+            model: ${{ steps.profile.outputs.profile }}
+            data: ${{ params.corpus }}
+        """;
+    assertThat(compileProblems(swapped, Map.of("base", ARTIFACT, "corpus", ARTIFACT)))
+        .containsExactly(
+            "steps[0].model: expected checkpoint, but parameter 'corpus' (dataset) is dataset",
+            "steps[1].model: expected checkpoint, but output 'profile' of step 'profile' (route-stats)"
+                + " is routing-profile");
   }
 
   @Test
