@@ -3,12 +3,14 @@ package dev.trainyard.worker.tensor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trainyard.pipeline.kind.MergeRules;
+import dev.trainyard.pipeline.kind.PruneRules;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.Defaults;
 import dev.trainyard.worker.tensor.merge.LoraMerge;
 import dev.trainyard.worker.tensor.merge.MergeRequest;
 import dev.trainyard.worker.tensor.merge.Merger;
+import dev.trainyard.worker.tensor.moe.ExpertPruner;
 import dev.trainyard.worker.tensor.prune.PruneRequest;
 import dev.trainyard.worker.tensor.prune.Pruner;
 import dev.trainyard.worker.tensor.prune.WidthPruner;
@@ -319,7 +321,29 @@ public final class TensorSteps {
       throws IOException {
     long started = System.nanoTime();
     try (Checkpoint model = Checkpoint.open(r.model())) {
-      List<InputRole> roles = List.of(new InputRole(r.modelRef(), "model", r.model(), Map.of()));
+      List<InputRole> roles = new ArrayList<>();
+      roles.add(new InputRole(r.modelRef(), "model", r.model(), Map.of()));
+      if (r.profile() != null) {
+        roles.add(new InputRole(r.profileRef(), "profile", r.profile(), Map.of()));
+      }
+      if (r.method().equals(PruneRules.EXPERTS)) {
+        ExpertPruner.Plan plan = ExpertPruner.plan(r, model); // validates before any output
+        return write(
+            StepKinds.PRUNE.name(),
+            r.method(),
+            body,
+            plan.items(),
+            model,
+            plan.config(),
+            roles,
+            r.maxShardBytes(),
+            outputDir,
+            metricsFile,
+            cancelled,
+            progress,
+            started,
+            Map.of("experts", plan.report()));
+      }
       if (r.method().equals("width")) {
         WidthPruner.Plan plan =
             WidthPruner.plan(r, model); // validates and scores before any output

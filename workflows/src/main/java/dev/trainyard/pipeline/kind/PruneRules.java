@@ -48,7 +48,7 @@ public final class PruneRules {
     }
     Object rankBy = config.get("rank_by");
     String ranking = rankBy == null ? RANKINGS.get(0) : String.valueOf(rankBy);
-    if (StepCheck.literal(ranking) && !ranking.equals("random") && body.get("profile") == null) {
+    if (RANKINGS.contains(ranking) && !ranking.equals("random") && body.get("profile") == null) {
       problem.accept(
           "profile",
           "rank_by "
