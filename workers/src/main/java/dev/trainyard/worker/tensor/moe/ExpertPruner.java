@@ -5,6 +5,7 @@ import dev.trainyard.worker.tensor.TensorPipeline;
 import dev.trainyard.worker.tensor.merge.MergeRequest.InvalidMergeException;
 import dev.trainyard.worker.tensor.prune.PruneRequest;
 import dev.trainyard.worker.tensor.safetensors.Checkpoint;
+import dev.trainyard.worker.tensor.safetensors.DType;
 import dev.trainyard.worker.tensor.safetensors.TensorInfo;
 import dev.trainyard.worker.tensor.safetensors.TensorSpec;
 import java.io.IOException;
@@ -163,7 +164,7 @@ public final class ExpertPruner {
               TensorPipeline.Item.copied(new TensorSpec(out, info.dtype(), info.shape()), source));
         }
       } else if (gate.matches() && kept[Integer.parseInt(gate.group(1))].length < info.dim(0)) {
-        items.add(rows(name, source, kept[Integer.parseInt(gate.group(1))]));
+        items.add(rows(name, source, kept[Integer.parseInt(gate.group(1))], info.dtype()));
       } else {
         items.add(
             TensorPipeline.Item.copied(new TensorSpec(name, info.dtype(), info.shape()), source));
@@ -172,11 +173,11 @@ public final class ExpertPruner {
     return items;
   }
 
-  /** The rows {@code keep} of a 2-D tensor, in that order, in its own dtype. */
-  static TensorPipeline.Item rows(String name, Checkpoint.Entry source, int[] keep) {
+  /** The rows {@code keep} of a 2-D tensor, in that order. */
+  static TensorPipeline.Item rows(String name, Checkpoint.Entry source, int[] keep, DType dtype) {
     TensorInfo info = source.info();
     int cols = (int) info.dim(1);
-    TensorSpec spec = new TensorSpec(name, info.dtype(), new long[] {keep.length, cols});
+    TensorSpec spec = new TensorSpec(name, dtype, new long[] {keep.length, cols});
     return TensorPipeline.Item.computed(
         spec,
         () -> {
