@@ -18,16 +18,16 @@ import java.util.Map;
 import java.util.Random;
 
 /** Tiny Mixtral checkpoints and hand-written routing profiles in the contract's format. */
-final class MoeCheckpoints {
-  static final int HIDDEN = 8;
-  static final int FFN = 6;
-  static final int VOCAB = 16;
+public final class MoeCheckpoints {
+  public static final int HIDDEN = 8;
+  public static final int FFN = 6;
+  public static final int VOCAB = 16;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private MoeCheckpoints() {}
 
   /** Random Mixtral tensors: {@code experts} experts in each of {@code layers} layers. */
-  static Map<String, float[]> mixtral(int layers, int experts, long seed) {
+  public static Map<String, float[]> mixtral(int layers, int experts, long seed) {
     Random rnd = new Random(seed);
     Map<String, float[]> t = new LinkedHashMap<>();
     t.put("model.embed_tokens.weight", gaussian(rnd, VOCAB * HIDDEN));
@@ -50,7 +50,7 @@ final class MoeCheckpoints {
     return t;
   }
 
-  static long[] shape(String name, int length) {
+  public static long[] shape(String name, int length) {
     if (name.endsWith(".w2.weight")) {
       return new long[] {HIDDEN, FFN};
     }
@@ -63,7 +63,7 @@ final class MoeCheckpoints {
     return new long[] {length / HIDDEN, HIDDEN};
   }
 
-  static String config(int layers, int experts, int topK) {
+  public static String config(int layers, int experts, int topK) {
     return """
         {"architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "hidden_size": %d,
          "intermediate_size": %d, "num_hidden_layers": %d, "num_attention_heads": 2,
@@ -73,7 +73,7 @@ final class MoeCheckpoints {
         .formatted(HIDDEN, FFN, layers, VOCAB, experts, topK);
   }
 
-  static Path write(Path dir, Map<String, float[]> tensors, String config, DType dtype)
+  public static Path write(Path dir, Map<String, float[]> tensors, String config, DType dtype)
       throws IOException {
     Files.createDirectories(dir);
     List<TensorSpec> plan = new ArrayList<>();
@@ -94,7 +94,7 @@ final class MoeCheckpoints {
    * The contract's fingerprint computed here from the tensors as stored (after dtype rounding):
    * sha256 of each layer's router as float32 little-endian, layer 0 first.
    */
-  static String fingerprint(Map<String, float[]> stored, int layers) throws Exception {
+  public static String fingerprint(Map<String, float[]> stored, int layers) throws Exception {
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     for (int i = 0; i < layers; i++) {
       float[] g = stored.get("model.layers." + i + ".block_sparse_moe.gate.weight");
@@ -111,7 +111,7 @@ final class MoeCheckpoints {
    * A profile.json in the contract's format: per layer the given frequencies and gate-weighted
    * norms; similarity null gives the identity matrix.
    */
-  static Path profile(
+  public static Path profile(
       Path dir,
       String fingerprint,
       int experts,
