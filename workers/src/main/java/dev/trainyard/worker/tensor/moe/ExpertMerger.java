@@ -137,7 +137,7 @@ public final class ExpertMerger {
       RoutingProfile.Layer stats = profile.layers().get(i);
       int[] dominant = ExpertPruner.top(stats.frequency(), counts[i]);
       double[][] similarity =
-          r.groupBy().equals("weights")
+          r.groupBy().equals("weights") && dominant.length < layout.experts()[i]
               ? weightCosines(model, i, layout.experts()[i])
               : stats.similarity();
       List<Group> layer = group(dominant, similarity, stats.frequency(), r.weighting());
