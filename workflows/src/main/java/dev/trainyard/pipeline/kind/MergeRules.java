@@ -145,7 +145,7 @@ public final class MergeRules {
               "base",
               "moe-experts merges the experts within one Mixtral; list it under models, not base");
         }
-        if (models.size() != 1) {
+        if (body.get("models") instanceof List<?> && models.size() != 1) { // not an expression
           problem.accept(
               "models",
               "moe-experts merges the experts within one Mixtral checkpoint, got " + models.size());
