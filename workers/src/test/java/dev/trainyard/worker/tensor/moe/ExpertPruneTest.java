@@ -167,6 +167,27 @@ class ExpertPruneTest {
   }
 
   @Test
+  void aModelWithPerLayerCountsIsReadByItsLayerExpertsAndPrunedAgain() throws Exception {
+    Path first = tmp.resolve("first");
+    prune(first, Map.of("experts", List.of(3, 1)), profile);
+    model = first;
+    Path again = tmp.resolve("again");
+    var e =
+        catchThrowableOfType(
+            InvalidMergeException.class,
+            () -> prune(again, Map.of("experts", 2, "rank_by", "random"), null));
+    assertThat(e.errors())
+        .containsExactly("config.experts: keeps 2 experts, but layer 1 has only 1");
+    prune(again, Map.of("experts", List.of(1, 1), "rank_by", "random"), null);
+    JsonNode config = json(again.resolve("config.json"));
+    assertThat(config.get("num_local_experts").asInt()).isEqualTo(1);
+    assertThat(config.has("layer_experts")).isFalse();
+    assertThat(config.get("num_experts_per_tok").asInt()).isEqualTo(1);
+    assertThat(TestCheckpoints.read(again).get(MixtralLayout.gate(0)).length)
+        .isEqualTo(MoeCheckpoints.HIDDEN);
+  }
+
+  @Test
   void randomRankingNeedsNoProfileAndTheSameSeedKeepsTheSameExperts() throws Exception {
     prune(tmp.resolve("a"), Map.of("experts", 2, "rank_by", "random", "seed", 7), null);
     prune(tmp.resolve("b"), Map.of("experts", 2, "rank_by", "random", "seed", 7), null);
