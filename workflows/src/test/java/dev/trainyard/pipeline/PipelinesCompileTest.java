@@ -488,6 +488,33 @@ class PipelinesCompileTest {
   }
 
   @Test
+  void aMatrixOverExpertCountsPlansOneExpertPruneEachWithAnIntCount() {
+    ExecutionPlan plan =
+        Pipelines.compile(
+            """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: uncurl
+        params:
+          base: {type: checkpoint}
+        steps:
+          - id: prune
+            kind: prune
+            matrix: {k: [6, 2]}
+            model: ${{ params.base }}
+            method: experts
+            config: {experts: "${{ matrix.k }}", rank_by: random}
+        """,
+            Map.of("base", BASE_ID));
+
+    assertThat(plan.steps())
+        .extracting(s -> s.id() + " " + asMap(s.body().get("config")).get("experts"))
+        .containsExactly("prune-0 6", "prune-1 2");
+    assertThat(asMap(plan.step("prune-1").orElseThrow().body().get("config")).get("experts"))
+        .isInstanceOf(Number.class);
+  }
+
+  @Test
   void aPlannedUpcycleCarriesTheKindsDefaultsSoTheTensorEngineKeepsNone() {
     ExecutionPlan plan =
         Pipelines.compile(

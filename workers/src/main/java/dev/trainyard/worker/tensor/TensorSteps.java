@@ -3,12 +3,15 @@ package dev.trainyard.worker.tensor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trainyard.pipeline.kind.MergeRules;
+import dev.trainyard.pipeline.kind.PruneRules;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.Defaults;
 import dev.trainyard.worker.tensor.merge.LoraMerge;
 import dev.trainyard.worker.tensor.merge.MergeRequest;
 import dev.trainyard.worker.tensor.merge.Merger;
+import dev.trainyard.worker.tensor.moe.ExpertMerger;
+import dev.trainyard.worker.tensor.moe.ExpertPruner;
 import dev.trainyard.worker.tensor.prune.PruneRequest;
 import dev.trainyard.worker.tensor.prune.Pruner;
 import dev.trainyard.worker.tensor.prune.WidthPruner;
@@ -141,7 +144,14 @@ public final class TensorSteps {
       Map.of(
           StepKinds.MERGE,
               (body, resolve, out, metrics, cancelled, progress) ->
-                  merge(MergeRequest.parse(body, resolve), body, out, metrics, cancelled, progress),
+                  merge(
+                      MergeRequest.parse(body, resolve),
+                      body,
+                      resolve,
+                      out,
+                      metrics,
+                      cancelled,
+                      progress),
           StepKinds.PRUNE,
               (body, resolve, out, metrics, cancelled, progress) ->
                   prune(PruneRequest.parse(body, resolve), body, out, metrics, cancelled, progress),
@@ -181,6 +191,7 @@ public final class TensorSteps {
   private static Result merge(
       MergeRequest r,
       Map<String, Object> body,
+      Function<String, Path> resolve,
       Path outputDir,
       Path metricsFile,
       BooleanSupplier cancelled,
@@ -205,6 +216,17 @@ public final class TensorSteps {
     }
     if (!adapters.isEmpty()) {
       throw new MergeRequest.InvalidMergeException(adapters);
+    }
+    if (r.method().equals(MergeRules.MOE_EXPERTS)) {
+      return mergeExperts(
+          r,
+          ExpertMerger.Request.parse(body, resolve),
+          body,
+          outputDir,
+          metricsFile,
+          cancelled,
+          progress,
+          started);
     }
     List<Checkpoint> opened = new ArrayList<>();
     try {
@@ -250,6 +272,43 @@ public final class TensorSteps {
       for (Checkpoint c : opened) {
         c.close();
       }
+    }
+  }
+
+  /** Method moe-experts: the experts within the one Mixtral of {@code models:}, merged. */
+  private static Result mergeExperts(
+      MergeRequest r,
+      ExpertMerger.Request experts,
+      Map<String, Object> body,
+      Path outputDir,
+      Path metricsFile,
+      BooleanSupplier cancelled,
+      Consumer<String> progress,
+      long started)
+      throws IOException {
+    try (Checkpoint model = Checkpoint.open(r.models().get(0))) {
+      ExpertMerger.Plan plan = ExpertMerger.plan(r, experts, model); // validates before any output
+      ObjectNode config = plan.config();
+      if (r.dtype() != null) {
+        config.put("torch_dtype", torchName(DType.fromConfigName(r.dtype())));
+      }
+      return write(
+          StepKinds.MERGE.name(),
+          r.method(),
+          body,
+          plan.items(),
+          model,
+          config,
+          List.of(
+              new InputRole(r.modelRefs().get(0), "model", r.models().get(0), Map.of("index", 0)),
+              new InputRole(experts.profileRef(), "profile", experts.profile(), Map.of())),
+          r.maxShardBytes(),
+          outputDir,
+          metricsFile,
+          cancelled,
+          progress,
+          started,
+          Map.of("experts", plan.report()));
     }
   }
 
@@ -319,7 +378,29 @@ public final class TensorSteps {
       throws IOException {
     long started = System.nanoTime();
     try (Checkpoint model = Checkpoint.open(r.model())) {
-      List<InputRole> roles = List.of(new InputRole(r.modelRef(), "model", r.model(), Map.of()));
+      List<InputRole> roles = new ArrayList<>();
+      roles.add(new InputRole(r.modelRef(), "model", r.model(), Map.of()));
+      if (r.profile() != null) {
+        roles.add(new InputRole(r.profileRef(), "profile", r.profile(), Map.of()));
+      }
+      if (r.method().equals(PruneRules.EXPERTS)) {
+        ExpertPruner.Plan plan = ExpertPruner.plan(r, model); // validates before any output
+        return write(
+            StepKinds.PRUNE.name(),
+            r.method(),
+            body,
+            plan.items(),
+            model,
+            plan.config(),
+            roles,
+            r.maxShardBytes(),
+            outputDir,
+            metricsFile,
+            cancelled,
+            progress,
+            started,
+            Map.of("experts", plan.report()));
+      }
       if (r.method().equals("width")) {
         WidthPruner.Plan plan =
             WidthPruner.plan(r, model); // validates and scores before any output

@@ -24,10 +24,25 @@ public final class MergeRules {
           "slerp",
           "model-stock",
           "breadcrumbs",
-          "lora");
+          "lora",
+          "moe-experts");
 
   /** Folds LoRA adapters into their base (W + weight·alpha/r·B·A); the only one taking adapters. */
   public static final String LORA = "lora";
+
+  /**
+   * Merges the experts within one Mixtral (MC-SMoE): dominant experts by routing frequency, the
+   * others averaged into their most similar dominant one.
+   */
+  public static final String MOE_EXPERTS = "moe-experts";
+
+  /** Config keys only moe-experts reads (none has a default, so their presence is a choice). */
+  private static final List<String> MOE_ONLY =
+      List.of("experts", "weighting", "group_by", "align", "rank");
+
+  /** Config keys moe-experts has no use for: the profile's frequencies weight each group. */
+  private static final List<String> NOT_FOR_MOE =
+      List.of("normalize", "t", "lambda", "rescale", "variant");
 
   /** Config keys lora has no use for: it adds each adapter's own update, scaled by its weight. */
   private static final List<String> NOT_FOR_LORA =
@@ -84,6 +99,16 @@ public final class MergeRules {
     boolean hasBase = body.get("base") != null;
     List<?> models = body.get("models") instanceof List<?> list ? list : List.of();
     Map<?, ?> config = body.get("config") instanceof Map<?, ?> c ? c : Map.of();
+    if (!method.equals(MOE_EXPERTS)) {
+      if (body.get("profile") != null) {
+        problem.accept("profile", "only method moe-experts reads a routing profile");
+      }
+      for (String key : MOE_ONLY) {
+        if (config.get(key) != null) {
+          problem.accept("config." + key, "only method moe-experts reads it");
+        }
+      }
+    }
     switch (method) {
       case "linear" -> {
         if (hasBase) {
@@ -111,6 +136,46 @@ public final class MergeRules {
             problem.accept(
                 "config." + key,
                 "lora does not use " + key + "; each adapter's update is scaled by its weight");
+          }
+        }
+      }
+      case MOE_EXPERTS -> {
+        if (hasBase) {
+          problem.accept(
+              "base",
+              "moe-experts merges the experts within one Mixtral; list it under models, not base");
+        }
+        if (body.get("models") instanceof List<?> && models.size() != 1) { // not an expression
+          problem.accept(
+              "models",
+              "moe-experts merges the experts within one Mixtral checkpoint, got " + models.size());
+        }
+        for (int i = 0; i < models.size(); i++) {
+          if (models.get(i) instanceof Map<?, ?> entry) {
+            for (String key : List.of("weight", "density", "gamma")) {
+              if (entry.get(key) != null) {
+                problem.accept(
+                    "models[" + i + "]." + key,
+                    "moe-experts weights the experts of a group by config.weighting, not per model");
+              }
+            }
+          }
+        }
+        if (body.get("profile") == null) {
+          problem.accept(
+              "profile",
+              "moe-experts picks the dominant experts by routing frequency; give the model's"
+                  + " routing profile (a route-stats output)");
+        }
+        if (config.get("experts") == null) {
+          problem.accept(
+              "config.experts", "moe-experts needs the number of dominant experts kept per layer");
+        }
+        for (String key : NOT_FOR_MOE) {
+          if (config.get(key) != null) {
+            problem.accept(
+                "config." + key,
+                "moe-experts does not use " + key + "; config.weighting weights each group");
           }
         }
       }

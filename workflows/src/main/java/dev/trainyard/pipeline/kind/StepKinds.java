@@ -335,9 +335,11 @@ public final class StepKinds {
           "model-stock",
           "breadcrumbs",
           "breadcrumbs_ties",
-          "lora");
+          "lora",
+          MergeRules.MOE_EXPERTS);
 
-  public static final List<String> PRUNE_METHODS = List.of("magnitude", "nm", "width");
+  public static final List<String> PRUNE_METHODS =
+      List.of("magnitude", "nm", "width", PruneRules.EXPERTS);
 
   /** Largest safetensors shard the tensor engine writes by default (5 GB, as Hugging Face does). */
   private static final long MAX_SHARD_BYTES = 5L * 1000 * 1000 * 1000;
@@ -522,6 +524,12 @@ public final class StepKinds {
                       "base", ARTIFACT, "base checkpoint for task-vector methods and lora")
                   .accepting(ArtifactType.CHECKPOINT))
           .field(
+              StepField.optional(
+                      "profile",
+                      ARTIFACT,
+                      "routing profile of the one Mixtral in models (moe-experts; a route-stats output)")
+                  .accepting(ArtifactType.ROUTING_PROFILE))
+          .field(
               StepField.required(
                       "models", OBJECT_LIST, "checkpoints to merge, or (lora) adapters to fold in")
                   .withEntries(
@@ -572,6 +580,33 @@ public final class StepKinds {
                           STRING,
                           Constraint.oneOf("linear", "ties"),
                           "dare/breadcrumbs flavour"),
+                      ConfigKey.optional(
+                          "experts",
+                          INT,
+                          Constraint.atLeast(1),
+                          "dominant experts kept per layer (moe-experts)"),
+                      ConfigKey.optional(
+                          "weighting",
+                          STRING,
+                          Constraint.oneOf("frequency", "uniform"),
+                          "moe-experts: average a group by routing frequency (default) or uniformly"),
+                      ConfigKey.optional(
+                          "group_by",
+                          STRING,
+                          Constraint.oneOf("router-logits", "weights"),
+                          "moe-experts: similarity that joins an expert to its dominant one, router-logit"
+                              + " similarity from the profile (default) or cosine of the weights"),
+                      ConfigKey.optional(
+                          "align",
+                          BOOLEAN,
+                          Constraint.NONE,
+                          "moe-experts: permute each expert's hidden units to match its dominant expert"
+                              + " before averaging (default false)"),
+                      ConfigKey.optional(
+                          "rank",
+                          INT,
+                          Constraint.atLeast(1),
+                          "moe-experts: compress each merged expert's w1/w2/w3 to this rank by SVD"),
                       SHARD_BYTES,
                       ConfigKey.optional("seed", INT, Constraint.NONE, "random seed (dare)")
                           .withDefault(0))))
@@ -599,6 +634,13 @@ public final class StepKinds {
           .field(
               StepField.required("method", STRING, "pruning method")
                   .withConstraint(Constraint.oneOf(PRUNE_METHODS.toArray(String[]::new))))
+          .field(
+              StepField.optional(
+                      "profile",
+                      ARTIFACT,
+                      "routing profile of the model (experts; a route-stats output), not needed for"
+                          + " rank_by random")
+                  .accepting(ArtifactType.ROUTING_PROFILE))
           .field(
               config(
                   List.of(
@@ -635,9 +677,21 @@ public final class StepKinds {
                           NUMBER,
                           Constraint.between(0, 1),
                           "share of attention head groups removed (width)"),
+                      ConfigKey.optional(
+                          "experts",
+                          ANY,
+                          Constraint.NONE,
+                          "experts kept per layer (experts): an int, or a list with one per layer"),
+                      ConfigKey.optional(
+                          "rank_by",
+                          STRING,
+                          Constraint.oneOf(PruneRules.RANKINGS.toArray(String[]::new)),
+                          "experts: rank by routing frequency (default), gate-weighted output norm"
+                              + " (gate-norm), or at random (a baseline, from seed)"),
                       SHARD_BYTES,
                       ConfigKey.optional("seed", INT, Constraint.NONE, "random seed")
                           .withDefault(0))))
+          .check(PruneRules::check)
           .output("model", ArtifactType.CHECKPOINT)
           .failures(WORKER_FAILURES)
           .example(

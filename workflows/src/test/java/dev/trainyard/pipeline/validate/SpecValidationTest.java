@@ -190,6 +190,112 @@ class SpecValidationTest {
   }
 
   @Test
+  void anExpertPruneIsRefusedAtEachBadFieldPath() {
+    assertThat(
+            stepProblems(
+                """
+          - id: nok
+            kind: prune
+            model: ${{ params.base }}
+            method: experts
+          - id: zero
+            kind: prune
+            model: ${{ params.base }}
+            method: experts
+            config: {experts: [2, 0], rank_by: random}
+          - id: noprofile
+            kind: prune
+            model: ${{ params.base }}
+            method: experts
+            config: {experts: 2, rank_by: gate-norm}
+          - id: mag
+            kind: prune
+            model: ${{ params.base }}
+            method: magnitude
+            profile: ${{ params.base }}
+            config: {experts: 2, rank_by: fastest}
+        """))
+        .containsExactlyInAnyOrder(
+            "steps[0].config.experts: method experts needs the number of experts kept per layer",
+            "steps[0].profile: rank_by frequency ranks experts from a routing profile (a route-stats"
+                + " output); give one, or use rank_by random",
+            "steps[1].config.experts: must be an int >= 1, or a list of them with one per layer,"
+                + " got [2, 0]",
+            "steps[2].profile: rank_by gate-norm ranks experts from a routing profile (a route-stats"
+                + " output); give one, or use rank_by random",
+            "steps[3].profile: only method experts reads a routing profile",
+            "steps[3].config.experts: only method experts reads it",
+            "steps[3].config.rank_by: only method experts reads it",
+            "steps[3].config.rank_by: must be one of frequency, gate-norm, random");
+  }
+
+  @Test
+  void anExpertMergeIsRefusedAtEachBadFieldPath() {
+    assertThat(
+            stepProblems(
+                """
+          - id: two
+            kind: merge
+            method: moe-experts
+            base: ${{ params.base }}
+            models:
+              - {model: "${{ params.base }}", weight: 0.5}
+              - {model: "${{ params.base }}"}
+            config: {normalize: true, weighting: fancy, group_by: names, rank: 0}
+          - id: lin
+            kind: merge
+            method: linear
+            profile: ${{ params.base }}
+            models: [{model: "${{ params.base }}"}]
+            config: {experts: 4, align: true}
+        """))
+        .containsExactlyInAnyOrder(
+            "steps[0].base: moe-experts merges the experts within one Mixtral; list it under models,"
+                + " not base",
+            "steps[0].models: moe-experts merges the experts within one Mixtral checkpoint, got 2",
+            "steps[0].models[0].weight: moe-experts weights the experts of a group by"
+                + " config.weighting, not per model",
+            "steps[0].profile: moe-experts picks the dominant experts by routing frequency; give the"
+                + " model's routing profile (a route-stats output)",
+            "steps[0].config.experts: moe-experts needs the number of dominant experts kept per layer",
+            "steps[0].config.normalize: moe-experts does not use normalize; config.weighting weights"
+                + " each group",
+            "steps[0].config.weighting: must be one of frequency, uniform",
+            "steps[0].config.group_by: must be one of router-logits, weights",
+            "steps[0].config.rank: must be >= 1",
+            "steps[1].profile: only method moe-experts reads a routing profile",
+            "steps[1].config.experts: only method moe-experts reads it",
+            "steps[1].config.align: only method moe-experts reads it");
+  }
+
+  @Test
+  void aCheckpointIsNeverAcceptedWhereARoutingProfileIsNeeded() {
+    assertThat(
+            compileProblems(
+                HEADER
+                    + """
+          - id: prune
+            kind: prune
+            model: ${{ params.base }}
+            method: experts
+            profile: ${{ params.base }}
+            config: {experts: 2}
+          - id: merge
+            kind: merge
+            method: moe-experts
+            models: [{model: "${{ params.base }}"}]
+            profile: ${{ params.corpus }}
+            config: {experts: 2}
+        """,
+                Map.of("base", ARTIFACT, "corpus", ARTIFACT)))
+        .containsExactly(
+            "steps[0].profile: expected routing-profile, but parameter 'base' (checkpoint) is"
+                + " checkpoint",
+            "steps[1].profile: expected routing-profile, but parameter 'corpus' (dataset) is"
+                + " dataset");
+  }
+
+  @Test
   void aPretrainArchitectureOfAnUnknownFamilyIsRefusedAtModelType() {
     assertThat(
             stepProblems(

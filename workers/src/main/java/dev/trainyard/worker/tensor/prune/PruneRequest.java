@@ -1,5 +1,6 @@
 package dev.trainyard.worker.tensor.prune;
 
+import dev.trainyard.pipeline.kind.PruneRules;
 import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.worker.tensor.merge.MergeRequest.InvalidMergeException;
 import java.nio.file.Path;
@@ -18,6 +19,10 @@ import java.util.function.Function;
  *     absent)
  * @param headsRatio method {@code width}: fraction of attention KV groups (with their query heads)
  *     removed (0 when absent)
+ * @param profile method {@code experts}: the routing profile (null when not given)
+ * @param experts method {@code experts}: experts kept, one count for every layer or (when {@code
+ *     expertsPerLayer}) one per layer; null for other methods
+ * @param rankBy method {@code experts}: frequency, gate-norm or random
  */
 public record PruneRequest(
     Path model,
@@ -30,7 +35,13 @@ public record PruneRequest(
     List<String> skip,
     long maxShardBytes,
     double mlpRatio,
-    double headsRatio) {
+    double headsRatio,
+    Path profile,
+    String profileRef,
+    List<Integer> experts,
+    boolean expertsPerLayer,
+    String rankBy,
+    long seed) {
 
   public static final List<String> METHODS = StepKinds.PRUNE_METHODS;
 
@@ -95,6 +106,36 @@ public record PruneRequest(
     }
     double mlpRatio = ratio(config, "mlp_ratio", method, errors);
     double headsRatio = ratio(config, "heads_ratio", method, errors);
+    // The resolved body meets the rules validation applied, so the CLI answers as a launch does.
+    PruneRules.check(body, (at, message) -> errors.add(at + ": " + message));
+    Path profile = null;
+    Object profileRef = body.get("profile");
+    if (profileRef instanceof String s && !s.isBlank()) {
+      try {
+        profile = resolve.apply(s);
+      } catch (IllegalArgumentException e) {
+        errors.add("profile: " + e.getMessage());
+      }
+    } else if (profileRef != null) {
+      errors.add("profile: must name a routing profile");
+    }
+    List<Integer> experts = null;
+    boolean perLayer = config.get("experts") instanceof List<?>;
+    if (method.equals(PruneRules.EXPERTS)) {
+      Object e = config.get("experts");
+      List<?> counts = e instanceof List<?> l ? l : e == null ? List.of() : List.of(e);
+      if (!counts.isEmpty() && counts.stream().allMatch(Number.class::isInstance)) {
+        experts = counts.stream().map(c -> ((Number) c).intValue()).toList();
+      } // else: reported by PruneRules
+    }
+    String rankBy =
+        config.get("rank_by") == null
+            ? PruneRules.RANKINGS.get(0)
+            : String.valueOf(config.get("rank_by"));
+    if (!PruneRules.RANKINGS.contains(rankBy)) {
+      errors.add("config.rank_by: must be one of " + String.join(", ", PruneRules.RANKINGS));
+    }
+    long seed = config.get("seed") instanceof Number x ? x.longValue() : 0;
     if (!errors.isEmpty()) {
       throw new InvalidMergeException(errors);
     }
@@ -109,7 +150,13 @@ public record PruneRequest(
         skip,
         maxShard,
         mlpRatio,
-        headsRatio);
+        headsRatio,
+        profile,
+        profileRef == null ? null : String.valueOf(profileRef),
+        experts,
+        perLayer,
+        rankBy,
+        seed);
   }
 
   /** A width ratio: absent = 0; otherwise a number in [0, 1], and only for method {@code width}. */
