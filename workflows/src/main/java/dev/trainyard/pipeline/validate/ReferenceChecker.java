@@ -3,6 +3,7 @@ package dev.trainyard.pipeline.validate;
 import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.pipeline.kind.StepKinds;
+import dev.trainyard.pipeline.plan.FanOut;
 import dev.trainyard.pipeline.spec.Expression;
 import dev.trainyard.pipeline.spec.Expressions;
 import dev.trainyard.pipeline.spec.JsonTrees;
@@ -27,6 +28,7 @@ final class ReferenceChecker {
   static void check(List<StepSpec> steps, Map<String, ParamSpec> params, Problems problems) {
     Map<String, StepSpec> byId = new LinkedHashMap<>();
     steps.forEach(s -> byId.put(s.id(), s));
+    FanOut fanOut = FanOut.of(steps);
     for (StepSpec step : steps) {
       for (int i = 0; i < step.needs().size(); i++) {
         String need = step.needs().get(i);
@@ -41,9 +43,10 @@ final class ReferenceChecker {
                       step.path() + "." + field,
                       value,
                       (path, text) ->
-                          checkString(step, field, path, text, byId, params, problems)));
+                          checkString(step, field, path, text, byId, params, fanOut, problems)));
     }
     reportCycles(steps, byId, problems);
+    fanOut.check(problems);
     for (StepSpec step : steps) {
       // Rules on what references are (merge lora takes adapters), where that is known from the
       // spec alone: a step's output or a typed parameter. The planner checks them again once
@@ -90,6 +93,7 @@ final class ReferenceChecker {
       String text,
       Map<String, StepSpec> steps,
       Map<String, ParamSpec> params,
+      FanOut fanOut,
       Problems problems) {
     if (Expressions.hasUnterminated(text)) {
       problems.add(path, "unterminated expression: '${{' without '}}'");
@@ -106,18 +110,33 @@ final class ReferenceChecker {
           }
         }
         case Expression.MatrixRef ref -> {
-          if (!step.matrix().containsKey(ref.key())) {
+          // A step that follows a fan-out sees the matrix values of its origin's expansion.
+          Set<String> keys = fanOut.matrixKeys(step.id());
+          if (!keys.contains(ref.key())) {
             problems.add(
                 path,
                 "unknown matrix key '"
                     + ref.key()
                     + "'"
-                    + (step.fansOut()
-                        ? "; expected one of " + String.join(", ", step.matrix().keySet())
-                        : "; the step has no matrix"));
+                    + (!keys.isEmpty()
+                        ? "; expected one of " + String.join(", ", keys)
+                        : "; the step has no matrix and follows none"));
           }
         }
-        case Expression.StepOutputRef ref -> checkStepOutput(path, ref, steps, problems);
+        case Expression.StepOutputRef ref -> {
+          checkStepOutput(path, ref, steps, problems);
+          if (ref.all() && steps.containsKey(ref.step()) && !fanOut.fansOut(ref.step())) {
+            problems.add(
+                path,
+                "[*] takes every expansion's output, and step '"
+                    + ref.step()
+                    + "' does not fan out (it has no matrix and follows none); write ${{ steps."
+                    + ref.step()
+                    + ".outputs."
+                    + ref.output()
+                    + " }}");
+          }
+        }
         case Expression.InputsRef ref -> {
           boolean hasInputsField =
               StepKinds.find(step.kind()).map(k -> k.fields().containsKey("inputs")).orElse(true);
@@ -134,7 +153,7 @@ final class ReferenceChecker {
                 path,
                 "unknown expression '"
                     + source
-                    + "'; expected params.NAME, matrix.KEY, steps.ID.outputs.NAME or inputs");
+                    + "'; expected params.NAME, matrix.KEY, steps.ID.outputs.NAME, steps.ID.outputs.NAME[*] or inputs");
       }
     }
   }
