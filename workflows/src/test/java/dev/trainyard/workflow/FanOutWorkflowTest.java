@@ -171,7 +171,8 @@ class FanOutWorkflowTest {
     }
     assertThat(backend.candidates)
         .containsExactly("eval-0.report", "eval-1.report", "eval-2.report");
-    // The chosen report is eval-1's (scripted above); its model is the one eval-1 read, and it feeds `final`.
+    // The chosen report is eval-1's (scripted above); its model is the one eval-1 read, and it
+    // feeds `final`.
     assertThat(outcome.outputs().get("best").get("model").id()).isEqualTo("prune-1.model");
     assertThat(worker.read.get("final"))
         .containsEntry("best.model", "prune-1.model")
