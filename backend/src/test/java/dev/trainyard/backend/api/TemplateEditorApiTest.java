@@ -61,7 +61,8 @@ class TemplateEditorApiTest {
             "tokenize",
             "evaluate",
             "approval",
-            "promote");
+            "promote",
+            "select-best");
     for (JsonNode kind : catalogue.get("kinds")) {
       String name = kind.get("name").asText();
       JsonNode schema = kind.get("schema");

@@ -23,7 +23,8 @@ class StepKindsTest {
             "tokenize",
             "evaluate",
             "approval",
-            "promote");
+            "promote",
+            "select-best");
     assertThat(StepKinds.find("dpo").orElseThrow().configKeys())
         .containsKeys("beta", "lr")
         .doesNotContainKey("replay");

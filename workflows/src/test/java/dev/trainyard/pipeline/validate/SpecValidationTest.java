@@ -122,7 +122,7 @@ class SpecValidationTest {
         """))
         .containsExactly(
             "steps[2].kind: unknown step kind 'trian'; expected one of command, pretrain, continual-pretrain, "
-                + "sft, dpo, merge, prune, upcycle, tokenize, evaluate, approval, promote");
+                + "sft, dpo, merge, prune, upcycle, tokenize, evaluate, approval, promote, select-best");
   }
 
   @Test
