@@ -817,7 +817,7 @@ public final class StepKinds {
   public static final StepKind EVALUATE =
       StepKind.builder("evaluate", Execution.WORKER_TRAINER)
           .description(
-              "Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bound.")
+              "Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bounds, absolute (min, max) or relative to other reports (beat).")
           .field(
               StepField.required("model", ARTIFACT, "checkpoint to evaluate")
                   .accepting(ArtifactType.CHECKPOINT))
