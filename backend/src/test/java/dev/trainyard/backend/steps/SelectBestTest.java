@@ -59,6 +59,11 @@ class SelectBestTest {
           data: ${{ steps.evalset.outputs.output }}
           tasks: [ppl]
           gate: {metric: loss, beat: "${{ steps.eval.outputs.report[*] }}", mode: min}
+        - id: tie
+          kind: select-best
+          candidates: ["${{ steps.best.outputs.report }}", "${{ steps.again.outputs.report }}"]
+          metric: loss
+          mode: min
         - id: unmeasured
           kind: select-best
           candidates: ${{ steps.eval.outputs.report[*] }}
@@ -93,8 +98,9 @@ class SelectBestTest {
             "eval-1",
             "best",
             "again",
+            "tie",
             "unmeasured");
-    for (String step : List.of("pre-0", "pre-1", "eval-0", "eval-1", "best", "again")) {
+    for (String step : List.of("pre-0", "pre-1", "eval-0", "eval-1", "best", "again", "tie")) {
       assertThat(run.getString("steps.find { it.id == '" + step + "' }.status"))
           .as(step)
           .isEqualTo("SUCCEEDED");
@@ -140,6 +146,19 @@ class SelectBestTest {
     assertThat(gate.getDouble("gate.beat.best")).isCloseTo(losses[winner], within(1e-5));
     assertThat(gate.getList("gate.beat.reports.report", String.class))
         .containsExactly("eval-0.report", "eval-1.report");
+
+    // The same checkpoint evaluated again scores the same: a tie, which goes to the first
+    // candidate; a report select-best passed on still leads back to the checkpoint evaluated.
+    assertThat(run.getDouble("steps.find { it.id == 'again' }.attempts[0].metrics.loss"))
+        .isEqualTo(
+            run.getDouble(
+                "steps.find { it.id == 'eval-" + winner + "' }.attempts[0].metrics.loss"));
+    assertThat(run.getDouble("steps.find { it.id == 'tie' }.attempts[0].metrics.selected_index"))
+        .isZero();
+    assertThat(run.getString("steps.find { it.id == 'tie' }.outputs.report.artifactId"))
+        .isEqualTo(winningReport);
+    assertThat(run.getString("steps.find { it.id == 'tie' }.outputs.model.artifactId"))
+        .isEqualTo(winningModel);
 
     assertThat(run.getString("steps.find { it.id == 'unmeasured' }.attempts[0].error"))
         .startsWith("select-best: candidates[0] (eval-0.report): report ")
