@@ -99,8 +99,20 @@ public final class FanOut {
     if (origin == null) {
       return List.of(stepId);
     }
-    int count = (int) Math.min(byId.get(origin).combinationCount(), Integer.MAX_VALUE);
-    return java.util.stream.IntStream.range(0, count).mapToObj(i -> stepId + "-" + i).toList();
+    long count = byId.get(origin).combinationCount();
+    if (count > StepSpec.MAX_COMBINATIONS) {
+      // Validation reports this; expanding anyway would build up to 10^8 ids (the probe's 338-byte
+      // bomb).
+      throw new IllegalStateException(
+          byId.get(origin).path()
+              + ": "
+              + count
+              + " combinations exceed "
+              + StepSpec.MAX_COMBINATIONS);
+    }
+    return java.util.stream.IntStream.range(0, (int) count)
+        .mapToObj(i -> stepId + "-" + i)
+        .toList();
   }
 
   /** The matrix values each expansion sees, in expansion order; one empty map otherwise. */
