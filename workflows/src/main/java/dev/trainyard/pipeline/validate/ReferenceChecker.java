@@ -3,6 +3,8 @@ package dev.trainyard.pipeline.validate;
 import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.pipeline.kind.StepKinds;
+import dev.trainyard.pipeline.kind.ValueSchema;
+import dev.trainyard.pipeline.kind.ValueType;
 import dev.trainyard.pipeline.plan.FanOut;
 import dev.trainyard.pipeline.spec.Expression;
 import dev.trainyard.pipeline.spec.Expressions;
@@ -47,6 +49,7 @@ final class ReferenceChecker {
     }
     reportCycles(steps, byId, problems);
     fanOut.check(problems);
+    steps.forEach(step -> checkListTypes(step, byId, params, problems));
     for (StepSpec step : steps) {
       // Rules on what references are (merge lora takes adapters), where that is known from the
       // spec alone: a step's output or a typed parameter. The planner checks them again once
@@ -61,6 +64,71 @@ final class ReferenceChecker {
                                   step.body(),
                                   value -> typeOf(value, byId, params),
                                   (at, message) -> problems.add(step.path() + "." + at, message))));
+    }
+  }
+
+  /**
+   * Lists of artifacts (select-best candidates, gate.beat) take only the types they accept: known
+   * from the spec for step outputs, so a template is refused when saved, not only at launch.
+   */
+  private static void checkListTypes(
+      StepSpec step, Map<String, StepSpec> byId, Map<String, ParamSpec> params, Problems problems) {
+    StepKind kind = StepKinds.find(step.kind()).orElse(null);
+    if (kind != null) {
+      kind.fields()
+          .forEach(
+              (name, field) ->
+                  checkListTypes(
+                      step.path() + "." + name,
+                      step.body().get(name),
+                      field,
+                      byId,
+                      params,
+                      problems));
+    }
+  }
+
+  private static void checkListTypes(
+      String path,
+      Object value,
+      ValueSchema schema,
+      Map<String, StepSpec> byId,
+      Map<String, ParamSpec> params,
+      Problems problems) {
+    if (schema.type() == ValueType.OBJECT && value instanceof Map<?, ?> map) {
+      schema
+          .entries()
+          .forEach(
+              (key, entry) ->
+                  checkListTypes(path + "." + key, map.get(key), entry, byId, params, problems));
+      return;
+    }
+    if (value == null || schema.type() != ValueType.ARTIFACT_LIST || schema.accepts().isEmpty()) {
+      return;
+    }
+    List<?> items = value instanceof List<?> list ? list : List.of(value);
+    for (int i = 0; i < items.size(); i++) {
+      if (!(items.get(i) instanceof String text)
+          || !(Expressions.whole(text, Expressions.find(text))
+              instanceof Expression.StepOutputRef ref)) {
+        continue;
+      }
+      ArtifactType type = typeOf(text, byId, params);
+      if (type != null && !schema.accepts().contains(type)) {
+        problems.add(
+            value instanceof List<?> ? path + "[" + i + "]" : path,
+            "expected "
+                + String.join(
+                    " or ", schema.accepts().stream().map(ArtifactType::wireName).toList())
+                + ", but output '"
+                + ref.output()
+                + "' of step '"
+                + ref.step()
+                + "' ("
+                + byId.get(ref.step()).kind()
+                + ") is "
+                + type.wireName());
+      }
     }
   }
 
