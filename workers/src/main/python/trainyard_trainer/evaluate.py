@@ -323,8 +323,8 @@ def relative_bound(gate, name):
     for mode max, lowest for mode min), moved by the margin. A referenced report without the metric is
     bad input (a ValueError: the step fails as InvalidStep, not as a failed gate), since nothing was
     measured against it."""
-    mode = gate.get("mode") or "max"
-    margin = float(gate.get("margin") or 0.0)
+    mode = gate["mode"]  # the planner writes the kind's defaults (max, 0) into every gate
+    margin = float(gate["margin"])
     reports = gate["beat"] if isinstance(gate["beat"], list) else [gate["beat"]]
     sources = []
     for i, directory in enumerate(reports):

@@ -123,6 +123,9 @@ class FanOutSpecTest {
                 token("ingredient-0.report"),
                 token("ingredient-1.report"),
                 token("ingredient-2.report")));
+    // The planner writes the relative bound's defaults, so the trainer keeps none of its own.
+    assertThat(gate.get("mode")).isEqualTo("max");
+    assertThat(gate.get("margin")).isEqualTo(0.0);
     assertThat(gated.inputs())
         .filteredOn(b -> b.role().equals("input:gate"))
         .extracting(InputBinding::fromStep)

@@ -857,15 +857,17 @@ public final class StepKinds {
                                   "other evaluate steps' reports (e.g. ${{ steps.ID.outputs.report[*] }}): passes when the metric is at least their best value + margin (mode max), or at most their best − margin (mode min)")
                               .accepting(ArtifactType.REPORT),
                           ConfigKey.optional(
-                              "margin",
-                              NUMBER,
-                              Constraint.NONE,
-                              "with beat: how far past the best referenced value the metric must be (default 0: a tie passes)"),
+                                  "margin",
+                                  NUMBER,
+                                  Constraint.NONE,
+                                  "with beat: how far past the best referenced value the metric must be (0: a tie passes)")
+                              .withDefault(0.0),
                           ConfigKey.optional(
-                              "mode",
-                              STRING,
-                              Constraint.oneOf("max", "min"),
-                              "with beat: max when higher is better (default), min for loss or perplexity"))))
+                                  "mode",
+                                  STRING,
+                                  Constraint.oneOf("max", "min"),
+                                  "with beat: max when higher is better, min for loss or perplexity")
+                              .withDefault("max"))))
           .field(
               config(
                   List.of(
