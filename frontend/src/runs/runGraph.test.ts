@@ -42,6 +42,24 @@ describe('run graph', () => {
     expect(specStepId('greet', steps)).toBe('greet');
   });
 
+  it('draws a step that follows a fan-out one-to-one, each expansion grouped under its spec step', () => {
+    // The planner names a following step's expansions like a matrix step's: eval-i needs prune-i.
+    const steps = [
+      step('prune-0'),
+      step('prune-1'),
+      step('eval-0', ['prune-0']),
+      step('eval-1', ['prune-1']),
+      step('best', ['eval-0', 'eval-1']),
+    ];
+    expect(stepEdges(steps)).toEqual([
+      { from: 'prune-0', to: 'eval-0' },
+      { from: 'prune-1', to: 'eval-1' },
+      { from: 'eval-0', to: 'best' },
+      { from: 'eval-1', to: 'best' },
+    ]);
+    expect(steps.map((s) => specStepId(s.id, steps))).toEqual(['prune', 'prune', 'eval', 'eval', 'best']);
+  });
+
   it('draws a bar per attempt on a shared time axis, the running one reaching now', () => {
     const steps = [
       step(

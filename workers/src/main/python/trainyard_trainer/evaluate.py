@@ -303,6 +303,43 @@ def check_gate(gate, metrics):
         problems.append(f"below the minimum {gate['min']}")
     if gate.get("max") is not None and value > float(gate["max"]):
         problems.append(f"above the maximum {gate['max']}")
+    result = {"metric": name, "value": value, "min": gate.get("min"), "max": gate.get("max")}
+    if gate.get("beat"):
+        relative = relative_bound(gate, name)
+        result["beat"] = relative
+        if relative["mode"] == "max" and value < relative["bound"]:
+            problems.append(f"below {relative['bound']:.4f}, the best referenced report's {relative['best']:.4f}"
+                            + (f" + margin {relative['margin']}" if relative["margin"] else ""))
+        if relative["mode"] == "min" and value > relative["bound"]:
+            problems.append(f"above {relative['bound']:.4f}, the best referenced report's {relative['best']:.4f}"
+                            + (f" − margin {relative['margin']}" if relative["margin"] else ""))
     message = f"gate {name} = {value:.4f} " + (" and ".join(problems) if problems else "passed")
-    return {"metric": name, "value": value, "min": gate.get("min"), "max": gate.get("max"),
-            "passed": not problems, "message": message}
+    result.update({"passed": not problems, "message": message})
+    return result
+
+
+def relative_bound(gate, name):
+    """The bound a gate's `beat` sets: the best value of the metric over the referenced reports (highest
+    for mode max, lowest for mode min), moved by the margin. A referenced report without the metric is
+    bad input (a ValueError: the step fails as InvalidStep, not as a failed gate), since nothing was
+    measured against it."""
+    mode = gate["mode"]  # the planner writes the kind's defaults (max, 0) into every gate
+    margin = float(gate["margin"])
+    reports = gate["beat"] if isinstance(gate["beat"], list) else [gate["beat"]]
+    sources = []
+    for i, directory in enumerate(reports):
+        path = os.path.join(directory, "eval.json")
+        try:
+            with open(path, encoding="utf-8") as f:
+                theirs = json.load(f).get("metrics") or {}
+        except (OSError, ValueError) as e:
+            raise ValueError(f"gate.beat[{i}]: {directory} is not an evaluate report ({e})") from e
+        if not isinstance(theirs.get(name), (int, float)):
+            raise ValueError(f"gate.beat[{i}]: the report has no metric '{name}' to beat; it has: "
+                             f"{sorted(theirs)}")
+        sources.append({"report": os.path.basename(os.path.normpath(directory)), "value": float(theirs[name])})
+    values = [s["value"] for s in sources]
+    best = max(values) if mode == "max" else min(values)
+    bound = best + margin if mode == "max" else best - margin
+    return {"mode": mode, "margin": margin, "best": best, "bound": bound,
+            "best_index": values.index(best), "reports": sources}

@@ -59,8 +59,9 @@ final class VocabularyFit {
 
   private List<FieldError> check(PipelineSpec spec, ExecutionPlan plan) {
     List<FieldError> problems = new ArrayList<>();
+    var fanOut = dev.trainyard.pipeline.plan.FanOut.of(spec.steps());
     for (StepSpec written : spec.steps()) {
-      for (String id : written.expandedIds()) {
+      for (String id : fanOut.expandedIds(written.id())) {
         PlannedStep step = plan.step(id).orElse(null);
         if (step == null) {
           continue;

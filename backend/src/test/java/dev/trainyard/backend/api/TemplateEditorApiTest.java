@@ -62,7 +62,8 @@ class TemplateEditorApiTest {
             "evaluate",
             "route-stats",
             "approval",
-            "promote");
+            "promote",
+            "select-best");
     for (JsonNode kind : catalogue.get("kinds")) {
       String name = kind.get("name").asText();
       JsonNode schema = kind.get("schema");

@@ -39,6 +39,10 @@ public final class KindSchemas {
   public static final String ARTIFACT_REFERENCE_PATTERN =
       "^\\$\\{\\{\\s*(params\\.[A-Za-z_][A-Za-z0-9_]*|steps\\.[A-Za-z0-9_-]+\\.outputs\\.[A-Za-z0-9_-]+)\\s*\\}\\}$";
 
+  /** A reference that may stand for several artifacts: a step output, with or without [*]. */
+  public static final String FAN_IN_REFERENCE_PATTERN =
+      "^\\$\\{\\{\\s*(params\\.[A-Za-z_][A-Za-z0-9_]*|steps\\.[A-Za-z0-9_-]+\\.outputs\\.[A-Za-z0-9_-]+(\\[\\*\\])?)\\s*\\}\\}$";
+
   private static final String DURATION_PATTERN =
       "^\\s*(\\d+|(\\d+h)?\\s*(\\d+m)?\\s*(\\d+s)?)\\s*$";
   private static final String MATRIX_KEY_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
@@ -277,10 +281,24 @@ public final class KindSchemas {
         map.put("items", ordered("type", "string"));
       }
       case OBJECT -> map.putAll(object(schema.entries()));
-      case OBJECT_LIST -> {
-        map.put("type", "array");
-        map.put("items", object(schema.entries()));
-      }
+      case ARTIFACT_LIST ->
+          map.put(
+              "anyOf",
+              List.of(
+                  ordered(
+                      "type",
+                      "array",
+                      "minItems",
+                      1,
+                      "items",
+                      ordered("type", "string", "pattern", FAN_IN_REFERENCE_PATTERN)),
+                  ordered("type", "string", "pattern", FAN_IN_REFERENCE_PATTERN)));
+      case OBJECT_LIST ->
+          map.put(
+              "anyOf",
+              List.of(
+                  ordered("type", "array", "items", object(schema.entries())),
+                  ordered("type", "string", "pattern", FAN_IN_REFERENCE_PATTERN)));
       case SOURCES ->
           map.put(
               "anyOf",

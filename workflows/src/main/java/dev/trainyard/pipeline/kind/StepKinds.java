@@ -2,6 +2,7 @@ package dev.trainyard.pipeline.kind;
 
 import static dev.trainyard.pipeline.kind.ValueType.ANY;
 import static dev.trainyard.pipeline.kind.ValueType.ARTIFACT;
+import static dev.trainyard.pipeline.kind.ValueType.ARTIFACT_LIST;
 import static dev.trainyard.pipeline.kind.ValueType.BOOLEAN;
 import static dev.trainyard.pipeline.kind.ValueType.DURATION;
 import static dev.trainyard.pipeline.kind.ValueType.INT;
@@ -870,7 +871,7 @@ public final class StepKinds {
   public static final StepKind EVALUATE =
       StepKind.builder("evaluate", Execution.WORKER_TRAINER)
           .description(
-              "Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bound.")
+              "Scores a checkpoint on tasks; an optional gate fails the step when the metric misses its bounds, absolute (min, max) or relative to other reports (beat).")
           .field(
               StepField.required("model", ARTIFACT, "checkpoint to evaluate")
                   .accepting(ArtifactType.CHECKPOINT))
@@ -902,7 +903,25 @@ public final class StepKinds {
                           ConfigKey.optional(
                               "min", NUMBER, Constraint.NONE, "lowest passing value"),
                           ConfigKey.optional(
-                              "max", NUMBER, Constraint.NONE, "highest passing value"))))
+                              "max", NUMBER, Constraint.NONE, "highest passing value"),
+                          ConfigKey.optional(
+                                  "beat",
+                                  ARTIFACT_LIST,
+                                  Constraint.NONE,
+                                  "other evaluate steps' reports (e.g. ${{ steps.ID.outputs.report[*] }}): passes when the metric is at least their best value + margin (mode max), or at most their best − margin (mode min)")
+                              .accepting(ArtifactType.REPORT),
+                          ConfigKey.optional(
+                                  "margin",
+                                  NUMBER,
+                                  Constraint.NONE,
+                                  "with beat: how far past the best referenced value the metric must be (0: a tie passes)")
+                              .withDefault(0.0),
+                          ConfigKey.optional(
+                                  "mode",
+                                  STRING,
+                                  Constraint.oneOf("max", "min"),
+                                  "with beat: max when higher is better, min for loss or perplexity")
+                              .withDefault("max"))))
           .field(
               config(
                   List.of(
@@ -937,6 +956,7 @@ public final class StepKinds {
           .failures(List.of(FailureType.GATE_FAILED))
           .runner("entry", "evaluate")
           .check(StepKinds::checkEvaluateTasksAndGate)
+          .check(StepKinds::checkRelativeGate)
           .example(
               """
           - id: eval
@@ -1072,6 +1092,49 @@ public final class StepKinds {
           """)
           .build();
 
+  public static final StepKind SELECT_BEST =
+      StepKind.builder("select-best", Execution.BACKEND)
+          .description(
+              "Picks the evaluate report with the best value of a metric; its outputs are that report and "
+                  + "the checkpoint it evaluated (the existing artifacts, not copies).")
+          .field(
+              StepField.required(
+                      "candidates",
+                      ARTIFACT_LIST,
+                      "evaluate steps' reports, usually ${{ steps.ID.outputs.report[*] }}")
+                  .accepting(ArtifactType.REPORT))
+          .field(
+              StepField.required(
+                  "metric", STRING, "a metric every report contains, or FILE/METRIC"))
+          .field(
+              StepField.optional(
+                      "mode",
+                      STRING,
+                      "max: the highest value wins; min: the lowest (loss, perplexity). A tie goes to the first candidate")
+                  .withConstraint(Constraint.oneOf("max", "min"))
+                  .withDefault("max"))
+          .output("model", ArtifactType.CHECKPOINT)
+          .output("report", ArtifactType.REPORT)
+          // The winner's checkpoint is found in the catalog's lineage, which a cache key over the
+          // inputs does not cover; choosing is a lookup, cheaper than a cache hit anyway.
+          .notCacheable()
+          .failures(
+              List.of(
+                  FailureType.KIND_NOT_SUPPORTED,
+                  FailureType.INVALID_STEP,
+                  FailureType.INPUT_MISSING,
+                  FailureType.INVALID_INPUT))
+          .check(StepKinds::checkSelectBestMetric)
+          .example(
+              """
+          - id: best
+            kind: select-best
+            candidates: ${{ steps.eval.outputs.report[*] }}
+            metric: exact_match
+            mode: max
+          """)
+          .build();
+
   private static final Map<String, StepKind> KINDS =
       byName(
           COMMAND,
@@ -1086,7 +1149,8 @@ public final class StepKinds {
           EVALUATE,
           ROUTE_STATS,
           APPROVAL,
-          PROMOTE);
+          PROMOTE,
+          SELECT_BEST);
 
   /**
    * Tasks must be known, and the gate's metric one that those tasks (or any task, when none is
@@ -1135,6 +1199,41 @@ public final class StepKinds {
               + "' is not measured by "
               + (tasks.isEmpty() ? "any task" : "tasks " + String.join(", ", tasks))
               + "; expected one of "
+              + String.join(", ", measured)
+              + " (or FILE/METRIC)");
+    }
+  }
+
+  /**
+   * A relative bound's settings mean nothing without the reports it is relative to; a gate that
+   * beats other reports on a metric is checked against their reports only at run time.
+   */
+  private static void checkRelativeGate(
+      Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    if (body.get("gate") instanceof Map<?, ?> gate && gate.get("beat") == null) {
+      for (String key : List.of("margin", "mode")) {
+        if (gate.get(key) != null) {
+          problem.accept("gate." + key, "applies to beat: set gate.beat to the reports to beat");
+        }
+      }
+    }
+  }
+
+  /** The metric is one some evaluate task reports (pooled, or FILE/METRIC). */
+  private static void checkSelectBestMetric(
+      Map<String, Object> body, java.util.function.BiConsumer<String, String> problem) {
+    if (!(body.get("metric") instanceof String metric) || !StepCheck.literal(metric)) {
+      return;
+    }
+    var measured = new java.util.LinkedHashSet<String>();
+    EVAL_TASKS.values().forEach(measured::addAll);
+    String pooled = metric.contains("/") ? metric.substring(metric.indexOf('/') + 1) : metric;
+    if (!measured.contains(pooled)) {
+      problem.accept(
+          "metric",
+          "'"
+              + metric
+              + "' is not a metric evaluate reports; expected one of "
               + String.join(", ", measured)
               + " (or FILE/METRIC)");
     }

@@ -13,6 +13,11 @@ public enum ValueType {
    * steps.S.outputs.O }}}.
    */
   ARTIFACT("artifact reference"),
+  /**
+   * Several artifacts: a list of references, where {@code ${{ steps.S.outputs.O[*] }}} (or a
+   * reference to a step that fans out) stands for all of its expansions' outputs.
+   */
+  ARTIFACT_LIST("list of artifact references"),
   /** A model preset name or an inline model config (from-scratch pretraining). */
   PRESET_OR_CONFIG("preset name or model config"),
   STRING_MAP("map of strings"),

@@ -29,6 +29,7 @@ public final class Planner {
   private final Map<String, ParamSpec> paramSpecs = new HashMap<>();
   private final Map<String, StepSpec> stepsById = new LinkedHashMap<>();
   private final Problems problems;
+  private final FanOut fanOut;
 
   /**
    * @param paramValues every declared parameter's checked value (null for an absent optional one)
@@ -39,6 +40,7 @@ public final class Planner {
     this.problems = problems;
     spec.params().forEach(p -> paramSpecs.put(p.name(), p));
     spec.steps().forEach(s -> stepsById.put(s.id(), s));
+    this.fanOut = FanOut.of(spec.steps());
   }
 
   /**
@@ -48,10 +50,11 @@ public final class Planner {
   public ExecutionPlan plan() {
     var planned = new ArrayList<PlannedStep>();
     for (StepSpec step : topologicalOrder()) {
-      List<Map<String, Object>> combinations = combinations(step);
-      for (int i = 0; i < combinations.size(); i++) {
-        String id = step.fansOut() ? step.id() + "-" + i : step.id();
-        planned.add(new StepExpansion(step, id, combinations.get(i)).plan());
+      List<String> ids = fanOut.expandedIds(step.id());
+      List<Map<String, Object>> values = fanOut.matrixValues(step.id());
+      for (int i = 0; i < ids.size(); i++) {
+        int index = fanOut.fansOut(step.id()) ? i : -1;
+        planned.add(new StepExpansion(step, ids.get(i), values.get(i), index).plan());
       }
     }
     return new ExecutionPlan(spec.name(), planned);
@@ -120,6 +123,11 @@ public final class Planner {
     private final StepKind kind;
     private final String id;
     private final Map<String, Object> matrixValues;
+
+    /** Which expansion of its fan-out this is, or -1 for a step that does not fan out. */
+    private final int index;
+
+    private final String origin;
     private final LinkedHashSet<InputBinding> inputs = new LinkedHashSet<>();
     private final LinkedHashSet<String> referencedSteps = new LinkedHashSet<>();
 
@@ -130,11 +138,13 @@ public final class Planner {
 
     private String inputsText = "";
 
-    StepExpansion(StepSpec step, String id, Map<String, Object> matrixValues) {
+    StepExpansion(StepSpec step, String id, Map<String, Object> matrixValues, int index) {
       this.step = step;
       this.kind = StepKinds.of(step.kind());
       this.id = id;
       this.matrixValues = matrixValues;
+      this.index = index;
+      this.origin = fanOut.origin(step.id());
     }
 
     PlannedStep plan() {
@@ -152,6 +162,7 @@ public final class Planner {
                   body.put(
                       field,
                       field.equals("inputs") ? substitutedInputs : substitute(value, role(field))));
+      FanIn.shape(kind, body);
       checkSubstituted(body);
       if (kind.shellField() != null) {
         // Values reach a shell command only as variables (validation refuses them as text of
@@ -163,7 +174,7 @@ public final class Planner {
       }
       Map<String, Object> resolved = Defaults.resolve(kind, body);
       var needs = new LinkedHashSet<String>();
-      step.needs().forEach(need -> needs.addAll(stepsById.get(need).expandedIds()));
+      step.needs().forEach(need -> needs.addAll(fanOut.expandedIds(need)));
       needs.addAll(referencedSteps);
       return new PlannedStep(
           id,
@@ -276,11 +287,20 @@ public final class Planner {
       return Expressions.inputToken(inputName);
     }
 
-    /** A reference to a matrix step means every expansion of it: fan-in. */
+    /**
+     * A reference to a step that fans out means every expansion of it (fan-in), except in an
+     * expansion of the same fan-out, where a reference without {@code [*]} means the matching
+     * expansion (follow).
+     */
     private Object stepOutput(Expression.StepOutputRef ref, String role) {
       StepSpec producer = stepsById.get(ref.step());
+      List<String> producerIds = fanOut.expandedIds(producer.id());
+      boolean follows = !ref.all() && index >= 0 && origin.equals(fanOut.origin(producer.id()));
+      if (follows) {
+        producerIds = List.of(producerIds.get(index));
+      }
       var tokens = new ArrayList<Object>();
-      for (String producerId : producer.expandedIds()) {
+      for (String producerId : producerIds) {
         String inputName = producerId + "." + ref.output();
         inputs.add(InputBinding.ofStep(inputName, role, producerId, ref.output()));
         referencedSteps.add(producerId);
@@ -302,7 +322,7 @@ public final class Planner {
                     + ")"));
         tokens.add(Expressions.inputToken(inputName));
       }
-      return producer.fansOut() ? tokens : tokens.get(0);
+      return fanOut.fansOut(producer.id()) && !follows ? tokens : tokens.get(0);
     }
   }
 

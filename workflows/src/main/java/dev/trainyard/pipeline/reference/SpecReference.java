@@ -44,6 +44,34 @@ public final class SpecReference {
         models: [{model: "${{ steps.sweep.outputs.model }}"}]
       """;
 
+  /** The checkpoint soup: seeds fan out, evaluations follow, a soup fans in, a relative gate. */
+  static final String FAN_OUT_EXAMPLE =
+      """
+      - id: seeds
+        kind: sft
+        matrix: {seed: [1, 2, 3]}
+        model: ${{ params.base }}
+        data: ${{ params.instructions }}
+        config: {seed: "${{ matrix.seed }}", max_steps: 200}
+      - id: ingredient            # follows seeds: ingredient-0..2, each on its seed's model
+        kind: evaluate
+        model: ${{ steps.seeds.outputs.model }}
+        data: ${{ params.evalset }}
+      - id: soup                  # fans in: one {model: ...} entry per seed
+        kind: merge
+        method: linear
+        models: ${{ steps.seeds.outputs.model[*] }}
+      - id: soup-eval             # passes when the soup is at least as good as its best ingredient
+        kind: evaluate
+        model: ${{ steps.soup.outputs.model }}
+        data: ${{ params.evalset }}
+        gate: {metric: exact_match, beat: "${{ steps.ingredient.outputs.report[*] }}", margin: 0.0}
+      - id: best-ingredient       # the best seed's checkpoint and report
+        kind: select-best
+        candidates: ${{ steps.ingredient.outputs.report[*] }}
+        metric: exact_match
+      """;
+
   public static String markdown() {
     var md = new StringBuilder();
     md.append(
@@ -61,7 +89,7 @@ public final class SpecReference {
         ## Contents
         - [Document](#document) · [Parameters](#parameters) · [Steps](#steps) · [Expressions](#expressions)
         - [Graph](#graph-needs-and-references) · [Matrix](#matrix) · [Retries](#retries-and-failure-types) ·
-          [Timeouts](#timeouts) · [Caching](#caching)
+          [Fan-out and fan-in](#fan-out-and-fan-in) · [Timeouts](#timeouts) · [Caching](#caching)
         - [Step contract](#step-contract): files, `step.json`, environment variables
         - Kinds:\s""")
         .append(
@@ -139,7 +167,8 @@ public final class SpecReference {
         | expression | stands for |
         |---|---|
         | `${{ params.NAME }}` | a parameter's value; for `checkpoint`/`dataset` parameters, the artifact (an input) |
-        | `${{ steps.ID.outputs.NAME }}` | an output artifact of step `ID` (the step then depends on `ID`); a matrix step's output means all of its expansions (fan-in) |
+        | `${{ steps.ID.outputs.NAME }}` | an output artifact of step `ID` (the step then depends on `ID`); of a step that fans out, see [Fan-out and fan-in](#fan-out-and-fan-in) |
+        | `${{ steps.ID.outputs.NAME[*] }}` | the list of that output of every expansion of `ID`, a step that fans out (fan-in) |
         | `${{ matrix.KEY }}` | this expansion's value of matrix key `KEY` |
         | `${{ inputs }}` | in a `command` step's `env:` values: the local paths of everything in its `inputs` |
 
@@ -181,6 +210,49 @@ public final class SpecReference {
             + " combinations. "
             + "A step referencing a matrix step's output receives every expansion's output (fan-in, e.g. `merge`).\n\n");
     md.append("```yaml\n").append(MATRIX_EXAMPLE).append("```\n\n");
+    md.append(
+        """
+        ## Fan-out and fan-in
+
+        A step *fans out* when it has a `matrix:` or follows a step that fans out:
+
+        - **Follow.** A step without a matrix whose single-artifact field (evaluate's `model:`, promote's
+          `report:`, any field marked *artifact reference*, also inside an object) references a step that fans
+          out, without `[*]`, runs once per expansion of it: `ID-0`, `ID-1`, …, where expansion *i* reads
+          expansion *i* of every step of the same fan-out and sees its matrix values as `${{ matrix.KEY }}`.
+          Chains follow the first matrix step (its *origin*): `prune` (matrix) → `eval` (follows) → `promote`
+          (follows both `prune` and `eval`, pairing `prune-1` with `eval-1`). The run's DAG and API list the
+          expansions like a matrix step's.
+        - **Fan-in.** `${{ steps.ID.outputs.NAME[*] }}` is the list of every expansion's output. A field that
+          lists artifacts (*list of artifact references*: select-best `candidates`, `gate.beat`) takes it as
+          is, or as one item of a longer list. A list of objects whose entry names an artifact (merge
+          `models:`) takes `models: ${{ steps.ID.outputs.model[*] }}` as one `{model: …}` entry per expansion,
+          and `[{model: "${{ steps.ID.outputs.model }}", weight: 0.5}]` as one entry per expansion with the
+          other keys copied. In a list position a reference without `[*]` fans in too (mixtures, `inputs:`),
+          except inside a step of the same fan-out, where it means the matching expansion.
+
+        Refused, with the path of the reference: `[*]` of a step that does not fan out; `[*]` in a field that
+        takes one artifact; a step with its own `matrix:` that would also follow another fan-out; a step that
+        would follow two different fan-outs; and an expansion id (`ID-0`) that another step already has.
+
+        **Choosing and comparing.** `select-best` reads each candidate report and outputs the best one's
+        `report` and the checkpoint its evaluate step read as `model` (found in the run's lineage; both are the
+        existing artifacts, nothing is copied). `mode: max` (default) picks the highest value, `min` the lowest
+        (loss, perplexity); a tie goes to the first candidate. The step records `selected_index`,
+        `selected_value` and `candidates` as its metrics; a candidate without the metric fails the step
+        (`InvalidInput`) naming it.
+
+        **Relative gates.** An evaluate `gate` may be relative to other reports:
+        `gate: {metric: M, beat: [reports…], margin: 0, mode: max}` passes when M ≥ (the highest M of those
+        reports) + margin; with `mode: min`, when M ≤ (the lowest M) − margin. Ties pass at margin 0. `min:` and
+        `max:` may be set too; every bound must hold. The referenced reports become inputs of the step
+        (lineage role `input:gate`), and the report's `gate.beat` records the mode, margin, the best value, the
+        bound and each referenced report's value. `margin`/`mode` without `beat`, and `beat` of anything but
+        reports, are validation problems; a referenced report without the metric fails the step as
+        `InvalidStep` (a bad comparison, not a failed gate), before any report is written.
+
+        """);
+    md.append("```yaml\n").append(FAN_OUT_EXAMPLE).append("```\n\n");
 
     md.append("## Retries and failure types\n\n");
     md.append(

@@ -13,7 +13,7 @@ public final class Expressions {
   private static final Pattern PARAM = Pattern.compile("params\\.([A-Za-z_][A-Za-z0-9_]*)");
   private static final Pattern MATRIX = Pattern.compile("matrix\\.([A-Za-z_][A-Za-z0-9_]*)");
   private static final Pattern STEP_OUTPUT =
-      Pattern.compile("steps\\.([A-Za-z0-9_-]+)\\.outputs\\.([A-Za-z0-9_-]+)");
+      Pattern.compile("steps\\.([A-Za-z0-9_-]+)\\.outputs\\.([A-Za-z0-9_-]+)(\\[\\*])?");
 
   /** One occurrence: {@code text.substring(start, end)} is the whole {@code ${{ ... }}}. */
   public record Match(int start, int end, Expression expression) {}
@@ -53,7 +53,7 @@ public final class Expressions {
       return new Expression.MatrixRef(m.group(1));
     }
     if ((m = STEP_OUTPUT.matcher(inner)).matches()) {
-      return new Expression.StepOutputRef(m.group(1), m.group(2));
+      return new Expression.StepOutputRef(m.group(1), m.group(2), m.group(3) != null);
     }
     if (inner.equals("inputs")) {
       return new Expression.InputsRef();

@@ -39,25 +39,12 @@ public record StepSpec(
     body = JsonTrees.freeze(body);
   }
 
+  /**
+   * Whether the step has its own matrix. How many steps it becomes, also when it follows another
+   * step's fan-out, is {@code plan.FanOut}'s to say.
+   */
   public boolean fansOut() {
     return !matrix.isEmpty();
-  }
-
-  /**
-   * Ids this step expands to: {@code id-0, id-1, ...} for a matrix step, otherwise just {@code id}.
-   */
-  public List<String> expandedIds() {
-    if (!fansOut()) {
-      return List.of(id);
-    }
-    long count = combinationCount();
-    if (count > MAX_COMBINATIONS) {
-      // Validation reports this; expanding anyway would build up to 10^8 ids (the probe's 338-byte
-      // bomb).
-      throw new IllegalStateException(
-          path() + ": " + count + " combinations exceed " + MAX_COMBINATIONS);
-    }
-    return java.util.stream.IntStream.range(0, (int) count).mapToObj(i -> id + "-" + i).toList();
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.trainyard.pipeline.validate;
 
+import dev.trainyard.pipeline.plan.FanOut;
 import dev.trainyard.pipeline.spec.StepSpec;
 import java.util.HashMap;
 import java.util.List;
@@ -17,22 +18,29 @@ final class ExpansionChecker {
   static void check(List<StepSpec> steps, Problems problems) {
     var stepsById = new HashMap<String, StepSpec>();
     steps.forEach(step -> stepsById.put(step.id(), step));
+    FanOut fanOut = FanOut.of(steps);
     long planned = 0;
     for (StepSpec step : steps) {
-      long count = step.combinationCount();
+      String origin = fanOut.origin(step.id());
+      long count = origin == null ? 1 : stepsById.get(origin).combinationCount();
       if (count > StepSpec.MAX_COMBINATIONS) {
         continue;
       }
       planned += count;
-      if (!step.fansOut()) {
+      if (origin == null) {
         continue;
       }
-      for (String expanded : step.expandedIds()) {
+      for (String expanded : fanOut.expandedIds(step.id())) {
         StepSpec other = stepsById.get(expanded);
         if (other != null) {
           problems.add(
               other.path() + ".id",
-              "id '" + expanded + "' clashes with an expansion of matrix step '" + step.id() + "'");
+              "id '"
+                  + expanded
+                  + "' clashes with an expansion of "
+                  + (step.fansOut() ? "matrix step '" : "step '")
+                  + step.id()
+                  + "'");
         }
       }
     }

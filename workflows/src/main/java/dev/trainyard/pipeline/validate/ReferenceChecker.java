@@ -3,6 +3,9 @@ package dev.trainyard.pipeline.validate;
 import dev.trainyard.pipeline.kind.ArtifactType;
 import dev.trainyard.pipeline.kind.StepKind;
 import dev.trainyard.pipeline.kind.StepKinds;
+import dev.trainyard.pipeline.kind.ValueSchema;
+import dev.trainyard.pipeline.kind.ValueType;
+import dev.trainyard.pipeline.plan.FanOut;
 import dev.trainyard.pipeline.spec.Expression;
 import dev.trainyard.pipeline.spec.Expressions;
 import dev.trainyard.pipeline.spec.JsonTrees;
@@ -27,6 +30,7 @@ final class ReferenceChecker {
   static void check(List<StepSpec> steps, Map<String, ParamSpec> params, Problems problems) {
     Map<String, StepSpec> byId = new LinkedHashMap<>();
     steps.forEach(s -> byId.put(s.id(), s));
+    FanOut fanOut = FanOut.of(steps);
     for (StepSpec step : steps) {
       for (int i = 0; i < step.needs().size(); i++) {
         String need = step.needs().get(i);
@@ -41,9 +45,11 @@ final class ReferenceChecker {
                       step.path() + "." + field,
                       value,
                       (path, text) ->
-                          checkString(step, field, path, text, byId, params, problems)));
+                          checkString(step, field, path, text, byId, params, fanOut, problems)));
     }
     reportCycles(steps, byId, problems);
+    fanOut.check(problems);
+    steps.forEach(step -> checkListTypes(step, byId, params, problems));
     for (StepSpec step : steps) {
       // Rules on what references are (merge lora takes adapters), where that is known from the
       // spec alone: a step's output or a typed parameter. The planner checks them again once
@@ -58,6 +64,71 @@ final class ReferenceChecker {
                                   step.body(),
                                   value -> typeOf(value, byId, params),
                                   (at, message) -> problems.add(step.path() + "." + at, message))));
+    }
+  }
+
+  /**
+   * Lists of artifacts (select-best candidates, gate.beat) take only the types they accept: known
+   * from the spec for step outputs, so a template is refused when saved, not only at launch.
+   */
+  private static void checkListTypes(
+      StepSpec step, Map<String, StepSpec> byId, Map<String, ParamSpec> params, Problems problems) {
+    StepKind kind = StepKinds.find(step.kind()).orElse(null);
+    if (kind != null) {
+      kind.fields()
+          .forEach(
+              (name, field) ->
+                  checkListTypes(
+                      step.path() + "." + name,
+                      step.body().get(name),
+                      field,
+                      byId,
+                      params,
+                      problems));
+    }
+  }
+
+  private static void checkListTypes(
+      String path,
+      Object value,
+      ValueSchema schema,
+      Map<String, StepSpec> byId,
+      Map<String, ParamSpec> params,
+      Problems problems) {
+    if (schema.type() == ValueType.OBJECT && value instanceof Map<?, ?> map) {
+      schema
+          .entries()
+          .forEach(
+              (key, entry) ->
+                  checkListTypes(path + "." + key, map.get(key), entry, byId, params, problems));
+      return;
+    }
+    if (value == null || schema.type() != ValueType.ARTIFACT_LIST || schema.accepts().isEmpty()) {
+      return;
+    }
+    List<?> items = value instanceof List<?> list ? list : List.of(value);
+    for (int i = 0; i < items.size(); i++) {
+      if (!(items.get(i) instanceof String text)
+          || !(Expressions.whole(text, Expressions.find(text))
+              instanceof Expression.StepOutputRef ref)) {
+        continue;
+      }
+      ArtifactType type = typeOf(text, byId, params);
+      if (type != null && !schema.accepts().contains(type)) {
+        problems.add(
+            value instanceof List<?> ? path + "[" + i + "]" : path,
+            "expected "
+                + String.join(
+                    " or ", schema.accepts().stream().map(ArtifactType::wireName).toList())
+                + ", but output '"
+                + ref.output()
+                + "' of step '"
+                + ref.step()
+                + "' ("
+                + byId.get(ref.step()).kind()
+                + ") is "
+                + type.wireName());
+      }
     }
   }
 
@@ -90,6 +161,7 @@ final class ReferenceChecker {
       String text,
       Map<String, StepSpec> steps,
       Map<String, ParamSpec> params,
+      FanOut fanOut,
       Problems problems) {
     if (Expressions.hasUnterminated(text)) {
       problems.add(path, "unterminated expression: '${{' without '}}'");
@@ -106,18 +178,33 @@ final class ReferenceChecker {
           }
         }
         case Expression.MatrixRef ref -> {
-          if (!step.matrix().containsKey(ref.key())) {
+          // A step that follows a fan-out sees the matrix values of its origin's expansion.
+          Set<String> keys = fanOut.matrixKeys(step.id());
+          if (!keys.contains(ref.key())) {
             problems.add(
                 path,
                 "unknown matrix key '"
                     + ref.key()
                     + "'"
-                    + (step.fansOut()
-                        ? "; expected one of " + String.join(", ", step.matrix().keySet())
-                        : "; the step has no matrix"));
+                    + (!keys.isEmpty()
+                        ? "; expected one of " + String.join(", ", keys)
+                        : "; the step has no matrix and follows none"));
           }
         }
-        case Expression.StepOutputRef ref -> checkStepOutput(path, ref, steps, problems);
+        case Expression.StepOutputRef ref -> {
+          checkStepOutput(path, ref, steps, problems);
+          if (ref.all() && steps.containsKey(ref.step()) && !fanOut.fansOut(ref.step())) {
+            problems.add(
+                path,
+                "[*] takes every expansion's output, and step '"
+                    + ref.step()
+                    + "' does not fan out (it has no matrix and follows none); write ${{ steps."
+                    + ref.step()
+                    + ".outputs."
+                    + ref.output()
+                    + " }}");
+          }
+        }
         case Expression.InputsRef ref -> {
           boolean hasInputsField =
               StepKinds.find(step.kind()).map(k -> k.fields().containsKey("inputs")).orElse(true);
@@ -134,7 +221,7 @@ final class ReferenceChecker {
                 path,
                 "unknown expression '"
                     + source
-                    + "'; expected params.NAME, matrix.KEY, steps.ID.outputs.NAME or inputs");
+                    + "'; expected params.NAME, matrix.KEY, steps.ID.outputs.NAME, steps.ID.outputs.NAME[*] or inputs");
       }
     }
   }

@@ -107,7 +107,16 @@ public final class ValueChecker {
         && Expressions.whole(text, Expressions.find(text)) != null) {
       // Known only at launch; the plan stage checks the substituted value.
       switch (schema.type()) {
-        case ARTIFACT, SOURCES -> checkArtifactReference(path, text);
+        case ARTIFACT, SOURCES, ARTIFACT_LIST -> checkArtifactReference(path, text);
+        case OBJECT_LIST -> {
+          if (!(Expressions.whole(text, Expressions.find(text))
+              instanceof Expression.StepOutputRef)) {
+            problems.add(
+                path,
+                "expected a list of objects, or ${{ steps.ID.outputs.NAME[*] }}: one entry per"
+                    + " expansion of a step that fans out");
+          }
+        }
         default -> {}
       }
       return;
@@ -140,6 +149,24 @@ public final class ValueChecker {
         }
       }
       case ARTIFACT -> checkArtifact(path, value, schema);
+      case ARTIFACT_LIST -> {
+        if (!(value instanceof List<?> list)) {
+          typeError(path, schema, value);
+        } else if (list.isEmpty()) {
+          problems.add(path, "must list at least one artifact");
+        } else {
+          for (int i = 0; i < list.size(); i++) {
+            Object item = list.get(i);
+            if (stage == Stage.SPEC
+                && item instanceof String text
+                && Expressions.whole(text, Expressions.find(text)) != null) {
+              checkArtifactReference(path + "[" + i + "]", text);
+            } else {
+              checkArtifact(path + "[" + i + "]", item, schema);
+            }
+          }
+        }
+      }
       case PRESET_OR_CONFIG -> {
         if (value instanceof String name) {
           checkPreset(path, name);

@@ -24,7 +24,8 @@ class StepKindsTest {
             "evaluate",
             "route-stats",
             "approval",
-            "promote");
+            "promote",
+            "select-best");
     assertThat(StepKinds.find("dpo").orElseThrow().configKeys())
         .containsKeys("beta", "lr")
         .doesNotContainKey("replay");

@@ -84,4 +84,38 @@ class SpecReferenceTest {
             spec, java.util.Map.of("base", "a".repeat(64), "instructions", "b".repeat(64)));
     assertThat(plan.steps()).extracting(s -> s.id()).containsExactly("sweep-0", "sweep-1", "soup");
   }
+
+  @Test
+  void theFanOutExampleCompilesIntoFollowingEvaluationsASoupARelativeGateAndAChoice() {
+    String spec =
+        """
+        apiVersion: trainyard/v1
+        kind: Pipeline
+        name: soup
+        params:
+          base: {type: checkpoint}
+          instructions: {type: dataset}
+          evalset: {type: dataset}
+        steps:
+        """
+            + SpecReference.FAN_OUT_EXAMPLE;
+    var plan =
+        dev.trainyard.pipeline.Pipelines.compile(
+            spec,
+            java.util.Map.of(
+                "base", "a".repeat(64), "instructions", "b".repeat(64), "evalset", "c".repeat(64)));
+    assertThat(plan.steps())
+        .extracting(s -> s.id())
+        .containsExactly(
+            "seeds-0",
+            "seeds-1",
+            "seeds-2",
+            "ingredient-0",
+            "ingredient-1",
+            "ingredient-2",
+            "soup",
+            "soup-eval",
+            "best-ingredient");
+    assertThat((java.util.List<?>) plan.step("soup").orElseThrow().body().get("models")).hasSize(3);
+  }
 }

@@ -122,7 +122,7 @@ class SpecValidationTest {
         """))
         .containsExactly(
             "steps[2].kind: unknown step kind 'trian'; expected one of command, pretrain, continual-pretrain, "
-                + "sft, dpo, merge, prune, upcycle, tokenize, evaluate, route-stats, approval, promote");
+                + "sft, dpo, merge, prune, upcycle, tokenize, evaluate, route-stats, approval, promote, select-best");
   }
 
   @Test
