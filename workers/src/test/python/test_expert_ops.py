@@ -119,3 +119,40 @@ def test_merging_identical_experts_by_the_tensor_engine_leaves_the_logits_unchan
     with torch.no_grad():
         got, want = merged.eval()(ids()), original.eval()(ids())
     assert torch.allclose(got, want, rtol=0, atol=1e-5), (got - want).abs().max()
+
+
+def test_a_profile_written_by_route_stats_drives_a_per_layer_prune_the_trainer_loads(tmp_path):
+    """The two halves of issue 15 items 3-4 together: the trainer's own route-stats profile (not a
+    hand-written one) is accepted by the Java engine, which keeps [3, 2] experts per layer (config
+    layer_experts), and the trainer loads that model with the kept experts the profile ranked first."""
+    from trainyard_trainer import route_stats
+    model = mixtral(seed=7)
+    checkpoint.save_model(model, str(tmp_path / "moe"))
+    (tmp_path / "data.txt").write_text("the quick brown fox 12+34=46\n" * 40)
+    os.makedirs(tmp_path / "profile")
+    step = {"kind": "route-stats", "runner": {"entry": "route-stats"},
+            "body": {"model": str(tmp_path / "moe"), "data": str(tmp_path / "data.txt"),
+                     "config": {"seq_len": 32, "batch_size": 8, "seed": 0}},
+            "inputs": {}, "artifacts": {}, "output": str(tmp_path / "profile"),
+            "metrics": str(tmp_path / "metrics.jsonl"), "gpus": [], "resume": None, "work_dir": str(tmp_path)}
+    route_stats.run(step["body"], step)
+    profile = json.load(open(tmp_path / "profile" / "profile.json"))
+    (tmp_path / "prune.yaml").write_text(
+        "model: ./moe\nmethod: experts\nprofile: ./profile\nconfig: {experts: [3, 2], rank_by: frequency}\n")
+    tensor_cli("prune", tmp_path / "prune.yaml", tmp_path / "pruned")
+
+    config = json.load(open(tmp_path / "pruned" / "config.json"))
+    assert (config["num_local_experts"], config["layer_experts"], config["num_experts_per_tok"]) == (3, [3, 2], 2)
+    pruned, _ = checkpoint.load_model(str(tmp_path / "pruned"), text=False)
+    original, _ = checkpoint.load_model(str(tmp_path / "moe"), text=False)
+    for i, (layer, count) in enumerate(zip(pruned.model.layers, [3, 2])):
+        freq = profile["layers"][i]["frequency"]
+        kept = sorted(sorted(range(4), key=lambda j: (-freq[j], j))[:count])
+        block = layer.block_sparse_moe
+        assert len(block.experts) == count
+        want_router = original.model.layers[i].block_sparse_moe.gate.weight[kept]
+        assert torch.equal(block.gate.weight, want_router)
+        for new, old in enumerate(kept):
+            assert torch.equal(block.experts[new].w1.weight, original.model.layers[i].block_sparse_moe.experts[old].w1.weight)
+    with torch.no_grad():
+        assert torch.isfinite(pruned.eval()(ids())).all()
