@@ -16,6 +16,8 @@ def test_the_eval_sets_are_held_out_and_the_task_files_are_pure(tmp_path):
         assert len(records) == 200
         # A training line is question+answer with no space after '='; none equals a held-out example.
         assert not {(r["question"] + r["answer"]).split()[-1] for r in records} & train
+        heldout = open(os.path.join(out, "eval", f"heldout_{task}.txt")).read().split("\n")[:-1]
+        assert heldout == [r["question"] + r["answer"] for r in records]
     a_lines = open(os.path.join(out, "task_a.txt")).read().split()
     b_lines = open(os.path.join(out, "task_b.txt")).read().split("\n")
     assert a_lines and all("+" in line and "rev" not in line for line in a_lines)

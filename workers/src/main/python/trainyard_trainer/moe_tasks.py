@@ -5,8 +5,9 @@ them with different experts: the data of the MoE recipes (moe-expert-pruning, mo
 
 Task A (``add``): two-digit addition written ``37+45=82``. Task B (``rev``): reversing a word of four to six
 lowercase letters, written ``rev stone=enots``. The training corpus interleaves both, one example per line;
-each task also has its own text file (what ``route-stats`` profiles) and a held-out exact-match eval set
-whose examples appear in no training file.
+each task also has its own text file (what ``route-stats`` profiles) and held-out examples, which appear
+in no training file, both as an exact-match set (``eval/task_a.jsonl``) and as text scored by perplexity
+(``eval/heldout_a.txt``).
 """
 
 import argparse
@@ -59,6 +60,12 @@ def generate(out, seed=0, scale=1.0):
         with open(os.path.join(out, "eval", name), "w", encoding="utf-8") as f:
             for q, a in examples:
                 f.write(json.dumps({"question": q, "answer": a}) + "\n")
+    # The same held-out examples as text, scored by perplexity: a finer measure than exact match of how
+    # much of a task a compressed model keeps.
+    for name, examples in (("heldout_a.txt", [add_example(a, b) for a, b in held_pairs]),
+                           ("heldout_b.txt", [rev_example(w) for w in held_words])):
+        with open(os.path.join(out, "eval", name), "w", encoding="utf-8") as f:
+            f.write("\n".join(q + a for q, a in examples) + "\n")
     with open(os.path.join(out, "trainyard-datasets.json"), "w", encoding="utf-8") as f:
         json.dump(dict(MANIFEST, seed=seed, scale=scale), f, indent=2, sort_keys=True)
         f.write("\n")
