@@ -57,6 +57,59 @@ public final class TensorSteps {
           "generation_config.json",
           "chat_template.jinja");
 
+  /**
+   * The trainer's record of what made a checkpoint (checkpoint.py); its {@code chat} says how to
+   * prompt it.
+   */
+  public static final String TRAINER_INFO = "trainyard.json";
+
+  /**
+   * The output's {@value #TRAINER_INFO} when an input has one: the reference input's tokenizer and
+   * chat template, {@code chat} true when any input model or adapter was chat-tuned (a LoRA fold-in
+   * of a chat adapter is a chat model), and what made it. Without it an evaluation could not tell a
+   * pretrained model from a chat-tuned one and would prompt a pruned base model in chat turns. Null
+   * when no input carries one (checkpoints from other tools): the evaluator's fallback applies.
+   */
+  static ObjectNode trainerInfo(
+      String kind, String method, Path referenceDir, List<InputRole> roles, long parameters)
+      throws IOException {
+    ObjectNode reference = readInfo(referenceDir);
+    boolean any = reference != null;
+    boolean chat = reference != null && reference.path("chat").asBoolean(false);
+    for (InputRole role : roles) {
+      ObjectNode other = readInfo(role.path());
+      if (other != null) {
+        any = true;
+        chat |= other.path("chat").asBoolean(false);
+      }
+    }
+    if (!any) {
+      return null;
+    }
+    ObjectNode info = JSON.createObjectNode();
+    info.put("kind", kind);
+    info.put("method", method);
+    info.put("chat", chat);
+    if (reference != null) {
+      for (String key : List.of("chat_template", "tokenizer")) {
+        if (reference.has(key)) {
+          info.set(key, reference.get(key));
+        }
+      }
+    }
+    info.put("parameters", parameters);
+    info.put("trainer", "trainyard tensor engine");
+    return info;
+  }
+
+  private static ObjectNode readInfo(Path dir) throws IOException {
+    Path f = dir == null ? null : dir.resolve(TRAINER_INFO);
+    if (f == null || !Files.isRegularFile(f)) {
+      return null;
+    }
+    return JSON.readTree(f.toFile()) instanceof ObjectNode node ? node : null;
+  }
+
   private static final Pattern TOKEN =
       Pattern.compile("^\\$\\{\\{\\s*inputs\\.([A-Za-z0-9._-]+)\\s*}}$");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -505,8 +558,12 @@ public final class TensorSteps {
           writer.copyFile(f);
         }
       }
-      double seconds = (System.nanoTime() - started) / 1e9;
       long params = stats.stream().mapToLong(TensorStat::numel).sum();
+      ObjectNode info = trainerInfo(kind, method, reference.dir(), roles, params);
+      if (info != null) {
+        writer.writeJson(TRAINER_INFO, info);
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
       long zeros = stats.stream().mapToLong(TensorStat::zeros).sum();
       long bytes = items.stream().mapToLong(i -> i.spec().byteSize()).sum();
       Map<String, Double> metrics = new LinkedHashMap<>();
