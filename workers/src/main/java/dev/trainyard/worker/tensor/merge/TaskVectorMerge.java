@@ -19,6 +19,8 @@ public final class TaskVectorMerge implements MergeMethod {
     OUTLIERS
   }
 
+  private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
+
   private final MergeSettings settings;
   private final Sparsification sparsification;
   private final boolean consensus;
@@ -77,17 +79,22 @@ public final class TaskVectorMerge implements MergeMethod {
               for (int i = 0; i < m; i++) {
                 total += w[i] * models[i][j];
               }
-              double majority = total >= 0 ? 1 : -1;
+              // Branch-free (the signs of task vectors are coin flips; a branch on them is
+              // mispredicted half the time): the elected sign is + when total >= 0 (so -0.0 too),
+              // - otherwise (NaN included), and an entry counts when signum(wd) equals it, that
+              // is when wd · majority > 0. Adding +0.0 for the others changes nothing: both sums
+              // start at +0.0 and never become -0.0.
+              long flip = negativeSignBit(total);
               for (int i = 0; i < m; i++) {
                 double wd = w[i] * models[i][j];
-                if (Math.signum(wd) == majority) {
-                  mixed += wd;
-                  divisor += w[i];
-                }
+                long agrees = positiveMask(Double.doubleToRawLongBits(wd) ^ flip);
+                mixed += Double.longBitsToDouble(Double.doubleToRawLongBits(wd) & agrees);
+                divisor += Double.longBitsToDouble(Double.doubleToRawLongBits(w[i]) & agrees);
               }
-              if (divisor == 0) {
-                divisor = 1;
-              }
+              // divisor == 0 ? 1 : divisor, branch-free too: no entry agrees about a third of the
+              // time (everywhere every trimmed task vector is zero). divisor is never -0.0.
+              long db = Double.doubleToRawLongBits(divisor);
+              divisor += Double.longBitsToDouble(ONE_BITS & (((db - 1) & ~db) >> 63));
             } else {
               for (int i = 0; i < m; i++) {
                 mixed += w[i] * models[i][j];
@@ -106,6 +113,18 @@ public final class TaskVectorMerge implements MergeMethod {
     return base;
   }
 
+  /** The sign bit when {@code !(total >= 0)} (negative or NaN), else 0. */
+  static long negativeSignBit(double total) {
+    long q = Double.doubleToRawLongBits(total + 0.0); // + 0.0 turns -0.0 into +0.0
+    long nonNegative = ((q - 0x7FF0000000000001L) & ~q) >> 63; // all ones for +0.0 … +inf
+    return ~nonNegative & Long.MIN_VALUE;
+  }
+
+  /** All ones when the double with these bits is {@code > 0} (not NaN), else 0. */
+  static long positiveMask(long bits) {
+    return ((-bits) & (bits - 0x7FF0000000000001L)) >> 63;
+  }
+
   private void sparsify(String name, int model, float[] d) {
     double density = settings.models().get(model).density(name);
     if (sparsification == Sparsification.NONE || density >= 1) {
@@ -116,15 +135,7 @@ public final class TaskVectorMerge implements MergeMethod {
       case MAGNITUDE -> {
         long k = (long) (density * n);
         RankCut cut = RankCut.at(d, n, n - k);
-        Parallel.forRange(
-            n,
-            (from, to) -> {
-              for (int j = from; j < to; j++) {
-                if (!cut.atOrAbove(d[j], j)) {
-                  d[j] = 0;
-                }
-              }
-            });
+        Parallel.forRange(n, (from, to) -> cut.zeroBelow(d, from, to));
       }
       case RANDOM -> {
         DropMask mask = new DropMask(settings.seed(), model, name, density);
@@ -133,7 +144,9 @@ public final class TaskVectorMerge implements MergeMethod {
             n,
             (from, to) -> {
               for (int j = from; j < to; j++) {
-                d[j] = mask.keep(j) ? (float) (d[j] * scale) : 0;
+                // branch-free, as in RankCut.zeroBelow: all ones when uniform < density
+                int keep = (int) (Double.doubleToRawLongBits(mask.uniform(j) - density) >> 63);
+                d[j] = Float.intBitsToFloat(Float.floatToRawIntBits((float) (d[j] * scale)) & keep);
               }
             });
       }
