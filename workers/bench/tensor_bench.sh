@@ -20,9 +20,9 @@ printf 'method: linear\nmodels:\n  - {model: m0, weight: 1}\n  - {model: m1, wei
 printf 'method: ties\nbase: m0\nmodels:\n  - {model: m1, weight: 1.0, density: 0.5}\n  - {model: m2, weight: 0.5, density: 0.3}\n' > "$W/ties.yaml"
 run() { # label, command...
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$W/time" "$@" > /dev/null 2>"$W/err" || { cat "$W/err"; exit 1; }
-  read -r secs rss < "$W/time"
-  awk -v l="$label" -v s="$secs" -v r="$rss" -v g="$GB" 'BEGIN{printf "%-22s %7.2f s  %6.2f GB/s (input)  peak RSS %6.0f MB\n", l, s, g/s, r/1024}'
+  /usr/bin/time -f "%e %M %U %S" -o "$W/time" "$@" > /dev/null 2>"$W/err" || { cat "$W/err"; exit 1; }
+  read -r secs rss usr sys < "$W/time"
+  awk -v l="$label" -v s="$secs" -v r="$rss" -v g="$GB" -v u="$usr" -v y="$sys" 'BEGIN{printf "%-22s %7.2f s  %6.2f GB/s (input)  peak RSS %6.0f MB  CPU %5.2f s (user %.2f, sys %.2f)\n", l, s, g/s, r/1024, u+y, u, y}'
 }
 echo "inputs: 3 x ${MB} MB bf16 = ${GB} GB; $(nproc) cores; $(lscpu | sed -n 's/Model name: *//p')"
 for m in linear ties; do
