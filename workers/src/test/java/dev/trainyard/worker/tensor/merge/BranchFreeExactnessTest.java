@@ -120,6 +120,32 @@ class BranchFreeExactnessTest {
     assertArrayEquals(bits(expected), bits(actual));
   }
 
+  @org.junit.jupiter.api.Test
+  void linearFromMappedBlocksEqualsLinearFromWholeArraysAndTheElementwiseSum() {
+    MergeSettings s = settings(1, 0, null);
+    LinearMerge linear = new LinearMerge(s);
+    int n = 300_007;
+    Random r = new Random(3);
+    float[][] models = {tiedData(r, n), tiedData(r, n), tiedData(r, n)};
+    double[] w = {1.0, 0.5, -0.25};
+    float[] expected = new float[n];
+    for (int j = 0; j < n; j++) {
+      double acc = 0;
+      for (int i = 0; i < 3; i++) {
+        acc += w[i] * models[i][j];
+      }
+      expected[j] = (float) (acc / 1.25);
+    }
+    dev.trainyard.worker.tensor.safetensors.SafetensorsFile.FloatSource[] sources =
+        new dev.trainyard.worker.tensor.safetensors.SafetensorsFile.FloatSource[3];
+    for (int i = 0; i < 3; i++) {
+      float[] x = models[i];
+      sources[i] = (from, dst, off, count) -> System.arraycopy(x, from, dst, off, count);
+    }
+    assertArrayEquals(bits(expected), bits(linear.merge("w", sources, n)));
+    assertArrayEquals(bits(expected), bits(linear.merge("w", null, copy(models))));
+  }
+
   private static float[][] copy(float[][] xs) {
     float[][] c = new float[xs.length][];
     for (int i = 0; i < xs.length; i++) {
