@@ -52,7 +52,7 @@ public final class LinearMerge implements MergeMethod {
         out.length,
         (from, to) -> {
           // model by model over a cache-sized block rather than element by element over every
-          // model: each loop is one stream that C2 vectorises. Same sums in the same order
+          // model: each loop streams one array, which C2 can vectorise. Same sums in the same order
           // (starting from +0.0), so the same result as the element-wise loop, bit for bit.
           int size = Math.min(BLOCK, to - from);
           double[] acc = new double[size];
