@@ -21,9 +21,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BranchFreeExactnessTest {
 
   static float[] tiedData(Random r, int n) {
+    return tiedData(r, n, 1);
+  }
+
+  /**
+   * @param specials how often NaN and infinities come: in 1 of 100 positions per kind × this (0:
+   *     never)
+   */
+  static float[] tiedData(Random r, int n, int specials) {
     float[] x = new float[n];
     for (int i = 0; i < n; i++) {
       int kind = r.nextInt(100);
+      if (kind >= 2 && kind <= 4 && (specials == 0 || r.nextInt(specials) != 0)) {
+        kind = 5;
+      }
       x[i] =
           switch (kind) {
             case 0 -> 0f;
@@ -113,11 +124,17 @@ class BranchFreeExactnessTest {
     TaskVectorMerge fast = TaskVectorMerge.of(method, s);
     int n = 200_003; // above Parallel's chunk size, so several threads take part
     Random r = new Random(which.hashCode());
-    float[] base = tiedData(r, n);
-    float[][] models = {tiedData(r, n), tiedData(r, n), tiedData(r, n)};
-    float[] expected = Reference.merge(method, variant != null, s, "w", base.clone(), copy(models));
-    float[] actual = fast.merge("w", base.clone(), copy(models));
-    assertArrayEquals(bits(expected), bits(actual));
+    // specials everywhere, in a few blocks only, or nowhere: the fast and general election paths
+    for (int specials : new int[] {1, 3000, 0}) {
+      float[] base = tiedData(r, n, specials);
+      float[][] models = {
+        tiedData(r, n, specials), tiedData(r, n, specials), tiedData(r, n, specials)
+      };
+      float[] expected =
+          Reference.merge(method, variant != null, s, "w", base.clone(), copy(models));
+      float[] actual = fast.merge("w", base.clone(), copy(models));
+      assertArrayEquals(bits(expected), bits(actual), "specials " + specials);
+    }
   }
 
   @org.junit.jupiter.api.Test
