@@ -81,46 +81,31 @@ public final class TaskVectorMerge implements MergeMethod {
     for (double wi : w) {
       plainWeights &= Math.abs(wi) <= MAX_FAST_WEIGHT; // false for NaN and infinity too
     }
-    boolean fast = consensus && plainWeights;
+    boolean fast = plainWeights;
+    if (consensus) {
+      Parallel.forRange(
+          n,
+          (from, to) -> {
+            if (fast) {
+              electFinite(base, models, w, normalize, lambda, from, to);
+            } else {
+              electGeneral(base, models, w, normalize, lambda, from, to);
+            }
+          });
+      return base;
+    }
     Parallel.forRange(
         n,
         (from, to) -> {
-          if (fast) {
-            electFinite(base, models, w, normalize, lambda, from, to);
-            return;
-          }
           for (int j = from; j < to; j++) {
             double mixed = 0;
             double divisor = 0;
-            if (consensus) {
-              double total = 0;
-              for (int i = 0; i < m; i++) {
-                total += w[i] * models[i][j];
-              }
-              // Branch-free (the signs of task vectors are coin flips; a branch on them is
-              // mispredicted half the time): the elected sign is + when total >= 0 (so -0.0 too),
-              // - otherwise (NaN included), and an entry counts when signum(wd) equals it, that
-              // is when wd · majority > 0. Adding +0.0 for the others changes nothing: both sums
-              // start at +0.0 and never become -0.0.
-              long flip = negativeSignBit(total);
-              for (int i = 0; i < m; i++) {
-                double wd = w[i] * models[i][j];
-                long agrees = positiveMask(Double.doubleToRawLongBits(wd) ^ flip);
-                mixed += Double.longBitsToDouble(Double.doubleToRawLongBits(wd) & agrees);
-                divisor += Double.longBitsToDouble(Double.doubleToRawLongBits(w[i]) & agrees);
-              }
-              // divisor == 0 ? 1 : divisor, branch-free too: no entry agrees about a third of the
-              // time (everywhere every trimmed task vector is zero). divisor is never -0.0.
-              long db = Double.doubleToRawLongBits(divisor);
-              divisor += Double.longBitsToDouble(ONE_BITS & (((db - 1) & ~db) >> 63));
-            } else {
-              for (int i = 0; i < m; i++) {
-                mixed += w[i] * models[i][j];
-                divisor += w[i];
-              }
-              if (Math.abs(divisor) < 1e-8) {
-                divisor = 1;
-              }
+            for (int i = 0; i < m; i++) {
+              mixed += w[i] * models[i][j];
+              divisor += w[i];
+            }
+            if (Math.abs(divisor) < 1e-8) {
+              divisor = 1;
             }
             if (normalize) {
               mixed /= divisor;
@@ -199,7 +184,14 @@ public final class TaskVectorMerge implements MergeMethod {
     }
   }
 
-  /** The general sign election, for blocks with a NaN or an infinity. */
+  /**
+   * The general sign election, for blocks with a NaN or an infinity (or weights too large for the
+   * fast path). Branch-free, as the signs of task vectors are coin flips and a branch on them is
+   * mispredicted half the time: the elected sign is + when total >= 0 (-0.0 too) and - otherwise
+   * (NaN included); an entry counts when signum(wd) equals it, that is when wd · majority > 0;
+   * adding +0.0 for the others changes nothing, as both sums start at +0.0 and never become -0.0;
+   * and divisor == 0 becomes 1 (no entry agrees wherever every trimmed task vector is zero).
+   */
   private static void electGeneral(
       float[] base,
       float[][] models,
