@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -61,7 +60,7 @@ public final class TensorPipeline {
               t.setDaemon(true);
               return t;
             });
-    Future<?> pending = null;
+    Future<TensorStat> pending = null;
     try {
       int done = 0;
       for (Item item : items) {
@@ -69,50 +68,54 @@ public final class TensorPipeline {
           throw new CancellationException("cancelled before tensor '" + item.spec().name() + "'");
         }
         TensorSpec spec = item.spec();
-        Future<?> write;
+        Future<TensorStat> write;
         if (item.producer() != null) {
           float[] values = item.producer().produce();
-          long zeros = countZeros(values);
-          stats.add(
-              new TensorStat(spec.name(), spec.dtype().name(), spec.shape(), values.length, zeros));
-          await(pending);
+          collect(pending, stats);
+          // zeros are counted by the writer while it encodes: one pass over the values, not two
           write =
               io.submit(
-                  () -> {
-                    writer.writeFloats(spec.name(), values);
-                    return null;
-                  });
+                  () ->
+                      new TensorStat(
+                          spec.name(),
+                          spec.dtype().name(),
+                          spec.shape(),
+                          values.length,
+                          writer.writeFloats(spec.name(), values)));
         } else {
           Checkpoint.Entry source = item.passThrough();
-          stats.add(
-              new TensorStat(spec.name(), spec.dtype().name(), spec.shape(), spec.numel(), 0));
-          await(pending);
+          collect(pending, stats);
           write =
               io.submit(
                   () -> {
                     writer.writeRaw(
                         spec.name(),
                         source.file().mapRaw(source.info(), 0, source.info().byteSize()));
-                    return null;
+                    return new TensorStat(
+                        spec.name(), spec.dtype().name(), spec.shape(), spec.numel(), 0);
                   });
         }
         pending = write;
         done++;
         progress.accept("tensor " + done + "/" + items.size() + ": " + spec.name());
       }
-      await(pending);
+      collect(pending, stats);
       return stats;
     } finally {
       io.shutdownNow();
     }
   }
 
-  private static void await(Future<?> f) throws IOException {
-    if (f == null) {
-      return;
+  private static void collect(Future<TensorStat> pending, List<TensorStat> stats)
+      throws IOException {
+    if (pending != null) {
+      stats.add(await(pending));
     }
+  }
+
+  private static <T> T await(Future<T> f) throws IOException {
     try {
-      f.get();
+      return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CancellationException("interrupted");
@@ -126,21 +129,5 @@ public final class TensorPipeline {
       }
       throw new UncheckedIOException(new IOException(c));
     }
-  }
-
-  static long countZeros(float[] v) {
-    LongAdder zeros = new LongAdder();
-    Parallel.forRange(
-        v.length,
-        (from, to) -> {
-          long z = 0;
-          for (int j = from; j < to; j++) {
-            if (v[j] == 0) {
-              z++;
-            }
-          }
-          zeros.add(z);
-        });
-    return zeros.sum();
   }
 }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trainyard.worker.tensor.TensorPipeline;
 import dev.trainyard.worker.tensor.safetensors.Checkpoint;
 import dev.trainyard.worker.tensor.safetensors.DType;
+import dev.trainyard.worker.tensor.safetensors.SafetensorsFile;
 import dev.trainyard.worker.tensor.safetensors.TensorInfo;
 import dev.trainyard.worker.tensor.safetensors.TensorSpec;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -103,6 +105,12 @@ public final class Merger {
         continue;
       }
       DType out = forced != null ? forced : info.dtype();
+      if (method instanceof LinearMerge linear) {
+        items.add(
+            TensorPipeline.Item.computed(
+                new TensorSpec(name, out, info.shape()), () -> streamed(linear, name, models)));
+        continue;
+      }
       items.add(
           TensorPipeline.Item.computed(
               new TensorSpec(name, out, info.shape()),
@@ -116,6 +124,26 @@ public final class Merger {
               }));
     }
     return items;
+  }
+
+  /** A linear merge decoded block by block from the inputs' mappings, whole arrays otherwise. */
+  private static float[] streamed(LinearMerge linear, String name, List<Checkpoint> models)
+      throws IOException {
+    SafetensorsFile.FloatSource[] sources = new SafetensorsFile.FloatSource[models.size()];
+    float[][] whole = new float[models.size()][];
+    boolean all = true;
+    for (int i = 0; i < sources.length; i++) {
+      Checkpoint.Entry e = models.get(i).entry(name);
+      sources[i] = e.file().source(e.info()).orElse(null);
+      all &= sources[i] != null;
+    }
+    if (all) {
+      return linear.merge(name, sources, (int) models.get(0).entry(name).info().numel());
+    }
+    for (int i = 0; i < whole.length; i++) {
+      whole[i] = models.get(i).entry(name).readFloats();
+    }
+    return linear.merge(name, null, whole);
   }
 
   private static void checkArchitectures(

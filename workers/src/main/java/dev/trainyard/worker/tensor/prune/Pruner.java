@@ -52,15 +52,7 @@ public final class Pruner {
   public static void magnitude(float[] x, double sparsity) {
     long k = (long) (sparsity * x.length);
     RankCut cut = RankCut.at(x, x.length, k);
-    Parallel.forRange(
-        x.length,
-        (from, to) -> {
-          for (int j = from; j < to; j++) {
-            if (!cut.atOrAbove(x[j], j)) {
-              x[j] = 0;
-            }
-          }
-        });
+    Parallel.forRange(x.length, (from, to) -> cut.zeroBelow(x, from, to));
   }
 
   /**

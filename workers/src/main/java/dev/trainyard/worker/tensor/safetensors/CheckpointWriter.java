@@ -91,8 +91,9 @@ public final class CheckpointWriter implements AutoCloseable {
     return current;
   }
 
-  public void writeFloats(String name, float[] data) throws IOException {
-    next().writeFloats(name, data);
+  /** Writes the next tensor; returns how many of its values are zero. */
+  public long writeFloats(String name, float[] data) throws IOException {
+    return next().writeFloats(name, data);
   }
 
   public void writeRaw(String name, ByteBuffer data) throws IOException {

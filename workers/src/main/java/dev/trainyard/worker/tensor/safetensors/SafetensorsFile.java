@@ -292,6 +292,35 @@ public final class SafetensorsFile implements AutoCloseable {
     }
   }
 
+  /** Decodes elements {@code [from, from + count)} of one float tensor; safe from any thread. */
+  @FunctionalInterface
+  public interface FloatSource {
+    void read(int from, float[] dst, int dstOffset, int count);
+  }
+
+  /**
+   * A float tensor mapped once and decoded piece by piece where it is used, so that a caller that
+   * only streams over it (a linear merge) needs no array of the whole input; empty when the tensor
+   * is larger than one mapping.
+   */
+  public java.util.Optional<FloatSource> source(TensorInfo t) throws IOException {
+    if (!t.dtype().isFloat() || t.byteSize() > MAP_CHUNK) {
+      return java.util.Optional.empty();
+    }
+    int es = t.dtype().size();
+    DType dtype = t.dtype();
+    MappedByteBuffer map =
+        channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), t.byteSize());
+    return java.util.Optional.of(
+        (from, dst, off, count) ->
+            decode(
+                dtype,
+                map.slice(from * es, count * es).order(ByteOrder.LITTLE_ENDIAN),
+                dst,
+                off,
+                count));
+  }
+
   /** The whole float tensor as a new array. */
   public float[] readFloats(TensorInfo t) throws IOException {
     long n = t.numel();

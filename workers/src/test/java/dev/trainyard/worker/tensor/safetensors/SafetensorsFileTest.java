@@ -58,6 +58,71 @@ class SafetensorsFileTest {
   }
 
   @Test
+  void theWritersBf16EncodingIsFloatToBf16ForEveryKindOfValueAndCountsZeros() {
+    java.util.Random r = new java.util.Random(7);
+    int n = 1 << 20;
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      // every bit pattern is fair: NaNs of both signs and payloads, infinities, denormals, ±0
+      v[i] = Float.intBitsToFloat(i % 97 == 0 ? (i % 2 == 0 ? 0 : 0x80000000) : r.nextInt());
+    }
+    v[1] = Float.intBitsToFloat(0x7F7FFFFF); // rounds up to infinity
+    v[2] = Float.intBitsToFloat(0x7F800001); // a signalling NaN must not round to infinity
+    v[3] = Float.intBitsToFloat(0xFFFFFFFF);
+    ByteBuffer out = ByteBuffer.allocate(2 * n).order(ByteOrder.LITTLE_ENDIAN);
+    long zeros = SafetensorsWriter.encode(DType.BF16, v, 0, n, out);
+    long expectedZeros = 0;
+    for (int i = 0; i < n; i++) {
+      assertThat(out.getShort(2 * i)).as("element %d", i).isEqualTo(Floats.floatToBf16(v[i]));
+      expectedZeros += v[i] == 0 ? 1 : 0;
+    }
+    assertThat(zeros).isEqualTo(expectedZeros).isGreaterThan(n / 100);
+  }
+
+  @Test
+  void sameTensorsGiveTheSameBytesWhateverTheJvm() throws IOException {
+    byte[] header =
+        SafetensorsWriter.header(
+            List.of(new TensorSpec("a", DType.BF16, new long[] {2, 3})), Map.of("format", "pt"));
+    // a fixed key order (Map.of's changes from one JVM start to the next, and the hash with it)
+    assertThat(new String(header, StandardCharsets.UTF_8).trim())
+        .isEqualTo(
+            "{\"__metadata__\":{\"format\":\"pt\"},"
+                + "\"a\":{\"dtype\":\"BF16\",\"shape\":[2,3],\"data_offsets\":[0,12]}}");
+  }
+
+  @Test
+  void aTensorOfManyBuffersIsHashedAsWrittenWithItsZerosCounted() throws IOException {
+    int n = 5 << 20; // 10 MiB as bf16: three 4 MiB writes, the two buffers taking turns
+    float[] values = new float[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = i % 3 == 0 ? 0f : i * 1e-3f;
+    }
+    Path p = tmp.resolve("big.safetensors");
+    byte[] raw = new byte[1000];
+    java.util.Arrays.fill(raw, (byte) 7);
+    try (var w =
+        new SafetensorsWriter(
+            p,
+            List.of(
+                new TensorSpec("big", DType.BF16, new long[] {n}),
+                new TensorSpec("raw", DType.U8, new long[] {1000}),
+                new TensorSpec("f32", DType.F32, new long[] {n})),
+            Map.of())) {
+      assertThat(w.writeFloats("big", values)).isEqualTo((n + 2) / 3);
+      w.writeRaw("raw", ByteBuffer.wrap(raw));
+      assertThat(w.writeFloats("f32", values)).isEqualTo((n + 2) / 3);
+      WrittenFile f = w.finish();
+      assertThat(f.size()).isEqualTo(Files.size(p));
+      assertThat(f.sha256()).isEqualTo(CheckpointWriter.sha256(Files.readAllBytes(p)));
+    }
+    try (var r = SafetensorsFile.open(p)) {
+      float[] back = r.readFloats(r.info("f32"));
+      assertThat(back).isEqualTo(values);
+    }
+  }
+
+  @Test
   void bf16RoundsToNearestEven() {
     // 1 + 2^-8 is exactly halfway between bf16 1.0 and 1.0078125: ties go to the even mantissa
     // (1.0)
