@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -361,6 +362,9 @@ def run_recipe(api, name, entry, full):
     if run["status"] != "SUCCEEDED":
         raise SystemExit(f"run {run_id} ended {run['status']}: {run.get('error')}")
     version = next(v for v in template["versions"] if v["version"] == run["templateVersion"])
+    spec = api.call("GET", f"/api/v1/templates/{name}/versions/{version['version']}")
+    # What the run ran with: the version's defaults, overridden by the launch's params.
+    effective = dict({q["name"]: q["default"] for q in spec["params"] if "default" in q}, **run["params"])
     local = template_sha256(name)
     if version["specSha256"] != local:
         raise SystemExit(f"the Trainyard at {api.url} ran {name} version {version['version']} (sha256 "
@@ -379,7 +383,7 @@ def run_recipe(api, name, entry, full):
         "recipe": name,
         "variant": "full" if full else "fast",
         "template": {"name": name, "version": version["version"], "sha256": version["specSha256"]},
-        "run": {"id": run_id, "status": run["status"], "params": run["params"],
+        "run": {"id": run_id, "status": run["status"], "params": effective,
                 "seconds": seconds_between(started, run["finishedAt"])},
         "artifacts": {s["id"]: {k: o["artifactId"] for k, o in sorted(s["outputs"].items())}
                       for s in run["steps"]},
@@ -423,6 +427,8 @@ def main(argv=None):
         return 0
     if args.name not in reg:
         p.error(f"which recipe? one of {', '.join(reg)}")
+    # A terminated command still stops the Trainyard it started (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     proc = None
     if args.url:
         api = Api(args.url, token_of_env())
