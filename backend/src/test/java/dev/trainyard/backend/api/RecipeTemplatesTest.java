@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * launched through the API as {@code ./trainyard recipes NAME} does, on the real trainer and tensor
  * engine. All of them start together on the first test and are awaited once; each test reads one
  * run. They assert the mechanics — baselines run as steps, claim metrics recorded, the lineage and
- * the upcycled config — not the claims: at these sizes those are not reliable (docs/recipes.md holds
- * the full runs' numbers).
+ * the upcycled config — not the claims: at these sizes those are not reliable (docs/recipes.md
+ * holds the full runs' numbers).
  */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
@@ -33,7 +33,8 @@ class RecipeTemplatesTest {
   /** Three fast variants sharing 2 loaded cores; each takes about 1-3 minutes alone. */
   static final Duration TIMEOUT = Duration.ofMinutes(30);
 
-  static final List<String> MINE = List.of("upcycle-then-train", "stability-gap", "domain-cpt-merge");
+  static final List<String> MINE =
+      List.of("upcycle-then-train", "stability-gap", "domain-cpt-merge");
 
   private static Map<String, JsonPath> runs;
 
@@ -66,7 +67,9 @@ class RecipeTemplatesTest {
       }
     }
     JsonPath run = runs.get(recipe);
-    assertThat(run.getString("status")).as(recipe + ": " + run.getString("error")).isEqualTo("SUCCEEDED");
+    assertThat(run.getString("status"))
+        .as(recipe + ": " + run.getString("error"))
+        .isEqualTo("SUCCEEDED");
     assertThat(run.getList("steps.status", String.class)).as(recipe).containsOnly("SUCCEEDED");
     return run;
   }
@@ -139,7 +142,8 @@ class RecipeTemplatesTest {
   void everyRecipeInTheRegistryIsABundledApprovedTemplate() {
     assertThat(BundledTemplates.recipes()).containsAll(MINE);
     for (String name : BundledTemplates.recipes()) {
-      JsonPath t = given().get("/api/v1/templates/" + name).then().statusCode(200).extract().jsonPath();
+      JsonPath t =
+          given().get("/api/v1/templates/" + name).then().statusCode(200).extract().jsonPath();
       assertThat(t.getBoolean("approved")).as(name + " runs its data command unapproved").isTrue();
     }
   }
@@ -170,7 +174,8 @@ class RecipeTemplatesTest {
     String moe = output(run, "moe-cpt", "model");
     assertThat(edgesFrom(moe, "artifact:" + moe)).containsExactly("step:" + id + "/eval-moe/1");
 
-    // The baseline trains for the same steps, evaluated at the same points; both held-out losses exist.
+    // The baseline trains for the same steps, evaluated at the same points; both held-out losses
+    // exist.
     List<Integer> points = curveSteps(run, "moe-cpt", "eval_loss");
     assertThat(points).startsWith(0).endsWith(intParam(run, "train_steps"));
     assertThat(curveSteps(run, "dense-cpt", "eval_loss")).isEqualTo(points);
@@ -190,18 +195,23 @@ class RecipeTemplatesTest {
     int steps = intParam(run, "cpt_steps");
     int every = intParam(run, "eval_every");
     List<Integer> expected =
-        java.util.stream.IntStream.rangeClosed(0, steps / every).map(i -> i * every).boxed().toList();
+        java.util.stream.IntStream.rangeClosed(0, steps / every)
+            .map(i -> i * every)
+            .boxed()
+            .toList();
     assertThat(curveSteps(run, "cpt-plain", "eval_loss")).isEqualTo(expected);
     assertThat(curveSteps(run, "cpt-mitigated", "eval_loss")).isEqualTo(expected);
 
-    // Replay: the mitigated run draws general sequences besides the domain's; the plain one does not.
+    // Replay: the mitigated run draws general sequences besides the domain's; the plain one does
+    // not.
     List<String> mitigated =
         metrics(run, "cpt-mitigated").stream().map(p -> (String) p.get("name")).distinct().toList();
     List<String> plain =
         metrics(run, "cpt-plain").stream().map(p -> (String) p.get("name")).distinct().toList();
     assertThat(mitigated).anyMatch(n -> n.startsWith("mix/") && n.contains("general"));
     assertThat(plain).noneMatch(n -> n.startsWith("mix/"));
-    // Re-warmup: the mitigated run's first step is at a small share of the peak LR, the plain at its peak.
+    // Re-warmup: the mitigated run's first step is at a small share of the peak LR, the plain at
+    // its peak.
     double peak = ((Number) param(run, "lr")).doubleValue();
     assertThat(first(run, "cpt-mitigated", "lr")).isLessThan(peak / 2);
     assertThat(first(run, "cpt-plain", "lr")).isGreaterThan(peak * 0.9);
@@ -231,12 +241,14 @@ class RecipeTemplatesTest {
       assertThat(edgesFrom(model, "artifact:" + model)).as(parent).contains(merge);
     }
     String merged = output(run, "merge", "model");
-    assertThat(edgesFrom(merged, "artifact:" + merged)).containsExactly("step:" + id + "/eval-merged/1");
+    assertThat(edgesFrom(merged, "artifact:" + merged))
+        .containsExactly("step:" + id + "/eval-merged/1");
     for (String eval : List.of("eval-merged", "eval-cpt", "eval-chat")) {
       double exactMatch = last(run, eval, "exact_match");
       assertThat(exactMatch).as(eval).isBetween(0.0, 1.0);
       assertThat(last(run, eval, "domain/loss")).as(eval).isPositive();
-      System.out.printf("RecipeTemplatesTest: domain-cpt-merge fast: %s exact match %.3f%n", eval, exactMatch);
+      System.out.printf(
+          "RecipeTemplatesTest: domain-cpt-merge fast: %s exact match %.3f%n", eval, exactMatch);
     }
   }
 }
