@@ -28,6 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -184,7 +185,7 @@ def rendered(reg):
 
 # ---- plots: small hand-written SVG (no plotting library on this machine) ----
 
-W, H, LEFT, RIGHT, TOP, BOTTOM = 640, 360, 70, 20, 40, 60
+W, H, LEFT, RIGHT, TOP, BOTTOM = 640, 380, 70, 20, 60, 60
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
@@ -217,7 +218,8 @@ def frame(title, xlabel, ylabel, yt):
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
              f'font-family="sans-serif" font-size="12">',
              f'<rect width="{W}" height="{H}" fill="white"/>',
-             f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">{html.escape(title)}</text>',
+             *(f'<text x="{W / 2}" y="{20 + 17 * i}" text-anchor="middle" font-size="14">{html.escape(line)}</text>'
+               for i, line in enumerate(textwrap.wrap(title, 80)[:2])),
              f'<text x="{LEFT + pw / 2}" y="{H - 15}" text-anchor="middle">{html.escape(xlabel)}</text>',
              f'<text x="15" y="{TOP + ph / 2}" text-anchor="middle" transform="rotate(-90 15 {TOP + ph / 2})">'
              f'{html.escape(ylabel)}</text>']
@@ -235,8 +237,8 @@ def plot(entry, results):
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
     if p["kind"] == "bar":
         bars = [(b["label"], value_of(results, b["value"])) for b in p["bars"]]
-        yt = ticks(min(0.0, *(v for _, v in bars)), max(v for _, v in bars))
-        parts = frame(entry["claim"]["text"][:90], "", p["y"], yt)
+        yt = ticks(min(0.0, *(v for _, v in bars)), max(v for _, v in bars) * 1.1 or 1.0)
+        parts = frame(entry["claim"]["text"], "", p["y"], yt)
         ylo, yhi = yt[0], yt[-1]
         slot = pw / len(bars)
         for i, (name, v) in enumerate(bars):
@@ -262,7 +264,7 @@ def plot(entry, results):
         pad = (max(ys) - min(ys)) * 0.05 or 0.05
         yt = ticks(min(ys) - pad, max(ys) + pad)
         xt = ticks(min(xs), max(xs))
-        parts = frame(entry["claim"]["text"][:90], p["x"], p["y"], yt)
+        parts = frame(entry["claim"]["text"], p["x"], p["y"], yt)
         ylo, yhi, xlo, xhi = yt[0], yt[-1], xt[0], xt[-1]
 
         def at(x, y):
