@@ -13,8 +13,8 @@ smaller `fast` params run and the results go to target/recipes/NAME.json only.
 
 It talks to the Trainyard at --url (or $TRAINYARD_URL) with the local-mode token ($TRAINYARD_TOKEN,
 else local-token in $TRAINYARD_HOME or ~/.trainyard). Without a URL it starts a private local-mode
-Trainyard from the packaged app (backend/target/quarkus-app) on free ports, with its own home
-(target/recipes-home), and stops it at the end. Python standard library only.
+Trainyard from the packaged app (backend/target/quarkus-app) on free ports, with a fresh home
+under target/recipes-home (nothing cached, so every step runs), and stops it at the end. Python standard library only.
 """
 
 import argparse
@@ -140,6 +140,9 @@ def section(name, entry, results):
             + (f", {took // 60} min {took % 60} s" if took is not None else "") + "; params "
             + ", ".join(f"`{k}={json.dumps(params[k])}`" for k in sorted(params)) + ".", "",
             f"![{name}](recipes/{name}.svg)", ""]
+    if results.get("cache_hits"):
+        out += ["Steps that reused a recorded result (same kind, config and inputs), read from the run that made it: "
+                + ", ".join(f"`{k}` ← `{v}`" for k, v in sorted(results["cache_hits"].items())) + ".", ""]
     cols = entry["table"]["columns"]
     out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in entry["table"]["rows"]:
@@ -372,9 +375,11 @@ def run_recipe(api, name, entry, full):
         raise SystemExit(f"the Trainyard at {api.url} ran {name} version {version['version']} (sha256 "
                          f"{version['specSha256']}), not this checkout's template ({local}); restart it")
     refs, curves = entry_refs(entry)
-    series = {}
+    series, reused = {}, {}
     for step in sorted({parse_ref(r)[0] for r in refs + curves}):
-        points = api.call("GET", f"/api/v1/runs/{run_id}/steps/{step}/metrics")["points"]
+        points, source = step_metrics(api, run, step)
+        if source:
+            reused[step] = source
         for metric in sorted({parse_ref(r)[1] for r in refs + curves if parse_ref(r)[0] == step}):
             pts = [[p["step"], p["value"]] for p in points if p["name"] == metric]
             if not pts:
@@ -390,7 +395,19 @@ def run_recipe(api, name, entry, full):
         "artifacts": {s["id"]: {k: o["artifactId"] for k, o in sorted(s["outputs"].items())}
                       for s in run["steps"]},
         "series": series,
+        "cache_hits": reused,
     }
+
+
+def step_metrics(api, run, step):
+    """A step's metric points, and where they come from when the step reused a recorded result (a cache
+    hit keeps the metrics with the attempt that made it: <run>/<step>/<attempt>)."""
+    view = next(s for s in run["steps"] if s["id"] == step)
+    source = view["attempts"][-1].get("cacheHitOf") if view["attempts"] else None
+    if not source:
+        return api.call("GET", f"/api/v1/runs/{run['id']}/steps/{step}/metrics")["points"], None
+    src_run, src_step, attempt = source.rsplit("/", 2)
+    return api.call("GET", f"/api/v1/runs/{src_run}/steps/{src_step}/metrics?attempt={attempt}")["points"], source
 
 
 def seconds_between(a, b):
@@ -435,7 +452,9 @@ def main(argv=None):
     if args.url:
         api = Api(args.url, token_of_env())
     else:
-        proc, url, token = start_local(os.path.join(ROOT, "target", "recipes-home"))
+        # A fresh home each time: nothing cached from an earlier run, so every step of this one runs.
+        proc, url, token = start_local(os.path.join(ROOT, "target", "recipes-home",
+                                                    f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"))
         api = Api(url, token)
     try:
         results = run_recipe(api, args.name, reg[args.name], args.full)
