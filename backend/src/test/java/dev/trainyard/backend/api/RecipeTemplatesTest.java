@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The bundled research recipes' fast variants (the {@code fast} params of templates/recipes.json),
  * launched through the API as {@code ./trainyard recipes NAME} does, on the real trainer and tensor
- * engine. All of them start together on the first test and are awaited once; each test reads one
- * run. They assert the mechanics — baselines run as steps, claim metrics recorded, the lineage and
- * the upcycled config — not the claims: at these sizes those are not reliable (docs/recipes.md
- * holds the full runs' numbers).
+ * engine. Every recipe of that file starts on the first test and all are awaited once; each test
+ * below reads one run. They assert the mechanics — baselines run as steps, claim metrics recorded,
+ * the lineage and the upcycled config — not the claims: at these sizes those are not reliable
+ * (docs/recipes.md holds the full runs' numbers).
  */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
@@ -47,7 +47,7 @@ class RecipeTemplatesTest {
         "Debian's python3-torch is not installed (./trainyard test installs it)");
   }
 
-  /** Launches every recipe of this class on first use, then waits for all of them. */
+  /** Launches every recipe of templates/recipes.json on first use, then waits for all of them. */
   static synchronized JsonPath run(String recipe) throws Exception {
     if (runs == null) {
       JsonNode registry;
@@ -56,7 +56,7 @@ class RecipeTemplatesTest {
         registry = new ObjectMapper().readTree(in);
       }
       Map<String, String> ids = new LinkedHashMap<>();
-      for (String name : MINE) {
+      for (String name : BundledTemplates.recipes()) {
         Map<String, Object> fast =
             new ObjectMapper().convertValue(registry.get(name).get("fast"), Map.class);
         ids.put(name, Api.launch(name, fast).getString("id"));
@@ -136,6 +136,13 @@ class RecipeTemplatesTest {
         .extract()
         .jsonPath()
         .getList("edges.findAll { it.from == '" + node + "' }.to", String.class);
+  }
+
+  @Test
+  void everyRecipeRunsItsFastVariantToSuccessWithEveryStepSucceeded() throws Exception {
+    for (String name : BundledTemplates.recipes()) {
+      run(name);
+    }
   }
 
   @Test
