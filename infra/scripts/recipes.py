@@ -149,8 +149,9 @@ def section(name, entry, results):
         cells = [fmt(value_of(results, c[1:])) if c.startswith("=") else c.format(**params) for c in row]
         out.append("| " + " | ".join(cells) + " |")
     ok, lines = judge(entry, results)
-    out += ["", ("**The claim reproduced**: " if ok else "**The claim did not reproduce**: ") + "; ".join(lines) + ".",
-            "", end]
+    out += ["", ("**The claim reproduced**: " if ok else "**The claim did not reproduce**: ") + "; ".join(lines) + ".", ""]
+    out += [f"{note}\n" for note in entry.get("notes", [])]
+    out += [end]
     return "\n".join(out)
 
 
