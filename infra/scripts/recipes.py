@@ -71,6 +71,7 @@ def entry_refs(entry):
     for check in entry["claim"]["checks"]:
         refs.add(check["value"])
         refs.update(check.get("lower_than", []) + check.get("higher_than", []) + check.get("at_least", []))
+        refs.update([check["of"]] if "of" in check else [])
     for row in entry["table"]["rows"]:
         refs.update(c[1:] for c in row if c.startswith("="))
     plot = entry["plot"]
@@ -116,6 +117,12 @@ def judge(entry, results):
                 ok = ok and held
                 lines.append(f"`{check['value']}` = {fmt(v)} {op if held else 'not ' + op} "
                              f"`{other}` = {fmt(o)}")
+        if "within" in check:  # "holds": no further than `within` from `of`, either way
+            o = value_of(results, check["of"])
+            held = abs(v - o) <= check["within"]
+            ok = ok and held
+            lines.append(f"`{check['value']}` = {fmt(v)} {'within' if held else 'not within'} {check['within']:g} "
+                         f"of `{check['of']}` = {fmt(o)}")
     return ok, lines
 
 

@@ -63,3 +63,11 @@ def test_rise_is_the_highest_point_of_a_curve_above_its_first():
     assert recipes.value_of(results, "cpt:eval_loss@rise") == 0.75
     assert recipes.value_of(results, "cpt:eval_loss@first") == 1.0
     assert recipes.value_of(results, "cpt:eval_loss") == 1.25
+
+
+def test_a_within_check_holds_only_inside_its_tolerance():
+    entry = {"claim": {"text": "holds", "checks": [{"value": "k4:accuracy", "within": 0.05, "of": "full:accuracy"}]}}
+    results = {"series": {"k4:accuracy": [[0, 0.875]], "full:accuracy": [[0, 0.9]]}}
+    assert recipes.judge(entry, results) == (True, ["`k4:accuracy` = 0.8750 within 0.05 of `full:accuracy` = 0.9000"])
+    results["series"]["k4:accuracy"] = [[0, 0.75]]
+    assert recipes.judge(entry, results)[0] is False
