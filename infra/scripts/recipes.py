@@ -18,12 +18,14 @@ under target/recipes-home (nothing cached, so every step runs), and stops it at 
 """
 
 import argparse
+import glob
 import hashlib
 import html
 import json
 import math
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -460,7 +462,10 @@ def main(argv=None):
     if args.url:
         api = Api(args.url, token_of_env())
     else:
-        # A fresh home each time: nothing cached from an earlier run, so every step of this one runs.
+        # A fresh home each time: nothing cached from an earlier run, so every step of this one runs. The
+        # last run's home of each recipe is kept for a look at its artifacts and logs (~150 MB each).
+        for old in glob.glob(os.path.join(ROOT, "target", "recipes-home", f"{args.name}-*")):
+            shutil.rmtree(old, ignore_errors=True)
         proc, url, token = start_local(os.path.join(ROOT, "target", "recipes-home",
                                                     f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"))
         api = Api(url, token)
