@@ -5,6 +5,10 @@
 The skill is two-digit addition, woven into a general corpus (simple sentences and equations), a
 domain corpus (arithmetic only), instruction pairs, preference pairs (right vs. plausibly wrong
 answers) and held-out eval sets whose additions appear in no training file.
+
+The bundled recipes (docs/recipes.md) read the same files, plus one-digit instruction pairs (``format``:
+the chat format without the two-digit skill) and the held-out general and domain texts as subsets of
+their own (``eval-general``, ``eval-domain``) for ``eval_every`` curves and single-file evaluations.
 """
 
 import argparse
@@ -19,7 +23,8 @@ PLACES = ["in the park", "at home", "by the sea", "after lunch", "in the morning
 
 MANIFEST = {
     "subsets": {"general": "general.txt", "domain": "domain.txt", "instructions": "instructions.jsonl",
-                "preferences": "preferences.jsonl", "eval": "eval"},
+                "preferences": "preferences.jsonl", "eval": "eval", "format": "format.jsonl",
+                "eval-general": "eval/general.txt", "eval-domain": "eval/domain.txt"},
     "defaults": {"pretrain": "general", "continual-pretrain": "domain", "replay": "general",
                  "sft": "instructions", "dpo": "preferences", "evaluate": "eval"},
 }
@@ -80,6 +85,11 @@ def generate(out, seed=0, scale=1.0):
     write_docs(os.path.join(out, "domain.txt"), [domain_doc(train) for _ in range(n(3000))])
     write_jsonl(os.path.join(out, "instructions.jsonl"),
                 [{"prompt": question(a, b), "response": str(a + b)} for a, b in train[: n(6000)]])
+    # Every one-digit sum, repeated: an instruction-tuned sibling learns the answer format from these
+    # without learning two-digit addition (domain-cpt-merge).
+    digits = [(a, b) for a in range(10) for b in range(10)]
+    write_jsonl(os.path.join(out, "format.jsonl"),
+                [{"prompt": question(a, b), "response": str(a + b)} for a, b in digits * max(1, n(20))])
     write_jsonl(os.path.join(out, "preferences.jsonl"),
                 [{"prompt": question(a, b), "chosen": str(a + b), "rejected": str(wrong_answer(a, b, rng))}
                  for a, b in train[: n(3000)]])

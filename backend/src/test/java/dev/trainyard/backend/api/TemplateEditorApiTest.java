@@ -11,6 +11,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import dev.trainyard.backend.PostgresTestResource;
+import dev.trainyard.backend.templates.BundledTemplates;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -95,7 +96,7 @@ class TemplateEditorApiTest {
         JSON.readTree(
             given().get("/api/v1/step-kinds").then().statusCode(200).extract().asString());
     JsonSchema pipeline = SCHEMAS.getSchema(catalogue.get("pipeline"));
-    for (String template : List.of("hello", "demo", "finetune")) {
+    for (String template : BundledTemplates.names()) {
       try (InputStream in = getClass().getResourceAsStream("/templates/" + template + ".yaml")) {
         assertThat(pipeline.validate(YAML.readTree(in))).as(template).isEmpty();
       }
