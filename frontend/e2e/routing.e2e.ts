@@ -21,12 +21,12 @@ steps:
     kind: pretrain
     model: ${MOE}
     data: \${{ steps.text.outputs.output }}
-    config: {max_steps: 12, batch_size: 4, seq_len: 32, checkpoint_every: 0, seed: 0}
+    config: {max_steps: 12, batch_size: 4, seq_len: 32, checkpoint_every: 12, seed: 0}
   - id: other
     kind: pretrain
     model: ${MOE}
     data: \${{ steps.text.outputs.output }}
-    config: {max_steps: 2, batch_size: 4, seq_len: 32, checkpoint_every: 0, seed: 1}
+    config: {max_steps: 2, batch_size: 4, seq_len: 32, checkpoint_every: 2, seed: 1}
   - id: route-a
     kind: route-stats
     model: \${{ steps.pretrain.outputs.model }}

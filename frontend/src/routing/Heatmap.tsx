@@ -54,7 +54,12 @@ export function scaleFor(values: Grid, kind: Scale['kind']): Scale {
 export function formatCell(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  return a < 1e-3 || a >= 1e4 ? v.toExponential(1) : v.toPrecision(3).replace(/\.?0+$/, '');
+  if (a < 1e-3 || a >= 1e4) return v.toExponential(1);
+  // three significant digits, without the trailing zeros of a fraction (0.5, not 0.500; 100 stays 100)
+  return v
+    .toPrecision(3)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 }
 
 interface Props {

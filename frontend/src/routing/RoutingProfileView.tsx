@@ -243,6 +243,7 @@ function Comparison({
   const ga = statisticGrid(a, stat);
   const gb = statisticGrid(b, stat);
   const diff = differenceGrid(ga, gb);
+  const coDiff = differenceGrid(a.layers[layer].coactivation, b.layers[layer].coactivation);
   const title = `${aName} − ${bName}`;
   return (
     <div data-testid="comparison">
@@ -272,11 +273,8 @@ function Comparison({
         testId="coactivation-difference"
         rowLabels={expertLabels(a.model.layer_experts[layer])}
         colLabels={expertLabels(a.model.layer_experts[layer])}
-        values={differenceGrid(a.layers[layer].coactivation, b.layers[layer].coactivation)}
-        scale={scaleFor(
-          differenceGrid(a.layers[layer].coactivation, b.layers[layer].coactivation),
-          'diverging',
-        )}
+        values={coDiff}
+        scale={scaleFor(coDiff, 'diverging')}
         describe={(i, j, v) =>
           `layer ${layer}, experts ${i} and ${j}: co-activation difference ${formatCell(v ?? 0)}`
         }
