@@ -92,7 +92,7 @@ test('read a tiny MoE’s expert load, its routing profile, and the difference o
   await expect(page.getByTestId('expert-load-step')).toHaveText(/^step 12/);
   await expect(load.locator('[data-cell^="0,"]')).toHaveCount(8);
   await expectReadableLabels(load);
-  await expect(page.getByRole('img', { name: 'loss chart' })).toBeVisible();
+  await expect(page.getByRole('img', { name: 'loss chart', exact: true })).toBeVisible();
   await expect(page.getByRole('img', { name: /load\/expert/ })).toHaveCount(0);
   await page.getByTestId('expert-load').scrollIntoViewIfNeeded();
   await shot(page, 'expert-load');
