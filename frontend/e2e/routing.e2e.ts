@@ -12,36 +12,39 @@ kind: Pipeline
 name: ${NAME}
 description: a tiny MoE, its routing on two tasks, and another model's routing on one
 steps:
-  - id: text
+  - id: task-a
     kind: command
     run: >-
-      for i in $(seq 0 60); do echo "$i+$((i % 9))=$((i + i % 9))"; echo; done > "$TRAINYARD_OUTPUT/task_a.txt" &&
+      for i in $(seq 0 60); do echo "$i+$((i % 9))=$((i + i % 9))"; echo; done > "$TRAINYARD_OUTPUT/task_a.txt"
+  - id: task-b
+    kind: command
+    run: >-
       for i in $(seq 0 60); do echo "the cat sees a red ball, and the dog runs after ball $i."; echo; done > "$TRAINYARD_OUTPUT/task_b.txt"
   - id: pretrain
     kind: pretrain
     model: ${MOE}
-    data: \${{ steps.text.outputs.output }}
+    data: \${{ steps.task-a.outputs.output }}
     config: {max_steps: 12, batch_size: 4, seq_len: 32, checkpoint_every: 12, seed: 0}
   - id: other
     kind: pretrain
     model: ${MOE}
-    data: \${{ steps.text.outputs.output }}
+    data: \${{ steps.task-a.outputs.output }}
     config: {max_steps: 2, batch_size: 4, seq_len: 32, checkpoint_every: 2, seed: 1}
   - id: route-a
     kind: route-stats
     model: \${{ steps.pretrain.outputs.model }}
-    data: \${{ steps.text.outputs.output }}
-    config: {subset: task_a.txt, seq_len: 32}
+    data: \${{ steps.task-a.outputs.output }}
+    config: {seq_len: 32}
   - id: route-b
     kind: route-stats
     model: \${{ steps.pretrain.outputs.model }}
-    data: \${{ steps.text.outputs.output }}
-    config: {subset: task_b.txt, seq_len: 32}
+    data: \${{ steps.task-b.outputs.output }}
+    config: {seq_len: 32}
   - id: route-other
     kind: route-stats
     model: \${{ steps.other.outputs.model }}
-    data: \${{ steps.text.outputs.output }}
-    config: {subset: task_a.txt, seq_len: 32}
+    data: \${{ steps.task-a.outputs.output }}
+    config: {seq_len: 32}
 `;
 
 interface RunView {
@@ -113,9 +116,15 @@ test('read a tiny MoE’s expert load, its routing profile, and the difference o
   await expect(page.getByTestId('difference-heatmap')).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`compare=${profile('route-b')}`));
   await expect(
-    page.getByRole('heading', { name: /Difference of token frequency: task_a\.txt − task_b\.txt/ }),
+    page.getByRole('heading', { name: 'Difference of token frequency: route-a − route-b' }),
   ).toBeVisible();
   await expectReadableLabels(page.getByTestId('difference-heatmap'));
+  // two datasets route differently: some cell differs
+  const diffs = await page
+    .getByTestId('difference-heatmap')
+    .locator('[data-value]')
+    .evaluateAll((els) => els.map((e) => Math.abs(Number(e.getAttribute('data-value')))));
+  expect(Math.max(...diffs)).toBeGreaterThan(0.01);
   await shot(page, 'routing-profile-diff');
 
   // the link opens the same comparison; another model's profile is refused

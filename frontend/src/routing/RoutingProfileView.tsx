@@ -28,9 +28,12 @@ import { comparableProfiles, profileOptionLabel } from './profileOptions';
 const loadProfile = (id: string, signal: AbortSignal) =>
   api.getArtifactFileText(id, PROFILE_FILE, signal).then(parseProfile);
 
-/** What a profile is called in labels: the dataset it was measured on, else the artifact's name. */
-const profileName = (p: RoutingProfile, a: { name?: string | null } | undefined) =>
-  p.dataset.subset ?? a?.name ?? 'this profile';
+/**
+ * What a profile is called in labels: the dataset subset it was measured on, else the step that made it
+ * (two route-stats steps of one run over two datasets), else the artifact's name.
+ */
+const profileName = (p: RoutingProfile, a: Pick<Artifact, 'name' | 'producedBy'> | undefined) =>
+  p.dataset.subset ?? a?.producedBy?.stepId ?? a?.name ?? 'this profile';
 
 export function RoutingProfileView({ artifact }: { artifact: Artifact }) {
   const [params, setParams] = useSearchParams();
