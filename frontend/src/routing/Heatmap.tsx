@@ -9,7 +9,7 @@ export type Scale = { kind: 'sequential'; min: number; max: number } | { kind: '
 const SEQUENTIAL = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'];
 const DIVERGING = ['#2166ac', '#92c5de', '#f7f7f7', '#f4a582', '#b2182b'];
 const FONT = 12;
-const CELL_W = 52;
+const CELL_W = 60;
 const CELL_H = 28;
 /** Past this many columns the values live in the tooltips only; the cells get too narrow for text. */
 const MAX_TEXT_COLUMNS = 16;
@@ -54,7 +54,8 @@ export function scaleFor(values: Grid, kind: Scale['kind']): Scale {
 export function formatCell(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a < 1e-3 || a >= 1e4) return v.toExponential(1);
+  // at most 7 characters, so a value fits its cell: -0.0999, -1.4e-3
+  if (a < 1e-2 || a >= 1e4) return v.toExponential(1);
   // three significant digits, without the trailing zeros of a fraction (0.5, not 0.500; 100 stays 100)
   return v
     .toPrecision(3)

@@ -255,7 +255,7 @@ describe('routing profile view', () => {
 
 describe('cell values', () => {
   it('are written with three significant digits', () => {
-    expect([100, 0.5, 0.125, -0.23229, 1.0, 0, 12345, 0.0004].map(formatCell)).toEqual([
+    expect([100, 0.5, 0.125, -0.23229, 1.0, 0, 12345, 0.0004, -0.0013512, 0.0999].map(formatCell)).toEqual([
       '100',
       '0.5',
       '0.125',
@@ -264,6 +264,8 @@ describe('cell values', () => {
       '0',
       '1.2e+4',
       '4.0e-4',
+      '-1.4e-3',
+      '0.0999',
     ]);
   });
 });
