@@ -1,7 +1,10 @@
 import { render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MetricPoint } from '../api/types';
+import { MemoryRouter } from 'react-router-dom';
+import type { Run } from '../api/types';
 import { StepMetrics } from '../runs/StepMetrics';
+import { StepPanel } from '../runs/StepPanel';
 // The metric points of a real 6-step pretrain of an 8-expert, 2-layer Mixtral (fixtures/make_fixtures.py).
 import pretrain from './fixtures/moe-pretrain-metrics.json';
 import { expertLoad } from './expertLoad';
@@ -94,6 +97,56 @@ describe('expert load panel', () => {
       value(6, 'moe/layer1/load/expert6'),
     );
     expect(screen.getByTestId('overlay-router entropy').textContent).toBe('layer 0: 6; layer 1: 6');
+  });
+
+  it('counts the per-expert values in the attempt’s final metrics instead of listing them', async () => {
+    serve(POINTS);
+    const last = Object.fromEntries(POINTS.filter((p) => p.step === 6).map((p) => [p.name, p.value]));
+    const run: Run = {
+      id: 'r',
+      executions: 1,
+      template: 'moe',
+      templateVersion: 1,
+      status: 'SUCCEEDED',
+      createdAt: '2026-12-01T10:00:00Z',
+      startedAt: '2026-12-01T10:00:00Z',
+      finishedAt: '2026-12-01T10:01:00Z',
+      launchedBy: 'local',
+      params: {},
+      error: null,
+      steps: [
+        {
+          id: 'pretrain',
+          kind: 'pretrain',
+          status: 'SUCCEEDED',
+          needs: [],
+          outputs: {},
+          attempts: [
+            {
+              attempt: 1,
+              status: 'SUCCEEDED',
+              worker: 'w',
+              startedAt: '2026-12-01T10:00:00Z',
+              finishedAt: '2026-12-01T10:01:00Z',
+              error: null,
+              metrics: last,
+              cacheHitOf: null,
+            },
+          ],
+        },
+      ],
+    };
+    render(
+      <MemoryRouter>
+        <StepPanel run={run} step={run.steps[0]} spec={null} busy={false} onApprove={() => {}} />
+      </MemoryRouter>,
+    );
+    const cellText =
+      (await screen.findByText(/per-expert values, in Expert load below/)).parentElement?.textContent ?? '';
+    expect(cellText).toContain('(+16 per-expert values, in Expert load below)');
+    expect(cellText).toContain('moe/aux_loss=');
+    expect(cellText).toContain('loss=');
+    expect(cellText).not.toContain('load/expert');
   });
 
   it('shows nothing new for a dense run', async () => {

@@ -10,6 +10,11 @@ const ENTROPY = /^(moe|route)\/layer(\d+)\/entropy$/;
 /** The losses the router adds during training, drawn next to the grid. */
 export const ROUTER_LOSSES = ['moe/aux_loss', 'moe/z_loss'];
 
+/** True for one expert's value (`moe/layer{i}/load/expert{j}`, `route/layer{i}/frequency/expert{j}`). */
+export function isPerExpertMetric(name: string): boolean {
+  return PER_EXPERT.test(name);
+}
+
 /** True for the metrics the expert-load panel draws, which the generic chart grid therefore leaves out. */
 export function isRoutingMetric(name: string): boolean {
   return PER_EXPERT.test(name) || ENTROPY.test(name) || ROUTER_LOSSES.includes(name);
