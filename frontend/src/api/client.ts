@@ -199,6 +199,18 @@ export const api = {
   artifactFileUrl: (id: string, path: string) =>
     url(`/artifacts/${enc(id)}/files/${path.split('/').map(encodeURIComponent).join('/')}`),
 
+  /** One stored file's text, e.g. a routing profile's profile.json that the page draws. */
+  getArtifactFileText: async (id: string, path: string, signal?: AbortSignal) => {
+    const res = await send(
+      `/artifacts/${enc(id)}/files/${path.split('/').map(encodeURIComponent).join('/')}`,
+      {
+        signal,
+        headers: { Accept: 'application/octet-stream' },
+      },
+    );
+    return res.text();
+  },
+
   /** Where the browser downloads the whole artifact as one tar, streamed by the server. */
   artifactArchiveUrl: (id: string) => url(`/artifacts/${enc(id)}/archive`),
 

@@ -10,6 +10,8 @@ import { AliasHistory } from '../aliases/AliasHistory';
 import { EvalTable } from '../evals/EvalTable';
 import { buildModelCard } from './modelCard';
 import { lineageLinks } from './lineageNodes';
+import { RoutingProfileView } from '../routing/RoutingProfileView';
+import { PROFILE_FILE } from '../routing/profile';
 
 export function ArtifactPage() {
   const { id = '' } = useParams();
@@ -118,6 +120,9 @@ export function ArtifactPage() {
               )}
             </dd>
           </dl>
+          {a.type === 'routing-profile' && !a.deleted && a.files.some((f) => f.path === PROFILE_FILE) && (
+            <RoutingProfileView artifact={a} />
+          )}
           <p>
             <Link to={`/lineage?root=${encodeURIComponent(a.id)}`}>Open in lineage explorer</Link>
             {' · '}

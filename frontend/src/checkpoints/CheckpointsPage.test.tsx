@@ -117,6 +117,36 @@ describe('registering a dataset', () => {
   });
 });
 
+describe('the routing profiles tab', () => {
+  it('lists the routing profiles, each linking to its heatmap page', async () => {
+    const requested: string[] = [];
+    const PROFILE: ArtifactSummary = {
+      ...PRUNED,
+      id: 'cc'.padEnd(64, '3'),
+      type: 'routing-profile',
+      name: 'profile',
+      producedBy: { runId: 'run-7', stepId: 'route-a', attempt: 1, output: 'profile' },
+      parameters: null,
+      sparsity: null,
+    };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        requested.push(url);
+        if (url.startsWith('/api/v1/aliases')) return json({ items: [] });
+        return json({ items: url.includes('type=routing-profile') ? [PROFILE] : [PRUNED] });
+      }),
+    );
+    renderPage();
+    fireEvent.click(await screen.findByRole('tab', { name: 'Routing profiles' }));
+    const table = await screen.findByRole('table', { name: 'Routing profiles' });
+    expect(within(table).getByRole('link', { name: 'profile' }).getAttribute('href')).toBe(
+      `/artifacts/${PROFILE.id}`,
+    );
+    expect(requested.some((u) => u.startsWith('/api/v1/artifacts?type=routing-profile'))).toBe(true);
+  });
+});
+
 describe('the datasets tab', () => {
   it('lists every version of each dataset, newest first, with its format and record count', async () => {
     const version = (v: number, id: string, format: string, records: number): DatasetVersion => ({

@@ -10,6 +10,7 @@ import { DatasetVersionsTable } from '../datasets/DatasetVersionsTable';
 const TYPES = [
   { value: 'checkpoint', label: 'Checkpoints' },
   { value: 'dataset', label: 'Datasets' },
+  { value: 'routing-profile', label: 'Routing profiles' },
   { value: 'all', label: 'All artifacts' },
 ];
 

@@ -3,6 +3,8 @@ import { ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 import { MetricChart } from './MetricChart';
 import { groupMetrics } from './metrics';
+import { expertLoad, isRoutingMetric } from '../routing/expertLoad';
+import { ExpertLoadPanel } from '../routing/ExpertLoadPanel';
 
 /** Charts of every metric the step attempt reported (loss, lr, tokens/s, GPU memory…). */
 export function StepMetrics({
@@ -20,15 +22,19 @@ export function StepMetrics({
     pollMs: 3000,
     stopWhen: () => !live,
   });
-  const series = m.data ? groupMetrics(m.data.points) : [];
+  const points = m.data?.points ?? [];
+  // An MoE step's per-expert metrics go into one layer × expert panel, not one chart each.
+  const routing = expertLoad(points);
+  const series = groupMetrics(routing ? points.filter((p) => !isRoutingMetric(p.name)) : points);
   return (
     <div>
       <h3>Metrics</h3>
       {m.error && !isNotAvailable(m.error) && <ErrorBox error={m.error} title="Could not load metrics" />}
       {m.loading && !m.data && !m.error && <Loading what="Loading metrics" />}
-      {((m.data && series.length === 0) || (m.error && isNotAvailable(m.error))) && (
+      {((m.data && series.length === 0 && !routing) || (m.error && isNotAvailable(m.error))) && (
         <p className="empty">No metrics reported{live ? ' yet' : ''}.</p>
       )}
+      {routing && <ExpertLoadPanel load={routing} live={live} />}
       {series.length > 0 && (
         <div className="charts">
           {series.map((s) => (

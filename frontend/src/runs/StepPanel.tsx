@@ -10,6 +10,7 @@ import { specStepId } from './runGraph';
 import { stepSpecFragment } from './specFragment';
 import { StepLog } from './StepLog';
 import { formatMetric, StepMetrics } from './StepMetrics';
+import { isPerExpertMetric } from '../routing/expertLoad';
 
 interface Props {
   run: Run;
@@ -82,9 +83,7 @@ export function StepPanel({ run, step, spec, busy, onApprove }: Props) {
                     <td>{formatDuration(a.startedAt, a.finishedAt)}</td>
                     <td className="small">
                       {a.metrics && Object.keys(a.metrics).length > 0 ? (
-                        Object.entries(a.metrics)
-                          .map(([k, v]) => `${k}=${formatMetric(v)}`)
-                          .join(' ')
+                        <FinalMetrics metrics={a.metrics} />
                       ) : (
                         <span className="muted">—</span>
                       )}
@@ -178,6 +177,23 @@ function StepInputs({ run, step }: { run: Run; step: Step }) {
             </li>
           ))}
         </ul>
+      )}
+    </>
+  );
+}
+
+/** An attempt's last values; an MoE step's per-expert loads are counted, not listed (the Expert load panel draws them). */
+function FinalMetrics({ metrics }: { metrics: Record<string, number> }) {
+  const entries = Object.entries(metrics);
+  const perExpert = entries.filter(([k]) => isPerExpertMetric(k)).length;
+  return (
+    <>
+      {entries
+        .filter(([k]) => !isPerExpertMetric(k))
+        .map(([k, v]) => `${k}=${formatMetric(v)}`)
+        .join(' ')}
+      {perExpert > 0 && (
+        <span className="muted"> (+{perExpert} per-expert values, in Expert load below)</span>
       )}
     </>
   );
