@@ -32,7 +32,7 @@ class DataError(ValueError):
 
 def resolve_files(path, subset=None, role=None):
     """The files a dataset input stands for; ``subset`` (or the manifest's default for ``role``) picks
-    one subset of a generated dataset dir."""
+    one subset of a generated dataset dir, or one file or folder of a plain one."""
     path = os.path.realpath(path)
     if os.path.isfile(path):
         return [path]
@@ -48,6 +48,15 @@ def resolve_files(path, subset=None, role=None):
         if name not in m["subsets"]:
             raise DataError(f"dataset {path} has no subset '{name}'; it has {sorted(m['subsets'])}")
         return resolve_files(os.path.join(path, m["subsets"][name]))
+    if subset is not None:
+        # A plain directory (a registered dataset): the subset is one of its files or folders.
+        target = os.path.realpath(os.path.join(path, subset))
+        inside = target == path or target.startswith(path + os.sep)
+        if not inside or not os.path.exists(target):
+            have = [os.path.relpath(f, path) for f in resolve_files(path)]
+            raise DataError(f"dataset {path} has no file or folder '{subset}' (config.subset); it has "
+                            + ", ".join(have[:20]) + (f" and {len(have) - 20} more" if len(have) > 20 else ""))
+        return resolve_files(target)
     files = []
     for dirpath, dirnames, filenames in os.walk(path, followlinks=True):
         dirnames.sort()
