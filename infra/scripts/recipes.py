@@ -226,13 +226,21 @@ def label(v):
     return f"{v:g}"
 
 
+def title_lines(title, width=80, most=2):
+    """The plot title in at most two lines; a longer one ends in an ellipsis, never cut silently."""
+    lines = textwrap.wrap(title, width)
+    if len(lines) > most:
+        lines = lines[:most - 1] + [textwrap.shorten(" ".join(lines[most - 1:]), width, placeholder=" …")]
+    return lines
+
+
 def frame(title, xlabel, ylabel, yt):
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
              f'font-family="sans-serif" font-size="12">',
              f'<rect width="{W}" height="{H}" fill="white"/>',
              *(f'<text x="{W / 2}" y="{20 + 17 * i}" text-anchor="middle" font-size="14">{html.escape(line)}</text>'
-               for i, line in enumerate(textwrap.wrap(title, 80)[:2])),
+               for i, line in enumerate(title_lines(title))),
              f'<text x="{LEFT + pw / 2}" y="{H - 15}" text-anchor="middle">{html.escape(xlabel)}</text>',
              f'<text x="15" y="{TOP + ph / 2}" text-anchor="middle" transform="rotate(-90 15 {TOP + ph / 2})">'
              f'{html.escape(ylabel)}</text>']

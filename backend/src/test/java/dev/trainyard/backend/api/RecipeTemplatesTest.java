@@ -2,6 +2,7 @@ package dev.trainyard.backend.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +35,13 @@ class RecipeTemplatesTest {
   static final Duration TIMEOUT = Duration.ofMinutes(30);
 
   static final List<String> MINE =
-      List.of("upcycle-then-train", "stability-gap", "domain-cpt-merge");
+      List.of(
+          "moe-expert-pruning",
+          "moe-merge-compress",
+          "upcycle-then-train",
+          "stability-gap",
+          "domain-cpt-merge",
+          "checkpoint-soup");
 
   private static Map<String, JsonPath> runs;
 
@@ -254,5 +261,129 @@ class RecipeTemplatesTest {
       System.out.printf(
           "RecipeTemplatesTest: domain-cpt-merge fast: %s exact match %.3f%n", eval, exactMatch);
     }
+  }
+
+  static JsonPath file(String artifact, String path) {
+    return given()
+        .get("/api/v1/artifacts/" + artifact + "/files/" + path)
+        .then()
+        .statusCode(200)
+        .extract()
+        .jsonPath();
+  }
+
+  @Test
+  void moeExpertPruningKeepsKExpertsPerLayerRankedFromTheTaskAProfileAndTheRandomBaselineNeedsNone()
+      throws Exception {
+    JsonPath run = run("moe-expert-pruning");
+    String id = run.getString("id");
+    String profile = output(run, "profile", "profile");
+    JsonPath stats = file(profile, "profile.json");
+    assertThat(stats.getString("dataset.subset")).isEqualTo("task_a");
+    assertThat(stats.getList("model.layer_experts", Integer.class)).containsExactly(8, 8);
+    // Lineage: the profile feeds the three task-specific prunes and no random one.
+    assertThat(edgesFrom(profile, "artifact:" + profile))
+        .containsExactlyInAnyOrder(
+            "step:" + id + "/prune-0/1", "step:" + id + "/prune-1/1", "step:" + id + "/prune-2/1");
+    int[] ks = {6, 4, 2};
+    for (int i = 0; i < ks.length; i++) {
+      int k = ks[i];
+      String pruned = output(run, "prune-" + i, "model");
+      JsonPath config = file(pruned, "config.json");
+      assertThat(config.getInt("num_local_experts")).as("prune-" + i).isEqualTo(ks[i]);
+      assertThat(config.getInt("num_experts_per_tok")).isEqualTo(Math.min(2, ks[i]));
+      List<List<Integer>> kept =
+          file(pruned, "trainyard-report.json").getList("experts.layers.kept");
+      assertThat(kept).hasSize(2).allSatisfy(layer -> assertThat(layer).hasSize(k));
+      // The experts kept are the ones task A routes to most.
+      for (int layer = 0; layer < 2; layer++) {
+        List<Float> freq = stats.getList("layers[" + layer + "].frequency", Float.class);
+        float cut =
+            freq.stream().sorted(java.util.Comparator.reverseOrder()).toList().get(ks[i] - 1);
+        assertThat(kept.get(layer))
+            .allSatisfy(j -> assertThat(freq.get(j)).isGreaterThanOrEqualTo(cut));
+      }
+      assertThat(edgesFrom(pruned, "artifact:" + pruned))
+          .containsExactly("step:" + id + "/eval-pruned-" + i + "/1");
+      for (int draw = 0; draw < 3; draw++) {
+        String random = output(run, "prune-random-" + (3 * i + draw), "model");
+        assertThat(file(random, "config.json").getInt("num_local_experts")).isEqualTo(ks[i]);
+      }
+    }
+    System.out.printf(
+        "RecipeTemplatesTest: moe-expert-pruning fast: task A exact match dense %.3f, k=2 %.3f%n",
+        last(run, "eval-dense", "task_a/exact_match"),
+        last(run, "eval-pruned-2", "task_a/exact_match"));
+  }
+
+  @Test
+  void moeMergeCompressMergesEightExpertsIntoTheFourDominantOnesAndRunsBothBaselines()
+      throws Exception {
+    JsonPath run = run("moe-merge-compress");
+    int experts = intParam(run, "experts");
+    for (String step : List.of("merged", "averaged", "pruned")) {
+      String model = output(run, step, "model");
+      assertThat(file(model, "config.json").getInt("num_local_experts"))
+          .as(step)
+          .isEqualTo(experts);
+    }
+    JsonPath merged = file(output(run, "merged", "model"), "trainyard-report.json");
+    JsonPath averaged = file(output(run, "averaged", "model"), "trainyard-report.json");
+    for (int layer = 0; layer < 2; layer++) {
+      String at = "experts.layers[" + layer + "]";
+      assertThat(merged.getList(at + ".dominant")).hasSize(experts);
+      // Every one of the 8 experts is in exactly one group; the same groups in both merges.
+      List<Integer> members =
+          merged.getList(at + ".groups.members", List.class).stream()
+              .flatMap(g -> ((List<Integer>) g).stream())
+              .sorted()
+              .toList();
+      assertThat(members).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+      assertThat(averaged.getList(at + ".groups.members"))
+          .isEqualTo(merged.getList(at + ".groups.members"));
+      // Uniform averaging weighs a group's members alike; the frequency-weighted merge need not.
+      for (List<Float> weights : averaged.<List<Float>>getList(at + ".groups.weights")) {
+        assertThat(weights)
+            .allSatisfy(w -> assertThat(w).isCloseTo(1f / weights.size(), within(1e-6f)));
+      }
+    }
+    for (String eval : List.of("eval-moe", "eval-merged", "eval-averaged", "eval-pruned")) {
+      assertThat(last(run, eval, "loss")).as(eval).isPositive().isFinite();
+    }
+  }
+
+  @Test
+  void checkpointSoupFansTheSeedsInAndItsRelativeGateIsEvaluatedAgainstEveryIngredient()
+      throws Exception {
+    JsonPath run = run("checkpoint-soup");
+    String id = run.getString("id");
+    List<Double> losses = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String model = output(run, "ingredient-" + i, "model");
+      assertThat(edgesFrom(model, "artifact:" + model))
+          .contains("step:" + id + "/soup/1", "step:" + id + "/eval-ingredient-" + i + "/1");
+      losses.add(last(run, "eval-ingredient-" + i, "loss"));
+    }
+    double best = losses.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    int index = losses.indexOf(best);
+    assertThat(last(run, "best", "selected_value")).isCloseTo(best, within(1e-5));
+    assertThat(last(run, "best", "selected_index")).isEqualTo(index);
+    assertThat(output(run, "best", "model")).isEqualTo(output(run, "ingredient-" + index, "model"));
+
+    JsonPath gate = file(output(run, "eval-soup", "report"), "eval.json");
+    assertThat(gate.getString("gate.metric")).isEqualTo("loss");
+    assertThat(gate.getString("gate.beat.mode")).isEqualTo("min");
+    List<Double> beaten = gate.getList("gate.beat.reports.value", Double.class);
+    assertThat(beaten).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(beaten.get(i)).isCloseTo(losses.get(i), within(1e-5));
+    }
+    // mode min: the bound is the best (lowest) ingredient loss minus the margin (-1 in the fast
+    // variant, so the gate's arithmetic is checked here and the claim only in the full run).
+    double margin = ((Number) param(run, "margin")).doubleValue();
+    assertThat(gate.getDouble("gate.beat.best")).isCloseTo(best, within(1e-5));
+    assertThat(gate.getDouble("gate.beat.bound")).isCloseTo(best - margin, within(1e-5));
+    assertThat(gate.getBoolean("gate.passed")).isTrue();
+    assertThat(last(run, "eval-soup", "loss")).isLessThanOrEqualTo(best - margin + 1e-5);
   }
 }
