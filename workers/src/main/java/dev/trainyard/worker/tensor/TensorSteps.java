@@ -436,51 +436,32 @@ public final class TensorSteps {
       if (r.profile() != null) {
         roles.add(new InputRole(r.profileRef(), "profile", r.profile(), Map.of()));
       }
+      // Each method validates (and scores) before any output is written; one write for all.
+      List<TensorPipeline.Item> items;
+      ObjectNode config;
+      Map<String, Object> report;
       if (r.method().equals(PruneRules.EXPERTS)) {
-        ExpertPruner.Plan plan = ExpertPruner.plan(r, model); // validates before any output
-        return write(
-            StepKinds.PRUNE.name(),
-            r.method(),
-            body,
-            plan.items(),
-            model,
-            plan.config(),
-            roles,
-            r.maxShardBytes(),
-            outputDir,
-            metricsFile,
-            cancelled,
-            progress,
-            started,
-            Map.of("experts", plan.report()));
+        ExpertPruner.Plan plan = ExpertPruner.plan(r, model);
+        items = plan.items();
+        config = plan.config();
+        report = Map.of("experts", plan.report());
+      } else if (r.method().equals("width")) {
+        WidthPruner.Plan plan = WidthPruner.plan(r, model);
+        items = plan.items();
+        config = plan.config();
+        report = Map.of("width", plan.report());
+      } else {
+        items = Pruner.plan(r, model);
+        config = model.config().orElse(null);
+        report = Map.of();
       }
-      if (r.method().equals("width")) {
-        WidthPruner.Plan plan =
-            WidthPruner.plan(r, model); // validates and scores before any output
-        return write(
-            StepKinds.PRUNE.name(),
-            r.method(),
-            body,
-            plan.items(),
-            model,
-            plan.config(),
-            roles,
-            r.maxShardBytes(),
-            outputDir,
-            metricsFile,
-            cancelled,
-            progress,
-            started,
-            Map.of("width", plan.report()));
-      }
-      List<TensorPipeline.Item> items = Pruner.plan(r, model);
       return write(
           StepKinds.PRUNE.name(),
           r.method(),
           body,
           items,
           model,
-          model.config().orElse(null),
+          config,
           roles,
           r.maxShardBytes(),
           outputDir,
@@ -488,7 +469,7 @@ public final class TensorSteps {
           cancelled,
           progress,
           started,
-          Map.of());
+          report);
     }
   }
 
