@@ -113,8 +113,10 @@ def generate(out, seed=0, scale=1.0):
     return out
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m trainyard_trainer.datasets", description=__doc__.split("\n")[0])
+def generator_main(module, doc, generate, what, argv=None):
+    """The command line of a synthetic-data generator (this module's, moe_tasks'): --out (default
+    $TRAINYARD_OUTPUT, as a command step gets it), --seed, --scale; then ``generate(out, seed, scale)``."""
+    p = argparse.ArgumentParser(prog=f"python -m trainyard_trainer.{module}", description=doc.split("\n")[0])
     p.add_argument("--out", default=os.environ.get("TRAINYARD_OUTPUT"), help="directory to write (default $TRAINYARD_OUTPUT)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--scale", type=float, default=1.0, help="multiplies the number of training examples")
@@ -122,8 +124,11 @@ def main(argv=None):
     if not args.out:
         p.error("--out is required (or set TRAINYARD_OUTPUT)")
     generate(args.out, args.seed, args.scale)
-    print(f"wrote synthetic datasets to {args.out}")
+    print(f"wrote {what} to {args.out}")
 
+
+def main(argv=None):
+    generator_main("datasets", __doc__, generate, "synthetic datasets", argv)
 
 if __name__ == "__main__":
     main()

@@ -10,7 +10,6 @@ in no training file, both as an exact-match set (``eval/task_a.jsonl``) and as t
 (``eval/heldout_a.txt``).
 """
 
-import argparse
 import json
 import os
 import random
@@ -73,16 +72,8 @@ def generate(out, seed=0, scale=1.0):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m trainyard_trainer.moe_tasks", description=__doc__.split("\n")[0])
-    p.add_argument("--out", default=os.environ.get("TRAINYARD_OUTPUT"), help="directory to write (default $TRAINYARD_OUTPUT)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--scale", type=float, default=1.0, help="multiplies the number of training documents")
-    args = p.parse_args(argv)
-    if not args.out:
-        p.error("--out is required (or set TRAINYARD_OUTPUT)")
-    generate(args.out, args.seed, args.scale)
-    print(f"wrote the two MoE tasks to {args.out}")
-
+    from trainyard_trainer.datasets import generator_main
+    generator_main("moe_tasks", __doc__, generate, "the two MoE tasks", argv)
 
 if __name__ == "__main__":
     main()
