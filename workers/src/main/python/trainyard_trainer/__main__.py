@@ -11,6 +11,10 @@ import json
 import os
 import sys
 
+# The step contract's exit codes (the worker's TrainerStepKind maps them to failure types).
+EXIT_INVALID = 2
+EXIT_GATE_FAILED = 3
+
 
 def check():
     report = {"python": sys.version.split()[0], "executable": sys.executable, "missing": []}
@@ -76,13 +80,13 @@ def main(argv):
             return train.run(kind, body, step, runner)
         print(f"error: step kind '{kind}' is not a trainer kind (step.json has no trainer runner settings)",
               file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     except evaluate.GateFailed as e:
         print(f"gate failed: {e}", file=sys.stderr)
-        return 3
+        return EXIT_GATE_FAILED
     except (ValueError, FileNotFoundError, data.DataError) as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID
 
 
 if __name__ == "__main__":

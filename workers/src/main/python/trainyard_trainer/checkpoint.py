@@ -163,7 +163,7 @@ def set_rng_state(state):
 
 
 def save_training_state(checkpoints_dir, step, model, optimizer, data_state, info, tokenizer=None, keep=2,
-                        write=None):
+                        write=None, rank_rng=None):
     """Writes ``step-<N>`` atomically and keeps the newest ``keep`` states; ``data_state`` holds the data
     position (the mixture's per-source counters), so a resumed run serves the same batches. ``write(dir)``
     writes the trained tensors instead of the whole model (an adapter run keeps only its adapter)."""
@@ -175,8 +175,11 @@ def save_training_state(checkpoints_dir, step, model, optimizer, data_state, inf
     else:
         # float32 whatever the checkpoint's dtype: a resumed run continues from the exact weights
         save_model(model, tmp, info, dtype=torch.float32, tokenizer=tokenizer)
-    torch.save({"step": step, "optimizer": optimizer.state_dict(), "data": data_state, "rng": rng_state(),
-                "trainer": __version__}, os.path.join(tmp, STATE_FILE))
+    state = {"step": step, "optimizer": optimizer.state_dict(), "data": data_state, "rng": rng_state(),
+             "trainer": __version__}
+    if rank_rng is not None:
+        state["rank_rng"] = rank_rng  # under DDP: every rank's, in rank order
+    torch.save(state, os.path.join(tmp, STATE_FILE))
     shutil.rmtree(final, ignore_errors=True)
     os.rename(tmp, final)
     states = sorted(list_training_states(checkpoints_dir), key=lambda p: p[0])

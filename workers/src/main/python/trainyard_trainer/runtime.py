@@ -43,14 +43,16 @@ class Runtime:
             return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    def prepare(self, model):
-        """The module the loop calls: DDP-wrapped, then compiled, where those are available."""
+    def prepare(self, model, unused_parameters=False):
+        """The module the loop calls: DDP-wrapped, then compiled, where those are available.
+        ``unused_parameters``: some parameters may get no gradient in a step (an MoE model's idle experts)."""
         model.to(self.device)
         model._rope_for(model.config.max_position_embeddings, self.device)  # no cache fill inside a compiled graph
         wrapped = model
         if self.world > 1:
             wrapped = torch.nn.parallel.DistributedDataParallel(
-                wrapped, device_ids=[self.local_rank] if self.device.type == "cuda" else None)
+                wrapped, device_ids=[self.local_rank] if self.device.type == "cuda" else None,
+                find_unused_parameters=unused_parameters)
         if self.compile:
             wrapped = torch.compile(wrapped)
         return wrapped
@@ -71,6 +73,20 @@ class Runtime:
         t = torch.tensor([value], device=self.device, dtype=torch.float64)
         torch.distributed.all_reduce(t)
         return t.item() / self.world
+
+    def seed_rank(self, seed):
+        """Ranks after 0 draw their own random numbers (LoRA dropout): the same masks on every rank would
+        be one mask seen W times. Rank 0 keeps the seeded stream a single process has."""
+        if self.rank > 0:
+            torch.manual_seed(seed + 1_000_003 * self.rank)
+
+    def gather(self, value):
+        """Every rank's ``value`` (any picklable object) in rank order, on every rank; None without DDP."""
+        if self.world == 1:
+            return None
+        out = [None] * self.world
+        torch.distributed.all_gather_object(out, value)
+        return out
 
     def gpu_metrics(self):
         if self.device.type != "cuda":

@@ -297,6 +297,8 @@ def run(kind, body, step_json, runner, log=print):
     objective_name, init = runner["objective"], runner["init"]
     cfg = TrainConfig(body.get("config"), objective_name)
     rt = Runtime(cfg.raw)
+    if not rt.main:
+        log = _silent  # rank 0 speaks for every rank: the step log holds each line once
     work_dir = step_json["work_dir"]
     out_dir = step_json["output"]
     metrics = MetricsWriter(step_json.get("metrics"), rt.main)
@@ -360,7 +362,7 @@ def run(kind, body, step_json, runner, log=print):
         objective = SupervisedFineTuning(mixture, pad_id)
     else:
         objective = LanguageModeling(mixture, pad_id)
-    needed = cfg.max_steps * cfg.grad_accum * cfg.batch_size * rt.world
+    needed = cfg.max_steps * cfg.grad_accum * cfg.batch_size * rt.world  # the global batch, every step
     if mixture.capacity() is not None and mixture.capacity() < needed:
         raise ValueError(f"data: the sources' max_epochs allow {mixture.capacity()} sequences, and "
                          f"{cfg.max_steps} steps need {needed}; raise max_epochs or lower config.max_steps")
@@ -374,13 +376,16 @@ def run(kind, body, step_json, runner, log=print):
         start = state["step"]
     trainable = [p for p in model.parameters() if p.requires_grad]
     n_trainable = sum(p.numel() for p in trainable)
-    wrapped = rt.prepare(model)
+    # Experts no token of a rank's micro-batch was routed to get no gradient there: DDP must expect that.
+    wrapped = rt.prepare(model, unused_parameters=model.config.family.moe)
     optimizer = rt.optimizer(model, cfg.lr, cfg.weight_decay)
     if state:
         optimizer.load_state_dict(state["optimizer"])
-        ckpt.set_rng_state(state["rng"])
+        _resume_rng(rt, state, cfg.seed, start)
         log(f"resumed from {resume_dir} at step {start}")
         metrics.write(step=start, resumed_from_step=start)
+    else:
+        rt.seed_rank(cfg.seed)
     tokens_seen = state.get("data", {}).get("tokens", 0) if state else 0
     log(f"{kind}: {n_params:,} parameters ({n_trainable:,} trainable"
         + (f", LoRA r {adapter.r} on {', '.join(adapter.target_modules)}" if adapter else "")
@@ -412,9 +417,12 @@ def run(kind, body, step_json, runner, log=print):
             group["lr"] = lr
         total_loss, stats_sum, step_tokens = 0.0, {}, 0
         for _ in range(cfg.grad_accum):
-            batch = objective.next_batch(cfg.batch_size * rt.world)
-            batch = tuple(_shard(t, rt, objective_name) for t in batch)
-            loss, stats, ntok = objective.loss(wrapped, batch, rt)
+            # The global micro-batch is world consecutive micro-batches, rank r computing the r-th, so a run
+            # of W ranks with grad_accum A takes the steps of one process with grad_accum A·W, whatever the
+            # objective (a per-token mean is a mean over the same rows) or the mixture of sources.
+            batches = [objective.next_batch(cfg.batch_size) for _ in range(rt.world)]
+            batch = batches[rt.rank]
+            loss, stats, _ = objective.loss(wrapped, batch, rt)
             # An MoE model's router losses join every objective's loss; ``loss`` is logged without them.
             router_loss, moe_stats = moe.objective_terms(model)
             stats = dict(stats, **moe_stats)
@@ -422,7 +430,7 @@ def run(kind, body, step_json, runner, log=print):
             total_loss += loss.item() / cfg.grad_accum
             for k, v in stats.items():
                 stats_sum[k] = stats_sum.get(k, 0.0) + v / cfg.grad_accum
-            step_tokens += ntok * rt.world
+            step_tokens += sum(b[0].numel() for b in batches)
         grad_norm = torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip).item()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -455,11 +463,14 @@ def run(kind, body, step_json, runner, log=print):
             scores = evaluate_during_training(objective, held_out, model, rt, cfg.batch_size)
             metrics.write(step=done, total_steps=cfg.max_steps, **{k: rt.mean(v) for k, v in scores.items()})
             log(f"eval at step {done}: " + " ".join(f"{k}={v:.4g}" for k, v in scores.items()))
-        if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.max_steps and rt.main:
-            data_state = dict(objective.state(), tokens=tokens_seen)
-            path = ckpt.save_training_state(checkpoints_dir, done, model, optimizer, data_state, info, tokenizer,
-                                            write=save_output if adapter else None)
-            log(f"saved training state {path}")
+        if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.max_steps:
+            rank_rng = rt.gather(ckpt.rng_state())  # every rank takes part; rank 0 writes
+            if rt.main:
+                data_state = dict(objective.state(), tokens=tokens_seen)
+                path = ckpt.save_training_state(checkpoints_dir, done, model, optimizer, data_state, info,
+                                                tokenizer, write=save_output if adapter else None,
+                                                rank_rng=rank_rng)
+                log(f"saved training state {path}")
 
     if rt.main:
         info.update({"steps": cfg.max_steps, "tokens": tokens_seen, "config": cfg.raw,
@@ -547,12 +558,18 @@ def _mixture_metrics(mixture):
     return out
 
 
-def _shard(t, rt, objective_name):
-    """This rank's rows of a global batch (DPO batches are [chosen; rejected] halves, sharded alike)."""
-    if rt.world == 1:
-        return t
-    if objective_name == "dpo":
-        half = t.shape[0] // 2
-        c, r = t[:half].chunk(rt.world)[rt.rank], t[half:].chunk(rt.world)[rt.rank]
-        return torch.cat([c, r])
-    return t.chunk(rt.world)[rt.rank]
+def _silent(*args, **kwargs):
+    pass
+
+
+def _resume_rng(rt, state, seed, step):
+    """Each rank continues its own random stream; resumed with another number of ranks, ranks after 0 start
+    fresh ones (deterministic in seed, rank and step)."""
+    ranks = state.get("rank_rng")
+    if rt.rank == 0:
+        ckpt.set_rng_state(state["rng"])
+    elif ranks and len(ranks) == rt.world:
+        ckpt.set_rng_state(ranks[rt.rank])
+    else:
+        ckpt.set_rng_state(state["rng"])
+        torch.manual_seed(seed + 1_000_003 * rt.rank + step)
