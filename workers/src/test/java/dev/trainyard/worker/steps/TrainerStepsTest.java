@@ -2,6 +2,7 @@ package dev.trainyard.worker.steps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -215,6 +216,74 @@ class TrainerStepsTest {
     assertThat(stepJson.path("resume").asText()).isEqualTo(earlier.toString());
     assertThat(retried.metrics()).containsEntry("resumed_from_step", 4.0);
     assertThat(retried.logTail()).contains("resumed from " + earlier + " at step 4");
+  }
+
+  /**
+   * A pretrain step of the given run, with {@code resources} as the planner puts them in bodies.
+   */
+  private static StepTask pretrainOn(
+      String runId, ArtifactRef corpus, Map<String, Object> config, Map<String, Object> resources) {
+    var body = new java.util.LinkedHashMap<String, Object>();
+    body.put("model", TINY);
+    body.put("data", "${{ inputs.params.corpus }}");
+    body.put("config", config);
+    if (!resources.isEmpty()) {
+      body.put("resources", resources);
+    }
+    return new StepTask(
+        runId,
+        "pre",
+        "pretrain",
+        1,
+        Defaults.resolve(StepKinds.PRETRAIN, body),
+        Map.of("params.corpus", corpus),
+        0,
+        170);
+  }
+
+  private List<JsonNode> lossLines(String runId) throws Exception {
+    var lines = new java.util.ArrayList<JsonNode>();
+    for (String line :
+        Files.readAllLines(StepFiles.metricsFile(StepFiles.workDir(root, runId, "pre", 1)))) {
+      JsonNode node = JSON.readTree(line);
+      if (node.has("loss")) {
+        lines.add(node);
+      }
+    }
+    return lines;
+  }
+
+  @Test
+  void aTwoProcessGlooStepThroughTheWorkerTrainsAsOneProcessWithTheSameGlobalBatch()
+      throws Exception {
+    StepActivities steps = realTrainer();
+    ArtifactRef corpus = corpus();
+    Map<String, Object> config =
+        Map.of("max_steps", 4, "batch_size", 2, "seq_len", 32, "log_every", 1, "device", "cpu");
+    var twoAccumulated = new java.util.HashMap<>(config);
+    twoAccumulated.put("grad_accum", 2);
+
+    StepResult one = steps.execute(pretrainOn("run-one", corpus, twoAccumulated, Map.of()));
+    StepResult ranks = steps.execute(pretrainOn("run-ddp", corpus, config, Map.of("processes", 2)));
+
+    Path log = StepFiles.logFile(StepFiles.workDir(root, "run-ddp", "pre", 1));
+    String text = Files.readString(log);
+    // Two ranks, one voice: the trainer's first line is in the step log once.
+    assertThat(text.split("\\(world 2, ", -1)).as(text).hasSize(2);
+    assertThat(text).doesNotContain("(world 1, ");
+    // Rank 0 alone writes metrics: one line per step, with the loss of one process.
+    List<JsonNode> a = lossLines("run-one");
+    List<JsonNode> b = lossLines("run-ddp");
+    assertThat(b).hasSize(4);
+    for (int i = 0; i < a.size(); i++) {
+      assertThat(b.get(i).path("step").asInt()).isEqualTo(i + 1);
+      assertThat(b.get(i).path("loss").asDouble())
+          .isCloseTo(a.get(i).path("loss").asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+      assertThat(b.get(i).path("tokens").asLong()).isEqualTo(a.get(i).path("tokens").asLong());
+    }
+    ProducedArtifact model = ranks.outputs().get("model");
+    assertThat(model.files()).extracting(ManifestEntry::path).contains("model.safetensors");
+    assertThat(ranks.metrics().get("loss")).isCloseTo(one.metrics().get("loss"), within(1e-5));
   }
 
   @Test

@@ -30,6 +30,8 @@ public final class StepKinds {
   public static final String ID_PATTERN = "[a-z][a-z0-9-]{0,62}";
   public static final String POOL_PATTERN = "[a-z0-9-]+";
   public static final int MAX_GPUS = 64;
+  public static final int MAX_PROCESSES = 64;
+  public static final int MAX_NODES = 64;
 
   /**
    * Fields allowed on every step whatever its kind; they steer scheduling rather than the step's
@@ -53,7 +55,22 @@ public final class StepKinds {
                           "gpus",
                           INT,
                           Constraint.between(0, MAX_GPUS),
-                          "GPUs on one host, default 0"))),
+                          "GPUs on one host, default 0"),
+                      ConfigKey.optional(
+                          "processes",
+                          INT,
+                          Constraint.between(1, MAX_PROCESSES),
+                          "trainer processes (DDP ranks under torchrun) on each host of a training step, default gpus when above 1, else 1; with GPUs, one per GPU"),
+                      ConfigKey.optional(
+                          "nodes",
+                          INT,
+                          Constraint.between(1, MAX_NODES),
+                          "hosts of a multi-node DDP training step, default 1; needs rendezvous"),
+                      ConfigKey.optional(
+                          "rendezvous",
+                          STRING,
+                          Constraint.NONE,
+                          "host:port of the c10d rendezvous of a multi-node step (on one of its hosts)"))),
           StepField.optional(
               "timeout", DURATION, "limit of one attempt: seconds or 90s/10m/2h, default 24h"),
           StepField.optional("retry", OBJECT, "retry policy of failed attempts")

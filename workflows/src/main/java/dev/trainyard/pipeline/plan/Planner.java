@@ -6,6 +6,7 @@ import dev.trainyard.pipeline.spec.Expression;
 import dev.trainyard.pipeline.spec.Expressions;
 import dev.trainyard.pipeline.spec.ParamSpec;
 import dev.trainyard.pipeline.spec.PipelineSpec;
+import dev.trainyard.pipeline.spec.Processes;
 import dev.trainyard.pipeline.spec.StepSpec;
 import dev.trainyard.pipeline.validate.Problems;
 import dev.trainyard.pipeline.validate.ValueChecker;
@@ -202,7 +203,7 @@ public final class Planner {
       body.forEach(
           (field, value) -> {
             var schema =
-                field.equals("cache")
+                field.equals("cache") || field.equals(Processes.BODY_KEY)
                     ? StepKinds.COMMON_FIELDS.get(field)
                     : kind.fields().get(field);
             if (schema != null) {

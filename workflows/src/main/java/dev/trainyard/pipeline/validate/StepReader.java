@@ -8,6 +8,7 @@ import dev.trainyard.pipeline.kind.StepKinds;
 import dev.trainyard.pipeline.plan.RetrySpec;
 import dev.trainyard.pipeline.spec.Durations;
 import dev.trainyard.pipeline.spec.ParamSpec;
+import dev.trainyard.pipeline.spec.Processes;
 import dev.trainyard.pipeline.spec.StepSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,6 +90,13 @@ final class StepReader {
         }
         if (field.equals("cache")) {
           body.put(field, entry.getValue());
+        }
+        if (field.equals("resources") && entry.getValue() instanceof Map<?, ?> resources) {
+          ResourcesChecker.check(resources, kind.orElse(null), path + ".resources", problems);
+          var launch = Processes.bodyEntry(resources);
+          if (!launch.isEmpty()) {
+            body.put(Processes.BODY_KEY, launch);
+          }
         }
         continue;
       }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.trainyard.pipeline.Pipelines;
+import dev.trainyard.pipeline.spec.Processes;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -784,6 +785,95 @@ class SpecValidationTest {
             "steps[0].resources.pool: must match [a-z0-9-]+",
             "steps[0].resources.gpus: must be >= 0 and <= 64",
             "steps[1].resources.gpus: must be >= 0 and <= 64");
+  }
+
+  @Test
+  void severalProcessesOrHostsAreCheckedWithThePathOfEveryProblem() {
+    assertThat(
+            stepProblems(
+                """
+          - id: cmd
+            kind: command
+            run: torchrun train.py
+            resources: {processes: 2, nodes: 2, rendezvous: "h:1"}
+          - id: gpus
+            kind: pretrain
+            data: ${{ params.corpus }}
+            resources: {gpus: 2, processes: 4}
+          - id: lonely
+            kind: pretrain
+            data: ${{ params.corpus }}
+            resources: {nodes: 2}
+          - id: port
+            kind: pretrain
+            data: ${{ params.corpus }}
+            resources: {nodes: 2, rendezvous: "trainer-0:99999"}
+          - id: host
+            kind: pretrain
+            data: ${{ params.corpus }}
+            resources: {nodes: 2, rendezvous: "http://trainer-0"}
+          - id: single
+            kind: pretrain
+            data: ${{ params.corpus }}
+            resources: {processes: 0, rendezvous: "trainer-0:29400"}
+        """))
+        .containsExactly(
+            "steps[0].resources.processes: kind 'command' runs as one process; only"
+                + " pretrain, continual-pretrain, sft, dpo run as several (DDP ranks). A command"
+                + " step starts its own, e.g. torchrun in run:",
+            "steps[0].resources.nodes: kind 'command' runs on one host; only pretrain,"
+                + " continual-pretrain, sft, dpo span hosts",
+            "steps[1].resources.processes: 4 processes on a host with 2 GPUs: each process drives"
+                + " one GPU, so processes must equal gpus (or be left out)",
+            "steps[2].resources.nodes: multi-node steps do not run yet: an attempt runs on one"
+                + " worker, and the workflow does not start one per host; use processes (or gpus) on"
+                + " one host",
+            "steps[2].resources.rendezvous: required when nodes > 1: host:port of the c10d"
+                + " rendezvous on one of the step's hosts",
+            "steps[3].resources.nodes: multi-node steps do not run yet: an attempt runs on one"
+                + " worker, and the workflow does not start one per host; use processes (or gpus) on"
+                + " one host",
+            "steps[3].resources.rendezvous: 'trainer-0:99999' is not host:port (a host name or"
+                + " address, and a port 1-65535), e.g. trainer-0.internal:29400",
+            "steps[4].resources.nodes: multi-node steps do not run yet: an attempt runs on one"
+                + " worker, and the workflow does not start one per host; use processes (or gpus) on"
+                + " one host",
+            "steps[4].resources.rendezvous: 'http://trainer-0' is not host:port (a host name or"
+                + " address, and a port 1-65535), e.g. trainer-0.internal:29400",
+            "steps[5].resources.processes: must be >= 1 and <= 64",
+            "steps[5].resources.rendezvous: only with nodes > 1 (one host rendezvouses on its own)");
+  }
+
+  @Test
+  void aTrainingStepOnSeveralProcessesCarriesTheirLayoutInItsPlannedBody() {
+    var plan =
+        Pipelines.compile(
+            HEADER
+                + """
+          - id: ddp
+            kind: pretrain
+            data: ${{ params.corpus }}
+            resources: {pool: cpu, processes: 2}
+          - id: wide
+            kind: sft
+            model: ${{ params.base }}
+            data: ${{ params.corpus }}
+            resources: {gpus: 8}
+          - id: plain
+            kind: pretrain
+            data: ${{ params.corpus }}
+            resources: {gpus: 1}
+        """,
+            Map.of("base", ARTIFACT, "corpus", ARTIFACT));
+    var ddp = plan.step("ddp").orElseThrow();
+    assertThat(ddp.body()).containsEntry("resources", Map.of("processes", 2));
+    assertThat(Processes.of(ddp.body(), ddp.gpus())).isEqualTo(new Processes(2, 1, null));
+    var wide = plan.step("wide").orElseThrow();
+    assertThat(wide.body()).doesNotContainKey("resources");
+    assertThat(Processes.of(wide.body(), wide.gpus())).isEqualTo(new Processes(8, 1, null));
+    var plain = plan.step("plain").orElseThrow();
+    assertThat(plain.body()).doesNotContainKey("resources");
+    assertThat(Processes.of(plain.body(), plain.gpus())).isEqualTo(Processes.ONE);
   }
 
   @Test
