@@ -89,5 +89,21 @@ def main(argv):
         return EXIT_INVALID
 
 
+def exit_rank(argv):
+    """One rank of several ends with ``os._exit``: everything it writes is closed by then, and the
+    interpreter's own teardown would free the DDP module, which can deadlock (runtime.KEPT_UNTIL_EXIT)."""
+    try:
+        code = main(argv)
+    except BaseException:  # noqa: BLE001 - printed as Python would, then the same exit code
+        import traceback
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        exit_rank(sys.argv[1:])
     sys.exit(main(sys.argv[1:]))

@@ -9,6 +9,10 @@ import time
 import torch
 
 
+# What a rank must not free before it exits (DDP modules); __main__ ends a rank with os._exit.
+KEPT_UNTIL_EXIT = []
+
+
 class Runtime:
     def __init__(self, cfg):
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -50,9 +54,13 @@ class Runtime:
         model._rope_for(model.config.max_position_embeddings, self.device)  # no cache fill inside a compiled graph
         wrapped = model
         if self.world > 1:
+            # Kept alive until the process ends (see __main__): freeing a DDP module while gloo's worker
+            # threads still drop their last tensors deadlocks in torch 1.13 (the destructor joins them
+            # holding the GIL, and they wait for the GIL to free a Python-owned tensor).
             wrapped = torch.nn.parallel.DistributedDataParallel(
                 wrapped, device_ids=[self.local_rank] if self.device.type == "cuda" else None,
                 find_unused_parameters=unused_parameters)
+            KEPT_UNTIL_EXIT.append(wrapped)
         if self.compile:
             wrapped = torch.compile(wrapped)
         return wrapped
