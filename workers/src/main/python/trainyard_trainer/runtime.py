@@ -16,6 +16,7 @@ KEPT_UNTIL_EXIT = []
 class Runtime:
     def __init__(self, cfg):
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.ddp = None
         self.rank = int(os.environ.get("RANK", "0"))
         self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         threads = cfg.get("cpu_threads") or int(os.environ.get("TRAINYARD_CPU_THREADS", "2"))
@@ -61,6 +62,7 @@ class Runtime:
                 wrapped, device_ids=[self.local_rank] if self.device.type == "cuda" else None,
                 find_unused_parameters=unused_parameters)
             KEPT_UNTIL_EXIT.append(wrapped)
+            self.ddp = wrapped
         if self.compile:
             wrapped = torch.compile(wrapped)
         return wrapped
@@ -81,6 +83,13 @@ class Runtime:
         t = torch.tensor([value], device=self.device, dtype=torch.float64)
         torch.distributed.all_reduce(t)
         return t.item() / self.world
+
+    def micro_step(self, last):
+        """Around one micro-batch's forward and backward: gradients are averaged over ranks once per optimizer
+        step, at its last micro-batch; the others accumulate locally (DDP's ``no_sync``)."""
+        if self.ddp is None or last:
+            return contextlib.nullcontext()
+        return self.ddp.no_sync()
 
     def seed_rank(self, seed):
         """Ranks after 0 draw their own random numbers (LoRA dropout): the same masks on every rank would

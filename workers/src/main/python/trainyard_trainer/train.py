@@ -416,17 +416,18 @@ def run(kind, body, step_json, runner, log=print):
         for group in optimizer.param_groups:
             group["lr"] = lr
         total_loss, stats_sum, step_tokens = 0.0, {}, 0
-        for _ in range(cfg.grad_accum):
+        for micro in range(cfg.grad_accum):
             # The global micro-batch is world consecutive micro-batches, rank r computing the r-th, so a run
             # of W ranks with grad_accum A takes the steps of one process with grad_accum A·W, whatever the
             # objective (a per-token mean is a mean over the same rows) or the mixture of sources.
             batches = [objective.next_batch(cfg.batch_size) for _ in range(rt.world)]
             batch = batches[rt.rank]
-            loss, stats, _ = objective.loss(wrapped, batch, rt)
-            # An MoE model's router losses join every objective's loss; ``loss`` is logged without them.
-            router_loss, moe_stats = moe.objective_terms(model)
-            stats = dict(stats, **moe_stats)
-            ((loss if router_loss is None else loss + router_loss) / cfg.grad_accum).backward()
+            with rt.micro_step(last=micro == cfg.grad_accum - 1):
+                loss, stats, _ = objective.loss(wrapped, batch, rt)
+                # An MoE model's router losses join every objective's loss; ``loss`` is logged without them.
+                router_loss, moe_stats = moe.objective_terms(model)
+                stats = dict(stats, **moe_stats)
+                ((loss if router_loss is None else loss + router_loss) / cfg.grad_accum).backward()
             total_loss += loss.item() / cfg.grad_accum
             for k, v in stats.items():
                 stats_sum[k] = stats_sum.get(k, 0.0) + v / cfg.grad_accum
