@@ -2,6 +2,7 @@
 torchrun), train the same steps as one process with the same global batch (per-rank micro-batch × ranks ×
 grad_accum): the logged losses agree within 1e-5 at every step, the checkpoints hold the same tensor
 names (no DDP ``module.`` prefix) and values, and a training state written under DDP resumes in one process.
+Covered: pretrain (dense and MoE), LoRA sft, full-model dpo.
 """
 
 import json
@@ -136,6 +137,17 @@ def test_lora_finetuning_on_two_ranks_follows_the_single_process_curve(pretraine
     adapter = {"type": "lora", "r": 4, "alpha": 8, "dropout": 0.0, "target_modules": ["q_proj", "v_proj"]}
     a, b, _ = pair(tmp_path, "sft", {"model": str(one / "output"), "data": datasets_dir, "adapter": adapter})
     assert_same_curve(SINGLE, RANKS, a, b)
+    assert_same_tensors(a / "output", b / "output")
+
+
+def test_dpo_on_two_ranks_follows_the_single_process_curve(pretrained, tmp_path, datasets_dir):
+    # Each rank's micro-batch is [chosen; rejected] of its own pairs, against a frozen copy of the start.
+    one, _, _ = pretrained
+    a, b, _ = pair(tmp_path, "dpo", {"model": str(one / "output"), "data": datasets_dir},
+                   single_config=dict(SINGLE, beta=0.5), ranks_config=dict(RANKS, beta=0.5))
+    assert_same_curve(SINGLE, RANKS, a, b)
+    margins = [(x["reward_margin"], y["reward_margin"]) for x, y in zip(metrics(a), metrics(b))]
+    assert all(abs(x - y) <= LOSS_TOLERANCE for x, y in margins)
     assert_same_tensors(a / "output", b / "output")
 
 
