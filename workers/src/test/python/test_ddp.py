@@ -132,6 +132,21 @@ def test_a_training_state_written_by_two_ranks_resumes_in_one_process(pretrained
     assert_same_tensors(one / "output", resumed / "output")
 
 
+def test_a_training_state_written_by_two_ranks_keeps_each_ranks_rng_and_resumes_on_two_ranks(pretrained, tmp_path,
+                                                                                             datasets_dir):
+    _, ranks, _ = pretrained
+    state = ranks / "checkpoints" / "step-3"
+    saved = torch.load(str(state / "trainer_state.pt"), weights_only=False)
+    assert len(saved["rank_rng"]) == WORLD
+    assert not torch.equal(saved["rank_rng"][0]["torch"], saved["rank_rng"][1]["torch"])  # own streams
+    resumed = tmp_path / "resumed"
+    body = {"model": TINY, "data": datasets_dir, "config": dict(RANKS, checkpoint_every=3)}
+    assert_ok(torchrun(write_step(str(resumed), "pretrain", body, resume=str(state))))
+    assert metrics(resumed)[0] == {"step": 3, "resumed_from_step": 3}
+    assert all(losses(resumed)[s] == losses(ranks)[s] for s in (4, 5, 6))
+    assert_same_tensors(ranks / "output", resumed / "output")
+
+
 def test_lora_finetuning_on_two_ranks_follows_the_single_process_curve(pretrained, tmp_path, datasets_dir):
     one, _, _ = pretrained
     adapter = {"type": "lora", "r": 4, "alpha": 8, "dropout": 0.0, "target_modules": ["q_proj", "v_proj"]}
