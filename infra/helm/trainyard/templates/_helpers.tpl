@@ -13,7 +13,7 @@
 
 {{/* A pool's worker Deployment: call with (dict "root" $ "pool" $pool). */}}
 {{- define "trainyard.worker.name" -}}
-{{- printf "%s-worker-%s" (include "trainyard.fullname" .root) (.pool.name | lower | replace "_" "-" | replace "." "-") | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-worker-%s" (include "trainyard.fullname" .root) .pool.name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{/* Labels of every object: the selector's two plus trainyard.metaLabels. */}}

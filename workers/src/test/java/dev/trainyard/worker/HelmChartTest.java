@@ -11,10 +11,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import dev.trainyard.pipeline.kind.StepKinds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -275,17 +277,49 @@ class HelmChartTest {
   }
 
   @Test
-  void twoPoolsThatWouldShareADeploymentAreRefused() {
+  void aPoolListedTwiceIsRefused() {
     Map<String, String> sets = new LinkedHashMap<>();
-    sets.put("workers.pools[0].name", "h100");
-    sets.put("workers.pools[0].replicas", "1");
-    sets.put("workers.pools[0].gpus", "1");
-    sets.put("workers.pools[1].name", "H100");
-    sets.put("workers.pools[1].replicas", "1");
-    sets.put("workers.pools[1].gpus", "1");
+    for (int i = 0; i < 2; i++) {
+      sets.put("workers.pools[" + i + "].name", "h100");
+      sets.put("workers.pools[" + i + "].replicas", "1");
+      sets.put("workers.pools[" + i + "].gpus", "1");
+    }
     assertThatThrownBy(() -> render(sets))
-        .hasMessageContaining("workers.pools")
-        .hasMessageContaining("ty-trainyard-worker-h100");
+        .hasMessageContaining("workers.pools: the pool \"h100\" is listed twice");
+  }
+
+  /**
+   * The worker serves {@code H100} or {@code a100_sxm}, but no step can ask for them ({@code
+   * resources.pool} is {@link StepKinds#POOL_PATTERN}): such a pool would idle forever, so the
+   * chart takes only names both accept.
+   */
+  @Test
+  void aPoolNameThatNoStepCanAskForIsRefused() throws Exception {
+    for (String name : List.of("H100", "a100_sxm", "gpu.large")) {
+      assertThat(new WorkerConfig(Path.of("/r"), List.of(name), 1, Duration.ZERO).pools())
+          .as("the worker alone would accept " + name)
+          .containsExactly(name);
+      assertThat(name.matches(StepKinds.POOL_PATTERN)).isFalse();
+      assertThatThrownBy(() -> render(onePool(name)))
+          .as(name)
+          .hasMessageContaining("workers.pools.0.name: Does not match pattern");
+    }
+    String name = "h100-sxm";
+    assertThat(name.matches(StepKinds.POOL_PATTERN)).isTrue();
+    assertThat(
+            workerOptions(render(onePool(name)).get("Deployment", "ty-trainyard-worker-" + name))
+                .pools())
+        .containsExactly(name);
+  }
+
+  static Map<String, String> onePool(String name) {
+    return Map.of(
+        "workers.pools[0].name",
+        name,
+        "workers.pools[0].replicas",
+        "1",
+        "workers.pools[0].gpus",
+        "1");
   }
 
   /** The validator is no rubber stamp: a broken Deployment is reported with the field's path. */
