@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import dev.trainyard.pipeline.kind.StepKinds;
@@ -256,6 +257,29 @@ class HelmChartTest {
   void helmLintsTheChartCleanInStrictMode() {
     LintResult lint = new Helm(CHART).lint().strict().call();
     assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+  }
+
+  /** helm install (a client-only dry run: no cluster) prints the release notes. */
+  @Test
+  void installNotesWarnWhenSeveralWorkersShareOneVolume() {
+    String defaults = installNotes();
+    assertThat(defaults)
+        .contains("kubectl -n ml rollout status deployment/ty-trainyard-backend")
+        .doesNotContain("WARNING");
+
+    String shared = installNotes(TEST_DIR.resolve("values/two-gpu-pools.yaml"));
+    assertThat(shared)
+        .contains("https://trainyard.ml.example.com/")
+        .contains("WARNING: 3 worker pods share the volume trainyard-artifacts");
+  }
+
+  static String installNotes(Path... valuesFiles) {
+    InstallCommand install =
+        new Helm(CHART).install().withName(RELEASE).withNamespace(NAMESPACE).dryRun().clientOnly();
+    for (Path values : valuesFiles) {
+      install = install.withValuesFile(values);
+    }
+    return install.call().getOutput();
   }
 
   @Test
