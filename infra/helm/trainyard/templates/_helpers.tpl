@@ -81,3 +81,12 @@ trainyard.dev/pool: {{ .pool.name | quote }}
     secretKeyRef: {name: {{ include "trainyard.secret.s3" . }}, key: {{ $s3.secretAccessKeyKey }}}
 {{- end }}
 {{- end -}}
+
+{{/* The host names the backend answers for (trainyard.http.allowed-hosts): its Service's in-cluster
+     names, the ingress host and backend.allowedHosts; the pod's IP is added in the pod spec. */}}
+{{- define "trainyard.backend.allowedHosts" -}}
+{{- $svc := include "trainyard.backend.name" . -}}
+{{- $hosts := list $svc (printf "%s.%s" $svc .Release.Namespace) (printf "%s.%s.svc" $svc .Release.Namespace) (printf "%s.%s.svc.cluster.local" $svc .Release.Namespace) -}}
+{{- if .Values.ingress.enabled }}{{ $hosts = append $hosts .Values.ingress.host }}{{ end -}}
+{{- join "," (concat $hosts .Values.backend.allowedHosts) -}}
+{{- end -}}

@@ -74,8 +74,15 @@ class HelmChartTest {
     assertThat(config.get("TRAINYARD_WORKER_EMBEDDED").asText()).isEqualTo("false");
     assertThat(config.get("TRAINYARD_TEMPORAL_TARGET").asText())
         .isEqualTo("temporal-frontend.temporal.svc:7233");
-    assertThat(config.get("TRAINYARD_HTTP_ALLOWED_HOSTS").asText())
-        .contains("ty-trainyard-backend.ml.svc");
+    // The Service's names, and the pod's IP, which is the Host header of Prometheus's scrapes.
+    List<String> env = envNames(container);
+    assertThat(env.indexOf("POD_IP"))
+        .isNotNegative()
+        .isLessThan(env.indexOf("TRAINYARD_HTTP_ALLOWED_HOSTS"));
+    assertThat(env(container, "POD_IP").at("/valueFrom/fieldRef/fieldPath").asText())
+        .isEqualTo("status.podIP");
+    assertThat(env(container, "TRAINYARD_HTTP_ALLOWED_HOSTS").get("value").asText().split(","))
+        .contains("ty-trainyard-backend", "ty-trainyard-backend.ml.svc", "$(POD_IP)");
     // Secrets come from Secrets, never from the ConfigMap.
     assertThat(envNames(container))
         .contains("QUARKUS_DATASOURCE_PASSWORD", "TRAINYARD_AUDIT_HMAC_KEY");
@@ -156,8 +163,15 @@ class HelmChartTest {
     assertThat(ingress.at("/spec/rules/0/http/paths/0/backend/service/name").asText())
         .isEqualTo("ty-trainyard-backend");
     JsonNode config = r.get("ConfigMap", "ty-trainyard-backend").get("data");
-    assertThat(config.get("TRAINYARD_HTTP_ALLOWED_HOSTS").asText())
-        .contains("trainyard.ml.example.com");
+    assertThat(
+            env(
+                    r.get("Deployment", "ty-trainyard-backend")
+                        .at("/spec/template/spec/containers/0"),
+                    "TRAINYARD_HTTP_ALLOWED_HOSTS")
+                .get("value")
+                .asText()
+                .split(","))
+        .contains("trainyard.ml.example.com", "$(POD_IP)");
     assertThat(config.get("QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING").asText())
         .isEqualTo("true");
 
