@@ -26,9 +26,10 @@ import org.jboss.logging.Logger;
 /**
  * The ledger's (and the trust gate's) hook: each call hands ids to a queue and returns. One thread
  * builds events from the committed rows, in the order the calls came (so an attempt's START is
- * stored before its COMPLETE) and stores each once; another sends them through the configured
- * transports. A full queue, a database error or a receiver that fails or hangs is logged and
- * counted ({@code trainyard_openlineage_*} in /q/metrics), never passed back to the run.
+ * stored before its COMPLETE) and stores each once; one thread per configured transport sends them
+ * in that order, so a receiver that hangs delays only its own events. A full queue, a database
+ * error or a receiver that fails or hangs is logged and counted ({@code trainyard_openlineage_*} in
+ * /q/metrics), never passed back to the run.
  *
  * <p>Callers call after their transaction committed ({@code QuarkusTransaction.requiringNew()}
  * returns only then, and a rollback throws past the call), so a change that did not happen is never
@@ -48,7 +49,10 @@ public class OpenLineageEmitter {
   private RunEventFactory factory;
   private List<Transports.Named> transports;
   private ThreadPoolExecutor builder;
-  private ThreadPoolExecutor sender;
+
+  /** One sending thread per transport: a receiver that hangs delays only its own events. */
+  private java.util.Map<String, ThreadPoolExecutor> senders;
+
   private Counter stored;
   private Counter dropped;
   private Counter buildFailures;
@@ -63,7 +67,8 @@ public class OpenLineageEmitter {
             version);
     transports = Transports.of(settings);
     builder = singleThread("openlineage-build");
-    sender = singleThread("openlineage-send");
+    senders = new java.util.HashMap<>();
+    transports.forEach(t -> senders.put(t.name(), singleThread("openlineage-send-" + t.name())));
     stored = meters.counter("trainyard.openlineage.events.stored");
     dropped = meters.counter("trainyard.openlineage.events.dropped");
     buildFailures = meters.counter("trainyard.openlineage.events.build.failures");
@@ -91,7 +96,7 @@ public class OpenLineageEmitter {
   void stop() {
     // What is queued still goes out on a clean stop, within a bound.
     drain(builder);
-    drain(sender);
+    senders.values().forEach(OpenLineageEmitter::drain);
     for (Transports.Named t : transports) {
       try {
         t.client().close();
@@ -220,24 +225,30 @@ public class OpenLineageEmitter {
   private void send(RunEvent event) {
     for (Transports.Named t : transports) {
       try {
-        sender.execute(
-            () -> {
-              try {
-                t.client().emit(event);
-                meters
-                    .counter(
-                        "trainyard.openlineage.sends", "transport", t.name(), "outcome", "sent")
-                    .increment();
-              } catch (RuntimeException e) {
-                meters
-                    .counter(
-                        "trainyard.openlineage.sends", "transport", t.name(), "outcome", "failed")
-                    .increment();
-                LOG.warnf(
-                    "OpenLineage %s event of run %s not sent by the %s transport: %s",
-                    event.getEventType(), event.getRun().getRunId(), t.name(), e.toString());
-              }
-            });
+        senders
+            .get(t.name())
+            .execute(
+                () -> {
+                  try {
+                    t.client().emit(event);
+                    meters
+                        .counter(
+                            "trainyard.openlineage.sends", "transport", t.name(), "outcome", "sent")
+                        .increment();
+                  } catch (RuntimeException e) {
+                    meters
+                        .counter(
+                            "trainyard.openlineage.sends",
+                            "transport",
+                            t.name(),
+                            "outcome",
+                            "failed")
+                        .increment();
+                    LOG.warnf(
+                        "OpenLineage %s event of run %s not sent by the %s transport: %s",
+                        event.getEventType(), event.getRun().getRunId(), t.name(), e.toString());
+                  }
+                });
       } catch (RejectedExecutionException full) {
         dropped.increment();
         LOG.warnf("OpenLineage send queue full: an event for the %s transport dropped", t.name());

@@ -163,7 +163,9 @@ final class RunEventFactory {
     OpenLineage.DatasetFacetsBuilder facets =
         ol.newDatasetFacetsBuilder()
             .version(ol.newDatasetVersionDatasetFacet(a.id()))
-            .datasetType(ol.newDatasetTypeDatasetFacet(a.type(), null));
+            .datasetType(
+                ol.newDatasetTypeDatasetFacet(
+                    "checkpoint".equals(a.type()) ? "MODEL" : "FILE", a.type()));
     OpenLineage.DatasetFacet content = ol.newDatasetFacet();
     content.getAdditionalProperties().put("algorithm", "sha256");
     content.getAdditionalProperties().put("manifestSha256", a.id());
