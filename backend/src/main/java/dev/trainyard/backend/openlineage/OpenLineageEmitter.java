@@ -36,6 +36,7 @@ import org.jboss.logging.Logger;
  * announced.
  */
 @ApplicationScoped
+@io.quarkus.runtime.Startup // a bad transport setting stops the start, never a ledger call
 public class OpenLineageEmitter {
   private static final Logger LOG = Logger.getLogger(OpenLineageEmitter.class);
 
@@ -161,7 +162,7 @@ public class OpenLineageEmitter {
     OffsetDateTime handedOver = OffsetDateTime.now(ZoneOffset.UTC);
     try {
       builder.execute(() -> build(type, runId, stepId, attempt, handedOver));
-    } catch (RejectedExecutionException full) {
+    } catch (RuntimeException full) { // full, or shut down: never the ledger's problem
       dropped.increment();
       LOG.warnf("OpenLineage queue full: %s of %s/%s/%d dropped", type, runId, stepId, attempt);
     }
