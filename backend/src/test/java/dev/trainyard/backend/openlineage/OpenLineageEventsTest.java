@@ -57,6 +57,9 @@ class OpenLineageEventsTest {
   static final List<Received> RECEIVED = Collections.synchronizedList(new ArrayList<>());
 
   static volatile boolean hang;
+  static volatile String helloRun;
+
+  @jakarta.inject.Inject OpenLineageEmitter emitter;
   static HttpServer receiver;
   static Path eventsFile;
 
@@ -135,6 +138,7 @@ class OpenLineageEventsTest {
         Api.launch("hello", Map.of("greeting", "lineage " + UUID.randomUUID())).getString("id");
     JsonPath run = Api.awaitStatus(runId, TERMINAL, Duration.ofSeconds(90));
     assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+    helloRun = runId;
 
     List<String> stored = awaitEvents(runId, 15);
     List<RunEvent> events = stored.stream().map(OpenLineageChecks::parsedAndComplete).toList();
@@ -225,6 +229,29 @@ class OpenLineageEventsTest {
 
   @Test
   @Order(2)
+  void aRetriedLedgerCallStoresAndSendsNothingTwice() throws Exception {
+    assertThat(helloRun).as("the hello run of the first test").isNotNull();
+    int fileLines = ofRun(Files.readAllLines(eventsFile), helloRun).size();
+    // What a local activity retried after its commit does: the same hooks again.
+    emitter.attemptStarted(helloRun, "join", 1);
+    emitter.attemptRunning(helloRun, "join", 1);
+    emitter.attemptCompleted(helloRun, "join", 1);
+    // A marker behind them on the same queues: once it is out, the repeats were handled.
+    String marker =
+        Api.launch("hello", Map.of("greeting", "after " + UUID.randomUUID())).getString("id");
+    Api.awaitStatus(marker, TERMINAL, Duration.ofSeconds(90));
+    awaitEvents(marker, 15);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> ofRun(Files.readAllLines(eventsFile), marker).size() == 15);
+
+    assertThat(awaitEvents(helloRun, 15)).hasSize(15);
+    assertThat(ofRun(Files.readAllLines(eventsFile), helloRun)).hasSize(fileLines);
+    assertThat(ofRun(receivedBodies(), helloRun)).hasSize(15);
+  }
+
+  @Test
+  @Order(3)
   void aRegisteredJsonlDatasetIsReadAsADatasetWithItsHashSizeAndSchema() throws Exception {
     Path data = Files.createTempDirectory("ol-data").resolve("train.jsonl");
     Files.writeString(data, "{\"text\": \"one\"}\n{\"text\": \"two\"}\n");
@@ -272,7 +299,7 @@ class OpenLineageEventsTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aFailingStepEmitsFailWithItsErrorAndTheStepsAfterItEmitNothing() {
     String name = "ol-fails-" + (System.nanoTime() % 100000);
     Api.createTemplate(
@@ -305,7 +332,7 @@ class OpenLineageEventsTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void cancellingARunEmitsAbortForTheAttemptThatWasRunning() {
     String name = "ol-cancel-" + (System.nanoTime() % 100000);
     Api.createTemplate(
@@ -338,7 +365,7 @@ class OpenLineageEventsTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aReceiverThatHangsNeitherFailsNorSlowsTheRunAndEachFailedSendIsCounted() {
     double failedBefore = failedHttpSends();
     hang = true;
@@ -360,7 +387,7 @@ class OpenLineageEventsTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void anUnknownRunHasNoEventsToShow() {
     given().get("/api/v1/runs/no-such-run/openlineage").then().statusCode(404);
   }
