@@ -33,6 +33,7 @@ public class CatalogLedger implements LedgerActivities {
   private final ObjectMapper json;
   private final Event<RunSucceeded> succeeded;
   private final LineageRepository lineage;
+  @Inject dev.trainyard.backend.openlineage.OpenLineageEmitter openLineage;
 
   /** Fired after a run's success is committed (retention policies apply then). */
   public record RunSucceeded(String runId) {}
@@ -87,10 +88,18 @@ public class CatalogLedger implements LedgerActivities {
                   .executeUpdate();
               setStepStatus(runId, stepId, status);
             });
+    openLineage.attemptStarted(runId, stepId, attempt);
   }
 
   @Override
   public StepCacheHit beginAttempt(
+      String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs) {
+    StepCacheHit hit = beginAttemptTransaction(runId, stepId, attempt, cacheKey, inputs);
+    openLineage.attemptBegun(runId, stepId, attempt, hit != null);
+    return hit;
+  }
+
+  private StepCacheHit beginAttemptTransaction(
       String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs) {
     return QuarkusTransaction.requiringNew()
         .call(
@@ -268,6 +277,7 @@ public class CatalogLedger implements LedgerActivities {
                   .executeUpdate();
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
             });
+    openLineage.attemptCompleted(runId, stepId, attempt);
   }
 
   @Override
@@ -297,6 +307,7 @@ public class CatalogLedger implements LedgerActivities {
                   .executeUpdate();
               setStepStatus(runId, stepId, StepStatus.FAILED);
             });
+    openLineage.attemptFailed(runId, stepId, attempt);
   }
 
   /**
@@ -375,6 +386,7 @@ public class CatalogLedger implements LedgerActivities {
                   .executeUpdate();
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
             });
+    openLineage.attemptCompleted(runId, stepId, attempt);
   }
 
   @Override
@@ -394,6 +406,7 @@ public class CatalogLedger implements LedgerActivities {
                   .executeUpdate();
               setStepStatus(runId, stepId, status);
             });
+    openLineage.attemptEnded(runId, stepId, attempt, status);
   }
 
   @Override

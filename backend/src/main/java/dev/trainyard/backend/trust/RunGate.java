@@ -48,6 +48,7 @@ public class RunGate implements TrustActivities {
   private final ObjectMapper json;
   private final SigningKey key;
   private final AuditLog audit;
+  @Inject dev.trainyard.backend.openlineage.OpenLineageEmitter openLineage;
 
   @Inject
   public RunGate(RunRepository runs, ObjectMapper json, SigningKey key, AuditLog audit) {
@@ -110,6 +111,7 @@ public class RunGate implements TrustActivities {
     Object answer =
         QuarkusTransaction.requiringNew().call(() -> grant(workflow.getWorkflowId(), task));
     if (answer instanceof StepGrant grant) {
+      openLineage.attemptRunning(task.runId(), task.stepId(), task.attempt());
       return grant;
     }
     String refusal = (String) answer;

@@ -162,6 +162,18 @@ class AuthorizationMatrixTest {
     add(
         calls,
         expected,
+        "GET /runs/{team-a run}/openlineage",
+        c -> as(c).get("/api/v1/runs/" + runA + "/openlineage"),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
         "GET /runs/{team-b run}",
         c -> as(c).get("/api/v1/runs/" + runB),
         401,
