@@ -9,6 +9,7 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -103,7 +104,8 @@ public final class CronSchedule {
 
   /** The first tick strictly after {@code after}. */
   public Optional<Instant> next(Instant after) {
-    ZonedDateTime from = after.atZone(zone);
+    // Cron counts whole seconds: from a fractional instant cron-utils would keep the fraction.
+    ZonedDateTime from = after.truncatedTo(ChronoUnit.SECONDS).atZone(zone);
     Optional<ZonedDateTime> next = times.nextExecution(from);
     // cron-utils may answer the same instant again around a DST change; never go backwards.
     while (next.isPresent() && !next.get().toInstant().isAfter(after)) {

@@ -7,6 +7,7 @@ import dev.trainyard.backend.runs.RunService;
 import dev.trainyard.backend.security.Caller;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.control.ActivateRequestContext;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import java.util.Set;
@@ -35,6 +36,7 @@ public class TickLauncher {
    * @return the run's id, or empty when the tick was not launched: refused (recorded as SKIPPED
    *     with the reason) or failed for a passing reason (left PENDING, tried again next pass)
    */
+  @ActivateRequestContext // the launch reads the catalog as a request would
   public Optional<String> launch(Tick tick) {
     Optional<Schedule> schedule =
         QuarkusTransaction.requiringNew().call(() -> repository.get(tick.scheduleId()));

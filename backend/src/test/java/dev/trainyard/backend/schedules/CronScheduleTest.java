@@ -79,6 +79,15 @@ class CronScheduleTest {
   }
 
   @Test
+  void ticksFallOnWholeSecondsWhateverTheStartingInstant() {
+    assertThat(
+            CronSchedule.of("* * * * * *", "UTC").next(Instant.parse("2026-01-01T00:00:00.746Z")))
+        .contains(Instant.parse("2026-01-01T00:00:01Z"));
+    assertThat(CronSchedule.of("* * * * *", "UTC").next(Instant.parse("2026-01-01T00:00:59.9Z")))
+        .contains(Instant.parse("2026-01-01T00:01:00Z"));
+  }
+
+  @Test
   void everyProblemWithTheExpressionAndTheZoneIsNamedByField() {
     List<CronSchedule.Problem> problems = new ArrayList<>();
     assertThat(CronSchedule.parse("61 * * * *", "Mars/Olympus", problems)).isNull();
