@@ -1,5 +1,6 @@
 package dev.trainyard.backend.schedules;
 
+import dev.trainyard.backend.config.TrainyardConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -17,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,14 +38,7 @@ public class DatabaseScheduleEngine implements ScheduleEngine {
   @Inject ScheduleRepository repository;
   @Inject TickLauncher launcher;
 
-  @ConfigProperty(name = "trainyard.schedules.enabled", defaultValue = "true")
-  boolean enabled;
-
-  @ConfigProperty(name = "trainyard.schedules.poll-interval", defaultValue = "1s")
-  Duration pollInterval;
-
-  @ConfigProperty(name = "trainyard.schedules.lease-ttl", defaultValue = "15s")
-  Duration leaseTtl;
+  @Inject TrainyardConfig config;
 
   /** This process: a restarted backend is a new owner and waits for its old lease to expire. */
   final String owner =
@@ -59,7 +52,7 @@ public class DatabaseScheduleEngine implements ScheduleEngine {
 
   /** After the Temporal service and workers (10) and the resumption of interrupted runs (50). */
   void start(@Observes @Priority(60) StartupEvent event) {
-    if (!enabled) {
+    if (!config.schedules().enabled()) {
       LOG.info("schedules are off (trainyard.schedules.enabled=false): no ticks fire here");
       return;
     }
@@ -70,7 +63,8 @@ public class DatabaseScheduleEngine implements ScheduleEngine {
               t.setDaemon(true);
               return t;
             });
-    timer.scheduleWithFixedDelay(this::poll, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::poll, 0, config.schedules().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   void stop(@Observes ShutdownEvent event) {
@@ -112,7 +106,8 @@ public class DatabaseScheduleEngine implements ScheduleEngine {
   public boolean pass(String contender, Instant now) {
     boolean held =
         QuarkusTransaction.requiringNew()
-            .call(() -> repository.acquireLease(contender, leaseTtl.toMillis()));
+            .call(
+                () -> repository.acquireLease(contender, config.schedules().leaseTtl().toMillis()));
     if (!held) {
       return false;
     }
