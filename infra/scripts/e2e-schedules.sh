@@ -68,7 +68,7 @@ SCHEDULE=$(curl -fs -X POST "$API/templates/e2e-tick/schedules" -H "$(auth)" -H 
   -d '{"cron": "*/2 * * * * *", "timeZone": "UTC", "overlapPolicy": "ALLOW", "catchupWindowSeconds": 300}' \
   | json "d['id']") || fail "the schedule was not created"
 echo "schedule $SCHEDULE: every 2 s"
-wait_fired 3 30
+wait_fired 2 30
 BEFORE=$(fired)
 
 echo "kill -9 of the backend (pid $PID) after $BEFORE fired ticks"
@@ -78,9 +78,9 @@ PID=""
 KILLED_AT=$(date +%s)
 start second
 echo "restarted after $(($(date +%s) - KILLED_AT)) s down"
-# The ticks of the downtime catch up, then two more on time.
+# The ticks of the downtime catch up, then one more on time.
 DOWN_TICKS=$(( ($(date +%s) - KILLED_AT) / 2 ))
-wait_fired $((BEFORE + DOWN_TICKS + 2)) 60
+wait_fired $((BEFORE + DOWN_TICKS + 1)) 60
 curl -fs -X POST -H "$(auth)" "$API/templates/e2e-tick/schedules/$SCHEDULE/pause" >/dev/null || fail "pause refused"
 for _ in $(seq 1 120); do
   [ "$(ticks | json "len([t for t in d['items'] if t['status'] in ('PENDING', 'BUFFERED')])")" = 0 ] && break
