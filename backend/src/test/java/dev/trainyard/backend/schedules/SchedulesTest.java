@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,13 @@ class SchedulesTest {
   @BeforeEach
   void signIn() {
     Api.signIn();
+  }
+
+  /** A test that failed half-way leaves no schedule firing into the tests after it. */
+  @AfterEach
+  void pauseEverySchedule() {
+    QuarkusTransaction.requiringNew()
+        .run(() -> em.createNativeQuery("UPDATE schedule SET paused = true").executeUpdate());
   }
 
   /** The cheapest template there is: one command step writing one small file. */
