@@ -100,16 +100,27 @@ class SchedulesTest {
         .statusCode(200);
   }
 
-  /** Waits until no tick of the schedule is left launching or buffered. */
+  /** Waits until no tick of the schedule is left launching or buffered, and answers them. */
   private static List<Map<String, Object>> settledTicks(String template, String id) {
+    List<List<Map<String, Object>>> settled = new ArrayList<>();
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(250))
         .until(
-            () ->
-                ticks(template, id).<String>getList("items.status").stream()
-                    .noneMatch(s -> s.equals("PENDING") || s.equals("BUFFERED")));
-    return ticks(template, id).getList("items");
+            () -> {
+              List<Map<String, Object>> now = ticks(template, id).getList("items");
+              boolean done =
+                  now.stream()
+                      .noneMatch(
+                          t ->
+                              t.get("status").equals("PENDING")
+                                  || t.get("status").equals("BUFFERED"));
+              if (done) {
+                settled.add(now);
+              }
+              return done;
+            });
+    return settled.get(0);
   }
 
   private long runsLaunchedBy(String scheduleId) {
@@ -154,14 +165,13 @@ class SchedulesTest {
     assertThat(run.getString("template")).isEqualTo(template);
     assertThat(run.getMap("params")).containsEntry("note", "from a schedule");
 
+    pause(template, id);
     // While its run is live, SKIP records the ticks it did not launch, with the reason.
     List<Map<String, Object>> all = settledTicks(template, id);
     assertThat(all).allSatisfy(t -> assertThat(t.get("status")).isIn("FIRED", "SKIPPED"));
     assertThat(all)
         .filteredOn(t -> t.get("status").equals("SKIPPED"))
         .allSatisfy(t -> assertThat((String) t.get("reason")).contains("still live"));
-
-    pause(template, id);
     assertThat(
             given()
                 .get("/api/v1/templates/" + template + "/schedules/" + id)
@@ -320,8 +330,6 @@ class SchedulesTest {
         .until(() -> ticks(template, id).getList("items").size() >= 10);
     pause(template, id);
     List<Map<String, Object>> ticks = settledTicks(template, id);
-    Instant oldestOnTime =
-        Instant.now().minusSeconds(150).minus(TickPlanner.FIRING_LATENCY).minusSeconds(20);
     for (Map<String, Object> t : ticks) {
       Instant at = Instant.parse((String) t.get("tickAt"));
       if (at.isBefore(cursor.plus(Duration.ofMinutes(7)))) {
@@ -332,7 +340,6 @@ class SchedulesTest {
         assertThat(t.get("runId")).isNotNull();
       }
     }
-    assertThat(oldestOnTime).isBefore(Instant.now());
     long fired = ticks.stream().filter(t -> t.get("status").equals("FIRED")).count();
     assertThat(fired).isBetween(2L, 4L);
     assertThat(runsLaunchedBy(id)).isEqualTo(fired);
