@@ -33,7 +33,7 @@ public final class TickPlanner {
   public record Decision(Instant tick, Outcome outcome, String reason) {}
 
   /**
-   * @param next the first tick not yet decided, or null when the schedule has none
+   * @param decisions one per due tick, oldest first
    * @param nextAfter the first tick after the decided ones (the new cursor), or null for none
    */
   public record Plan(List<Decision> decisions, Instant nextAfter) {}
