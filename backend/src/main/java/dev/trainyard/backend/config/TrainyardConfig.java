@@ -173,4 +173,21 @@ public interface TrainyardConfig {
     @WithDefault("4")
     int maxConcurrentSteps();
   }
+
+  Schedules schedules();
+
+  /** The schedules engine (docs/schedules.md). */
+  interface Schedules {
+    /** Off: this replica never fires ticks (another replica, or none, does). */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** How often each replica polls the lease and the due ticks. */
+    @WithDefault("1s")
+    java.time.Duration pollInterval();
+
+    /** How long a holder's lease lasts unrenewed: after a crash, ticks wait at most this long. */
+    @WithDefault("15s")
+    java.time.Duration leaseTtl();
+  }
 }

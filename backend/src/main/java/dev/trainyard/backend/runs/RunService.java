@@ -8,6 +8,7 @@ import dev.trainyard.backend.catalog.StepEntity;
 import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.catalog.TemplateVersionEntity;
 import dev.trainyard.backend.common.Sha256;
+import dev.trainyard.backend.security.Caller;
 import dev.trainyard.backend.security.TeamScope;
 import dev.trainyard.backend.templates.TemplateService;
 import dev.trainyard.pipeline.Pipelines;
@@ -61,11 +62,23 @@ public class RunService {
 
   public Launch launch(
       String templateName, Integer version, Map<String, Object> params, String idempotencyKey) {
-    String user = scope.caller().name();
+    return launch(scope.caller(), templateName, version, params, idempotencyKey);
+  }
+
+  /** As the caller of a request would, for launches no request makes (a schedule's ticks). */
+  public Launch launch(
+      Caller caller,
+      String templateName,
+      Integer version,
+      Map<String, Object> params,
+      String idempotencyKey) {
+    String user = caller.name();
     if (idempotencyKey != null) {
       Optional<RunEntity> existing = byIdempotencyKey(idempotencyKey);
       if (existing.isPresent()) {
-        scope.require(existing.get().team, "no run for this Idempotency-Key");
+        if (!caller.sees(existing.get().team)) {
+          throw ApiProblem.notFound("no run for this Idempotency-Key");
+        }
         requireSameRequest(existing.get(), templateName, version, params);
         return new Launch(existing.get(), false);
       }
@@ -82,7 +95,7 @@ public class RunService {
           List.of(new FieldError(version == null ? "template" : "version", notFound.getMessage())));
     }
     TemplateEntity owner = TemplateEntity.findById(template.templateName);
-    if (!scope.caller().sees(owner.team)) {
+    if (!caller.sees(owner.team)) {
       throw ApiProblem.invalid(
           List.of(new FieldError("template", "no template '" + templateName + "'")));
     }
@@ -97,22 +110,10 @@ public class RunService {
               + " contains command steps and awaits an admin's approval",
           List.of());
     }
-    PipelineSpec spec = Pipelines.parse(template.spec);
     Map<String, Object> given = params == null ? Map.of() : params;
-    LaunchParams.Resolved inputs = LaunchParams.resolve(spec, given, scope.caller(), problems);
-    Map<String, Object> resolved = inputs.params();
-    Map<String, ArtifactRef> artifacts = inputs.artifacts();
-    ExecutionPlan plan = null;
-    try {
-      plan = Pipelines.compile(spec, resolved);
-    } catch (InvalidSpecException e) {
-      for (Problem p : e.problems()) {
-        problems.add(new FieldError(p.path(), p.message()));
-      }
-    }
-    if (plan != null) {
-      problems.addAll(VocabularyFit.problems(spec, plan, stored, json));
-    }
+    Checked checked = check(template, given, caller, problems);
+    Map<String, ArtifactRef> artifacts = checked.inputs().artifacts();
+    ExecutionPlan plan = checked.plan();
     if (!problems.isEmpty()) {
       throw ApiProblem.invalid(problems);
     }
@@ -153,6 +154,40 @@ public class RunService {
       throw e;
     }
     return new Launch(run, true);
+  }
+
+  private record Checked(LaunchParams.Resolved inputs, ExecutionPlan plan) {}
+
+  /**
+   * Every problem launching this template version with these parameters would meet, with its path
+   * ({@code params.lr: ...}), launching nothing: what a schedule checks when it is saved.
+   */
+  public List<FieldError> problems(
+      TemplateVersionEntity template, Map<String, Object> params, Caller caller) {
+    List<FieldError> problems = new ArrayList<>();
+    check(template, params == null ? Map.of() : params, caller, problems);
+    return problems;
+  }
+
+  private Checked check(
+      TemplateVersionEntity template,
+      Map<String, Object> given,
+      Caller caller,
+      List<FieldError> problems) {
+    PipelineSpec spec = Pipelines.parse(template.spec);
+    LaunchParams.Resolved inputs = LaunchParams.resolve(spec, given, caller, problems);
+    ExecutionPlan plan = null;
+    try {
+      plan = Pipelines.compile(spec, inputs.params());
+    } catch (InvalidSpecException e) {
+      for (Problem p : e.problems()) {
+        problems.add(new FieldError(p.path(), p.message()));
+      }
+    }
+    if (plan != null) {
+      problems.addAll(VocabularyFit.problems(spec, plan, stored, json));
+    }
+    return new Checked(inputs, plan);
   }
 
   /**

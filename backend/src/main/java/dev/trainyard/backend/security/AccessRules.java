@@ -40,6 +40,7 @@ public class AccessRules {
           new Rule("PUT", "/api/v1/templates/[^/]+/retention", ADMINS),
           new Rule("POST", "/api/v1/templates/[^/]+/retention/apply", ADMINS),
           new Rule("POST", "/api/v1/templates(/[^/]+/versions|/validate)?", OPERATORS),
+          new Rule("*", "/api/v1/templates/[^/]+/schedules(/[^/]+(/pause|/resume)?)?", OPERATORS),
           new Rule("POST", "/api/v1/runs(/[^/]+/(cancel|retry|steps/[^/]+/approve))?", OPERATORS),
           new Rule("POST", "/api/v1/datasets(/upload)?", OPERATORS),
           new Rule("POST", "/api/v1/checkpoints/import(/upload)?", OPERATORS),

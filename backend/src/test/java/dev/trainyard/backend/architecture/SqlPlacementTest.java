@@ -37,6 +37,7 @@ class SqlPlacementTest {
           "dev/trainyard/backend/datasets/",
           "dev/trainyard/backend/checkpoints/",
           "dev/trainyard/backend/openlineage/",
+          "dev/trainyard/backend/schedules/",
           // no repository of its own: it writes artifact rows through the catalog's entities
           "dev/trainyard/backend/intake/",
           // no repository of its own: the gate reads the run aggregate through RunRepository

@@ -496,6 +496,57 @@ class AuthorizationMatrixTest {
         200,
         403,
         403);
+    // A yearly schedule: it never ticks while the matrix runs.
+    Map<String, Object> yearly = Map.of("cron", "0 3 1 1 *", "timeZone", "UTC");
+    String scheduleA =
+        as("admin")
+            .contentType(ContentType.JSON)
+            .body(yearly)
+            .post("/api/v1/templates/gated-team-a/schedules")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    add(
+        calls,
+        expected,
+        "GET /templates/{team-a template}/schedules",
+        c -> as(c).get("/api/v1/templates/gated-team-a/schedules"),
+        401,
+        200,
+        200,
+        404,
+        200,
+        403,
+        200);
+    add(
+        calls,
+        expected,
+        "POST /templates/{team-a template}/schedules",
+        c ->
+            as(c)
+                .contentType(ContentType.JSON)
+                .body(yearly)
+                .post("/api/v1/templates/gated-team-a/schedules"),
+        401,
+        403,
+        201,
+        404,
+        201,
+        403,
+        201);
+    add(
+        calls,
+        expected,
+        "POST /templates/{team-a template}/schedules/{id}/pause",
+        c -> as(c).post("/api/v1/templates/gated-team-a/schedules/" + scheduleA + "/pause"),
+        401,
+        403,
+        200,
+        404,
+        200,
+        403,
+        200);
     add(
         calls,
         expected,
