@@ -16,6 +16,7 @@ const ArtifactPage = lazy(() =>
   import('./artifacts/ArtifactPage').then((m) => ({ default: m.ArtifactPage })),
 );
 const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
+const ComparePage = lazy(() => import('./compare/ComparePage').then((m) => ({ default: m.ComparePage })));
 const LineageExplorerPage = lazy(() =>
   import('./lineage/LineageExplorerPage').then((m) => ({ default: m.LineageExplorerPage })),
 );
@@ -66,6 +67,7 @@ export function App() {
               <Route path="/editor/:name" element={<TemplateEditorPage />} />
               <Route path="/runs" element={<RunsPage />} />
               <Route path="/runs/:id" element={<RunDetailPage />} />
+              <Route path="/compare" element={<ComparePage />} />
               <Route path="/artifacts/:id" element={<ArtifactPage />} />
               <Route path="/checkpoints" element={<CheckpointsPage />} />
               <Route path="/lineage" element={<LineageExplorerPage />} />
