@@ -48,6 +48,19 @@ try {
   // storage unavailable: nothing to forget
 }
 
+// Whether this browser held a session before: not a secret (the cookie itself stays unreadable), only
+// what lets the sign-in page say why it is back — a restart with a new token, not a first visit.
+const SIGNED_IN = 'trainyard.signedIn';
+
+/** True when this browser signed in before, so a 401 now means the session went stale. */
+export function hadSession(): boolean {
+  try {
+    return localStorage.getItem(SIGNED_IN) === '1';
+  } catch {
+    return false;
+  }
+}
+
 /** Signs this browser in with the local-mode token; rejects with ApiError when the server refuses it. */
 export async function signIn(token: string): Promise<void> {
   const res = await fetch('/auth/session', {
@@ -57,6 +70,11 @@ export async function signIn(token: string): Promise<void> {
     credentials: 'same-origin',
   });
   if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  try {
+    localStorage.setItem(SIGNED_IN, '1');
+  } catch {
+    // storage unavailable: the sign-in page just cannot say why it is back
+  }
 }
 
 type UnauthorizedListener = () => void;

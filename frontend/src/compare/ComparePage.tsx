@@ -4,7 +4,7 @@ import { api, isNotAvailable } from '../api/client';
 import type { MetricPoint, Run } from '../api/types';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
-import { formatMetric } from '../runs/StepMetrics';
+import { formatMetric } from '../common/format';
 import { CompareChart, RUN_COLORS } from './CompareChart';
 import { compareSearch, MAX_RUNS, parseCompareState, type CompareState, type XAxis } from './compareState';
 import { availableAxes, buildCurves, curveMetrics } from './curves';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Step } from '../api/types';
 import { buildTimeline, dagWithGroups, groupStatus, specStepId, stepEdges } from './runGraph';
 import { stepSpecFragment } from './specFragment';
-import { groupMetrics } from './metrics';
+import { groupMetrics, splitSeries } from './metrics';
 import { appendPage, mergeRefresh } from './runPages';
 
 const step = (id: string, needs: string[] = [], attempts: Step['attempts'] = []): Step => ({
@@ -152,5 +152,23 @@ describe('matrix fan-out in the DAG', () => {
     const { nodes, edges } = dagWithGroups(steps, new Set(['shard']));
     expect(nodes.map((n) => n.id)).toEqual(['greet', 'shard-0', 'shard-1', 'shard-2', 'join']);
     expect(edges).toHaveLength(6);
+  });
+});
+
+describe('metrics that fit their data', () => {
+  it('charts curves only: single points, constants and eta_s go to the values table', () => {
+    const { curves, values } = splitSeries(
+      groupMetrics([
+        { step: 1, name: 'loss', value: 3 },
+        { step: 2, name: 'loss', value: 2 },
+        { step: 1, name: 'total_steps', value: 2 },
+        { step: 2, name: 'total_steps', value: 2 },
+        { step: 1, name: 'eta_s', value: 5 },
+        { step: 2, name: 'eta_s', value: 0 },
+        { step: 2, name: 'exact_match', value: 0.5 },
+      ]),
+    );
+    expect(curves.map((s) => s.name)).toEqual(['loss']);
+    expect(values.map((s) => s.name).sort()).toEqual(['eta_s', 'exact_match', 'total_steps']);
   });
 });
