@@ -24,7 +24,12 @@ steps:
     kind: pretrain
     model: tiny
     data: \${{ steps.data.outputs.output }}
-    config: {max_steps: ${STEPS}, batch_size: 8, seq_len: 32, checkpoint_every: ${STEPS}, seed: \${{ params.seed }}}
+    config:
+      max_steps: ${STEPS}
+      batch_size: 8
+      seq_len: 32
+      checkpoint_every: ${STEPS}
+      seed: \${{ params.seed }}
   - id: eval
     kind: evaluate
     model: \${{ steps.pretrain.outputs.model }}
@@ -97,8 +102,10 @@ test('compare three seeds: overlaid loss curves, smoothing, log axis, tokens, ev
   for (const id of ids)
     await expect.poll(async () => (await getRun(request, id)).status, { timeout: 360_000 }).toBe('SUCCEEDED');
 
-  // pick them in the runs list of the template
-  await page.goto(`/runs?template=${NAME}`);
+  // pick them in the template's history: its runs
+  await page.goto(`/templates/${NAME}`);
+  await page.getByRole('link', { name: 'Runs of this template' }).click();
+  await expect(page).toHaveURL(new RegExp(`/runs\\?template=${NAME}`));
   for (const id of ids) await page.getByRole('checkbox', { name: `Compare ${id}` }).check();
   await page.getByRole('link', { name: 'Compare 3 runs' }).click();
   await expect(page).toHaveURL(/\/compare\?runs=/);
