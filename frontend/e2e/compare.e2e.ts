@@ -7,33 +7,39 @@ const SHOTS = process.env.SCREENSHOT_DIR ?? '../docs/screenshots';
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 
 const NAME = `compare-e2e-${Date.now()}`;
-const STEPS = 30;
+const STEPS = 20;
+// Small enough for three runs at once on a busy 2-core machine: a few lines of text to train on, and
+// eight sums plus a held-out text to evaluate on.
 const SPEC = `apiVersion: trainyard/v1
 kind: Pipeline
 name: ${NAME}
-description: the demo's data, a tiny pretrain per seed, and its evaluation
+description: a tiny pretrain per seed, and its evaluation
 params:
   seed: {type: int, default: 0}
 steps:
-  - id: data
+  - id: corpus
     kind: command
     run: >-
-      PYTHONPATH="$TRAINYARD_TRAINER_PYTHONPATH" "$TRAINYARD_PYTHON"
-      -m trainyard_trainer.datasets --out "$TRAINYARD_OUTPUT" --seed "$TRAINYARD_PARAM_SEED"
+      for i in $(seq 0 80); do echo "$i+$((i % 7))=$((i + i % 7)). the cat sees ball $i."; done > "$TRAINYARD_OUTPUT/train.txt"
+  - id: evalset
+    kind: command
+    run: >-
+      for i in $(seq 1 8); do echo "{\\"question\\": \\"$i+1=\\", \\"answer\\": \\"$((i + 1))\\"}"; done > "$TRAINYARD_OUTPUT/sums.jsonl";
+      for i in $(seq 81 90); do echo "$i+1=$((i + 1))."; done > "$TRAINYARD_OUTPUT/held.txt"
   - id: pretrain
     kind: pretrain
     model: tiny
-    data: \${{ steps.data.outputs.output }}
+    data: \${{ steps.corpus.outputs.output }}
     config:
       max_steps: ${STEPS}
-      batch_size: 8
+      batch_size: 4
       seq_len: 32
       checkpoint_every: ${STEPS}
       seed: \${{ params.seed }}
   - id: eval
     kind: evaluate
     model: \${{ steps.pretrain.outputs.model }}
-    data: \${{ steps.data.outputs.output }}
+    data: \${{ steps.evalset.outputs.output }}
 `;
 
 interface RunView {
@@ -100,7 +106,7 @@ test('compare three seeds: overlaid loss curves, smoothing, log axis, tokens, ev
   const ids: string[] = [];
   for (const seed of [0, 1, 2]) ids.push(await launch(request, NAME, { seed }, `${NAME}-${seed}`));
   for (const id of ids)
-    await expect.poll(async () => (await getRun(request, id)).status, { timeout: 360_000 }).toBe('SUCCEEDED');
+    await expect.poll(async () => (await getRun(request, id)).status, { timeout: 300_000 }).toBe('SUCCEEDED');
 
   // pick them in the template's history: its runs
   await page.goto(`/templates/${NAME}`);
@@ -166,8 +172,13 @@ test('compare three seeds: overlaid loss curves, smoothing, log axis, tokens, ev
   // lineage: the checkpoint's graph names its step nodes by step id, kind and template, readable
   await page.goto(`/artifacts/${model}`);
   const lineage = page.getByRole('group', { name: 'Lineage graph' });
-  await expect(lineage.locator('.flow-node', { hasText: 'pretrain' }).first()).toContainText(`${NAME}`);
-  await expect(lineage.locator('.flow-node', { hasText: /^eval/ }).first()).toContainText('evaluate');
+  const steps = lineage.locator('.flow-node-step');
+  await expect(steps.filter({ hasText: `pretrain · ${NAME}` })).toHaveCount(1);
+  await expect(steps.filter({ hasText: `pretrain · ${NAME}` }).locator('.flow-node-label')).toContainText(
+    new RegExp(`^pretrain${short}$`),
+  );
+  await expect(steps.filter({ hasText: `evaluate · ${NAME}` })).toHaveCount(1);
+  await expect(lineage.locator('.flow-node', { hasText: `${NAME}/pretrain` }).first()).toBeVisible();
   await expectReadableAndInView(lineage, await lineage.locator('.flow-node').count());
   await shot(page, 'lineage-names');
 });

@@ -263,8 +263,11 @@ export const api = {
 
   // --- proposed endpoints: callers treat a 404 as "not available yet" ---
 
-  getRetention: (template: string, signal?: AbortSignal) =>
-    json<RetentionPolicy>(`/templates/${enc(template)}/retention`, { signal }),
+  /** The template's retention policy, or null where none is set (204). */
+  getRetention: async (template: string, signal?: AbortSignal): Promise<RetentionPolicy | null> => {
+    const res = await send(`/templates/${enc(template)}/retention`, { signal });
+    return res.status === 204 ? null : ((await res.json()) as RetentionPolicy);
+  },
 
   setRetention: (template: string, policy: { keepLastIntermediate: number; keepLastFinals: number | null }) =>
     json<RetentionPolicy>(`/templates/${enc(template)}/retention`, { method: 'PUT', body: policy }),
