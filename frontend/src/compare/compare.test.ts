@@ -171,6 +171,8 @@ describe('run diff and evals', () => {
     expect(rows[0].values).toEqual([0.5, null]);
     expect(rows[0].best).toEqual([]);
     expect(bestOf([null, null], true)).toEqual([]);
+    // three runs all at 0 accuracy: nobody is best
+    expect(bestOf([0, 0, 0], true)).toEqual([]);
   });
 
   it('knows which way is better', () => {

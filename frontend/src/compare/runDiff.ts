@@ -61,7 +61,7 @@ export interface EvalRow {
   metric: string;
   higherIsBetter: boolean;
   values: (number | null)[];
-  /** Indices of the runs holding the best value (ties all win); empty with fewer than two values. */
+  /** Indices of the runs holding the best value (ties all win); empty with fewer than two values or all equal. */
   best: number[];
 }
 
@@ -96,9 +96,10 @@ export function evalRows(runs: Run[], evaluateKinds: ReadonlySet<string> = new S
     });
 }
 
+/** Where every run scored the same there is no best: marking them all would only add noise. */
 export function bestOf(values: (number | null)[], higherIsBetter: boolean): number[] {
   const present = values.filter((v): v is number => v !== null);
-  if (present.length < 2) return [];
+  if (present.length < 2 || new Set(present).size === 1) return [];
   const target = higherIsBetter ? Math.max(...present) : Math.min(...present);
   return values.flatMap((v, i) => (v === target ? [i] : []));
 }

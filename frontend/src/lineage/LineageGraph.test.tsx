@@ -125,7 +125,7 @@ describe('LineageGraph', () => {
     const ck = await screen.findByRole('link', { name: 'ck' });
     // the full id and the origin are the node's tooltip
     expect(ck.closest('.flow-node')!.getAttribute('title')).toBe(
-      'artifact:ck\nimported from file:///data/ck by alice',
+      'ck\nartifact:ck\nimported from file:///data/ck by alice',
     );
     expect(screen.getByText('checkpoint · imported')).toBeTruthy();
   });

@@ -82,7 +82,7 @@ export function LineageGraph({ root, height = 440 }: Props) {
           </>
         ),
         // The full ids, and where a node no step wrote came from ("imported from <uri> by <who>").
-        title: [n.id, n.runId ? `run ${n.runId}` : null, n.origin].filter(Boolean).join('\n'),
+        title: [text, n.id, n.runId ? `run ${n.runId}` : null, n.origin].filter(Boolean).join('\n'),
         sub: n.deleted ? `${sub} · deleted` : n.origin ? `${sub} · imported` : sub,
         tone: n.type === 'step' ? 'step' : n.deleted ? 'deleted' : `artifact-${n.type}`,
         highlight: n.id === rootNode,
