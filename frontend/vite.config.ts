@@ -16,5 +16,7 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     setupFiles: ['./src/test/setup.ts'],
+    // Pages that draw React Flow graphs take more than vitest's default 5 s on two busy shared cores.
+    testTimeout: 20_000,
   },
 });

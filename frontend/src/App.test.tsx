@@ -78,6 +78,33 @@ describe('App', () => {
 
     expect(await screen.findByText('No templates registered yet.')).toBeTruthy();
     expect(localStorage.getItem('trainyard.token')).toBeNull();
+    expect(localStorage.getItem('trainyard.signedIn')).toBe('1');
+  });
+
+  it('says why it asks again when a browser that was signed in gets a 401 (a restart with a new token)', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => json({ title: 'Unauthorized' }, 401)),
+    );
+    const first = render(
+      <MemoryRouter initialEntries={['/templates']}>
+        <App />
+      </MemoryRouter>,
+    );
+    await screen.findByLabelText('Token');
+    // a first visit: no word about a stale session
+    expect(screen.queryByTestId('session-stale')).toBeNull();
+    first.unmount();
+
+    localStorage.setItem('trainyard.signedIn', '1'); // what a successful sign-in leaves
+    render(
+      <MemoryRouter initialEntries={['/templates']}>
+        <App />
+      </MemoryRouter>,
+    );
+    expect((await screen.findByTestId('session-stale')).textContent).toContain(
+      'the server restarted with a new token',
+    );
   });
 
   it('shows a run with its DAG, timeline, step panel and approves a waiting step after confirmation', async () => {
@@ -113,7 +140,8 @@ describe('App', () => {
     );
 
     // the step panel of the selected step: outputs, worker, log tail, metrics, config from the spec
-    const link = await screen.findByRole('link', { name: 'abcdef012345…' });
+    // the page is lazily loaded (React Flow, uPlot): on a busy machine that takes more than a second
+    const link = await screen.findByRole('link', { name: 'abcdef012345…' }, { timeout: 10_000 });
     expect(link.getAttribute('href')).toBe('/artifacts/sha256%3Aabcdef0123456789abcdef');
     expect(screen.getAllByText('gpu-0', { exact: false }).length).toBeGreaterThan(0);
     expect(await screen.findByText(/epoch 2/)).toBeTruthy();

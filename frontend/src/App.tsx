@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router-dom';
-import { onUnauthorized, signIn as startSession } from './api/client';
+import { hadSession, onUnauthorized, signIn as startSession } from './api/client';
 import { SignIn } from './auth/SignIn';
 import { Loading } from './common/states';
 import { CheckpointsPage } from './checkpoints/CheckpointsPage';
@@ -16,6 +16,7 @@ const ArtifactPage = lazy(() =>
   import('./artifacts/ArtifactPage').then((m) => ({ default: m.ArtifactPage })),
 );
 const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
+const ComparePage = lazy(() => import('./compare/ComparePage').then((m) => ({ default: m.ComparePage })));
 const LineageExplorerPage = lazy(() =>
   import('./lineage/LineageExplorerPage').then((m) => ({ default: m.LineageExplorerPage })),
 );
@@ -24,7 +25,16 @@ export function App() {
   const [needsToken, setNeedsToken] = useState(false);
   // Bumped after sign-in so every page remounts and repeats the request that got the 401.
   const [epoch, setEpoch] = useState(0);
-  useEffect(() => onUnauthorized(() => setNeedsToken(true)), []);
+  // A browser that held a session and now gets a 401 is told why it is back at the sign-in page.
+  const [stale, setStale] = useState(false);
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        setStale(hadSession());
+        setNeedsToken(true);
+      }),
+    [],
+  );
 
   const [signInError, setSignInError] = useState<string | null>(null);
 
@@ -55,7 +65,7 @@ export function App() {
       </header>
       <main key={epoch}>
         {needsToken ? (
-          <SignIn onToken={signIn} error={signInError} />
+          <SignIn onToken={signIn} error={signInError} stale={stale} />
         ) : (
           <Suspense fallback={<Loading />}>
             <Routes>
@@ -66,6 +76,7 @@ export function App() {
               <Route path="/editor/:name" element={<TemplateEditorPage />} />
               <Route path="/runs" element={<RunsPage />} />
               <Route path="/runs/:id" element={<RunDetailPage />} />
+              <Route path="/compare" element={<ComparePage />} />
               <Route path="/artifacts/:id" element={<ArtifactPage />} />
               <Route path="/checkpoints" element={<CheckpointsPage />} />
               <Route path="/lineage" element={<LineageExplorerPage />} />

@@ -2,7 +2,8 @@
 # The dashboard end to end in a real Chromium (Debian's /usr/bin/chromium, never a downloaded one):
 # builds the packaged app (unless --no-build), starts it in local mode on its own ports and home,
 # runs the Playwright suite in frontend/e2e, stops the app and prints "e2e-browser: N passed, M failed".
-# Screenshots of the main pages land in docs/screenshots/.
+# Screenshots of the main pages land in docs/screenshots/. Arguments after the flags go to Playwright,
+# e.g. `e2e-browser.sh --no-build compare.e2e.ts` runs one file.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -11,7 +12,7 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 pick_jdk
 
 BUILD=1
-[ "${1:-}" = "--no-build" ] && BUILD=0
+if [ "${1:-}" = "--no-build" ]; then BUILD=0; shift; fi
 PORT=${E2E_PORT:-18081}
 TEMPORAL_PORT=${E2E_TEMPORAL_PORT:-17234}
 APP=backend/target/quarkus-app/quarkus-run.jar
@@ -57,7 +58,7 @@ set +e
 # Dataset files the tests register must lie in the app's dataset root (the server hashes them itself).
 mkdir -p "$HOME_DIR/datasets"
 (cd frontend && E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_TOKEN="$TOKEN" CHROMIUM="$CHROMIUM" \
-  E2E_DATASETS="$HOME_DIR/datasets" SCREENSHOT_DIR="$ROOT/docs/screenshots" E2E_RESULTS="$RESULTS" npm run --silent e2e)
+  E2E_DATASETS="$HOME_DIR/datasets" SCREENSHOT_DIR="$ROOT/docs/screenshots" E2E_RESULTS="$RESULTS" npm run --silent e2e -- "$@")
 RC=$?
 set -e
 cleanup

@@ -24,7 +24,7 @@ describe('api client', () => {
     expect(JSON.parse(init.body)).toEqual({ template: 'hello', params: { n: 1 } });
   });
 
-  it('signs in by trading the token for a session cookie, keeping nothing in localStorage', async () => {
+  it('signs in by trading the token for a session cookie, keeping no token in localStorage', async () => {
     const fetchMock = vi.fn().mockResolvedValue(new Response(null, { status: 204 }));
     vi.stubGlobal('fetch', fetchMock);
 
@@ -34,7 +34,14 @@ describe('api client', () => {
     expect(url).toBe('/auth/session');
     expect(init.method).toBe('POST');
     expect(JSON.parse(init.body)).toEqual({ token: 'secret' });
-    expect(Object.keys(localStorage)).toEqual([]);
+    // only the fact that this browser signed in (so a later 401 can say the session went stale)
+    expect(Object.keys(localStorage)).toEqual(['trainyard.signedIn']);
+    expect(Object.values(localStorage)).not.toContain('secret');
+  });
+
+  it('reads a template without a retention policy (204) as null, not as an error', async () => {
+    vi.stubGlobal('fetch', vi.fn().mockResolvedValue(new Response(null, { status: 204 })));
+    expect(await api.getRetention('demo')).toBeNull();
   });
 
   it('turns problem+json into an ApiError and announces 401s', async () => {

@@ -48,6 +48,19 @@ try {
   // storage unavailable: nothing to forget
 }
 
+// Whether this browser held a session before: not a secret (the cookie itself stays unreadable), only
+// what lets the sign-in page say why it is back — a restart with a new token, not a first visit.
+const SIGNED_IN = 'trainyard.signedIn';
+
+/** True when this browser signed in before, so a 401 now means the session went stale. */
+export function hadSession(): boolean {
+  try {
+    return localStorage.getItem(SIGNED_IN) === '1';
+  } catch {
+    return false;
+  }
+}
+
 /** Signs this browser in with the local-mode token; rejects with ApiError when the server refuses it. */
 export async function signIn(token: string): Promise<void> {
   const res = await fetch('/auth/session', {
@@ -57,6 +70,11 @@ export async function signIn(token: string): Promise<void> {
     credentials: 'same-origin',
   });
   if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  try {
+    localStorage.setItem(SIGNED_IN, '1');
+  } catch {
+    // storage unavailable: the sign-in page just cannot say why it is back
+  }
 }
 
 type UnauthorizedListener = () => void;
@@ -245,8 +263,11 @@ export const api = {
 
   // --- proposed endpoints: callers treat a 404 as "not available yet" ---
 
-  getRetention: (template: string, signal?: AbortSignal) =>
-    json<RetentionPolicy>(`/templates/${enc(template)}/retention`, { signal }),
+  /** The template's retention policy, or null where none is set (204). */
+  getRetention: async (template: string, signal?: AbortSignal): Promise<RetentionPolicy | null> => {
+    const res = await send(`/templates/${enc(template)}/retention`, { signal });
+    return res.status === 204 ? null : ((await res.json()) as RetentionPolicy);
+  },
 
   setRetention: (template: string, policy: { keepLastIntermediate: number; keepLastFinals: number | null }) =>
     json<RetentionPolicy>(`/templates/${enc(template)}/retention`, { method: 'PUT', body: policy }),

@@ -1,3 +1,4 @@
+import { NO_ORIGIN } from '../lineage/lineageGraph';
 import { describe, expect, it } from 'vitest';
 import type { Artifact, Lineage } from '../api/types';
 import { buildModelCard } from './modelCard';
@@ -26,14 +27,29 @@ describe('buildModelCard', () => {
     const ancestors: Lineage = {
       root: `artifact:${A.id}`,
       nodes: [
-        { id: `artifact:${A.id}`, type: 'checkpoint', label: 'tiny-cpt', deleted: false, origin: null },
-        { id: 'step:r1/train/1', type: 'step', label: 'cpt.train r1', deleted: false, origin: null },
+        {
+          id: `artifact:${A.id}`,
+          type: 'checkpoint',
+          label: 'tiny-cpt',
+          deleted: false,
+          origin: null,
+          ...NO_ORIGIN,
+        },
+        {
+          id: 'step:r1/train/1',
+          type: 'step',
+          label: 'cpt.train r1',
+          deleted: false,
+          origin: null,
+          ...NO_ORIGIN,
+        },
         {
           id: `artifact:${'d'.repeat(64)}`,
           type: 'dataset',
           label: 'wiki-small',
           deleted: false,
           origin: null,
+          ...NO_ORIGIN,
         },
       ],
       edges: [],

@@ -6,7 +6,16 @@ import type { AuthConfig } from '../api/types';
  * Keycloak's login page and back with a session cookie. Local mode: the server prints a token at
  * start; paste it once and the server answers with an HttpOnly session cookie for this browser.
  */
-export function SignIn({ onToken, error }: { onToken: (token: string) => void; error?: string | null }) {
+export function SignIn({
+  onToken,
+  error,
+  stale = false,
+}: {
+  onToken: (token: string) => void;
+  error?: string | null;
+  /** This browser was signed in and the server no longer accepts its session. */
+  stale?: boolean;
+}) {
   const [token, setToken] = useState('');
   const [config, setConfig] = useState<AuthConfig | null>(null);
   useEffect(() => {
@@ -33,6 +42,12 @@ export function SignIn({ onToken, error }: { onToken: (token: string) => void; e
   return (
     <section className="sign-in">
       <h1>Sign in</h1>
+      {stale && (
+        <div className="banner banner-warn" role="status" data-testid="session-stale">
+          Your session is no longer valid: the server restarted with a new token, or this browser was signed
+          out. Sign in again with the token it printed at start.
+        </div>
+      )}
       <p>
         The server asked for a token. In local mode, Trainyard prints one to its console when it starts (
         <code>Dashboard token: …</code>). Paste it here; this browser then holds a session cookie that page

@@ -21,6 +21,9 @@ const PRUNED: ArtifactSummary = {
   sparsity: 0.5,
   deleted: false,
   model: null,
+  template: null,
+  aliases: [],
+  bestEval: null,
 };
 const TRAINED: ArtifactSummary = {
   ...PRUNED,

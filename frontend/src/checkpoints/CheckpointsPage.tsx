@@ -6,6 +6,8 @@ import { formatBytes, formatCount, formatShare, formatTime, shortId } from '../c
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 import { DatasetVersionsTable } from '../datasets/DatasetVersionsTable';
+import { CheckpointLabel } from './CheckpointLabel';
+import { checkpointName, formatBestEval, sortByBestEval } from './naming';
 
 const TYPES = [
   { value: 'checkpoint', label: 'Checkpoints' },
@@ -26,7 +28,9 @@ export function CheckpointsPage() {
   for (const a of aliases.data?.items ?? [])
     aliasesOf.set(a.artifactId, [...(aliasesOf.get(a.artifactId) ?? []), a.name]);
 
-  const rows = (artifacts.data?.items ?? []).filter((a) => matches(a, aliasesOf.get(a.id) ?? [], filter));
+  const [byEval, setByEval] = useState(false);
+  const filtered = (artifacts.data?.items ?? []).filter((a) => matches(a, aliasesOf.get(a.id) ?? [], filter));
+  const rows = byEval ? sortByBestEval(filtered) : filtered;
   const label = TYPES.find((t) => t.value === type)?.label ?? type;
 
   return (
@@ -85,6 +89,16 @@ export function CheckpointsPage() {
               <th>Size</th>
               <th title="tensor elements, where the producing step measured them">Parameters</th>
               <th title="share of zero weights, where the producing step measured it">Sparsity</th>
+              <th aria-sort={byEval ? 'descending' : undefined}>
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => setByEval((b) => !b)}
+                  title="sort by the headline score of each checkpoint's newest evaluation"
+                >
+                  Best eval {byEval ? '▼' : '↕'}
+                </button>
+              </th>
               <th>Created</th>
               <th>Created by</th>
             </tr>
@@ -93,9 +107,9 @@ export function CheckpointsPage() {
             {rows.map((a) => (
               <tr key={a.id}>
                 <td>
-                  <Link to={`/artifacts/${encodeURIComponent(a.id)}`}>
-                    {a.name ?? a.producedBy?.output ?? shortId(a.id)}
-                  </Link>
+                  <CheckpointLabel a={a}>
+                    <Link to={`/artifacts/${encodeURIComponent(a.id)}`}>{checkpointName(a)}</Link>
+                  </CheckpointLabel>
                 </td>
                 <td>{a.type}</td>
                 <td>
@@ -113,6 +127,9 @@ export function CheckpointsPage() {
                   {formatCount(a.parameters)}
                 </td>
                 <td className="num">{formatShare(a.sparsity)}</td>
+                <td className="num" data-testid="best-eval">
+                  {formatBestEval(a.bestEval)}
+                </td>
                 <td>{formatTime(a.createdAt)}</td>
                 <td>
                   {a.producedBy ? (
@@ -145,7 +162,12 @@ export function CheckpointsPage() {
 function matches(a: ArtifactSummary, aliases: string[], q: string): boolean {
   if (!q) return true;
   const n = q.toLowerCase();
-  return a.id.includes(n) || (a.name ?? '').toLowerCase().includes(n) || aliases.some((x) => x.includes(n));
+  return (
+    a.id.includes(n) ||
+    (a.name ?? '').toLowerCase().includes(n) ||
+    checkpointName(a).toLowerCase().includes(n) ||
+    aliases.some((x) => x.includes(n))
+  );
 }
 
 /** POST /datasets; the server's field errors are shown at their fields. */

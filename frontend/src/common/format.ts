@@ -71,3 +71,10 @@ export function formatShare(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
   return `${(x * 100).toFixed(1)} %`;
 }
+
+/** A metric value in 4 significant digits, integers as they are, tiny or huge ones in exponent form. */
+export function formatMetric(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : v.toPrecision(4);
+}

@@ -1,4 +1,4 @@
-import { formatMetric } from '../runs/StepMetrics';
+import { formatMetric } from '../common/format';
 import { compareEvals, type EvalColumn } from './compare';
 
 /** Metrics down, checkpoints across; the best value per metric is marked, with a bar to compare at a glance. */

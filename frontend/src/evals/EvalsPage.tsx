@@ -1,6 +1,9 @@
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, isNotAvailable } from '../api/client';
-import { shortId } from '../common/format';
+import { formatTime, shortId } from '../common/format';
+import { CheckpointLabel } from '../checkpoints/CheckpointLabel';
+import { checkpointName, formatBestEval, matchesCheckpoint } from '../checkpoints/naming';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 import type { EvalColumn } from './compare';
@@ -12,11 +15,13 @@ export function EvalsPage() {
   const picked = search.getAll('c');
   const checkpoints = useApi((s) => api.listArtifacts('checkpoint', 200, s), []);
   const key = picked.join(',');
+  const [filter, setFilter] = useState('');
   const evals = useApi(
     async (s): Promise<EvalColumn[]> =>
       Promise.all(
         picked.map(async (id) => {
-          const label = checkpoints.data?.items.find((c) => c.id === id)?.name ?? shortId(id);
+          const c = checkpoints.data?.items.find((x) => x.id === id);
+          const label = c ? checkpointName(c) : shortId(id);
           return { id, label, results: (await api.getEvals(id, s)).items };
         }),
       ),
@@ -42,15 +47,31 @@ export function EvalsPage() {
           {checkpoints.data && checkpoints.data.items.length === 0 && (
             <Empty>No checkpoints yet. Training steps register them.</Empty>
           )}
-          <ul className="plain pick-list">
-            {checkpoints.data?.items.map((c) => (
-              <li key={c.id}>
-                <label>
-                  <input type="checkbox" checked={picked.includes(c.id)} onChange={() => toggle(c.id)} />{' '}
-                  {c.name ?? shortId(c.id)} <span className="muted small">{shortId(c.id, 8)}</span>
-                </label>
-              </li>
-            ))}
+          <input
+            type="search"
+            aria-label="Filter checkpoints"
+            placeholder="template/step, run, alias"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+          />
+          <ul className="plain pick-list" aria-label="Checkpoints to compare">
+            {/* Checkpoints with evaluations first: only they have anything to compare. */}
+            {[...(checkpoints.data?.items ?? [])]
+              .filter((c) => matchesCheckpoint(c, filter))
+              .sort((x, y) => Number(!!y.bestEval) - Number(!!x.bestEval))
+              .map((c) => (
+                <li key={c.id} data-scored={c.bestEval ? true : undefined}>
+                  <label>
+                    <input type="checkbox" checked={picked.includes(c.id)} onChange={() => toggle(c.id)} />{' '}
+                    <CheckpointLabel a={c} aliases={c.aliases} />
+                    <span className="muted small pick-detail">
+                      {c.producedBy ? `step ${c.producedBy.stepId} · ` : ''}
+                      {formatTime(c.createdAt)}
+                      {c.bestEval ? ` · ${formatBestEval(c.bestEval)}` : ' · no evals'}
+                    </span>
+                  </label>
+                </li>
+              ))}
           </ul>
         </div>
         <div>
@@ -68,7 +89,12 @@ export function EvalsPage() {
             <p className="small">
               {picked.map((id) => (
                 <span key={id}>
-                  <Link to={`/artifacts/${encodeURIComponent(id)}`}>{shortId(id)}</Link>{' '}
+                  <Link to={`/artifacts/${encodeURIComponent(id)}`}>
+                    {(() => {
+                      const c = checkpoints.data?.items.find((x) => x.id === id);
+                      return c ? checkpointName(c) : shortId(id);
+                    })()}
+                  </Link>{' '}
                 </span>
               ))}
             </p>

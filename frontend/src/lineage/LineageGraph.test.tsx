@@ -1,3 +1,4 @@
+import { NO_ORIGIN } from './lineageGraph';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -12,9 +13,16 @@ const json = (body: unknown) =>
 const ANC: Lineage = {
   root: 'artifact:ck',
   nodes: [
-    { id: 'artifact:ck', type: 'checkpoint', label: 'ck', deleted: false, origin: null },
-    { id: 'step:r1/train/1', type: 'step', label: 'r1 / train #1', deleted: false, origin: null },
-    { id: 'artifact:ds', type: 'dataset', label: 'wiki', deleted: false, origin: null },
+    { id: 'artifact:ck', type: 'checkpoint', label: 'ck', deleted: false, origin: null, ...NO_ORIGIN },
+    {
+      id: 'step:r1/train/1',
+      type: 'step',
+      label: 'r1 / train #1',
+      deleted: false,
+      origin: null,
+      ...NO_ORIGIN,
+    },
+    { id: 'artifact:ds', type: 'dataset', label: 'wiki', deleted: false, origin: null, ...NO_ORIGIN },
   ],
   edges: [
     { from: 'artifact:ds', to: 'step:r1/train/1', role: 'data' },
@@ -23,15 +31,22 @@ const ANC: Lineage = {
 };
 const EMPTY = (root: string): Lineage => ({
   root,
-  nodes: [{ id: root, type: 'x', label: 'x', deleted: false, origin: null }],
+  nodes: [{ id: root, type: 'x', label: 'x', deleted: false, origin: null, ...NO_ORIGIN }],
   edges: [],
 });
 const DS_DESC: Lineage = {
   root: 'artifact:ds',
   nodes: [
     ...ANC.nodes,
-    { id: 'step:r9/train/1', type: 'step', label: 'r9 / train #1', deleted: false, origin: null },
-    { id: 'artifact:other', type: 'checkpoint', label: 'other', deleted: false, origin: null },
+    {
+      id: 'step:r9/train/1',
+      type: 'step',
+      label: 'r9 / train #1',
+      deleted: false,
+      origin: null,
+      ...NO_ORIGIN,
+    },
+    { id: 'artifact:other', type: 'checkpoint', label: 'other', deleted: false, origin: null, ...NO_ORIGIN },
   ],
   edges: [
     ...ANC.edges,
@@ -108,7 +123,10 @@ describe('LineageGraph', () => {
       </MemoryRouter>,
     );
     const ck = await screen.findByRole('link', { name: 'ck' });
-    expect(ck.getAttribute('title')).toBe('artifact:ck\nimported from file:///data/ck by alice');
+    // the full id and the origin are the node's tooltip
+    expect(ck.closest('.flow-node')!.getAttribute('title')).toBe(
+      'ck\nartifact:ck\nimported from file:///data/ck by alice',
+    );
     expect(screen.getByText('checkpoint · imported')).toBeTruthy();
   });
 });

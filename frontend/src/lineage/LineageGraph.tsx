@@ -6,7 +6,7 @@ import { shortId } from '../common/format';
 import { FlowGraph, type GraphNodeSpec } from '../common/graph/FlowGraph';
 import { FAST_LAYOUT_ABOVE } from '../common/graph/layout';
 import { ErrorBox, Loading } from '../common/states';
-import { artifactIdOf, hrefOf, mergeLineages, type MergedLineage } from './lineageGraph';
+import { artifactIdOf, hrefOf, mergeLineages, nodeText, type MergedLineage } from './lineageGraph';
 
 interface Props {
   /** Artifact id the graph starts from (this exact version). */
@@ -60,18 +60,30 @@ export function LineageGraph({ root, height = 440 }: Props) {
     const nodes: GraphNodeSpec[] = graph.nodes.map((n) => {
       const a = artifactIdOf(n.id);
       const href = hrefOf(n.id);
-      const text = n.label || (a ? shortId(a) : n.id);
+      const { label: text, sub, run } = nodeText(n);
+      const aliases = n.aliases ?? [];
       return {
         id: n.id,
-        label: href ? (
-          <Link to={href} title={n.origin ? `${n.id}\n${n.origin}` : n.id} className="flow-node-link">
-            {text}
-          </Link>
-        ) : (
-          text
+        label: (
+          <>
+            {href ? (
+              <Link to={href} className="flow-node-link">
+                {text || (a ? shortId(a) : n.id)}
+              </Link>
+            ) : (
+              text
+            )}
+            {run && <span className="chip chip-run">{run}</span>}
+            {aliases.map((x) => (
+              <span key={x} className="chip alias">
+                {x}
+              </span>
+            ))}
+          </>
         ),
-        // Where a node no step wrote came from ("imported from <uri> by <who>") is in its tooltip.
-        sub: n.deleted ? `${n.type} · deleted` : n.origin ? `${n.type} · imported` : n.type,
+        // The full ids, and where a node no step wrote came from ("imported from <uri> by <who>").
+        title: [text, n.id, n.runId ? `run ${n.runId}` : null, n.origin].filter(Boolean).join('\n'),
+        sub: n.deleted ? `${sub} · deleted` : n.origin ? `${sub} · imported` : sub,
         tone: n.type === 'step' ? 'step' : n.deleted ? 'deleted' : `artifact-${n.type}`,
         highlight: n.id === rootNode,
         extra:

@@ -1,15 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { Lineage } from '../api/types';
-import { hrefOf, impactOf, mergeLineages } from './lineageGraph';
+import { hrefOf, impactOf, mergeLineages, NO_ORIGIN } from './lineageGraph';
 
 const DESC: Lineage = {
   root: 'artifact:ds',
   nodes: [
-    { id: 'artifact:ds', type: 'dataset', label: 'wiki', deleted: false, origin: null },
-    { id: 'step:r1/train/1', type: 'step', label: 'r1 / train #1', deleted: false, origin: null },
-    { id: 'artifact:ck1', type: 'checkpoint', label: 'ck1', deleted: false, origin: null },
-    { id: 'step:r2/merge/1', type: 'step', label: 'r2 / merge #1', deleted: false, origin: null },
-    { id: 'artifact:ck2', type: 'checkpoint', label: 'ck2', deleted: false, origin: null },
+    { id: 'artifact:ds', type: 'dataset', label: 'wiki', deleted: false, origin: null, ...NO_ORIGIN },
+    {
+      id: 'step:r1/train/1',
+      type: 'step',
+      label: 'r1 / train #1',
+      deleted: false,
+      origin: null,
+      ...NO_ORIGIN,
+    },
+    { id: 'artifact:ck1', type: 'checkpoint', label: 'ck1', deleted: false, origin: null, ...NO_ORIGIN },
+    {
+      id: 'step:r2/merge/1',
+      type: 'step',
+      label: 'r2 / merge #1',
+      deleted: false,
+      origin: null,
+      ...NO_ORIGIN,
+    },
+    { id: 'artifact:ck2', type: 'checkpoint', label: 'ck2', deleted: false, origin: null, ...NO_ORIGIN },
   ],
   edges: [
     { from: 'artifact:ds', to: 'step:r1/train/1', role: 'data' },

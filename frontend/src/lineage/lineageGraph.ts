@@ -1,6 +1,10 @@
 // Lineage graphs as the API returns them (`artifact:<id>`, `step:<run>/<step>/<attempt>` nodes), merged
 // across walks so a graph can grow as the user expands nodes.
 import type { Lineage, LineageEdge, LineageNode } from '../api/types';
+import { shortRunId } from '../checkpoints/naming';
+
+/** The naming fields of a node nothing is known about (no step wrote it, or it is gone). */
+export const NO_ORIGIN = { runId: null, stepId: null, kind: null, template: null, aliases: [] as string[] };
 
 export interface MergedLineage {
   nodes: LineageNode[];
@@ -73,10 +77,27 @@ export function impactOf(descendants: Lineage): ImpactRow[] {
   return [...depth.entries()]
     .filter(([id]) => id !== descendants.root && id.startsWith('artifact:'))
     .map(([id, d]) => ({
-      node: byId.get(id) ?? { id, type: 'artifact', label: id, deleted: false, origin: null },
+      node: byId.get(id) ?? { id, type: 'artifact', label: id, deleted: false, origin: null, ...NO_ORIGIN },
       depth: d,
     }))
     .sort(
       (a, b) => a.depth - b.depth || (a.node.label ?? a.node.id).localeCompare(b.node.label ?? b.node.id),
     );
+}
+
+/**
+ * What a lineage node says on its face: a step by its step id (`kind · template` below), an
+ * artifact a step wrote as `<template>/<step>` (its type below), the run's short id beside either.
+ */
+export function nodeText(n: LineageNode): { label: string; sub: string; run: string | null } {
+  const run = n.runId ? shortRunId(n.runId) : null;
+  if (n.type === 'step') {
+    if (!n.stepId) return { label: n.label, sub: 'step', run };
+    return { label: n.stepId, sub: [n.kind, n.template].filter(Boolean).join(' · ') || 'step', run };
+  }
+  const label =
+    n.template && n.stepId
+      ? `${n.template}/${n.stepId}`
+      : n.label || (artifactIdOf(n.id) ?? n.id).slice(0, 12);
+  return { label, sub: n.type, run };
 }

@@ -19,6 +19,9 @@ const TINY: ArtifactSummary = {
   sparsity: null,
   deleted: false,
   model: null,
+  template: null,
+  aliases: [],
+  bestEval: null,
 };
 const PRUNED: ArtifactSummary = {
   ...TINY,

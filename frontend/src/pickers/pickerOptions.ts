@@ -1,6 +1,7 @@
 // What the artifact picker offers for a typed text, and whether that text names an artifact the way the
 // server resolves it (LaunchParams + ArtifactResolver): an alias, an exact name, or a unique id prefix of ≥ 12.
 import type { Alias, ArtifactSummary, DatasetVersion } from '../api/types';
+import { checkpointName, formatBestEval, shortRunId } from '../checkpoints/naming';
 
 export type PickerKind = 'checkpoint' | 'dataset';
 
@@ -37,25 +38,28 @@ export function pickerOptions(q: string, found: ArtifactSummary[], aliases: Alia
   for (const a of artifacts)
     out.push({
       value: a.id,
-      label: a.name ?? a.producedBy?.output ?? a.id.slice(0, 12),
+      label: checkpointName(a),
       detail: describe(a),
       artifact: a,
     });
   return out;
 }
 
+/** Step, run, date and best eval: enough to tell apart checkpoints of one template's runs. */
 function describe(a: ArtifactSummary): string {
   const from = a.producedBy
-    ? `${a.producedBy.runId} / ${a.producedBy.stepId}`
+    ? `step ${a.producedBy.stepId} · run ${shortRunId(a.producedBy.runId)} · ${new Date(a.createdAt).toLocaleDateString()}`
     : a.model
       ? 'imported'
       : 'registered';
+  const score = a.bestEval ? ` · ${formatBestEval(a.bestEval)}` : '';
+  const aliases = a.aliases?.length ? ` · @${a.aliases.join(' @')}` : '';
   const type = a.type === 'checkpoint' || a.type === 'dataset' ? '' : ` · ${a.type}`;
   // An imported checkpoint says what it is: family, size, dtype (from its config and safetensors headers).
   const model = a.model
     ? ` · ${a.model.family} · ${a.model.parameters.toLocaleString('en')} params · ${a.model.dtype}`
     : '';
-  return `${a.id.slice(0, 12)} · ${from}${type}${model}`;
+  return `${from}${score}${aliases}${type}${model} · ${a.id.slice(0, 12)}`;
 }
 
 /**
@@ -110,6 +114,9 @@ function asSummary(v: DatasetVersion): ArtifactSummary {
     sparsity: null,
     deleted: false,
     model: null,
+    template: null,
+    aliases: [],
+    bestEval: null,
   };
 }
 

@@ -53,6 +53,9 @@ function summary(x: string): ArtifactSummary {
     sparsity: null,
     deleted: false,
     model: null,
+    template: null,
+    aliases: [],
+    bestEval: null,
   };
 }
 

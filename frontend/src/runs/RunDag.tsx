@@ -1,8 +1,8 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { Step } from '../api/types';
 import { FlowGraph, type GraphEdgeSpec, type GraphNodeSpec } from '../common/graph/FlowGraph';
-import { stepEdges } from './runGraph';
+import { dagWithGroups, groupStatus } from './runGraph';
 
 interface Props {
   steps: Step[];
@@ -11,37 +11,68 @@ interface Props {
   hrefFor: (stepId: string) => string;
 }
 
-/** The run's DAG, nodes coloured by live step status; a node links to its step panel. */
+const statusText = (s: string) => s.toLowerCase().replace('_', ' ');
+
+/**
+ * The run's DAG, nodes coloured by live step status; a node links to its step panel. A matrix
+ * fan-out is one node with its count until expanded.
+ */
 export function RunDag({ steps, selected, hrefFor }: Props) {
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const { nodes, edges } = useMemo(() => {
-    const nodes: GraphNodeSpec[] = steps.map((s) => ({
-      id: s.id,
-      label: (
-        <Link to={hrefFor(s.id)} className="flow-node-link">
-          {s.id}
-        </Link>
-      ),
-      sub: (
-        <>
-          {s.kind} · {s.status.toLowerCase().replace('_', ' ')}
-          {s.attempts.length > 1 && ` · ${s.attempts.length} attempts`}
-        </>
-      ),
-      tone: s.status.toLowerCase().replace('_', '-'),
-      highlight: s.id === selected,
-    }));
-    const edges: GraphEdgeSpec[] = stepEdges(steps).map((e) => ({
-      ...e,
-      animated: steps.find((s) => s.id === e.to)?.status === 'RUNNING',
-    }));
+    const dag = dagWithGroups(steps, expanded);
+    const nodes: GraphNodeSpec[] = dag.nodes.map((n) => {
+      if (n.matrix) {
+        const status = groupStatus(n.steps);
+        const done = n.steps.filter((s) => s.status === 'SUCCEEDED' || s.status === 'REUSED').length;
+        return {
+          id: n.id,
+          label: (
+            <>
+              {n.id} <span className="flow-node-count">×{n.steps.length}</span>
+            </>
+          ),
+          sub: `${n.steps[0].kind} · ${done}/${n.steps.length} done`,
+          tone: status.toLowerCase().replace('_', '-'),
+          highlight: n.steps.some((s) => s.id === selected),
+          title: n.steps.map((s) => `${s.id}: ${statusText(s.status)}`).join('\n'),
+          extra: (
+            <button
+              className="node-expand"
+              aria-label={`expand ${n.id} (${n.steps.length} steps)`}
+              title="show each step of the fan-out"
+              onClick={(e) => {
+                e.stopPropagation();
+                setExpanded((x) => new Set(x).add(n.id));
+              }}
+            >
+              +
+            </button>
+          ),
+        };
+      }
+      const s = n.steps[0];
+      return {
+        id: s.id,
+        label: (
+          <Link to={hrefFor(s.id)} className="flow-node-link">
+            {s.id}
+          </Link>
+        ),
+        sub: (
+          <>
+            {s.kind} · {statusText(s.status)}
+            {s.attempts.length > 1 && ` · ${s.attempts.length} attempts`}
+          </>
+        ),
+        tone: s.status.toLowerCase().replace('_', '-'),
+        highlight: s.id === selected,
+        title: s.id,
+      };
+    });
+    const running = new Set(dag.nodes.filter((n) => groupStatus(n.steps) === 'RUNNING').map((n) => n.id));
+    const edges: GraphEdgeSpec[] = dag.edges.map((e) => ({ ...e, animated: running.has(e.to) }));
     return { nodes, edges };
-  }, [steps, selected, hrefFor]);
-  return (
-    <FlowGraph
-      nodes={nodes}
-      edges={edges}
-      ariaLabel="Run DAG"
-      height={Math.min(420, 140 + steps.length * 28)}
-    />
-  );
+  }, [steps, selected, hrefFor, expanded]);
+  return <FlowGraph nodes={nodes} edges={edges} ariaLabel="Run DAG" />;
 }

@@ -45,7 +45,7 @@ describe('RunsPage', () => {
     screen.getByRole('button', { name: 'Load more' }).click();
     await waitFor(() => expect(screen.getByText('105 shown', { exact: false })).toBeTruthy());
     expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
-  });
+  }, 20_000); // a hundred rendered rows take more than the default 5 s on a busy 2-core machine
 
   it('sends every filter of a deep link to the server and shows it in the controls', async () => {
     const fetchMock = vi.fn(async (url: string) =>

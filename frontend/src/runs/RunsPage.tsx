@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, isNotAvailable } from '../api/client';
 import { RUN_STATUSES, type RunPage } from '../api/types';
 import { Empty, ErrorBox, Loading } from '../common/states';
@@ -7,6 +7,7 @@ import { useApi } from '../common/useApi';
 import { filtersFromUrl, hasFilters, toApiFilter, withFilter, type FilterKey } from './runFilters';
 import { appendPage, mergeRefresh } from './runPages';
 import { RunsTable } from './RunsTable';
+import { compareHref, MAX_RUNS } from '../compare/compareState';
 
 const PAGE_SIZE = 100;
 const MAX_LIMIT = 500; // the API's largest page
@@ -41,6 +42,13 @@ export function RunsPage() {
   const [more, setMore] = useState<{ loading: boolean; error?: Error }>({ loading: false });
   const loadingMore = useRef(false);
   const [notFound, setNotFound] = useState<string>();
+  // Ticked runs, in the order ticked (the compare page colours them in that order).
+  const [picked, setPicked] = useState<string[]>([]);
+  const toggle = useCallback(
+    (id: string) =>
+      setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : p.length < MAX_RUNS ? [...p, id] : p)),
+    [],
+  );
 
   // Functional update: a debounced text filter must not undo a filter changed meanwhile.
   const setParam = useCallback(
@@ -164,7 +172,25 @@ export function RunsPage() {
           {hasFilters(filters) ? 'No runs match these filters.' : 'No runs yet. Launch one from a template.'}
         </Empty>
       )}
-      {runs.data && rows.length > 0 && <RunsTable runs={rows} onEndReached={loadMore} />}
+      {runs.data && rows.length > 0 && (
+        <div className="compare-bar">
+          {picked.length >= 2 ? (
+            <Link className="button-link" to={compareHref(picked)}>
+              Compare {picked.length} runs
+            </Link>
+          ) : (
+            <span className="muted small">Tick 2 to {MAX_RUNS} runs to compare them.</span>
+          )}
+          {picked.length > 0 && (
+            <button type="button" onClick={() => setPicked([])}>
+              Clear selection
+            </button>
+          )}
+        </div>
+      )}
+      {runs.data && rows.length > 0 && (
+        <RunsTable runs={rows} onEndReached={loadMore} selected={new Set(picked)} onToggle={toggle} />
+      )}
       {more.error && <ErrorBox error={more.error} title="Could not load more runs" />}
       {runs.data?.nextCursor && (
         <p>

@@ -11,13 +11,16 @@ interface Props {
   runs: RunSummary[];
   /** Called when the last rows scroll into view: load the next server page. */
   onEndReached?: () => void;
+  /** Run ids ticked for comparison; with `onToggle`, each row gets a checkbox. */
+  selected?: ReadonlySet<string>;
+  onToggle?: (id: string) => void;
 }
 
 /**
  * Virtualised: only the rows in view are in the DOM, so a list of many thousand runs scrolls as
  * fast as one of fifty. ARIA table roles keep it a table to assistive technology.
  */
-export function RunsTable({ runs, onEndReached }: Props) {
+export function RunsTable({ runs, onEndReached, selected, onToggle }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({
     count: runs.length,
@@ -34,7 +37,12 @@ export function RunsTable({ runs, onEndReached }: Props) {
 
   return (
     <div className="vtable" role="table" aria-label="Runs" aria-rowcount={runs.length + 1}>
-      <div className="vrow vhead" role="row">
+      <div className={`vrow vhead${onToggle ? ' vrow-select' : ''}`} role="row">
+        {onToggle && (
+          <span role="columnheader" className="sr-only">
+            Compare
+          </span>
+        )}
         <span role="columnheader">Run</span>
         <span role="columnheader">Template</span>
         <span role="columnheader">Status</span>
@@ -49,7 +57,7 @@ export function RunsTable({ runs, onEndReached }: Props) {
             return (
               <div
                 key={r.id}
-                className="vrow"
+                className={`vrow${onToggle ? ' vrow-select' : ''}`}
                 role="row"
                 aria-rowindex={item.index + 2}
                 style={{
@@ -61,6 +69,16 @@ export function RunsTable({ runs, onEndReached }: Props) {
                   transform: `translateY(${item.start}px)`,
                 }}
               >
+                {onToggle && (
+                  <span role="cell">
+                    <input
+                      type="checkbox"
+                      aria-label={`Compare ${r.id}`}
+                      checked={selected?.has(r.id) ?? false}
+                      onChange={() => onToggle(r.id)}
+                    />
+                  </span>
+                )}
                 <span role="cell">
                   <Link to={`/runs/${encodeURIComponent(r.id)}`}>{r.id}</Link>
                 </span>

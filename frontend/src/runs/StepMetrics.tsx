@@ -1,8 +1,9 @@
 import { api, isNotAvailable } from '../api/client';
+import { formatMetric } from '../common/format';
 import { ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 import { MetricChart } from './MetricChart';
-import { groupMetrics } from './metrics';
+import { groupMetrics, splitSeries } from './metrics';
 import { expertLoad, isRoutingMetric } from '../routing/expertLoad';
 import { ExpertLoadPanel } from '../routing/ExpertLoadPanel';
 
@@ -26,6 +27,7 @@ export function StepMetrics({
   // An MoE step's per-expert metrics go into one layer × expert panel, not one chart each.
   const routing = expertLoad(points);
   const series = groupMetrics(routing ? points.filter((p) => !isRoutingMetric(p.name)) : points);
+  const { curves, values } = splitSeries(series);
   return (
     <div>
       <h3>Metrics</h3>
@@ -35,9 +37,22 @@ export function StepMetrics({
         <p className="empty">No metrics reported{live ? ' yet' : ''}.</p>
       )}
       {routing && <ExpertLoadPanel load={routing} live={live} />}
-      {series.length > 0 && (
+      {values.length > 0 && (
+        <table className="metric-values" aria-label="Metric values">
+          <tbody>
+            {values.map((s) => (
+              <tr key={s.name}>
+                <th scope="row">{s.name}</th>
+                <td className="num">{formatMetric(s.last)}</td>
+                <td className="muted small">{s.steps.length === 1 ? `at step ${s.steps[0]}` : 'constant'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {curves.length > 0 && (
         <div className="charts">
-          {series.map((s) => (
+          {curves.map((s) => (
             <figure key={s.name} className="chart-card">
               <figcaption>
                 <strong>{s.name}</strong>{' '}
@@ -52,10 +67,4 @@ export function StepMetrics({
       )}
     </div>
   );
-}
-
-export function formatMetric(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : v.toPrecision(4);
 }

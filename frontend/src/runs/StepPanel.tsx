@@ -9,7 +9,8 @@ import { useApi } from '../common/useApi';
 import { specStepId } from './runGraph';
 import { stepSpecFragment } from './specFragment';
 import { StepLog } from './StepLog';
-import { formatMetric, StepMetrics } from './StepMetrics';
+import { formatMetric } from '../common/format';
+import { StepMetrics } from './StepMetrics';
 import { isPerExpertMetric } from '../routing/expertLoad';
 
 interface Props {

@@ -48,3 +48,14 @@ export function groupMetrics(points: MetricPoint[]): MetricSeries[] {
       };
     });
 }
+
+/**
+ * Curves for charts, and the rest for a table: a metric with one point (an evaluate step's scores)
+ * or one value throughout (`total_steps`) is not a curve. `eta_s` counts down to nothing useful
+ * once a step is done, so it is a value too.
+ */
+export function splitSeries(series: MetricSeries[]): { curves: MetricSeries[]; values: MetricSeries[] } {
+  const isCurve = (s: MetricSeries) =>
+    s.name !== 'eta_s' && s.steps.length > 1 && s.values.some((v) => v !== s.values[0]);
+  return { curves: series.filter(isCurve), values: series.filter((s) => !isCurve(s)) };
+}

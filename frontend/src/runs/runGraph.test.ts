@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Step } from '../api/types';
-import { buildTimeline, specStepId, stepEdges } from './runGraph';
+import { buildTimeline, dagWithGroups, groupStatus, specStepId, stepEdges } from './runGraph';
 import { stepSpecFragment } from './specFragment';
-import { groupMetrics } from './metrics';
+import { groupMetrics, splitSeries } from './metrics';
 import { appendPage, mergeRefresh } from './runPages';
 
 const step = (id: string, needs: string[] = [], attempts: Step['attempts'] = []): Step => ({
@@ -122,5 +122,53 @@ describe('runs pages', () => {
     const refreshed = mergeRefresh(both, { items: [r('6'), r('5'), r('4')], nextCursor: 'c' }, 3);
     expect(refreshed.items.map((x) => x.id)).toEqual(['6', '5', '4', '3', '2', '1']);
     expect(refreshed.nextCursor).toBeNull();
+  });
+});
+
+describe('matrix fan-out in the DAG', () => {
+  const steps = [
+    step('greet'),
+    step('shard-0', ['greet'], [att(1, 'SUCCEEDED', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z')]),
+    step('shard-1', ['greet'], [att(1, 'RUNNING', '2026-01-01T00:00:00Z', null)]),
+    step('shard-2', ['greet']),
+    step('join', ['shard']),
+  ];
+
+  it('is one group node with its members, and one edge in and out', () => {
+    const { nodes, edges } = dagWithGroups(steps);
+    expect(nodes.map((n) => [n.id, n.steps.length, n.matrix])).toEqual([
+      ['greet', 1, undefined],
+      ['shard', 3, 'shard'],
+      ['join', 1, undefined],
+    ]);
+    expect(edges).toEqual([
+      { from: 'greet', to: 'shard' },
+      { from: 'shard', to: 'join' },
+    ]);
+    expect(groupStatus(nodes[1].steps)).toBe('RUNNING');
+  });
+
+  it('shows every expansion once expanded', () => {
+    const { nodes, edges } = dagWithGroups(steps, new Set(['shard']));
+    expect(nodes.map((n) => n.id)).toEqual(['greet', 'shard-0', 'shard-1', 'shard-2', 'join']);
+    expect(edges).toHaveLength(6);
+  });
+});
+
+describe('metrics that fit their data', () => {
+  it('charts curves only: single points, constants and eta_s go to the values table', () => {
+    const { curves, values } = splitSeries(
+      groupMetrics([
+        { step: 1, name: 'loss', value: 3 },
+        { step: 2, name: 'loss', value: 2 },
+        { step: 1, name: 'total_steps', value: 2 },
+        { step: 2, name: 'total_steps', value: 2 },
+        { step: 1, name: 'eta_s', value: 5 },
+        { step: 2, name: 'eta_s', value: 0 },
+        { step: 2, name: 'exact_match', value: 0.5 },
+      ]),
+    );
+    expect(curves.map((s) => s.name)).toEqual(['loss']);
+    expect(values.map((s) => s.name).sort()).toEqual(['eta_s', 'exact_match', 'total_steps']);
   });
 });

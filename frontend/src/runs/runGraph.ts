@@ -97,3 +97,69 @@ export function tickStepMs(totalMs: number, count = 6): number {
   );
   return steps.find((s) => s >= raw) ?? steps[steps.length - 1];
 }
+
+export interface DagNode {
+  /** A step id, or for a collapsed matrix fan-out the spec step's id (`shard` for `shard-0…`). */
+  id: string;
+  steps: Step[];
+  /** Set for a matrix fan-out: the spec step all `steps` were expanded from. */
+  matrix?: string;
+}
+
+/** The status a group shows: any failure first, then anything still going, else the common end. */
+const STATUS_RANK: StepStatus[] = [
+  'FAILED',
+  'RUNNING',
+  'WAITING_APPROVAL',
+  'PENDING',
+  'CANCELLED',
+  'SKIPPED',
+  'SUCCEEDED',
+  'REUSED',
+];
+export function groupStatus(steps: Step[]): StepStatus {
+  return STATUS_RANK.find((s) => steps.some((x) => x.status === s)) ?? steps[0].status;
+}
+
+/**
+ * The DAG's nodes with each matrix fan-out (two or more expansions of one spec step) collapsed into
+ * one group node, unless its id is in `expanded`. Edges follow the groups, without duplicates.
+ */
+export function dagWithGroups(
+  steps: Step[],
+  expanded: ReadonlySet<string> = new Set(),
+): { nodes: DagNode[]; edges: StepEdge[] } {
+  const members = new Map<string, Step[]>();
+  for (const s of steps) {
+    const base = specStepId(s.id, steps);
+    if (base !== s.id) members.set(base, [...(members.get(base) ?? []), s]);
+  }
+  const shownAs = new Map<string, string>();
+  const nodes: DagNode[] = [];
+  const placed = new Set<string>();
+  for (const s of steps) {
+    const base = specStepId(s.id, steps);
+    const group = members.get(base);
+    if (base !== s.id && group && group.length > 1 && !expanded.has(base)) {
+      shownAs.set(s.id, base);
+      if (!placed.has(base)) {
+        placed.add(base);
+        nodes.push({ id: base, steps: group, matrix: base });
+      }
+    } else {
+      shownAs.set(s.id, s.id);
+      nodes.push({ id: s.id, steps: [s] });
+    }
+  }
+  const seen = new Set<string>();
+  const edges: StepEdge[] = [];
+  for (const e of stepEdges(steps)) {
+    const from = shownAs.get(e.from) ?? e.from;
+    const to = shownAs.get(e.to) ?? e.to;
+    const key = `${from}\u0000${to}`;
+    if (from === to || seen.has(key)) continue;
+    seen.add(key);
+    edges.push({ from, to });
+  }
+  return { nodes, edges };
+}

@@ -87,6 +87,12 @@ describe('LaunchForm', () => {
         ],
       }),
     );
+    // The checkpoint picker searches as the field changes: answered (nothing found), so only the
+    // launch's errors are under test, however the debounce and the submit interleave.
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(JSON.stringify({ items: [] }), { status: 200 })),
+    );
     render(<LaunchForm params={PARAMS} onSubmit={onSubmit} />);
 
     fireEvent.change(input('base'), { target: { value: 'production' } });
@@ -97,5 +103,6 @@ describe('LaunchForm', () => {
     const banner = screen.getByText('Invalid launch request').closest('.banner') as HTMLElement;
     expect(banner.textContent).toContain('steps[1].config.lr: must be > 0');
     expect(banner.textContent).not.toContain('params.base');
+    vi.unstubAllGlobals();
   });
 });

@@ -37,7 +37,9 @@ export function TemplateDetailPage() {
           </h1>
           {t.description && <p>{t.description}</p>}
           <p>
-            <Link to={`/editor/${encodeURIComponent(t.name)}`}>Edit as a new version</Link>
+            <Link to={`/editor/${encodeURIComponent(t.name)}`}>Edit as a new version</Link> ·{' '}
+            <Link to={`/runs?template=${encodeURIComponent(t.name)}`}>Runs of this template</Link>{' '}
+            <span className="muted small">(tick 2–10 of them to compare)</span>
           </p>
           <div className="columns">
             <div>

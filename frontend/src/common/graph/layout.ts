@@ -20,6 +20,9 @@ export interface Point {
 export const FAST_LAYOUT_ABOVE = 150;
 const NODESEP = 24;
 const RANKSEP = 60;
+// Top to bottom, ranks stack on the short side of the nodes: a tighter gap keeps a 9-step chain
+// within one screen at full size.
+const RANKSEP_TB = 36;
 const MARGIN = 8;
 
 /** Top-left positions per node id; edges to unknown nodes are ignored. */
@@ -31,7 +34,13 @@ export function layoutGraph(
   if (nodeIds.length > FAST_LAYOUT_ABOVE)
     return layeredLayout(nodeIds, edges, direction, nodeWidth, nodeHeight);
   const g = new Graph({ multigraph: false });
-  g.setGraph({ rankdir: direction, nodesep: NODESEP, ranksep: RANKSEP, marginx: MARGIN, marginy: MARGIN });
+  g.setGraph({
+    rankdir: direction,
+    nodesep: NODESEP,
+    ranksep: direction === 'TB' ? RANKSEP_TB : RANKSEP,
+    marginx: MARGIN,
+    marginy: MARGIN,
+  });
   g.setDefaultEdgeLabel(() => ({}));
   const ids = new Set(nodeIds);
   for (const id of nodeIds) g.setNode(id, { width: nodeWidth, height: nodeHeight });
@@ -99,9 +108,62 @@ function layeredLayout(
       const c = Math.max(at, next);
       cross.set(id, c);
       next = c + step;
-      const main = MARGIN + r * ((horizontal ? nodeWidth : nodeHeight) + RANKSEP);
+      const main = MARGIN + r * (horizontal ? nodeWidth + RANKSEP : nodeHeight + RANKSEP_TB);
       out.set(id, horizontal ? { x: main, y: MARGIN + c } : { x: MARGIN + c, y: main });
     }
   });
   return out;
+}
+
+export interface Size {
+  w: number;
+  h: number;
+}
+
+/** Width and height of laid-out nodes, margins included. */
+export function boundsOf(pos: Map<string, Point>, nodeWidth: number, nodeHeight: number): Size {
+  let w = 0;
+  let h = 0;
+  for (const p of pos.values()) {
+    w = Math.max(w, p.x + nodeWidth);
+    h = Math.max(h, p.y + nodeHeight);
+  }
+  return { w: w + MARGIN, h: h + MARGIN };
+}
+
+export interface Fit {
+  direction: 'LR' | 'TB';
+  /** The zoom the whole graph fits at. */
+  zoom: number;
+  /** Height the graph's box needs to show it all at that zoom. */
+  height: number;
+}
+
+export interface FitLimits {
+  /** Padding around the graph, px. */
+  padding: number;
+  minHeight: number;
+  maxHeight: number;
+  maxZoom: number;
+}
+
+/**
+ * The direction and box height at which the whole graph fits the given width at the largest zoom.
+ * A long chain laid left to right shrinks to unreadable text in a column (9 demo steps: zoom 0.3);
+ * top to bottom in a taller box it stays at full size. Left to right wins whenever it is as readable.
+ */
+export function readableFit(
+  width: number,
+  sizes: Record<'LR' | 'TB', Size>,
+  { padding, minHeight, maxHeight, maxZoom }: FitLimits,
+): Fit {
+  const fit = (direction: 'LR' | 'TB'): Fit => {
+    const { w, h } = sizes[direction];
+    const zoom = Math.min(maxZoom, (width - 2 * padding) / w, (maxHeight - 2 * padding) / h);
+    const height = Math.min(maxHeight, Math.max(minHeight, Math.ceil(h * zoom + 2 * padding)));
+    return { direction, zoom, height };
+  };
+  const lr = fit('LR');
+  const tb = fit('TB');
+  return tb.zoom > lr.zoom + 0.01 ? tb : lr;
 }

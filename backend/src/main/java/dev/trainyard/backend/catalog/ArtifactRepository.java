@@ -9,6 +9,8 @@ import jakarta.persistence.EntityManager;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,5 +143,105 @@ public class ArtifactRepository {
     return AliasEntity.<AliasEntity>list("artifactId", artifactId).stream()
         .map(x -> x.name)
         .toList();
+  }
+
+  /**
+   * Where a step-written artifact comes from, for naming it {@code <template>/<step>}: the run, its
+   * template and the producing step's kind.
+   */
+  public record Origin(String runId, String stepId, String template, String kind) {}
+
+  /** The origin of each artifact a step wrote, in one query; others are absent. */
+  public Map<String, Origin> origins(Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT a.id, a.run_id, a.step_id, r.template_name, s.kind FROM artifact a"
+                    + " JOIN run r ON r.id = a.run_id"
+                    + " LEFT JOIN step s ON s.run_id = a.run_id AND s.step_id = a.step_id"
+                    + " WHERE a.id IN (:ids)")
+            .setParameter("ids", ids)
+            .getResultList();
+    Map<String, Origin> out = new HashMap<>();
+    for (Object[] r : rows) {
+      out.put(
+          (String) r[0], new Origin((String) r[1], (String) r[2], (String) r[3], (String) r[4]));
+    }
+    return out;
+  }
+
+  /** Kind and template of steps, keyed {@code <run>/<step>}, for the runs given, in one query. */
+  public Map<String, Origin> steps(Collection<String> runIds) {
+    if (runIds.isEmpty()) {
+      return Map.of();
+    }
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT s.run_id, s.step_id, r.template_name, s.kind FROM step s"
+                    + " JOIN run r ON r.id = s.run_id WHERE s.run_id IN (:runs)")
+            .setParameter("runs", runIds)
+            .getResultList();
+    Map<String, Origin> out = new HashMap<>();
+    for (Object[] r : rows) {
+      out.put(
+          r[0] + "/" + r[1],
+          new Origin((String) r[0], (String) r[1], (String) r[2], (String) r[3]));
+    }
+    return out;
+  }
+
+  /** The aliases on each artifact, by name; artifacts without any are absent. */
+  public Map<String, List<String>> aliasesOf(Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, List<String>> out = new HashMap<>();
+    for (AliasEntity a :
+        AliasEntity.<AliasEntity>list("artifactId in ?1", Sort.ascending("name"), ids)) {
+      out.computeIfAbsent(a.artifactId, k -> new ArrayList<>()).add(a.name);
+    }
+    return out;
+  }
+
+  /**
+   * {@link #evaluations(String, List)} for many checkpoints in one query: each one's succeeded
+   * evaluation attempts, newest first.
+   */
+  public Map<String, List<Evaluation>> evaluationsOf(Collection<String> ids, List<String> kinds) {
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows =
+        em.createNativeQuery(
+                "SELECT e.from_node, sa.run_id, sa.step_id, sa.attempt, CAST(sa.metrics AS text), sa.finished_at"
+                    + " FROM lineage_edge e"
+                    + " JOIN step_attempt sa ON e.to_node = 'step:' || sa.run_id || '/' || sa.step_id || '/' || sa.attempt"
+                    + " JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id"
+                    + " WHERE e.from_node IN (:nodes) AND e.role = 'input:model' AND s.kind IN (:kinds)"
+                    + " AND sa.status = 'SUCCEEDED' ORDER BY sa.finished_at DESC")
+            .setParameter(
+                "nodes", ids.stream().map(id -> LineageNode.artifact(id).format()).toList())
+            .setParameter("kinds", kinds)
+            .getResultList();
+    Map<String, List<Evaluation>> out = new HashMap<>();
+    for (Object[] row : rows) {
+      String id = LineageNode.parse((String) row[0]).id();
+      out.computeIfAbsent(id, k -> new ArrayList<>())
+          .add(
+              new Evaluation(
+                  (String) row[1],
+                  (String) row[2],
+                  ((Number) row[3]).intValue(),
+                  (String) row[4],
+                  row[5] instanceof Instant i
+                      ? i.atOffset(ZoneOffset.UTC)
+                      : (OffsetDateTime) row[5]));
+    }
+    return out;
   }
 }

@@ -122,21 +122,25 @@ public class RetentionService {
   }
 
   public Policy policy(String template) {
-    RetentionRepository.PolicyRow row =
-        repository
-            .policy(template)
-            .orElseThrow(
-                () ->
-                    ApiProblem.notFound(
-                        "template '"
-                            + template
-                            + "' has no retention policy; an admin can PUT one"));
-    return new Policy(
-        template,
-        row.keepLastIntermediate(),
-        row.keepLastFinals(),
-        row.updatedAt(),
-        row.updatedBy());
+    return findPolicy(template)
+        .orElseThrow(
+            () ->
+                ApiProblem.notFound(
+                    "template '" + template + "' has no retention policy; an admin can PUT one"));
+  }
+
+  /** The template's policy; empty where none was set (retention then deletes nothing). */
+  public Optional<Policy> findPolicy(String template) {
+    return repository
+        .policy(template)
+        .map(
+            row ->
+                new Policy(
+                    template,
+                    row.keepLastIntermediate(),
+                    row.keepLastFinals(),
+                    row.updatedAt(),
+                    row.updatedBy()));
   }
 
   public Policy setPolicy(

@@ -109,6 +109,116 @@ class RegistryQueriesTest {
   }
 
   @Test
+  void
+      aCheckpointIsNamedByItsTemplateStepRunAndAliasesAndCarriesItsHeadlineEvalInListsAndLineage() {
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    String template = "named-" + tag;
+    Api.createTemplate(
+        "apiVersion: trainyard/v1\nkind: Pipeline\nname: "
+            + template
+            + "\nsteps:\n  - id: train\n    kind: command\n    run: 'true'\n");
+    String run = "run-named-" + tag;
+    String model = hex('c', tag);
+    String unscored = hex('d', tag);
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              em.createNativeQuery(
+                      "INSERT INTO run (id, template_name, template_version, status, params, plan, launched_by)"
+                          + " VALUES (?1, ?2, 1, 'SUCCEEDED', '{}', '{}', 'test')")
+                  .setParameter(1, run)
+                  .setParameter(2, template)
+                  .executeUpdate();
+              for (String[] step :
+                  new String[][] {{"train", "sft", "0"}, {"eval", "evaluate", "1"}}) {
+                em.createNativeQuery(
+                        "INSERT INTO step (run_id, step_id, position, kind, status, needs) VALUES (?1, ?2, ?3, ?4, 'SUCCEEDED', '[]')")
+                    .setParameter(1, run)
+                    .setParameter(2, step[0])
+                    .setParameter(3, Integer.parseInt(step[2]))
+                    .setParameter(4, step[1])
+                    .executeUpdate();
+              }
+              em.createNativeQuery(
+                      "INSERT INTO step_attempt (run_id, step_id, attempt, status, finished_at) VALUES (?1, 'train', 1, 'SUCCEEDED', now())")
+                  .setParameter(1, run)
+                  .executeUpdate();
+              em.createNativeQuery(
+                      "INSERT INTO step_attempt (run_id, step_id, attempt, status, finished_at, metrics) VALUES (?1, 'eval', 1, 'SUCCEEDED', now(),"
+                          + " CAST('{\"perplexity\": 3.2, \"exact_match\": 0.75}' AS jsonb))")
+                  .setParameter(1, run)
+                  .executeUpdate();
+              for (String id : List.of(model, unscored)) {
+                em.createNativeQuery(
+                        "INSERT INTO artifact (id, type, uri, size_bytes, run_id, step_id, attempt, output_name, created_by)"
+                            + " VALUES (?1, 'checkpoint', 'file:///x', 10, ?2, 'train', 1, 'model', 'test')")
+                    .setParameter(1, id)
+                    .setParameter(2, run)
+                    .executeUpdate();
+              }
+              em.createNativeQuery(
+                      "INSERT INTO lineage_edge (from_node, to_node, role) VALUES (?1, ?2, 'input:model')")
+                  .setParameter(1, "artifact:" + model)
+                  .setParameter(2, "step:" + run + "/eval/1")
+                  .executeUpdate();
+            });
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("artifact", model))
+        .put("/api/v1/aliases/best-" + tag)
+        .then()
+        .statusCode(200);
+
+    JsonPath page =
+        given()
+            .queryParam("q", model.substring(0, 20))
+            .get("/api/v1/artifacts")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    assertThat(page.getString("items[0].template")).isEqualTo(template);
+    assertThat(page.getString("items[0].producedBy.stepId")).isEqualTo("train");
+    assertThat(page.getList("items[0].aliases", String.class)).containsExactly("best-" + tag);
+    // exact_match is the headline over perplexity, whatever the order the attempt wrote them in
+    assertThat(page.getString("items[0].bestEval.metric")).isEqualTo("exact_match");
+    assertThat(page.getDouble("items[0].bestEval.value")).isEqualTo(0.75);
+    assertThat(page.getBoolean("items[0].bestEval.higherIsBetter")).isTrue();
+    assertThat(page.getInt("items[0].bestEval.evaluations")).isEqualTo(1);
+    assertThat(page.getString("items[0].bestEval.stepId")).isEqualTo("eval");
+    JsonPath bare =
+        given()
+            .queryParam("q", unscored.substring(0, 20))
+            .get("/api/v1/artifacts")
+            .then()
+            .extract()
+            .jsonPath();
+    assertThat(bare.getString("items[0].bestEval")).isNull();
+    assertThat(bare.getList("items[0].aliases")).isEmpty();
+
+    JsonPath lineage =
+        given()
+            .queryParam("direction", "descendants")
+            .get("/api/v1/artifacts/" + model + "/lineage")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    Map<String, Object> self = lineage.getMap("nodes.find { it.id == 'artifact:" + model + "' }");
+    assertThat(self)
+        .containsEntry("template", template)
+        .containsEntry("stepId", "train")
+        .containsEntry("kind", "sft")
+        .containsEntry("runId", run)
+        .containsEntry("aliases", List.of("best-" + tag));
+    Map<String, Object> eval = lineage.getMap("nodes.find { it.id == 'step:" + run + "/eval/1' }");
+    assertThat(eval)
+        .containsEntry("stepId", "eval")
+        .containsEntry("kind", "evaluate")
+        .containsEntry("template", template);
+  }
+
+  @Test
   void aTemplateStepDependsOnTheStepsWhoseOutputsItReferencesAsWellAsItsNeeds() {
     given().get("/api/v1/templates/hello").then().statusCode(200);
     JsonPath hello = given().get("/api/v1/templates/hello").then().extract().jsonPath();

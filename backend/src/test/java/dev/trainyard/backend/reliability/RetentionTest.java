@@ -128,7 +128,9 @@ class RetentionTest {
         .body(
             "errors.path",
             org.hamcrest.Matchers.containsInAnyOrder("keepLastIntermediate", "keepLastFinals"));
-    given().get("/api/v1/templates/" + name + "/retention").then().statusCode(404);
+    // no policy yet: nothing to show, and no error (a 404 would say the template is missing)
+    given().get("/api/v1/templates/" + name + "/retention").then().statusCode(204);
+    given().get("/api/v1/templates/no-such-" + name + "/retention").then().statusCode(404);
     given()
         .contentType(ContentType.JSON)
         .body(Map.of("keepLastIntermediate", 1, "keepLastFinals", 1))

@@ -133,7 +133,27 @@ public class ArtifactsResource {
       @Schema(nullable = true) Double sparsity,
       boolean deleted,
       @Schema(nullable = true, description = "what an imported checkpoint's files say it is")
-          ImportedModel model) {}
+          ImportedModel model,
+      @Schema(nullable = true, description = "the template of the run that wrote it")
+          String template,
+      @Schema(description = "the aliases pointing at it") List<String> aliases,
+      @Schema(nullable = true, description = "its headline score, where an evaluate step scored it")
+          BestEval bestEval) {}
+
+  /**
+   * A checkpoint's headline score, for naming and sorting it in pickers and the registry: from its
+   * newest evaluation, the first of accuracy, exact_match, preference_accuracy, multiple_choice
+   * that was measured, else the first other metric by name.
+   *
+   * @param evaluations how many succeeded evaluations scored it
+   */
+  public record BestEval(
+      String metric,
+      double value,
+      boolean higherIsBetter,
+      String runId,
+      String stepId,
+      int evaluations) {}
 
   public record ArtifactList(List<ArtifactSummary> items) {}
 
@@ -163,6 +183,17 @@ public class ArtifactsResource {
     Map<String, CheckpointImportEntity> imported =
         CheckpointImportEntity.byIds(
             rows.stream().filter(a -> a.runId == null).map(a -> a.id).toList());
+    List<String> ids = rows.stream().map(a -> a.id).toList();
+    Map<String, ArtifactRepository.Origin> origins =
+        artifacts.origins(rows.stream().filter(a -> a.runId != null).map(a -> a.id).toList());
+    Map<String, List<String>> aliases = artifacts.aliasesOf(ids);
+    Map<String, List<Evaluation>> evaluated =
+        artifacts.evaluationsOf(
+            rows.stream()
+                .filter(a -> ArtifactType.CHECKPOINT.wireName().equals(a.type))
+                .map(a -> a.id)
+                .toList(),
+            StepKinds.producing(ArtifactType.REPORT));
     return new ArtifactList(
         rows.stream()
             .map(
@@ -179,9 +210,56 @@ public class ArtifactsResource {
                       parameters(m, model),
                       m.sparsity(),
                       a.deleted(),
-                      ImportedModel.of(model));
+                      ImportedModel.of(model),
+                      origins.containsKey(a.id) ? origins.get(a.id).template() : null,
+                      aliases.getOrDefault(a.id, List.of()),
+                      bestEval(evaluated.getOrDefault(a.id, List.of())));
                 })
             .toList());
+  }
+
+  private static final List<String> HEADLINE =
+      List.of("accuracy", "exact_match", "preference_accuracy", "multiple_choice");
+
+  private BestEval bestEval(List<Evaluation> evaluations) {
+    for (Evaluation newest : evaluations) {
+      Map<String, Double> metrics = metricsOf(newest);
+      if (metrics.isEmpty()) {
+        continue;
+      }
+      String metric =
+          HEADLINE.stream()
+              .filter(metrics::containsKey)
+              .findFirst()
+              .orElseGet(() -> metrics.keySet().stream().sorted().findFirst().orElseThrow());
+      return new BestEval(
+          metric,
+          metrics.get(metric),
+          higherIsBetter(metric),
+          newest.runId(),
+          newest.stepId(),
+          evaluations.size());
+    }
+    return null;
+  }
+
+  /** An attempt's final metrics; none where they are missing or not a flat map of numbers. */
+  private Map<String, Double> metricsOf(Evaluation row) {
+    if (row.metricsJson() == null) {
+      return Map.of();
+    }
+    try {
+      return json.readValue(
+          row.metricsJson(),
+          new com.fasterxml.jackson.core.type.TypeReference<
+              java.util.TreeMap<String, Double>>() {});
+    } catch (java.io.IOException e) {
+      return Map.of();
+    }
+  }
+
+  private static boolean higherIsBetter(String metric) {
+    return !(metric.contains("loss") || metric.contains("perplexity"));
   }
 
   @Operation(
@@ -347,34 +425,23 @@ public class ArtifactsResource {
     List<EvalResult> items = new java.util.ArrayList<>();
     for (Evaluation row :
         artifacts.evaluations(artifact.id, StepKinds.producing(ArtifactType.REPORT))) {
-      Map<String, Double> metrics;
-      try {
-        metrics =
-            row.metricsJson() == null
-                ? Map.of()
-                : json.readValue(
-                    row.metricsJson(),
-                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, Double>>() {});
-      } catch (java.io.IOException e) {
-        continue;
-      }
-      metrics.forEach(
-          (name, value) -> {
-            int slash = name.indexOf('/');
-            String suite = slash < 0 ? "all" : name.substring(0, slash);
-            String metric = slash < 0 ? name : name.substring(slash + 1);
-            boolean lowerIsBetter = metric.contains("loss") || metric.contains("perplexity");
-            items.add(
-                new EvalResult(
-                    suite,
-                    metric,
-                    value,
-                    !lowerIsBetter,
-                    row.runId(),
-                    row.stepId(),
-                    row.attempt(),
-                    row.finishedAt()));
-          });
+      metricsOf(row)
+          .forEach(
+              (name, value) -> {
+                int slash = name.indexOf('/');
+                String suite = slash < 0 ? "all" : name.substring(0, slash);
+                String metric = slash < 0 ? name : name.substring(slash + 1);
+                items.add(
+                    new EvalResult(
+                        suite,
+                        metric,
+                        value,
+                        higherIsBetter(metric),
+                        row.runId(),
+                        row.stepId(),
+                        row.attempt(),
+                        row.finishedAt()));
+              });
     }
     return new EvalResults(items);
   }

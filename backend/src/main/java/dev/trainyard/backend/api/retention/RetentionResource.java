@@ -17,9 +17,13 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * A template's checkpoint retention: the policy (admins set it), a dry-run plan anyone who sees the
@@ -40,9 +44,21 @@ public class RetentionResource {
       summary = "Get a retention policy",
       description =
           "How many of a template's newest intermediate and final checkpoints retention keeps.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The policy",
+      content = @Content(schema = @Schema(implementation = Policy.class)))
+  @APIResponse(
+      responseCode = "204",
+      description =
+          "No policy is set: retention deletes nothing. Not a 404, which would say the"
+              + " template is missing (and which a browser logs as an error on every template page).")
   @GET
-  public Policy get(@PathParam("name") String name) {
-    return retention.policy(template(name).name);
+  public Response get(@PathParam("name") String name) {
+    return retention
+        .findPolicy(template(name).name)
+        .map(p -> Response.ok(p).build())
+        .orElseGet(() -> Response.noContent().build());
   }
 
   @Operation(
