@@ -34,6 +34,9 @@ public class CatalogLedger implements LedgerActivities {
   private final Event<RunSucceeded> succeeded;
   private final LineageRepository lineage;
 
+  /** Domain events, written in each change's own transaction (the outbox). */
+  @Inject dev.trainyard.backend.events.DomainEvents events;
+
   /** Fired after a run's success is committed (retention policies apply then). */
   public record RunSucceeded(String runId) {}
 
@@ -64,6 +67,7 @@ public class CatalogLedger implements LedgerActivities {
                 // retries.
                 throw new IllegalStateException("run " + runId + " is not in the catalog yet");
               }
+              events.runStarted(runId);
             });
   }
 
@@ -194,6 +198,7 @@ public class CatalogLedger implements LedgerActivities {
               }
               lineage.insertEdge(sourceNode, stepNode, "cache-hit");
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+              events.stepEnded(runId, stepId, attempt);
               return new StepCacheHit(outputs, sourceId);
             });
   }
@@ -267,6 +272,7 @@ public class CatalogLedger implements LedgerActivities {
                   .setParameter(7, toJson(result.metrics()))
                   .executeUpdate();
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+              events.stepEnded(runId, stepId, attempt);
             });
   }
 
@@ -296,6 +302,7 @@ public class CatalogLedger implements LedgerActivities {
                   .setParameter(8, toJson(result.metrics()))
                   .executeUpdate();
               setStepStatus(runId, stepId, StepStatus.FAILED);
+              events.stepEnded(runId, stepId, attempt);
             });
   }
 
@@ -374,6 +381,7 @@ public class CatalogLedger implements LedgerActivities {
                   .setParameter(4, "approved by " + approvedBy)
                   .executeUpdate();
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+              events.stepEnded(runId, stepId, attempt);
             });
   }
 
@@ -393,6 +401,7 @@ public class CatalogLedger implements LedgerActivities {
                   .setParameter(5, error)
                   .executeUpdate();
               setStepStatus(runId, stepId, status);
+              events.stepEnded(runId, stepId, attempt);
             });
   }
 
@@ -406,13 +415,15 @@ public class CatalogLedger implements LedgerActivities {
   public void runFinished(String runId, RunStatus status, String error) {
     QuarkusTransaction.requiringNew()
         .run(
-            () ->
-                em.createNativeQuery(
-                        "UPDATE run SET status = ?2, error = ?3, finished_at = now() WHERE id = ?1")
-                    .setParameter(1, runId)
-                    .setParameter(2, status.name())
-                    .setParameter(3, error)
-                    .executeUpdate());
+            () -> {
+              em.createNativeQuery(
+                      "UPDATE run SET status = ?2, error = ?3, finished_at = now() WHERE id = ?1")
+                  .setParameter(1, runId)
+                  .setParameter(2, status.name())
+                  .setParameter(3, error)
+                  .executeUpdate();
+              events.runEnded(runId);
+            });
     if (status == RunStatus.SUCCEEDED) {
       succeeded.fireAsync(
           new RunSucceeded(runId)); // off the workflow's thread: the ledger stays fast
