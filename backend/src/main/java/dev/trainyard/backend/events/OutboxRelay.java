@@ -7,12 +7,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,8 +28,7 @@ public class OutboxRelay {
   @Inject EventRepository events;
   @Inject Instance<EventSink> sinks;
 
-  @ConfigProperty(name = "trainyard.events.relay-interval", defaultValue = "1s")
-  Duration interval;
+  @Inject OutboxConfig config;
 
   private ScheduledExecutorService timer;
 
@@ -40,7 +37,10 @@ public class OutboxRelay {
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("outbox-relay").unstarted(r));
     timer.scheduleWithFixedDelay(
-        this::relaySafely, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        this::relaySafely,
+        config.relayInterval().toMillis(),
+        config.relayInterval().toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   void stop(@Observes ShutdownEvent event) {
