@@ -80,7 +80,7 @@ public class EventRepository {
     List<Object[]> rows =
         em.createNativeQuery(
                 "SELECT template_name, template_version, status, error, launched_by, team, executions, "
-                    + "CAST(params AS text) FROM run WHERE id = ?1")
+                    + "CAST(params AS text), CAST(triggered_by AS text) FROM run WHERE id = ?1")
             .setParameter(1, runId)
             .getResultList();
     return rows.stream()
@@ -97,6 +97,7 @@ public class EventRepository {
               run.put("team", r[5]);
               run.put("executions", ((Number) r[6]).intValue());
               run.put("params", fromJson((String) r[7]));
+              run.put("triggeredBy", r[8] == null ? null : fromJson((String) r[8]));
               return run;
             });
   }

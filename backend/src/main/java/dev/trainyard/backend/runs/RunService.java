@@ -8,6 +8,7 @@ import dev.trainyard.backend.catalog.StepEntity;
 import dev.trainyard.backend.catalog.TemplateEntity;
 import dev.trainyard.backend.catalog.TemplateVersionEntity;
 import dev.trainyard.backend.common.Sha256;
+import dev.trainyard.backend.security.Caller;
 import dev.trainyard.backend.security.TeamScope;
 import dev.trainyard.backend.templates.TemplateService;
 import dev.trainyard.pipeline.Pipelines;
@@ -61,11 +62,27 @@ public class RunService {
 
   public Launch launch(
       String templateName, Integer version, Map<String, Object> params, String idempotencyKey) {
-    String user = scope.caller().name();
+    return launch(scope.caller(), templateName, version, params, idempotencyKey, null);
+  }
+
+  /**
+   * A launch on behalf of {@code caller} outside a request (a trigger): the same checks, and the
+   * run records {@code triggeredBy}.
+   */
+  public Launch launch(
+      Caller caller,
+      String templateName,
+      Integer version,
+      Map<String, Object> params,
+      String idempotencyKey,
+      Map<String, Object> triggeredBy) {
+    String user = caller.name();
     if (idempotencyKey != null) {
       Optional<RunEntity> existing = byIdempotencyKey(idempotencyKey);
       if (existing.isPresent()) {
-        scope.require(existing.get().team, "no run for this Idempotency-Key");
+        if (!caller.sees(existing.get().team)) {
+          throw ApiProblem.notFound("no run for this Idempotency-Key");
+        }
         requireSameRequest(existing.get(), templateName, version, params);
         return new Launch(existing.get(), false);
       }
@@ -82,7 +99,7 @@ public class RunService {
           List.of(new FieldError(version == null ? "template" : "version", notFound.getMessage())));
     }
     TemplateEntity owner = TemplateEntity.findById(template.templateName);
-    if (!scope.caller().sees(owner.team)) {
+    if (!caller.sees(owner.team)) {
       throw ApiProblem.invalid(
           List.of(new FieldError("template", "no template '" + templateName + "'")));
     }
@@ -99,7 +116,7 @@ public class RunService {
     }
     PipelineSpec spec = Pipelines.parse(template.spec);
     Map<String, Object> given = params == null ? Map.of() : params;
-    LaunchParams.Resolved inputs = LaunchParams.resolve(spec, given, scope.caller(), problems);
+    LaunchParams.Resolved inputs = LaunchParams.resolve(spec, given, caller, problems);
     Map<String, Object> resolved = inputs.params();
     Map<String, ArtifactRef> artifacts = inputs.artifacts();
     ExecutionPlan plan = null;
@@ -127,8 +144,11 @@ public class RunService {
               .call(
                   () -> {
                     requireInputsStored(artifacts.keySet());
-                    return insertRun(
-                        runId, template, given, compiled, idempotencyKey, user, owner.team);
+                    RunEntity inserted =
+                        insertRun(
+                            runId, template, given, compiled, idempotencyKey, user, owner.team);
+                    inserted.triggeredBy = triggeredBy;
+                    return inserted;
                   });
     } catch (PersistenceException duplicate) {
       if (idempotencyKey == null) {
