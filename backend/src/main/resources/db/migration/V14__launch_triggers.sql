@@ -1,5 +1,5 @@
 -- Issue 17, item 2. A launch trigger belongs to a template (the one it launches) and says which event
--- launches it and with which parameters, bound from the event (${{ event.dataset.ref }}). Each
+-- launches it and with which parameters, bound from the event (expressions such as event.dataset.ref). Each
 -- (trigger, event) pair fires at most once: the outbox relay inserts the firing, a background
 -- launcher makes the run with an Idempotency-Key derived from the event id and the trigger, so an
 -- event handed out twice still launches one run.
@@ -12,7 +12,7 @@ CREATE TABLE launch_trigger (
     -- Which events of that type: {"dataset": "corpus"}, {"alias": "production"},
     -- {"template": "pretrain", "status": "SUCCEEDED"}; absent keys match any.
     match            JSONB NOT NULL,
-    params           JSONB NOT NULL,            -- values or ${{ event.* }} expressions
+    params           JSONB NOT NULL,            -- values, or expressions bound from the event (docs/webhooks.md)
     created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
     created_by       TEXT NOT NULL
 );
