@@ -30,7 +30,9 @@ public final class Triggers {
           String event,
       @Schema(description = "dataset name; alias name; template and status of the run")
           Map<String, String> match,
-      @Schema(description = "Launch parameters: values or ${{ event.* }} expressions")
+      @Schema(
+              description = "Launch parameters: values or ${{ event.* }} expressions",
+              additionalProperties = dev.trainyard.backend.api.openapi.ParamValue.class)
           Map<String, Object> params,
       OffsetDateTime createdAt,
       String createdBy) {}

@@ -36,6 +36,9 @@ class SqlPlacementTest {
           "dev/trainyard/backend/catalog/",
           "dev/trainyard/backend/datasets/",
           "dev/trainyard/backend/checkpoints/",
+          "dev/trainyard/backend/events/",
+          "dev/trainyard/backend/webhooks/",
+          "dev/trainyard/backend/triggers/",
           // no repository of its own: it writes artifact rows through the catalog's entities
           "dev/trainyard/backend/intake/",
           // no repository of its own: the gate reads the run aggregate through RunRepository

@@ -41,7 +41,10 @@ public class TriggersResource {
               nullable = true,
               description = "dataset: its name; alias.moved: alias; run.ended: template and status")
           Map<String, String> match,
-      @Schema(nullable = true, description = "values or ${{ event.* }} expressions")
+      @Schema(
+              nullable = true,
+              description = "values or ${{ event.* }} expressions",
+              additionalProperties = dev.trainyard.backend.api.openapi.ParamValue.class)
           Map<String, Object> params,
       @Schema(nullable = true, description = "null: the latest version at each launch")
           Integer version) {}
