@@ -52,6 +52,8 @@ final class Receiver implements AutoCloseable {
           exchange.getResponseBody().write(reply);
           exchange.close();
         });
+    // Each request on its own thread: a receiver that hangs on one still answers the next.
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     server.start();
   }
 

@@ -328,6 +328,55 @@ class WebhookDeliveryTest {
     }
   }
 
+  @Test
+  void aReceiverThatHangsTimesOutWithoutHoldingUpTheChangeAndIsRetried() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (Receiver receiver =
+        new Receiver(
+            r -> {
+              if (calls.incrementAndGet() == 1) {
+                pauseFor(Duration.ofSeconds(5)); // past the test's 2 s timeout
+              }
+              return 204;
+            })) {
+      String target =
+          register("hooks-hang-" + UUID.randomUUID().toString().substring(0, 8), "default");
+      String subscription = subscribe(receiver.url(), "default", "alias.moved").getString("id");
+      long started = System.nanoTime();
+      given()
+          .contentType(ContentType.JSON)
+          .body(Map.of("artifact", target))
+          .put("/api/v1/aliases/hang-" + UUID.randomUUID().toString().substring(0, 8))
+          .then()
+          .statusCode(200);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  deliveries(subscription).stream()
+                      .anyMatch(d -> d.get("status").equals("SUCCEEDED")));
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> attempts =
+          (List<Map<String, Object>>) deliveries(subscription).get(0).get("attempts");
+      assertThat(attempts).hasSize(2);
+      assertThat(attempts.get(0).get("responseStatus")).isNull();
+      assertThat(attempts.get(0).get("error")).isEqualTo("timed out after 2000 ms");
+      assertThat((Integer) attempts.get(0).get("durationMs")).isBetween(1900, 4000);
+      assertThat(attempts.get(1).get("responseStatus")).isEqualTo(204);
+    }
+  }
+
+  private static void pauseFor(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private static void pause() {
     try {
       Thread.sleep(10);
