@@ -22,7 +22,10 @@ public class TriggerSink implements EventSink {
       return;
     }
     for (Trigger trigger : repository.listening(event.team(), event.type())) {
-      if (matches(trigger.match(), event.data())) {
+      // A trigger acts on what happens after it exists, not on a backlog the relay has yet to hand
+      // out.
+      if (!trigger.createdAt().isAfter(event.occurredAt())
+          && matches(trigger.match(), event.data())) {
         repository.insertFiring(trigger.id(), event.id());
       }
     }

@@ -81,8 +81,11 @@ public class WebhookRepository {
     @SuppressWarnings("unchecked")
     List<Object[]> rows =
         em.createNativeQuery(
-                "SELECT id, CAST(event_types AS text) FROM webhook_subscription WHERE team = ?1")
+                "SELECT id, CAST(event_types AS text) FROM webhook_subscription WHERE team = ?1 "
+                    // events from before the subscription existed are not its business
+                    + "AND created_at <= (SELECT occurred_at FROM domain_event WHERE id = ?2)")
             .setParameter(1, team)
+            .setParameter(2, eventId)
             .getResultList();
     dev.trainyard.backend.events.EventType eventType =
         dev.trainyard.backend.events.EventType.of(type).orElse(null);
