@@ -32,6 +32,7 @@ const RUN: Run = {
   launchedBy: 'local',
   params: { lr: 0.001 },
   error: null,
+  triggeredBy: null,
   steps: [
     {
       id: 'train',

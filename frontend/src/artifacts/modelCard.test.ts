@@ -68,6 +68,7 @@ describe('buildModelCard', () => {
         executions: 1,
         params: { lr: 0.001 },
         error: null,
+        triggeredBy: null,
         steps: [],
       },
       ancestors,

@@ -114,6 +114,7 @@ describe('expert load panel', () => {
       launchedBy: 'local',
       params: {},
       error: null,
+      triggeredBy: null,
       steps: [
         {
           id: 'pretrain',

@@ -13,6 +13,7 @@ import java.util.List;
 @ApplicationScoped
 public class Aliases {
   @Inject EntityManager em;
+  @Inject dev.trainyard.backend.events.DomainEvents events;
 
   /** The target's files were deleted by retention (before or while the move ran). */
   public static final class TargetDeleted extends RuntimeException {
@@ -53,6 +54,7 @@ public class Aliases {
         .setParameter(3, previous)
         .setParameter(4, user)
         .executeUpdate();
+    events.aliasMoved(name, artifactId, previous, user);
     return previous;
   }
 

@@ -35,6 +35,9 @@ public class CatalogLedger implements LedgerActivities {
   private final LineageRepository lineage;
   @Inject dev.trainyard.backend.openlineage.OpenLineageEmitter openLineage;
 
+  /** Domain events, written in each change's own transaction (the outbox). */
+  @Inject dev.trainyard.backend.events.DomainEvents events;
+
   /** Fired after a run's success is committed (retention policies apply then). */
   public record RunSucceeded(String runId) {}
 
@@ -65,6 +68,7 @@ public class CatalogLedger implements LedgerActivities {
                 // retries.
                 throw new IllegalStateException("run " + runId + " is not in the catalog yet");
               }
+              events.runStarted(runId);
             });
   }
 
@@ -203,6 +207,7 @@ public class CatalogLedger implements LedgerActivities {
               }
               lineage.insertEdge(sourceNode, stepNode, "cache-hit");
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+              events.stepEnded(runId, stepId, attempt);
               return new StepCacheHit(outputs, sourceId);
             });
   }
@@ -276,6 +281,7 @@ public class CatalogLedger implements LedgerActivities {
                   .setParameter(7, toJson(result.metrics()))
                   .executeUpdate();
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+              events.stepEnded(runId, stepId, attempt);
             });
     openLineage.attemptCompleted(runId, stepId, attempt);
   }
@@ -306,6 +312,7 @@ public class CatalogLedger implements LedgerActivities {
                   .setParameter(8, toJson(result.metrics()))
                   .executeUpdate();
               setStepStatus(runId, stepId, StepStatus.FAILED);
+              events.stepEnded(runId, stepId, attempt);
             });
     openLineage.attemptFailed(runId, stepId, attempt);
   }
@@ -385,6 +392,7 @@ public class CatalogLedger implements LedgerActivities {
                   .setParameter(4, "approved by " + approvedBy)
                   .executeUpdate();
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
+              events.stepEnded(runId, stepId, attempt);
             });
     openLineage.attemptCompleted(runId, stepId, attempt);
   }
@@ -405,6 +413,7 @@ public class CatalogLedger implements LedgerActivities {
                   .setParameter(5, error)
                   .executeUpdate();
               setStepStatus(runId, stepId, status);
+              events.stepEnded(runId, stepId, attempt);
             });
     openLineage.attemptEnded(runId, stepId, attempt, status);
   }
@@ -419,13 +428,15 @@ public class CatalogLedger implements LedgerActivities {
   public void runFinished(String runId, RunStatus status, String error) {
     QuarkusTransaction.requiringNew()
         .run(
-            () ->
-                em.createNativeQuery(
-                        "UPDATE run SET status = ?2, error = ?3, finished_at = now() WHERE id = ?1")
-                    .setParameter(1, runId)
-                    .setParameter(2, status.name())
-                    .setParameter(3, error)
-                    .executeUpdate());
+            () -> {
+              em.createNativeQuery(
+                      "UPDATE run SET status = ?2, error = ?3, finished_at = now() WHERE id = ?1")
+                  .setParameter(1, runId)
+                  .setParameter(2, status.name())
+                  .setParameter(3, error)
+                  .executeUpdate();
+              events.runEnded(runId);
+            });
     if (status == RunStatus.SUCCEEDED) {
       succeeded.fireAsync(
           new RunSucceeded(runId)); // off the workflow's thread: the ledger stays fast

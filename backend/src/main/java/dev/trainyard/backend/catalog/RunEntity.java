@@ -38,4 +38,8 @@ public class RunEntity extends PanacheEntityBase {
   public OffsetDateTime createdAt;
   public OffsetDateTime startedAt;
   public OffsetDateTime finishedAt;
+
+  /** The trigger and event that launched the run (V14); null when a person or client did. */
+  @JdbcTypeCode(SqlTypes.JSON)
+  public Map<String, Object> triggeredBy;
 }

@@ -27,6 +27,7 @@ public class DatasetRegistry {
 
   @Inject Intake intake;
   @Inject DatasetVersionRepository versions;
+  @Inject dev.trainyard.backend.events.DomainEvents events;
 
   public record Registered(DatasetVersionEntity version, boolean created) {}
 
@@ -107,6 +108,7 @@ public class DatasetRegistry {
     v.createdAt = now;
     v.createdBy = user;
     v.persist();
+    events.datasetVersionRegistered(v);
     return new Registered(v, true);
   }
 }

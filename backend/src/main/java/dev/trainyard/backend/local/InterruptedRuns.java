@@ -31,6 +31,7 @@ public class InterruptedRuns {
   /** Who the audit log names for a retry nobody asked for. */
   static final String ACTOR = "trainyard";
 
+  @Inject dev.trainyard.backend.events.DomainEvents events;
   @Inject TemporalRuntime temporal;
   @Inject RunRepository runs;
   @Inject RunControl control;
@@ -44,7 +45,13 @@ public class InterruptedRuns {
       return;
     }
     interrupted =
-        QuarkusTransaction.requiringNew().call(() -> runs.markInFlightInterrupted(REASON));
+        QuarkusTransaction.requiringNew()
+            .call(
+                () -> {
+                  List<String> ended = runs.markInFlightInterrupted(REASON);
+                  ended.forEach(events::runEnded); // each ended run has its run.ended event
+                  return ended;
+                });
     if (!interrupted.isEmpty()) {
       LOG.warnf(
           "%d run(s) were in flight when Trainyard last stopped; marked INTERRUPTED%s",

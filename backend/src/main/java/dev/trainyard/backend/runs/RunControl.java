@@ -38,6 +38,7 @@ public class RunControl {
   @Inject EntityManager em;
   @Inject SigningKey signing;
   @Inject RunRepository repository;
+  @Inject dev.trainyard.backend.events.DomainEvents events;
 
   public RunEntity cancel(String runId, String reason) {
     RunEntity run = reader.get(runId);
@@ -50,7 +51,11 @@ public class RunControl {
       // Its execution is gone (lost with an embedded service): the catalog is all there is to
       // update.
       QuarkusTransaction.requiringNew()
-          .run(() -> repository.markLost(runId, RunStatus.CANCELLED, "cancelled: " + reason));
+          .run(
+              () -> {
+                repository.markLost(runId, RunStatus.CANCELLED, "cancelled: " + reason);
+                events.runEnded(runId);
+              });
     } catch (WorkflowServiceException e) {
       throw RunWorkflows.unavailable(e);
     }

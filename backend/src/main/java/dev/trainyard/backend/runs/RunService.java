@@ -62,16 +62,20 @@ public class RunService {
 
   public Launch launch(
       String templateName, Integer version, Map<String, Object> params, String idempotencyKey) {
-    return launch(scope.caller(), templateName, version, params, idempotencyKey);
+    return launch(scope.caller(), templateName, version, params, idempotencyKey, null);
   }
 
-  /** As the caller of a request would, for launches no request makes (a schedule's ticks). */
+  /**
+   * A launch on behalf of {@code caller} outside a request (a schedule's tick, a trigger): the same
+   * checks, and the run records {@code triggeredBy} (null when no trigger launched it).
+   */
   public Launch launch(
       Caller caller,
       String templateName,
       Integer version,
       Map<String, Object> params,
-      String idempotencyKey) {
+      String idempotencyKey,
+      Map<String, Object> triggeredBy) {
     String user = caller.name();
     if (idempotencyKey != null) {
       Optional<RunEntity> existing = byIdempotencyKey(idempotencyKey);
@@ -128,8 +132,11 @@ public class RunService {
               .call(
                   () -> {
                     requireInputsStored(artifacts.keySet());
-                    return insertRun(
-                        runId, template, given, compiled, idempotencyKey, user, owner.team);
+                    RunEntity inserted =
+                        insertRun(
+                            runId, template, given, compiled, idempotencyKey, user, owner.team);
+                    inserted.triggeredBy = triggeredBy;
+                    return inserted;
                   });
     } catch (PersistenceException duplicate) {
       if (idempotencyKey == null) {

@@ -50,7 +50,12 @@ public class TickLauncher {
     try {
       launch =
           runs.launch(
-              caller, s.template(), tick.templateVersion(), tick.params(), tick.idempotencyKey());
+              caller,
+              s.template(),
+              tick.templateVersion(),
+              tick.params(),
+              tick.idempotencyKey(),
+              null);
     } catch (ApiProblem refused) {
       if (refused.status() >= 500) {
         LOG.warnf(

@@ -28,7 +28,7 @@ class MalformedBodiesTest {
   static final Pattern JAVA_TYPE =
       Pattern.compile(
           "java\\.|javax\\.|jakarta\\.|dev\\.trainyard|com\\.fasterxml|org\\.jboss|\\w\\$\\w|`"
-              + "|LaunchBody|MoveBody|RegisterBody|ImportBody|PolicyBody|ApplyBody|SpecBody|CancelBody|LinkedHashMap|Integer|Source:");
+              + "|LaunchBody|MoveBody|CreateBody|RegisterBody|ImportBody|PolicyBody|ApplyBody|SpecBody|CancelBody|LinkedHashMap|Integer|Source:");
 
   record Case(String method, String path, String body) {}
 
@@ -51,7 +51,20 @@ class MalformedBodiesTest {
           new Case(
               "PUT", "/api/v1/templates/hello/retention", "{\"keepLastIntermediate\": \"many\"}"),
           new Case("POST", "/api/v1/runs/run-nope/cancel", "{\"reason\": [1]}"),
-          new Case("POST", "/api/v1/runs/run-nope/cancel", "{\"reason\": "));
+          new Case("POST", "/api/v1/runs/run-nope/cancel", "{\"reason\": "),
+          new Case(
+              "POST",
+              "/api/v1/webhooks",
+              "{\"url\": \"https://x.org/\", \"events\": \"run.ended\"}"),
+          new Case("POST", "/api/v1/webhooks", "{\"url\": [\"https://x.org/\"]"),
+          new Case(
+              "POST",
+              "/api/v1/templates/hello/triggers",
+              "{\"event\": \"run.ended\", \"version\": \"two\"}"),
+          new Case(
+              "POST",
+              "/api/v1/templates/hello/triggers",
+              "{\"event\": \"run.ended\", \"match\": [1]}"));
 
   @BeforeEach
   void signIn() {

@@ -38,6 +38,9 @@ class SqlPlacementTest {
           "dev/trainyard/backend/checkpoints/",
           "dev/trainyard/backend/openlineage/",
           "dev/trainyard/backend/schedules/",
+          "dev/trainyard/backend/events/",
+          "dev/trainyard/backend/webhooks/",
+          "dev/trainyard/backend/triggers/",
           // no repository of its own: it writes artifact rows through the catalog's entities
           "dev/trainyard/backend/intake/",
           // no repository of its own: the gate reads the run aggregate through RunRepository

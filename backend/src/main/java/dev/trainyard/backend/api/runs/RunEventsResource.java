@@ -87,7 +87,8 @@ public class RunEventsResource {
   }
 
   private Multi<RunView> stream(String id) {
-    RunView end = new RunView(null, null, 0, null, null, null, null, null, 0, null, null, null);
+    RunView end =
+        new RunView(null, null, 0, null, null, null, null, null, 0, null, null, null, null);
     AtomicReference<RunView> last = new AtomicReference<>();
     return Multi.createFrom()
         .ticks()

@@ -84,7 +84,9 @@ public final class RunViews {
       int executions,
       @Schema(additionalProperties = ParamValue.class) Map<String, Object> params,
       @Schema(nullable = true) String error,
-      List<StepView> steps) {
+      List<StepView> steps,
+      @Schema(nullable = true, description = "The trigger and event that launched it")
+          dev.trainyard.backend.triggers.TriggeredBy triggeredBy) {
     static RunView of(
         RunEntity run,
         List<StepEntity> steps,
@@ -123,7 +125,8 @@ public final class RunViews {
           run.executions,
           run.params,
           run.error,
-          stepViews);
+          stepViews,
+          dev.trainyard.backend.triggers.TriggeredBy.of(run.triggeredBy));
     }
   }
 
