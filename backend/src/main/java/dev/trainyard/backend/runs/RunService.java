@@ -65,6 +65,16 @@ public class RunService {
     return launch(scope.caller(), templateName, version, params, idempotencyKey, null);
   }
 
+  /** As the caller of a request would, for launches no request makes (a schedule's ticks). */
+  public Launch launch(
+      Caller caller,
+      String templateName,
+      Integer version,
+      Map<String, Object> params,
+      String idempotencyKey) {
+    return launch(caller, templateName, version, params, idempotencyKey, null);
+  }
+
   /**
    * A launch on behalf of {@code caller} outside a request (a schedule's tick, a trigger): the same
    * checks, and the run records {@code triggeredBy} (null when no trigger launched it).

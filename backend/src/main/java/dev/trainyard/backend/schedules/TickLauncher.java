@@ -50,12 +50,7 @@ public class TickLauncher {
     try {
       launch =
           runs.launch(
-              caller,
-              s.template(),
-              tick.templateVersion(),
-              tick.params(),
-              tick.idempotencyKey(),
-              null);
+              caller, s.template(), tick.templateVersion(), tick.params(), tick.idempotencyKey());
     } catch (ApiProblem refused) {
       if (refused.status() >= 500) {
         LOG.warnf(
