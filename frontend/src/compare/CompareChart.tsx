@@ -1,6 +1,6 @@
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useMemo } from 'react';
+import type uPlot from 'uplot';
+import { useUPlot } from '../common/chart/useUPlot';
 import type { XAxis } from './compareState';
 import { alignCurves, type Curve } from './curves';
 
@@ -35,64 +35,35 @@ export function CompareChart({
   logY: boolean;
   height?: number;
 }) {
-  const el = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const key = `${labels.join('\n')}|${x}|${logY}|${metric}`;
-
-  const data = (): uPlot.AlignedData => {
+  const data = useMemo<uPlot.AlignedData>(() => {
     const [xs, ...ys] = alignCurves(curves);
     // A log axis cannot show zero or negative values: they are left out rather than breaking the scale.
     return [xs, ...(logY ? ys.map((y) => y.map((v) => (v !== null && v > 0 ? v : null))) : ys)];
-  };
-
-  useEffect(() => {
-    const node = el.current;
-    if (!node) return;
-    const u = new uPlot(
-      {
-        width: Math.max(320, node.clientWidth || 720),
-        height,
-        legend: { show: true },
-        cursor: { drag: { x: true, y: false } },
-        scales: { x: { time: false }, y: { distr: logY ? 3 : 1 } },
-        axes: [
-          { label: X_LABEL[x], size: 40 },
-          { label: metric, size: 64 },
-        ],
-        series: [
-          {},
-          ...labels.map((label, i) => ({
-            label,
-            stroke: RUN_COLORS[i % RUN_COLORS.length],
-            width: 1.5,
-            spanGaps: true,
-          })),
-        ],
-      },
-      data(),
-      node,
-    );
-    plot.current = u;
-    const ro =
-      typeof ResizeObserver === 'undefined'
-        ? null
-        : new ResizeObserver(() => {
-            if (node.clientWidth) u.setSize({ width: node.clientWidth, height });
-          });
-    ro?.observe(node);
-    return () => {
-      ro?.disconnect();
-      u.destroy();
-      plot.current = null;
-    };
-    // Re-created for new runs, axes or metric; new smoothing only replaces the data.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, height]);
-
-  useEffect(() => {
-    plot.current?.setData(data());
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [curves]);
+  }, [curves, logY]);
+  // Built again for new runs, axes or metric; new smoothing only replaces the data.
+  const el = useUPlot(
+    `${labels.join('\n')}|${x}|${logY}|${metric}`,
+    {
+      legend: { show: true },
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: false }, y: { distr: logY ? 3 : 1 } },
+      axes: [
+        { label: X_LABEL[x], size: 40 },
+        { label: metric, size: 64 },
+      ],
+      series: [
+        {},
+        ...labels.map((label, i) => ({
+          label,
+          stroke: RUN_COLORS[i % RUN_COLORS.length],
+          width: 1.5,
+          spanGaps: true,
+        })),
+      ],
+    },
+    data,
+    { height, minWidth: 320, defaultWidth: 720 },
+  );
 
   return (
     <div

@@ -2,6 +2,7 @@
 import type { MetricPoint } from '../api/types';
 import type { XAxis } from './compareState';
 import { ema } from './smoothing';
+import { alignOnX } from '../common/chart/useUPlot';
 
 /** Metric names that are the x of another axis, or constants: never offered as a curve. */
 const X_METRICS: Record<Exclude<XAxis, 'step'>, string[]> = {
@@ -105,14 +106,5 @@ export function buildCurves(
 
 /** uPlot's shape: one shared, sorted x and a y per curve with nulls where that curve has no point. */
 export function alignCurves(curves: Curve[]): [number[], ...(number | null)[][]] {
-  const xs = [...new Set(curves.flatMap((c) => c.x))].sort((a, b) => a - b);
-  const at = new Map(xs.map((x, i) => [x, i]));
-  return [
-    xs,
-    ...curves.map((c) => {
-      const y: (number | null)[] = Array(xs.length).fill(null);
-      c.x.forEach((x, i) => (y[at.get(x)!] = c.y[i]));
-      return y;
-    }),
-  ];
+  return alignOnX(curves);
 }
