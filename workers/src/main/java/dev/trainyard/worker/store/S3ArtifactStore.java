@@ -72,7 +72,10 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
   private final InputCache cache;
   private final int partSize;
   private final int concurrency;
-  private final ExecutorService transfers = Executors.newVirtualThreadPerTaskExecutor();
+  // Platform threads: the blocking HTTP client's sockets and locks would tie up the few carrier
+  // threads of virtual ones. Bounded per transfer by its window, not here.
+  private final ExecutorService transfers =
+      Executors.newCachedThreadPool(Thread.ofPlatform().name("s3-transfer-", 0).daemon().factory());
 
   public S3ArtifactStore(S3Client s3, S3StoreSettings settings, InputCache cache) {
     this.s3 = s3;

@@ -85,7 +85,9 @@ public record S3StoreSettings(
   /**
    * A sync client over the JDK's HttpURLConnection. The SDK's own CRC32 request checksums are off
    * (computed only where S3 requires one): the store computes and checks a sha256 of every file
-   * itself, and several S3-compatible servers reject the SDK's newer checksum trailers.
+   * itself, and several S3-compatible servers reject the SDK's newer checksum trailers. Parts are
+   * whole byte arrays of known length, so they go as plain bodies: no aws-chunked encoding (which
+   * s3proxy decodes byte by byte) and no {@code Expect: 100-continue} round trip per part.
    */
   public S3Client newClient() {
     var builder =
@@ -97,6 +99,7 @@ public record S3StoreSettings(
             .credentialsProvider(DefaultCredentialsProvider.builder().build())
             .forcePathStyle(pathStyle)
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .serviceConfiguration(s -> s.chunkedEncodingEnabled(false).expectContinueEnabled(false))
             .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
     endpoint.ifPresent(builder::endpointOverride);
     builder.region(Region.of(region.orElseGet(this::defaultRegion)));

@@ -22,9 +22,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * A real S3 API server for tests: s3proxy in this JVM on a free loopback port, with jclouds'
  * filesystem backend under a directory (each bucket is a directory there, each key a file).
  */
-final class S3ProxyServer implements AutoCloseable {
-  static final String ACCESS_KEY = "trainyard-test";
-  static final String SECRET_KEY = "trainyard-test-secret";
+public final class S3ProxyServer implements AutoCloseable {
+  public static final String ACCESS_KEY = "trainyard-test";
+  public static final String SECRET_KEY = "trainyard-test-secret";
 
   private final S3Proxy proxy;
   private final BlobStoreContext context;
@@ -37,7 +37,7 @@ final class S3ProxyServer implements AutoCloseable {
   }
 
   /** Starts a server storing under {@code dir} with {@code bucket} created. */
-  static S3ProxyServer start(Path dir, String bucket) throws Exception {
+  public static S3ProxyServer start(Path dir, String bucket) throws Exception {
     Properties properties = new Properties();
     properties.setProperty("jclouds.filesystem.basedir", dir.toString());
     BlobStoreContext context =
@@ -65,7 +65,7 @@ final class S3ProxyServer implements AutoCloseable {
     return new S3ProxyServer(proxy, context, dir);
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + proxy.getPort());
   }
 
@@ -74,12 +74,12 @@ final class S3ProxyServer implements AutoCloseable {
     return dir.resolve(bucket).resolve(key);
   }
 
-  S3StoreSettings settings(String uri) {
+  public S3StoreSettings settings(String uri) {
     return new S3StoreSettings(uri, Optional.of(endpoint()), Optional.of("us-east-1"), true);
   }
 
   /** A client as the store makes one, with this server's test credentials (and extra config). */
-  S3Client client(ClientOverrideConfiguration override) {
+  public S3Client client(ClientOverrideConfiguration override) {
     return S3Client.builder()
         .httpClientBuilder(UrlConnectionHttpClient.builder())
         .endpointOverride(endpoint())
@@ -88,12 +88,13 @@ final class S3ProxyServer implements AutoCloseable {
         .credentialsProvider(
             StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .serviceConfiguration(s -> s.chunkedEncodingEnabled(false).expectContinueEnabled(false))
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
         .overrideConfiguration(override)
         .build();
   }
 
-  S3Client client() {
+  public S3Client client() {
     return client(ClientOverrideConfiguration.builder().build());
   }
 
