@@ -98,7 +98,9 @@ class S3WorkerTest {
                 1,
                 Map.of(
                     "run",
-                    "cat \"$TRAINYARD_INPUT_BASE/weights.bin\" > \"$TRAINYARD_OUTPUT/copy.bin\""),
+                    "cat \"$BASE/weights.bin\" > \"$TRAINYARD_OUTPUT/copy.bin\"",
+                    "env",
+                    Map.of("BASE", "${{ inputs.base }}")),
                 Map.of("base", new ArtifactRef(input.id(), input.uri())),
                 0,
                 60),

@@ -65,6 +65,18 @@ class S3StoreBenchmark {
         Runtime.getRuntime().availableProcessors(),
         java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 
+    // What the transfer manager really sent: multipart parts or one PutObject.
+    java.util.concurrent.ConcurrentHashMap<String, Integer> requests =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    software.amazon.awssdk.core.interceptor.ExecutionInterceptor managerRequests =
+        new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+          @Override
+          public void beforeExecution(
+              software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+              software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            requests.merge(context.request().getClass().getSimpleName(), 1, Integer::sum);
+          }
+        };
     try (S3ProxyServer server =
             S3ProxyServer.start(Files.createDirectories(dir.resolve("s3")), BUCKET);
         S3Client admin = server.client();
@@ -83,6 +95,7 @@ class S3StoreBenchmark {
                             S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(managerRequests))
                 .build();
         S3TransferManager transfers = S3TransferManager.builder().s3Client(async).build()) {
       List<double[]> store = new ArrayList<>();
@@ -100,6 +113,7 @@ class S3StoreBenchmark {
                 + " down %.2f s (+hash %.2f s)%n",
             round, s[0], s[1], m[0], m[1], m[2], m[3]);
       }
+      System.out.println("transfer manager requests: " + new java.util.TreeMap<>(requests));
       double mib = bytes / 1048576.0;
       double storeUp = median(store, 0);
       double storeDown = median(store, 1);
