@@ -396,7 +396,7 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
         digest.update(chunk);
         out.write(ByteBuffer.wrap(chunk));
         written += chunk.length;
-      } while (!window.isEmpty());
+      } while (!window.isEmpty() || next < size);
       if (written != size) {
         throw sizeMismatch(id, entry, written);
       }

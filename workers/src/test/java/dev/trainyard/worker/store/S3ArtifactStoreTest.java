@@ -72,6 +72,12 @@ class S3ArtifactStoreTest extends ArtifactStoreContractTest {
   private S3ArtifactStore worker(
       String name, long cacheBytes, int partSize, ExecutionInterceptor interceptor)
       throws IOException {
+    return worker(name, cacheBytes, partSize, interceptor, 4);
+  }
+
+  private S3ArtifactStore worker(
+      String name, long cacheBytes, int partSize, ExecutionInterceptor interceptor, int parallel)
+      throws IOException {
     S3StoreSettings settings =
         new S3StoreSettings(
             "s3://" + BUCKET + "/" + prefix,
@@ -79,7 +85,7 @@ class S3ArtifactStoreTest extends ArtifactStoreContractTest {
             Optional.empty(),
             true,
             partSize,
-            4);
+            parallel);
     ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder();
     if (interceptor != null) {
       override.addExecutionInterceptor(interceptor);
@@ -130,6 +136,16 @@ class S3ArtifactStoreTest extends ArtifactStoreContractTest {
     assertThat(keysInBucket())
         .contains(prefix + "/artifacts/" + artifact.id() + ".manifest")
         .hasSize(2);
+  }
+
+  @Test
+  void oneTransferAtATimeStillMovesEveryPart() throws Exception {
+    byte[] bytes = random(12 << 20, 6);
+    ProducedArtifact artifact = putBytes(worker("writer", 1 << 30, 5 << 20, null, 1), "big", bytes);
+
+    Path dir = worker("reader", 1 << 30, 5 << 20, null, 1).resolve(ref(artifact));
+
+    assertThat(Files.readAllBytes(dir.resolve("weights.bin"))).isEqualTo(bytes);
   }
 
   @Test

@@ -150,7 +150,7 @@ class S3StoreBenchmark {
             Optional.empty(),
             true,
             S3StoreSettings.DEFAULT_PART_SIZE,
-            S3StoreSettings.DEFAULT_CONCURRENCY);
+            Integer.getInteger("bench.concurrency", S3StoreSettings.DEFAULT_CONCURRENCY));
     Path out = Files.createDirectories(dir.resolve("out-" + round));
     Files.copy(source, out.resolve("model.safetensors"));
     long cache = 4L << 30;
