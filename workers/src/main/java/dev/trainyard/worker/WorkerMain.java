@@ -38,6 +38,14 @@ public final class WorkerMain {
                                       (local mode: <home>/tls/client.pem, client.key, ca.pem)
         --task-key FILE               the backend's Ed25519 public key (PEM): only steps it signed run
                                       (required; local mode: <home>/keys/task-signing.pub)
+        --store local|s3://BUCKET[/PREFIX]
+                                      artifact store (default local: <root>/artifacts); S3 credentials
+                                      come from the AWS SDK's chain (AWS_ACCESS_KEY_ID/..., or the file
+                                      AWS_SHARED_CREDENTIALS_FILE names), never from the command line
+        --s3-endpoint URL             an S3-compatible server (MinIO, Ceph, s3proxy); path-style keys
+        --s3-region NAME              region (default: AWS_REGION, else us-east-1 with an endpoint)
+        --cache-size BYTES            input cache under <root>/cache for an S3 store (default 64G;
+                                      K, M, G, T suffixes)
       """;
 
   private static final java.util.Set<String> OPTIONS =
@@ -51,7 +59,11 @@ public final class WorkerMain {
           "--tls-cert",
           "--tls-key",
           "--tls-ca",
-          "--task-key");
+          "--task-key",
+          "--store",
+          "--s3-endpoint",
+          "--s3-region",
+          "--cache-size");
 
   /** Parsed command line. */
   record Options(
@@ -62,7 +74,8 @@ public final class WorkerMain {
       Integer maxConcurrentSteps,
       Duration terminationGrace,
       TemporalTls tls,
-      Path taskKey) {}
+      Path taskKey,
+      dev.trainyard.worker.store.StoreChoice store) {}
 
   private WorkerMain() {}
 
@@ -118,7 +131,11 @@ public final class WorkerMain {
     WorkflowClient client =
         WorkflowClient.newInstance(
             service, WorkflowClientOptions.newBuilder().setNamespace(options.namespace()).build());
-    TrainyardWorker worker = new TrainyardWorker(config, client, gpus, verifier);
+    TrainyardWorker worker =
+        options.store().isLocal()
+            ? new TrainyardWorker(config, client, gpus, verifier)
+            : new TrainyardWorker(
+                config, client, gpus, options.store().open(config.root()), verifier);
 
     out.println("trainyard worker " + WorkerIdentity.current());
     out.println(
@@ -130,6 +147,7 @@ public final class WorkerMain {
             + (options.tls() != null ? "mTLS as " + options.tls().cert() : "plaintext")
             + ")");
     out.println("  root:     " + config.root().toAbsolutePath());
+    out.println("  store:    " + options.store().describe(config.root().toAbsolutePath()));
     out.println(
         "  pools:    "
             + String.join(", ", config.pools())
@@ -177,6 +195,10 @@ public final class WorkerMain {
     Path tlsKey = null;
     Path tlsCa = null;
     Path taskKey = null;
+    String store = null;
+    String s3Endpoint = null;
+    String s3Region = null;
+    String cacheSize = dev.trainyard.worker.store.StoreChoice.DEFAULT_CACHE_SIZE;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String value = null;
@@ -209,6 +231,10 @@ public final class WorkerMain {
         case "--tls-key" -> tlsKey = Path.of(value);
         case "--tls-ca" -> tlsCa = Path.of(value);
         case "--task-key" -> taskKey = Path.of(value);
+        case "--store" -> store = value;
+        case "--s3-endpoint" -> s3Endpoint = value;
+        case "--s3-region" -> s3Region = value;
+        case "--cache-size" -> cacheSize = value;
         default -> throw new IllegalArgumentException("unknown option: " + arg);
       }
     }
@@ -227,8 +253,25 @@ public final class WorkerMain {
       throw new IllegalArgumentException(
           "--task-key is required: the backend's public key, which every step must be signed with");
     }
+    if (store == null && (s3Endpoint != null || s3Region != null)) {
+      throw new IllegalArgumentException("--s3-endpoint and --s3-region need --store s3://...");
+    }
+    dev.trainyard.worker.store.StoreChoice storeChoice =
+        dev.trainyard.worker.store.StoreChoice.parse(
+            store,
+            java.util.Optional.ofNullable(s3Endpoint),
+            java.util.Optional.ofNullable(s3Region),
+            cacheSize);
     return new Options(
-        temporal, namespace, List.copyOf(pools), root, maxConcurrent, grace, tls, taskKey);
+        temporal,
+        namespace,
+        List.copyOf(pools),
+        root,
+        maxConcurrent,
+        grace,
+        tls,
+        taskKey,
+        storeChoice);
   }
 
   private static int positiveInt(String option, String value) {

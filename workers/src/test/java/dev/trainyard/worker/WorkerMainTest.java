@@ -41,7 +41,48 @@ class WorkerMainTest {
                 4,
                 Duration.ofSeconds(30),
                 null,
-                Path.of("/etc/trainyard/task-signing.pub")));
+                Path.of("/etc/trainyard/task-signing.pub"),
+                dev.trainyard.worker.store.StoreChoice.local()));
+  }
+
+  @Test
+  void choosesAnS3StoreWithItsEndpointAndCacheSize() {
+    WorkerMain.Options options =
+        WorkerMain.parse(
+            new String[] {
+              "--task-key",
+              "k.pub",
+              "--store",
+              "s3://ml-artifacts/team-a",
+              "--s3-endpoint",
+              "http://minio.internal:9000",
+              "--cache-size",
+              "200G"
+            });
+
+    var s3 = options.store().s3().orElseThrow();
+    assertThat(s3.location().bucket()).isEqualTo("ml-artifacts");
+    assertThat(s3.location().prefix()).isEqualTo("team-a/");
+    assertThat(s3.endpoint()).contains(java.net.URI.create("http://minio.internal:9000"));
+    assertThat(s3.pathStyle()).isTrue();
+    assertThat(options.store().cacheBytes()).isEqualTo(200L << 30);
+  }
+
+  @Test
+  void refusesAStoreThatIsNeitherLocalNorS3() {
+    assertThatThrownBy(
+            () -> WorkerMain.parse(new String[] {"--task-key", "k", "--store", "/mnt/nfs"}))
+        .hasMessageContaining("'local' or s3://bucket[/prefix]");
+    assertThatThrownBy(
+            () ->
+                WorkerMain.parse(new String[] {"--task-key", "k", "--store", "s3://Bad_Bucket/x"}))
+        .hasMessageContaining("not an S3 bucket name");
+    assertThatThrownBy(
+            () -> WorkerMain.parse(new String[] {"--task-key", "k", "--cache-size", "lots"}))
+        .hasMessageContaining("cache size");
+    assertThatThrownBy(
+            () -> WorkerMain.parse(new String[] {"--task-key", "k", "--s3-endpoint", "http://x"}))
+        .hasMessageContaining("need --store s3://");
   }
 
   @Test

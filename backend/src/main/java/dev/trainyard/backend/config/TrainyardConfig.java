@@ -162,6 +162,29 @@ public interface TrainyardConfig {
     Optional<Path> ca();
   }
 
+  Store store();
+
+  /**
+   * The artifact store the backend and its in-process worker use. Credentials for S3 are never
+   * settings: the AWS SDK's chain finds them (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the file
+   * AWS_SHARED_CREDENTIALS_FILE names, an instance or pod role).
+   */
+  interface Store {
+    /** {@code local} ({@code <home>/artifacts}) or {@code s3://bucket[/prefix]}. */
+    @WithDefault("local")
+    String uri();
+
+    /** An S3-compatible server's URL (MinIO, Ceph, s3proxy); keys are then path-style. */
+    Optional<String> s3Endpoint();
+
+    /** Default: AWS_REGION, else us-east-1 with an endpoint. */
+    Optional<String> s3Region();
+
+    /** Bound of the input cache under {@code <home>/cache} (S3 only); K, M, G, T suffixes. */
+    @WithDefault("64G")
+    String cacheSize();
+  }
+
   interface Worker {
     /** Run an in-process worker (local mode). */
     @WithDefault("true")

@@ -10,6 +10,8 @@ import dev.trainyard.worker.store.ArtifactStore;
 import dev.trainyard.worker.store.FileTrees;
 import dev.trainyard.worker.store.LocalArtifactStore;
 import dev.trainyard.worker.store.Manifests;
+import dev.trainyard.worker.store.S3ArtifactStore;
+import dev.trainyard.worker.store.StoreChoice;
 import dev.trainyard.workflow.ArtifactRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -32,9 +34,42 @@ public class WorkerHomeFiles implements StoredArtifacts, AttemptFiles {
     return new LocalArtifactStore(config.home());
   }
 
-  /** Retention goes through the store's interface, so any store kind could take its place. */
-  private ArtifactStore store() {
-    return local();
+  private ArtifactStore remote;
+
+  /**
+   * The configured store: the home's local one, or one S3 store (and its input cache) for the
+   * process. Retention, registration and downloads all go through its interface.
+   */
+  private synchronized ArtifactStore store() {
+    if (remote != null) {
+      return remote;
+    }
+    StoreChoice choice = choice();
+    if (choice.isLocal()) {
+      return local();
+    }
+    remote = choice.open(config.home());
+    return remote;
+  }
+
+  private StoreChoice choice() {
+    return StoreChoice.parse(
+        config.store().uri(),
+        config.store().s3Endpoint(),
+        config.store().s3Region(),
+        config.store().cacheSize());
+  }
+
+  @jakarta.annotation.PreDestroy
+  synchronized void closeRemote() {
+    if (remote instanceof S3ArtifactStore s3) {
+      s3.close();
+    }
+  }
+
+  /** The store the in-process worker must use; empty: its own local store under the home. */
+  public Optional<ArtifactStore> workerStore() {
+    return choice().isLocal() ? Optional.empty() : Optional.of(store());
   }
 
   @Override
@@ -67,17 +102,20 @@ public class WorkerHomeFiles implements StoredArtifacts, AttemptFiles {
       throw new IllegalArgumentException("not a path inside an artifact: " + path);
     }
     // By id only, never by a row's uri: what is served is what this store holds under that id.
-    Path dir = store().resolve(new ArtifactRef(id, null));
-    Path file = dir.resolve(path);
-    if (!file.normalize().startsWith(dir)) {
-      throw new IllegalArgumentException("not a path inside an artifact: " + path);
+    // Held while the file is opened: an open channel keeps reading once the cache lets go.
+    try (ArtifactStore.Lease lease = store().use(new ArtifactRef(id, null))) {
+      Path dir = lease.dir();
+      Path file = dir.resolve(path);
+      if (!file.normalize().startsWith(dir)) {
+        throw new IllegalArgumentException("not a path inside an artifact: " + path);
+      }
+      return StepFiles.openRegular(file);
     }
-    return StepFiles.openRegular(file);
   }
 
   @Override
   public String location() {
-    return local().root().toString();
+    return store() instanceof S3ArtifactStore s3 ? s3.location() : local().root().toString();
   }
 
   @Override

@@ -50,6 +50,7 @@ public class TemporalRuntime {
   @Inject dev.trainyard.backend.steps.BackendSteps backendSteps;
   @Inject RunGate gate;
   @Inject SigningKey signing;
+  @Inject dev.trainyard.backend.local.WorkerHomeFiles homeFiles;
 
   private EmbeddedTemporal embedded;
   private WorkflowServiceStubs stubs;
@@ -155,16 +156,26 @@ public class TemporalRuntime {
       factory.start();
     }
     if (config.worker().embedded() && stepWorker == null) {
+      WorkerConfig workerConfig =
+          new WorkerConfig(
+              config.home(),
+              config.worker().pools(),
+              config.worker().maxConcurrentSteps(),
+              Duration.ofSeconds(10),
+              secretsOutsideHome());
+      // The backend's configured store (S3 in team mode), else the worker's own under the home.
       stepWorker =
-          new TrainyardWorker(
-              new WorkerConfig(
-                  config.home(),
-                  config.worker().pools(),
-                  config.worker().maxConcurrentSteps(),
-                  Duration.ofSeconds(10),
-                  secretsOutsideHome()),
-              client,
-              signing.verifier());
+          homeFiles
+              .workerStore()
+              .map(
+                  store ->
+                      new TrainyardWorker(
+                          workerConfig,
+                          client,
+                          dev.trainyard.worker.gpu.GpuInventory.detect(),
+                          store,
+                          signing.verifier()))
+              .orElseGet(() -> new TrainyardWorker(workerConfig, client, signing.verifier()));
       stepWorker.start();
       LOG.infof("In-process worker polling pools %s", config.worker().pools());
     }

@@ -2,6 +2,7 @@ package dev.trainyard.backend.api;
 
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import dev.trainyard.backend.catalog.ArtifactFileEntity;
+import dev.trainyard.backend.home.StoredArtifacts;
 import dev.trainyard.worker.store.LocalArtifactStore;
 import dev.trainyard.workflow.ManifestEntry;
 import dev.trainyard.workflow.ProducedArtifact;
@@ -27,13 +28,27 @@ public final class StoredArtifactFixture {
   public static String store(
       Path home, String type, String name, String team, Map<String, byte[]> files)
       throws IOException {
+    return record(new LocalArtifactStore(home).put(write(files), type), type, name, team);
+  }
+
+  /** The same, through the application's configured store (e.g. an S3 store). */
+  public static String store(
+      StoredArtifacts store, String type, String name, String team, Map<String, byte[]> files)
+      throws IOException {
+    return record(store.put(write(files), type), type, name, team);
+  }
+
+  private static Path write(Map<String, byte[]> files) throws IOException {
     Path out = Files.createTempDirectory("trainyard-fixture");
     for (Map.Entry<String, byte[]> file : files.entrySet()) {
       Path target = out.resolve(file.getKey());
       Files.createDirectories(target.getParent());
       Files.write(target, file.getValue());
     }
-    ProducedArtifact stored = new LocalArtifactStore(home).put(out, type);
+    return out;
+  }
+
+  private static String record(ProducedArtifact stored, String type, String name, String team) {
     QuarkusTransaction.requiringNew()
         .run(
             () -> {

@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * One attempt's work dir laid out as the step contract says: {@code inputs/<name>} links, an empty
  * {@code output/}, {@code step.json}, {@code metrics.jsonl} and {@code step.log}.
  */
-final class AttemptWorkDir implements StepContext {
+final class AttemptWorkDir implements StepContext, AutoCloseable {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Set<PosixFilePermission> PRIVATE_DIR =
@@ -34,13 +34,26 @@ final class AttemptWorkDir implements StepContext {
   private final StepTask task;
   private final Path dir;
   private final Map<String, Path> inputs;
+  // The store keeps the inputs' directories (an S3 store's cache never evicts them) until closed.
+  private final java.util.List<ArtifactStore.Lease> inputLeases;
   private volatile java.util.function.Supplier<dev.trainyard.worker.launch.StepSandbox> sandbox =
       () -> dev.trainyard.worker.launch.StepSandbox.NONE;
 
-  private AttemptWorkDir(StepTask task, Path dir, Map<String, Path> inputs) {
+  private AttemptWorkDir(
+      StepTask task,
+      Path dir,
+      Map<String, Path> inputs,
+      java.util.List<ArtifactStore.Lease> leases) {
     this.task = task;
     this.dir = dir;
     this.inputs = Map.copyOf(inputs);
+    this.inputLeases = leases;
+  }
+
+  /** The attempt is over: its inputs may leave the worker's cache. */
+  @Override
+  public void close() {
+    inputLeases.forEach(ArtifactStore.Lease::close);
   }
 
   /**
@@ -69,7 +82,13 @@ final class AttemptWorkDir implements StepContext {
     Files.createFile(
         StepFiles.metricsFile(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
     Files.createFile(StepFiles.logFile(dir), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
-    return new AttemptWorkDir(task, dir, linkInputs(task, dir, store));
+    java.util.List<ArtifactStore.Lease> leases = new java.util.ArrayList<>();
+    try {
+      return new AttemptWorkDir(task, dir, linkInputs(task, dir, store, leases), leases);
+    } catch (IOException | RuntimeException e) {
+      leases.forEach(ArtifactStore.Lease::close);
+      throw e;
+    }
   }
 
   private static void clearKeepingCheckpoints(Path dir) throws IOException {
@@ -89,7 +108,8 @@ final class AttemptWorkDir implements StepContext {
   /**
    * Inputs are symbolic links to the store's read-only artifact dirs: a checkpoint is never copied.
    */
-  private static Map<String, Path> linkInputs(StepTask task, Path dir, ArtifactStore store)
+  private static Map<String, Path> linkInputs(
+      StepTask task, Path dir, ArtifactStore store, java.util.List<ArtifactStore.Lease> leases)
       throws IOException {
     Map<String, Path> links = new TreeMap<>();
     Map<String, ArtifactRef> inputs = task.inputs() == null ? Map.of() : task.inputs();
@@ -98,7 +118,9 @@ final class AttemptWorkDir implements StepContext {
       Path artifactDir;
       Path link;
       try {
-        artifactDir = store.resolve(input.getValue());
+        ArtifactStore.Lease lease = store.use(input.getValue());
+        leases.add(lease);
+        artifactDir = lease.dir();
         link = StepFiles.input(dir, input.getKey());
       } catch (IllegalArgumentException e) {
         throw FailureType.INVALID_INPUT.failure(problem + e.getMessage());

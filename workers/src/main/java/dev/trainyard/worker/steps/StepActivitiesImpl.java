@@ -167,8 +167,7 @@ public final class StepActivitiesImpl implements StepActivities {
         kinds.find(task.kind()).orElseThrow(() -> failures.kindNotSupported(task, kinds.names()));
     ActivityExecutionContext context = Activity.getExecutionContext();
     long startedNanos = System.nanoTime();
-    try {
-      AttemptWorkDir workDir = AttemptWorkDir.create(root, task, store);
+    try (AttemptWorkDir workDir = AttemptWorkDir.create(root, task, store)) {
       ProcessStepKind.Launch launch = null;
       if (kind instanceof ProcessStepKind process) {
         launch = prepare(task, process, workDir); // before GPUs: bad input never holds one

@@ -28,6 +28,23 @@ public interface ArtifactStore {
    */
   Path resolve(ArtifactRef ref) throws IOException;
 
+  /**
+   * Like {@link #resolve}, for a reader that needs the directory for a while (a step's input): it
+   * stays until the lease is closed. A store that keeps remote artifacts in a bounded local cache
+   * never evicts a leased one; the local store's directories stay anyway.
+   */
+  default Lease use(ArtifactRef ref) throws IOException {
+    return new Lease(resolve(ref), () -> {});
+  }
+
+  /** A resolved artifact directory, held until closed. */
+  record Lease(Path dir, Runnable release) implements AutoCloseable {
+    @Override
+    public void close() {
+      release.run();
+    }
+  }
+
   /** Whether the store holds a complete artifact with this id. */
   boolean contains(String id);
 

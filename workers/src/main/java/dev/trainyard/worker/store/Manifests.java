@@ -31,6 +31,21 @@ public final class Manifests {
    */
   public static List<ManifestEntry> hashTree(Path dir) throws IOException {
     List<ManifestEntry> entries = new ArrayList<>();
+    for (TreeFile f : listTree(dir)) {
+      entries.add(new ManifestEntry(f.path(), f.sizeBytes(), sha256(f.file())));
+    }
+    return List.copyOf(entries);
+  }
+
+  /** A regular file of a tree: its manifest path, where it is, and its size. */
+  public record TreeFile(String path, Path file, long sizeBytes) {}
+
+  /**
+   * The files {@link #hashTree} would hash, in manifest order, checked the same way, without
+   * reading them: for stores that hash while they upload.
+   */
+  public static List<TreeFile> listTree(Path dir) throws IOException {
+    List<TreeFile> files = new ArrayList<>();
     Files.walkFileTree(
         dir,
         new SimpleFileVisitor<>() {
@@ -48,12 +63,33 @@ public final class Manifests {
               throw new InvalidArtifactException(
                   "artifact file name contains a line break: " + relative.replace("\n", "\\n"));
             }
-            entries.add(new ManifestEntry(relative, attrs.size(), sha256(file)));
+            files.add(new TreeFile(relative, file, attrs.size()));
             return FileVisitResult.CONTINUE;
           }
         });
-    entries.sort((a, b) -> compareCodePoints(a.path(), b.path()));
-    return List.copyOf(entries);
+    files.sort((a, b) -> compareCodePoints(a.path(), b.path()));
+    return List.copyOf(files);
+  }
+
+  /**
+   * Parses {@link #canonicalText} back into entries; null if the text is not a canonical manifest.
+   */
+  public static List<ManifestEntry> parse(String text) {
+    List<ManifestEntry> entries = new ArrayList<>();
+    if (text.isEmpty()) {
+      return List.of();
+    }
+    if (!text.endsWith("\n")) {
+      return null;
+    }
+    for (String line : text.substring(0, text.length() - 1).split("\n", -1)) {
+      String[] parts = line.split("  ", 3);
+      if (parts.length != 3 || !isArtifactId(parts[0]) || !parts[1].matches("[0-9]{1,19}")) {
+        return null;
+      }
+      entries.add(new ManifestEntry(parts[2], Long.parseLong(parts[1]), parts[0]));
+    }
+    return canonicalText(entries).equals(text) ? List.copyOf(entries) : null;
   }
 
   /** One line per file: {@code <sha256> <size> <path>\n}, in the order given (sorted by path). */
@@ -108,7 +144,7 @@ public final class Manifests {
     return java.util.Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
   }
 
-  private static MessageDigest newSha256() {
+  static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
