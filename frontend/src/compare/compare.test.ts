@@ -117,6 +117,7 @@ function run(id: string, params: Record<string, unknown>, evalMetrics: Record<st
     executions: 1,
     params: params as Run['params'],
     error: null,
+    triggeredBy: null,
     steps: [
       {
         id: 'eval',
