@@ -7,14 +7,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
@@ -29,19 +25,6 @@ import org.jboss.logging.Logger;
 public class RunMetrics {
   private static final Logger LOG = Logger.getLogger(RunMetrics.class);
   static final Duration RUN_COUNTS_TTL = Duration.ofSeconds(5);
-
-  /** A step's pool, from the run's plan; a kind the backend runs itself has none. */
-  private static final String POOL =
-      "COALESCE(jsonb_path_query_first(r.plan, '$.steps[*] ? (@.id == $id).pool', "
-          + "jsonb_build_object('id', s.step_id)) #>> '{}', 'none')";
-
-  private static final String ATTEMPT =
-      "SELECT s.kind, "
-          + POOL
-          + ", sa.status, EXTRACT(EPOCH FROM (COALESCE(sa.finished_at, now()) - sa.started_at)) "
-          + "FROM step_attempt sa JOIN step s ON s.run_id = sa.run_id AND s.step_id = sa.step_id "
-          + "JOIN run r ON r.id = sa.run_id "
-          + "WHERE sa.run_id = ? AND sa.step_id = ? AND sa.attempt = ?";
 
   private static final Duration[] STEP_BUCKETS = {
     Duration.ofSeconds(1),
@@ -83,14 +66,14 @@ public class RunMetrics {
   };
 
   private final MeterRegistry registry;
-  private final DataSource db;
+  private final RunMetricsRepository catalog;
   private volatile Map<RunStatus, Long> runCounts = new EnumMap<>(RunStatus.class);
   private volatile long runCountsReadAt;
 
   @Inject
-  public RunMetrics(MeterRegistry registry, DataSource db) {
+  public RunMetrics(MeterRegistry registry, RunMetricsRepository catalog) {
     this.registry = registry;
-    this.db = db;
+    this.catalog = catalog;
     for (RunStatus status : RunStatus.values()) {
       Gauge.builder("trainyard.runs", this, m -> m.runs(status))
           .description("Runs in the catalog by status (read from the database, cached 5 s)")
@@ -105,25 +88,24 @@ public class RunMetrics {
 
   /** After the ledger committed an attempt's end: counts it and records its duration. */
   public void attemptEnded(String runId, String stepId, int attempt) {
-    try (Connection c = db.getConnection();
-        PreparedStatement q = attemptQuery(c, runId, stepId, attempt);
-        ResultSet row = q.executeQuery()) {
-      if (!row.next()) {
-        return;
-      }
-      String kind = row.getString(1);
-      String pool = row.getString(2);
-      Counter.builder("trainyard.step.attempts")
-          .description("Step attempts that ended, by kind, pool and final status")
-          .tags("kind", kind, "pool", pool, "status", row.getString(3))
-          .register(registry)
-          .increment();
-      Timer.builder("trainyard.step.duration")
-          .description("From an attempt's start in the ledger to its end (includes the grant wait)")
-          .tags("kind", kind, "pool", pool)
-          .serviceLevelObjectives(STEP_BUCKETS)
-          .register(registry)
-          .record(seconds(row.getDouble(4)));
+    try {
+      catalog
+          .attempt(runId, stepId, attempt)
+          .ifPresent(
+              a -> {
+                Counter.builder("trainyard.step.attempts")
+                    .description("Step attempts that ended, by kind, pool and final status")
+                    .tags("kind", a.kind(), "pool", a.pool(), "status", a.status())
+                    .register(registry)
+                    .increment();
+                Timer.builder("trainyard.step.duration")
+                    .description(
+                        "From an attempt's start in the ledger to its end (includes the grant wait)")
+                    .tags("kind", a.kind(), "pool", a.pool())
+                    .serviceLevelObjectives(STEP_BUCKETS)
+                    .register(registry)
+                    .record(seconds(a.seconds()));
+              });
     } catch (SQLException | RuntimeException e) {
       LOG.warnf(e, "metrics of attempt %s/%s/%d not recorded", runId, stepId, attempt);
     }
@@ -134,17 +116,18 @@ public class RunMetrics {
    * The wait in the pool's task queue after the grant happens in Temporal and is not visible here.
    */
   public void attemptGranted(String runId, String stepId, int attempt) {
-    try (Connection c = db.getConnection();
-        PreparedStatement q = attemptQuery(c, runId, stepId, attempt);
-        ResultSet row = q.executeQuery()) {
-      if (row.next()) {
-        Timer.builder("trainyard.step.grant.wait")
-            .description("From an attempt's start in the ledger until the backend granted it")
-            .tags("kind", row.getString(1), "pool", row.getString(2))
-            .serviceLevelObjectives(WAIT_BUCKETS)
-            .register(registry)
-            .record(seconds(row.getDouble(4)));
-      }
+    try {
+      catalog
+          .attempt(runId, stepId, attempt)
+          .ifPresent(
+              a ->
+                  Timer.builder("trainyard.step.grant.wait")
+                      .description(
+                          "From an attempt's start in the ledger until the backend granted it")
+                      .tags("kind", a.kind(), "pool", a.pool())
+                      .serviceLevelObjectives(WAIT_BUCKETS)
+                      .register(registry)
+                      .record(seconds(a.seconds())));
     } catch (SQLException | RuntimeException e) {
       LOG.warnf(e, "grant wait of attempt %s/%s/%d not recorded", runId, stepId, attempt);
     }
@@ -170,28 +153,12 @@ public class RunMetrics {
   }
 
   private Map<RunStatus, Long> readRunCounts() {
-    Map<RunStatus, Long> counts = new EnumMap<>(RunStatus.class);
-    try (Connection c = db.getConnection();
-        PreparedStatement q =
-            c.prepareStatement("SELECT status, count(*) FROM run GROUP BY status");
-        ResultSet rows = q.executeQuery()) {
-      while (rows.next()) {
-        counts.put(RunStatus.valueOf(rows.getString(1)), rows.getLong(2));
-      }
-      return counts;
+    try {
+      return catalog.runsByStatus();
     } catch (SQLException | RuntimeException e) {
       LOG.warn("run counts not read; the gauges keep their last values", e);
       return runCounts;
     }
-  }
-
-  private static PreparedStatement attemptQuery(
-      Connection c, String runId, String stepId, int attempt) throws SQLException {
-    PreparedStatement q = c.prepareStatement(ATTEMPT);
-    q.setString(1, runId);
-    q.setString(2, stepId);
-    q.setInt(3, attempt);
-    return q;
   }
 
   private static Duration seconds(double seconds) {
