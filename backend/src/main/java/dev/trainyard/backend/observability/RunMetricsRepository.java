@@ -18,7 +18,7 @@ import javax.sql.DataSource;
  */
 @Singleton
 public class RunMetricsRepository {
-  /** A step's pool, from the run's plan; a kind the backend runs itself has none. */
+  /** A step's pool, from the run's plan ({@code default} unless the step names one). */
   private static final String POOL =
       "COALESCE(jsonb_path_query_first(r.plan, '$.steps[*] ? (@.id == $id).pool', "
           + "jsonb_build_object('id', s.step_id)) #>> '{}', 'none')";

@@ -74,7 +74,14 @@ class RunMetricsTest {
     Map<String, String> succeeded = Map.of("kind", "command", "status", "SUCCEEDED");
     assertThat(delta(before, after, "trainyard_step_attempts_total", succeeded))
         .isEqualTo(attempts);
-    assertThat(pools(after, "trainyard_step_attempts_total", succeeded)).hasSize(1);
+    assertThat(pools(after, "trainyard_step_attempts_total", succeeded)).contains("default");
+    assertThat(
+            delta(
+                before,
+                after,
+                "trainyard_step_attempts_total",
+                Map.of("kind", "command", "pool", "default", "status", "SUCCEEDED")))
+        .isEqualTo(attempts);
     assertThat(delta(before, after, "trainyard_step_attempts_total", Map.of("status", "FAILED")))
         .isZero();
     Map<String, String> command = Map.of("kind", "command");
