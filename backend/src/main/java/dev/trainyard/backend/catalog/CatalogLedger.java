@@ -38,6 +38,9 @@ public class CatalogLedger implements LedgerActivities {
   /** Domain events, written in each change's own transaction (the outbox). */
   @Inject dev.trainyard.backend.events.DomainEvents events;
 
+  /** Prometheus series: write latency per method, and each attempt's end. */
+  @Inject dev.trainyard.backend.observability.RunMetrics metrics;
+
   /** Fired after a run's success is committed (retention policies apply then). */
   public record RunSucceeded(String runId) {}
 
@@ -55,6 +58,7 @@ public class CatalogLedger implements LedgerActivities {
 
   @Override
   public void runStarted(String runId) {
+    long t0 = System.nanoTime();
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
@@ -70,6 +74,7 @@ public class CatalogLedger implements LedgerActivities {
               }
               events.runStarted(runId);
             });
+    metrics.ledgerWrite("runStarted", t0);
   }
 
   @Override
@@ -79,6 +84,7 @@ public class CatalogLedger implements LedgerActivities {
 
   @Override
   public void attemptStarted(String runId, String stepId, int attempt, StepStatus status) {
+    long t0 = System.nanoTime();
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
@@ -92,13 +98,16 @@ public class CatalogLedger implements LedgerActivities {
                   .executeUpdate();
               setStepStatus(runId, stepId, status);
             });
+    metrics.ledgerWrite("attemptStarted", t0);
     openLineage.attemptStarted(runId, stepId, attempt);
   }
 
   @Override
   public StepCacheHit beginAttempt(
       String runId, String stepId, int attempt, String cacheKey, List<InputUse> inputs) {
+    long t0 = System.nanoTime();
     StepCacheHit hit = beginAttemptTransaction(runId, stepId, attempt, cacheKey, inputs);
+    metrics.ledgerWrite("beginAttempt", t0);
     openLineage.attemptBegun(runId, stepId, attempt, hit != null);
     return hit;
   }
@@ -264,6 +273,7 @@ public class CatalogLedger implements LedgerActivities {
   @Override
   public void attemptSucceeded(
       String runId, String stepId, int attempt, StepResult result, List<InputUse> inputs) {
+    long t0 = System.nanoTime();
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
@@ -283,6 +293,8 @@ public class CatalogLedger implements LedgerActivities {
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
               events.stepEnded(runId, stepId, attempt);
             });
+    metrics.ledgerWrite("attemptSucceeded", t0);
+    metrics.attemptEnded(runId, stepId, attempt);
     openLineage.attemptCompleted(runId, stepId, attempt);
   }
 
@@ -294,6 +306,7 @@ public class CatalogLedger implements LedgerActivities {
       String error,
       StepResult result,
       List<InputUse> inputs) {
+    long t0 = System.nanoTime();
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
@@ -314,6 +327,8 @@ public class CatalogLedger implements LedgerActivities {
               setStepStatus(runId, stepId, StepStatus.FAILED);
               events.stepEnded(runId, stepId, attempt);
             });
+    metrics.ledgerWrite("attemptFailedWithOutputs", t0);
+    metrics.attemptEnded(runId, stepId, attempt);
     openLineage.attemptFailed(runId, stepId, attempt);
   }
 
@@ -380,6 +395,7 @@ public class CatalogLedger implements LedgerActivities {
 
   @Override
   public void attemptApproved(String runId, String stepId, int attempt, String approvedBy) {
+    long t0 = System.nanoTime();
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
@@ -394,12 +410,15 @@ public class CatalogLedger implements LedgerActivities {
               setStepStatus(runId, stepId, StepStatus.SUCCEEDED);
               events.stepEnded(runId, stepId, attempt);
             });
+    metrics.ledgerWrite("attemptApproved", t0);
+    metrics.attemptEnded(runId, stepId, attempt);
     openLineage.attemptCompleted(runId, stepId, attempt);
   }
 
   @Override
   public void attemptEnded(
       String runId, String stepId, int attempt, StepStatus status, String error) {
+    long t0 = System.nanoTime();
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
@@ -415,6 +434,8 @@ public class CatalogLedger implements LedgerActivities {
               setStepStatus(runId, stepId, status);
               events.stepEnded(runId, stepId, attempt);
             });
+    metrics.ledgerWrite("attemptEnded", t0);
+    metrics.attemptEnded(runId, stepId, attempt);
     openLineage.attemptEnded(runId, stepId, attempt, status);
   }
 
@@ -426,6 +447,7 @@ public class CatalogLedger implements LedgerActivities {
 
   @Override
   public void runFinished(String runId, RunStatus status, String error) {
+    long t0 = System.nanoTime();
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
@@ -437,6 +459,7 @@ public class CatalogLedger implements LedgerActivities {
                   .executeUpdate();
               events.runEnded(runId);
             });
+    metrics.ledgerWrite("runFinished", t0);
     if (status == RunStatus.SUCCEEDED) {
       succeeded.fireAsync(
           new RunSucceeded(runId)); // off the workflow's thread: the ledger stays fast

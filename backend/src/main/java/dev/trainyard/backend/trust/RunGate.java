@@ -49,6 +49,7 @@ public class RunGate implements TrustActivities {
   private final SigningKey key;
   private final AuditLog audit;
   @Inject dev.trainyard.backend.openlineage.OpenLineageEmitter openLineage;
+  @Inject dev.trainyard.backend.observability.RunMetrics metrics;
 
   @Inject
   public RunGate(RunRepository runs, ObjectMapper json, SigningKey key, AuditLog audit) {
@@ -112,6 +113,7 @@ public class RunGate implements TrustActivities {
         QuarkusTransaction.requiringNew().call(() -> grant(workflow.getWorkflowId(), task));
     if (answer instanceof StepGrant grant) {
       openLineage.attemptRunning(task.runId(), task.stepId(), task.attempt());
+      metrics.attemptGranted(task.runId(), task.stepId(), task.attempt());
       return grant;
     }
     String refusal = (String) answer;

@@ -41,6 +41,7 @@ class SqlPlacementTest {
           "dev/trainyard/backend/events/",
           "dev/trainyard/backend/webhooks/",
           "dev/trainyard/backend/triggers/",
+          "dev/trainyard/backend/observability/",
           // no repository of its own: it writes artifact rows through the catalog's entities
           "dev/trainyard/backend/intake/",
           // no repository of its own: the gate reads the run aggregate through RunRepository
