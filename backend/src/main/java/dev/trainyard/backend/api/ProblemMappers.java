@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.trainyard.backend.common.Refusal;
 import dev.trainyard.pipeline.validate.InvalidSpecException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -24,6 +25,18 @@ public class ProblemMappers {
     List<ApiProblem.FieldError> errors =
         e.problems().stream().map(p -> new ApiProblem.FieldError(p.path(), p.message())).toList();
     return apiProblem(ApiProblem.invalid(errors));
+  }
+
+  @ServerExceptionMapper
+  public Response invalidRequest(Refusal.Invalid e) {
+    List<ApiProblem.FieldError> errors =
+        e.problems().stream().map(p -> new ApiProblem.FieldError(p.path(), p.message())).toList();
+    return apiProblem(ApiProblem.invalid(errors));
+  }
+
+  @ServerExceptionMapper
+  public Response notFound(Refusal.NotFound e) {
+    return apiProblem(ApiProblem.notFound(e.getMessage()));
   }
 
   @ServerExceptionMapper

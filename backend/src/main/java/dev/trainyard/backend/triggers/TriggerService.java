@@ -1,6 +1,9 @@
 package dev.trainyard.backend.triggers;
 
 import dev.trainyard.backend.catalog.TemplateEntity;
+import dev.trainyard.backend.common.Refusal.Invalid;
+import dev.trainyard.backend.common.Refusal.NotFound;
+import dev.trainyard.backend.common.Refusal.Problem;
 import dev.trainyard.backend.security.Caller;
 import dev.trainyard.backend.triggers.Triggers.Firing;
 import dev.trainyard.backend.triggers.Triggers.Trigger;
@@ -24,27 +27,6 @@ public class TriggerService {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   @Inject TriggerRepository repository;
-
-  public record Problem(String path, String message) {}
-
-  public static final class Invalid extends RuntimeException {
-    private final List<Problem> problems;
-
-    public Invalid(List<Problem> problems) {
-      super(problems.toString());
-      this.problems = List.copyOf(problems);
-    }
-
-    public List<Problem> problems() {
-      return problems;
-    }
-  }
-
-  public static final class NotFound extends RuntimeException {
-    public NotFound(String message) {
-      super(message);
-    }
-  }
 
   public record NewTrigger(
       String event, Map<String, String> match, Map<String, Object> params, Integer version) {}

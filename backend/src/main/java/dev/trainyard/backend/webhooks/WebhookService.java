@@ -1,5 +1,8 @@
 package dev.trainyard.backend.webhooks;
 
+import dev.trainyard.backend.common.Refusal.Invalid;
+import dev.trainyard.backend.common.Refusal.NotFound;
+import dev.trainyard.backend.common.Refusal.Problem;
 import dev.trainyard.backend.config.TrainyardConfig;
 import dev.trainyard.backend.events.EventType;
 import dev.trainyard.backend.security.Caller;
@@ -26,29 +29,6 @@ public class WebhookService {
   @Inject WebhookRepository repository;
   @Inject WebhooksConfig config;
   @Inject TrainyardConfig trainyard;
-
-  /** Every problem of a subscription request, each with its field path. */
-  public static final class Invalid extends RuntimeException {
-    private final List<Problem> problems;
-
-    public Invalid(List<Problem> problems) {
-      super(problems.toString());
-      this.problems = List.copyOf(problems);
-    }
-
-    public List<Problem> problems() {
-      return problems;
-    }
-  }
-
-  public record Problem(String path, String message) {}
-
-  /** No such subscription or delivery among the caller's teams. */
-  public static final class NotFound extends RuntimeException {
-    public NotFound(String message) {
-      super(message);
-    }
-  }
 
   /** A new subscription and its secret, which is never shown again. */
   public record Created(Subscription subscription, String secret) {}

@@ -1,8 +1,6 @@
 package dev.trainyard.backend.api.triggers;
 
 import dev.trainyard.backend.api.ApiProblem;
-import dev.trainyard.backend.api.ApiProblem.FieldError;
-import dev.trainyard.backend.api.ProblemMappers;
 import dev.trainyard.backend.security.TeamScope;
 import dev.trainyard.backend.triggers.TriggerService;
 import dev.trainyard.backend.triggers.Triggers.Firing;
@@ -23,13 +21,11 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** A template's launch triggers (docs/webhooks.md, "Triggers") and what each one launched. */
 @Path("/api/v1/templates/{name}/triggers")
 @Produces(MediaType.APPLICATION_JSON)
 public class TriggersResource {
-  private static final ProblemMappers PROBLEMS = new ProblemMappers();
 
   @Inject TriggerService triggers;
   @Inject TeamScope scope;
@@ -101,17 +97,5 @@ public class TriggersResource {
   @Path("/{id}/firings")
   public FiringList firings(@PathParam("name") String name, @PathParam("id") String id) {
     return new FiringList(triggers.firings(name, id, scope.caller()));
-  }
-
-  @ServerExceptionMapper
-  public Response invalid(TriggerService.Invalid e) {
-    return PROBLEMS.apiProblem(
-        ApiProblem.invalid(
-            e.problems().stream().map(p -> new FieldError(p.path(), p.message())).toList()));
-  }
-
-  @ServerExceptionMapper
-  public Response notFound(TriggerService.NotFound e) {
-    return PROBLEMS.apiProblem(ApiProblem.notFound(e.getMessage()));
   }
 }

@@ -1,8 +1,6 @@
 package dev.trainyard.backend.api.webhooks;
 
 import dev.trainyard.backend.api.ApiProblem;
-import dev.trainyard.backend.api.ApiProblem.FieldError;
-import dev.trainyard.backend.api.ProblemMappers;
 import dev.trainyard.backend.security.TeamScope;
 import dev.trainyard.backend.webhooks.WebhookService;
 import dev.trainyard.backend.webhooks.WebhookService.NewSubscription;
@@ -26,7 +24,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * A team's outgoing webhooks (docs/webhooks.md): subscriptions, their delivery logs, redelivery.
@@ -35,7 +32,6 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 @Path("/api/v1/webhooks")
 @Produces(MediaType.APPLICATION_JSON)
 public class WebhooksResource {
-  private static final ProblemMappers PROBLEMS = new ProblemMappers();
 
   @Inject WebhookService webhooks;
   @Inject TeamScope scope;
@@ -156,17 +152,5 @@ public class WebhooksResource {
   public Response redeliver(@PathParam("id") String id, @PathParam("delivery") long delivery) {
     return Response.accepted(new Redelivery(webhooks.redeliver(id, delivery, scope.caller())))
         .build();
-  }
-
-  @ServerExceptionMapper
-  public Response invalid(WebhookService.Invalid e) {
-    return PROBLEMS.apiProblem(
-        ApiProblem.invalid(
-            e.problems().stream().map(p -> new FieldError(p.path(), p.message())).toList()));
-  }
-
-  @ServerExceptionMapper
-  public Response notFound(WebhookService.NotFound e) {
-    return PROBLEMS.apiProblem(ApiProblem.notFound(e.getMessage()));
   }
 }
