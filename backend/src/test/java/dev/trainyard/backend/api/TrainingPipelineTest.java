@@ -10,7 +10,7 @@ import io.restassured.path.json.JsonPath;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +55,7 @@ class TrainingPipelineTest {
   void signIn() throws Exception {
     Api.signIn();
     Process check = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start();
-    Assumptions.assumeTrue(
+    Assertions.assertTrue(
         check.waitFor() == 0,
         "Debian's python3-torch is not installed (./trainyard test installs it)");
   }

@@ -17,7 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +36,7 @@ class ArtifactStoreFullTest {
 
   @BeforeEach
   void setUp() {
-    Assumptions.assumeTrue(
+    Assertions.assertTrue(
         StoreVolume.mounted(), "needs root to mount a small tmpfs as the store volume");
     Api.signIn();
   }

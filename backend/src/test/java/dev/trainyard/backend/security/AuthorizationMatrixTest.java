@@ -11,8 +11,6 @@ import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -23,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -43,24 +40,9 @@ class AuthorizationMatrixTest {
 
   @BeforeAll
   static void tokens() {
-    Assumptions.assumeTrue(
-        reachable(KeycloakProfile.realm() + "/.well-known/openid-configuration"),
-        "Keycloak is not running at "
-            + KeycloakProfile.keycloak()
-            + " (./trainyard test starts it)");
+    KeycloakProfile.requireRunning();
     for (String user : List.of("viewer-a", "operator-a", "operator-b", "admin", "worker-1")) {
-      TOKENS.put(
-          user,
-          given()
-              .formParam("grant_type", "password")
-              .formParam("client_id", "trainyard-web")
-              .formParam("username", user)
-              .formParam("password", user + "-pass")
-              .post(KeycloakProfile.realm() + "/protocol/openid-connect/token")
-              .then()
-              .statusCode(200)
-              .extract()
-              .path("access_token"));
+      TOKENS.put(user, KeycloakProfile.passwordToken(user));
     }
     TOKENS.put(
         "ci",
@@ -812,13 +794,4 @@ class AuthorizationMatrixTest {
         .formatted(name);
   }
 
-  private static boolean reachable(String url) {
-    try {
-      HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection();
-      connection.setConnectTimeout(2000);
-      return connection.getResponseCode() == 200;
-    } catch (Exception e) {
-      return false;
-    }
-  }
 }

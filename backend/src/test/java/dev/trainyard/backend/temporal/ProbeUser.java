@@ -1,6 +1,6 @@
 package dev.trainyard.backend.temporal;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +25,7 @@ final class ProbeUser implements AutoCloseable {
   }
 
   static ProbeUser create() throws IOException, InterruptedException {
-    assumeTrue(
+    assertTrue(
         "root".equals(System.getProperty("user.name")), "creating another Unix user needs root");
     byte[] random = new byte[3];
     new SecureRandom().nextBytes(random);

@@ -11,12 +11,9 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,22 +30,9 @@ class WebhookAccessTest {
 
   @BeforeAll
   static void tokens() {
-    Assumptions.assumeTrue(
-        reachable(KeycloakProfile.realm() + "/.well-known/openid-configuration"),
-        "Keycloak is not running at " + KeycloakProfile.keycloak());
+    KeycloakProfile.requireRunning();
     for (String user : List.of("viewer-a", "operator-a", "operator-b", "admin")) {
-      TOKENS.put(
-          user,
-          given()
-              .formParam("grant_type", "password")
-              .formParam("client_id", "trainyard-web")
-              .formParam("username", user)
-              .formParam("password", user + "-pass")
-              .post(KeycloakProfile.realm() + "/protocol/openid-connect/token")
-              .then()
-              .statusCode(200)
-              .extract()
-              .path("access_token"));
+      TOKENS.put(user, KeycloakProfile.passwordToken(user));
     }
   }
 
@@ -96,13 +80,4 @@ class WebhookAccessTest {
     as("admin").get("/api/v1/webhooks/" + id).then().statusCode(404);
   }
 
-  private static boolean reachable(String url) {
-    try {
-      HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection();
-      connection.setConnectTimeout(2000);
-      return connection.getResponseCode() == 200;
-    } catch (Exception e) {
-      return false;
-    }
-  }
 }

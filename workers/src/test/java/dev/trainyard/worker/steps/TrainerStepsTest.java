@@ -3,7 +3,6 @@ package dev.trainyard.worker.steps;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -89,7 +88,7 @@ class TrainerStepsTest {
   private StepActivities realTrainer() {
     PythonRuntime python = PythonRuntime.fromEnvironment(root);
     RuntimeCheck check = python.check();
-    assumeThat(check.ok()).as("trainer runtime: %s", check.summary()).isTrue();
+    assertThat(check.ok()).as("trainer runtime: %s", check.summary()).isTrue();
     return steps(python);
   }
 
@@ -522,7 +521,7 @@ class TrainerStepsTest {
         "#!/bin/sh\nexec /usr/bin/python3 -c 'import sys; sys.modules[\"torch\"] = None; "
             + "import runpy; sys.argv = [\"trainyard_trainer\", \"check\"]; runpy.run_module(\"trainyard_trainer\", run_name=\"__main__\")'\n");
     fakePython.toFile().setExecutable(true);
-    assumeThat(Path.of("/usr/bin/python3")).exists();
+    assertThat(Path.of("/usr/bin/python3")).exists();
 
     RuntimeCheck check = new PythonRuntime(fakePython, TrainerPackage::fromClasspath, root).check();
 
