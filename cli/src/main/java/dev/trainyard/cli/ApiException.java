@@ -48,8 +48,11 @@ final class ApiException extends RuntimeException {
 
   /** What the user reads: the status, the message, then one line per problem with its path. */
   String render() {
-    StringBuilder out =
-        new StringBuilder("error: HTTP ").append(status).append(": ").append(getMessage());
+    StringBuilder out = new StringBuilder("error: ");
+    if (status > 0) {
+      out.append("HTTP ").append(status).append(": ");
+    }
+    out.append(getMessage());
     for (FieldError e : errors) {
       out.append("\n  ")
           .append(e.path().isEmpty() ? "(body)" : e.path())

@@ -38,10 +38,22 @@ final class TemplatesCommand {
       }
       JsonNode check = api().postText("/api/v1/templates/validate", "application/yaml", spec);
       String name = check.path("name").asText("");
+      if (!check.path("valid").asBoolean(false) && check.path("problems").size() > 0) {
+        // Refused before anything is created (status 0: the API answered; the spec is what failed).
+        java.util.List<ApiException.FieldError> problems = new java.util.ArrayList<>();
+        check
+            .path("problems")
+            .forEach(
+                p ->
+                    problems.add(
+                        new ApiException.FieldError(
+                            p.path("path").asText(), p.path("message").asText())));
+        throw new ApiException(
+            0, file + " is not a valid pipeline spec (nothing was created)", problems);
+      }
       JsonNode detail;
       int before = check.path("latestVersion").asInt(0);
       if (!check.path("valid").asBoolean(false) || name.isEmpty() || before == 0) {
-        // Creating answers every problem of an invalid spec with its path.
         detail =
             api()
                 .postText(

@@ -303,4 +303,45 @@ class CliTest {
         .startsWith("error: cannot reach Trainyard at " + api.url())
         .doesNotContain("Exception");
   }
+
+  @Test
+  void anInvalidSpecIsRefusedWithEveryProblemPathBeforeAnythingIsCreated() throws IOException {
+    Path spec = home.resolve("bad.yaml");
+    Files.writeString(
+        spec,
+        "apiVersion: trainyard/v1\nkind: Pipeline\nname: fails\nsteps: [{id: m, kind: merge}]\n");
+    api.json(
+        "POST",
+        "/api/v1/templates/validate",
+        200,
+        "{\"valid\":false,\"name\":\"fails\",\"latestVersion\":1,\"problems\":[{\"path\":\"steps[0].method\",\"message\":\"required\"},{\"path\":\"steps[0].models\",\"message\":\"required\"}]}");
+    assertThat(cli("templates", "apply", "-f", spec.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "error: "
+                + spec
+                + " is not a valid pipeline spec (nothing was created)\n  steps[0].method: required\n  steps[0].models: required\n");
+    assertThat(api.seen)
+        .extracting(FakeApi.Seen::uri)
+        .containsExactly("/api/v1/templates/validate");
+  }
+
+  @Test
+  void applyAddsAVersionToATemplateThatExists() throws IOException {
+    Path spec = home.resolve("hello.yaml");
+    Files.writeString(spec, "name: hello\n");
+    api.json(
+        "POST",
+        "/api/v1/templates/validate",
+        200,
+        "{\"valid\":true,\"name\":\"hello\",\"latestVersion\":2,\"problems\":[]}");
+    api.json(
+        "POST",
+        "/api/v1/templates/hello/versions",
+        201,
+        "{\"name\":\"hello\",\"version\":3,\"approved\":true}");
+    assertThat(cli("templates", "apply", "-f", spec.toString())).isZero();
+    assertThat(out.toString()).isEqualTo("template hello version 3 (new version)\n");
+    assertThat(api.seen.get(1).body()).isEqualTo("name: hello\n");
+  }
 }
