@@ -75,5 +75,23 @@ grep -q "^alias hello-latest -> $ART$" "$OUT" || fail "aliases set did not point
 grep -q "^dataset notes:v1 " "$OUT" || fail "datasets register did not print the new version"
 grep -q "params.lines" "$OUT" || fail "the refused launch did not show its problem path"
 grep -q "^refused, exit 1$" "$OUT" || fail "the refused launch did not exit 1"
-echo "walkthrough: run $RUN SUCCEEDED; pulled hello.txt sha256 $SHA = the API's; alias, dataset, refusal as shown"
+
+# Beyond the walkthrough (it has no model to import): checkpoints import of a minimal Hugging Face
+# folder (config.json and a 2x2 F32 model.safetensors written here byte by byte), through the client.
+MODEL=$HOME_DIR/datasets/tiny-llama
+mkdir -p "$MODEL"
+python3 - "$MODEL" <<'PY'
+import json, struct, sys
+d = sys.argv[1]
+json.dump({"model_type": "llama", "architectures": ["LlamaForCausalLM"]}, open(d + "/config.json", "w"))
+header = json.dumps({"w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}).encode()
+header += b" " * (-len(header) % 8)
+open(d + "/model.safetensors", "wb").write(struct.pack("<Q", len(header)) + header + struct.pack("<4f", 1, 2, 3, 4))
+PY
+IMPORTED=$(HOME=$USER_HOME TRAINYARD_URL=http://127.0.0.1:$PORT XDG_CONFIG_HOME=$USER_HOME/.config \
+  ./trainyard checkpoints import "$MODEL" --name tiny-llama -o json 2>&1) || fail "checkpoints import failed: $IMPORTED"
+CKPT=$(echo "$IMPORTED" | json "d['id']")
+[ "$(curl -fs -H "$AUTH" "$API/artifacts/$CKPT" | json "(d['type'], d['name'], d['parameters'])")" = "('checkpoint', 'tiny-llama', 4)" ] \
+  || fail "the imported checkpoint is not in the catalog as tiny-llama with 4 parameters: $IMPORTED"
+echo "walkthrough: run $RUN SUCCEEDED; pulled hello.txt sha256 $SHA = the API's; alias, dataset, refusal as shown; checkpoints import $CKPT"
 echo "e2e-cli: 1 passed, 0 failed"
