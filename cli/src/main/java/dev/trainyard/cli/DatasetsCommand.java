@@ -59,6 +59,12 @@ final class DatasetsCommand {
     if (path.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
       return path;
     }
-    return "file://" + java.nio.file.Path.of(path).toAbsolutePath().normalize();
+    String absolute = java.nio.file.Path.of(path).toAbsolutePath().normalize().toString();
+    try {
+      // Percent-encoded (a space is %20), no trailing slash: the API's file:///absolute/path.
+      return "file://" + new java.net.URI(null, null, absolute, null).toASCIIString();
+    } catch (java.net.URISyntaxException e) {
+      throw new CliException("not a path: " + path);
+    }
   }
 }

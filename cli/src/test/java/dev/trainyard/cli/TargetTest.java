@@ -48,4 +48,13 @@ class TargetTest {
     Map<String, String> withToken = Map.of("HOME", home.toString(), "TRAINYARD_TOKEN", "env-token");
     assertThat(Target.resolve(null, withToken, json).token()).isEqualTo("env-token");
   }
+
+  @Test
+  void aLocalPathBecomesTheFileUriTheApiWants() {
+    assertThat(DatasetsCommand.uri("/data/my corpus/./train.jsonl"))
+        .isEqualTo("file:///data/my%20corpus/train.jsonl");
+    assertThat(DatasetsCommand.uri("/data/dir/")).isEqualTo("file:///data/dir");
+    assertThat(DatasetsCommand.uri("s3://bucket/key")).isEqualTo("s3://bucket/key");
+    assertThat(DatasetsCommand.uri("rel")).isEqualTo("file://" + Path.of("rel").toAbsolutePath());
+  }
 }
