@@ -13,5 +13,5 @@ public record EmbeddedWorker(
   /** Its id on the workers page and in the GPU series' {@code worker} label. */
   public static final String ID = "local";
 
-  public record Gpu(int index, String name, long memoryMiB) {}
+  public record Gpu(int index, String name, long memoryMiB, String uuid) {}
 }

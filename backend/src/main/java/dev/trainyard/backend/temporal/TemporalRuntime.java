@@ -298,7 +298,10 @@ public class TemporalRuntime {
                 new EmbeddedWorker(
                     worker.config().pools(),
                     worker.gpus().gpus().stream()
-                        .map(g -> new EmbeddedWorker.Gpu(g.index(), g.name(), g.memoryMiB()))
+                        .map(
+                            g ->
+                                new EmbeddedWorker.Gpu(
+                                    g.index(), g.name(), g.memoryMiB(), g.uuid()))
                         .toList(),
                     worker.runningSteps(),
                     reading(worker.gpuTelemetry())));

@@ -149,7 +149,7 @@ public class WorkersResource {
     return new Gpu(
         found.index(),
         found.name(),
-        sample.map(GpuReading.Gpu::uuid).orElse(null),
+        found.uuid(),
         found.memoryMiB() * MIB,
         sample.map(GpuReading.Gpu::memoryUsedMiB).map(m -> m * MIB).orElse(null),
         sample.map(GpuReading.Gpu::utilizationRatio).orElse(null),
