@@ -1,5 +1,6 @@
 // The one place the dashboard talks HTTP. Components call these functions and never fetch() directly.
 import type {
+  HistoryPage,
   AliasHistory,
   AliasList,
   Artifact,
@@ -279,6 +280,10 @@ export const api = {
     json<RetentionReport>(`/templates/${enc(template)}/retention/apply`, { method: 'POST', body: {} }),
 
   listWorkers: (signal?: AbortSignal) => json<WorkerList>('/workers', { signal }),
+
+  /** A page of the run's Temporal event history, oldest first, after event id `after`. */
+  getRunHistory: (id: string, after: number, limit: number, signal?: AbortSignal) =>
+    json<HistoryPage>(`/runs/${enc(id)}/history?after=${after}&limit=${limit}`, { signal }),
 
   getEvals: (artifactId: string, signal?: AbortSignal) =>
     json<EvalResults>(`/artifacts/${enc(artifactId)}/evals`, { signal }),

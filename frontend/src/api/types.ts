@@ -98,6 +98,9 @@ export type Gpu = Schemas['Gpu'];
 export type WorkerInfo = Schemas['WorkerView'];
 export type WorkerList = Schemas['WorkerList'];
 
+export type HistoryEvent = Schemas['HistoryEvent'];
+export type HistoryPage = Schemas['HistoryPage'];
+
 export type EvalResult = Schemas['EvalResult'];
 export type EvalResults = Schemas['EvalResults'];
 

@@ -9,6 +9,7 @@ import { StatusBadge } from '../common/StatusBadge';
 import { useApi } from '../common/useApi';
 import { RunDag } from './RunDag';
 import { StepPanel } from './StepPanel';
+import { RunHistory } from './RunHistory';
 import { StepsTable } from './StepsTable';
 import { StepTimeline } from './StepTimeline';
 import { useRunLive } from './useRunLive';
@@ -96,6 +97,13 @@ export function RunDetailPage() {
     },
     [search],
   );
+  const tabHref = (tab: 'steps' | 'history') => {
+    const next = new URLSearchParams(search);
+    if (tab === 'history') next.set('tab', 'history');
+    else next.delete('tab');
+    return `?${next.toString()}`;
+  };
+  const tab = search.get('tab') === 'history' ? 'history' : 'steps';
   const approve = (stepId: string) =>
     ask({
       question: `Approve step ${stepId}? The steps after it will start.`,
@@ -211,39 +219,55 @@ export function RunDetailPage() {
               )}
             </div>
           </div>
-          {r.steps.length === 0 ? (
-            <Empty>No steps planned yet.</Empty>
+          <div role="tablist" aria-label="Run views" className="tabs">
+            <Link role="tab" aria-selected={tab === 'steps'} to={tabHref('steps')}>
+              Steps
+            </Link>
+            <Link role="tab" aria-selected={tab === 'history'} to={tabHref('history')}>
+              Event history
+            </Link>
+          </div>
+          {tab === 'history' ? (
+            <div role="tabpanel" aria-label="Event history">
+              <RunHistory runId={r.id} />
+            </div>
           ) : (
-            <>
-              <div className="columns">
-                <div>
-                  <h2>Graph</h2>
-                  <RunDag steps={r.steps} selected={selected} hrefFor={hrefFor} />
-                </div>
-                <div>
-                  <h2>Timeline</h2>
-                  <StepTimeline steps={r.steps} selected={selected} hrefFor={hrefFor} now={now} />
-                </div>
-              </div>
-              <h2>Steps</h2>
-              <StepsTable
-                steps={r.steps}
-                selected={selected}
-                hrefFor={hrefFor}
-                onApprove={approve}
-                busy={busy}
-              />
-              {step && (
-                <StepPanel
-                  key={step.id}
-                  run={r}
-                  step={step}
-                  spec={spec.error ? null : spec.data}
-                  busy={busy}
-                  onApprove={approve}
-                />
+            <div role="tabpanel" aria-label="Steps">
+              {r.steps.length === 0 ? (
+                <Empty>No steps planned yet.</Empty>
+              ) : (
+                <>
+                  <div className="columns">
+                    <div>
+                      <h2>Graph</h2>
+                      <RunDag steps={r.steps} selected={selected} hrefFor={hrefFor} />
+                    </div>
+                    <div>
+                      <h2>Timeline</h2>
+                      <StepTimeline steps={r.steps} selected={selected} hrefFor={hrefFor} now={now} />
+                    </div>
+                  </div>
+                  <h2>Steps</h2>
+                  <StepsTable
+                    steps={r.steps}
+                    selected={selected}
+                    hrefFor={hrefFor}
+                    onApprove={approve}
+                    busy={busy}
+                  />
+                  {step && (
+                    <StepPanel
+                      key={step.id}
+                      run={r}
+                      step={step}
+                      spec={spec.error ? null : spec.data}
+                      busy={busy}
+                      onApprove={approve}
+                    />
+                  )}
+                </>
               )}
-            </>
+            </div>
           )}
         </>
       )}

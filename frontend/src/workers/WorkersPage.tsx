@@ -1,9 +1,45 @@
+import { Link } from 'react-router-dom';
 import { api, isNotAvailable } from '../api/client';
+import type { Gpu } from '../api/types';
 import { formatBytes, formatTime } from '../common/format';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 
-/** The fleet: pools, GPUs per worker, how many steps each runs, last heartbeat. */
+/** A ratio as a whole percentage; null (not reported) as a dash. */
+export function formatRatio(r: number | null | undefined): string {
+  return r == null ? '—' : `${Math.round(r * 100)}%`;
+}
+
+/** One GPU: its sampled use (what nvidia-smi did not report shows as a dash) and the step it runs. */
+function GpuLine({ gpu }: { gpu: Gpu }) {
+  const used = gpu.memoryUsedBytes == null ? '—' : formatBytes(gpu.memoryUsedBytes);
+  return (
+    <li aria-label={`GPU ${gpu.index}`}>
+      <strong>GPU {gpu.index}</strong> {gpu.name}
+      <div className="small">
+        <span title="utilisation">{formatRatio(gpu.utilizationRatio)} busy</span> ·{' '}
+        <span title="memory used / total">
+          {used} / {formatBytes(gpu.memoryTotalBytes)}
+        </span>
+        {gpu.temperatureCelsius != null && <> · {gpu.temperatureCelsius} °C</>}
+        {' · '}
+        {gpu.step ? (
+          <Link
+            to={`/runs/${encodeURIComponent(gpu.step.runId)}?step=${encodeURIComponent(gpu.step.stepId)}`}
+          >
+            {gpu.step.runId} / {gpu.step.stepId} (attempt {gpu.step.attempt})
+          </Link>
+        ) : gpu.leased ? (
+          <span className="muted">leased to a run you cannot see</span>
+        ) : (
+          <span className="muted">free</span>
+        )}
+      </div>
+    </li>
+  );
+}
+
+/** The fleet: pools, GPUs per worker with their live use and step, running steps, last heartbeat. */
 export function WorkersPage() {
   const workers = useApi((s) => api.listWorkers(s), [], { pollMs: 5000, stopWhen: () => false });
   const missing = workers.error && isNotAvailable(workers.error);
@@ -62,13 +98,21 @@ export function WorkersPage() {
                     {w.gpus.length === 0 ? (
                       <span className="muted">CPU only</span>
                     ) : (
-                      <ul className="plain">
-                        {w.gpus.map((g) => (
-                          <li key={g.index}>
-                            GPU {g.index} {g.name} · {formatBytes(g.memoryTotalBytes)}
-                          </li>
+                      <>
+                        <ul className="plain">
+                          {w.gpus.map((g) => (
+                            <GpuLine key={g.index} gpu={g} />
+                          ))}
+                        </ul>
+                        {w.gpusSampledAt && (
+                          <div className="muted small">sampled {formatTime(w.gpusSampledAt)}</div>
+                        )}
+                        {w.gpuProblems.map((p) => (
+                          <div key={p} className="banner banner-error small pre-wrap" role="alert">
+                            nvidia-smi: {p}
+                          </div>
                         ))}
-                      </ul>
+                      </>
                     )}
                   </td>
                 </tr>

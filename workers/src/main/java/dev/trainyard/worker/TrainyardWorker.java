@@ -2,6 +2,7 @@ package dev.trainyard.worker;
 
 import dev.trainyard.worker.gpu.GpuAllocator;
 import dev.trainyard.worker.gpu.GpuInventory;
+import dev.trainyard.worker.gpu.GpuTelemetry;
 import dev.trainyard.worker.steps.StepActivitiesImpl;
 import dev.trainyard.worker.store.ArtifactStore;
 import dev.trainyard.worker.store.LocalArtifactStore;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A Temporal worker that runs steps: one Temporal {@link Worker} per pool, all sharing this host's
@@ -28,6 +30,8 @@ public final class TrainyardWorker implements AutoCloseable {
   private final ArtifactStore store;
   private final StepActivitiesImpl activities;
   private final TaskVerifier verifier;
+  private final GpuAllocator allocator;
+  private GpuTelemetry telemetry;
   private WorkerFactory factory;
 
   /**
@@ -56,13 +60,13 @@ public final class TrainyardWorker implements AutoCloseable {
     this.client = client;
     this.gpus = gpus;
     this.store = store;
+    this.allocator = new GpuAllocator(gpus);
+    this.telemetry =
+        new GpuTelemetry(
+            GpuInventory.NVIDIA_SMI, GpuTelemetry.DEFAULT_INTERVAL, allocator, snapshot -> {});
     this.activities =
         new StepActivitiesImpl(
-            config.root(),
-            store,
-            new GpuAllocator(gpus),
-            config.terminationGrace(),
-            config.hiddenFromSteps());
+            config.root(), store, allocator, config.terminationGrace(), config.hiddenFromSteps());
   }
 
   private static LocalArtifactStore newLocalStore(WorkerConfig config) {
@@ -73,6 +77,19 @@ public final class TrainyardWorker implements AutoCloseable {
       throw new UncheckedIOException("cannot clean " + config.root().resolve("tmp"), e);
     }
     return store;
+  }
+
+  /**
+   * How this worker samples its GPUs (from {@link #start()} on, only where it has GPUs): {@code
+   * executable} is the {@code nvidia-smi} to run, {@code listener} hears every sample.
+   */
+  public synchronized TrainyardWorker sampleGpus(
+      String executable, Duration interval, Consumer<GpuTelemetry.Snapshot> listener) {
+    if (factory != null) {
+      throw new IllegalStateException("set GPU sampling before the worker starts");
+    }
+    telemetry = new GpuTelemetry(executable, interval, allocator, listener);
+    return this;
   }
 
   /** Starts polling every pool's task queue. */
@@ -95,6 +112,9 @@ public final class TrainyardWorker implements AutoCloseable {
     }
     factory.start();
     activities.checkRuntimeInBackground();
+    if (gpus.count() > 0) {
+      telemetry.start();
+    }
   }
 
   /**
@@ -106,6 +126,7 @@ public final class TrainyardWorker implements AutoCloseable {
     if (factory == null) {
       return;
     }
+    telemetry.close();
     factory.shutdown();
     activities.shutdown();
     factory.awaitTermination(config.terminationGrace().toSeconds() + 10, TimeUnit.SECONDS);
@@ -126,6 +147,11 @@ public final class TrainyardWorker implements AutoCloseable {
 
   public ArtifactStore store() {
     return store;
+  }
+
+  /** The latest GPU sample, each GPU with the step it is leased to; empty before the first. */
+  public GpuTelemetry.Snapshot gpuTelemetry() {
+    return telemetry.snapshot();
   }
 
   /** Step processes running now. */

@@ -195,6 +195,14 @@ public interface TrainyardConfig {
 
     @WithDefault("4")
     int maxConcurrentSteps();
+
+    /** The {@code nvidia-smi} the in-process worker asks for its GPUs and their use. */
+    @WithDefault("nvidia-smi")
+    String nvidiaSmi();
+
+    /** How often the in-process worker samples its GPUs (where it has any). */
+    @WithDefault("5s")
+    java.time.Duration gpuSampleInterval();
   }
 
   Schedules schedules();

@@ -51,6 +51,7 @@ public class TemporalRuntime {
   @Inject RunGate gate;
   @Inject SigningKey signing;
   @Inject dev.trainyard.backend.local.WorkerHomeFiles homeFiles;
+  @Inject dev.trainyard.backend.observability.GpuMetrics gpuMetrics;
 
   private EmbeddedTemporal embedded;
   private WorkflowServiceStubs stubs;
@@ -163,19 +164,20 @@ public class TemporalRuntime {
               config.worker().maxConcurrentSteps(),
               Duration.ofSeconds(10),
               secretsOutsideHome());
+      dev.trainyard.worker.gpu.GpuInventory gpus =
+          dev.trainyard.worker.gpu.GpuInventory.detect(config.worker().nvidiaSmi());
       // The backend's configured store (S3 in team mode), else the worker's own under the home.
       stepWorker =
           homeFiles
               .workerStore()
               .map(
                   store ->
-                      new TrainyardWorker(
-                          workerConfig,
-                          client,
-                          dev.trainyard.worker.gpu.GpuInventory.detect(),
-                          store,
-                          signing.verifier()))
-              .orElseGet(() -> new TrainyardWorker(workerConfig, client, signing.verifier()));
+                      new TrainyardWorker(workerConfig, client, gpus, store, signing.verifier()))
+              .orElseGet(() -> new TrainyardWorker(workerConfig, client, gpus, signing.verifier()))
+              .sampleGpus(
+                  config.worker().nvidiaSmi(),
+                  config.worker().gpuSampleInterval(),
+                  snapshot -> gpuMetrics.sampled(EmbeddedWorker.ID, reading(snapshot)));
       stepWorker.start();
       LOG.infof("In-process worker polling pools %s", config.worker().pools());
     }
@@ -296,9 +298,35 @@ public class TemporalRuntime {
                 new EmbeddedWorker(
                     worker.config().pools(),
                     worker.gpus().gpus().stream()
-                        .map(g -> new EmbeddedWorker.Gpu(g.index(), g.name(), g.memoryMiB()))
+                        .map(
+                            g ->
+                                new EmbeddedWorker.Gpu(
+                                    g.index(), g.name(), g.memoryMiB(), g.uuid()))
                         .toList(),
-                    worker.runningSteps()));
+                    worker.runningSteps(),
+                    reading(worker.gpuTelemetry())));
+  }
+
+  private static dev.trainyard.backend.observability.GpuReading reading(
+      dev.trainyard.worker.gpu.GpuTelemetry.Snapshot snapshot) {
+    return new dev.trainyard.backend.observability.GpuReading(
+        snapshot.sampledAt(),
+        snapshot.gpus().stream()
+            .map(
+                g ->
+                    new dev.trainyard.backend.observability.GpuReading.Gpu(
+                        g.sample().index(),
+                        g.sample().uuid(),
+                        g.sample().utilizationRatio(),
+                        g.sample().memoryUsedMiB(),
+                        g.sample().memoryTotalMiB(),
+                        g.sample().temperatureCelsius(),
+                        g.step() == null
+                            ? null
+                            : new dev.trainyard.backend.observability.GpuReading.Step(
+                                g.step().runId(), g.step().stepId(), g.step().attempt())))
+            .toList(),
+        snapshot.problems());
   }
 
   /** Where workers connect: the embedded service's address, or the configured target. */

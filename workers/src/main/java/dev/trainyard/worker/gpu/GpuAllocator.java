@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -15,6 +17,7 @@ public final class GpuAllocator {
   private final int total;
   private final TreeSet<Integer> free = new TreeSet<>();
   private final Deque<Object> waiting = new ArrayDeque<>();
+  private final Map<Integer, GpuHolder> holders = new HashMap<>();
 
   public GpuAllocator(List<Integer> gpuIndices) {
     this.total = gpuIndices.size();
@@ -47,6 +50,15 @@ public final class GpuAllocator {
    *     be forever
    */
   public GpuLease acquire(int count, Duration tick, Runnable whileWaiting)
+      throws InterruptedException {
+    return acquire(count, tick, whileWaiting, null);
+  }
+
+  /**
+   * As {@link #acquire(int, Duration, Runnable)}, recording {@code holder} (the step attempt) for
+   * each GPU taken until the lease closes: the workers page and the GPU series show it.
+   */
+  public GpuLease acquire(int count, Duration tick, Runnable whileWaiting, GpuHolder holder)
       throws InterruptedException {
     if (count < 0) {
       throw new IllegalArgumentException("GPU count must be >= 0, got " + count);
@@ -81,7 +93,11 @@ public final class GpuAllocator {
           if (myTurn(ticket, count)) {
             List<Integer> taken = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-              taken.add(free.pollFirst());
+              Integer gpu = free.pollFirst();
+              taken.add(gpu);
+              if (holder != null) {
+                holders.put(gpu, holder);
+              }
             }
             return new GpuLease(this, taken);
           }
@@ -100,7 +116,13 @@ public final class GpuAllocator {
     return waiting.peekFirst() == ticket && free.size() >= count;
   }
 
+  /** The step attempt holding each leased GPU now, by GPU index (free GPUs are absent). */
+  public synchronized Map<Integer, GpuHolder> holders() {
+    return Map.copyOf(holders);
+  }
+
   synchronized void release(List<Integer> gpus) {
+    gpus.forEach(holders::remove);
     free.addAll(gpus);
     notifyAll();
   }

@@ -1,10 +1,7 @@
 package dev.trainyard.worker.gpu;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -13,11 +10,7 @@ import java.util.logging.Logger;
  */
 public final class GpuInventory {
   private static final Logger LOG = Logger.getLogger(GpuInventory.class.getName());
-  static final List<String> QUERY =
-      List.of(
-          "nvidia-smi",
-          "--query-gpu=index,name,memory.total,uuid",
-          "--format=csv,noheader,nounits");
+  public static final String NVIDIA_SMI = "nvidia-smi";
 
   private final List<GpuInfo> gpus;
 
@@ -29,32 +22,30 @@ public final class GpuInventory {
     return new GpuInventory(List.of());
   }
 
-  /**
-   * Asks {@code nvidia-smi}. A host without it (or where it fails, e.g. no driver loaded) is
-   * treated as CPU-only rather than refusing to start: CPU steps can still run there.
-   */
+  /** Asks {@code nvidia-smi} on the PATH; see {@link #detect(String)}. */
   public static GpuInventory detect() {
-    ProcessBuilder builder = new ProcessBuilder(QUERY).redirectErrorStream(true);
+    return detect(NVIDIA_SMI);
+  }
+
+  /**
+   * Asks {@code executable} (an {@code nvidia-smi}) with the telemetry query, so that the inventory
+   * and the samples read one format. A host without it (or where it reads no GPU, e.g. no driver
+   * loaded) is treated as CPU-only rather than refusing to start: CPU steps can still run there. A
+   * GPU it cannot read is left out and logged.
+   */
+  public static GpuInventory detect(String executable) {
     try {
-      Process process = builder.start();
-      byte[] out = process.getInputStream().readAllBytes();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        LOG.warning("nvidia-smi did not answer within 30 s; running CPU-only");
-        return none();
-      }
-      String text = new String(out, StandardCharsets.UTF_8);
-      if (process.exitValue() != 0) {
+      GpuTelemetry.Reading reading = GpuTelemetry.query(executable);
+      if (!reading.problems().isEmpty()) {
         LOG.warning(
-            "nvidia-smi exited with "
-                + process.exitValue()
-                + "; running CPU-only: "
-                + text.strip());
-        return none();
+            executable
+                + " reported "
+                + (reading.gpus().isEmpty() ? "no GPU; running CPU-only: " : "problems: ")
+                + String.join("; ", reading.problems()));
       }
-      return new GpuInventory(parse(text));
+      return new GpuInventory(reading.gpus().stream().map(GpuInventory::info).toList());
     } catch (IOException e) {
-      LOG.log(Level.FINE, "nvidia-smi not found; running CPU-only", e);
+      LOG.log(Level.FINE, executable + " not found; running CPU-only", e);
       return none();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -62,38 +53,13 @@ public final class GpuInventory {
     }
   }
 
-  /** Parses {@code index, name, memory.total, uuid} lines (csv, no header, no units). */
-  public static List<GpuInfo> parse(String csv) {
-    List<GpuInfo> gpus = new ArrayList<>();
-    for (String line : csv.split("\\R")) {
-      if (line.isBlank()) {
-        continue;
-      }
-      // GPU names have no commas in practice, but split from both ends so one could not shift
-      // fields.
-      int first = line.indexOf(',');
-      int last = line.lastIndexOf(',');
-      int beforeLast = line.lastIndexOf(',', last - 1);
-      if (first < 0 || beforeLast <= first) {
-        throw new IllegalArgumentException("unexpected nvidia-smi line: " + line);
-      }
-      try {
-        gpus.add(
-            new GpuInfo(
-                Integer.parseInt(line.substring(0, first).strip()),
-                line.substring(first + 1, beforeLast).strip(),
-                parseMemory(line.substring(beforeLast + 1, last).strip()),
-                line.substring(last + 1).strip()));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("unexpected nvidia-smi line: " + line, e);
-      }
-    }
-    return List.copyOf(gpus);
-  }
-
-  private static long parseMemory(String field) {
-    // "[N/A]" shows up for some virtualised or MIG devices.
-    return field.startsWith("[") ? 0 : Long.parseLong(field);
+  /** Unknown total memory ({@code [N/A]} on some virtualised or MIG devices) is read as 0. */
+  static GpuInfo info(GpuSample sample) {
+    return new GpuInfo(
+        sample.index(),
+        sample.name(),
+        sample.memoryTotalMiB() == null ? 0 : sample.memoryTotalMiB(),
+        sample.uuid());
   }
 
   public List<GpuInfo> gpus() {

@@ -1,6 +1,7 @@
 package dev.trainyard.worker.steps;
 
 import dev.trainyard.worker.gpu.GpuAllocator;
+import dev.trainyard.worker.gpu.GpuHolder;
 import dev.trainyard.worker.gpu.GpuLease;
 import dev.trainyard.worker.launch.StepProcess;
 import dev.trainyard.worker.launch.StepSandbox;
@@ -393,7 +394,8 @@ public final class StepActivitiesImpl implements StepActivities {
             context.heartbeat(
                 StepProgress.of(
                     "waiting-for-gpus", Duration.ofNanos(System.nanoTime() - startedNanos)));
-          });
+          },
+          new GpuHolder(task.runId(), task.stepId(), task.attempt()));
     } catch (IllegalArgumentException e) {
       throw failures.insufficientGpus(task, e);
     }

@@ -1,56 +1,43 @@
 package dev.trainyard.worker.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GpuInventoryTest {
   @Test
-  void parsesNvidiaSmiCsvOutput() {
-    String output =
-        """
-        0, NVIDIA H100 80GB HBM3, 81559, GPU-5f8a1c2e-0b7d-4c1e-9a3b-1234567890ab
-        1, NVIDIA H100 80GB HBM3, 81559, GPU-6a9b2d3f-1c8e-5d2f-0b4c-234567890abc
-        """;
+  void theInventoryIsReadFromTheTelemetryQuery(@TempDir Path dir) {
+    GpuInventory inventory =
+        GpuInventory.detect(NvidiaSmiRecordings.standIn(dir, NvidiaSmiRecordings.IDLE_8X_H100));
 
-    assertThat(GpuInventory.parse(output))
-        .containsExactly(
+    assertThat(inventory.count()).isEqualTo(8);
+    assertThat(inventory.gpus().getFirst())
+        .isEqualTo(
             new GpuInfo(
-                0, "NVIDIA H100 80GB HBM3", 81559, "GPU-5f8a1c2e-0b7d-4c1e-9a3b-1234567890ab"),
+                0, "NVIDIA H100 80GB HBM3", 81559, "GPU-0b2f6e1a-4c1d-9e3a-7f21-8a1c3d5e7f90"));
+  }
+
+  @Test
+  void aGpuThatCannotBeReadIsLeftOutAndUnknownMemoryIsReadAsZero(@TempDir Path dir) {
+    GpuInventory inventory =
+        GpuInventory.detect(NvidiaSmiRecordings.standIn(dir, NvidiaSmiRecordings.ERRORS_AND_NA));
+
+    assertThat(inventory.indices()).containsExactly(0, 2, 3);
+    assertThat(inventory.gpus().get(2))
+        .isEqualTo(
             new GpuInfo(
-                1, "NVIDIA H100 80GB HBM3", 81559, "GPU-6a9b2d3f-1c8e-5d2f-0b4c-234567890abc"));
+                3,
+                "NVIDIA A100-SXM4-40GB MIG 1g.5gb",
+                0,
+                "MIG-8f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"));
   }
 
   @Test
-  void parsesOutputCapturedFromARealH200Host() {
-    // Verbatim from `nvidia-smi --query-gpu=index,name,memory.total,uuid
-    // --format=csv,noheader,nounits`.
-    String output = "0, NVIDIA H200, 143771, GPU-6e0261c3-9b00-bfb3-d392-ce258c346570\n";
-
-    assertThat(GpuInventory.parse(output))
-        .containsExactly(
-            new GpuInfo(0, "NVIDIA H200", 143771, "GPU-6e0261c3-9b00-bfb3-d392-ce258c346570"));
-  }
-
-  @Test
-  void unknownMemoryIsReadAsZero() {
-    assertThat(GpuInventory.parse("3, NVIDIA A100-SXM4-40GB MIG 1g.5gb, [N/A], MIG-abc\n"))
-        .containsExactly(new GpuInfo(3, "NVIDIA A100-SXM4-40GB MIG 1g.5gb", 0, "MIG-abc"));
-  }
-
-  @Test
-  void emptyOutputMeansNoGpus() {
-    assertThat(GpuInventory.parse("")).isEmpty();
+  void noGpusDescribesItselfAsCpuOnly(@TempDir Path dir) {
+    assertThat(GpuInventory.detect(dir.resolve("absent").toString()).count()).isZero();
     assertThat(GpuInventory.none().describe()).contains("CPU-only");
-  }
-
-  @Test
-  void garbageIsRejectedWithTheLine() {
-    assertThatThrownBy(
-            () -> GpuInventory.parse("NVIDIA-SMI has failed because it couldn't communicate"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("couldn't communicate");
   }
 
   @Test

@@ -1,6 +1,9 @@
 package dev.trainyard.backend.api.workers;
 
+import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.config.TrainyardConfig;
+import dev.trainyard.backend.observability.GpuReading;
+import dev.trainyard.backend.runs.RunReader;
 import dev.trainyard.backend.temporal.EmbeddedWorker;
 import dev.trainyard.backend.temporal.TemporalRuntime;
 import dev.trainyard.workflow.TaskQueues;
@@ -16,9 +19,11 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -29,11 +34,35 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Path("/api/v1/workers")
 @Produces(MediaType.APPLICATION_JSON)
 public class WorkersResource {
+  private static final long MIB = 1024L * 1024L;
+
   @Inject TemporalRuntime temporal;
   @Inject WorkflowClient client;
   @Inject TrainyardConfig config;
+  @Inject RunReader runs;
 
-  public record Gpu(int index, String name, long memoryTotalBytes) {}
+  /** The step attempt a GPU is leased to. */
+  public record GpuStep(String runId, String stepId, int attempt) {}
+
+  /**
+   * A GPU as found at start, with its latest sample; a sampled value the driver does not report (or
+   * every one, before the first sample or when the GPU could not be read) is null.
+   */
+  public record Gpu(
+      int index,
+      String name,
+      String uuid,
+      long memoryTotalBytes,
+      @Schema(nullable = true) Long memoryUsedBytes,
+      @Schema(nullable = true, description = "Busy fraction over the last sample period, 0 to 1")
+          Double utilizationRatio,
+      @Schema(nullable = true) Integer temperatureCelsius,
+      @Schema(description = "Leased to a step attempt now (as of the last sample)") boolean leased,
+      @Schema(
+              nullable = true,
+              description =
+                  "The step attempt the GPU is leased to; null when free, or when it runs a run the caller may not see")
+          GpuStep step) {}
 
   public record WorkerView(
       String id,
@@ -42,7 +71,11 @@ public class WorkersResource {
       @Schema(enumeration = {"IDLE", "BUSY", "POLLING"}) String status,
       Instant lastHeartbeatAt,
       int runningSteps,
-      List<Gpu> gpus) {}
+      List<Gpu> gpus,
+      @Schema(nullable = true, description = "When the GPUs were last sampled; null before that")
+          Instant gpusSampledAt,
+      @Schema(description = "What the last GPU sample could not read, verbatim from nvidia-smi")
+          List<String> gpuProblems) {}
 
   public record WorkerList(List<WorkerView> items) {}
 
@@ -73,6 +106,8 @@ public class WorkersResource {
                 "POLLING",
                 seen,
                 0,
+                List.of(),
+                null,
                 List.of()),
             (a, b) ->
                 new WorkerView(
@@ -82,6 +117,8 @@ public class WorkersResource {
                     a.status(),
                     a.lastHeartbeatAt(),
                     0,
+                    List.of(),
+                    null,
                     List.of()));
       }
     }
@@ -89,19 +126,50 @@ public class WorkersResource {
   }
 
   private WorkerView local(EmbeddedWorker worker) {
+    Map<Integer, GpuReading.Gpu> sampled = new HashMap<>();
+    worker.telemetry().gpus().forEach(g -> sampled.put(g.index(), g));
     List<Gpu> gpus =
         worker.gpus().stream()
-            .map(g -> new Gpu(g.index(), g.name(), g.memoryMiB() * 1024 * 1024))
+            .map(g -> gpu(g, Optional.ofNullable(sampled.get(g.index()))))
             .toList();
-    String host = java.util.Optional.ofNullable(System.getenv("HOSTNAME")).orElse("localhost");
+    String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("localhost");
     return new WorkerView(
-        "local",
+        EmbeddedWorker.ID,
         worker.pools(),
         host,
         worker.runningSteps() > 0 ? "BUSY" : "IDLE",
         Instant.now(),
         worker.runningSteps(),
-        gpus);
+        gpus,
+        worker.telemetry().sampledAt(),
+        worker.telemetry().problems());
+  }
+
+  private Gpu gpu(EmbeddedWorker.Gpu found, Optional<GpuReading.Gpu> sample) {
+    return new Gpu(
+        found.index(),
+        found.name(),
+        found.uuid(),
+        found.memoryMiB() * MIB,
+        sample.map(GpuReading.Gpu::memoryUsedMiB).map(m -> m * MIB).orElse(null),
+        sample.map(GpuReading.Gpu::utilizationRatio).orElse(null),
+        sample.map(GpuReading.Gpu::temperatureCelsius).orElse(null),
+        sample.map(GpuReading.Gpu::step).isPresent(),
+        sample
+            .map(GpuReading.Gpu::step)
+            .filter(this::visible)
+            .map(s -> new GpuStep(s.runId(), s.stepId(), s.attempt()))
+            .orElse(null));
+  }
+
+  /** Another team's run id is not shown: the GPU reads as busy, its step as unknown. */
+  private boolean visible(GpuReading.Step step) {
+    try {
+      runs.get(step.runId());
+      return true;
+    } catch (ApiProblem notFound) {
+      return false;
+    }
   }
 
   /** Pollers of a pool's queue; empty where the service does not answer DescribeTaskQueue. */
