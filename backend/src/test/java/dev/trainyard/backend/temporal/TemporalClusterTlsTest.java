@@ -257,6 +257,31 @@ class TemporalClusterTlsTest {
   }
 
   @Test
+  void aWorkerConfiguredForTlsDoesNotStartAgainstAPlaintextServer() {
+    TemporalConnection tls = connection(false, null, null, pki.ca(), Map.of());
+    WorkflowServiceStubs stubs = stubs(tls, plaintextServer);
+    WorkerFactory factory =
+        WorkerFactory.newInstance(
+            WorkflowClient.newInstance(
+                stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build()));
+    try {
+      // The SDK asks the server for its capabilities before polling: the handshake fails there.
+      assertThatThrownBy(
+              () -> {
+                factory
+                    .newWorker("tls-refused")
+                    .registerWorkflowImplementationTypes(GreetingImpl.class);
+                factory.start();
+              })
+          .isInstanceOf(StatusRuntimeException.class)
+          .hasMessageContaining("UNAVAILABLE");
+      assertThat(factory.isStarted()).isFalse();
+    } finally {
+      stubs.shutdownNow(); // the factory never started: nothing of it to stop
+    }
+  }
+
+  @Test
   void withMtlsRequiredAClientWithoutACertificateIsRefusedAndOneWithItIsServed() {
     assertThatThrownBy(
             () -> systemInfo(connection(false, null, null, pki.ca(), Map.of()), mtlsServer))
