@@ -3,6 +3,7 @@ package dev.trainyard.worker;
 import dev.trainyard.worker.gpu.GpuInventory;
 import dev.trainyard.worker.steps.WorkerIdentity;
 import dev.trainyard.workflow.trust.TaskVerifier;
+import dev.trainyard.workflow.trust.TemporalConnection;
 import dev.trainyard.workflow.trust.TemporalTls;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -32,10 +33,13 @@ public final class WorkerMain {
         --root DIR                    artifacts, work dirs (default /var/lib/trainyard)
         --max-concurrent-steps N      steps run at once per pool (default: GPU count, at least 1)
         --termination-grace SECONDS   SIGTERM-to-SIGKILL grace for cancelled steps (default 10)
-        --tls-cert FILE               mTLS to Temporal: this worker's certificate (PEM)
-        --tls-key FILE                ... its private key (PKCS#8 PEM)
-        --tls-ca FILE                 ... the CA of the server's certificate (PEM); all three or none
+        --tls                         TLS to Temporal, trusting the JDK's CAs (implied by --tls-*)
+        --tls-ca FILE                 TLS: the CA bundle of the server's certificate (PEM)
+        --tls-cert FILE               mTLS: this worker's certificate (PEM)
+        --tls-key FILE                ... its private key (PKCS#8 PEM); with --tls-cert
                                       (local mode: <home>/tls/client.pem, client.key, ca.pem)
+        --api-key-file FILE           API key sent as "authorization: Bearer" (else the environment
+                                      variable TRAINYARD_TEMPORAL_API_KEY); needs TLS
         --task-key FILE               the backend's Ed25519 public key (PEM): only steps it signed run
                                       (required; local mode: <home>/keys/task-signing.pub)
         --store local|s3://BUCKET[/PREFIX]
@@ -56,9 +60,11 @@ public final class WorkerMain {
           "--root",
           "--max-concurrent-steps",
           "--termination-grace",
+          "--tls",
           "--tls-cert",
           "--tls-key",
           "--tls-ca",
+          "--api-key-file",
           "--task-key",
           "--store",
           "--s3-endpoint",
@@ -73,9 +79,46 @@ public final class WorkerMain {
       Path root,
       Integer maxConcurrentSteps,
       Duration terminationGrace,
-      TemporalTls tls,
+      TemporalConnection.Settings temporalSettings,
       Path taskKey,
-      dev.trainyard.worker.store.StoreChoice store) {}
+      dev.trainyard.worker.store.StoreChoice store) {
+    /** TLS settings as given (checked by {@link #connection}), or null for plaintext. */
+    TemporalTls tls() {
+      TemporalConnection.Settings t = temporalSettings;
+      return t.tls() || t.cert() != null || t.key() != null || t.ca() != null
+          ? new TemporalTls(t.cert(), t.key(), t.ca())
+          : null;
+    }
+
+    /**
+     * The checked connection: every missing, unreadable or mismatched file, named by its flag.
+     *
+     * @throws IllegalStateException naming the flags and files
+     */
+    TemporalConnection connection(java.util.Map<String, String> env) {
+      try {
+        return TemporalConnection.configure(temporalSettings, env, SETTING_NAMES);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
+
+    /** Secret files steps must not read. */
+    List<Path> secrets() {
+      List<Path> secrets = new ArrayList<>();
+      if (tls() != null && tls().key() != null) {
+        secrets.add(tls().key());
+      }
+      if (temporalSettings.apiKeyFile() != null) {
+        secrets.add(temporalSettings.apiKeyFile());
+      }
+      return List.copyOf(secrets);
+    }
+  }
+
+  static final TemporalConnection.SettingNames SETTING_NAMES =
+      new TemporalConnection.SettingNames(
+          "--tls", "--tls-cert", "--tls-key", "--tls-ca", "--api-key-file");
 
   private WorkerMain() {}
 
@@ -102,6 +145,8 @@ public final class WorkerMain {
   }
 
   static void run(Options options, PrintStream out) throws InterruptedException {
+    // Checked first: a bad TLS file or API key stops the worker before anything else starts.
+    TemporalConnection connection = options.connection(System.getenv());
     GpuInventory gpus = GpuInventory.detect();
     int concurrency =
         options.maxConcurrentSteps() != null
@@ -114,7 +159,7 @@ public final class WorkerMain {
             options.pools(),
             concurrency,
             options.terminationGrace(),
-            options.tls() == null ? List.of() : List.of(options.tls().key()));
+            options.secrets());
 
     TaskVerifier verifier;
     try {
@@ -123,10 +168,8 @@ public final class WorkerMain {
       throw new IllegalStateException("cannot read the backend's public key: " + e.getMessage(), e);
     }
     WorkflowServiceStubsOptions.Builder stubs =
-        WorkflowServiceStubsOptions.newBuilder().setTarget(options.temporal());
-    if (options.tls() != null) {
-      options.tls().applyTo(stubs);
-    }
+        connection.applyTo(WorkflowServiceStubsOptions.newBuilder());
+    stubs.setTarget(options.temporal());
     WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(stubs.build());
     WorkflowClient client =
         WorkflowClient.newInstance(
@@ -144,7 +187,7 @@ public final class WorkerMain {
             + " (namespace "
             + options.namespace()
             + ", "
-            + (options.tls() != null ? "mTLS as " + options.tls().cert() : "plaintext")
+            + connection.describe()
             + ")");
     out.println("  root:     " + config.root().toAbsolutePath());
     out.println("  store:    " + options.store().describe(config.root().toAbsolutePath()));
@@ -194,6 +237,8 @@ public final class WorkerMain {
     Path tlsCert = null;
     Path tlsKey = null;
     Path tlsCa = null;
+    boolean tlsFlag = false;
+    Path apiKeyFile = null;
     Path taskKey = null;
     String store = null;
     String s3Endpoint = null;
@@ -209,6 +254,10 @@ public final class WorkerMain {
       }
       if (arg.equals("--help") || arg.equals("-h")) {
         return null;
+      }
+      if (arg.equals("--tls") && value == null) {
+        tlsFlag = true; // a flag, no value
+        continue;
       }
       if (!OPTIONS.contains(arg)) {
         throw new IllegalArgumentException(
@@ -230,6 +279,7 @@ public final class WorkerMain {
         case "--tls-cert" -> tlsCert = Path.of(value);
         case "--tls-key" -> tlsKey = Path.of(value);
         case "--tls-ca" -> tlsCa = Path.of(value);
+        case "--api-key-file" -> apiKeyFile = Path.of(value);
         case "--task-key" -> taskKey = Path.of(value);
         case "--store" -> store = value;
         case "--s3-endpoint" -> s3Endpoint = value;
@@ -241,14 +291,8 @@ public final class WorkerMain {
     if (pools.isEmpty()) {
       pools.add("default");
     }
-    TemporalTls tls = null;
-    if (tlsCert != null || tlsKey != null || tlsCa != null) {
-      tls = new TemporalTls(tlsCert, tlsKey, tlsCa);
-      if (!tls.problems().isEmpty()) {
-        throw new IllegalArgumentException(
-            "--tls-cert, --tls-key and --tls-ca go together: " + String.join("; ", tls.problems()));
-      }
-    }
+    TemporalConnection.Settings temporalSettings =
+        new TemporalConnection.Settings(tlsFlag, tlsCert, tlsKey, tlsCa, apiKeyFile);
     if (taskKey == null) {
       throw new IllegalArgumentException(
           "--task-key is required: the backend's public key, which every step must be signed with");
@@ -269,7 +313,7 @@ public final class WorkerMain {
         root,
         maxConcurrent,
         grace,
-        tls,
+        temporalSettings,
         taskKey,
         storeChoice);
   }

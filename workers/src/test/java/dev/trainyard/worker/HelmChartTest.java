@@ -122,6 +122,26 @@ class HelmChartTest {
   }
 
   @Test
+  void aTemporalApiKeyComesFromItsSecretToTheBackendAndTheWorkersOnly() throws Exception {
+    JsonNode plainBackend =
+        render(Map.of())
+            .get("Deployment", "ty-trainyard-backend")
+            .at("/spec/template/spec/containers/0");
+    assertThat(envNames(plainBackend)).doesNotContain("TRAINYARD_TEMPORAL_API_KEY");
+
+    Rendered r = render(Map.of("temporal.apiKey.existingSecret", "temporal-cloud"));
+    for (String deployment : List.of("ty-trainyard-backend", "ty-trainyard-worker-default")) {
+      JsonNode container = r.get("Deployment", deployment).at("/spec/template/spec/containers/0");
+      JsonNode apiKey = env(container, "TRAINYARD_TEMPORAL_API_KEY");
+      assertThat(apiKey.at("/valueFrom/secretKeyRef/name").asText())
+          .as(deployment)
+          .isEqualTo("temporal-cloud");
+      assertThat(apiKey.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("api-key");
+    }
+    r.assertEveryManifestIsValid();
+  }
+
+  @Test
   void eachGpuPoolGetsItsOwnDeploymentWithItsGpusNodesAndTaskQueue() throws Exception {
     Rendered r = render(Map.of(), TEST_DIR.resolve("values/two-gpu-pools.yaml"));
 

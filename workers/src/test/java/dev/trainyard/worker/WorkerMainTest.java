@@ -40,7 +40,8 @@ class WorkerMainTest {
                 Path.of("/var/lib/trainyard"),
                 4,
                 Duration.ofSeconds(30),
-                null,
+                new dev.trainyard.workflow.trust.TemporalConnection.Settings(
+                    false, null, null, null, null),
                 Path.of("/etc/trainyard/task-signing.pub"),
                 dev.trainyard.worker.store.StoreChoice.local()));
   }
@@ -109,11 +110,19 @@ class WorkerMainTest {
     assertThatThrownBy(() -> WorkerMain.parse(new String[0]))
         .hasMessageContaining("--task-key is required");
     Path cert = java.nio.file.Files.writeString(dir.resolve("client.pem"), "x");
+    WorkerMain.Options halfTls =
+        WorkerMain.parse(new String[] {"--task-key", "k.pub", "--tls-cert", cert.toString()});
+    // Checked first thing in run(): the flag and the file of each problem.
+    assertThatThrownBy(() -> halfTls.connection(java.util.Map.of()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("--tls-cert and --tls-key go together (mTLS): --tls-key is not set")
+        .hasMessageContaining("--tls-cert " + cert + ": not a PEM certificate");
+    WorkerMain.Options keyInTheClear = WorkerMain.parse(new String[] {"--task-key", "k.pub"});
     assertThatThrownBy(
             () ->
-                WorkerMain.parse(
-                    new String[] {"--task-key", "k.pub", "--tls-cert", cert.toString()}))
-        .hasMessageContaining("--tls-cert, --tls-key and --tls-ca go together")
-        .hasMessageContaining("client key: not set");
+                keyInTheClear.connection(
+                    java.util.Map.of("TRAINYARD_TEMPORAL_API_KEY", "s3cret-key")))
+        .hasMessageContaining("an API key (TRAINYARD_TEMPORAL_API_KEY) needs TLS")
+        .hasMessageNotContaining("s3cret-key");
   }
 }

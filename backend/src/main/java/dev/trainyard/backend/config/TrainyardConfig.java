@@ -147,14 +147,24 @@ public interface TrainyardConfig {
     Optional<Boolean> stickyExecution();
 
     /**
-     * mTLS to an external Temporal (team mode): this client's certificate, its PKCS#8 PEM key and
-     * the CA of the server's certificate, all three or none. The embedded service always uses the
-     * certificates it minted in {@code <home>/tls/}.
+     * TLS to an external Temporal (team mode): the CA of the server's certificate (unset: the JDK's
+     * trust store) and, for mTLS, this client's certificate and its PKCS#8 PEM key. The embedded
+     * service always uses the certificates it minted in {@code <home>/tls/}.
      */
     Tls tls();
+
+    /**
+     * A file holding an API key, sent as {@code authorization: Bearer <key>} (else the environment
+     * variable {@code TRAINYARD_TEMPORAL_API_KEY}); needs TLS.
+     */
+    Optional<Path> apiKeyFile();
   }
 
   interface Tls {
+    /** TLS with neither a CA nor a client certificate set (a public CA, e.g. Temporal Cloud). */
+    @WithDefault("false")
+    boolean enabled();
+
     Optional<Path> cert();
 
     Optional<Path> key();

@@ -9,6 +9,7 @@ import dev.trainyard.worker.TrainyardWorker;
 import dev.trainyard.worker.WorkerConfig;
 import dev.trainyard.workflow.PipelineWorkflowImpl;
 import dev.trainyard.workflow.TaskQueues;
+import dev.trainyard.workflow.trust.TemporalConnection;
 import dev.trainyard.workflow.trust.TemporalTls;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -59,6 +60,7 @@ public class TemporalRuntime {
   private WorkerFactory factory;
   private TrainyardWorker stepWorker;
   private TemporalTls tls;
+  private TemporalConnection connection;
 
   void onStart(@Observes @Priority(10) StartupEvent event) {
     start();
@@ -85,13 +87,14 @@ public class TemporalRuntime {
       LOG.infof(
           "Embedded Temporal service listening on %s (mTLS, certificates in %s)",
           target, tls.cert().getParent());
+      connection = TemporalConnection.of(tls);
     } else {
-      tls = configuredTls();
+      connection = configuredConnection();
+      tls = connection.tls();
+      LOG.infof("Temporal at %s: %s", target, connection.describe());
     }
-    WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder();
-    if (tls != null) {
-      tls.applyTo(options);
-    }
+    WorkflowServiceStubsOptions.Builder options =
+        connection.applyTo(WorkflowServiceStubsOptions.newBuilder());
     stubs =
         WorkflowServiceStubs.newServiceStubs(
             options
@@ -191,9 +194,10 @@ public class TemporalRuntime {
    */
   private List<Path> secretsOutsideHome() {
     List<Path> secrets = new ArrayList<>();
-    if (tls != null) {
+    if (tls != null && tls.key() != null) {
       secrets.add(tls.key());
     }
+    config.temporal().apiKeyFile().ifPresent(secrets::add);
     secrets.add(config.audit().hmacKeyFile());
     secrets.add(config.audit().anchorFile());
     return secrets;
@@ -259,26 +263,42 @@ public class TemporalRuntime {
   }
 
   /**
-   * The configured client TLS of team mode, or null for plaintext; half a configuration is an
-   * error.
+   * The configured connection of team mode (TLS, mTLS, API key), checked now: a missing or
+   * mismatched file stops the start with the setting that named it.
    */
-  private TemporalTls configuredTls() {
+  private TemporalConnection configuredConnection() {
     TrainyardConfig.Tls settings = config.temporal().tls();
-    if (settings.cert().isEmpty() && settings.key().isEmpty() && settings.ca().isEmpty()) {
-      LOG.warnf(
-          "Temporal at %s without TLS: set trainyard.temporal.tls.cert, .key and .ca (docs/security.md)",
-          config.temporal().target());
-      return null;
+    TemporalConnection configured;
+    try {
+      configured =
+          TemporalConnection.configure(
+              new TemporalConnection.Settings(
+                  settings.enabled(),
+                  settings.cert().orElse(null),
+                  settings.key().orElse(null),
+                  settings.ca().orElse(null),
+                  config.temporal().apiKeyFile().orElse(null)),
+              System.getenv(),
+              SETTING_NAMES);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage(), e);
     }
-    TemporalTls configured =
-        new TemporalTls(
-            settings.cert().orElse(null), settings.key().orElse(null), settings.ca().orElse(null));
-    if (!configured.problems().isEmpty()) {
-      throw new IllegalStateException(
-          "trainyard.temporal.tls: " + String.join("; ", configured.problems()));
+    if (configured.tls() == null) {
+      LOG.warnf(
+          "Temporal at %s without TLS: set trainyard.temporal.tls.ca (and .cert, .key for mTLS), "
+              + "docs/deploy.md",
+          config.temporal().target());
     }
     return configured;
   }
+
+  static final TemporalConnection.SettingNames SETTING_NAMES =
+      new TemporalConnection.SettingNames(
+          "trainyard.temporal.tls.enabled",
+          "trainyard.temporal.tls.cert",
+          "trainyard.temporal.tls.key",
+          "trainyard.temporal.tls.ca",
+          "trainyard.temporal.api-key-file");
 
   /**
    * The TLS settings this backend's Temporal clients use (the embedded service's client files in

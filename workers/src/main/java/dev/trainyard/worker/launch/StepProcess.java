@@ -18,7 +18,7 @@ public final class StepProcess {
   /** Variables of this process that name its own secrets (Quarkus and Trainyard settings only). */
   static final java.util.regex.Pattern OWN_SECRET_VARIABLE =
       java.util.regex.Pattern.compile(
-          "(QUARKUS|TRAINYARD)_\\w*(PASSWORD|SECRET|HMAC_KEY|PRIVATE_KEY|CREDENTIALS)\\w*");
+          "(QUARKUS|TRAINYARD)_\\w*(PASSWORD|SECRET|HMAC_KEY|PRIVATE_KEY|CREDENTIALS|API_KEY)\\w*");
 
   public static final Duration DEFAULT_TERMINATION_GRACE = Duration.ofSeconds(10);
   private static final String SETSID = "/usr/bin/setsid";

@@ -30,6 +30,24 @@ class StepProcessTest {
   }
 
   @Test
+  void theWorkersOwnSecretVariablesAreNotPassedToSteps() {
+    for (String secret :
+        java.util.List.of(
+            "TRAINYARD_TEMPORAL_API_KEY",
+            "TRAINYARD_OPENLINEAGE_HTTP_API_KEY",
+            "TRAINYARD_AUDIT_HMAC_KEY",
+            "QUARKUS_DATASOURCE_PASSWORD")) {
+      org.assertj.core.api.Assertions.assertThat(
+              StepProcess.OWN_SECRET_VARIABLE.matcher(secret).matches())
+          .as(secret)
+          .isTrue();
+    }
+    org.assertj.core.api.Assertions.assertThat(
+            StepProcess.OWN_SECRET_VARIABLE.matcher("TRAINYARD_TEMPORAL_TARGET").matches())
+        .isFalse();
+  }
+
+  @Test
   void theStepRunsInItsOwnProcessGroup() throws Exception {
     Path log = workDir.resolve("step.log");
     StepProcess process = StepProcess.start("ps -o pgid= -p $$", workDir, Map.of(), log);

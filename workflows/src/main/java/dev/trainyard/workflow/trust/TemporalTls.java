@@ -2,18 +2,17 @@ package dev.trainyard.workflow.trust;
 
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import javax.net.ssl.SSLException;
 
 /**
- * A Temporal client's mTLS settings: its certificate and key (PEM, key in PKCS#8) and the CA that
- * signed the server's certificate. The same three files serve the backend, the in-process worker
- * and standalone workers ({@code --tls-cert/--tls-key/--tls-ca}).
+ * A Temporal client's TLS settings: the CA bundle that signed the server's certificate (null: the
+ * JDK's trust store) and, for mTLS, this client's certificate and key (PEM, key in PKCS#8; both or
+ * neither). The same files serve the backend, the in-process worker and standalone workers ({@code
+ * --tls-cert/--tls-key/--tls-ca}); {@link TemporalConnection} checks them at start.
  */
 public record TemporalTls(Path cert, Path key, Path ca) {
   /**
@@ -24,29 +23,21 @@ public record TemporalTls(Path cert, Path key, Path ca) {
         dir.resolve("client.pem"), dir.resolve("client.key"), dir.resolve("ca.pem"));
   }
 
-  /** Every file that is missing or unreadable, with what it is for; empty when all can be read. */
-  public List<String> problems() {
-    List<String> problems = new ArrayList<>();
-    check(problems, cert, "client certificate");
-    check(problems, key, "client key");
-    check(problems, ca, "CA certificate");
-    return problems;
-  }
-
-  private static void check(List<String> problems, Path file, String what) {
-    if (file == null) {
-      problems.add(what + ": not set");
-    } else if (!Files.isReadable(file)) {
-      problems.add(what + " " + file + ": missing or unreadable");
-    }
+  /** Whether this client presents a certificate (mTLS). */
+  public boolean mutual() {
+    return cert != null;
   }
 
   public SslContext clientContext() {
     try {
-      return GrpcSslContexts.forClient()
-          .trustManager(ca.toFile())
-          .keyManager(cert.toFile(), key.toFile())
-          .build();
+      SslContextBuilder builder = GrpcSslContexts.forClient();
+      if (ca != null) {
+        builder.trustManager(ca.toFile());
+      }
+      if (cert != null) {
+        builder.keyManager(cert.toFile(), key.toFile());
+      }
+      return builder.build();
     } catch (SSLException | IllegalArgumentException e) {
       throw new UncheckedIOException(
           new SSLException(
@@ -57,5 +48,12 @@ public record TemporalTls(Path cert, Path key, Path ca) {
   /** Sets this TLS context on {@code options}. */
   public WorkflowServiceStubsOptions.Builder applyTo(WorkflowServiceStubsOptions.Builder options) {
     return options.setSslContext(clientContext());
+  }
+
+  /** For logs: which files, never their content. */
+  public String describe() {
+    return (mutual() ? "mTLS as " + cert : "TLS")
+        + ", server CA "
+        + (ca != null ? ca.toString() : "the JDK's trust store");
   }
 }
