@@ -121,3 +121,29 @@ def test_a_run_killed_mid_training_and_resumed_ends_bitwise_identical(tmp_path, 
     # The resumed run's losses continue the uninterrupted run's exactly.
     tail = {m["step"]: m["loss"] for m in metrics(straight)}
     assert all(tail[m["step"]] == m["loss"] for m in metrics(resumed)[1:])
+
+
+@pytest.mark.parametrize("save_dtype,torch_dtype,st_dtype", [("bf16", "bfloat16", "BF16"),
+                                                             ("fp16", "float16", "F16")])
+def test_save_dtype_writes_the_weights_and_config_in_that_dtype(tmp_path, base_model, datasets_dir,
+                                                                save_dtype, torch_dtype, st_dtype):
+    model, _ = base_model
+    assert run_step(tmp_path, "sft", {"model": model, "data": datasets_dir,
+                                      "config": dict(FAST, max_steps=2, save_dtype=save_dtype)}) == 0
+    out = tmp_path / "output"
+    assert json.load(open(out / "config.json"))["torch_dtype"] == torch_dtype
+    raw = open(out / "model.safetensors", "rb").read()
+    header = json.loads(raw[8:8 + int.from_bytes(raw[:8], "little")])
+    dtypes = {v["dtype"] for k, v in header.items() if k != "__metadata__"}
+    assert dtypes == {st_dtype}
+    # The checkpoint loads back, in that dtype, and continues training.
+    assert run_step(tmp_path / "again", "sft", {"model": str(out), "data": datasets_dir,
+                                                "config": dict(FAST, max_steps=2)}) == 0
+    assert json.load(open(tmp_path / "again" / "output" / "config.json"))["torch_dtype"] == torch_dtype
+
+
+def test_an_unknown_save_dtype_fails_naming_the_key(tmp_path, base_model, datasets_dir, capsys):
+    model, _ = base_model
+    assert run_step(tmp_path, "sft", {"model": model, "data": datasets_dir,
+                                      "config": dict(FAST, max_steps=2, save_dtype="int8")}) == 2
+    assert "config.save_dtype" in capsys.readouterr().err

@@ -30,6 +30,10 @@ from . import tokenizer as tok
 from .mixture import Mixture, Source, normalised
 from .runtime import Clock, MetricsWriter, Runtime
 
+# config.save_dtype: the written checkpoint's weights; unset keeps the base's own dtype.
+SAVE_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
 class TrainConfig:
     """The step's config as the planner resolved it: every key with a default is present (see the kind's
     definition in StepKinds and docs/trainer.md); this class keeps no defaults of its own."""
@@ -61,6 +65,10 @@ class TrainConfig:
         self.subset = c.get("subset")
         self.eval_every = int(c["eval_every"]) if c.get("eval_every") else None
         self.eval_subset = c.get("eval_subset")
+        save_dtype = c.get("save_dtype")
+        if save_dtype is not None and save_dtype not in SAVE_DTYPES:
+            raise ValueError(f"config.save_dtype: one of {sorted(SAVE_DTYPES)}, got {save_dtype!r}")
+        self.save_dtype = SAVE_DTYPES.get(save_dtype)
         if self.max_steps < 1 or self.lr <= 0 or self.batch_size < 1 or self.seq_len < 2 or self.grad_accum < 1:
             raise ValueError("config: max_steps, lr, batch_size, grad_accum must be positive and seq_len >= 2")
         if self.replay is not None:
@@ -307,6 +315,8 @@ def run(kind, body, step_json, runner, log=print):
     adapter = lora.Settings.from_body(body["adapter"]) if body.get("adapter") else None
     if adapter and init == "scratch":
         raise ValueError(f"{kind}: an adapter trains on a base checkpoint; this kind starts from scratch")
+    if adapter and cfg.save_dtype is not None:
+        raise ValueError("config.save_dtype: applies to a full checkpoint; an adapter is written as PEFT writes it")
 
     data_state = state["data"] if state else {}
     specs = data_sources(body, cfg, kind)
@@ -480,7 +490,7 @@ def run(kind, body, step_json, runner, log=print):
             save_output(out_dir)
             log(f"wrote adapter to {out_dir}")
         else:
-            ckpt.save_model(model, out_dir, info, tokenizer=tokenizer)
+            ckpt.save_model(model, out_dir, info, dtype=cfg.save_dtype, tokenizer=tokenizer)
             log(f"wrote checkpoint to {out_dir}")
     metrics.close()
     rt.close()

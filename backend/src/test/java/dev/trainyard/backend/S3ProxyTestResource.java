@@ -31,6 +31,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 public class S3ProxyTestResource implements QuarkusTestResourceLifecycleManager {
   public static final String BUCKET = "trainyard-retention";
   public static final String PREFIX = "team-store";
+
+  /** Where datasets may be registered from (trainyard.datasets.s3-roots): beside the store. */
+  public static final String DATASETS = "datasets";
+
   private static final String ACCESS_KEY = "trainyard-test";
   private static final String SECRET_KEY = "trainyard-test-secret";
 
@@ -85,7 +89,9 @@ public class S3ProxyTestResource implements QuarkusTestResourceLifecycleManager 
         "trainyard.store.s3-endpoint",
         endpoint().toString(),
         "trainyard.store.cache-size",
-        "64M");
+        "64M",
+        "trainyard.datasets.s3-roots",
+        "s3://" + BUCKET + "/" + DATASETS);
   }
 
   /** The test class path without Maven's Guice 5, which would shadow jclouds' Guice 7. */

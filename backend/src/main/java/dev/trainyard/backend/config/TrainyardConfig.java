@@ -93,6 +93,13 @@ public interface TrainyardConfig {
     List<Path> roots();
 
     /**
+     * {@code s3://bucket[/prefix]} locations datasets may be registered from, read through {@code
+     * trainyard.store.s3-endpoint}/{@code s3-region} with the AWS SDK's credential chain; unset:
+     * {@code s3://} URIs are refused.
+     */
+    Optional<List<String>> s3Roots();
+
+    /**
      * The largest dataset or checkpoint upload (bytes); a larger one is answered 413 and nothing is
      * kept. The HTTP layer's {@code quarkus.http.limits.max-body-size} is only a backstop above it
      * (application.properties); every other body is bounded by {@code

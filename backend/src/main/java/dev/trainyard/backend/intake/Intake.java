@@ -25,6 +25,11 @@ import java.util.UUID;
 import java.util.function.Function;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Write, check, then publish: content is copied into a staging directory on the store's volume (so
@@ -36,6 +41,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 public class Intake {
   @Inject StoredArtifacts store;
   @Inject TrainyardConfig config;
+  @Inject S3Sources s3;
 
   /** Bad content or arguments: every problem with its path ({@code train.jsonl:1234: text}). */
   public static final class Rejected extends RuntimeException {
@@ -194,6 +200,96 @@ public class Intake {
       return null;
     }
     return null;
+  }
+
+  /**
+   * Copies an S3 object, or every object under a "directory" prefix ({@code key/}), into staging.
+   * Null, for every reason alike, when the URI is outside the S3 roots or names nothing the
+   * backend's credentials can read (no oracle for what a bucket holds). Object keys below the
+   * prefix become relative paths; one that could not be a path is refused with its key.
+   */
+  public Staged stageS3(S3Sources.S3Uri uri, String kind) throws IOException {
+    if (!s3.inside(uri)) {
+      return null;
+    }
+    S3Client client = s3.client();
+    if (!uri.key().isEmpty()) {
+      try {
+        client.headObject(b -> b.bucket(uri.bucket()).key(uri.key()));
+        String name = uri.key().substring(uri.key().lastIndexOf('/') + 1);
+        Staged staged = newStaged(kind, name);
+        try {
+          download(client, uri.bucket(), uri.key(), staged.dir().resolve(name));
+          return staged;
+        } catch (IOException | RuntimeException e) {
+          staged.close();
+          throw e;
+        }
+      } catch (NoSuchKeyException | NoSuchBucketException notAnObject) {
+        // a prefix, perhaps
+      } catch (S3Exception e) {
+        if (e.statusCode() != 404 && e.statusCode() != 403) {
+          throw e;
+        }
+        if (e.statusCode() == 403) {
+          return null;
+        }
+      }
+    }
+    String prefix = uri.key().isEmpty() ? "" : uri.key() + "/";
+    Staged staged = newStaged(kind, null);
+    try {
+      boolean any = false;
+      for (S3Object object :
+          client.listObjectsV2Paginator(b -> b.bucket(uri.bucket()).prefix(prefix)).contents()) {
+        String relative = object.key().substring(prefix.length());
+        if (relative.endsWith("/")) {
+          // A "folder" marker (consoles and some servers list one per directory): no file of the
+          // tree can be named so.
+          continue;
+        }
+        Path target = staged.dir().resolve(relative).normalize();
+        if (relative.isEmpty()
+            || relative.startsWith("/")
+            || relative.contains("\\")
+            || relative.indexOf('\0') >= 0
+            || List.of(relative.split("/", -1)).stream()
+                .anyMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."))
+            || !target.startsWith(staged.dir())) {
+          throw new Rejected(
+              new Issue(
+                  object.key(),
+                  "an object key that is no relative path (empty, '.' or '..' parts)"));
+        }
+        Files.createDirectories(target.getParent());
+        download(client, uri.bucket(), object.key(), target);
+        any = true;
+      }
+      if (!any) {
+        staged.close();
+        return null;
+      }
+      return staged;
+    } catch (NoSuchBucketException e) {
+      staged.close();
+      return null;
+    } catch (S3Exception e) {
+      staged.close();
+      if (e.statusCode() == 403 || e.statusCode() == 404) {
+        return null;
+      }
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      staged.close();
+      throw e;
+    }
+  }
+
+  private static void download(S3Client client, String bucket, String key, Path target)
+      throws IOException {
+    try (InputStream in = client.getObject(b -> b.bucket(bucket).key(key))) {
+      Files.copy(in, target);
+    }
   }
 
   /** Streams one uploaded file into staging, never holding it in memory. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trainyard.backend.PostgresTestResource;
 import dev.trainyard.backend.S3ProxyTestResource;
+import dev.trainyard.backend.S3StoreProfile;
 import dev.trainyard.backend.api.StoredArtifactFixture;
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import dev.trainyard.backend.home.StoredArtifacts;
@@ -13,7 +14,6 @@ import dev.trainyard.backend.retention.RetentionService.Requester;
 import dev.trainyard.backend.security.Caller;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.OffsetDateTime;
@@ -29,21 +29,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * artifact's objects leave the bucket (s3proxy, a real S3 API).
  */
 @QuarkusTest
-@TestProfile(RetentionOnS3Test.S3Store.class)
+@TestProfile(S3StoreProfile.class)
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
 class RetentionOnS3Test {
-  public static class S3Store implements QuarkusTestProfile {
-    @Override
-    public Map<String, String> getConfigOverrides() {
-      return Map.of("trainyard.worker.embedded", "false");
-    }
-
-    @Override
-    public List<TestResourceEntry> testResources() {
-      return List.of(new TestResourceEntry(S3ProxyTestResource.class));
-    }
-  }
-
   @Inject StoredArtifacts store;
   @Inject RetentionExecutor retention;
 

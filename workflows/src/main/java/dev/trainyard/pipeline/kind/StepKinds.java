@@ -173,6 +173,11 @@ public final class StepKinds {
                     Constraint.oneOf("auto", "bf16", "fp32"),
                     "compute precision, default auto"),
                 ConfigKey.optional(
+                    "save_dtype",
+                    STRING,
+                    Constraint.oneOf("fp32", "bf16", "fp16"),
+                    "dtype of the written checkpoint's weights (safetensors and config.json torch_dtype), default the base's; not with an adapter"),
+                ConfigKey.optional(
                     "compile",
                     ANY,
                     Constraint.NONE,

@@ -127,6 +127,14 @@ class SpecValidationTest {
   }
 
   @Test
+  void aSaveDtypeOutsideFp32Bf16Fp16IsRefusedWithItsPath() {
+    assertThat(Pipelines.parse(HEADER + TRAIN + "    config: {save_dtype: bf16}\n").steps())
+        .hasSize(1);
+    assertThat(stepProblems(TRAIN + "    config: {save_dtype: int8}\n"))
+        .containsExactly("steps[0].config.save_dtype: must be one of fp32, bf16, fp16");
+  }
+
+  @Test
   void anUpcycleIsRefusedAtEachBadSettingsPath() {
     assertThat(
             stepProblems(
@@ -361,7 +369,7 @@ class SpecValidationTest {
         .containsExactly(
             "steps[0].config.learning_rate: unknown config key for kind 'sft'; expected one of max_steps, lr, "
                 + "warmup_steps, batch_size, seq_len, seed, eval_every, eval_subset, checkpoint_every, "
-                + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, compile, device, "
+                + "grad_accum, weight_decay, min_lr_ratio, grad_clip, log_every, subset, precision, save_dtype, compile, device, "
                 + "cpu_threads");
   }
 

@@ -49,10 +49,14 @@ public class DatasetsResource {
   @Inject Intake intake;
   @Inject DatasetVersionRepository datasetVersions;
   @Inject ArtifactRepository artifacts;
+  @Inject dev.trainyard.backend.intake.S3Sources s3;
 
   public record RegisterBody(
       String name,
-      @Schema(description = "file:///absolute/path of a file or directory inside the data roots")
+      @Schema(
+              description =
+                  "file:///absolute/path of a file or directory inside the data roots, or"
+                      + " s3://bucket/key of an object or prefix inside the S3 dataset roots")
           String uri,
       @Schema(nullable = true, description = "the single file's expected sha256") String sha256,
       @Schema(nullable = true) String team) {}
@@ -96,6 +100,13 @@ public class DatasetsResource {
   static final String NO_DATASET_FILE =
       "no readable regular file or directory at this URI inside the dataset roots (trainyard.datasets.roots)";
 
+  /** The same for S3: a missing object, a denied bucket and a prefix outside the roots. */
+  static final String NO_DATASET_OBJECT =
+      "no readable object or prefix at this URI inside the S3 dataset roots (trainyard.datasets.s3-roots)";
+
+  static final String NO_S3_ROOTS =
+      "s3 URIs are refused: no S3 dataset roots are configured (trainyard.datasets.s3-roots)";
+
   private static final String NAME = "[a-z0-9][a-z0-9._-]{0,127}";
   private static final String NAME_RULE =
       "required; lowercase letters, digits, '.', '_' and '-' (max 128)";
@@ -103,7 +114,8 @@ public class DatasetsResource {
   @Operation(
       summary = "Register a dataset version",
       description =
-          "Copies a file or directory under the data roots (file:/// URI) into the artifact store, checks every"
+          "Copies a file or directory under the data roots (file:/// URI), or an S3 object or prefix under the"
+              + " S3 dataset roots (s3:// URI), into the artifact store, checks every"
               + " record's format (422 naming file, line and field of each bad one; nothing is registered then),"
               + " and records it as the name's next version. The same content under the same name is the version"
               + " it already is.")
@@ -124,19 +136,30 @@ public class DatasetsResource {
     if (body.sha256() != null && !body.sha256().matches("[0-9a-f]{64}")) {
       problems.add(new FieldError("sha256", "64 lowercase hex characters when given"));
     }
-    java.nio.file.Path path = null;
+    DatasetUris.Source source = null;
     if (body.uri() == null) {
       problems.add(new FieldError("uri", "required"));
     } else {
-      path = DatasetUris.localPath(body.uri(), problems);
+      source = DatasetUris.source(body.uri(), problems);
+    }
+    if (source instanceof DatasetUris.Remote && !s3.configured()) {
+      problems.add(new FieldError("uri", NO_S3_ROOTS));
     }
     if (!problems.isEmpty()) {
       throw ApiProblem.invalid(problems);
     }
     String team = scope.teamForNew(body.team());
-    try (Staged staged = intake.stageLocal(path, DatasetRegistry.STAGING)) {
+    try (Staged staged =
+        switch (source) {
+          case DatasetUris.Local local -> intake.stageLocal(local.path(), DatasetRegistry.STAGING);
+          case DatasetUris.Remote remote -> intake.stageS3(remote.uri(), DatasetRegistry.STAGING);
+        }) {
       if (staged == null) {
-        throw ApiProblem.invalid(List.of(new FieldError("uri", NO_DATASET_FILE)));
+        throw ApiProblem.invalid(
+            List.of(
+                new FieldError(
+                    "uri",
+                    source instanceof DatasetUris.Remote ? NO_DATASET_OBJECT : NO_DATASET_FILE)));
       }
       return register(staged, body.name(), team, body.uri(), body.sha256());
     } catch (Intake.Rejected e) {
