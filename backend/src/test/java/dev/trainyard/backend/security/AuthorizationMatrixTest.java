@@ -793,5 +793,4 @@ class AuthorizationMatrixTest {
         """
         .formatted(name);
   }
-
 }

@@ -79,5 +79,4 @@ class WebhookAccessTest {
     as("operator-a").delete("/api/v1/webhooks/" + id).then().statusCode(204);
     as("admin").get("/api/v1/webhooks/" + id).then().statusCode(404);
   }
-
 }
