@@ -79,6 +79,29 @@ public class ProblemMappers {
         List.of());
   }
 
+  /**
+   * Object storage (the S3 store, or an {@code s3://} dataset source) did not answer or failed: the
+   * request was fine, so neither a 4xx nor a bare 500. Nothing was registered (staging is removed).
+   */
+  @ServerExceptionMapper
+  public Response objectStorageUnreachable(
+      software.amazon.awssdk.core.exception.SdkClientException e) {
+    return problem(
+        503, "Service Unavailable", "object storage is unreachable; retry shortly", List.of());
+  }
+
+  @ServerExceptionMapper
+  public Response objectStorageFailed(
+      software.amazon.awssdk.awscore.exception.AwsServiceException e) {
+    return problem(
+        502,
+        "Bad Gateway",
+        "object storage answered "
+            + e.statusCode()
+            + (e.awsErrorDetails() == null ? "" : " (" + e.awsErrorDetails().errorCode() + ")"),
+        List.of());
+  }
+
   @ServerExceptionMapper
   public Response persistence(jakarta.persistence.PersistenceException e) {
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
