@@ -100,5 +100,6 @@ export type WorkerList = Schemas['WorkerList'];
 
 export type EvalResult = Schemas['EvalResult'];
 export type EvalResults = Schemas['EvalResults'];
+export type ModelCard = Schemas['ModelCardView'];
 
 export type AuthConfig = Schemas['AuthConfig'];
