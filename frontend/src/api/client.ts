@@ -9,6 +9,7 @@ import type {
   DatasetVersion,
   DatasetVersionList,
   EvalResults,
+  ModelCard,
   WorkerList,
   LaunchRequest,
   Lineage,
@@ -287,6 +288,14 @@ export const api = {
 
   getEvals: (artifactId: string, signal?: AbortSignal) =>
     json<EvalResults>(`/artifacts/${enc(artifactId)}/evals`, { signal }),
+
+  /** The newest stored model card of a checkpoint or adapter; 404 until one is made. */
+  getModelCard: (artifactId: string, signal?: AbortSignal) =>
+    json<ModelCard>(`/artifacts/${enc(artifactId)}/model-card`, { signal }),
+
+  /** Makes (and stores) the card from the checkpoint's lineage as it is now. */
+  makeModelCard: (artifactId: string) =>
+    json<ModelCard>(`/artifacts/${enc(artifactId)}/model-card`, { method: 'POST' }),
 
   /**
    * Follows the run's server-sent events until the stream ends or `signal` aborts. Uses fetch rather

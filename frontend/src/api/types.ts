@@ -103,5 +103,6 @@ export type HistoryPage = Schemas['HistoryPage'];
 
 export type EvalResult = Schemas['EvalResult'];
 export type EvalResults = Schemas['EvalResults'];
+export type ModelCard = Schemas['ModelCardView'];
 
 export type AuthConfig = Schemas['AuthConfig'];

@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Artifact } from '../api/types';
@@ -29,11 +29,26 @@ const PRUNED: Artifact = {
   model: null,
 };
 
-function renderPage(artifact: Artifact) {
+const CARD = {
+  artifactId: 'ca'.padEnd(64, '7'),
+  modelId: ID,
+  createdAt: '2026-11-02T00:00:00Z',
+  createdBy: 'ana',
+  text: '---\ndatasets:\n- corpus:v2\n---\n\n# tiny-pruned\n',
+};
+
+function renderPage(artifact: Artifact, card: { stored: boolean } = { stored: false }) {
   vi.stubGlobal(
     'fetch',
-    vi.fn(async (url: string) => {
+    vi.fn(async (url: string, init?: RequestInit) => {
       if (url === `/api/v1/artifacts/${ID}`) return json(artifact);
+      if (url === `/api/v1/artifacts/${ID}/model-card`) {
+        if (init?.method === 'POST') {
+          card.stored = true;
+          return json(CARD, 201);
+        }
+        return card.stored ? json(CARD) : json({ title: 'Not Found', status: 404 }, 404);
+      }
       if (url === '/api/v1/aliases/candidate/history')
         return json({
           items: [
@@ -150,5 +165,16 @@ describe('ArtifactPage', () => {
     const files = await screen.findByRole('table', { name: 'Files' });
     expect(within(files).queryAllByRole('link')).toHaveLength(0);
     expect(screen.queryByRole('link', { name: 'Download all (tar)' })).toBeNull();
+  });
+  it("shows the server's model card of a checkpoint", async () => {
+    renderPage(PRUNED, { stored: true });
+    expect((await screen.findByTestId('model-card')).textContent).toBe(CARD.text);
+  });
+
+  it('offers to make the card when none is stored, and shows what the server made', async () => {
+    renderPage(PRUNED);
+    await screen.findByText(/No model card yet/);
+    fireEvent.click(screen.getByRole('button', { name: 'Make card' }));
+    expect((await screen.findByTestId('model-card')).textContent).toContain('corpus:v2');
   });
 });

@@ -1,14 +1,13 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, isNotAvailable } from '../api/client';
-import type { EvalResults, LineageDirection, Run } from '../api/types';
+import { api, ApiError, isNotAvailable } from '../api/client';
+import type { LineageDirection } from '../api/types';
 import { formatBytes, formatCount, formatShare, formatTime, shortId } from '../common/format';
 import { Empty, ErrorBox, Loading } from '../common/states';
 import { useApi } from '../common/useApi';
 import { LineageGraph } from '../lineage/LineageGraph';
 import { AliasHistory } from '../aliases/AliasHistory';
 import { EvalTable } from '../evals/EvalTable';
-import { buildModelCard } from './modelCard';
 import { lineageLinks } from './lineageNodes';
 import { RoutingProfileView } from '../routing/RoutingProfileView';
 import { PROFILE_FILE } from '../routing/profile';
@@ -184,7 +183,7 @@ export function ArtifactPage() {
             </>
           )}
           <ArtifactEvals id={a.id} />
-          <ModelCard artifactId={a.id} />
+          {(a.type === 'checkpoint' || a.type === 'adapter') && <ModelCard artifactId={a.id} />}
         </>
       )}
     </section>
@@ -221,27 +220,35 @@ function ArtifactEvals({ id }: { id: string }) {
   );
 }
 
+/** The server's model card (docs/models.md): made on promotion, or here on demand. */
 function ModelCard({ artifactId }: { artifactId: string }) {
+  const [making, setMaking] = useState(false);
+  const [makeError, setMakeError] = useState<Error | null>(null);
   const card = useApi(
-    async (s) => {
-      const artifact = await api.getArtifact(artifactId, s);
-      const [run, ancestors, evals] = await Promise.all([
-        artifact.producedBy
-          ? api.getRun(artifact.producedBy.runId, s).catch(() => null as Run | null)
-          : Promise.resolve(null),
-        api.getLineage(artifactId, 'ancestors', s).catch(() => null),
-        api.getEvals(artifactId, s).catch(() => null as EvalResults | null),
-      ]);
-      return buildModelCard({ artifact, run, ancestors, evals: evals?.items ?? null });
-    },
+    (s) =>
+      api.getModelCard(artifactId, s).catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 404) return null;
+        throw e;
+      }),
     [artifactId],
   );
+  const make = async () => {
+    setMaking(true);
+    setMakeError(null);
+    try {
+      card.setData(await api.makeModelCard(artifactId));
+    } catch (e) {
+      setMakeError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setMaking(false);
+    }
+  };
   const download = () => {
     if (!card.data) return;
-    const url = URL.createObjectURL(new Blob([card.data], { type: 'text/markdown' }));
+    const url = URL.createObjectURL(new Blob([card.data.text], { type: 'text/markdown' }));
     const link = document.createElement('a');
     link.href = url;
-    link.download = `model-card-${artifactId.slice(0, 12)}.md`;
+    link.download = `README-${artifactId.slice(0, 12)}.md`;
     link.click();
     URL.revokeObjectURL(url);
   };
@@ -250,14 +257,19 @@ function ModelCard({ artifactId }: { artifactId: string }) {
       <h2>
         Model card{' '}
         <button className="small" onClick={download} disabled={!card.data}>
-          Download .md
+          Download README.md
+        </button>{' '}
+        <button className="small" onClick={make} disabled={making}>
+          {card.data ? 'Update from lineage' : 'Make card'}
         </button>
       </h2>
-      {card.error && <ErrorBox error={card.error} title="Could not build the model card" />}
-      {card.loading && !card.data && <Loading what="Building model card" />}
+      {card.error && <ErrorBox error={card.error} title="Could not load the model card" />}
+      {makeError && <ErrorBox error={makeError} title="Could not make the model card" />}
+      {card.loading && card.data === undefined && <Loading what="Loading model card" />}
+      {card.data === null && <Empty>No model card yet: one is made when an alias moves here.</Empty>}
       {card.data && (
         <pre className="model-card" data-testid="model-card">
-          {card.data}
+          {card.data.text}
         </pre>
       )}
     </>

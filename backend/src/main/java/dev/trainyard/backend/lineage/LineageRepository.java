@@ -121,4 +121,34 @@ public class LineageRepository {
             .getResultList();
     return names.stream().findFirst();
   }
+
+  /**
+   * The newest live artifact of {@code type} that {@code from} links to with {@code role} (a
+   * checkpoint's model card), if any.
+   */
+  public Optional<String> newestLinked(LineageNode from, String role, String type) {
+    @SuppressWarnings("unchecked")
+    List<String> ids =
+        em.createNativeQuery(
+                "SELECT a.id FROM lineage_edge e JOIN artifact a ON e.to_node = ?2 || a.id"
+                    + " WHERE e.from_node = ?1 AND e.role = ?3 AND a.type = ?4 AND a.deleted_at IS NULL"
+                    + " ORDER BY e.created_at DESC, a.created_at DESC LIMIT 1")
+            .setParameter(1, from.format())
+            .setParameter(2, ARTIFACT)
+            .setParameter(3, role)
+            .setParameter(4, type)
+            .getResultList();
+    return ids.stream().findFirst();
+  }
+
+  /** The nodes that are read by {@code to} in {@code role} ({@code input:data} of an attempt). */
+  public List<LineageNode> readBy(LineageNode to, String role) {
+    @SuppressWarnings("unchecked")
+    List<String> from =
+        em.createNativeQuery("SELECT from_node FROM lineage_edge WHERE to_node = ?1 AND role = ?2")
+            .setParameter(1, to.format())
+            .setParameter(2, role)
+            .getResultList();
+    return from.stream().map(LineageNode::parse).toList();
+  }
 }

@@ -45,6 +45,7 @@ public class AccessRules {
           new Rule("POST", "/api/v1/datasets(/upload)?", OPERATORS),
           new Rule("POST", "/api/v1/checkpoints/import(/upload)?", OPERATORS),
           new Rule("PUT", "/api/v1/aliases/[^/]+", ADMINS),
+          new Rule("POST", "/api/v1/artifacts/[^/]+/model-card", OPERATORS),
           new Rule("POST", "/api/v1/webhooks(/[^/]+/deliveries/[0-9]+/redeliver)?", OPERATORS),
           new Rule("DELETE", "/api/v1/webhooks/[^/]+", OPERATORS),
           new Rule("POST", "/api/v1/templates/[^/]+/triggers", OPERATORS),

@@ -28,6 +28,7 @@ import java.util.Map;
 public class PromoteStep implements BackendStepRunner {
   @Inject Aliases aliases;
   @Inject AuditLog audit;
+  @Inject dev.trainyard.backend.cards.ModelCards cards;
 
   @Override
   public StepKind kind() {
@@ -80,7 +81,13 @@ public class PromoteStep implements BackendStepRunner {
                       Sha256.of(model.id()));
                   return "moved alias '" + alias + "' from " + previous + " to " + model.id();
                 });
+    cards.publishQuietly(model.id(), launcher(task));
     return new StepResult(Map.of(), Map.of(), "backend", List.of(), moved);
+  }
+
+  private static String launcher(StepTask task) {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> RunEntity.<RunEntity>findById(task.runId()).launchedBy);
   }
 
   private static ArtifactRef input(StepTask task, String field) {

@@ -42,6 +42,8 @@ class SqlPlacementTest {
           "dev/trainyard/backend/webhooks/",
           "dev/trainyard/backend/triggers/",
           "dev/trainyard/backend/observability/",
+          // no repository of its own: cards read lineage and the catalog through theirs
+          "dev/trainyard/backend/cards/",
           // no repository of its own: it writes artifact rows through the catalog's entities
           "dev/trainyard/backend/intake/",
           // no repository of its own: the gate reads the run aggregate through RunRepository

@@ -28,6 +28,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public class AliasesResource {
   @Inject ArtifactsResource artifacts;
   @Inject Aliases aliases;
+  @Inject dev.trainyard.backend.cards.ModelCards cards;
   @Inject dev.trainyard.backend.security.TeamScope scope;
 
   public record AliasView(
@@ -112,19 +113,23 @@ public class AliasesResource {
               + "; an alias cannot point at it");
     }
     String user = scope.caller().name();
-    return QuarkusTransaction.requiringNew()
-        .call(
-            () -> {
-              try {
-                aliases.move(name, target.id, user);
-              } catch (Aliases.TargetDeleted e) {
-                throw ApiProblem.conflict(
-                    "artifact "
-                        + target.id
-                        + " was deleted by retention a moment ago; an alias cannot point at it");
-              }
-              return view(AliasEntity.findById(name));
-            });
+    AliasView moved =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () -> {
+                  try {
+                    aliases.move(name, target.id, user);
+                  } catch (Aliases.TargetDeleted e) {
+                    throw ApiProblem.conflict(
+                        "artifact "
+                            + target.id
+                            + " was deleted by retention a moment ago; an alias cannot point at it");
+                  }
+                  return view(AliasEntity.findById(name));
+                });
+    // After the move committed: a promoted checkpoint has a card (ModelCards says when).
+    cards.publishQuietly(target.id, user);
+    return moved;
   }
 
   @Operation(summary = "An alias's history", description = "Every move of an alias, oldest first.")

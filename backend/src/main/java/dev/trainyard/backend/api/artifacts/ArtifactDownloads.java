@@ -2,6 +2,7 @@ package dev.trainyard.backend.api.artifacts;
 
 import dev.trainyard.backend.api.ApiProblem;
 import dev.trainyard.backend.api.ProblemMappers;
+import dev.trainyard.backend.cards.ModelCards;
 import dev.trainyard.backend.catalog.ArtifactEntity;
 import dev.trainyard.backend.catalog.ArtifactFileEntity;
 import dev.trainyard.backend.home.ArtifactPaths;
@@ -40,6 +41,7 @@ public class ArtifactDownloads {
   private static final Logger LOG = Logger.getLogger(ArtifactDownloads.class);
 
   @Inject StoredArtifacts store;
+  @Inject ModelCards cards;
 
   Response file(ArtifactEntity a, String path, String range, String ifRange) {
     if (!ArtifactPaths.isSafe(path)) {
@@ -114,7 +116,25 @@ public class ArtifactDownloads {
 
   Response archive(ArtifactEntity a) {
     requireStored(a);
-    List<ArtifactFileEntity> files = ArtifactFileEntity.ofArtifact(a.id);
+    List<ArtifactFileEntity> files = new java.util.ArrayList<>(ArtifactFileEntity.ofArtifact(a.id));
+    // A model's newest card rides along as README.md (MODEL_CARD.md where the checkpoint has a
+    // README of its own): an entry of the tar, never a file of the checkpoint's manifest.
+    ArtifactEntity card =
+        ModelCards.describes(a.type)
+            ? cards.latest(a.id).filter(c -> store.contains(c.id)).orElse(null)
+            : null;
+    ArtifactFileEntity cardFile = null;
+    String cardPath = null;
+    if (card != null) {
+      cardFile = ArtifactFileEntity.findById(new ArtifactFileEntity.Key(card.id, ModelCards.FILE));
+      cardPath =
+          files.stream().anyMatch(f -> f.path.equals(ModelCards.FILE))
+              ? "MODEL_CARD.md"
+              : ModelCards.FILE;
+    }
+    ArtifactEntity cardArtifact = cardFile == null ? null : card;
+    ArtifactFileEntity cardEntry = cardFile;
+    String cardName = cardPath;
     FileTime modified = FileTime.from(a.createdAt.toInstant());
     StreamingOutput body =
         out -> {
@@ -139,13 +159,28 @@ public class ArtifactDownloads {
                 tar.closeArchiveEntry();
               }
             }
+            if (cardArtifact != null) {
+              try (SeekableByteChannel in = open(cardArtifact, cardEntry)) {
+                TarArchiveEntry entry = new TarArchiveEntry(cardName);
+                entry.setSize(cardEntry.sizeBytes);
+                entry.setMode(0100444);
+                entry.setModTime(FileTime.from(cardArtifact.createdAt.toInstant()));
+                tar.putArchiveEntry(entry);
+                copy(Channels.newInputStream(in), tar, cardEntry.sizeBytes);
+                tar.closeArchiveEntry();
+              }
+            }
             tar.finish();
           } catch (IOException | RuntimeException e) {
             LOG.warnf("archive of artifact %s cut short: %s", a.id, e.getMessage());
             throw e;
           }
         };
-    return Response.ok(body, TAR)
+    Response.ResponseBuilder response = Response.ok(body, TAR);
+    if (cardArtifact != null) {
+      response.header("X-Model-Card", cardArtifact.id);
+    }
+    return response
         .header(
             "Content-Disposition",
             attachment((a.name == null ? a.type : a.name) + "-" + a.id.substring(0, 12) + ".tar"))
