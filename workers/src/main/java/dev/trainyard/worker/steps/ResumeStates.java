@@ -40,7 +40,7 @@ public final class ResumeStates {
 
   private ResumeStates() {}
 
-  static String attemptPrefix(String runId, String stepId, int attempt) {
+  public static String attemptPrefix(String runId, String stepId, int attempt) {
     return stepPrefix(runId, stepId) + "attempt-" + attempt + "/";
   }
 

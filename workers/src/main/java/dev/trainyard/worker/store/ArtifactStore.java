@@ -57,6 +57,9 @@ public interface ArtifactStore {
    */
   boolean delete(String id) throws IOException;
 
+  /** The total size of a stored artifact's files, from its manifest; -1 if the store lacks it. */
+  long sizeOf(String id) throws IOException;
+
   /**
    * Points {@code name} at a stored artifact, replacing what it pointed at: how internal artifacts
    * that no catalog row names (a training attempt's resume states) are found again by any host that

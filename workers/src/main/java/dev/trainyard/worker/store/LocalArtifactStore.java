@@ -99,6 +99,17 @@ public final class LocalArtifactStore implements ArtifactStore {
     return real;
   }
 
+  @Override
+  public long sizeOf(String id) throws IOException {
+    Path manifest = artifacts.resolve(id + ".manifest");
+    if (!Manifests.isArtifactId(id) || !contains(id) || !Files.isRegularFile(manifest)) {
+      return -1;
+    }
+    return Manifests.parse(Files.readString(manifest, StandardCharsets.UTF_8)).stream()
+        .mapToLong(ManifestEntry::sizeBytes)
+        .sum();
+  }
+
   /** Names are files under {@code <root>/names/}, each holding an artifact id. */
   @Override
   public void putName(String name, String id) throws IOException {

@@ -308,6 +308,14 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     }
   }
 
+  @Override
+  public long sizeOf(String id) throws IOException {
+    if (!contains(id)) {
+      return -1;
+    }
+    return readManifest(id).entries().stream().mapToLong(ManifestEntry::sizeBytes).sum();
+  }
+
   /** Names are small objects under {@code <prefix>names/}, each holding an artifact id. */
   @Override
   public void putName(String name, String id) throws IOException {
