@@ -314,7 +314,7 @@ public final class StepActivitiesImpl implements StepActivities {
     StepProcess process =
         StepProcess.start(launch.command(), workDir.dir(), env, log, terminationGrace, sandbox());
     running.add(process);
-    int exitCode;
+    int exitCode = -1;
     try {
       if (shuttingDown) {
         process.cancel(); // shutdown() may have swept the running set just before we joined it
@@ -322,7 +322,8 @@ public final class StepActivitiesImpl implements StepActivities {
       exitCode = superviseUntilExit(task, process, workDir, context, startedNanos, uploads);
     } finally {
       running.remove(process);
-      if (uploads != null) {
+      if (uploads != null && exitCode != 0) {
+        // A failed attempt leaves its newest state for the retry; a succeeded one needs none.
         uploads.awaitInFlight(RESUME_UPLOAD_WAIT);
       }
     }
