@@ -5,6 +5,7 @@ import dev.trainyard.backend.home.ArtifactPaths;
 import dev.trainyard.backend.home.AttemptFiles;
 import dev.trainyard.backend.home.StoredArtifacts;
 import dev.trainyard.worker.steps.ResumePoints;
+import dev.trainyard.worker.steps.ResumeStates;
 import dev.trainyard.worker.steps.StepFiles;
 import dev.trainyard.worker.store.ArtifactStore;
 import dev.trainyard.worker.store.FileTrees;
@@ -19,7 +20,9 @@ import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The home's files in the worker's layout, read and deleted with the worker's own classes: the one
@@ -130,14 +133,36 @@ public class WorkerHomeFiles implements StoredArtifacts, AttemptFiles {
   }
 
   @Override
-  public Optional<Path> resumeStates(String runId, String stepId, int attempt) {
+  public Optional<Held> resumeStates(String runId, String stepId, int attempt) throws IOException {
     Path dir = resumeDir(runId, stepId, attempt);
-    return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+    long size = 0;
+    String path = null;
+    if (Files.isDirectory(dir)) {
+      path = config.home().relativize(dir).toString();
+      size += sizeOf(dir);
+    }
+    List<ResumeStates.Stored> stored = ResumeStates.list(store(), runId, stepId, attempt);
+    for (ResumeStates.Stored s : stored) {
+      size += Math.max(0, store().sizeOf(s.id()));
+    }
+    if (path == null && !stored.isEmpty()) {
+      path = "store:" + ResumeStates.attemptPrefix(runId, stepId, attempt);
+    }
+    return path == null ? Optional.empty() : Optional.of(new Held(path, size));
   }
 
   @Override
   public void deleteResumeStates(String runId, String stepId, int attempt) throws IOException {
+    ResumeStates.delete(store(), runId, stepId, attempt);
     FileTrees.deleteRecursively(resumeDir(runId, stepId, attempt));
+  }
+
+  private static long sizeOf(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   private Path resumeDir(String runId, String stepId, int attempt) {

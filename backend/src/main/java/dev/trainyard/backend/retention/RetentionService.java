@@ -15,8 +15,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.jboss.logging.Logger;
 
@@ -74,7 +71,8 @@ public class RetentionService {
       String reason) {}
 
   /**
-   * A trainer resume state under a succeeded step's work dir; {@code path} is relative to the home.
+   * A trainer resume state of a succeeded step: {@code path} is its work dir relative to the home,
+   * or {@code store:<name prefix>} where only the artifact store holds it.
    */
   public record ResumeState(
       String runId, String stepId, int attempt, String path, long sizeBytes) {}
@@ -204,26 +202,18 @@ public class RetentionService {
       String runId = key.runId();
       String stepId = key.stepId();
       int attempt = key.attempt();
-      Optional<Path> dir;
+      Optional<AttemptFiles.Held> held;
       try {
-        dir = attempts.resumeStates(runId, stepId, attempt);
+        held = attempts.resumeStates(runId, stepId, attempt);
       } catch (IllegalArgumentException unsafeName) {
         continue;
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(
+            "cannot list the resume states of " + runId + "/" + stepId + "/" + attempt, e);
       }
-      dir.ifPresent(
-          d ->
-              states.add(
-                  new ResumeState(
-                      runId, stepId, attempt, config.home().relativize(d).toString(), sizeOf(d))));
+      held.ifPresent(
+          h -> states.add(new ResumeState(runId, stepId, attempt, h.path(), h.sizeBytes())));
     }
     return states;
-  }
-
-  private static long sizeOf(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-    } catch (IOException e) {
-      return 0;
-    }
   }
 }

@@ -7,11 +7,15 @@ import dev.trainyard.backend.S3ProxyTestResource;
 import dev.trainyard.backend.S3StoreProfile;
 import dev.trainyard.backend.api.StoredArtifactFixture;
 import dev.trainyard.backend.catalog.ArtifactEntity;
+import dev.trainyard.backend.home.AttemptFiles;
 import dev.trainyard.backend.home.StoredArtifacts;
+import dev.trainyard.backend.local.WorkerHomeFiles;
 import dev.trainyard.backend.retention.RetentionService.Decision;
 import dev.trainyard.backend.retention.RetentionService.Report;
 import dev.trainyard.backend.retention.RetentionService.Requester;
 import dev.trainyard.backend.security.Caller;
+import dev.trainyard.worker.steps.ResumeStates;
+import dev.trainyard.worker.store.ArtifactStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -34,6 +38,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class RetentionOnS3Test {
   @Inject StoredArtifacts store;
   @Inject RetentionExecutor retention;
+  @Inject AttemptFiles attempts;
+  @Inject WorkerHomeFiles homeFiles;
 
   @Test
   void retentionDeletesTheCheckpointsObjectsFromS3AndKeepsTheOthers() throws Exception {
@@ -90,6 +96,51 @@ class RetentionOnS3Test {
         io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
             .call(() -> ArtifactEntity.<ArtifactEntity>findById(doomed));
     assertThat(row.deletedAt).isNotNull(); // the catalog keeps a tombstone
+  }
+
+  @Test
+  void retentionDeletesAnAttemptsResumeStatesFromS3AndLeavesTheOtherAttempts() throws Exception {
+    // As a remote worker leaves them: uploaded while training, found by name (ResumeStates).
+    ArtifactStore bucket = homeFiles.workerStore().orElseThrow();
+    ResumeStates.Stored first = ResumeStates.upload(bucket, "run-r", "train", 1, 20, state(7));
+    ResumeStates.Stored second = ResumeStates.upload(bucket, "run-r", "train", 2, 40, state(9));
+    assertThat(keys()).contains(S3ProxyTestResource.PREFIX + "/names/" + first.name());
+
+    AttemptFiles.Held held = attempts.resumeStates("run-r", "train", 1).orElseThrow();
+    assertThat(held.path()).isEqualTo("store:resume/run-r/train/attempt-1/");
+    // The state's bytes plus its identity file.
+    assertThat(held.sizeBytes()).isGreaterThan(7);
+
+    Report done =
+        retention.apply(
+            new Report(
+                "retention-s3",
+                null,
+                false,
+                List.of(),
+                List.of(
+                    new RetentionService.ResumeState(
+                        "run-r", "train", 1, held.path(), held.sizeBytes())),
+                held.sizeBytes(),
+                List.of()),
+            new Requester(new Caller("ops", Set.of(Caller.ADMIN), Set.of()), "127.0.0.1", "r-2"));
+
+    assertThat(done.errors()).isEmpty();
+    assertThat(attempts.resumeStates("run-r", "train", 1)).isEmpty();
+    assertThat(store.contains(first.id())).isFalse();
+    assertThat(keys()).noneMatch(k -> k.contains("attempt-1/") || k.contains(first.id()));
+    // The other attempt's state is untouched, and a retry still finds it.
+    assertThat(store.contains(second.id())).isTrue();
+    assertThat(ResumeStates.newestBefore(bucket, "run-r", "train", 3).orElseThrow().step())
+        .isEqualTo(40);
+    assertThat(ResumeStates.delete(bucket, "run-r", "train", 2)).isEqualTo(1);
+    assertThat(keys()).noneMatch(k -> k.contains("/names/"));
+  }
+
+  private static java.nio.file.Path state(int bytes) throws java.io.IOException {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("resume-state");
+    java.nio.file.Files.write(dir.resolve("trainer_state.pt"), new byte[bytes]);
+    return dir;
   }
 
   /** The bucket's object keys under the store's prefix (the filesystem backend's dirs left out). */

@@ -135,6 +135,51 @@ public abstract class ArtifactStoreContractTest {
   }
 
   @Test
+  void aNamePointsAtAnArtifactIsListedUnderItsPrefixAndIsReplacedOrRemoved() throws Exception {
+    Path out = newOutputDir("named");
+    Files.writeString(out.resolve("state.pt"), "12345");
+    ProducedArtifact first = store.put(out, "resume-state");
+    Path other = newOutputDir("other");
+    Files.writeString(other.resolve("state.pt"), "678");
+    ProducedArtifact second = store.put(other, "resume-state");
+
+    store.putName("resume/run-1/train/attempt-1/step-20", first.id());
+    store.putName("resume/run-1/train/attempt-2/step-40", second.id());
+    store.putName("resume/run-10/train/attempt-1/step-5", second.id());
+
+    assertThat(store.names("resume/run-1/"))
+        .containsExactly(
+            java.util.Map.entry("resume/run-1/train/attempt-1/step-20", first.id()),
+            java.util.Map.entry("resume/run-1/train/attempt-2/step-40", second.id()));
+    assertThat(store.sizeOf(first.id())).isEqualTo(5);
+    store.putName("resume/run-1/train/attempt-1/step-20", second.id());
+    assertThat(store.names("resume/run-1/train/attempt-1/"))
+        .containsExactly(java.util.Map.entry("resume/run-1/train/attempt-1/step-20", second.id()));
+    assertThat(store.deleteName("resume/run-1/train/attempt-1/step-20")).isTrue();
+    assertThat(store.deleteName("resume/run-1/train/attempt-1/step-20")).isFalse();
+    assertThat(store.names("resume/run-1/train/attempt-1/")).isEmpty();
+    // A name only points: the artifact stays until deleted itself.
+    assertThat(store.contains(second.id())).isTrue();
+    assertThat(store.names("nothing/")).isEmpty();
+  }
+
+  @Test
+  void badNamesAreRefusedAndNothingIsWritten() throws Exception {
+    ProducedArtifact stored = store.put(newOutputDir("n"), "files");
+
+    for (String bad : java.util.List.of("../escape", "a/../b", "a//b", "", "a b", "/abs")) {
+      assertThatThrownBy(() -> store.putName(bad, stored.id()))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(() -> store.putName("ok/name", "not-an-id"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.names("../")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(store.names("ok/")).isEmpty();
+    assertThat(store.sizeOf(sha256("never stored"))).isEqualTo(-1);
+  }
+
+  @Test
   void deletingAnArtifactTheStoreDoesNotHoldSaysSo() throws Exception {
     assertThat(store.delete(sha256("never stored"))).isFalse();
   }
