@@ -166,7 +166,7 @@ describe('ArtifactPage', () => {
     expect(folder.textContent).toContain('2 files · 6.0 KiB');
     fireEvent.click(
       within(table).getByRole('button', {
-        name: 'Copy the sha256sum check of shards/model-00002.safetensors',
+        name: 'Copy sha256sum -c of shards/model-00002.safetensors',
       }),
     );
     await waitFor(() =>
