@@ -100,6 +100,51 @@ test('lineage graph: 500 nodes rendered', async ({ context }) => {
   results.lineage = { navigationToRenderedMs: stats(total), renderAfterDataMs: stats(render) };
 });
 
+test('compare: 10 runs × 10,000 points interactive', async ({ context }) => {
+  const runs = (process.env.BENCH_COMPARE_RUNS ?? '').split(',').filter(Boolean);
+  expect(runs, 'run.sh gives ten runs with metrics files').toHaveLength(10);
+  const interactive: number[] = [];
+  const smoothing: number[] = [];
+  const hover: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const page = await context.newPage();
+    await page.goto(`/compare?runs=${runs.join(',')}&step=train`);
+    // Interactive: all ten curves of 10,000 points drawn, the controls on screen, the main thread free.
+    await expect(page.getByTestId('compare-chart')).toHaveAttribute(
+      'data-points',
+      Array(10).fill(10000).join(','),
+      {
+        timeout: 60_000,
+      },
+    );
+    await expect(page.getByLabel('Smoothing')).toBeEnabled();
+    interactive.push(await idleAt(page));
+    // An interaction: a new smoothing, from the input event to the chart redrawn and the thread free.
+    smoothing.push(
+      await page.getByLabel('Smoothing').evaluate(
+        (el: HTMLInputElement) =>
+          new Promise<number>((r) => {
+            const t0 = performance.now();
+            const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+            set.call(el, '0.9');
+            el.dispatchEvent(new Event('input', { bubbles: true }));
+            requestAnimationFrame(() => setTimeout(() => r(performance.now() - t0)));
+          }),
+      ),
+    );
+    const over = (await page.getByTestId('compare-chart').locator('.u-over').boundingBox())!;
+    const t0 = await page.evaluate(() => performance.now());
+    await page.mouse.move(over.x + over.width / 2, over.y + over.height / 2);
+    hover.push((await idleAt(page)) - t0);
+    await page.close();
+  }
+  results.compare = {
+    navigationToInteractiveMs: stats(interactive),
+    smoothingRedrawMs: stats(smoothing),
+    hoverMs: stats(hover),
+  };
+});
+
 test.afterAll(() => {
   writeFileSync(OUT, JSON.stringify(results, null, 2));
   console.log(JSON.stringify(results, null, 2));

@@ -37,5 +37,20 @@ PGPASSWORD=$(sed -n 's/^trainyard_owner=//p' "$HOME_DIR/secrets/db-password") \
   -f backend/src/test/resources/bench/dashboard-seed.sql
 echo "seeded in $(( $(date +%s) - START )) s"
 
+# Compare: ten of the seeded runs get a train step metrics file of 10,000 lines each (loss, lr, tokens),
+# where local mode reads a step attempt's metrics (home/work/<run>/<step>/attempt-1/metrics.jsonl).
+COMPARE_RUNS=$(PGPASSWORD=$(sed -n 's/^trainyard_owner=//p' "$HOME_DIR/secrets/db-password") \
+  psql -qAt -h 127.0.0.1 -p "$DB_PORT" -U trainyard_owner -d postgres \
+  -c "SELECT id FROM run WHERE status = 'SUCCEEDED' ORDER BY created_at DESC LIMIT 10")
+n=0
+for run in $COMPARE_RUNS; do
+  n=$((n + 1))
+  mkdir -p "$HOME_DIR/work/$run/train/attempt-1"
+  awk -v seed="$n" 'BEGIN { srand(seed); for (i = 1; i <= 10000; i++)
+    printf "{\"step\": %d, \"loss\": %.5f, \"lr\": %.6g, \"tokens\": %d}\n", i, 2 + 8 / sqrt(i) + rand() * 0.2, 1e-4, i * 2048 }' \
+    >"$HOME_DIR/work/$run/train/attempt-1/metrics.jsonl"
+done
+export BENCH_COMPARE_RUNS=$(echo $COMPARE_RUNS | tr ' ' ',')
+
 (cd frontend && E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_TOKEN="$TOKEN" BENCH_OUT="$OUT" \
   npx playwright test -c bench/playwright.config.ts)

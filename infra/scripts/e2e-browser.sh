@@ -53,12 +53,13 @@ await_ready "$PORT" "$PID" || fail "the app did not become ready (exited, or not
 PRINTED=$(sed -n 's/.*Dashboard token: *\([^ ]*\).*/\1/p' "$HOME_DIR/app.log" | tail -1)
 [ -n "$PRINTED" ] && TOKEN=$PRINTED
 
-mkdir -p docs/screenshots
+SHOTS=${SCREENSHOT_DIR:-$HOME_DIR/screenshots}
+mkdir -p "$SHOTS"
 set +e
 # Dataset files the tests register must lie in the app's dataset root (the server hashes them itself).
 mkdir -p "$HOME_DIR/datasets"
 (cd frontend && E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_TOKEN="$TOKEN" CHROMIUM="$CHROMIUM" \
-  E2E_DATASETS="$HOME_DIR/datasets" SCREENSHOT_DIR="$ROOT/docs/screenshots" E2E_RESULTS="$RESULTS" npm run --silent e2e -- "$@")
+  E2E_DATASETS="$HOME_DIR/datasets" SCREENSHOT_DIR="$SHOTS" E2E_RESULTS="$RESULTS" npm run --silent e2e -- "$@")
 RC=$?
 set -e
 cleanup

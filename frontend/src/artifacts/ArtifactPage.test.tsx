@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Artifact } from '../api/types';
@@ -176,5 +176,38 @@ describe('ArtifactPage', () => {
     await screen.findByText(/No model card yet/);
     fireEvent.click(screen.getByRole('button', { name: 'Make card' }));
     expect((await screen.findByTestId('model-card')).textContent).toContain('corpus:v2');
+  });
+
+  it('browses the files by folder, filters them, and gives sha256sum -c lines for a file and for the tar', async () => {
+    const files = [
+      { path: 'config.json', sizeBytes: 120, sha256: 'a'.repeat(64) },
+      { path: 'shards/model-00001.safetensors', sizeBytes: 4096, sha256: 'b'.repeat(64) },
+      { path: 'shards/model-00002.safetensors', sizeBytes: 2048, sha256: 'c'.repeat(64) },
+    ];
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    renderPage({ ...PRUNED, aliases: [], files });
+    const table = await screen.findByRole('table', { name: 'Files' });
+    const folder = within(table).getByRole('rowheader', { name: /shards\// });
+    expect(folder.textContent).toContain('2 files · 6.0 KiB');
+    fireEvent.click(
+      within(table).getByRole('button', {
+        name: 'Copy sha256sum -c of shards/model-00002.safetensors',
+      }),
+    );
+    await waitFor(() =>
+      expect(writeText).toHaveBeenCalledWith(
+        `echo '${'c'.repeat(64)}  model-00002.safetensors' | sha256sum -c`,
+      ),
+    );
+    expect(screen.getByTestId('archive-check').textContent).toBe(
+      `sha256sum -c <<'EOF'\n${'a'.repeat(64)}  config.json\n${'b'.repeat(64)}  shards/model-00001.safetensors\n${'c'.repeat(64)}  shards/model-00002.safetensors\nEOF`,
+    );
+    fireEvent.change(screen.getByLabelText('Filter files'), { target: { value: '00001' } });
+    expect(
+      within(table)
+        .getAllByRole('link')
+        .map((l) => l.getAttribute('aria-label')),
+    ).toEqual(['Download shards/model-00001.safetensors']);
   });
 });

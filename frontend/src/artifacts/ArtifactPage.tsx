@@ -8,6 +8,7 @@ import { useApi } from '../common/useApi';
 import { LineageGraph } from '../lineage/LineageGraph';
 import { AliasHistory } from '../aliases/AliasHistory';
 import { EvalTable } from '../evals/EvalTable';
+import { FileBrowser } from './FileBrowser';
 import { lineageLinks } from './lineageNodes';
 import { RoutingProfileView } from '../routing/RoutingProfileView';
 import { PROFILE_FILE } from '../routing/profile';
@@ -133,46 +134,8 @@ export function ArtifactPage() {
             <LineageList id={a.id} direction="ancestors" title="Ancestors (upstream)" />
             <LineageList id={a.id} direction="descendants" title="Descendants (downstream)" />
           </div>
-          <h2>
-            Files{' '}
-            {a.files.length > 0 && !a.deleted && (
-              <a className="button-link small" href={api.artifactArchiveUrl(a.id)} download>
-                Download all (tar)
-              </a>
-            )}
-          </h2>
-          {a.files.length === 0 ? (
-            <Empty>No files.</Empty>
-          ) : (
-            <table aria-label="Files">
-              <thead>
-                <tr>
-                  <th>Path</th>
-                  <th>Size</th>
-                  <th>sha256</th>
-                </tr>
-              </thead>
-              <tbody>
-                {a.files.map((f) => (
-                  <tr key={f.path}>
-                    <td>
-                      {a.deleted ? (
-                        <code>{f.path}</code>
-                      ) : (
-                        <a href={api.artifactFileUrl(a.id, f.path)} download title={`Download ${f.path}`}>
-                          <code>{f.path}</code>
-                        </a>
-                      )}
-                    </td>
-                    <td className="num">{formatBytes(f.sizeBytes)}</td>
-                    <td>
-                      <code className="break small">{f.sha256}</code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <h2>Files</h2>
+          <FileBrowser id={a.id} files={a.files} deleted={a.deleted != null} />
           <Manifest id={a.id} />
           {a.aliases.length > 0 && (
             <>

@@ -1,9 +1,10 @@
 import { api, isNotAvailable } from '../api/client';
 import { formatMetric } from '../common/format';
 import { ErrorBox, Loading } from '../common/states';
+import { useMemo } from 'react';
 import { useApi } from '../common/useApi';
 import { MetricChart } from './MetricChart';
-import { groupMetrics, splitSeries } from './metrics';
+import { groupMetrics, panelsOf, sharedSteps } from './metrics';
 import { expertLoad, isRoutingMetric } from '../routing/expertLoad';
 import { ExpertLoadPanel } from '../routing/ExpertLoadPanel';
 
@@ -23,17 +24,25 @@ export function StepMetrics({
     pollMs: 3000,
     stopWhen: () => !live,
   });
-  const points = m.data?.points ?? [];
-  // An MoE step's per-expert metrics go into one layer × expert panel, not one chart each.
-  const routing = expertLoad(points);
-  const series = groupMetrics(routing ? points.filter((p) => !isRoutingMetric(p.name)) : points);
-  const { curves, values } = splitSeries(series);
+  const data = m.data;
+  // Grouped once per poll: the charts' data (one x axis for all of them) keeps its identity between renders.
+  const { routing, panels, values, steps } = useMemo(() => {
+    const points = data?.points ?? [];
+    // An MoE step's per-expert metrics go into one layer × expert panel, not one chart each.
+    const routing = expertLoad(points);
+    const series = groupMetrics(routing ? points.filter((p) => !isRoutingMetric(p.name)) : points);
+    const { panels, values } = panelsOf(series);
+    // One x axis for every chart of the step, so a hover or a zoom reads the same step in each.
+    return { routing, panels, values, steps: sharedSteps(panels) };
+  }, [data]);
+  const syncKey = `step-metrics:${runId}:${stepId}:${attempt ?? 'latest'}`;
   return (
     <div>
       <h3>Metrics</h3>
       {m.error && !isNotAvailable(m.error) && <ErrorBox error={m.error} title="Could not load metrics" />}
       {m.loading && !m.data && !m.error && <Loading what="Loading metrics" />}
-      {((m.data && series.length === 0 && !routing) || (m.error && isNotAvailable(m.error))) && (
+      {((m.data && panels.length === 0 && values.length === 0 && !routing) ||
+        (m.error && isNotAvailable(m.error))) && (
         <p className="empty">No metrics reported{live ? ' yet' : ''}.</p>
       )}
       {routing && <ExpertLoadPanel load={routing} live={live} />}
@@ -50,17 +59,25 @@ export function StepMetrics({
           </tbody>
         </table>
       )}
-      {curves.length > 0 && (
+      {panels.length > 0 && (
         <div className="charts">
-          {curves.map((s) => (
-            <figure key={s.name} className="chart-card">
+          {panels.map(({ name, train, evals }) => (
+            <figure key={name} className="chart-card">
               <figcaption>
-                <strong>{s.name}</strong>{' '}
+                <strong>{name}</strong>{' '}
                 <span className="muted small">
-                  last {formatMetric(s.last)} · {s.steps.length} points
+                  last {formatMetric(train.last)} · {train.steps.length} points
                 </span>
+                {evals && (
+                  <span className="small eval-legend">
+                    {' '}
+                    · <span className="swatch-eval" aria-hidden="true" /> {evals.name} last{' '}
+                    {formatMetric(evals.last)} at step {evals.steps[evals.steps.length - 1]} ·{' '}
+                    {evals.steps.length} evaluations
+                  </span>
+                )}
               </figcaption>
-              <MetricChart series={s} />
+              <MetricChart series={train} evals={evals} steps={steps} syncKey={syncKey} />
             </figure>
           ))}
         </div>
