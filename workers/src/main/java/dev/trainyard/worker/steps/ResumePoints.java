@@ -48,6 +48,24 @@ public final class ResumePoints {
         .map(Point::dir);
   }
 
+  /** The newest complete reference-trainer state in one attempt's {@code checkpoints/} dir. */
+  static Optional<Point> newestIn(Path checkpointsDir) throws IOException {
+    return newest(
+        List.of(checkpointsDir),
+        TRAINER_PREFIX,
+        state -> Files.isRegularFile(state.resolve(STATE_FILE)));
+  }
+
+  /** Like {@link #newest(Path, String, String, int)}, with the step it was written at. */
+  static Optional<Point> newestPoint(Path root, String runId, String stepId, int attempt)
+      throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    for (int a = 1; a <= attempt; a++) {
+      dirs.add(StepFiles.workDir(root, runId, stepId, a).resolve(CHECKPOINTS));
+    }
+    return newest(dirs, TRAINER_PREFIX, state -> Files.isRegularFile(state.resolve(STATE_FILE)));
+  }
+
   /**
    * The newest complete {@code checkpoint-<N>/} a command step wrote in this attempt or an earlier
    * one; {@code workDir} is this attempt's ({@code .../<step>/attempt-<attempt>}).

@@ -32,6 +32,10 @@ import java.util.logging.Logger;
  */
 public final class StepActivitiesImpl implements StepActivities {
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+
+  /** How long an ending attempt waits for its resume state upload in flight. */
+  private static final Duration RESUME_UPLOAD_WAIT = Duration.ofSeconds(60);
+
   private static final Logger LOG = Logger.getLogger(StepActivitiesImpl.class.getName());
 
   private final Path root;
@@ -172,12 +176,9 @@ public final class StepActivitiesImpl implements StepActivities {
       if (kind instanceof ProcessStepKind process) {
         launch = prepare(task, process, workDir); // before GPUs: bad input never holds one
       }
-      try (GpuLease lease = acquireGpus(task, context, startedNanos)) {
-        Path resume =
-            kind instanceof ProcessStepKind p && p.resumable()
-                ? ResumePoints.newest(root, task.runId(), task.stepId(), task.attempt())
-                    .orElse(null)
-                : launch != null ? launch.resumeFrom() : null;
+      try (GpuLease lease = acquireGpus(task, context, startedNanos);
+          ResumeFrom from = resumeFrom(task, kind, launch)) {
+        Path resume = from.dir();
         workDir.writeStepJson(lease, resume, kind.kind().runner());
         return switch (kind) {
           case ProcessStepKind process ->
@@ -192,6 +193,44 @@ public final class StepActivitiesImpl implements StepActivities {
       Thread.currentThread().interrupt();
       throw failures.interrupted();
     }
+  }
+
+  /** Where an attempt resumes, and the store's hold on that state while it runs. */
+  private record ResumeFrom(Path dir, ArtifactStore.Lease lease) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (lease != null) {
+        lease.close();
+      }
+    }
+  }
+
+  /**
+   * A resumable kind resumes from the newest state of an earlier attempt: in this host's work dirs
+   * or, if newer there, in the store (written by another host; see {@link ResumeStates}).
+   */
+  private ResumeFrom resumeFrom(StepTask task, StepKindRunner kind, ProcessStepKind.Launch launch)
+      throws IOException {
+    if (!(kind instanceof ProcessStepKind p && p.resumable())) {
+      return new ResumeFrom(launch != null ? launch.resumeFrom() : null, null);
+    }
+    ResumePoints.Point local =
+        ResumePoints.newestPoint(root, task.runId(), task.stepId(), task.attempt()).orElse(null);
+    ResumeStates.Stored stored =
+        ResumeStates.newestBefore(store, task.runId(), task.stepId(), task.attempt()).orElse(null);
+    if (stored != null && (local == null || stored.step() > local.step())) {
+      ArtifactStore.Lease lease = store.use(stored.ref());
+      LOG.info(
+          task.runId()
+              + "/"
+              + task.stepId()
+              + " attempt "
+              + task.attempt()
+              + " resumes from the stored state "
+              + stored.name());
+      return new ResumeFrom(lease.dir(), lease);
+    }
+    return new ResumeFrom(local == null ? null : local.dir(), null);
   }
 
   private ProcessStepKind.Launch prepare(
@@ -268,6 +307,10 @@ public final class StepActivitiesImpl implements StepActivities {
     env.putAll(launch.env());
     Path log = workDir.log();
     refuseIfShuttingDown(task);
+    ResumeUploads uploads =
+        kind.resumable()
+            ? new ResumeUploads(store, task, workDir.dir().resolve(ResumePoints.CHECKPOINTS))
+            : null;
     StepProcess process =
         StepProcess.start(launch.command(), workDir.dir(), env, log, terminationGrace, sandbox());
     running.add(process);
@@ -276,9 +319,12 @@ public final class StepActivitiesImpl implements StepActivities {
       if (shuttingDown) {
         process.cancel(); // shutdown() may have swept the running set just before we joined it
       }
-      exitCode = superviseUntilExit(task, process, workDir, context, startedNanos);
+      exitCode = superviseUntilExit(task, process, workDir, context, startedNanos, uploads);
     } finally {
       running.remove(process);
+      if (uploads != null) {
+        uploads.awaitInFlight(RESUME_UPLOAD_WAIT);
+      }
     }
     if (process.wasCancelled() && shuttingDown) {
       throw failures.stoppedForShutdown(task);
@@ -355,13 +401,17 @@ public final class StepActivitiesImpl implements StepActivities {
       StepProcess process,
       AttemptWorkDir workDir,
       ActivityExecutionContext context,
-      long startedNanos)
+      long startedNanos,
+      ResumeUploads uploads)
       throws InterruptedException {
     Duration limit = timeLimit(task);
     try {
       return heartbeats.until(
           process::waitFor,
           () -> {
+            if (uploads != null) {
+              uploads.poll();
+            }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
             if (limit != null && elapsed.compareTo(limit) >= 0) {
               process.cancel();

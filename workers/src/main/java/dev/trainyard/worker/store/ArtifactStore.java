@@ -57,6 +57,29 @@ public interface ArtifactStore {
    */
   boolean delete(String id) throws IOException;
 
+  /**
+   * Points {@code name} at a stored artifact, replacing what it pointed at: how internal artifacts
+   * that no catalog row names (a training attempt's resume states) are found again by any host that
+   * shares the store. A name is a {@code /}-separated path of segments of {@code [A-Za-z0-9._-]}.
+   *
+   * @throws IllegalArgumentException for a bad name or id (nothing is written)
+   */
+  void putName(String name, String id) throws IOException;
+
+  /** Every name starting with {@code prefix} (a name ending in {@code /}), and its artifact id. */
+  java.util.Map<String, String> names(String prefix) throws IOException;
+
+  /** Removes a name (the artifact stays); false if there was none. */
+  boolean deleteName(String name) throws IOException;
+
+  /** Whether {@code name} (or a prefix ending in {@code /}) is a well-formed name. */
+  static boolean isName(String name) {
+    return name != null
+        && name.matches("([A-Za-z0-9._-]+/)*[A-Za-z0-9._-]*")
+        && !name.isEmpty()
+        && java.util.Arrays.stream(name.split("/")).noneMatch(s -> s.equals(".") || s.equals(".."));
+  }
+
   /** Directories of this host that hold the store's files: step processes get them read-only. */
   default List<Path> localDirectories() {
     return List.of();

@@ -131,4 +131,36 @@ public final class FileTrees {
       // The original failure matters more; leftovers under tmp/ are swept on the next start.
     }
   }
+
+  /**
+   * Recreates the tree at {@code source} under the new directory {@code target}: regular files as
+   * hard links (a copy where the volume cannot link), directories made anew; anything else fails.
+   */
+  public static void linkOrCopyTree(Path source, Path target) throws IOException {
+    Files.walkFileTree(
+        source,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
+              throws IOException {
+            Files.createDirectory(target.resolve(source.relativize(d).toString()));
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            if (!attrs.isRegularFile()) {
+              throw new IOException("not a regular file: " + file);
+            }
+            Path to = target.resolve(source.relativize(file).toString());
+            try {
+              Files.createLink(to, file);
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+              Files.copy(file, to);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
 }

@@ -99,6 +99,51 @@ public final class LocalArtifactStore implements ArtifactStore {
     return real;
   }
 
+  /** Names are files under {@code <root>/names/}, each holding an artifact id. */
+  @Override
+  public void putName(String name, String id) throws IOException {
+    if (!ArtifactStore.isName(name) || name.endsWith("/") || !Manifests.isArtifactId(id)) {
+      throw new IllegalArgumentException("not a name and artifact id: " + name + " " + id);
+    }
+    Path file = root.resolve("names").resolve(name);
+    Files.createDirectories(file.getParent());
+    Path tmp = staging.resolve("name-" + UUID.randomUUID());
+    Files.writeString(tmp, id, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public java.util.Map<String, String> names(String prefix) throws IOException {
+    if (!ArtifactStore.isName(prefix) || !prefix.endsWith("/")) {
+      throw new IllegalArgumentException("not a name prefix: " + prefix);
+    }
+    Path names = root.resolve("names");
+    Path dir = names.resolve(prefix);
+    java.util.Map<String, String> found = new java.util.TreeMap<>();
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return found;
+    }
+    try (var files = Files.walk(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          String id = Files.readString(f, StandardCharsets.UTF_8).trim();
+          if (Manifests.isArtifactId(id)) {
+            found.put(names.relativize(f).toString().replace('\\', '/'), id);
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public boolean deleteName(String name) throws IOException {
+    if (!ArtifactStore.isName(name) || name.endsWith("/")) {
+      throw new IllegalArgumentException("not a name: " + name);
+    }
+    return Files.deleteIfExists(root.resolve("names").resolve(name));
+  }
+
   @Override
   public List<Path> localDirectories() {
     return List.of(artifacts, staging);

@@ -308,6 +308,73 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     }
   }
 
+  /** Names are small objects under {@code <prefix>names/}, each holding an artifact id. */
+  @Override
+  public void putName(String name, String id) throws IOException {
+    if (!ArtifactStore.isName(name) || name.endsWith("/") || !Manifests.isArtifactId(id)) {
+      throw new IllegalArgumentException("not a name and artifact id: " + name + " " + id);
+    }
+    try {
+      s3.putObject(
+          b -> b.bucket(bucket).key(nameKey(name)),
+          RequestBody.fromString(id, java.nio.charset.StandardCharsets.UTF_8));
+    } catch (SdkException e) {
+      throw failure("write the name " + name, e);
+    }
+  }
+
+  @Override
+  public java.util.Map<String, String> names(String namePrefix) throws IOException {
+    if (!ArtifactStore.isName(namePrefix) || !namePrefix.endsWith("/")) {
+      throw new IllegalArgumentException("not a name prefix: " + namePrefix);
+    }
+    java.util.Map<String, String> found = new java.util.TreeMap<>();
+    String keyPrefix = nameKey(namePrefix);
+    try {
+      for (S3Object o :
+          s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(keyPrefix)).contents()) {
+        String id = s3.getObjectAsBytes(b -> b.bucket(bucket).key(o.key())).asUtf8String().trim();
+        if (Manifests.isArtifactId(id)) {
+          found.put(o.key().substring(nameKey("").length()), id);
+        }
+      }
+    } catch (NoSuchKeyException e) {
+      // deleted while listing: not a name any more
+    } catch (SdkException e) {
+      throw failure("list the names under " + namePrefix, e);
+    }
+    return found;
+  }
+
+  @Override
+  public boolean deleteName(String name) throws IOException {
+    if (!ArtifactStore.isName(name) || name.endsWith("/")) {
+      throw new IllegalArgumentException("not a name: " + name);
+    }
+    try {
+      s3.headObject(b -> b.bucket(bucket).key(nameKey(name)));
+    } catch (NoSuchKeyException e) {
+      return false;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw failure("look up the name " + name, e);
+    } catch (SdkException e) {
+      throw failure("look up the name " + name, e);
+    }
+    try {
+      s3.deleteObject(b -> b.bucket(bucket).key(nameKey(name)));
+      return true;
+    } catch (SdkException e) {
+      throw failure("delete the name " + name, e);
+    }
+  }
+
+  private String nameKey(String name) {
+    return prefix + "names/" + name;
+  }
+
   @Override
   public List<Path> localDirectories() {
     return List.of(cache.dir());
