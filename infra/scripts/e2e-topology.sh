@@ -285,25 +285,26 @@ echo "launched $RUN"
 
 KILLED=""
 if [ "$KILL" = 1 ]; then
-  # The first attempt of pretrain writes its checkpoints in its host's root; once one is complete,
-  # that host dies.
+  # The first attempt of pretrain uploads its newest checkpoint to the store as a resume state named
+  # resume/<run>/pretrain/attempt-1/step-<N>; once one is there, the host running it dies.
+  names=$S3_DIR/data/$BUCKET/$PREFIX/names/resume/$RUN/pretrain/attempt-1
   for _ in $(seq 1 1200); do
-    for i in $WORKERS; do
-      ckpt=$(root_of "$i")/work/$RUN/pretrain/attempt-1/checkpoints
-      if compgen -G "$ckpt/step-*/trainer_state.pt" >/dev/null; then KILLED=$i; break 2; fi
-    done
+    compgen -G "$names/step-*" >/dev/null && break
     sleep 0.25
   done
-  [ -n "$KILLED" ] || fail "pretrain wrote no checkpoint within 300 s; steps: $(run_field "[(s['id'], s['status']) for s in d['steps']]" 2>/dev/null)"
-  killed_at=$(ls "$ckpt" | sed -n 's/^step-\([0-9]*\)$/\1/p' | sort -n | tail -1)
+  compgen -G "$names/step-*" >/dev/null ||
+    fail "pretrain stored no resume state within 300 s; steps: $(run_field "[(s['id'], s['status']) for s in d['steps']]" 2>/dev/null)"
+  killed_at=$(ls "$names" | sed -n 's/^step-\([0-9]*\)$/\1/p' | sort -n | tail -1)
+  for i in $WORKERS; do [ -d "$(root_of "$i")/work/$RUN/pretrain/attempt-1" ] && KILLED=$i; done
+  [ -n "$KILLED" ] || fail "no worker root holds pretrain's attempt 1"
   echo "kill -9 of topology-w$KILLED (worker pid ${WORKER_PID[$KILLED]} and its host's processes) while pretrain" \
-    "runs there, its newest checkpoint step-$killed_at"
+    "runs there, its newest resume state in the store step-$killed_at"
   kill -9 "${WORKER_PID[$KILLED]}"
   kill_host "$KILLED"
   WORKER_PID[$KILLED]=""
 fi
 
-wait_run_end 600
+wait_run_end 900
 echo "the demo run SUCCEEDED"
 
 # --- steps ran on more than one host; the killed step resumed elsewhere ---
@@ -327,12 +328,11 @@ if [ "$KILL" = 1 ]; then
   log=$(root_of "${second#topology-w}")/work/$RUN/pretrain/attempt-2/step.log
   resumed=$(sed -n 's/.*resumed from .* at step \([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1)
   if [ -z "$resumed" ]; then
-    fail "pretrain attempt 2 on $second started from step 0: its log has no 'resumed from'. The resume" \
-      "state (step-$killed_at) stayed in topology-w$KILLED's root; resume states in the store (issue 16" \
-      "item 2, branch ingest) are needed for a step to resume on another host"
+    fail "pretrain attempt 2 on $second started from step 0: its log has no 'resumed from', though" \
+      "attempt 1 on topology-w$KILLED had stored its resume state step-$killed_at in the bucket"
   fi
-  [ "$resumed" -ge "$killed_at" ] || fail "pretrain attempt 2 resumed at step $resumed, before the killed host's step-$killed_at"
-  echo "pretrain attempt 2 on $second resumed at step $resumed (topology-w$KILLED was killed at step-$killed_at)"
+  [ "$resumed" -ge "$killed_at" ] || fail "pretrain attempt 2 resumed at step $resumed, before the stored step-$killed_at"
+  echo "pretrain attempt 2 on $second resumed at step $resumed (topology-w$KILLED was killed with step-$killed_at in the store)"
 fi
 
 # --- the catalog and the bucket: every row and object exactly once ---
@@ -358,8 +358,17 @@ expect "artifacts made by a failed attempt" \
 expect "artifacts not in the S3 store" "SELECT count(*) FROM artifact WHERE uri NOT LIKE 's3://$BUCKET/$PREFIX/%'" 0
 edges=$(q "SELECT count(*) FROM lineage_edge")
 expect "distinct lineage edges" "SELECT count(*) FROM (SELECT DISTINCT from_node, to_node, role FROM lineage_edge) e" "$edges"
-manifests=$(find "$S3_DIR/data/$BUCKET/$PREFIX/artifacts" -name '*.manifest' | wc -l)
+# The bucket: every catalog artifact's manifest, plus the training attempts' resume states (internal
+# artifacts found by their names under names/resume/, no catalog row), and nothing else.
+store=$S3_DIR/data/$BUCKET/$PREFIX
+bucket_ids=$(find "$store/artifacts" -name '*.manifest' -printf '%f\n' | sed 's/\.manifest$//' | sort)
+resume_ids=$(find "$store/names/resume" -type f -exec sh -c 'for f; do tr -d "\n" <"$f"; echo; done' _ {} + 2>/dev/null | sort)
+resume_states=$(grep -c . <<<"$resume_ids" || true)
+expected_ids=$( (q "SELECT id FROM artifact"; [ -n "$resume_ids" ] && echo "$resume_ids") | sort)
+[ "$bucket_ids" = "$expected_ids" ] || fail "the bucket's manifests are not the catalog's artifacts plus the resume states:
+$(diff <(echo "$expected_ids") <(echo "$bucket_ids"))"
+manifests=$(grep -c . <<<"$bucket_ids")
 artifacts=$(q "SELECT count(*) FROM artifact")
-[ "$manifests" = "$artifacts" ] || fail "the bucket holds $manifests artifact manifests, the catalog $artifacts artifacts"
-echo "catalog: 1 run, $STEPS steps, $((STEPS + KILL)) attempts, $outputs outputs = $artifacts artifacts = $manifests manifests in the bucket, $edges distinct lineage edges"
+echo "catalog: 1 run, $STEPS steps, $((STEPS + KILL)) attempts, $outputs outputs = $artifacts artifacts, $edges distinct lineage edges;" \
+  "bucket: $manifests manifests = those $artifacts artifacts + $resume_states resume states"
 echo "e2e-topology: 1 passed, 0 failed"
