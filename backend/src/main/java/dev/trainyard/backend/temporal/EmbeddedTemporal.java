@@ -32,18 +32,29 @@ import java.util.concurrent.TimeUnit;
 public final class EmbeddedTemporal implements AutoCloseable {
   private final TestServicesStarter services;
   private final Server server;
+  private final String host;
 
-  private EmbeddedTemporal(TestServicesStarter services, Server server) {
+  private EmbeddedTemporal(TestServicesStarter services, Server server, String host) {
     this.services = services;
     this.server = server;
+    this.host = host;
   }
 
   /**
    * Serves on 127.0.0.1:{@code port} (0: a free one) with the server certificate of {@code tls}.
    */
   public static EmbeddedTemporal start(int port, LocalTls.Material tls) throws IOException {
+    return start("127.0.0.1", port, tls);
+  }
+
+  /**
+   * Serves on {@code host}:{@code port}; the team-topology test puts it on the address its worker
+   * namespaces reach (infra/scripts/e2e-topology.sh).
+   */
+  public static EmbeddedTemporal start(String host, int port, LocalTls.Material tls)
+      throws IOException {
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
             .sslContext(
                 GrpcSslContexts.forServer(tls.serverCert().toFile(), tls.serverKey().toFile())
                     .trustManager(tls.ca().toFile())
@@ -60,17 +71,17 @@ public final class EmbeddedTemporal implements AutoCloseable {
           io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     }
     Server server = builder.build().start();
-    return new EmbeddedTemporal(services, server);
+    return new EmbeddedTemporal(services, server, host);
   }
 
   /**
-   * Serves on 127.0.0.1:{@code args[0]} (default 7233) with the certificates in {@code args[1]}
-   * (default {@code ./tls}) until the process is stopped.
+   * Serves on {@code args[2]} (default 127.0.0.1), port {@code args[0]} (default 7233), with the
+   * certificates in {@code args[1]} (default {@code ./tls}) until the process is stopped.
    */
   public static void main(String[] args) throws Exception {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 7233;
     LocalTls.Material tls = LocalTls.ensure(Path.of(args.length > 1 ? args[1] : "tls"));
-    EmbeddedTemporal temporal = start(port, tls);
+    EmbeddedTemporal temporal = start(args.length > 2 ? args[2] : "127.0.0.1", port, tls);
     Runtime.getRuntime()
         .addShutdownHook(new Thread(temporal::close, "temporal-test-server-shutdown"));
     System.out.println(
@@ -83,7 +94,7 @@ public final class EmbeddedTemporal implements AutoCloseable {
   }
 
   public String target() {
-    return "127.0.0.1:" + server.getPort();
+    return host + ":" + server.getPort();
   }
 
   @Override
