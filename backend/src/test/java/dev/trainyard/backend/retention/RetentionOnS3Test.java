@@ -43,6 +43,9 @@ class RetentionOnS3Test {
 
   @Test
   void retentionDeletesTheCheckpointsObjectsFromS3AndKeepsTheOthers() throws Exception {
+    // The bucket is shared with the other tests of this profile (DatasetsFromS3Test): judge only
+    // the objects this test adds.
+    List<String> before = keys();
     String doomed =
         StoredArtifactFixture.store(
             store,
@@ -57,7 +60,7 @@ class RetentionOnS3Test {
             "retention-s3-kept",
             "default",
             Map.of("config.json", "{1}".getBytes()));
-    assertThat(keys()).anyMatch(k -> k.endsWith(doomed + ".manifest")).hasSize(5);
+    assertThat(added(before)).anyMatch(k -> k.endsWith(doomed + ".manifest")).hasSize(5);
 
     Report plan =
         new Report(
@@ -87,11 +90,13 @@ class RetentionOnS3Test {
     assertThat(store.contains(doomed)).isFalse();
     assertThat(store.contains(kept)).isTrue();
     // Only the kept artifact's manifest and file are left in the bucket.
-    assertThat(keys())
+    List<String> left = added(before);
+    assertThat(left)
         .containsExactlyInAnyOrder(
             S3ProxyTestResource.PREFIX + "/artifacts/" + kept + ".manifest",
-            keys().stream().filter(k -> k.endsWith("/config.json")).findFirst().orElseThrow());
-    assertThat(keys()).noneMatch(k -> k.contains(doomed) || k.endsWith("model.safetensors"));
+            left.stream().filter(k -> k.endsWith("/config.json")).findFirst().orElseThrow());
+    assertThat(left).noneMatch(k -> k.contains(doomed) || k.endsWith("model.safetensors"));
+    assertThat(keys()).containsAll(before);
     ArtifactEntity row =
         io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
             .call(() -> ArtifactEntity.<ArtifactEntity>findById(doomed));
@@ -141,6 +146,10 @@ class RetentionOnS3Test {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("resume-state");
     java.nio.file.Files.write(dir.resolve("trainer_state.pt"), new byte[bytes]);
     return dir;
+  }
+
+  private static List<String> added(List<String> before) {
+    return keys().stream().filter(k -> !before.contains(k)).toList();
   }
 
   /** The bucket's object keys under the store's prefix (the filesystem backend's dirs left out). */
