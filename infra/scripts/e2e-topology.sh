@@ -213,6 +213,9 @@ for i in $WORKERS; do
   cp "$TLS_DIR/worker-$i.key" "$d/etc/client.key"
   cp "$TLS_DIR/ca.pem" "$d/etc/ca.pem"
   cp "$HOME_DIR/keys/task-signing.pub" "$d/etc/task-signing.pub" # the backend's public key only
+  # The host gets its own copy of the worker jar: the checkout may itself lie under /tmp, which the
+  # worker's mount namespace replaces.
+  cp "$WORKER_JAR" "$d/etc/trainyard-worker.jar"
   ip netns add "$(ns "$i")"
   ip link add "tytopo-w$i" type veth peer name "tytopo-w${i}n"
   ip link set "tytopo-w${i}n" netns "$(ns "$i")"
@@ -232,7 +235,7 @@ for i in $WORKERS; do
       mount --move "$1" "$0"
       shift
       exec "$@"' "$d" "$STAGE/w$i" \
-    "$JAVA_HOME/bin/java" -jar "$WORKER_JAR" --temporal "$HOST_IP:$TEMPORAL_PORT" --pool default \
+    "$JAVA_HOME/bin/java" -jar "$d/etc/trainyard-worker.jar" --temporal "$HOST_IP:$TEMPORAL_PORT" --pool default \
     --root "$(root_of "$i")" --tls-cert "$d/etc/client.pem" --tls-key "$d/etc/client.key" --tls-ca "$d/etc/ca.pem" \
     --task-key "$d/etc/task-signing.pub" --store "s3://$BUCKET/$PREFIX" --s3-endpoint "http://$HOST_IP:$S3_PORT" \
     --cache-size 1G --max-concurrent-steps 1 --termination-grace 2 >"$TMP/worker-w$i.log" 2>&1 &
