@@ -179,11 +179,26 @@ class ResumeOnAnotherHostTest {
             .filter(p -> p.info().commandLine().orElse("").contains("trainyard_trainer"))
             .findFirst()
             .orElseThrow(() -> new AssertionError("no trainer running: did it finish already?"));
+    // Freeze the trainer between two checkpoints before killing it. Killed right after it saved a
+    // state (its last logged step), the retry would start past every step the first attempt logged
+    // and the curves would share none (seen once in CI). The trainer logs a step before it saves
+    // that step's state, so stopped at a step 1 to 3 past a checkpoint, no newer state exists.
+    long lastLogged;
+    while (true) {
+      signal("STOP", trainer.pid());
+      lastLogged = losses(metrics1).lastKey();
+      long sinceCheckpoint = lastLogged % 5;
+      if (sinceCheckpoint >= 1 && sinceCheckpoint <= 3) {
+        break;
+      }
+      signal("CONT", trainer.pid());
+      Thread.sleep(10);
+    }
     trainer.destroyForcibly(); // SIGKILL mid-training
     assertThat(attempt1).failsWithin(Duration.ofMinutes(2));
     // What the first attempt stored by then (a later upload may have finished meanwhile).
     long newest = ResumeStates.newestBefore(second.store(), RUN, "pre", 2).orElseThrow().step();
-    assertThat(newest).isGreaterThanOrEqualTo(storedAt);
+    assertThat(newest).isGreaterThanOrEqualTo(storedAt).isLessThan(lastLogged);
     assertThat(ResumeStates.list(second.store(), RUN, "pre", 1))
         .as("one state per attempt is kept")
         .hasSize(1);
@@ -208,6 +223,11 @@ class ResumeOnAnotherHostTest {
           .as("loss at step %d", step)
           .isCloseTo(before.get(step), within(1e-4));
     }
+  }
+
+  private static void signal(String signal, long pid) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+    assertThat(kill.waitFor()).as("kill -%s %d", signal, pid).isZero();
   }
 
   private static void awaitUntil(Duration max, java.util.concurrent.Callable<Boolean> done)
