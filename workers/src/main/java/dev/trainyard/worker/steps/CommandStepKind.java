@@ -66,23 +66,26 @@ final class CommandStepKind implements ProcessStepKind {
     // Not created here: the command makes it when it saves (the Hugging Face Trainer does), so an
     // attempt that saved nothing leaves no resume state for retention to list.
     env.put(StepContract.CHECKPOINTS, step.dir().resolve(ResumePoints.CHECKPOINTS).toString());
-    ResumePoints.Point resume = resumePoint(task, step).orElse(null);
-    if (resume != null) {
-      env.put(StepContract.RESUME_FROM, resume.dir().toString());
-      recordResume(step, resume);
-    }
-    return new Launch(command.command(), env, resume == null ? null : resume.dir());
+    return new Launch(command.command(), env);
   }
 
   /** Only a layout says when an intermediate checkpoint is complete; files steps have none. */
-  private Optional<ResumePoints.Point> resumePoint(StepTask task, StepContext step)
-      throws IOException {
+  @Override
+  public Optional<ResumePoints.Layout> resumeLayout(StepTask task) {
     ArtifactType type = output(task).type();
     if (!OutputLayout.hasLayout(type)) {
       return Optional.empty();
     }
-    return ResumePoints.newestCommandCheckpoint(
-        step.dir(), task.attempt(), dir -> OutputLayout.isComplete(type, dir));
+    return Optional.of(ResumePoints.Layout.command(dir -> OutputLayout.isComplete(type, dir)));
+  }
+
+  /** The command sees the state as {@code $TRAINYARD_RESUME_FROM}, recorded as the trainer's. */
+  @Override
+  public Launch resumeAt(Launch launch, StepContext step, Path state, long at) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>(launch.env());
+    env.put(StepContract.RESUME_FROM, state.toString());
+    recordResume(step, new ResumePoints.Point(state, at));
+    return new Launch(launch.command(), env, state);
   }
 
   /**

@@ -25,6 +25,27 @@ public non-sealed interface ProcessStepKind extends StepKindRunner {
     return false;
   }
 
+  /**
+   * The intermediate checkpoints an attempt of this kind keeps in its {@code checkpoints/}, if any:
+   * the worker stores the newest in the artifact store while the attempt runs, and a retry resumes
+   * from the newest of any attempt on any host. The reference trainer's when {@link #resumable()}.
+   */
+  default java.util.Optional<ResumePoints.Layout> resumeLayout(StepTask task) {
+    return resumable()
+        ? java.util.Optional.of(ResumePoints.Layout.TRAINER)
+        : java.util.Optional.empty();
+  }
+
+  /**
+   * The launch of an attempt that resumes from {@code state}, an earlier attempt's checkpoint
+   * written at training step {@code step}. As it is by default: the reference trainer reads
+   * step.json's {@code resume}.
+   */
+  default Launch resumeAt(Launch launch, StepContext context, java.nio.file.Path state, long step)
+      throws IOException {
+    return launch;
+  }
+
   /** The failure type of a non-zero exit, e.g. a trainer's evaluate gate. */
   default FailureType failureType(int exitCode) {
     return FailureType.STEP_FAILED;
@@ -34,8 +55,8 @@ public non-sealed interface ProcessStepKind extends StepKindRunner {
    * @param command a shell command line, run in the work dir by {@code sh -c} in a new process
    *     group
    * @param env variables added to the step contract's
-   * @param resumeFrom the earlier intermediate checkpoint the kind found itself (a command's {@code
-   *     $TRAINYARD_RESUME_FROM}), recorded as step.json's {@code resume}; or null
+   * @param resumeFrom the earlier intermediate checkpoint the attempt resumes from (a command's
+   *     {@code $TRAINYARD_RESUME_FROM}, see {@link #resumeAt}); or null
    */
   record Launch(String command, Map<String, String> env, java.nio.file.Path resumeFrom) {
     public Launch {

@@ -36,34 +36,43 @@ public final class ResumePoints {
   /** A resume point and the step it was written at. */
   public record Point(Path dir, long step) {}
 
+  /**
+   * How a kind names its intermediate checkpoints in an attempt's {@value #CHECKPOINTS}/ and when
+   * one is complete.
+   */
+  public record Layout(String prefix, Predicate<Path> complete) {
+    /** The reference trainer's {@code step-<N>/}, complete once it holds {@value #STATE_FILE}. */
+    public static final Layout TRAINER =
+        new Layout(TRAINER_PREFIX, state -> Files.isRegularFile(state.resolve(STATE_FILE)));
+
+    /** A command's {@code checkpoint-<N>/}, complete by the caller's test (the output layout). */
+    public static Layout command(Predicate<Path> complete) {
+      return new Layout(COMMAND_PREFIX, complete);
+    }
+  }
+
   private ResumePoints() {}
 
   public static Optional<Path> newest(Path root, String runId, String stepId, int attempt)
       throws IOException {
+    return newestPoint(root, runId, stepId, attempt, Layout.TRAINER).map(Point::dir);
+  }
+
+  /** The newest complete state in one attempt's {@code checkpoints/} dir. */
+  static Optional<Point> newestIn(Path checkpointsDir, Layout layout) throws IOException {
+    return newest(List.of(checkpointsDir), layout);
+  }
+
+  /**
+   * The newest complete state of attempts 1 to {@code attempt}, with the step it was written at.
+   */
+  static Optional<Point> newestPoint(
+      Path root, String runId, String stepId, int attempt, Layout layout) throws IOException {
     List<Path> dirs = new ArrayList<>();
     for (int a = 1; a <= attempt; a++) {
       dirs.add(StepFiles.workDir(root, runId, stepId, a).resolve(CHECKPOINTS));
     }
-    return newest(dirs, TRAINER_PREFIX, state -> Files.isRegularFile(state.resolve(STATE_FILE)))
-        .map(Point::dir);
-  }
-
-  /** The newest complete reference-trainer state in one attempt's {@code checkpoints/} dir. */
-  static Optional<Point> newestIn(Path checkpointsDir) throws IOException {
-    return newest(
-        List.of(checkpointsDir),
-        TRAINER_PREFIX,
-        state -> Files.isRegularFile(state.resolve(STATE_FILE)));
-  }
-
-  /** Like {@link #newest(Path, String, String, int)}, with the step it was written at. */
-  static Optional<Point> newestPoint(Path root, String runId, String stepId, int attempt)
-      throws IOException {
-    List<Path> dirs = new ArrayList<>();
-    for (int a = 1; a <= attempt; a++) {
-      dirs.add(StepFiles.workDir(root, runId, stepId, a).resolve(CHECKPOINTS));
-    }
-    return newest(dirs, TRAINER_PREFIX, state -> Files.isRegularFile(state.resolve(STATE_FILE)));
+    return newest(dirs, layout);
   }
 
   /**
@@ -76,11 +85,12 @@ public final class ResumePoints {
     for (int a = 1; a <= attempt; a++) {
       dirs.add(workDir.resolveSibling("attempt-" + a).resolve(CHECKPOINTS));
     }
-    return newest(dirs, COMMAND_PREFIX, complete);
+    return newest(dirs, Layout.command(complete));
   }
 
-  private static Optional<Point> newest(
-      List<Path> checkpointDirs, String prefix, Predicate<Path> complete) throws IOException {
+  private static Optional<Point> newest(List<Path> checkpointDirs, Layout layout)
+      throws IOException {
+    String prefix = layout.prefix();
     Point best = null;
     for (Path dir : checkpointDirs) {
       // Not through a link: an earlier attempt's process could have planted one.
@@ -90,7 +100,7 @@ public final class ResumePoints {
       try (DirectoryStream<Path> states = Files.newDirectoryStream(dir, prefix + "*")) {
         for (Path state : states) {
           String digits = state.getFileName().toString().substring(prefix.length());
-          if (!digits.matches("[0-9]{1,18}") || !complete.test(state)) {
+          if (!digits.matches("[0-9]{1,18}") || !layout.complete().test(state)) {
             continue;
           }
           long step = Long.parseLong(digits);

@@ -10,10 +10,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Uploads a running training attempt's newest intermediate checkpoint to the store, one at a time
- * and off the heartbeat thread: {@link #poll} (each heartbeat) starts an upload when the trainer
- * has written a newer state than the last one stored and none is in flight. A failed upload is
- * logged and tried again with the next state; it never fails the step.
+ * Uploads a running attempt's newest intermediate checkpoint (the reference trainer's, or a
+ * command's own {@code checkpoint-<N>/}) to the store, one at a time and off the heartbeat thread:
+ * {@link #poll} (each heartbeat) starts an upload when the trainer has written a newer state than
+ * the last one stored and none is in flight. A failed upload is logged and tried again with the
+ * next state; it never fails the step.
  */
 final class ResumeUploads {
   private static final Logger LOG = Logger.getLogger(ResumeUploads.class.getName());
@@ -21,13 +22,15 @@ final class ResumeUploads {
   private final ArtifactStore store;
   private final StepTask task;
   private final Path checkpoints;
+  private final ResumePoints.Layout layout;
   private long stored = -1;
   private Thread inFlight;
 
-  ResumeUploads(ArtifactStore store, StepTask task, Path checkpoints) {
+  ResumeUploads(ArtifactStore store, StepTask task, Path checkpoints, ResumePoints.Layout layout) {
     this.store = store;
     this.task = task;
     this.checkpoints = checkpoints;
+    this.layout = layout;
   }
 
   /** Starts uploading the newest complete state if it is newer than the last and none is busy. */
@@ -37,7 +40,7 @@ final class ResumeUploads {
     }
     Optional<ResumePoints.Point> newest;
     try {
-      newest = ResumePoints.newestIn(checkpoints);
+      newest = ResumePoints.newestIn(checkpoints, layout);
     } catch (IOException e) {
       return; // the trainer is rotating its states: the next beat looks again
     }

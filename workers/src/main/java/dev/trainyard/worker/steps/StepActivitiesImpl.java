@@ -178,8 +178,11 @@ public final class StepActivitiesImpl implements StepActivities {
         launch = prepare(task, process, workDir); // before GPUs: bad input never holds one
       }
       try (GpuLease lease = acquireGpus(task, context, startedNanos);
-          ResumeFrom from = resumeFrom(task, kind, launch)) {
+          ResumeFrom from = resumeFrom(task, kind)) {
         Path resume = from.dir();
+        if (resume != null && kind instanceof ProcessStepKind process) {
+          launch = process.resumeAt(launch, workDir, resume, from.step());
+        }
         workDir.writeStepJson(lease, resume, kind.kind().runner());
         return switch (kind) {
           case ProcessStepKind process ->
@@ -196,8 +199,11 @@ public final class StepActivitiesImpl implements StepActivities {
     }
   }
 
-  /** Where an attempt resumes, and the store's hold on that state while it runs. */
-  private record ResumeFrom(Path dir, ArtifactStore.Lease lease) implements AutoCloseable {
+  /** Where an attempt resumes (its training step), and the store's hold on it while it runs. */
+  private record ResumeFrom(Path dir, long step, ArtifactStore.Lease lease)
+      implements AutoCloseable {
+    static final ResumeFrom NONE = new ResumeFrom(null, -1, null);
+
     @Override
     public void close() {
       if (lease != null) {
@@ -207,16 +213,19 @@ public final class StepActivitiesImpl implements StepActivities {
   }
 
   /**
-   * A resumable kind resumes from the newest state of an earlier attempt: in this host's work dirs
-   * or, if newer there, in the store (written by another host; see {@link ResumeStates}).
+   * A kind that keeps intermediate checkpoints resumes from the newest one of an earlier attempt:
+   * in this host's work dirs or, if newer there, in the store (written by another host; see {@link
+   * ResumeStates}).
    */
-  private ResumeFrom resumeFrom(StepTask task, StepKindRunner kind, ProcessStepKind.Launch launch)
-      throws IOException {
-    if (!(kind instanceof ProcessStepKind p && p.resumable())) {
-      return new ResumeFrom(launch != null ? launch.resumeFrom() : null, null);
+  private ResumeFrom resumeFrom(StepTask task, StepKindRunner kind) throws IOException {
+    ResumePoints.Layout layout =
+        kind instanceof ProcessStepKind p ? p.resumeLayout(task).orElse(null) : null;
+    if (layout == null) {
+      return ResumeFrom.NONE;
     }
     ResumePoints.Point local =
-        ResumePoints.newestPoint(root, task.runId(), task.stepId(), task.attempt()).orElse(null);
+        ResumePoints.newestPoint(root, task.runId(), task.stepId(), task.attempt(), layout)
+            .orElse(null);
     ResumeStates.Stored stored =
         ResumeStates.newestBefore(store, task.runId(), task.stepId(), task.attempt()).orElse(null);
     if (stored != null && (local == null || stored.step() > local.step())) {
@@ -229,9 +238,9 @@ public final class StepActivitiesImpl implements StepActivities {
               + task.attempt()
               + " resumes from the stored state "
               + stored.name());
-      return new ResumeFrom(lease.dir(), lease);
+      return new ResumeFrom(lease.dir(), stored.step(), lease);
     }
-    return new ResumeFrom(local == null ? null : local.dir(), null);
+    return local == null ? ResumeFrom.NONE : new ResumeFrom(local.dir(), local.step(), null);
   }
 
   private ProcessStepKind.Launch prepare(
@@ -309,9 +318,12 @@ public final class StepActivitiesImpl implements StepActivities {
     Path log = workDir.log();
     refuseIfShuttingDown(task);
     ResumeUploads uploads =
-        kind.resumable()
-            ? new ResumeUploads(store, task, workDir.dir().resolve(ResumePoints.CHECKPOINTS))
-            : null;
+        kind.resumeLayout(task)
+            .map(
+                layout ->
+                    new ResumeUploads(
+                        store, task, workDir.dir().resolve(ResumePoints.CHECKPOINTS), layout))
+            .orElse(null);
     StepProcess process =
         StepProcess.start(launch.command(), workDir.dir(), env, log, terminationGrace, sandbox());
     running.add(process);
@@ -324,7 +336,10 @@ public final class StepActivitiesImpl implements StepActivities {
     } finally {
       running.remove(process);
       if (uploads != null && exitCode != 0) {
-        // A failed attempt leaves its newest state for the retry; a succeeded one needs none.
+        // A failed attempt leaves its newest state for the retry; a succeeded one needs none. The
+        // newest may have been written after the last beat looked: one more look once idle.
+        uploads.awaitInFlight(RESUME_UPLOAD_WAIT);
+        uploads.poll();
         uploads.awaitInFlight(RESUME_UPLOAD_WAIT);
       }
     }

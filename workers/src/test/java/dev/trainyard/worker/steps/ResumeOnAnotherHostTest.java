@@ -2,7 +2,6 @@ package dev.trainyard.worker.steps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Two hosts that share nothing but an S3 bucket (s3proxy): each worker has its own root and its own
  * input cache. The first attempt of a training step is killed (SIGKILL) mid-training; the retry on
  * the other host resumes from the newest state the first one stored, and continues its loss curve.
+ * The same holds for a team's own trainer in a {@code command} step, whose {@code checkpoint-<N>/}
+ * dirs are stored the same way.
  */
 class ResumeOnAnotherHostTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -89,7 +90,7 @@ class ResumeOnAnotherHostTest {
     stores.add(store);
     PythonRuntime python = PythonRuntime.fromEnvironment(root);
     RuntimeCheck check = python.check();
-    assumeThat(check.ok()).as("trainer runtime: %s", check.summary()).isTrue();
+    assertThat(check.ok()).as("trainer runtime: %s", check.summary()).isTrue();
     TestActivityEnvironment env = TestActivityEnvironment.newInstance();
     envs.add(env);
     env.registerActivitiesImplementations(
@@ -223,6 +224,47 @@ class ResumeOnAnotherHostTest {
           .as("loss at step %d", step)
           .isCloseTo(before.get(step), within(1e-4));
     }
+  }
+
+  private static StepTask ownTrainer(String stepId, int attempt, String args) {
+    return new StepTask(
+        RUN,
+        stepId,
+        "command",
+        attempt,
+        Map.of(
+            "run",
+            "exec /usr/bin/python3 " + CommandCheckpointOutputTest.SCRIPT + " " + args,
+            "output_type",
+            "checkpoint"),
+        Map.of(),
+        0,
+        120);
+  }
+
+  @Test
+  void aCommandStepsOwnCheckpointIsStoredAndItsRetryOnAnotherHostResumesFromIt() throws Exception {
+    Host first = host("host-a");
+    Host second = host("host-b");
+    // The script saves checkpoint-1 and -2, then crashes halfway through writing checkpoint-3.
+    assertThat(
+            CompletableFuture.supplyAsync(
+                () -> first.steps().execute(ownTrainer("own", 1, "--steps 4 --crash-after 2"))))
+        .failsWithin(Duration.ofMinutes(2));
+    assertThat(ResumeStates.list(second.store(), RUN, "own", 1))
+        .extracting(ResumeStates.Stored::step)
+        .as("the newest complete checkpoint, not the half-written checkpoint-3")
+        .containsExactly(2L);
+
+    StepResult retried = second.steps().execute(ownTrainer("own", 2, "--steps 4 --crash-after 2"));
+
+    assertThat(StepFiles.workDir(second.root(), RUN, "own", 1)).doesNotExist();
+    assertThat(retried.metrics()).containsEntry("resumed_from_step", 2.0);
+    assertThat(retried.logTail()).contains("train_tiny: resumed from").contains("at step 2");
+    // Full-batch SGD is deterministic: the resumed weights are those of a run that never crashed.
+    ProducedArtifact straight =
+        second.steps().execute(ownTrainer("straight", 1, "--steps 4")).outputs().get("output");
+    assertThat(retried.outputs().get("output").id()).isEqualTo(straight.id());
   }
 
   private static void signal(String signal, long pid) throws Exception {
